@@ -1,0 +1,160 @@
+# ftpd - top-level build.  `make`, `make check`, `make run`, `make install`.
+# Dependencies come from pkg-config; `make deps` installs them with apt-get
+# when run as root (and is run first by `make run` and `make check`).
+
+CC	?= cc
+PREFIX	?= /usr/local
+DESTDIR	?=
+SBINDIR	 = $(PREFIX)/sbin
+BINDIR	 = $(PREFIX)/bin
+MANDIR	 = $(PREFIX)/share/man
+PYTHON	?= python3
+
+PKGS	 = openssl libxcrypt
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+OPT	?= -O2 -g
+WARN	 = -Wall -Wextra -Wshadow -Wformat=2 -Werror
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+SAN	?=
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) \
+	     $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:.c=.o)
+TOOLS	    = ftpd/ftpasswd.c ftpd/ftpwho.c
+FTPD_SRC   := $(filter-out $(TOOLS),$(wildcard ftpd/*.c))
+FTPD_OBJ   := $(FTPD_SRC:.c=.o)
+FTPD_LIBOBJ := $(filter-out ftpd/main.o,$(FTPD_OBJ))
+UNIT_SRC   := $(wildcard test/unit/*.c)
+UNIT_OBJ   := $(UNIT_SRC:.c=.o)
+HEADERS    := $(wildcard common/*.h ftpd/*.h ftpd/*.def)
+
+BINS	 = ftpd/ftpd ftpd/ftpasswd ftpd/ftpwho
+
+.PHONY: all deps check unit integration check-asan run install clean fuzz bench
+
+all: $(BINS)
+
+common/libcommon.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+ftpd/ftpd: $(FTPD_OBJ) common/libcommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(FTPD_OBJ) common/libcommon.a $(PKG_LIBS)
+
+ftpd/ftpasswd: ftpd/ftpasswd.o common/libcommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a $(PKG_LIBS)
+
+ftpd/ftpwho: ftpd/ftpwho.o common/libcommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a $(PKG_LIBS)
+
+%.o: %.c $(HEADERS)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+test/unit/%.o: test/unit/%.c $(HEADERS)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Wno-shadow -c -o $@ $<
+
+test/unit/run_unit: $(UNIT_OBJ) $(FTPD_LIBOBJ) common/libcommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(FTPD_LIBOBJ) \
+	    common/libcommon.a $(PKG_LIBS) $(CHECK_LIBS)
+
+# Install missing build and test dependencies (Debian/Ubuntu).
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	pkg-config --exists openssl 2>/dev/null || missing="$$missing libssl-dev"; \
+	pkg-config --exists libxcrypt 2>/dev/null || missing="$$missing libcrypt-dev"; \
+	pkg-config --exists check 2>/dev/null || missing="$$missing check"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+	      </dev/null || exit 1; \
+	  else \
+	    echo "missing build dependencies; run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# Tools the integration tests drive (real clients).
+test-deps:
+	@missing=""; \
+	for p in curl lftp ftp python3; do \
+	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+	      </dev/null || exit 1; \
+	  else \
+	    echo "missing test tools; run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+check: deps test-deps
+	$(MAKE) all test/unit/run_unit
+	test/banned.sh
+	test/unit/run_unit
+	$(PYTHON) test/integration/run.py
+
+unit: all test/unit/run_unit
+	test/unit/run_unit
+
+integration: all
+	$(PYTHON) test/integration/run.py
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer,
+# built into a separate tree so the normal build is untouched.
+check-asan: deps test-deps
+	rm -rf .asan && mkdir -p .asan && \
+	  git ls-files -z --cached --others --exclude-standard | \
+	  tar --null -T - -cf - | tar -C .asan -xf -
+	$(MAKE) -C .asan all test/unit/run_unit \
+	    OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+	cd .asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 test/unit/run_unit
+	cd .asan && ASAN_OPTIONS=detect_leaks=0 FTPD_ASAN=1 \
+	    $(PYTHON) test/integration/run.py
+
+# Serve ./ on 127.0.0.1:2121, anonymous read-only, TLS offered with a
+# throwaway self-signed certificate.
+RUN_DIR = .run
+run: deps
+	$(MAKE) all
+	@mkdir -p $(RUN_DIR)
+	@if [ ! -f $(RUN_DIR)/cert.pem ]; then \
+	  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -days 30 -subj /CN=localhost -keyout $(RUN_DIR)/key.pem \
+	    -out $(RUN_DIR)/cert.pem 2>/dev/null; fi
+	@echo "ftpd: serving $(CURDIR) on ftp://127.0.0.1:2121/ (anonymous," \
+	  "read-only, AUTH TLS offered); Ctrl-C stops it"
+	ftpd/ftpd -f /dev/null -o listen=127.0.0.1:2121 -o anonymous=yes \
+	  -o anon_root=$(CURDIR) -o system_users=no -o log=stderr \
+	  -o tls_cert=$(CURDIR)/$(RUN_DIR)/cert.pem \
+	  -o tls_key=$(CURDIR)/$(RUN_DIR)/key.pem \
+	  -o run_dir=$(CURDIR)/$(RUN_DIR) -o empty_dir=$(CURDIR)/$(RUN_DIR)/empty \
+	  -o deny_file=$(CURDIR)/etc/ftpusers -o pasv_address=127.0.0.1
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 ftpd/ftpd $(DESTDIR)$(SBINDIR)/ftpd
+	install -m 755 ftpd/ftpasswd $(DESTDIR)$(SBINDIR)/ftpasswd
+	install -m 755 ftpd/ftpwho $(DESTDIR)$(BINDIR)/ftpwho
+	install -m 644 man/ftpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/ftpd.8 man/ftpasswd.8 man/ftpwho.8 \
+	    $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -f common/*.o common/libcommon.a ftpd/*.o $(BINS) test/unit/*.o \
+	    test/unit/run_unit
+	rm -rf .asan

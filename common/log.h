@@ -1,0 +1,43 @@
+/*
+ * log.h - levelled logging to syslog, stderr, a file, or a forwarding hook.
+ *
+ * A process opens its sink before it chroots; chrooted processes install a
+ * forwarder (log_set_forward) that sends lines to the monitor instead.
+ * Control characters in messages are escaped so a client cannot forge lines.
+ */
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+#include <stdarg.h>
+#include <syslog.h>	/* LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG */
+
+/*
+ * Open a sink: "syslog", "stderr", or an absolute file path (opened O_APPEND).
+ * ident names the program in syslog and in stderr/file lines.
+ * Returns 0 or -1 (errno set; the previous sink stays).
+ */
+int	log_open(const char *spec, const char *ident);
+/* Text put before every message of this process, e.g. "[12345] 10.0.0.1". */
+void	log_set_prefix(const char *prefix);
+/* Lines at or below this level are written (default LOG_INFO). */
+void	log_set_level(int level);
+/*
+ * Instead of writing, hand each formatted, escaped line to fn (used by
+ * chrooted processes to forward to the monitor).  NULL restores the sink.
+ */
+void	log_set_forward(void (*fn)(int level, const char *line, void *arg),
+	    void *arg);
+/* Write an already-formatted line at level (used by the monitor to write
+ * lines forwarded to it; escapes again). */
+void	log_line(int level, const char *line);
+void	log_msg(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_vmsg(int level, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+/* Log at LOG_ERR and _exit(1).  For broken invariants only. */
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+/* File descriptor of the file sink, or -1 (so daemonising can keep it). */
+int	log_fd(void);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * config.h - the effective configuration of ftpd.
+ *
+ * Loaded once by main (file, then -o overrides) before any socket is opened;
+ * read-only afterwards and inherited by every process through fork.
+ */
+#ifndef FTPD_CONFIG_H
+#define FTPD_CONFIG_H
+
+#include <stddef.h>
+
+enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
+
+struct ftpd_config {
+#define X(name, type, ctype, def, min, max, enums) ctype name;
+#include "config_keys.def"
+#undef X
+	/* Derived at load time, not keys. */
+	unsigned	pasv_lo, pasv_hi;	/* 0,0: kernel's choice */
+	int		unprivileged;		/* started by a non-root user */
+};
+
+/* The one configuration of this process (read-only after config_load). */
+extern const struct ftpd_config *cfg;
+
+/*
+ * Load defaults, then path (if not NULL; a missing default file is an
+ * error only when explicitly named), then each "KEY=VALUE" of overrides.
+ * Validates cross-key rules.  0, or -1 with a one-line error in err.
+ */
+int	config_load(const char *path, int path_explicit, char *const *overrides,
+	    size_t noverrides, char *err, size_t errlen);
+/* Print every effective setting, "key = value", to stdout. */
+void	config_dump(void);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * mon_client.h - requests from the unprivileged processes to the monitor.
+ *
+ * Each call is one IPC round trip on s->mon_fd.  The monitor validates
+ * every request against the session's state; these only format them.
+ */
+#ifndef FTPD_MON_CLIENT_H
+#define FTPD_MON_CLIENT_H
+
+#include <sys/types.h>
+
+struct session;
+struct buf;
+
+enum mon_login_result {
+	MON_LOGIN_OK = 0,	/* front: hand over and exit/relay */
+	MON_LOGIN_FAIL,		/* wrong user or password: 530 */
+	MON_LOGIN_CLOSE,	/* too many failures: 421 and close */
+	MON_LOGIN_ERROR,	/* server-side failure: 421 */
+};
+
+/*
+ * front: ask the monitor to log in user/pass.  leftover holds control bytes
+ * already read after PASS (pipelined commands) for the user process.
+ * The password is wiped by the caller.  On MON_LOGIN_OK with TLS active,
+ * *relay_fd gets the socketpair end to relay control lines over, and
+ * *data_fd the ipc end the user process sends data sockets on; else -1.
+ * msg receives a text for the 530/421 reply.
+ */
+enum mon_login_result mon_login(struct session *s, const char *user,
+	    const char *pass, const struct buf *leftover, int *relay_fd,
+	    int *data_fd, char *msg, size_t msglen);
+/* user: a socket bound to the control's local address, port L-1.
+ * fd or -1 (not allowed, or bind failed: errno). */
+int	mon_bind_port20(struct session *s);
+/* Send a log line to the monitor (installed as the log forwarder). */
+void	mon_log(int level, const char *line, void *arg);
+/* Record a finished transfer (xferlog, scoreboard).  direction 'i' / 'o';
+ * complete 'c' or incomplete 'i'. */
+void	mon_xferlog(struct session *s, const char *vpath, off_t bytes,
+	    double seconds, char direction, char complete);
+
+#endif

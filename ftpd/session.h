@@ -1,0 +1,87 @@
+/*
+ * session.h - the state of one FTP session, passed explicitly everywhere.
+ *
+ * The same structure is used by the front process (before login) and by the
+ * user process (after login); fields that belong to one side only say so.
+ * Everything in here that came from the client has been parsed already.
+ */
+#ifndef FTPD_SESSION_H
+#define FTPD_SESSION_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "../common/buf.h"
+#include "../common/net.h"
+
+#define SESSION_USER_MAX	256	/* longest user name we accept */
+#define CTL_LINE_MAX		4096	/* longest command line (ctl.c) */
+
+struct tls_conn;
+
+enum session_state {
+	ST_FRESH,	/* nothing yet: expect USER (or AUTH) */
+	ST_USER,	/* USER given, expect PASS */
+	ST_LOGGED_IN,	/* user process */
+};
+
+struct session {
+	/* Control connection. */
+	int			 ctl_fd;	/* client socket, or relay to front */
+	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */
+	struct buf		 ctl_in;	/* bytes read, not yet a command */
+	struct sockaddr_storage	 peer;		/* client's control address */
+	struct sockaddr_storage	 local;		/* our control address */
+	char			 peer_ip[NET_ADDRSTRLEN];
+	int			 mon_fd;	/* ipc to the monitor */
+	int			 front_fd;	/* user: ipc to the TLS front, or -1 */
+	int			 quit;		/* leave the command loop */
+	int			 implicit_tls;	/* arrived on implicit_tls_listen */
+
+	/* Login. */
+	enum session_state	 state;
+	char			 user[SESSION_USER_MAX];
+	int			 anonymous;
+	int			 tls_active;	/* control channel is TLS */
+	int			 pbsz_done;	/* PBSZ 0 seen after AUTH */
+	int			 prot_p;	/* data channel protected */
+	int			 login_failures;
+
+	/* File system (user process). */
+	int			 root_fd;	/* O_PATH dirfd of the session root */
+	struct buf		 cwd;		/* virtual absolute path, "/"... */
+	mode_t			 umask;
+	int			 may_write;	/* write commands allowed at all */
+
+	/* Transfer parameters. */
+	char			 type;		/* 'A' or 'I' */
+	char			 form;		/* 'N' (non-print) */
+	char			 stru;		/* 'F' */
+	char			 mode;		/* 'S' */
+	off_t			 rest;		/* REST offset for the next transfer */
+	struct buf		 rnfr;		/* RNFR source path; len 0 = none */
+	int			 pasv_fd;	/* listening passive socket or -1 */
+	int			 port_set;	/* PORT/EPRT target valid */
+	struct sockaddr_storage	 port_addr;
+	int			 epsv_all;	/* EPSV ALL seen */
+	int			 utf8;		/* OPTS UTF8 ON */
+	unsigned		 mlst_facts;	/* bit set of enabled MLST facts */
+
+	/* Progress of the transfer in flight, for STAT (ctl.c reads it). */
+	int			 in_xfer;
+	off_t			 xfer_done;
+	off_t			 xfer_total;	/* -1 unknown */
+	char			 xfer_what[128];
+
+	/* Counters for STAT and the session log. */
+	time_t			 login_time;
+	unsigned long long	 bytes_in, bytes_out, files_in, files_out;
+};
+
+/* Set defaults for a new session; fds -1, buffers initialised. */
+void	session_init(struct session *s);
+/* Release buffers and close fds owned by the session. */
+void	session_free(struct session *s);
+
+#endif

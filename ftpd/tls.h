@@ -1,0 +1,46 @@
+/*
+ * tls.h - the only module that includes OpenSSL.
+ *
+ * The master builds one SSL_CTX before forking (tls_init); the front does
+ * every handshake.  Data connections must resume the control session when
+ * tls_reuse_required: same session, proved by a per-session token in the
+ * ticket's application data (TLS 1.3) or the session id (TLS 1.2).
+ */
+#ifndef FTPD_TLS_H
+#define FTPD_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tls_conn;
+
+/* Master, at startup: load cert/key, build the context.  0, or -1 with a
+ * one-line reason in err.  With tls = off it does nothing and returns 0. */
+int	tls_init(char *err, size_t errlen);
+/* 1 if tls_init built a context (AUTH TLS can be offered). */
+int	tls_available(void);
+/* Monitor, once per session before forking front: fresh ticket keys and
+ * a random session token. */
+void	tls_session_prepare(void);
+/*
+ * Server handshake on fd within timeout_ms.  control is NULL for the
+ * control connection; for a data connection it is the control connection,
+ * and reuse is enforced when cfg->tls_reuse_required.  Returns the
+ * connection, or NULL with a reason in err.
+ */
+struct tls_conn *tls_accept(int fd, struct tls_conn *control, int timeout_ms,
+	    char *err, size_t errlen);
+/* Like read(2)/write(2): >0 bytes, 0 clean EOF, -1 error (errno EAGAIN when
+ * the non-blocking fd would block). */
+ssize_t	tls_read(struct tls_conn *c, void *p, size_t n);
+ssize_t	tls_write(struct tls_conn *c, const void *p, size_t n);
+/* Bytes already decrypted and buffered inside OpenSSL. */
+int	tls_pending(struct tls_conn *c);
+/* Send close_notify (bounded by timeout_ms), free; the fd is not closed. */
+void	tls_close(struct tls_conn *c, int timeout_ms);
+/* Free without close_notify (after errors, in the forked child). */
+void	tls_free(struct tls_conn *c);
+/* Negotiated protocol and cipher, e.g. "TLSv1.3 TLS_AES_128_GCM_SHA256". */
+const char *tls_describe(struct tls_conn *c);
+
+#endif
