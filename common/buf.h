@@ -48,6 +48,8 @@ int	buf_set(struct buf *b, const char *s);
  * a pointer to the free space or NULL if len + n would exceed max.  Commit the
  * bytes written there with buf_commit(). */
 unsigned char *buf_reserve(struct buf *b, size_t n);
+/* Count n bytes written after buf_reserve(); n beyond what was reserved is
+ * a programming error and fatal(). */
 void	buf_commit(struct buf *b, size_t n);
 
 #endif

@@ -4,7 +4,13 @@
  * common/ knows nothing of ftpd's keys: the caller passes a table of
  * struct conf_key describing each key's type, range and where in the
  * caller's struct it is stored.  Errors come back as one line of text,
- * "FILE:LINE: KEY: reason" (or "-o: KEY: reason" for command-line values).
+ * "FILE:LINE: KEY: reason" (or "-o: KEY: reason" for command-line values);
+ * for a bad value the reason ends with (got "VALUE").  Lines are
+ * "KEY = VALUE"; blank lines and lines starting with '#' are skipped, and a
+ * '#' after whitespace in a value starts a comment (not for -o values).
+ * Empty values are allowed for STRING, PATH, ADDRLIST (no addresses) and
+ * PORTRANGE (kernel's choice).  Booleans are yes/no in any case; enum names
+ * are case-sensitive.  UINT/DURATION with min == max == 0 are unbounded.
  * Runs in the master at startup, as root, on an administrator's file.
  */
 #ifndef COMMON_CONF_H
@@ -33,7 +39,9 @@ struct conf_key {
 	size_t			  offset;	/* offsetof(struct, field) */
 };
 
-/* Apply every key's default to obj.  0, or -1 with err filled. */
+/* Apply every key's default to obj.  Overwrites (never frees) every field
+ * first, so obj may be uninitialised; keys without a default get 0 or "".
+ * 0, or -1 with err filled. */
 int	conf_defaults(const struct conf_key *keys, size_t n, void *obj,
 	    char *err, size_t errlen);
 /* Set one key from text; where names the source ("FILE:LINE" or "-o").

@@ -24,9 +24,11 @@ int	ipc_send(int sock, uint32_t type, const void *payload, size_t len,
 	    int fd);
 /*
  * Receive one message into payload (reset first; its max must be >= the
- * message).  *fd gets a received descriptor or -1 (fd may be NULL when none
- * is expected: a received one is then closed and -1 returned).
- * Returns 0, or -1 on EOF (errno 0), error, truncation (EMSGSIZE).
+ * message).  *fd gets a received descriptor (CLOEXEC) or -1.  fd may be NULL
+ * when none is expected: a received one is then closed and the call fails
+ * with EBADMSG.  More than one descriptor, or a message shorter than the
+ * type, is EBADMSG too.  Returns 0, or -1 on EOF (errno 0), error,
+ * truncation (EMSGSIZE: payload longer than payload->max or IPC_MAX).
  */
 int	ipc_recv(int sock, uint32_t *type, struct buf *payload, int *fd);
 /* Like ipc_recv but waits at most timeout_ms; -1 with ETIMEDOUT. */
@@ -34,7 +36,8 @@ int	ipc_recv_timeout(int sock, uint32_t *type, struct buf *payload,
 	    int *fd, int timeout_ms);
 
 /* Helpers to build and read payloads field by field (host byte order,
- * strings as u32 length + bytes).  The get_* return 0 or -1 when the
+ * strings and bytes fields as u32 length + bytes; put_* return 0, or -1
+ * with the buffer unchanged).  The get_* return 0 or -1 when the
  * payload is too short; *off advances. */
 int	ipc_put_u32(struct buf *b, uint32_t v);
 int	ipc_put_u64(struct buf *b, uint64_t v);

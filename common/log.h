@@ -22,8 +22,12 @@ void	log_set_prefix(const char *prefix);
 /* Lines at or below this level are written (default LOG_INFO). */
 void	log_set_level(int level);
 /*
- * Instead of writing, hand each formatted, escaped line to fn (used by
- * chrooted processes to forward to the monitor).  NULL restores the sink.
+ * Instead of writing, hand each formatted, escaped message to fn (used by
+ * chrooted processes to forward to the monitor).  The line is the message
+ * only: no time, ident or prefix (the receiver's log_line adds its own).
+ * Level filtering happens before fn is called.  NULL restores the sink.
+ * Line format on stderr/file: "2026-11-23T15:00:00Z IDENT[PID]: PREFIX msg"
+ * (UTC); syslog gets "PREFIX msg".  Messages are cut at 2047 bytes.
  */
 void	log_set_forward(void (*fn)(int level, const char *line, void *arg),
 	    void *arg);

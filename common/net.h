@@ -13,15 +13,18 @@
 
 #define NET_ADDRSTRLEN	64	/* fits "[v6addr%scope]:65535" */
 
-/* "1.2.3.4:21", "[::1]:21", "*:21" (= 0.0.0.0).  0 or -1. */
+/* "1.2.3.4:21", "[::1]:21", "[fe80::1%eth0]:21", "*:21" (= 0.0.0.0);
+ * port 0..65535 (0: kernel's choice).  Never resolves names.  0 or -1. */
 int	net_parse_addr(const char *s, struct sockaddr_storage *ss,
 	    socklen_t *len);
-/* Comma-separated list of the above (spaces around commas allowed).
- * Stores at most max entries; *n gets the count.  0, or -1 on a bad entry
- * or more than max entries. */
+/* Comma-separated list of the above (spaces around commas allowed; an
+ * empty or all-blank string is an empty list).  Stores at most max entries;
+ * *n gets the count.  0, or -1 on a bad entry or more than max entries.
+ * With out == NULL the list is only validated and counted (max ignored). */
 int	net_parse_addrlist(const char *s, struct sockaddr_storage *out,
 	    socklen_t *lens, size_t max, size_t *n);
-/* "1.2.3.4:21" or "[::1]:21". */
+/* "1.2.3.4:21" or "[::1]:21" (v4-mapped v6 shown as v4, like
+ * net_format_ip).  Always NUL-terminates (truncating) if outlen > 0. */
 void	net_format_addr(const struct sockaddr *sa, char *out, size_t outlen);
 /* "1.2.3.4" or "::1"; v4-mapped v6 addresses are shown as v4. */
 void	net_format_ip(const struct sockaddr *sa, char *out, size_t outlen);

@@ -6,7 +6,10 @@
  * lexically clean by path_resolve(); the kernel then resolves it beneath
  * s->root_fd with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so
  * "..", absolute symlinks and races cannot reach outside the root, with or
- * without chroot.  Runs in the user process, as the account.
+ * without chroot.  Where openat2 is missing (ENOSYS) a component-by-component
+ * walk with O_NOFOLLOW gives the same confinement: symlinks are read and
+ * their targets resolved again beneath the root (at most 40 of them).
+ * Runs in the user process, as the account.
  */
 #ifndef FTPD_POLICY_H
 #define FTPD_POLICY_H
@@ -17,12 +20,21 @@
 struct session;
 struct buf;
 
+/* Symlinks followed in one resolution before ELOOP (as the kernel). */
+#define POLICY_MAXLINKS	40
+
 /*
- * Join arg to the session's cwd into vpath (absolute, normalised).  0, or -1
- * after replying 553 (name too long) itself.
+ * Join arg to the session's cwd into vpath (absolute, normalised).  vpath
+ * must have been buf_init()ed by the caller, max >= PATH_MAXLEN for full
+ * lengths.  0, or -1 after replying 553 (name too long) or 501 (arg NULL).
  */
 int	policy_path(struct session *s, const char *arg, struct buf *vpath);
-/* open(2) of a virtual path beneath the root.  fd or -1 (errno). */
+/*
+ * open(2) of a virtual path beneath the root; O_CLOEXEC is added.  Symlinks
+ * are followed (inside the root) unless flags has O_NOFOLLOW.  Like
+ * openat2, flags must make sense: O_PATH combines only with O_DIRECTORY and
+ * O_NOFOLLOW (else EINVAL).  fd or -1 (errno).
+ */
 int	fs_open(struct session *s, const char *vpath, int flags, mode_t mode);
 /*
  * Open the parent directory of vpath (O_PATH|O_DIRECTORY) and point *base at
@@ -34,12 +46,22 @@ int	fs_stat(struct session *s, const char *vpath, struct stat *st,
 	    int follow);
 /*
  * Reply for a failed file-system call on vpath: 550 not found / permission
- * denied / not a directory, 552 quota (EDQUOT, EFBIG), 452 disk full
- * (ENOSPC), 553 bad name (ENAMETOOLONG, EINVAL), 450 busy; with the
- * strerror text.  what names the action ("Cannot open", "Cannot delete").
+ * denied / not a directory / exists / not empty / cross-device, 552 quota
+ * (EDQUOT, EFBIG), 452 disk full (ENOSPC), 553 bad name (ENAMETOOLONG,
+ * EINVAL, ELOOP), 450 busy (EBUSY, ETXTBSY, EAGAIN), 451 local error
+ * (ENOMEM, EMFILE, ENFILE, EIO); text "what \"vpath\": reason".  what names
+ * the action ("Cannot open", "Cannot delete").
  */
 void	reply_errno(struct session *s, int err, const char *what,
 	    const char *vpath);
+/* The reply code and reason reply_errno() uses for err.  Pure. */
+int	policy_errno_code(int err, const char **reason);
+
+/*
+ * Tests: force (1) or stop forcing (0) the component walk instead of
+ * openat2.  The environment variable FTPD_NO_OPENAT2=1 forces it too.
+ */
+void	policy_force_walk(int on);
 
 enum policy_op {
 	OP_READ,	/* RETR, SIZE, MDTM, HASH */
@@ -52,11 +74,21 @@ enum policy_op {
 	OP_ATTR,	/* SITE CHMOD, MFMT, SITE UTIME */
 };
 
-/* 1 if the session may do op at all (anonymous, anon_upload,
- * write_enable), else 0.  Does not reply. */
+/*
+ * 1 if the session may do op at all, else 0.  Does not reply.
+ * Anonymous: OP_READ and OP_LIST, plus OP_CREATE when anon_upload (never
+ * overwrite, delete, rename, mkdir or change attributes).  Others: every op
+ * when write_enable, else only OP_READ and OP_LIST.
+ */
 int	policy_allow(struct session *s, enum policy_op op);
-/* For anonymous sessions with anon_upload_readable = no: 1 if the file with
- * this stat may be downloaded (world-readable), else 0. */
+/*
+ * 1 if the file with this stat may be downloaded, else 0.  Non-anonymous
+ * sessions: always (the kernel's permissions decide).  Anonymous sessions
+ * with anon_upload_readable = no: only world-readable files (S_IROTH).
+ * Anonymous uploads are created without S_IROTH by the STOR code, so an
+ * upload cannot be fetched back (no anonymous warez drop) until an
+ * administrator makes it world-readable.
+ */
 int	policy_may_read(struct session *s, const struct stat *st);
 
 #endif

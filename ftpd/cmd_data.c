@@ -1,0 +1,241 @@
+/*
+ * cmd_data.c - PORT EPRT PASV EPSV TYPE STRU MODE.
+ *
+ * Runs in the user process.  Arguments are hostile client text: they are
+ * parsed by portarg.c's strict grammars, and an active target must be the
+ * control peer at a port >= 1024 unless allow_fxp (RFC 2577: no bounce
+ * attacks through us).
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../common/log.h"
+#include "../common/net.h"
+#include "../common/parse.h"
+#include "cmd.h"
+#include "config.h"
+#include "ctl.h"
+#include "data.h"
+#include "portarg.h"
+#include "session.h"
+
+#define CMD_REPLY_MAX	128
+
+/* 1 if the control connection runs over IPv4 (or v4-mapped IPv6). */
+static int
+cmd_ctl_is_v4(const struct session *s)
+{
+	struct sockaddr_storage l = s->local;
+
+	net_unmap_v4(&l);
+	return l.ss_family == AF_INET;
+}
+
+/* Refuse a data command once EPSV ALL was given (RFC 2428 4). */
+static int
+cmd_epsv_all_refused(struct session *s, const char *verb)
+{
+	if (!s->epsv_all)
+		return 0;
+	reply(s, 503, "%s not allowed after EPSV ALL.", verb);
+	return 1;
+}
+
+/* Accept a parsed PORT/EPRT target, or refuse a bounce. */
+static void
+cmd_set_target(struct session *s, const char *verb,
+    const struct sockaddr_storage *ss)
+{
+	char addr[NET_ADDRSTRLEN];
+
+	if (!cfg->allow_fxp &&
+	    (!net_same_host((const struct sockaddr *)ss,
+	    (const struct sockaddr *)&s->peer) ||
+	    net_get_port((const struct sockaddr *)ss) < 1024)) {
+		net_format_addr((const struct sockaddr *)ss, addr,
+		    sizeof(addr));
+		log_msg(LOG_WARNING, "refused %s to %s (not the client or "
+		    "a privileged port)", verb, addr);
+		reply(s, 500, "Illegal %s command.", verb);
+		return;
+	}
+	data_reset(s);
+	s->port_addr = *ss;
+	s->port_set = 1;
+	reply(s, 200, "%s command successful. Consider using EPSV.", verb);
+}
+
+void
+cmd_port(struct session *s, const char *arg)
+{
+	struct sockaddr_storage ss;
+
+	if (cmd_epsv_all_refused(s, "PORT"))
+		return;
+	if (portarg_parse_port(arg, &ss) != 0) {
+		reply(s, 501, "Syntax error in PORT arguments.");
+		return;
+	}
+	cmd_set_target(s, "PORT", &ss);
+}
+
+void
+cmd_eprt(struct session *s, const char *arg)
+{
+	struct sockaddr_storage ss;
+	int r;
+
+	if (cmd_epsv_all_refused(s, "EPRT"))
+		return;
+	if ((r = portarg_parse_eprt(arg, &ss)) == PORTARG_PROTO) {
+		reply(s, 522, "Network protocol not supported, use (1,2)");
+		return;
+	}
+	if (r != 0) {
+		reply(s, 501, "Syntax error in EPRT arguments.");
+		return;
+	}
+	cmd_set_target(s, "EPRT", &ss);
+}
+
+/* The IPv4 address to announce in 227: pasv_address or our own. */
+static void
+cmd_pasv_addr(struct session *s, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	*ss = s->local;
+	net_unmap_v4(ss);
+	if (cfg->pasv_address != NULL && cfg->pasv_address[0] != '\0') {
+		memset(ss, 0, sizeof(*ss));
+		sin->sin_family = AF_INET;
+		if (inet_pton(AF_INET, cfg->pasv_address,
+		    &sin->sin_addr) != 1) {
+			log_msg(LOG_ERR, "pasv_address %s is not an IPv4 "
+			    "address; announcing our own", cfg->pasv_address);
+			*ss = s->local;
+			net_unmap_v4(ss);
+		}
+	}
+	net_set_port((struct sockaddr *)ss, (uint16_t)port);
+}
+
+void
+cmd_pasv(struct session *s, const char *arg)
+{
+	struct sockaddr_storage ss;
+	char text[CMD_REPLY_MAX];
+	int port;
+
+	(void)arg;
+	if (cmd_epsv_all_refused(s, "PASV"))
+		return;
+	if (!cmd_ctl_is_v4(s)) {
+		reply(s, 500, "PASV not supported on IPv6 connections; "
+		    "use EPSV.");
+		return;
+	}
+	if ((port = data_listen(s)) == -1)
+		return;
+	cmd_pasv_addr(s, port, &ss);
+	if (portarg_format_pasv((struct sockaddr *)&ss, text,
+	    sizeof(text)) == -1) {
+		data_reset(s);
+		reply(s, 425, "Cannot open passive connection.");
+		return;
+	}
+	reply(s, 227, "%s", text);
+}
+
+void
+cmd_epsv(struct session *s, const char *arg)
+{
+	unsigned long long proto;
+	char text[CMD_REPLY_MAX];
+	int port, mine = cmd_ctl_is_v4(s) ? 1 : 2;
+
+	if (arg != NULL && strcasecmp(arg, "ALL") == 0) {
+		data_reset(s);
+		s->epsv_all = 1;
+		reply(s, 200, "EPSV ALL ok.");
+		return;
+	}
+	if (arg != NULL) {
+		if (parse_uint(arg, 0, 0xffffffffULL, &proto) == -1) {
+			reply(s, 501, "Syntax error in EPSV arguments.");
+			return;
+		}
+		if (proto != (unsigned long long)mine) {
+			reply(s, 522, "Network protocol not supported, use "
+			    "(%d)", mine);
+			return;
+		}
+	}
+	if ((port = data_listen(s)) == -1)
+		return;
+	if (portarg_format_epsv((uint16_t)port, text, sizeof(text)) == -1) {
+		data_reset(s);
+		reply(s, 425, "Cannot open passive connection.");
+		return;
+	}
+	reply(s, 229, "%s", text);
+}
+
+void
+cmd_type(struct session *s, const char *arg)
+{
+	char t;
+
+	if (arg == NULL || arg[0] == '\0') {
+		reply(s, 501, "Syntax error in TYPE arguments.");
+		return;
+	}
+	t = (char)(arg[0] & ~0x20);	/* ASCII upper case */
+	if (t == 'A' && (arg[1] == '\0' ||
+	    (arg[1] == ' ' && strcasecmp(arg + 2, "N") == 0))) {
+		s->type = 'A';
+		s->form = 'N';
+		reply(s, 200, "Switching to ASCII mode.");
+	} else if ((t == 'I' && arg[1] == '\0') ||
+	    (t == 'L' && strcmp(arg + 1, " 8") == 0)) {
+		s->type = 'I';
+		reply(s, 200, "Switching to Binary mode.");
+	} else if ((t == 'A' && arg[1] == ' ' &&
+	    (strcasecmp(arg + 2, "T") == 0 || strcasecmp(arg + 2, "C") == 0)) ||
+	    (t == 'E' && (arg[1] == '\0' || arg[1] == ' ')) ||
+	    (t == 'L' && arg[1] == ' ' &&
+	    parse_uint(arg + 2, 1, 255, &(unsigned long long){ 0 }) == 0))
+		reply(s, 504, "Type not supported for this parameter.");
+	else
+		reply(s, 501, "Syntax error in TYPE arguments.");
+}
+
+void
+cmd_stru(struct session *s, const char *arg)
+{
+	if (arg != NULL && strcasecmp(arg, "F") == 0) {
+		s->stru = 'F';
+		reply(s, 200, "Structure set to F.");
+	} else if (arg != NULL && (strcasecmp(arg, "R") == 0 ||
+	    strcasecmp(arg, "P") == 0))
+		reply(s, 504, "Structure not supported.");
+	else
+		reply(s, 501, "Syntax error in STRU arguments.");
+}
+
+void
+cmd_mode(struct session *s, const char *arg)
+{
+	if (arg != NULL && strcasecmp(arg, "S") == 0) {
+		s->mode = 'S';
+		reply(s, 200, "Mode set to S.");
+	} else if (arg != NULL && (strcasecmp(arg, "B") == 0 ||
+	    strcasecmp(arg, "C") == 0 || strcasecmp(arg, "Z") == 0))
+		reply(s, 504, "Mode not supported.");
+	else
+		reply(s, 501, "Syntax error in MODE arguments.");
+}

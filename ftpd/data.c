@@ -1,0 +1,247 @@
+/*
+ * data.c - data connections: passive listeners and active connects.
+ *
+ * Runs in the user process, as the account.  The addresses it uses come
+ * from PORT/EPRT (already parsed and checked against the control peer by
+ * cmd_data.c) and from the kernel.  Whoever connects to a passive listener
+ * is untrusted until proven to be the control peer: anyone else is closed
+ * and logged, and the real client may still connect before the deadline.
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/net.h"
+#include "config.h"
+#include "ctl.h"
+#include "data.h"
+#include "mon_client.h"
+#include "session.h"
+#include "tlsrelay.h"
+
+#define DATA_RANDOM_TRIES	32	/* random ports before a scan */
+#define DATA_BACKLOG		4	/* a thief and the client */
+
+/* Set once the monitor has refused port 20, so the log says it once. */
+static volatile sig_atomic_t data_port20_warned;
+
+static long long
+data_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+data_timeout_ms(void)
+{
+	unsigned long long t = cfg->data_timeout;
+
+	return t > 86400 ? 86400 * 1000 : (int)t * 1000;
+}
+
+static int
+data_try_port(const struct sockaddr_storage *local, unsigned port)
+{
+	struct sockaddr_storage ss = *local;
+
+	net_set_port((struct sockaddr *)&ss, (uint16_t)port);
+	return net_listen((struct sockaddr *)&ss,
+	    net_sa_len((struct sockaddr *)&ss), DATA_BACKLOG);
+}
+
+/*
+ * Bind inside [lo, hi]: random ports first, so the next port is not
+ * guessable, then one scan of the whole range from a random start so a
+ * nearly full range is still found.  fd or -1.
+ */
+static int
+data_bind_range(const struct sockaddr_storage *local, unsigned lo,
+    unsigned hi)
+{
+	unsigned span = hi - lo + 1, i;
+	uint32_t r[DATA_RANDOM_TRIES + 1];
+	int fd;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -1;
+	for (i = 0; i < DATA_RANDOM_TRIES && i < span; i++) {
+		fd = data_try_port(local, lo + r[i] % span);
+		if (fd != -1)
+			return fd;
+	}
+	for (i = 0; i < span; i++) {
+		fd = data_try_port(local, lo + (r[DATA_RANDOM_TRIES] + i) %
+		    span);
+		if (fd != -1)
+			return fd;
+	}
+	return -1;
+}
+
+int
+data_listen(struct session *s)
+{
+	struct sockaddr_storage local = s->local, bound;
+	socklen_t blen = sizeof(bound);
+	int fd;
+
+	data_reset(s);
+	/* Our v6 listeners are V6ONLY: a mapped address binds as plain v4. */
+	net_unmap_v4(&local);
+	if (cfg->pasv_lo == 0)
+		fd = data_try_port(&local, 0);
+	else
+		fd = data_bind_range(&local, cfg->pasv_lo, cfg->pasv_hi);
+	if (fd == -1 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &blen) == -1) {
+		log_msg(LOG_WARNING, "passive listener: %s", strerror(errno));
+		if (fd != -1)
+			(void)close(fd);
+		reply(s, 425, "Cannot open passive connection.");
+		return -1;
+	}
+	s->pasv_fd = fd;
+	return net_get_port((struct sockaddr *)&bound);
+}
+
+/* Accept on the passive listener until the control peer connects. */
+static int
+data_accept(struct session *s)
+{
+	long long deadline = data_now_ms() + data_timeout_ms();
+	struct sockaddr_storage peer;
+	char ip[NET_ADDRSTRLEN];
+	long long left;
+	int fd;
+
+	for (;;) {
+		left = deadline - data_now_ms();
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		fd = net_accept(s->pasv_fd, (int)left, &peer, NULL);
+		if (fd == -1)
+			return -1;
+		if (net_same_host((struct sockaddr *)&peer,
+		    (struct sockaddr *)&s->peer))
+			return fd;
+		net_format_ip((struct sockaddr *)&peer, ip, sizeof(ip));
+		log_msg(LOG_WARNING, "refused passive connection from %s", ip);
+		(void)close(fd);
+	}
+}
+
+/* The socket for an active connection, bound to port L-1 if configured. */
+static int
+data_active_socket(struct session *s, struct sockaddr_storage *dst)
+{
+	struct sockaddr_storage mine;
+	socklen_t mlen = sizeof(mine);
+	int fd;
+
+	if (cfg->active_from_port_20) {
+		fd = mon_bind_port20(s);
+		if (fd != -1 && getsockname(fd, (struct sockaddr *)&mine,
+		    &mlen) == 0 && mine.ss_family == dst->ss_family)
+			return fd;
+		if (fd == -1 && !data_port20_warned) {
+			data_port20_warned = 1;
+			log_msg(LOG_NOTICE, "no socket from port L-1 (%s); "
+			    "active connections use any port",
+			    strerror(errno));
+		}
+		if (fd != -1)
+			(void)close(fd);
+	}
+	return socket(dst->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static int
+data_connect(struct session *s)
+{
+	struct sockaddr_storage dst = s->port_addr;
+	int fd, saved;
+
+	net_unmap_v4(&dst);
+	if ((fd = data_active_socket(s, &dst)) == -1)
+		return -1;
+	if (net_connect(fd, (struct sockaddr *)&dst,
+	    net_sa_len((struct sockaddr *)&dst), data_timeout_ms()) == -1) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+data_open(struct session *s, const char *what)
+{
+	char err[256];
+	int fd, on = 1, plain;
+
+	if (s->pasv_fd == -1 && !s->port_set) {
+		reply(s, 425, "Use PORT or PASV first.");
+		return -1;
+	}
+	fd = s->pasv_fd != -1 ? data_accept(s) : data_connect(s);
+	data_reset(s);
+	if (fd == -1) {
+		log_msg(LOG_INFO, "data connection: %s", strerror(errno));
+		reply(s, 425, "Can't open data connection.");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == -1)
+		log_msg(LOG_DEBUG, "SO_KEEPALIVE: %s", strerror(errno));
+	reply(s, 150, "%s", what);
+	if (!s->prot_p)
+		return fd;
+	err[0] = '\0';
+	if ((plain = tlsrelay_wrap_data(s, fd, err, sizeof(err))) == -1) {
+		reply(s, 522, "Data connection must be protected with TLS "
+		    "session reuse: %s", err[0] != '\0' ? err : "failed");
+		return -1;
+	}
+	return plain;
+}
+
+void
+data_close(struct session *s, int fd)
+{
+	if (fd == -1)
+		return;
+	if (s->prot_p) {
+		/* The front sends close_notify when it sees our EOF. */
+		if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
+			log_msg(LOG_DEBUG, "data shutdown: %s",
+			    strerror(errno));
+		if (tlsrelay_finish_data(s, fd) == -1)
+			log_msg(LOG_INFO, "TLS data connection did not close "
+			    "cleanly");
+	}
+	(void)close(fd);
+}
+
+void
+data_reset(struct session *s)
+{
+	if (s->pasv_fd != -1) {
+		(void)close(s->pasv_fd);
+		s->pasv_fd = -1;
+	}
+	s->port_set = 0;
+}

@@ -1,0 +1,559 @@
+/*
+ * xfer.c - moving bytes between files and data connections.
+ *
+ * Runs in the user process, as the account.  The data peer is untrusted:
+ * it may stall (data_timeout, reset whenever bytes move), vanish, or send
+ * anything on an upload; bytes are never interpreted except for the TYPE A
+ * line-ending conversion.  The data fd is non-blocking, so poll() is only
+ * called when a transfer would block; while data flows the control fd is
+ * checked without blocking every XFER_CHECK_MS or XFER_CHECK_BYTES, so
+ * ABOR and STAT are answered even on a saturated loopback.
+ */
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/ascii.h"
+#include "../common/net.h"
+#include "../common/xmalloc.h"
+#include "config.h"
+#include "ctl.h"
+#include "data.h"
+#include "session.h"
+#include "xfer.h"
+
+#define XFER_BUF		(256 * 1024)	/* read/write chunk */
+#define XFER_ABUF		(128 * 1024)	/* TYPE A disk chunk */
+#define XFER_SENDFILE_MAX	(16 * 1024 * 1024)
+#define XFER_CHECK_MS		250	/* control check interval */
+#define XFER_CHECK_BYTES	(64LL * 1024 * 1024)
+#define XFER_QUIET_MS		100	/* control idle after non-ABOR */
+#define XFER_SEEK_BUF		(64 * 1024)
+#define XFER_PIPE_SZ		(1024 * 1024) /* splice pipe size */
+
+struct xfer_ctx {
+	struct session	*s;
+	int		 datafd;
+	long long	 last;		/* ms: last progress */
+	long long	 next_check;	/* ms: next control check */
+	long long	 quiet_until;	/* ms: ignore control until */
+	long long	 since_check;	/* bytes since the last check */
+	long long	 timeout;	/* data_timeout in ms */
+};
+
+static long long
+xfer_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1 &&
+	    clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A peer that closes mid-transfer must give EPIPE, not kill the session:
+ * sendfile(2) has no MSG_NOSIGNAL, so make sure SIGPIPE is ignored.
+ */
+static void
+xfer_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		(void)sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
+static int
+xfer_begin(struct xfer_ctx *x, struct session *s, int datafd)
+{
+	memset(x, 0, sizeof(*x));
+	x->s = s;
+	x->datafd = datafd;
+	x->timeout = (long long)cfg->data_timeout * 1000;
+	x->last = xfer_now_ms();
+	x->next_check = x->last + XFER_CHECK_MS;
+	s->in_xfer = 1;
+	s->xfer_done = 0;
+	xfer_ignore_sigpipe();
+	return net_set_nonblock(datafd, 1);
+}
+
+/* ABOR arrived: close the data connection first, then 426 and 226. */
+static enum xfer_result
+xfer_aborted(struct xfer_ctx *x)
+{
+	data_close(x->s, x->datafd);
+	x->datafd = -1;
+	reply(x->s, 426, "Connection closed; transfer aborted.");
+	reply(x->s, 226, "ABOR successful.");
+	return XFER_ABORTED;
+}
+
+/* Control bytes are waiting: let ctl.c read them (ABOR, STAT). */
+static enum xfer_result
+xfer_ctl(struct xfer_ctx *x)
+{
+	switch (ctl_check_abort(x->s)) {
+	case 1:
+		return xfer_aborted(x);
+	case 0:
+		/* Something else (STAT, pipelined commands): don't spin. */
+		x->quiet_until = xfer_now_ms() + XFER_QUIET_MS;
+		return XFER_OK;
+	default:
+		return XFER_CTL_GONE;
+	}
+}
+
+/* Bytes moved: reset the stall deadline; check control now and then. */
+static enum xfer_result
+xfer_moved(struct xfer_ctx *x, size_t n)
+{
+	struct pollfd pfd;
+
+	x->last = xfer_now_ms();
+	x->since_check += (long long)n;
+	if (x->since_check < XFER_CHECK_BYTES && x->last < x->next_check)
+		return XFER_OK;
+	x->since_check = 0;
+	x->next_check = x->last + XFER_CHECK_MS;
+	if (x->last < x->quiet_until)
+		return XFER_OK;
+	pfd.fd = x->s->ctl_fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) == 1)
+		return xfer_ctl(x);
+	return XFER_OK;
+}
+
+/* Wait until the data fd is ready for events, watching control too. */
+static enum xfer_result
+xfer_wait(struct xfer_ctx *x, short events)
+{
+	struct pollfd pfd[2];
+	long long now, left;
+	nfds_t n;
+	int r;
+
+	for (;;) {
+		now = xfer_now_ms();
+		if ((left = x->last + x->timeout - now) <= 0)
+			return XFER_TIMEOUT;
+		pfd[0].fd = x->datafd;
+		pfd[0].events = events;
+		pfd[0].revents = 0;
+		n = 1;
+		if (now >= x->quiet_until) {
+			pfd[1].fd = x->s->ctl_fd;
+			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
+			n = 2;
+		} else if (x->quiet_until - now < left)
+			left = x->quiet_until - now;
+		r = poll(pfd, n, left > 0x7fffffff ? 0x7fffffff : (int)left);
+		if (r == -1 && errno != EINTR)
+			return XFER_NET_ERROR;
+		if (r <= 0)
+			continue;
+		if (n == 2 && pfd[1].revents != 0) {
+			enum xfer_result res = xfer_ctl(x);
+
+			if (res != XFER_OK)
+				return res;
+		}
+		if (pfd[0].revents & POLLNVAL)
+			return XFER_NET_ERROR;
+		if (pfd[0].revents != 0)
+			return XFER_OK;
+	}
+}
+
+/* Write all of p to the data connection. */
+static enum xfer_result
+xfer_write_all(struct xfer_ctx *x, const unsigned char *p, size_t n)
+{
+	enum xfer_result res;
+	ssize_t w;
+
+	while (n > 0) {
+		w = send(x->datafd, p, n, MSG_NOSIGNAL);
+		if (w == -1 && errno == ENOTSOCK)
+			w = write(x->datafd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			x->last = xfer_now_ms();
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return XFER_NET_ERROR;
+		if ((res = xfer_wait(x, POLLOUT)) != XFER_OK)
+			return res;
+	}
+	return XFER_OK;
+}
+
+/* Write all of p to the file; *err gets errno on failure. */
+static enum xfer_result
+xfer_write_file(int fd, const unsigned char *p, size_t n, int *err)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		} else if (w == 0) {
+			*err = ENOSPC;
+			return XFER_DISK_ERROR;
+		} else if (errno != EINTR) {
+			*err = errno;
+			return XFER_DISK_ERROR;
+		}
+	}
+	return XFER_OK;
+}
+
+/* File -> network with read/write; TYPE A converts LF to CRLF. */
+static enum xfer_result
+xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
+{
+	int ascii = x->s->type == 'A';
+	size_t chunk = ascii ? XFER_ABUF : XFER_BUF;
+	unsigned char *in, *out = NULL;
+	enum xfer_result res = XFER_OK;
+	ssize_t n;
+
+	in = xmalloc(chunk);
+	if (ascii)
+		out = xmalloc(2 * chunk);
+	while (res == XFER_OK) {
+		n = read(filefd, in, chunk);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			*err = errno;
+			res = XFER_DISK_ERROR;
+			break;
+		}
+		if (ascii)
+			res = xfer_write_all(x, out,
+			    ascii_to_crlf(in, (size_t)n, out));
+		else
+			res = xfer_write_all(x, in, (size_t)n);
+		if (res != XFER_OK)
+			break;
+		*bytes += n;
+		x->s->xfer_done += n;
+		res = xfer_moved(x, (size_t)n);
+	}
+	free(in);
+	free(out);
+	return res;
+}
+
+/*
+ * File -> network with sendfile(2) from the file's offset.  *fallback is
+ * set when the kernel cannot sendfile between these fds before any byte
+ * moved, so the caller can copy instead.
+ */
+static enum xfer_result
+xfer_sendfile(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
+    int *fallback)
+{
+	enum xfer_result res;
+	ssize_t n;
+
+	for (;;) {
+		n = sendfile(x->datafd, filefd, NULL, XFER_SENDFILE_MAX);
+		if (n > 0) {
+			*bytes += n;
+			x->s->xfer_done += n;
+			if ((res = xfer_moved(x, (size_t)n)) != XFER_OK)
+				return res;
+			continue;
+		}
+		if (n == 0)
+			return XFER_OK;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if ((res = xfer_wait(x, POLLOUT)) != XFER_OK)
+				return res;
+			continue;
+		}
+		if ((errno == EINVAL || errno == ENOSYS) && *bytes == 0) {
+			*fallback = 1;
+			return XFER_OK;
+		}
+		*err = errno;
+		return errno == EIO || errno == ENOMEM ? XFER_DISK_ERROR :
+		    XFER_NET_ERROR;
+	}
+}
+
+enum xfer_result
+xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
+    int *err)
+{
+	struct xfer_ctx x;
+	enum xfer_result res = XFER_OK;
+	int fallback = 0;
+
+	*bytes = 0;
+	*err = 0;
+	if (xfer_begin(&x, s, datafd) == -1) {
+		*err = errno;
+		s->in_xfer = 0;
+		return XFER_NET_ERROR;
+	}
+	if (s->type != 'A')
+		res = xfer_sendfile(&x, filefd, bytes, err, &fallback);
+	if (s->type == 'A' || fallback)
+		res = xfer_copy_out(&x, filefd, bytes, err);
+	s->in_xfer = 0;
+	return res;
+}
+
+/* One chunk off the wire into the file. */
+static enum xfer_result
+xfer_store(struct xfer_ctx *x, struct ascii_state *st, unsigned char *in,
+    size_t n, unsigned char *out, int filefd, off_t *bytes, int *err)
+{
+	enum xfer_result res;
+
+	if (out != NULL)
+		n = ascii_to_lf(st, in, n, out);
+	res = xfer_write_file(filefd, out != NULL ? out : in, n, err);
+	if (res != XFER_OK)
+		return res;
+	*bytes += (off_t)n;
+	x->s->xfer_done += (off_t)n;
+	return XFER_OK;
+}
+
+/*
+ * Move n bytes from the pipe into the file.  If the file cannot take
+ * splice(2) (some file systems), copy them through user space instead and
+ * set *nosplice so the caller stops splicing.
+ */
+static enum xfer_result
+xfer_drain_pipe(int pipefd, int filefd, size_t n, int *err, int *nosplice)
+{
+	unsigned char b[4096];
+	enum xfer_result res;
+	ssize_t m;
+
+	while (n > 0) {
+		m = *nosplice ? read(pipefd, b, n < sizeof(b) ? n : sizeof(b)) :
+		    splice(pipefd, NULL, filefd, NULL, n, SPLICE_F_MOVE);
+		if (m > 0 && *nosplice &&
+		    (res = xfer_write_file(filefd, b, (size_t)m, err)) !=
+		    XFER_OK)
+			return res;
+		if (m > 0) {
+			n -= (size_t)m;
+			continue;
+		}
+		if (m == -1 && errno == EINTR)
+			continue;
+		if (m == -1 && errno == EINVAL && !*nosplice) {
+			*nosplice = 1;
+			continue;
+		}
+		*err = m == 0 ? EIO : errno;
+		return XFER_DISK_ERROR;
+	}
+	return XFER_OK;
+}
+
+/*
+ * TYPE I upload with splice(2): socket -> pipe -> file, no copy through
+ * user space (measured faster than read/write on loopback).  *fallback is
+ * set when the socket cannot be spliced before any byte arrived.
+ */
+static enum xfer_result
+xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
+    int *fallback)
+{
+	enum xfer_result res = XFER_OK;
+	int p[2], nosplice = 0;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		*fallback = 1;
+		return XFER_OK;
+	}
+	/* Larger pipes mean fewer calls; the default 64 KiB still works. */
+	(void)fcntl(p[1], F_SETPIPE_SZ, XFER_PIPE_SZ);
+	while (res == XFER_OK) {
+		n = splice(x->datafd, NULL, p[1], NULL, XFER_PIPE_SZ,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			res = xfer_drain_pipe(p[0], filefd, (size_t)n, err,
+			    &nosplice);
+			if (res != XFER_OK)
+				break;
+			*bytes += n;
+			x->s->xfer_done += n;
+			res = xfer_moved(x, (size_t)n);
+		} else if (n == 0)
+			break;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			res = xfer_wait(x, POLLIN);
+		else if (errno == EINVAL && *bytes == 0) {
+			*fallback = 1;
+			break;
+		} else if (errno != EINTR) {
+			*err = errno;
+			res = XFER_NET_ERROR;
+		}
+	}
+	(void)close(p[0]);
+	(void)close(p[1]);
+	return res;
+}
+
+/* Data connection -> file with read/write; TYPE A converts CRLF to LF. */
+static enum xfer_result
+xfer_copy_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
+{
+	struct ascii_state st = { 0 };
+	enum xfer_result res = XFER_OK;
+	unsigned char *in, *out = NULL;
+	ssize_t n;
+
+	in = xmalloc(XFER_BUF);
+	if (x->s->type == 'A')
+		out = xmalloc(XFER_BUF + 1);
+	while (res == XFER_OK) {
+		n = read(x->datafd, in, XFER_BUF);
+		if (n > 0) {
+			res = xfer_store(x, &st, in, (size_t)n, out, filefd,
+			    bytes, err);
+			if (res == XFER_OK)
+				res = xfer_moved(x, (size_t)n);
+		} else if (n == 0) {
+			if (out != NULL && ascii_flush(&st, out) == 1)
+				res = xfer_store(x, &st, out, 1, NULL,
+				    filefd, bytes, err);
+			break;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			res = xfer_wait(x, POLLIN);
+		else if (errno != EINTR) {
+			*err = errno;
+			res = XFER_NET_ERROR;
+		}
+	}
+	free(in);
+	free(out);
+	return res;
+}
+
+enum xfer_result
+xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
+    int *err)
+{
+	struct xfer_ctx x;
+	enum xfer_result res = XFER_OK;
+	int fallback = 1, fl;
+
+	*bytes = 0;
+	*err = 0;
+	if (xfer_begin(&x, s, datafd) == -1) {
+		*err = errno;
+		s->in_xfer = 0;
+		return XFER_NET_ERROR;
+	}
+	/* splice(2) refuses O_APPEND targets (APPE): copy those. */
+	if (s->type != 'A' && (fl = fcntl(filefd, F_GETFL)) != -1 &&
+	    !(fl & O_APPEND)) {
+		fallback = 0;
+		res = xfer_splice_in(&x, filefd, bytes, err, &fallback);
+	}
+	if (fallback)
+		res = xfer_copy_in(&x, filefd, bytes, err);
+	s->in_xfer = 0;
+	return res;
+}
+
+enum xfer_result
+xfer_send_mem(struct session *s, int datafd, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	struct xfer_ctx x;
+	enum xfer_result res = XFER_OK;
+	size_t k;
+
+	if (xfer_begin(&x, s, datafd) == -1) {
+		s->in_xfer = 0;
+		return XFER_NET_ERROR;
+	}
+	while (n > 0 && res == XFER_OK) {
+		k = n < XFER_BUF ? n : XFER_BUF;
+		if ((res = xfer_write_all(&x, c, k)) != XFER_OK)
+			break;
+		c += k;
+		n -= k;
+		s->xfer_done += (off_t)k;
+		res = xfer_moved(&x, k);
+	}
+	s->in_xfer = 0;
+	return res;
+}
+
+int
+xfer_seek_ascii(int filefd, off_t wire_off)
+{
+	unsigned char *b;
+	off_t file_off = 0, wire = 0;
+	ssize_t n = 0, i;
+	int saved;
+
+	if (wire_off < 0 || lseek(filefd, 0, SEEK_SET) == -1)
+		return -1;
+	b = xmalloc(XFER_SEEK_BUF);
+	while (wire < wire_off) {
+		n = read(filefd, b, XFER_SEEK_BUF);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		/* Each LF is two bytes on the wire, CR LF. */
+		for (i = 0; i < n && wire < wire_off; i++) {
+			wire += b[i] == '\n' ? 2 : 1;
+			file_off++;
+		}
+	}
+	saved = n == -1 ? errno : EINVAL;
+	free(b);
+	if (wire < wire_off) {
+		errno = saved;
+		return -1;
+	}
+	/* Landed between the CR and LF of a converted LF: resend it. */
+	if (wire > wire_off)
+		file_off--;
+	return lseek(filefd, file_off, SEEK_SET) == -1 ? -1 : 0;
+}
