@@ -1,0 +1,256 @@
+/*
+ * auth.c - anonymous, system (shadow) and virtual (users_file) logins.
+ *
+ * Runs only in the monitor, with the privileges ftpd was started with.
+ * user and pass come from the client through the front: bounded strings,
+ * otherwise untrusted.  Hashes are checked with crypt_rn from libxcrypt and
+ * compared in constant time; failures say why only in the log.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/parse.h"
+#include "auth.h"
+#include "config.h"
+
+#define LINE_MAX_LEN	4096
+
+int
+auth_is_anonymous(const char *user)
+{
+	return cfg->anonymous && (strcasecmp(user, "anonymous") == 0 ||
+	    strcasecmp(user, "ftp") == 0);
+}
+
+static int
+const_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = (unsigned char)(la != lb);
+
+	for (i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* crypt_rn into a stack buffer, compare with the stored hash. */
+static int
+hash_matches(const char *pass, const char *hash)
+{
+	struct crypt_data cd;
+	const char *out;
+	int ok;
+
+	if (hash[0] == '\0' || hash[0] == '!' || hash[0] == '*')
+		return 0;
+	memset(&cd, 0, sizeof(cd));
+	out = crypt_rn(pass, hash, &cd, sizeof(cd));
+	ok = out != NULL && out[0] != '*' && const_eq(out, hash);
+	explicit_bzero(&cd, sizeof(cd));
+	return ok;
+}
+
+static int
+in_deny_file(const char *user)
+{
+	char line[LINE_MAX_LEN];
+	FILE *f;
+	size_t n;
+	int found = 0;
+
+	if (cfg->deny_file[0] == '\0')
+		return 0;
+	f = fopen(cfg->deny_file, "re");
+	if (f == NULL)
+		return errno == ENOENT ? 0 : 1;	/* unreadable: fail closed */
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		n = strcspn(line, " \t\r\n#");
+		line[n] = '\0';
+		found = n > 0 && strcmp(line, user) == 0;
+	}
+	(void)fclose(f);
+	return found;
+}
+
+static int
+valid_shell(const char *shell)
+{
+	const char *s;
+	int ok = 0;
+
+	if (!cfg->check_shell)
+		return 1;
+	setusershell();
+	while (!ok && (s = getusershell()) != NULL)
+		ok = strcmp(s, shell) == 0;
+	endusershell();
+	return ok;
+}
+
+static int
+fill_from_pw(const struct passwd *pw, const char *home, struct auth_result *r)
+{
+	if (snprintf(r->name, sizeof(r->name), "%s", pw->pw_name) >=
+	    (int)sizeof(r->name) ||
+	    snprintf(r->home, sizeof(r->home), "%s", home) >=
+	    (int)sizeof(r->home))
+		return -1;
+	r->uid = pw->pw_uid;
+	r->gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+check_anonymous(struct auth_result *r, char *why, size_t whylen)
+{
+	struct passwd *pw;
+
+	r->anonymous = 1;
+	if (cfg->unprivileged) {
+		snprintf(r->name, sizeof(r->name), "%s", cfg->anon_user);
+		r->uid = getuid();
+		r->gid = getgid();
+		snprintf(r->home, sizeof(r->home), "%s", cfg->anon_root);
+		return 0;
+	}
+	pw = getpwnam(cfg->anon_user);
+	if (pw == NULL) {
+		snprintf(why, whylen, "anon_user %s does not exist",
+		    cfg->anon_user);
+		return -1;
+	}
+	return fill_from_pw(pw, cfg->anon_root, r);
+}
+
+/* One users_file line "name:hash:uid:gid:gecos:home:shell" for user. */
+static int
+parse_user_line(char *line, const char *user, const char *pass,
+    struct auth_result *r)
+{
+	char *f[7], *p = line;
+	unsigned long long uid, gid;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		f[i] = p;
+		p = strchr(p, ':');
+		if (p == NULL && i < 6)
+			return -1;
+		if (p != NULL)
+			*p++ = '\0';
+	}
+	f[6][strcspn(f[6], "\r\n")] = '\0';
+	if (strcmp(f[0], user) != 0)
+		return -1;
+	if (parse_uint(f[2], 0, 0xfffffffeULL, &uid) == -1 ||
+	    parse_uint(f[3], 0, 0xfffffffeULL, &gid) == -1 || f[5][0] != '/')
+		return -2;
+	if (!hash_matches(pass, f[1]))
+		return -3;
+	snprintf(r->name, sizeof(r->name), "%s", f[0]);
+	r->uid = cfg->unprivileged ? getuid() : (uid_t)uid;
+	r->gid = cfg->unprivileged ? getgid() : (gid_t)gid;
+	if (snprintf(r->home, sizeof(r->home), "%s", f[5]) >=
+	    (int)sizeof(r->home))
+		return -2;
+	r->virtual_user = 1;
+	return 0;
+}
+
+/* 1 matched, 0 not found, -1 found but wrong/bad. */
+static int
+check_users_file(const char *user, const char *pass, struct auth_result *r,
+    char *why, size_t whylen)
+{
+	char line[LINE_MAX_LEN];
+	FILE *f;
+	int rc, res = 0;
+
+	if (cfg->users_file[0] == '\0')
+		return 0;
+	f = fopen(cfg->users_file, "re");
+	if (f == NULL) {
+		snprintf(why, whylen, "users_file %s: %s", cfg->users_file,
+		    strerror(errno));
+		return 0;
+	}
+	while (res == 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#')
+			continue;
+		rc = parse_user_line(line, user, pass, r);
+		if (rc == 0)
+			res = 1;
+		else if (rc == -2) {
+			snprintf(why, whylen, "bad users_file line for %s",
+			    user);
+			res = -1;
+		} else if (rc == -3) {
+			snprintf(why, whylen, "wrong password (virtual user)");
+			res = -1;
+		}
+	}
+	explicit_bzero(line, sizeof(line));
+	(void)fclose(f);
+	return res;
+}
+
+static int
+check_system(const char *user, const char *pass, struct auth_result *r,
+    char *why, size_t whylen)
+{
+	struct passwd *pw;
+	struct spwd *sp;
+	const char *hash;
+
+	if (!cfg->system_users || cfg->unprivileged) {
+		snprintf(why, whylen, "no such user");
+		return -1;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		snprintf(why, whylen, "no such user");
+		return -1;
+	}
+	sp = getspnam(user);
+	hash = sp != NULL ? sp->sp_pwdp : pw->pw_passwd;
+	if (!hash_matches(pass, hash)) {
+		snprintf(why, whylen, "wrong password");
+		return -1;
+	}
+	if (!valid_shell(pw->pw_shell != NULL ? pw->pw_shell : "")) {
+		snprintf(why, whylen, "shell %s not in /etc/shells",
+		    pw->pw_shell);
+		return -1;
+	}
+	return fill_from_pw(pw, pw->pw_dir, r);
+}
+
+int
+auth_check(const char *user, const char *pass, struct auth_result *r,
+    char *why, size_t whylen)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	why[0] = '\0';
+	if (in_deny_file(user)) {
+		snprintf(why, whylen, "listed in deny_file %s", cfg->deny_file);
+		return -1;
+	}
+	if (auth_is_anonymous(user))
+		return check_anonymous(r, why, whylen);
+	rc = check_users_file(user, pass, r, why, whylen);
+	if (rc == 1)
+		return 0;
+	if (rc == -1)
+		return -1;
+	return check_system(user, pass, r, why, whylen);
+}

@@ -1,0 +1,29 @@
+/*
+ * auth.h - deciding who may log in.  Monitor only (it reads /etc/shadow and
+ * users_file, as root).
+ */
+#ifndef FTPD_AUTH_H
+#define FTPD_AUTH_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+struct auth_result {
+	char	name[256];	/* account name (anon_user for anonymous) */
+	uid_t	uid;
+	gid_t	gid;
+	char	home[PATH_MAX];	/* the session root */
+	int	anonymous;
+	int	virtual_user;	/* from users_file: no supplementary groups */
+};
+
+/*
+ * Check user/pass.  0 and *r filled on success; -1 on failure with the
+ * reason (for the log, never for the client) in why.
+ */
+int	auth_check(const char *user, const char *pass, struct auth_result *r,
+	    char *why, size_t whylen);
+/* 1 if name is anonymous ("anonymous" or "ftp") and anonymous is on. */
+int	auth_is_anonymous(const char *user);
+
+#endif

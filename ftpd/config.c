@@ -1,0 +1,115 @@
+/*
+ * config.c - ftpd's configuration keys and their loading.
+ *
+ * The key list lives once in config_keys.def; this file expands it into the
+ * conf table and checks the rules that span several keys.  Runs in main,
+ * as whoever started ftpd, on the administrator's file and -o values.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "../common/buf.h"
+#include "../common/conf.h"
+#include "../common/parse.h"
+#include "config.h"
+
+static const char *const tls_modes[] = { "off", "on", "required", NULL };
+static const char *const log_levels[] = {
+	"error", "warning", "notice", "info", "debug", NULL
+};
+
+static const struct conf_key keys[] = {
+#define X(name, type, ctype, def, min, max, enums) \
+	{ #name, type, def, min, max, enums, offsetof(struct ftpd_config, name) },
+#include "config_keys.def"
+#undef X
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static struct ftpd_config the_config;
+const struct ftpd_config *cfg = &the_config;
+
+/* "LOW-HIGH" was validated by conf; split it into numbers. */
+static void
+split_pasv_ports(struct ftpd_config *c)
+{
+	const char *dash;
+	unsigned long long lo, hi;
+
+	c->pasv_lo = c->pasv_hi = 0;
+	if (c->pasv_ports == NULL || c->pasv_ports[0] == '\0')
+		return;
+	dash = strchr(c->pasv_ports, '-');
+	if (dash == NULL ||
+	    parse_uint_n(c->pasv_ports, (size_t)(dash - c->pasv_ports), 1,
+	    65535, &lo) == -1 || parse_uint(dash + 1, 1, 65535, &hi) == -1)
+		return;
+	c->pasv_lo = (unsigned)lo;
+	c->pasv_hi = (unsigned)hi;
+}
+
+static int
+check_rules(struct ftpd_config *c, char *err, size_t errlen)
+{
+	struct in_addr a;
+
+	if (c->pasv_address[0] != '\0' &&
+	    inet_pton(AF_INET, c->pasv_address, &a) != 1) {
+		snprintf(err, errlen, "pasv_address: not an IPv4 address: %s",
+		    c->pasv_address);
+		return -1;
+	}
+	if (c->listen[0] == '\0' && c->implicit_tls_listen[0] == '\0') {
+		snprintf(err, errlen, "listen: no address to listen on");
+		return -1;
+	}
+	if (c->tls != TLS_OFF &&
+	    (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')) {
+		snprintf(err, errlen, "tls: is \"%s\" but tls_cert and tls_key "
+		    "are not both set (set them, or tls = off)",
+		    c->tls == TLS_ON ? "on" : "required");
+		return -1;
+	}
+	if (c->implicit_tls_listen[0] != '\0' && c->tls == TLS_OFF) {
+		snprintf(err, errlen, "implicit_tls_listen: needs tls = on");
+		return -1;
+	}
+	if (c->log_level > 4)
+		c->log_level = 3;
+	return 0;
+}
+
+int
+config_load(const char *path, int path_explicit, char *const *overrides,
+    size_t noverrides, char *err, size_t errlen)
+{
+	struct ftpd_config *c = &the_config;
+	size_t i;
+
+	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
+		return -1;
+	if (path != NULL && (path_explicit || access(path, F_OK) == 0) &&
+	    conf_load_file(keys, NKEYS, c, path, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < noverrides; i++)
+		if (conf_set_kv(keys, NKEYS, c, overrides[i], err,
+		    errlen) == -1)
+			return -1;
+	split_pasv_ports(c);
+	c->unprivileged = geteuid() != 0;
+	return check_rules(c, err, errlen);
+}
+
+void
+config_dump(void)
+{
+	struct buf out;
+
+	buf_init(&out, 1 << 20);
+	if (conf_dump(keys, NKEYS, cfg, &out) == 0)
+		fwrite(out.data, 1, out.len, stdout);
+	buf_free(&out);
+}

@@ -1,0 +1,48 @@
+/*
+ * front.c - the pre-login process: greeting, AUTH, USER, PASS.
+ *
+ * Runs as nopriv_user chrooted into empty_dir (become_nopriv was called by
+ * the monitor before front_run).  Every byte from the client is parsed
+ * here first, by ctl.c and the PRELOGIN handlers of the command table.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "cmd.h"
+#include "config.h"
+#include "ctl.h"
+#include "front.h"
+#include "session.h"
+#include "tls.h"
+#include "tlsrelay.h"
+
+void
+front_run(struct session *s)
+{
+	char err[256];
+
+	if (s->implicit_tls) {
+		s->ctl_tls = tls_accept(s->ctl_fd, NULL,
+		    (int)cfg->login_timeout * 1000, err, sizeof(err));
+		if (s->ctl_tls == NULL) {
+			log_msg(LOG_NOTICE, "implicit TLS handshake failed: %s",
+			    err);
+			_exit(0);
+		}
+		s->tls_active = 1;
+	}
+	reply(s, 220, "%s", cfg->banner);
+	cmd_loop(s);
+	if (s->ctl_tls != NULL)
+		tls_close(s->ctl_tls, 1000);
+	_exit(0);
+}
+
+void
+front_handoff(struct session *s, int relay_fd, int data_fd)
+{
+	if (s->ctl_tls == NULL)
+		_exit(0);
+	tlsrelay_run(s, relay_fd, data_fd);
+}

@@ -1,0 +1,23 @@
+/*
+ * front.h - the unprivileged, network-facing process before login.
+ *
+ * Runs as nopriv_user chrooted into empty_dir; owns the client socket,
+ * parses every pre-login byte, is the TLS endpoint.  Forked by the monitor.
+ */
+#ifndef FTPD_FRONT_H
+#define FTPD_FRONT_H
+
+struct session;
+
+/* Serve the pre-login part of a session: greeting, then the command loop
+ * with only CMD_PRELOGIN commands.  Never returns. */
+void	front_run(struct session *s) __attribute__((noreturn));
+/*
+ * Called by cmd_pass after mon_login() said MON_LOGIN_OK: plaintext
+ * control -> exit (the monitor hands the socket to the user process);
+ * TLS control -> become the relay (tlsrelay_run).  Never returns.
+ */
+void	front_handoff(struct session *s, int relay_fd, int data_fd)
+	    __attribute__((noreturn));
+
+#endif

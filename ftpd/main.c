@@ -1,0 +1,145 @@
+/*
+ * main.c - command line, configuration, then the master (or one inetd
+ * session).
+ *
+ * Runs as whoever started ftpd.  Every configuration error is reported as
+ * one line naming the file, line and key, with exit status 1, before any
+ * socket is opened.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/xmalloc.h"
+#include "config.h"
+#include "idcache.h"
+#include "master.h"
+#include "monitor.h"
+#include "sessionlog.h"
+#include "tls.h"
+
+#define FTPD_VERSION	"0.1.0"
+#define MAX_OVERRIDES	256
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ftpd [-f FILE] [-o KEY=VALUE]... [-i] [-t] [-D] "
+	    "[-V] [-h]\n"
+	    "  -f FILE       configuration file (default /etc/ftpd.conf)\n"
+	    "  -o KEY=VALUE  set one key, overriding the file (repeatable)\n"
+	    "  -i            inetd mode: one session on stdin/stdout\n"
+	    "  -t            check the configuration, print it, exit\n"
+	    "  -D            detach into the background\n"
+	    "  -V            print the version\n");
+}
+
+/* Work every session would otherwise repeat, done once before forking:
+ * time zone, owner/group names, syslog connection. */
+static void
+prepare_once(void)
+{
+	tzset();
+	idcache_load();
+	(void)xferlog_open();
+	if (mkdir(cfg->run_dir, 0755) == -1 && errno != EEXIST)
+		log_msg(LOG_WARNING, "run_dir %s: %s (ftpwho will see nothing)",
+		    cfg->run_dir, strerror(errno));
+}
+
+static int
+run_inetd(void)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+
+	memset(&peer, 0, sizeof(peer));
+	if (getpeername(0, (struct sockaddr *)&peer, &len) == -1) {
+		log_msg(LOG_ERR, "-i: stdin is not a socket: getpeername: %s",
+		    strerror(errno));
+		return 1;
+	}
+	monitor_run(0, &peer, 0);
+}
+
+static int
+detach(void)
+{
+	if (daemon(0, 0) == -1) {
+		log_msg(LOG_ERR, "daemon: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *overrides[MAX_OVERRIDES];
+	size_t nover = 0;
+	const char *path = "/etc/ftpd.conf";
+	int explicit = 0, inetd = 0, test = 0, bg = 0, c;
+	char err[1024];
+
+	while ((c = getopt(argc, argv, "f:o:itDVh")) != -1) {
+		switch (c) {
+		case 'f': path = optarg; explicit = 1; break;
+		case 'o':
+			if (nover == MAX_OVERRIDES) {
+				fprintf(stderr, "ftpd: too many -o options\n");
+				return 1;
+			}
+			overrides[nover++] = optarg;
+			break;
+		case 'i': inetd = 1; break;
+		case 't': test = 1; break;
+		case 'D': bg = 1; break;
+		case 'V': printf("ftpd %s\n", FTPD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ftpd: unexpected argument: %s\n", argv[optind]);
+		return 1;
+	}
+	if (config_load(path, explicit, overrides, nover, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "ftpd: %s\n", err);
+		return 1;
+	}
+	if (tls_init(err, sizeof(err)) == -1) {
+		fprintf(stderr, "ftpd: %s\n", err);
+		return 1;
+	}
+	if (test) {
+		config_dump();
+		return 0;
+	}
+	if (log_open(cfg->log, "ftpd") == -1) {
+		fprintf(stderr, "ftpd: log %s: %s\n", cfg->log, strerror(errno));
+		return 1;
+	}
+	log_set_level((int)(LOG_ERR + cfg->log_level));
+	prepare_once();
+	if (inetd)
+		return run_inetd();
+	if (cfg->unprivileged)
+		log_msg(LOG_NOTICE, "running unprivileged (uid %u): sessions "
+		    "run as this user, confinement by the path resolver only, "
+		    "system users off, virtual users map to this user",
+		    (unsigned)getuid());
+	if (master_listen() == -1)
+		return 1;
+	if (bg && detach() == -1)
+		return 1;
+	return master_run();
+}

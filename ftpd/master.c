@@ -1,0 +1,268 @@
+/*
+ * master.c - listeners, the accept loop, session limits, reaping.
+ *
+ * Runs as whoever started ftpd.  It never reads client bytes: a refused
+ * connection gets one fixed 421 line and is closed.  Children are
+ * monitors; the table of live ones is what max_clients and max_per_ip
+ * count.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/net.h"
+#include "../common/xmalloc.h"
+#include "config.h"
+#include "master.h"
+#include "monitor.h"
+
+#define MAX_LISTENERS	32
+#define BACKLOG		1024
+
+struct listener {
+	int	fd;
+	int	implicit_tls;
+};
+
+struct child {
+	pid_t			pid;
+	struct sockaddr_storage	peer;
+};
+
+static struct listener listeners[MAX_LISTENERS];
+static size_t nlisteners;
+static struct child *children;
+static size_t nchildren;
+
+static volatile sig_atomic_t got_term;
+static volatile sig_atomic_t got_chld;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static void
+on_chld(int sig)
+{
+	(void)sig;
+	got_chld = 1;
+}
+
+static int
+listen_list(const char *list, int implicit_tls)
+{
+	struct sockaddr_storage addrs[MAX_LISTENERS];
+	socklen_t lens[MAX_LISTENERS];
+	char name[NET_ADDRSTRLEN];
+	size_t n, i;
+	int fd;
+
+	if (list[0] == '\0')
+		return 0;
+	if (net_parse_addrlist(list, addrs, lens, MAX_LISTENERS - nlisteners,
+	    &n) == -1) {
+		log_msg(LOG_ERR, "bad listen list: %s", list);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		net_format_addr((struct sockaddr *)&addrs[i], name,
+		    sizeof(name));
+		fd = net_listen((struct sockaddr *)&addrs[i], lens[i], BACKLOG);
+		if (fd == -1) {
+			log_msg(LOG_ERR, "listen on %s: %s", name,
+			    strerror(errno));
+			return -1;
+		}
+		listeners[nlisteners].fd = fd;
+		listeners[nlisteners].implicit_tls = implicit_tls;
+		nlisteners++;
+		log_msg(LOG_NOTICE, "listening on %s%s", name,
+		    implicit_tls ? " (implicit TLS)" : "");
+	}
+	return 0;
+}
+
+int
+master_listen(void)
+{
+	if (listen_list(cfg->listen, 0) == -1 ||
+	    listen_list(cfg->implicit_tls_listen, 1) == -1)
+		return -1;
+	children = xcalloc(cfg->max_clients, sizeof(*children));
+	return 0;
+}
+
+static void
+reap(void)
+{
+	pid_t pid;
+	int status;
+	size_t i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (WIFSIGNALED(status))
+			log_msg(LOG_WARNING, "session %ld killed by signal %d",
+			    (long)pid, WTERMSIG(status));
+		for (i = 0; i < nchildren; i++) {
+			if (children[i].pid == pid) {
+				children[i] = children[--nchildren];
+				break;
+			}
+		}
+	}
+}
+
+static size_t
+count_peer(const struct sockaddr_storage *peer)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < nchildren; i++)
+		if (net_same_host((const struct sockaddr *)&children[i].peer,
+		    (const struct sockaddr *)peer))
+			n++;
+	return n;
+}
+
+/* Refuse politely without reading anything from the client. */
+static void
+refuse(int fd, const char *ip, const char *why)
+{
+	char line[128];
+	int n;
+
+	n = snprintf(line, sizeof(line), "421 %s\r\n", why);
+	(void)net_write_all(fd, line, (size_t)n, 1000);
+	log_msg(LOG_NOTICE, "refused %s: %s", ip, why);
+	(void)close(fd);
+}
+
+static void
+spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
+{
+	pid_t pid;
+	size_t i;
+
+	pid = fork();
+	if (pid == -1) {
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+		refuse(fd, "-", "Server busy, try later.");
+		return;
+	}
+	if (pid == 0) {
+		for (i = 0; i < nlisteners; i++)
+			(void)close(listeners[i].fd);
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGINT, SIG_DFL);
+		(void)signal(SIGCHLD, SIG_DFL);
+		monitor_run(fd, peer, implicit_tls);
+	}
+	children[nchildren].pid = pid;
+	children[nchildren].peer = *peer;
+	nchildren++;
+	(void)close(fd);
+}
+
+static void
+accept_one(const struct listener *l)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	char ip[NET_ADDRSTRLEN];
+	int fd;
+
+	fd = net_accept(l->fd, 0, &peer, &len);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_msg(LOG_WARNING, "accept: %s", strerror(errno));
+		return;
+	}
+	net_unmap_v4(&peer);
+	net_format_ip((struct sockaddr *)&peer, ip, sizeof(ip));
+	if (nchildren >= cfg->max_clients)
+		refuse(fd, ip, "Too many users, try later.");
+	else if (count_peer(&peer) >= cfg->max_per_ip)
+		refuse(fd, ip, "Too many connections from your address.");
+	else
+		spawn(fd, &peer, l->implicit_tls);
+}
+
+static void
+shutdown_children(void)
+{
+	size_t i;
+	int tries;
+
+	for (i = 0; i < nchildren; i++)
+		(void)kill(children[i].pid, SIGTERM);
+	for (tries = 0; tries < 50 && nchildren > 0; tries++) {
+		reap();
+		if (nchildren > 0)
+			(void)usleep(100000);
+	}
+	for (i = 0; i < nchildren; i++)
+		(void)kill(children[i].pid, SIGKILL);
+	reap();
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_term;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_chld;
+	sa.sa_flags = SA_NOCLDSTOP;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+int
+master_run(void)
+{
+	struct pollfd pfd[MAX_LISTENERS];
+	size_t i;
+	int n;
+
+	install_signals();
+	for (i = 0; i < nlisteners; i++) {
+		pfd[i].fd = listeners[i].fd;
+		pfd[i].events = POLLIN;
+		(void)net_set_nonblock(listeners[i].fd, 1);
+	}
+	while (!got_term) {
+		n = poll(pfd, nlisteners, 1000);
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+		}
+		if (n <= 0)
+			continue;
+		for (i = 0; i < nlisteners; i++)
+			if (pfd[i].revents & POLLIN)
+				accept_one(&listeners[i]);
+	}
+	log_msg(LOG_NOTICE, "shutting down: %zu session(s) signalled",
+	    nchildren);
+	for (i = 0; i < nlisteners; i++)
+		(void)close(listeners[i].fd);
+	shutdown_children();
+	return 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * mon_client.c - typed requests from the front and user processes to the
+ * monitor (monitor.h lists the messages).
+ *
+ * Runs unprivileged.  Trusts the monitor's replies only as far as their
+ * framing: lengths and codes are still checked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/buf.h"
+#include "../common/ipc.h"
+#include "../common/log.h"
+#include "mon_client.h"
+#include "monitor.h"
+#include "session.h"
+
+#define REPLY_TIMEOUT_MS	60000
+
+static int
+recv_fd_msg(struct session *s, int *fd)
+{
+	struct buf p;
+	uint32_t type;
+	int rc;
+
+	buf_init(&p, 64);
+	rc = ipc_recv_timeout(s->mon_fd, &type, &p, fd, REPLY_TIMEOUT_MS);
+	buf_free(&p);
+	if (rc == -1 || type != MON_FD || *fd == -1)
+		return -1;
+	return 0;
+}
+
+enum mon_login_result
+mon_login(struct session *s, const char *user, const char *pass,
+    const struct buf *leftover, int *relay_fd, int *data_fd, char *msg,
+    size_t msglen)
+{
+	struct buf out;
+	uint32_t type, res = MON_LOGIN_ERROR;
+	size_t off = 0;
+	int ok;
+
+	*relay_fd = *data_fd = -1;
+	snprintf(msg, msglen, "Login failed: internal error.");
+	buf_init(&out, IPC_MAX);
+	ok = ipc_put_str(&out, user) == 0 && ipc_put_str(&out, pass) == 0 &&
+	    ipc_put_bytes(&out, leftover->data, leftover->len) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)s->tls_active) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)s->pbsz_done) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)s->prot_p) == 0 &&
+	    ipc_send(s->mon_fd, MON_LOGIN, out.data, out.len, -1) == 0;
+	buf_free(&out);	/* zeroes the password copy */
+	if (!ok)
+		return MON_LOGIN_ERROR;
+	buf_init(&out, 4096);
+	/* The monitor delays failures on purpose: no short timeout here. */
+	if (ipc_recv(s->mon_fd, &type, &out, NULL) == -1 ||
+	    type != MON_LOGIN_REPLY || ipc_get_u32(&out, &off, &res) == -1 ||
+	    ipc_get_str(&out, &off, msg, msglen) == -1 ||
+	    res > MON_LOGIN_ERROR) {
+		buf_free(&out);
+		return MON_LOGIN_ERROR;
+	}
+	buf_free(&out);
+	if (res == MON_LOGIN_OK && s->tls_active &&
+	    (recv_fd_msg(s, relay_fd) == -1 || recv_fd_msg(s, data_fd) == -1))
+		return MON_LOGIN_ERROR;
+	return (enum mon_login_result)res;
+}
+
+int
+mon_bind_port20(struct session *s)
+{
+	struct buf p;
+	uint32_t type, err = EIO;
+	size_t off = 0;
+	int fd = -1;
+
+	if (ipc_send(s->mon_fd, MON_PORT20, NULL, 0, -1) == -1)
+		return -1;
+	buf_init(&p, 64);
+	if (ipc_recv_timeout(s->mon_fd, &type, &p, &fd,
+	    REPLY_TIMEOUT_MS) == -1 || type != MON_PORT20 ||
+	    ipc_get_u32(&p, &off, &err) == -1) {
+		buf_free(&p);
+		if (fd != -1)
+			(void)close(fd);
+		errno = EIO;
+		return -1;
+	}
+	buf_free(&p);
+	if (fd == -1)
+		errno = err != 0 ? (int)err : EIO;
+	return fd;
+}
+
+void
+mon_log(int level, const char *line, void *arg)
+{
+	struct session *s = arg;
+	struct buf out;
+
+	buf_init(&out, 8192);
+	if (ipc_put_u32(&out, (uint32_t)level) == 0 &&
+	    ipc_put_str(&out, line) == 0)
+		(void)ipc_send(s->mon_fd, MON_LOG, out.data, out.len, -1);
+	buf_free(&out);
+}
+
+void
+mon_xferlog(struct session *s, const char *vpath, off_t bytes,
+    double seconds, char direction, char complete)
+{
+	struct buf out;
+
+	buf_init(&out, 8192);
+	if (ipc_put_str(&out, vpath) == 0 &&
+	    ipc_put_u64(&out, (uint64_t)(bytes < 0 ? 0 : bytes)) == 0 &&
+	    ipc_put_u64(&out, (uint64_t)(seconds * 1000.0)) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)(unsigned char)direction) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)(unsigned char)complete) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)(unsigned char)s->type) == 0)
+		(void)ipc_send(s->mon_fd, MON_XFER, out.data, out.len, -1);
+	buf_free(&out);
+}

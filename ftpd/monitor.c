@@ -1,0 +1,422 @@
+/*
+ * monitor.c - the privileged half of one session.
+ *
+ * Forked by the master for each control connection.  Keeps the privileges
+ * ftpd started with, never reads client bytes, and serves a small table of
+ * requests from its unprivileged children: MON_LOGIN from the front only
+ * before login; MON_PORT20 and MON_XFER from the user process only after;
+ * MON_LOG from either.  Anything else, or a malformed message, is fatal.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/buf.h"
+#include "../common/ipc.h"
+#include "../common/log.h"
+#include "../common/net.h"
+#include "auth.h"
+#include "cmd.h"
+#include "config.h"
+#include "ctl.h"
+#include "front.h"
+#include "mon_client.h"
+#include "monitor.h"
+#include "privdrop.h"
+#include "session.h"
+#include "sessionlog.h"
+#include "tls.h"
+
+#define PASS_MAX	1024
+
+/* What the monitor knows of its session. */
+struct monitor {
+	int			 client_fd;
+	struct sockaddr_storage	 peer, local;
+	char			 ip[NET_ADDRSTRLEN];
+	int			 implicit_tls;
+	pid_t			 front_pid, user_pid;
+	int			 front_ipc, user_ipc;
+	unsigned		 failures;
+	struct auth_result	 auth;
+	char			 user[SESSION_USER_MAX];
+	uint32_t		 tls, pbsz, prot;
+	struct buf		 leftover;
+	uint64_t		 bytes;
+};
+
+static void
+handle_log(struct monitor *m, const struct buf *p)
+{
+	char line[4096];
+	uint32_t level;
+	size_t off = 0;
+
+	(void)m;
+	if (ipc_get_u32(p, &off, &level) == -1 ||
+	    ipc_get_str(p, &off, line, sizeof(line)) == -1 || level > LOG_DEBUG)
+		fatal("monitor: malformed MON_LOG");
+	log_line((int)level, line);
+}
+
+/* Common start of a child process: new session struct on the control. */
+static void
+child_session(struct monitor *m, struct session *s, int ctl_fd, int ipc)
+{
+	session_init(s);
+	s->ctl_fd = ctl_fd;
+	s->mon_fd = ipc;
+	s->peer = m->peer;
+	s->local = m->local;
+	s->implicit_tls = m->implicit_tls;
+	snprintf(s->peer_ip, sizeof(s->peer_ip), "%s", m->ip);
+	log_set_forward(mon_log, s);
+}
+
+static void
+start_front(struct monitor *m)
+{
+	struct session s;
+	int sv[2];
+
+	if (ipc_pair(sv) == -1)
+		fatal("monitor: socketpair: %s", strerror(errno));
+	m->front_pid = fork();
+	if (m->front_pid == -1)
+		fatal("monitor: fork front: %s", strerror(errno));
+	if (m->front_pid == 0) {
+		(void)close(sv[0]);
+		child_session(m, &s, m->client_fd, sv[1]);
+		if (become_nopriv() == -1) {
+			reply(&s, 421, "Service not available (server "
+			    "configuration error).");
+			_exit(1);
+		}
+		front_run(&s);
+	}
+	(void)close(sv[1]);
+	m->front_ipc = sv[0];
+}
+
+/* Read and check MON_LOGIN; returns the reply code to send. */
+static enum mon_login_result
+do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
+{
+	char pass[PASS_MAX], why[512];
+	size_t off = 0;
+	int ok;
+
+	buf_reset(&m->leftover);
+	if (ipc_get_str(p, &off, m->user, sizeof(m->user)) == -1 ||
+	    ipc_get_str(p, &off, pass, sizeof(pass)) == -1 ||
+	    ipc_get_bytes(p, &off, &m->leftover) == -1 ||
+	    ipc_get_u32(p, &off, &m->tls) == -1 ||
+	    ipc_get_u32(p, &off, &m->pbsz) == -1 ||
+	    ipc_get_u32(p, &off, &m->prot) == -1)
+		fatal("monitor: malformed MON_LOGIN");
+	ok = auth_check(m->user, pass, &m->auth, why, sizeof(why)) == 0;
+	explicit_bzero(pass, sizeof(pass));
+	if (ok && !m->auth.anonymous && m->auth.uid == 0 &&
+	    !cfg->unprivileged) {
+		ok = 0;
+		snprintf(why, sizeof(why), "uid 0 may not log in");
+	}
+	if (ok) {
+		log_msg(LOG_NOTICE, "login ok: user %s from %s%s%s", m->user,
+		    m->ip, m->auth.anonymous ? " (anonymous)" : "",
+		    m->tls ? " (TLS)" : "");
+		snprintf(msg, msglen, "Login successful.");
+		return MON_LOGIN_OK;
+	}
+	m->failures++;
+	log_msg(LOG_WARNING, "login failed: user %s from %s: %s (%u of %llu)",
+	    m->user, m->ip, why, m->failures, cfg->login_attempts);
+	/* A delay that grows with each failure slows guessing down. */
+	(void)sleep(m->failures > 5 ? 5 : m->failures);
+	if (m->failures >= cfg->login_attempts) {
+		snprintf(msg, msglen, "Too many failed logins, closing.");
+		return MON_LOGIN_CLOSE;
+	}
+	snprintf(msg, msglen, "Login incorrect.");
+	return MON_LOGIN_FAIL;
+}
+
+static void
+send_login_reply(struct monitor *m, enum mon_login_result r, const char *msg)
+{
+	struct buf out;
+
+	buf_init(&out, 4096);
+	if (ipc_put_u32(&out, (uint32_t)r) == -1 ||
+	    ipc_put_str(&out, msg) == -1 ||
+	    ipc_send(m->front_ipc, MON_LOGIN_REPLY, out.data, out.len,
+	    -1) == -1)
+		fatal("monitor: send login reply: %s", strerror(errno));
+	buf_free(&out);
+}
+
+/* Serve the front until a login succeeds.  Exits when the front ends. */
+static void
+serve_front(struct monitor *m)
+{
+	struct buf p;
+	uint32_t type;
+	char msg[256];
+	enum mon_login_result r;
+
+	buf_init(&p, IPC_MAX);
+	for (;;) {
+		if (ipc_recv(m->front_ipc, &type, &p, NULL) == -1) {
+			(void)waitpid(m->front_pid, NULL, 0);
+			_exit(0);
+		}
+		if (type == MON_LOG) {
+			handle_log(m, &p);
+			continue;
+		}
+		if (type != MON_LOGIN)
+			fatal("monitor: unexpected message %u before login",
+			    type);
+		r = do_login(m, &p, msg, sizeof(msg));
+		send_login_reply(m, r, msg);
+		if (r == MON_LOGIN_OK)
+			break;
+	}
+	buf_free(&p);
+}
+
+/* The user process: confine, drop, greet, serve commands. */
+static void
+run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
+{
+	struct session s;
+
+	child_session(m, &s, ctl_fd, ipc);
+	s.front_fd = front_data;
+	s.state = ST_LOGGED_IN;
+	s.anonymous = m->auth.anonymous;
+	s.tls_active = m->tls != 0;
+	s.pbsz_done = m->pbsz != 0;
+	s.prot_p = m->prot != 0;
+	s.login_time = time(NULL);
+	snprintf(s.user, sizeof(s.user), "%s", m->user);
+	if (buf_append(&s.ctl_in, m->leftover.data, m->leftover.len) == -1)
+		buf_reset(&s.ctl_in);
+	s.root_fd = become_user(&m->auth);
+	if (s.root_fd == -1) {
+		reply(&s, 421, "Cannot set up your session (see server log).");
+		_exit(1);
+	}
+	(void)buf_set(&s.cwd, "/");
+	reply(&s, 230, "Login successful.");
+	cmd_loop(&s);
+	session_free(&s);
+	_exit(0);
+}
+
+/* After MON_LOGIN_OK: give the front its relay ends (TLS) and fork the
+ * user process on the control connection or the relay. */
+static void
+start_user(struct monitor *m)
+{
+	int relay[2] = { -1, -1 }, data[2] = { -1, -1 }, sv[2], ctl;
+
+	if (m->tls) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    relay) == -1 || ipc_pair(data) == -1)
+			fatal("monitor: socketpair: %s", strerror(errno));
+		if (ipc_send(m->front_ipc, MON_FD, NULL, 0, relay[0]) == -1 ||
+		    ipc_send(m->front_ipc, MON_FD, NULL, 0, data[0]) == -1)
+			fatal("monitor: pass relay: %s", strerror(errno));
+		(void)close(relay[0]);
+		(void)close(data[0]);
+		ctl = relay[1];
+	} else {
+		/* The front exits on OK; the socket is the user's now. */
+		(void)waitpid(m->front_pid, NULL, 0);
+		m->front_pid = -1;
+		(void)close(m->front_ipc);
+		m->front_ipc = -1;
+		ctl = m->client_fd;
+	}
+	if (ipc_pair(sv) == -1)
+		fatal("monitor: socketpair: %s", strerror(errno));
+	m->user_pid = fork();
+	if (m->user_pid == -1)
+		fatal("monitor: fork user: %s", strerror(errno));
+	if (m->user_pid == 0) {
+		(void)close(sv[0]);
+		if (m->front_ipc != -1)
+			(void)close(m->front_ipc);
+		if (ctl != m->client_fd)
+			(void)close(m->client_fd);
+		run_user(m, ctl, sv[1], data[1]);
+	}
+	(void)close(sv[1]);
+	if (relay[1] != -1)
+		(void)close(relay[1]);
+	if (data[1] != -1)
+		(void)close(data[1]);
+	(void)close(m->client_fd);
+	m->client_fd = -1;
+	m->user_ipc = sv[0];
+}
+
+static void
+handle_port20(struct monitor *m)
+{
+	struct sockaddr_storage a = m->local;
+	uint16_t port = net_get_port((struct sockaddr *)&a);
+	struct buf out;
+	int fd = -1, one = 1, err = 0;
+
+	net_set_port((struct sockaddr *)&a, (uint16_t)(port - 1));
+	if (port <= 1)
+		err = EINVAL;
+	else if ((fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC,
+	    0)) == -1)
+		err = errno;
+	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&a, net_sa_len((struct sockaddr *)&a))
+	    == -1) {
+		err = errno;
+		(void)close(fd);
+		fd = -1;
+	}
+	buf_init(&out, 16);
+	(void)ipc_put_u32(&out, (uint32_t)err);
+	if (ipc_send(m->user_ipc, MON_PORT20, out.data, out.len, fd) == -1)
+		fatal("monitor: port20 reply: %s", strerror(errno));
+	buf_free(&out);
+	if (fd != -1)
+		(void)close(fd);
+}
+
+static void
+handle_xfer(struct monitor *m, const struct buf *p)
+{
+	char path[4096];
+	uint64_t bytes, ms;
+	uint32_t dir, complete, type;
+	size_t off = 0;
+
+	if (ipc_get_str(p, &off, path, sizeof(path)) == -1 ||
+	    ipc_get_u64(p, &off, &bytes) == -1 ||
+	    ipc_get_u64(p, &off, &ms) == -1 ||
+	    ipc_get_u32(p, &off, &dir) == -1 ||
+	    ipc_get_u32(p, &off, &complete) == -1 ||
+	    ipc_get_u32(p, &off, &type) == -1 ||
+	    (dir != 'i' && dir != 'o') || (complete != 'c' && complete != 'i'))
+		fatal("monitor: malformed MON_XFER");
+	m->bytes += bytes;
+	xferlog_write(m->ip, path, bytes, ms, (char)type, (char)dir,
+	    m->auth.anonymous, m->auth.anonymous ? m->user : m->auth.name,
+	    (char)complete);
+	scoreboard_update(m->ip, m->user, "idle", "", m->bytes);
+}
+
+/* One message from the user process.  0, or -1 when it has gone. */
+static int
+serve_user_msg(struct monitor *m, struct buf *p)
+{
+	uint32_t type;
+
+	if (ipc_recv(m->user_ipc, &type, p, NULL) == -1)
+		return -1;
+	switch (type) {
+	case MON_LOG: handle_log(m, p); break;
+	case MON_PORT20: handle_port20(m); break;
+	case MON_XFER: handle_xfer(m, p); break;
+	default: fatal("monitor: unexpected message %u after login", type);
+	}
+	return 0;
+}
+
+/* After login: serve the user process, and the front's log lines while it
+ * relays TLS, until the user process ends. */
+static void
+serve_user(struct monitor *m)
+{
+	struct pollfd pfd[2];
+	struct buf p;
+	uint32_t type;
+
+	buf_init(&p, IPC_MAX);
+	for (;;) {
+		pfd[0].fd = m->user_ipc;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = m->front_ipc;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, m->front_ipc != -1 ? 2 : 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("monitor: poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents != 0 && serve_user_msg(m, &p) == -1)
+			break;
+		if (m->front_ipc != -1 && pfd[1].revents != 0) {
+			if (ipc_recv(m->front_ipc, &type, &p, NULL) == -1 ||
+			    type != MON_LOG) {
+				(void)close(m->front_ipc);
+				m->front_ipc = -1;
+			} else
+				handle_log(m, &p);
+		}
+	}
+	buf_free(&p);
+}
+
+static void __attribute__((noreturn))
+finish(struct monitor *m)
+{
+	if (m->front_pid > 0)
+		(void)kill(m->front_pid, SIGTERM);
+	if (m->user_pid > 0)
+		(void)waitpid(m->user_pid, NULL, 0);
+	if (m->front_pid > 0)
+		(void)waitpid(m->front_pid, NULL, 0);
+	scoreboard_remove();
+	log_msg(LOG_INFO, "session closed: %s", m->ip);
+	_exit(0);
+}
+
+void
+monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
+{
+	struct monitor m;
+	socklen_t len = sizeof(m.local);
+	char prefix[128];
+	int one = 1;
+
+	memset(&m, 0, sizeof(m));
+	m.client_fd = fd;
+	m.peer = *peer;
+	m.implicit_tls = implicit_tls;
+	m.front_ipc = m.user_ipc = -1;
+	buf_init(&m.leftover, 2 * CTL_LINE_MAX + 65536);
+	net_format_ip((const struct sockaddr *)peer, m.ip, sizeof(m.ip));
+	snprintf(prefix, sizeof(prefix), "[%ld] %s:", (long)getpid(), m.ip);
+	log_set_prefix(prefix);
+	if (getsockname(fd, (struct sockaddr *)&m.local, &len) == -1)
+		fatal("monitor: getsockname: %s", strerror(errno));
+	net_unmap_v4(&m.local);
+	(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	(void)signal(SIGPIPE, SIG_IGN);
+	log_msg(LOG_INFO, "connection from %s", m.ip);
+	tls_session_prepare();
+	start_front(&m);
+	serve_front(&m);
+	start_user(&m);
+	scoreboard_update(m.ip, m.user, "idle", "", 0);
+	serve_user(&m);
+	finish(&m);
+}

@@ -1,0 +1,34 @@
+/*
+ * monitor.h - the privileged half of one session.
+ *
+ * One monitor per control connection, forked by the master; it keeps root
+ * (when started as root), never parses client bytes, and answers a few
+ * typed requests from the unprivileged processes: log in, bind port L-1,
+ * write log and xferlog lines.  The message types are shared with
+ * mon_client.c.
+ */
+#ifndef FTPD_MONITOR_H
+#define FTPD_MONITOR_H
+
+#include <sys/socket.h>
+
+enum mon_msg {
+	MON_LOG = 1,		/* u32 level, str line; no reply */
+	MON_LOGIN,		/* str user, str pass, bytes leftover, u32 tls,
+				 * u32 pbsz, u32 prot */
+	MON_LOGIN_REPLY,	/* u32 result, str msg; then with TLS two
+				 * MON_FD messages (relay, data ipc) */
+	MON_FD,			/* carries one fd */
+	MON_PORT20,		/* request: empty; reply u32 errno + fd */
+	MON_XFER,		/* str path, u64 bytes, u64 ms, u32 dir,
+				 * u32 complete; no reply */
+};
+
+/*
+ * Serve one session on the connected client socket fd.  implicit_tls: the
+ * connection arrived on implicit_tls_listen.  Never returns.
+ */
+void	monitor_run(int fd, const struct sockaddr_storage *peer,
+	    int implicit_tls) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * privdrop.c - chroot, groups, gid, uid, and a check that root is gone.
+ *
+ * Runs in the forked front and user processes while still root.  Every
+ * name lookup (getpwnam, initgroups) happens before chroot(), since NSS
+ * does not work inside it.  A failure is logged with the step, the call
+ * and errno; the caller then closes the session with a short 421.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "auth.h"
+#include "config.h"
+#include "privdrop.h"
+
+static int
+fail(const char *step, const char *call)
+{
+	log_msg(LOG_ERR, "privdrop: %s: %s: %s", step, call, strerror(errno));
+	return -1;
+}
+
+/* Switch ids and prove that root cannot come back. */
+static int
+set_ids(uid_t uid, gid_t gid, const char *step)
+{
+	if (setresgid(gid, gid, gid) == -1)
+		return fail(step, "setresgid");
+	if (setresuid(uid, uid, uid) == -1)
+		return fail(step, "setresuid");
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		errno = EPERM;
+		return fail(step, "root still reachable after setuid");
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return fail(step, "prctl(NO_NEW_PRIVS)");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return fail(step, "prctl(DUMPABLE)");
+	return 0;
+}
+
+/* empty_dir must exist, be owned by root and not be writable by others;
+ * create it when missing. */
+static int
+check_empty_dir(void)
+{
+	struct stat st;
+
+	if (mkdir(cfg->empty_dir, 0555) == -1 && errno != EEXIST)
+		return fail("empty_dir", "mkdir");
+	if (stat(cfg->empty_dir, &st) == -1)
+		return fail("empty_dir", "stat");
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		errno = EPERM;
+		return fail("empty_dir", "must be a root-owned directory "
+		    "not writable by group or others");
+	}
+	return 0;
+}
+
+int
+become_nopriv(void)
+{
+	struct passwd *pw;
+
+	if (cfg->unprivileged)
+		return 0;
+	pw = getpwnam(cfg->nopriv_user);
+	if (pw == NULL) {
+		errno = ENOENT;
+		return fail("nopriv_user", "getpwnam");
+	}
+	if (check_empty_dir() == -1)
+		return -1;
+	if (setgroups(0, NULL) == -1)
+		return fail("front", "setgroups");
+	if (chroot(cfg->empty_dir) == -1)
+		return fail("front", "chroot(empty_dir)");
+	if (chdir("/") == -1)
+		return fail("front", "chdir");
+	return set_ids(pw->pw_uid, pw->pw_gid, "front");
+}
+
+static int
+open_root(const char *dir, const char *step)
+{
+	int fd;
+
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		(void)fail(step, "open(session root)");
+	return fd;
+}
+
+int
+become_user(const struct auth_result *r)
+{
+	int fd;
+
+	if (cfg->unprivileged)
+		return open_root(r->home, "user");
+	if (r->virtual_user || r->anonymous) {
+		if (setgroups(0, NULL) == -1)
+			return fail("user", "setgroups");
+	} else if (initgroups(r->name, r->gid) == -1)
+		return fail("user", "initgroups");
+	if (cfg->chroot) {
+		if (chroot(r->home) == -1)
+			return fail("user", "chroot(home)");
+		if (chdir("/") == -1)
+			return fail("user", "chdir");
+		fd = open_root("/", "user");
+	} else
+		fd = open_root(r->home, "user");
+	if (fd == -1)
+		return -1;
+	if (set_ids(r->uid, r->gid, "user") == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}

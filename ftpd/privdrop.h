@@ -1,0 +1,21 @@
+/*
+ * privdrop.h - giving up privileges for good.
+ *
+ * Called in the freshly forked front and user processes, before they touch
+ * client data (front) or the account's files (user).  When ftpd was not
+ * started as root these only open the root directory: confinement is then
+ * the path resolver's alone.
+ */
+#ifndef FTPD_PRIVDROP_H
+#define FTPD_PRIVDROP_H
+
+struct auth_result;
+
+/* Front: chroot into empty_dir, become nopriv_user, no new privileges.
+ * 0, or -1 after logging the step, call and errno. */
+int	become_nopriv(void);
+/* User: chroot (cfg->chroot) into r->home, become the account.  Returns an
+ * O_PATH directory fd of the session root, or -1 after logging. */
+int	become_user(const struct auth_result *r);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * sessionlog.c - xferlog lines and the scoreboard record of one session.
+ *
+ * Runs in the monitor.  Paths and user names arrive from unprivileged
+ * processes: control characters and spaces are replaced so that a file
+ * name cannot forge or break a log line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "config.h"
+#include "sessionlog.h"
+
+static int xferlog_fd = -1;
+static time_t scoreboard_since;
+
+int
+xferlog_open(void)
+{
+	if (cfg->xferlog[0] == '\0')
+		return 0;
+	xferlog_fd = open(cfg->xferlog, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC, 0640);
+	if (xferlog_fd == -1) {
+		log_msg(LOG_ERR, "xferlog %s: %s", cfg->xferlog,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy s into out with blanks and control bytes made '_'. */
+static void
+sanitize(const char *s, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < outlen; i++)
+		out[i] = ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) ?
+		    '_' : s[i];
+	out[i] = '\0';
+}
+
+void
+xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
+    uint64_t ms, char type, char direction, int anonymous, const char *user,
+    char complete)
+{
+	char line[8192], when[64], p[4096], u[256];
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	if (xferlog_fd == -1)
+		return;
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm) == 0)
+		return;
+	sanitize(path, p, sizeof(p));
+	sanitize(user, u, sizeof(u));
+	n = snprintf(line, sizeof(line),
+	    "%s %llu %s %llu %s %c _ %c %c %s ftp 0 * %c\n", when,
+	    (unsigned long long)((ms + 999) / 1000), peer_ip,
+	    (unsigned long long)bytes, p, type == 'A' ? 'a' : 'b',
+	    direction, anonymous ? 'a' : 'r', u, complete);
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    write(xferlog_fd, line, (size_t)n) != n)
+		log_msg(LOG_WARNING, "xferlog write: %s", strerror(errno));
+}
+
+void
+scoreboard_update(const char *peer_ip, const char *user, const char *state,
+    const char *cmd, uint64_t bytes)
+{
+	char path[4096], tmp[4200], text[2048], u[256], c[256];
+	int fd, n;
+
+	if (scoreboard_since == 0)
+		scoreboard_since = time(NULL);
+	sanitize(user, u, sizeof(u));
+	sanitize(cmd, c, sizeof(c));
+	n = snprintf(text, sizeof(text), "pid=%ld\npeer=%s\nuser=%s\n"
+	    "state=%s\nsince=%lld\ncmd=%s\nbytes=%llu\n", (long)getpid(),
+	    peer_ip, u, state, (long long)scoreboard_since, c,
+	    (unsigned long long)bytes);
+	if (snprintf(path, sizeof(path), "%s/%ld.sess", cfg->run_dir,
+	    (long)getpid()) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
+	    n <= 0 || (size_t)n >= sizeof(text))
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		return;	/* run_dir missing: ftpwho just shows nothing */
+	if (write(fd, text, (size_t)n) != n || close(fd) == -1 ||
+	    rename(tmp, path) == -1)
+		(void)unlink(tmp);
+}
+
+void
+scoreboard_remove(void)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s/%ld.sess", cfg->run_dir,
+	    (long)getpid()) < (int)sizeof(path))
+		(void)unlink(path);
+}

@@ -1,0 +1,26 @@
+/*
+ * sessionlog.h - what the monitor records about its session: the
+ * scoreboard record read by ftpwho, and xferlog lines.
+ *
+ * Monitor only.  The xferlog file is opened once by main (before any
+ * fork), so chrooted processes never open logs.
+ */
+#ifndef FTPD_SESSIONLOG_H
+#define FTPD_SESSIONLOG_H
+
+#include <stdint.h>
+
+/* main: open cfg->xferlog for appending, if set.  0 or -1 (logged). */
+int	xferlog_open(void);
+/* One classic xferlog line.  direction 'i'/'o', complete 'c'/'i'. */
+void	xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
+	    uint64_t ms, char type, char direction, int anonymous,
+	    const char *user, char complete);
+
+/* Scoreboard record RUN_DIR/<pid>.sess: (re)write it.  Failures are
+ * logged once and otherwise ignored (ftpwho is informational). */
+void	scoreboard_update(const char *peer_ip, const char *user,
+	    const char *state, const char *cmd, uint64_t bytes);
+void	scoreboard_remove(void);
+
+#endif
