@@ -21,6 +21,7 @@
 #include "../common/log.h"
 #include "../common/net.h"
 #include "../common/xmalloc.h"
+#include "bans.h"
 #include "config.h"
 #include "master.h"
 #include "monitor.h"
@@ -104,6 +105,24 @@ master_listen(void)
 	return 0;
 }
 
+/* A monitor's exit status is its count of failed logins. */
+static void
+note_failures(const struct child *c, int status)
+{
+	char ip[NET_ADDRSTRLEN];
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0)
+		return;
+	if (bans_record(&c->peer, (unsigned)WEXITSTATUS(status),
+	    (unsigned)cfg->ban_after, (time_t)cfg->ban_seconds,
+	    time(NULL)) == 2) {
+		net_format_ip((const struct sockaddr *)&c->peer, ip,
+		    sizeof(ip));
+		log_msg(LOG_WARNING, "banned %s for %llu s: too many failed "
+		    "logins", ip, cfg->ban_seconds);
+	}
+}
+
 static void
 reap(void)
 {
@@ -117,6 +136,7 @@ reap(void)
 			    (long)pid, WTERMSIG(status));
 		for (i = 0; i < nchildren; i++) {
 			if (children[i].pid == pid) {
+				note_failures(&children[i], status);
 				children[i] = children[--nchildren];
 				break;
 			}
@@ -192,7 +212,10 @@ accept_one(const struct listener *l)
 	}
 	net_unmap_v4(&peer);
 	net_format_ip((struct sockaddr *)&peer, ip, sizeof(ip));
-	if (nchildren >= cfg->max_clients)
+	if (bans_check(&peer, time(NULL)))
+		refuse(fd, ip, "Too many failed logins from your address; "
+		    "try again later.");
+	else if (nchildren >= cfg->max_clients)
 		refuse(fd, ip, "Too many users, try later.");
 	else if (count_peer(&peer) >= cfg->max_per_ip)
 		refuse(fd, ip, "Too many connections from your address.");

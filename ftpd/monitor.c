@@ -52,6 +52,16 @@ struct monitor {
 	uint64_t		 bytes;
 };
 
+/*
+ * The exit status tells the master how many logins failed, so it can ban
+ * an address that keeps guessing across connections (no extra channel).
+ */
+static int
+exit_code(const struct monitor *m)
+{
+	return m->failures > 100 ? 100 : (int)m->failures;
+}
+
 static void
 handle_log(struct monitor *m, const struct buf *p)
 {
@@ -175,7 +185,7 @@ serve_front(struct monitor *m)
 	for (;;) {
 		if (ipc_recv(m->front_ipc, &type, &p, NULL) == -1) {
 			(void)waitpid(m->front_pid, NULL, 0);
-			_exit(0);
+			_exit(exit_code(m));
 		}
 		if (type == MON_LOG) {
 			handle_log(m, &p);
@@ -385,7 +395,7 @@ finish(struct monitor *m)
 		(void)waitpid(m->front_pid, NULL, 0);
 	scoreboard_remove();
 	log_msg(LOG_INFO, "session closed: %s", m->ip);
-	_exit(0);
+	_exit(exit_code(m));
 }
 
 void
