@@ -2,6 +2,7 @@
  * test_bans.c - the master's failed-login ban table.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../ftpd/bans.h"
