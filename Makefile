@@ -36,7 +36,8 @@ HEADERS    := $(wildcard common/*.h ftpd/*.h ftpd/*.def)
 
 BINS	 = ftpd/ftpd ftpd/ftpasswd ftpd/ftpwho
 
-.PHONY: all deps check unit integration check-asan run install clean fuzz bench
+
+.PHONY: all deps test-deps check unit integration check-asan run install clean fuzz bench
 
 all: $(BINS)
 
@@ -144,6 +145,31 @@ run: deps
 	  -o run_dir=$(CURDIR)/$(RUN_DIR) -o empty_dir=$(CURDIR)/$(RUN_DIR)/empty \
 	  -o deny_file=$(CURDIR)/etc/ftpusers -o pasv_address=127.0.0.1
 
+# libFuzzer targets (clang): each runs FUZZ_SECONDS (default 60) on its
+# seed corpus in test/fuzz/corpus/NAME; crashes land in test/fuzz/out/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = ctl path portarg conf users
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	     $(PKG_CFLAGS) -fsanitize=address,undefined
+fuzz: deps
+	rm -rf .fuzz && mkdir -p .fuzz test/fuzz/out
+	for f in $(COMMON_SRC) $(FTPD_SRC); do \
+	  case $$f in ftpd/main.c) continue;; esac; \
+	  clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $$f \
+	    -o .fuzz/$$(echo $$f | tr / _).o || exit 1; done
+	for t in $(FUZZ_TARGETS); do \
+	  clang $(FUZZ_FLAGS) -fsanitize=fuzzer test/fuzz/fuzz_$$t.c \
+	    .fuzz/*.o $(PKG_LIBS) -o .fuzz/fuzz_$$t || exit 1; done
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .fuzz/corpus_$$t && \
+	  .fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    -artifact_prefix=test/fuzz/out/$$t- -print_final_stats=1 \
+	    .fuzz/corpus_$$t test/fuzz/corpus/$$t 2>&1 | \
+	    grep -E 'Done|stat::number_of_executed_units|ERROR|SUMMARY' \
+	    || exit 1; \
+	  ls test/fuzz/out/$$t-* >/dev/null 2>&1 && exit 1; \
+	  echo "fuzz_$$t: clean for $(FUZZ_SECONDS) s"; done
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
@@ -157,4 +183,4 @@ install: all
 clean:
 	rm -f common/*.o common/libcommon.a ftpd/*.o $(BINS) test/unit/*.o \
 	    test/unit/run_unit
-	rm -rf .asan
+	rm -rf .asan .fuzz

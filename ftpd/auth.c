@@ -130,9 +130,8 @@ check_anonymous(struct auth_result *r, char *why, size_t whylen)
 	return fill_from_pw(pw, cfg->anon_root, r);
 }
 
-/* One users_file line "name:hash:uid:gid:gecos:home:shell" for user. */
-static int
-parse_user_line(char *line, const char *user, const char *pass,
+int
+auth_users_line(char *line, const char *user, const char *pass,
     struct auth_result *r)
 {
 	char *f[7], *p = line;
@@ -185,7 +184,7 @@ check_users_file(const char *user, const char *pass, struct auth_result *r,
 	while (res == 0 && fgets(line, sizeof(line), f) != NULL) {
 		if (line[0] == '#')
 			continue;
-		rc = parse_user_line(line, user, pass, r);
+		rc = auth_users_line(line, user, pass, r);
 		if (rc == 0)
 			res = 1;
 		else if (rc == -2) {

@@ -12,6 +12,7 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,25 @@ fail(const char *step, const char *call)
 {
 	log_msg(LOG_ERR, "privdrop: %s: %s: %s", step, call, strerror(errno));
 	return -1;
+}
+
+/*
+ * Limits for a process that handles client data: no core dumps (they
+ * could hold passwords or keys), no new processes (nothing after login
+ * needs fork or exec), a bounded number of descriptors.
+ */
+static int
+set_limits(const char *step)
+{
+	struct rlimit zero = { 0, 0 }, files = { 256, 256 };
+
+	if (setrlimit(RLIMIT_CORE, &zero) == -1)
+		return fail(step, "setrlimit(CORE)");
+	if (setrlimit(RLIMIT_NPROC, &zero) == -1)
+		return fail(step, "setrlimit(NPROC)");
+	if (setrlimit(RLIMIT_NOFILE, &files) == -1)
+		return fail(step, "setrlimit(NOFILE)");
+	return 0;
 }
 
 /* Switch ids and prove that root cannot come back. */
@@ -43,7 +63,7 @@ set_ids(uid_t uid, gid_t gid, const char *step)
 		return fail(step, "prctl(NO_NEW_PRIVS)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		return fail(step, "prctl(DUMPABLE)");
-	return 0;
+	return set_limits(step);
 }
 
 /* empty_dir must exist, be owned by root and not be writable by others;
