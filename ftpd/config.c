@@ -77,6 +77,11 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "implicit_tls_listen: needs tls = on");
 		return -1;
 	}
+	if (c->proxy_protocol) {
+		snprintf(err, errlen, "proxy_protocol: not supported by this "
+		    "version (set it to no)");
+		return -1;
+	}
 	if (c->log_level > 4)
 		c->log_level = 3;
 	return 0;

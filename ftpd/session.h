@@ -77,6 +77,16 @@ struct session {
 	/* Counters for STAT and the session log. */
 	time_t			 login_time;
 	unsigned long long	 bytes_in, bytes_out, files_in, files_out;
+
+	/* HASH and RANG (cmd_ext.c); zero = SHA-256, no range. */
+	int			 hash_algo;	/* enum digest_algo */
+	off_t			 rang_start, rang_end;	/* inclusive */
+	int			 rang_set;	/* RANG given for next HASH */
+
+	/* Command loop bookkeeping (ctl.c, cmd.c). */
+	int			 ctl_discard;	/* dropping the rest of a long line */
+	int			 last_was_rnfr;	/* previous command set s->rnfr */
+	unsigned		 idle_secs;	/* SITE IDLE; 0 = cfg->idle_timeout */
 };
 
 /* Set defaults for a new session; fds -1, buffers initialised. */

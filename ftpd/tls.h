@@ -23,7 +23,8 @@ int	tls_available(void);
  * a random session token. */
 void	tls_session_prepare(void);
 /*
- * Server handshake on fd within timeout_ms.  control is NULL for the
+ * Server handshake on fd within timeout_ms (the fd's O_NONBLOCK flag is
+ * restored afterwards).  control is NULL for the
  * control connection; for a data connection it is the control connection,
  * and reuse is enforced when cfg->tls_reuse_required.  Returns the
  * connection, or NULL with a reason in err.
@@ -34,6 +35,9 @@ struct tls_conn *tls_accept(int fd, struct tls_conn *control, int timeout_ms,
  * the non-blocking fd would block). */
 ssize_t	tls_read(struct tls_conn *c, void *p, size_t n);
 ssize_t	tls_write(struct tls_conn *c, const void *p, size_t n);
+/* After tls_read/tls_write failed with EAGAIN: 1 if the connection waits
+ * to write (poll POLLOUT), 0 if it waits to read (POLLIN). */
+int	tls_wants_write(struct tls_conn *c);
 /* Bytes already decrypted and buffered inside OpenSSL. */
 int	tls_pending(struct tls_conn *c);
 /* Send close_notify (bounded by timeout_ms), free; the fd is not closed. */

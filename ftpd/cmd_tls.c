@@ -1,0 +1,168 @@
+/*
+ * cmd_tls.c - AUTH, PBSZ, PROT and CCC (RFC 2228, RFC 4217).
+ *
+ * Runs in the front before login (where AUTH does the handshake) and in
+ * the user process after login, where the front relays TLS and these
+ * handlers only track the protection state (s->tls_active, s->pbsz_done,
+ * s->prot_p) that data.c consults.  Arguments come from the client and are
+ * only compared against fixed words or parsed with parse_uint.
+ */
+#include <stdint.h>
+#include <strings.h>
+
+#include "../common/buf.h"
+#include "../common/log.h"
+#include "../common/parse.h"
+#include "cmd.h"
+#include "config.h"
+#include "ctl.h"
+#include "session.h"
+#include "tls.h"
+
+/* AUTH TLS-C and its historic spellings; TLS-P also protects data. */
+static int
+auth_mechanism(const char *arg, int *protect_data)
+{
+	*protect_data = 0;
+	if (strcasecmp(arg, "TLS") == 0 || strcasecmp(arg, "TLS-C") == 0 ||
+	    strcasecmp(arg, "SSL") == 0)
+		return 0;
+	if (strcasecmp(arg, "TLS-P") == 0) {
+		*protect_data = 1;
+		return 0;
+	}
+	return -1;
+}
+
+void
+cmd_auth(struct session *s, const char *arg)
+{
+	char err[256];
+	int protect_data;
+
+	if (s->state == ST_LOGGED_IN || s->tls_active) {
+		reply(s, 503, "TLS is already active.");
+		return;
+	}
+	if (arg == NULL || arg[0] == '\0') {
+		reply(s, 501, "AUTH needs a mechanism.");
+		return;
+	}
+	if (cfg->tls == TLS_OFF) {
+		reply(s, 502, "AUTH not available: TLS is disabled.");
+		return;
+	}
+	if (!tls_available()) {
+		reply(s, 534, "AUTH not available: no TLS context.");
+		return;
+	}
+	if (auth_mechanism(arg, &protect_data) == -1) {
+		reply(s, 504, "AUTH mechanism not supported.");
+		return;
+	}
+	reply(s, 234, "AUTH TLS successful.");
+	if (s->quit)
+		return;
+	/*
+	 * Anything the client sent after AUTH in plain text would otherwise
+	 * be taken as if it had come through TLS (command injection).
+	 */
+	buf_reset(&s->ctl_in);
+	s->ctl_tls = tls_accept(s->ctl_fd, NULL,
+	    (int)cfg->login_timeout * 1000, err, sizeof(err));
+	if (s->ctl_tls == NULL) {
+		log_msg(LOG_NOTICE, "AUTH TLS failed: %s", err);
+		s->quit = 1;
+		return;
+	}
+	log_msg(LOG_INFO, "control connection: %s", tls_describe(s->ctl_tls));
+	s->tls_active = 1;
+	s->pbsz_done = protect_data;
+	s->prot_p = protect_data;
+	/* A new USER after AUTH starts the login over (RFC 4217 4.) */
+	if (s->state == ST_USER)
+		s->state = ST_FRESH;
+}
+
+void
+cmd_pbsz(struct session *s, const char *arg)
+{
+	unsigned long long size;
+
+	if (!s->tls_active) {
+		reply(s, 503, "PBSZ needs AUTH TLS first.");
+		return;
+	}
+	if (arg == NULL || parse_uint(arg, 0, UINT32_MAX, &size) == -1) {
+		reply(s, 501, "PBSZ needs a decimal number.");
+		return;
+	}
+	/* TLS does its own framing: any size is answered with 0. */
+	s->pbsz_done = 1;
+	reply(s, 200, "PBSZ=0");
+}
+
+/* tls = required: PROT C is refused to logged-in non-anonymous users
+ * (before login the user is unknown; data.c enforces it then). */
+static int
+prot_clear_allowed(const struct session *s)
+{
+	if (cfg->tls != TLS_REQUIRED)
+		return 1;
+	return s->state != ST_LOGGED_IN || s->anonymous;
+}
+
+void
+cmd_prot(struct session *s, const char *arg)
+{
+	if (!s->tls_active) {
+		reply(s, 503, "PROT needs AUTH TLS first.");
+		return;
+	}
+	if (!s->pbsz_done) {
+		reply(s, 503, "PROT needs PBSZ first.");
+		return;
+	}
+	if (arg == NULL || arg[0] == '\0' || arg[1] != '\0') {
+		reply(s, 504, "PROT needs C or P.");
+		return;
+	}
+	switch (arg[0]) {
+	case 'C':
+	case 'c':
+		if (!prot_clear_allowed(s)) {
+			reply(s, 536, "PROT P required.");
+			return;
+		}
+		s->prot_p = 0;
+		reply(s, 200, "Protection level set to Clear.");
+		break;
+	case 'P':
+	case 'p':
+		s->prot_p = 1;
+		reply(s, 200, "Protection level set to Private.");
+		break;
+	case 'S':
+	case 's':
+	case 'E':
+	case 'e':
+		reply(s, 536, "Protection level not supported.");
+		break;
+	default:
+		reply(s, 504, "PROT needs C or P.");
+		break;
+	}
+}
+
+/* Dropping back to clear text would let anyone on the path rewrite
+ * commands; not offered. */
+void
+cmd_ccc(struct session *s, const char *arg)
+{
+	(void)arg;
+	if (!s->tls_active) {
+		reply(s, 533, "CCC needs AUTH TLS first.");
+		return;
+	}
+	reply(s, 534, "CCC not supported.");
+}

@@ -1,0 +1,64 @@
+/*
+ * session.c - creating and releasing the per-session state.
+ *
+ * Runs in the monitor's children (front and user process).  Nothing here
+ * touches client data; it only sets defaults and frees what the session
+ * owns.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/buf.h"
+#include "../common/path.h"
+#include "config.h"
+#include "session.h"
+#include "tls.h"
+
+/* Room for a few pipelined command lines, with IAC noise, after PASS. */
+#define SESSION_CTL_IN_MAX	(128 * 1024)
+
+void
+session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ctl_fd = -1;
+	s->mon_fd = -1;
+	s->front_fd = -1;
+	s->pasv_fd = -1;
+	s->root_fd = -1;
+	buf_init(&s->ctl_in, SESSION_CTL_IN_MAX);
+	buf_init(&s->cwd, PATH_MAXLEN + 1);
+	buf_init(&s->rnfr, PATH_MAXLEN + 1);
+	s->state = ST_FRESH;
+	s->type = 'A';
+	s->form = 'N';
+	s->stru = 'F';
+	s->mode = 'S';
+	s->xfer_total = -1;
+	s->umask = cfg != NULL ? (mode_t)cfg->umask : 022;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s->ctl_tls != NULL) {
+		tls_free(s->ctl_tls);
+		s->ctl_tls = NULL;
+	}
+	close_fd(&s->ctl_fd);
+	close_fd(&s->mon_fd);
+	close_fd(&s->front_fd);
+	close_fd(&s->pasv_fd);
+	close_fd(&s->root_fd);
+	buf_free(&s->ctl_in);
+	buf_free(&s->cwd);
+	buf_free(&s->rnfr);
+}

@@ -1,0 +1,576 @@
+/*
+ * tls.c - the TLS layer of ftpd (RFC 4217), and the only OpenSSL user.
+ *
+ * The master builds one SSL_CTX before forking (tls_init, as root, so the
+ * key can be read); each monitor installs fresh ticket keys and a random
+ * session token (tls_session_prepare) before forking the front, which runs
+ * as nopriv_user in an empty chroot and does every handshake.  The peer is
+ * an untrusted client: handshakes are bounded in time, garbage ends them at
+ * once, renegotiation and compression are off.  A data connection proves it
+ * belongs to this control session by resuming it: a ticket carrying this
+ * session's token (TLS 1.3 and 1.2 tickets) or the control connection's
+ * session id (TLS 1.2 session cache, private to this front process).
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "../common/log.h"
+#include "../common/xmalloc.h"
+#include "config.h"
+#include "tls.h"
+
+#define TLS_TOKEN_LEN	32
+#define TLS_SID_CTX	"ftpd"
+#define TLS_CACHE_SECS	86400L	/* sessions outlive any idle_timeout */
+#define TLS_LINGER_MS	1000	/* wait for the peer's close_notify */
+/* TLS 1.3 suites, fastest first (AES-128-GCM is cheapest with AES-NI). */
+#define TLS13_SUITES	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+			"TLS_CHACHA20_POLY1305_SHA256"
+
+struct tls_conn {
+	SSL		*ssl;
+	int		 fd;
+	unsigned char	 sid[SSL_MAX_SSL_SESSION_ID_LENGTH];
+	unsigned int	 sidlen;	/* control: session id at handshake */
+	int		 want_write;	/* last I/O wanted POLLOUT */
+	char		 desc[96];
+};
+
+static SSL_CTX *tls_ctx;
+
+/* Per session (set by tls_session_prepare in the monitor, inherited). */
+static struct {
+	unsigned char	name[16];
+	unsigned char	aes[32];
+	unsigned char	hmac[32];
+	unsigned char	token[TLS_TOKEN_LEN];
+	int		set;
+} tls_keys;
+
+/* Put the first queued OpenSSL error (or fallback) after prefix in err. */
+static void
+tls_errtext(char *err, size_t errlen, const char *prefix,
+    const char *fallback)
+{
+	unsigned long e;
+	const char *reason = NULL;
+
+	e = ERR_peek_last_error();
+	if (e != 0)
+		reason = ERR_reason_error_string(e);
+	if (reason == NULL)
+		reason = fallback;
+	snprintf(err, errlen, "%s: %s", prefix, reason);
+	ERR_clear_error();
+}
+
+/* Session tickets are encrypted under keys that exist only in this
+ * session's processes, so a ticket cannot be replayed into another. */
+static int
+tls_ticket_key_cb(SSL *ssl, unsigned char name[16],
+    unsigned char iv[EVP_MAX_IV_LENGTH], EVP_CIPHER_CTX *cctx,
+    EVP_MAC_CTX *hctx, int enc)
+{
+	OSSL_PARAM params[3];
+	char digest[] = "SHA256";
+
+	(void)ssl;
+	if (!tls_keys.set)
+		return enc ? -1 : 0;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+	    tls_keys.hmac, sizeof(tls_keys.hmac));
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[2] = OSSL_PARAM_construct_end();
+	if (enc) {
+		memcpy(name, tls_keys.name, sizeof(tls_keys.name));
+		if (RAND_bytes(iv, 16) != 1 ||
+		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
+		    tls_keys.aes, iv) != 1 ||
+		    EVP_MAC_CTX_set_params(hctx, params) != 1)
+			return -1;
+		return 1;
+	}
+	if (CRYPTO_memcmp(name, tls_keys.name, sizeof(tls_keys.name)) != 0)
+		return 0;	/* not ours: full handshake */
+	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, tls_keys.aes,
+	    iv) != 1 || EVP_MAC_CTX_set_params(hctx, params) != 1)
+		return -1;
+	return 1;
+}
+
+/* Every ticket this session issues carries its token. */
+static int
+tls_gen_ticket_cb(SSL *ssl, void *arg)
+{
+	(void)arg;
+	return SSL_SESSION_set1_ticket_appdata(SSL_get_session(ssl),
+	    tls_keys.token, sizeof(tls_keys.token));
+}
+
+static int
+tls_token_ok(SSL_SESSION *ss)
+{
+	void *ad;
+	size_t adlen;
+
+	if (ss == NULL || !tls_keys.set ||
+	    SSL_SESSION_get0_ticket_appdata(ss, &ad, &adlen) != 1)
+		return 0;
+	return adlen == TLS_TOKEN_LEN &&
+	    CRYPTO_memcmp(ad, tls_keys.token, TLS_TOKEN_LEN) == 0;
+}
+
+/* A ticket whose token is not ours is ignored: full handshake, which the
+ * reuse check then refuses. */
+static SSL_TICKET_RETURN
+tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
+    size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+	(void)ssl;
+	(void)keyname;
+	(void)keyname_len;
+	(void)arg;
+	switch (status) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		break;
+	case SSL_TICKET_EMPTY:
+	case SSL_TICKET_NO_DECRYPT:
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	default:
+		return SSL_TICKET_RETURN_ABORT;
+	}
+	if (!tls_token_ok(ss))
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
+	    SSL_TICKET_RETURN_USE_RENEW;
+}
+
+/* open(2) the file ourselves first: OpenSSL's errors for a missing or
+ * unreadable file are vague. */
+static int
+tls_check_file(const char *key, const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	if (path == NULL || path[0] == '\0') {
+		snprintf(err, errlen, "%s: not set", key);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s: %s", key, path,
+		    strerror(errno));
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+static int
+tls_load_keys(SSL_CTX *c, char *err, size_t errlen)
+{
+	char prefix[512];
+
+	if (tls_check_file("tls_cert", cfg->tls_cert, err, errlen) == -1 ||
+	    tls_check_file("tls_key", cfg->tls_key, err, errlen) == -1)
+		return -1;
+	if (SSL_CTX_use_certificate_chain_file(c, cfg->tls_cert) != 1) {
+		snprintf(prefix, sizeof(prefix), "tls_cert: %s", cfg->tls_cert);
+		tls_errtext(err, errlen, prefix, "cannot load certificate");
+		return -1;
+	}
+	if (SSL_CTX_use_PrivateKey_file(c, cfg->tls_key,
+	    SSL_FILETYPE_PEM) != 1) {
+		snprintf(prefix, sizeof(prefix), "tls_key: %s", cfg->tls_key);
+		tls_errtext(err, errlen, prefix, "cannot load private key");
+		return -1;
+	}
+	if (SSL_CTX_check_private_key(c) != 1) {
+		snprintf(err, errlen, "tls_key: %s does not match the "
+		    "certificate in %s", cfg->tls_key, cfg->tls_cert);
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
+{
+	uint64_t opts;
+
+	opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF;
+#ifdef SSL_OP_ENABLE_KTLS
+	opts |= SSL_OP_ENABLE_KTLS;
+#endif
+	SSL_CTX_set_options(c, opts);
+	if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1) {
+		tls_errtext(err, errlen, "tls", "cannot set TLS 1.2 minimum");
+		return -1;
+	}
+	if (SSL_CTX_set_cipher_list(c, cfg->tls_ciphers) != 1) {
+		snprintf(err, errlen, "tls_ciphers: no usable cipher in "
+		    "\"%s\"", cfg->tls_ciphers);
+		ERR_clear_error();
+		return -1;
+	}
+	if (SSL_CTX_set_ciphersuites(c, TLS13_SUITES) != 1) {
+		tls_errtext(err, errlen, "tls", "cannot set TLS 1.3 suites");
+		return -1;
+	}
+	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_timeout(c, TLS_CACHE_SECS);
+	if (SSL_CTX_set_session_id_context(c,
+	    (const unsigned char *)TLS_SID_CTX, sizeof(TLS_SID_CTX) - 1) != 1 ||
+	    SSL_CTX_set_tlsext_ticket_key_evp_cb(c, tls_ticket_key_cb) != 1 ||
+	    SSL_CTX_set_session_ticket_cb(c, tls_gen_ticket_cb,
+	    tls_dec_ticket_cb, NULL) != 1) {
+		tls_errtext(err, errlen, "tls", "cannot set up session cache");
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_init(char *err, size_t errlen)
+{
+	SSL_CTX *c;
+
+	if (tls_ctx != NULL) {
+		SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
+	}
+	if (cfg->tls == TLS_OFF)
+		return 0;
+	if ((c = SSL_CTX_new(TLS_server_method())) == NULL) {
+		tls_errtext(err, errlen, "tls", "cannot create context");
+		return -1;
+	}
+	if (tls_setup_ctx(c, err, errlen) == -1 ||
+	    tls_load_keys(c, err, errlen) == -1) {
+		SSL_CTX_free(c);
+		return -1;
+	}
+	tls_ctx = c;
+	return 0;
+}
+
+int
+tls_available(void)
+{
+	return tls_ctx != NULL;
+}
+
+void
+tls_session_prepare(void)
+{
+	if (RAND_bytes(tls_keys.name, sizeof(tls_keys.name)) != 1 ||
+	    RAND_bytes(tls_keys.aes, sizeof(tls_keys.aes)) != 1 ||
+	    RAND_bytes(tls_keys.hmac, sizeof(tls_keys.hmac)) != 1 ||
+	    RAND_bytes(tls_keys.token, sizeof(tls_keys.token)) != 1)
+		fatal("tls: no random bytes for session keys");
+	tls_keys.set = 1;
+	/* The cache was copied from the master; it must start empty. */
+	if (tls_ctx != NULL)
+		SSL_CTX_flush_sessions(tls_ctx, (long)time(NULL) +
+		    TLS_CACHE_SECS + 1);
+}
+
+static long long
+tls_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for what OpenSSL asked for, until deadline.  1 ready, 0 timeout,
+ * -1 error. */
+static int
+tls_wait(int fd, int sslerr, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = sslerr == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+	pfd.revents = 0;
+	left = deadline - tls_now_ms();
+	if (left <= 0)
+		return 0;
+	r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+	if (r == -1 && errno == EINTR)
+		return 1;
+	return r;
+}
+
+/* Run SSL_accept on a non-blocking fd until done, error or deadline. */
+static int
+tls_handshake(SSL *ssl, int fd, int timeout_ms, char *err, size_t errlen)
+{
+	long long deadline = tls_now_ms() + timeout_ms;
+	int i, r, e;
+
+	for (i = 0; i < 100000; i++) {
+		ERR_clear_error();
+		if ((r = SSL_accept(ssl)) == 1)
+			return 0;
+		e = SSL_get_error(ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+				snprintf(err, errlen, "TLS handshake: %s",
+				    r == 0 || errno == 0 ?
+				    "connection closed" : strerror(errno));
+			else
+				tls_errtext(err, errlen, "TLS handshake",
+				    "failed");
+			return -1;
+		}
+		if ((r = tls_wait(fd, e, deadline)) == 0) {
+			snprintf(err, errlen, "TLS handshake: timed out");
+			return -1;
+		}
+		if (r == -1) {
+			snprintf(err, errlen, "TLS handshake: poll: %s",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	snprintf(err, errlen, "TLS handshake: too many rounds");
+	return -1;
+}
+
+/* A data connection must have resumed this control session. */
+static int
+tls_check_reuse(struct tls_conn *c, struct tls_conn *control, char *err,
+    size_t errlen)
+{
+	SSL_SESSION *ss = SSL_get_session(c->ssl);
+	const unsigned char *id;
+	unsigned int idlen = 0;
+
+	if (!SSL_session_reused(c->ssl)) {
+		snprintf(err, errlen, "TLS session of control connection "
+		    "not reused");
+		return -1;
+	}
+	if (tls_token_ok(ss))
+		return 0;
+	id = ss != NULL ? SSL_SESSION_get_id(ss, &idlen) : NULL;
+	if (id != NULL && idlen > 0 && idlen == control->sidlen &&
+	    CRYPTO_memcmp(id, control->sid, idlen) == 0)
+		return 0;
+	snprintf(err, errlen, "resumed TLS session is not the control "
+	    "connection's");
+	return -1;
+}
+
+static void
+tls_fill_desc(struct tls_conn *c)
+{
+	const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
+
+	snprintf(c->desc, sizeof(c->desc), "%s %s%s", SSL_get_version(c->ssl),
+	    ci != NULL ? SSL_CIPHER_get_name(ci) : "?",
+	    SSL_session_reused(c->ssl) ? " (resumed)" : "");
+}
+
+static void
+tls_remember_sid(struct tls_conn *c)
+{
+	SSL_SESSION *ss = SSL_get_session(c->ssl);
+	const unsigned char *id;
+	unsigned int idlen = 0;
+
+	c->sidlen = 0;
+	if (ss == NULL || (id = SSL_SESSION_get_id(ss, &idlen)) == NULL ||
+	    idlen == 0 || idlen > sizeof(c->sid))
+		return;
+	memcpy(c->sid, id, idlen);
+	c->sidlen = idlen;
+}
+
+struct tls_conn *
+tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
+    size_t errlen)
+{
+	struct tls_conn *c;
+	int flags;
+
+	if (tls_ctx == NULL) {
+		snprintf(err, errlen, "TLS not available");
+		return NULL;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	ERR_clear_error();
+	if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, fd) != 1) {
+		tls_errtext(err, errlen, "TLS", "cannot create connection");
+		goto fail;
+	}
+	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1)
+		goto fail;
+	if (control != NULL && cfg->tls_reuse_required &&
+	    tls_check_reuse(c, control, err, errlen) == -1)
+		goto fail;
+	if (control == NULL)
+		tls_remember_sid(c);
+	tls_fill_desc(c);
+	/* The caller chooses blocking or not; give back what it had. */
+	(void)fcntl(fd, F_SETFL, flags);
+	return c;
+fail:
+	(void)fcntl(fd, F_SETFL, flags);
+	tls_free(c);
+	return NULL;
+}
+
+/* Map an SSL_read/SSL_write failure to read(2)/write(2) conventions. */
+static ssize_t
+tls_io_error(struct tls_conn *c, int r)
+{
+	int e = SSL_get_error(c->ssl, r), saved = errno;
+
+	switch (e) {
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		c->want_write = e == SSL_ERROR_WANT_WRITE;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0 && saved == 0) {
+			ERR_clear_error();
+			return 0;	/* EOF without close_notify */
+		}
+		ERR_clear_error();
+		errno = saved != 0 ? saved : EIO;
+		return -1;
+	default:
+		ERR_clear_error();
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+ssize_t
+tls_read(struct tls_conn *c, void *p, size_t n)
+{
+	size_t got = 0;
+	int r;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_read_ex(c->ssl, p, n, &got)) == 1)
+		return (ssize_t)got;
+	return tls_io_error(c, r);
+}
+
+ssize_t
+tls_write(struct tls_conn *c, const void *p, size_t n)
+{
+	size_t put = 0;
+	int r;
+
+	if (n == 0)
+		return 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_write_ex(c->ssl, p, n, &put)) == 1)
+		return (ssize_t)put;
+	if (tls_io_error(c, r) == 0)
+		errno = EPIPE;	/* peer closed: writing is an error */
+	return -1;
+}
+
+int
+tls_wants_write(struct tls_conn *c)
+{
+	return c->want_write;
+}
+
+int
+tls_pending(struct tls_conn *c)
+{
+	return SSL_pending(c->ssl);
+}
+
+/*
+ * Send close_notify, then give the peer a moment to answer (or close), so
+ * closing the socket does not reset a connection whose last bytes the
+ * peer is still reading.
+ */
+void
+tls_close(struct tls_conn *c, int timeout_ms)
+{
+	long long deadline;
+	int flags, r, e, i, sent = 0;
+
+	if (c == NULL)
+		return;
+	if (timeout_ms > TLS_LINGER_MS)
+		timeout_ms = TLS_LINGER_MS;
+	deadline = tls_now_ms() + timeout_ms;
+	if ((flags = fcntl(c->fd, F_GETFL)) != -1)
+		(void)fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
+	for (i = 0; i < 1000; i++) {
+		ERR_clear_error();
+		if ((r = SSL_shutdown(c->ssl)) == 1)
+			break;
+		if (r == 0 && !sent) {
+			sent = 1;
+			continue;	/* ours is out; now read theirs */
+		}
+		e = SSL_get_error(c->ssl, r);
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    tls_wait(c->fd, e, deadline) != 1)
+			break;
+	}
+	ERR_clear_error();
+	if (flags != -1)
+		(void)fcntl(c->fd, F_SETFL, flags);
+	tls_free(c);
+}
+
+void
+tls_free(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	SSL_free(c->ssl);
+	freezero(c, sizeof(*c));
+}
+
+const char *
+tls_describe(struct tls_conn *c)
+{
+	return c != NULL ? c->desc : "plain text";
+}

@@ -1,0 +1,637 @@
+/*
+ * tlsrelay.c - the TLS endpoint after login, across privilege separation.
+ *
+ * tlsrelay_run runs in the front (nopriv_user, chrooted into empty_dir) for
+ * the rest of a TLS session: it relays the control stream between the
+ * client's TLS connection and a plain socketpair to the user process, and
+ * for each PROT P data connection receives the raw socket from the user
+ * process, does the handshake (session reuse checked), and relays
+ * plaintext through a fresh socketpair.  tlsrelay_wrap_data and
+ * tlsrelay_finish_data are the user process's side.
+ *
+ * Trust: client bytes are opaque here (never parsed, only copied between
+ * bounded buffers); messages from the other process are checked for type,
+ * length and descriptor, and a violation ends the session.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/buf.h"
+#include "../common/ipc.h"
+#include "../common/log.h"
+#include "../common/net.h"
+#include "../common/xmalloc.h"
+#include "config.h"
+#include "session.h"
+#include "tls.h"
+#include "tlsrelay.h"
+
+/* Messages on data_ipc_fd (SOCK_SEQPACKET, ipc.h). */
+enum tlsrelay_msg {
+	TR_DATA_OPEN = 0x54520001,	/* user->front: fd = raw data socket */
+	TR_DATA_REPLY,			/* front->user: u32 ok, str error;
+					 * fd = plaintext end when ok */
+	TR_DATA_CLOSED,			/* front->user: u32 clean */
+};
+
+#define TR_CTL_BUF	(64 * 1024)
+#define TR_DATA_BUF	(256 * 1024)
+#define TR_IO_MAX	(256 * 1024)	/* most bytes per read/write call */
+#define TR_FLUSH_MS	5000		/* flushing control output at exit */
+#define TR_CLOSE_MS	1000		/* close_notify exchange */
+#define TR_MSG_MAX	1024
+#define TR_ERR_MAX	200
+
+/*
+ * A byte queue of opaque bytes that are only copied, never interpreted.
+ * Not a struct buf: consuming from the front must not move 256 KiB per
+ * TLS record.
+ */
+struct rbuf {
+	unsigned char	*p;
+	size_t		 start, end, cap;
+};
+
+/* One side of a relay: a TLS connection or a plain fd. */
+struct side {
+	int		 fd;
+	struct tls_conn	*tls;		/* NULL: plain */
+	int		 eof;		/* no more input from this side */
+	int		 rd_wants_out;	/* SSL_read needs POLLOUT */
+	int		 wr_wants_in;	/* SSL_write needs POLLIN */
+};
+
+struct data_relay {
+	int		 active;
+	struct side	 net;		/* client, TLS */
+	struct side	 plain;		/* socketpair to the user process */
+	struct rbuf	 up;		/* client -> user */
+	struct rbuf	 down;		/* user -> client */
+	int		 up_shut;	/* SHUT_WR sent to the user side */
+	long long	 last_progress;
+};
+
+struct relay {
+	struct session	*s;
+	struct side	 client;	/* control connection, TLS */
+	struct side	 user;		/* relay_fd */
+	struct rbuf	 c2u, u2c;
+	int		 ipc_fd;
+	struct data_relay d;
+};
+
+static long long
+tr_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+rb_init(struct rbuf *b, size_t cap)
+{
+	b->p = xmalloc(cap);
+	b->start = b->end = 0;
+	b->cap = cap;
+}
+
+static void
+rb_free(struct rbuf *b)
+{
+	freezero(b->p, b->cap);
+	b->p = NULL;
+	b->start = b->end = b->cap = 0;
+}
+
+static size_t
+rb_len(const struct rbuf *b)
+{
+	return b->end - b->start;
+}
+
+/* Free room at the end, compacting first when that gains room. */
+static size_t
+rb_room(struct rbuf *b)
+{
+	if (b->start == b->end)
+		b->start = b->end = 0;
+	else if (b->start > 0 && b->cap - b->end < b->cap / 4) {
+		memmove(b->p, b->p + b->start, b->end - b->start);
+		b->end -= b->start;
+		b->start = 0;
+	}
+	return b->cap - b->end;
+}
+
+static void
+rb_consume(struct rbuf *b, size_t n)
+{
+	b->start += n;
+	if (b->start == b->end)
+		b->start = b->end = 0;
+}
+
+/* Read from a side into b until it would block, b is full or EOF.
+ * Returns bytes moved, or -1 on error. */
+static ssize_t
+side_fill(struct side *sd, struct rbuf *b)
+{
+	size_t room, total = 0;
+	ssize_t n;
+	int i;
+
+	sd->rd_wants_out = 0;
+	for (i = 0; i < 64 && !sd->eof && (room = rb_room(b)) > 0; i++) {
+		if (room > TR_IO_MAX)
+			room = TR_IO_MAX;
+		if (sd->tls != NULL)
+			n = tls_read(sd->tls, b->p + b->end, room);
+		else
+			n = read(sd->fd, b->p + b->end, room);
+		if (n > 0) {
+			b->end += (size_t)n;
+			total += (size_t)n;
+		} else if (n == 0)
+			sd->eof = 1;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* A TLS read may need to write (post-handshake). */
+			if (sd->tls != NULL)
+				sd->rd_wants_out = tls_wants_write(sd->tls);
+			break;
+		} else if (errno != EINTR)
+			return -1;
+	}
+	return (ssize_t)total;
+}
+
+/* Write b to a side until it would block or b is empty.  Bytes or -1. */
+static ssize_t
+side_drain(struct side *sd, struct rbuf *b)
+{
+	size_t len, total = 0;
+	ssize_t n;
+	int i;
+
+	sd->wr_wants_in = 0;
+	for (i = 0; i < 64 && (len = rb_len(b)) > 0; i++) {
+		if (len > TR_IO_MAX)
+			len = TR_IO_MAX;
+		if (sd->tls != NULL)
+			n = tls_write(sd->tls, b->p + b->start, len);
+		else
+			n = send(sd->fd, b->p + b->start, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			rb_consume(b, (size_t)n);
+			total += (size_t)n;
+		} else if (n == -1 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK)) {
+			if (sd->tls != NULL)
+				sd->wr_wants_in = !tls_wants_write(sd->tls);
+			break;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else
+			return -1;
+	}
+	return (ssize_t)total;
+}
+
+/* poll events for a side: read when there is room (in) and write when
+ * there is something queued (out). */
+static short
+side_events(const struct side *sd, struct rbuf *in, const struct rbuf *out)
+{
+	short ev = 0;
+
+	if ((!sd->eof && rb_room(in) > 0) || sd->wr_wants_in)
+		ev |= POLLIN;
+	if (rb_len(out) > 0 || sd->rd_wants_out)
+		ev |= POLLOUT;
+	return ev;
+}
+
+/* Worth trying to read: poll said so, or OpenSSL holds bytes. */
+static int
+side_readable(const struct side *sd, short revents)
+{
+	if (sd->tls != NULL && tls_pending(sd->tls) > 0)
+		return 1;
+	if (sd->tls != NULL && (sd->rd_wants_out || sd->wr_wants_in))
+		return revents != 0;
+	return (revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+/* Bytes inside OpenSSL that poll cannot see, and room to take them. */
+static int
+side_has_pending(const struct side *sd, struct rbuf *in)
+{
+	return sd->tls != NULL && !sd->eof && tls_pending(sd->tls) > 0 &&
+	    rb_room(in) > 0;
+}
+
+static void
+reply_to_user(struct relay *r, uint32_t type, int ok, const char *msg,
+    int fd)
+{
+	struct buf b;
+
+	buf_init(&b, TR_MSG_MAX);
+	if (ipc_put_u32(&b, (uint32_t)ok) == -1 ||
+	    (msg != NULL && ipc_put_str(&b, msg) == -1) ||
+	    ipc_send(r->ipc_fd, type, b.data, b.len, fd) == -1) {
+		buf_free(&b);
+		fatal("tlsrelay: cannot reply to user process: %s",
+		    strerror(errno));
+	}
+	buf_free(&b);
+}
+
+/* End the data connection; clean: send close_notify first. */
+static void
+data_end(struct relay *r, int clean)
+{
+	struct data_relay *d = &r->d;
+
+	if (clean)
+		tls_close(d->net.tls, TR_CLOSE_MS);
+	else
+		tls_free(d->net.tls);
+	d->net.tls = NULL;
+	(void)close(d->net.fd);
+	(void)close(d->plain.fd);
+	rb_free(&d->up);
+	rb_free(&d->down);
+	d->active = 0;
+	reply_to_user(r, TR_DATA_CLOSED, clean, NULL, -1);
+}
+
+/*
+ * Push pending control output (for instance the 150 reply queued just
+ * before the user process sent a data socket) to the client before a
+ * blocking handshake, so a client that waits for it is not deadlocked.
+ */
+static int
+flush_control(struct relay *r, int timeout_ms)
+{
+	long long deadline = tr_now_ms() + timeout_ms;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (!r->user.eof && side_fill(&r->user, &r->u2c) == -1)
+			return -1;
+		if (side_drain(&r->client, &r->u2c) == -1)
+			return -1;
+		if (rb_len(&r->u2c) == 0)
+			return 0;
+		if (deadline - tr_now_ms() <= 0 ||
+		    net_wait(r->client.fd, r->client.wr_wants_in ? POLLIN :
+		    POLLOUT, (int)(deadline - tr_now_ms())) != 1)
+			return -1;
+	}
+	return -1;
+}
+
+/* Handshake a data socket from the user process; reply with the
+ * plaintext end, or an error. */
+static void
+data_begin(struct relay *r, int fd)
+{
+	struct data_relay *d = &r->d;
+	struct tls_conn *t;
+	char err[TR_ERR_MAX];
+	int sv[2];
+
+	if (flush_control(r, TR_FLUSH_MS) == -1)
+		log_msg(LOG_INFO, "tlsrelay: control output not flushed");
+	err[0] = '\0';
+	t = tls_accept(fd, r->client.tls, (int)cfg->data_timeout * 1000,
+	    err, sizeof(err));
+	if (t == NULL) {
+		log_msg(LOG_NOTICE, "data connection refused: %s", err);
+		(void)close(fd);
+		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1 ||
+	    net_set_nonblock(sv[0], 1) == -1 || net_set_nonblock(fd, 1) == -1) {
+		snprintf(err, sizeof(err), "socketpair: %s", strerror(errno));
+		tls_free(t);
+		(void)close(fd);
+		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
+		return;
+	}
+	log_msg(LOG_DEBUG, "data connection: %s", tls_describe(t));
+	memset(d, 0, sizeof(*d));
+	d->active = 1;
+	d->net.fd = fd;
+	d->net.tls = t;
+	d->plain.fd = sv[0];
+	rb_init(&d->up, TR_DATA_BUF);
+	rb_init(&d->down, TR_DATA_BUF);
+	d->last_progress = tr_now_ms();
+	reply_to_user(r, TR_DATA_REPLY, 1, "", sv[1]);
+	(void)close(sv[1]);
+}
+
+/* A message from the user process: only TR_DATA_OPEN with an fd, and
+ * only while no data connection is being relayed. */
+static int
+serve_ipc(struct relay *r)
+{
+	struct buf msg;
+	uint32_t type;
+	int fd = -1;
+
+	buf_init(&msg, TR_MSG_MAX);
+	if (ipc_recv(r->ipc_fd, &type, &msg, &fd) == -1) {
+		buf_free(&msg);
+		return -1;	/* EOF: the user process is gone */
+	}
+	buf_free(&msg);
+	if (type != TR_DATA_OPEN || fd == -1 || r->d.active) {
+		if (fd != -1)
+			(void)close(fd);
+		fatal("tlsrelay: unexpected message %u from user process",
+		    type);
+	}
+	data_begin(r, fd);
+	return 0;
+}
+
+/* Move data-connection bytes both ways; finish or abort when done. */
+static void
+pump_data(struct relay *r, short net_ev, short plain_ev)
+{
+	struct data_relay *d = &r->d;
+	ssize_t a = 0, b = 0, c = 0, e = 0;
+
+	if (side_readable(&d->net, net_ev))
+		a = side_fill(&d->net, &d->up);
+	if (a != -1 && rb_len(&d->up) > 0)
+		b = side_drain(&d->plain, &d->up);
+	if (a != -1 && b != -1 && side_readable(&d->plain, plain_ev))
+		c = side_fill(&d->plain, &d->down);
+	if (a != -1 && b != -1 && c != -1 && rb_len(&d->down) > 0)
+		e = side_drain(&d->net, &d->down);
+	if (a == -1 || b == -1 || c == -1 || e == -1) {
+		log_msg(LOG_INFO, "TLS data connection: %s", strerror(errno));
+		data_end(r, 0);
+		return;
+	}
+	if (a > 0 || b > 0 || c > 0 || e > 0)
+		d->last_progress = tr_now_ms();
+	if (d->net.eof && rb_len(&d->up) == 0 && !d->up_shut) {
+		/* Upload complete: the user process reads EOF. */
+		if (shutdown(d->plain.fd, SHUT_WR) == -1 && errno != ENOTCONN) {
+			data_end(r, 0);
+			return;
+		}
+		d->up_shut = 1;
+	}
+	if (d->plain.eof && rb_len(&d->down) == 0) {
+		data_end(r, 1);
+		return;
+	}
+	if (tr_now_ms() - d->last_progress > (long long)cfg->data_timeout *
+	    1000) {
+		log_msg(LOG_INFO, "TLS data connection stalled");
+		data_end(r, 0);
+	}
+}
+
+/* Leave: flush what the user process said last, say goodbye. */
+static void __attribute__((noreturn))
+relay_exit(struct relay *r, int status)
+{
+	if (r->d.active)
+		data_end(r, 0);
+	if (!r->client.eof) {
+		if (rb_len(&r->u2c) > 0 || !r->user.eof)
+			(void)flush_control(r, TR_FLUSH_MS);
+		tls_close(r->client.tls, TR_CLOSE_MS);
+	} else
+		tls_free(r->client.tls);
+	r->s->ctl_tls = NULL;
+	_exit(status);
+}
+
+/* Fill the poll set; returns the count.  idx: client, user, ipc, net,
+ * plain (-1 when absent). */
+static nfds_t
+build_poll(struct relay *r, struct pollfd *pfd, int *timeout)
+{
+	struct data_relay *d = &r->d;
+	nfds_t n = 0;
+
+	*timeout = 1000;
+	pfd[n].fd = r->client.fd;
+	pfd[n++].events = side_events(&r->client, &r->c2u, &r->u2c);
+	pfd[n].fd = r->user.fd;
+	pfd[n++].events = side_events(&r->user, &r->u2c, &r->c2u);
+	pfd[n].fd = r->ipc_fd;
+	pfd[n++].events = d->active ? 0 : POLLIN;
+	if (side_has_pending(&r->client, &r->c2u))
+		*timeout = 0;
+	if (d->active) {
+		pfd[n].fd = d->net.fd;
+		pfd[n++].events = side_events(&d->net, &d->up, &d->down);
+		pfd[n].fd = d->plain.fd;
+		pfd[n++].events = side_events(&d->plain, &d->down, &d->up);
+		if (side_has_pending(&d->net, &d->up))
+			*timeout = 0;
+	}
+	return n;
+}
+
+static void
+pump_control(struct relay *r, short client_ev, short user_ev)
+{
+	if (side_readable(&r->client, client_ev) &&
+	    side_fill(&r->client, &r->c2u) == -1) {
+		log_msg(LOG_INFO, "control connection: %s", strerror(errno));
+		r->client.eof = 1;
+		relay_exit(r, 0);
+	}
+	if (rb_len(&r->c2u) > 0 && side_drain(&r->user, &r->c2u) == -1)
+		relay_exit(r, 0);
+	if (side_readable(&r->user, user_ev) &&
+	    side_fill(&r->user, &r->u2c) == -1)
+		r->user.eof = 1;
+	if (rb_len(&r->u2c) > 0 && side_drain(&r->client, &r->u2c) == -1) {
+		r->client.eof = 1;
+		relay_exit(r, 0);
+	}
+	if (r->client.eof && rb_len(&r->c2u) == 0)
+		relay_exit(r, 0);	/* client gone: user reads EOF */
+	if (r->user.eof)
+		relay_exit(r, 0);
+}
+
+static void
+relay_setup(struct relay *r, struct session *s, int relay_fd,
+    int data_ipc_fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->s = s;
+	r->client.fd = s->ctl_fd;
+	r->client.tls = s->ctl_tls;
+	r->user.fd = relay_fd;
+	r->ipc_fd = data_ipc_fd;
+	rb_init(&r->c2u, TR_CTL_BUF);
+	rb_init(&r->u2c, TR_CTL_BUF);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    net_set_nonblock(r->client.fd, 1) == -1 ||
+	    net_set_nonblock(r->user.fd, 1) == -1)
+		fatal("tlsrelay: setup: %s", strerror(errno));
+}
+
+void
+tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
+{
+	struct relay r;
+	struct pollfd pfd[5];
+	nfds_t n;
+	int timeout;
+
+	if (s->ctl_tls == NULL)
+		fatal("tlsrelay: control connection is not TLS");
+	relay_setup(&r, s, relay_fd, data_ipc_fd);
+	/* Ends when either side of the control connection closes; the user
+	 * process enforces idle_timeout, the data side data_timeout. */
+	for (;;) {
+		n = build_poll(&r, pfd, &timeout);
+		if (poll(pfd, n, timeout) == -1 && errno != EINTR)
+			fatal("tlsrelay: poll: %s", strerror(errno));
+		pump_control(&r, pfd[0].revents, pfd[1].revents);
+		if (n == 5)
+			pump_data(&r, pfd[3].revents, pfd[4].revents);
+		else if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    serve_ipc(&r) == -1)
+			relay_exit(&r, 0);
+	}
+}
+
+/* --- user process side ------------------------------------------------ */
+
+static int
+tr_user_timeout_ms(void)
+{
+	/* The front gives up after data_timeout; allow it to say so. */
+	return (int)cfg->data_timeout * 1000 + 5000;
+}
+
+int
+tlsrelay_wrap_data(struct session *s, int fd, char *err, size_t errlen)
+{
+	struct buf msg;
+	uint32_t type, ok;
+	size_t off = 0;
+	int pfd = -1, i;
+
+	if (s->front_fd == -1) {
+		snprintf(err, errlen, "no TLS front process");
+		(void)close(fd);
+		return -1;
+	}
+	if (ipc_send(s->front_fd, TR_DATA_OPEN, NULL, 0, fd) == -1) {
+		snprintf(err, errlen, "TLS front: %s", strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	(void)close(fd);
+	buf_init(&msg, TR_MSG_MAX);
+	/* Skip a stale close report from an earlier, unfinished wrap. */
+	for (i = 0; i < 4; i++) {
+		if (ipc_recv_timeout(s->front_fd, &type, &msg, &pfd,
+		    tr_user_timeout_ms()) == -1) {
+			snprintf(err, errlen, "TLS front: %s", errno == 0 ?
+			    "gone" : strerror(errno));
+			buf_free(&msg);
+			return -1;
+		}
+		if (type != TR_DATA_CLOSED)
+			break;
+		if (pfd != -1)
+			(void)close(pfd);
+		pfd = -1;
+	}
+	if (type != TR_DATA_REPLY || ipc_get_u32(&msg, &off, &ok) == -1 ||
+	    ipc_get_str(&msg, &off, err, errlen) == -1 || (ok && pfd == -1)) {
+		if (pfd != -1)
+			(void)close(pfd);
+		buf_free(&msg);
+		fatal("tlsrelay: bad reply from TLS front");
+	}
+	buf_free(&msg);
+	if (!ok) {
+		if (pfd != -1)
+			(void)close(pfd);
+		return -1;
+	}
+	return pfd;
+}
+
+/* Discard what the front still sends on plainfd, so it is never stuck
+ * writing to us while we wait for its report.  0, or -1 when drained
+ * (EOF or error). */
+static int
+tr_discard(int plainfd)
+{
+	unsigned char junk[16384];
+	ssize_t n;
+
+	n = recv(plainfd, junk, sizeof(junk), MSG_DONTWAIT);
+	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
+		return 0;
+	return -1;
+}
+
+int
+tlsrelay_finish_data(struct session *s, int plainfd)
+{
+	struct pollfd pfd[2];
+	struct buf msg;
+	long long deadline = tr_now_ms() + tr_user_timeout_ms(), left;
+	uint32_t type, clean;
+	size_t off = 0;
+	int draining = plainfd != -1, i;
+
+	if (s->front_fd == -1)
+		return -1;
+	for (i = 0; i < 1000000; i++) {
+		if ((left = deadline - tr_now_ms()) <= 0)
+			return -1;
+		pfd[0].fd = s->front_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = draining ? plainfd : -1;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, left > 60000 ? 60000 : (int)left) == -1 &&
+		    errno != EINTR)
+			return -1;
+		if (draining && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			draining = tr_discard(plainfd) == 0;
+		if (pfd[0].revents != 0)
+			break;
+	}
+	buf_init(&msg, TR_MSG_MAX);
+	if (ipc_recv(s->front_fd, &type, &msg, NULL) == -1 ||
+	    type != TR_DATA_CLOSED || ipc_get_u32(&msg, &off, &clean) == -1) {
+		buf_free(&msg);
+		return -1;
+	}
+	buf_free(&msg);
+	return clean ? 0 : -1;
+}

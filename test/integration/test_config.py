@@ -1,0 +1,136 @@
+"""test_config.py - ftpd -t / -V / -h and configuration errors.
+
+No server is started here: these run the binary's checks only.  Errors
+must be one line naming the file, line and key, with exit status 1.
+"""
+
+import re
+import tempfile
+from pathlib import Path
+
+from harness import FTPD, REPO, check, run
+
+SAMPLE = REPO / "etc" / "ftpd.conf"
+
+
+def _ftpd(*args, timeout=30):
+    check(FTPD.exists(), f"{FTPD} not built")
+    return run([FTPD, *args], timeout=timeout, check_rc=False)
+
+
+_TMP = tempfile.TemporaryDirectory(prefix="ftpd-conf-")
+
+
+def _conf(text):
+    p = Path(_TMP.name) / "ftpd.conf"
+    p.write_text(text)
+    return p
+
+
+def _one_line_error(p, path, line, key):
+    err = p.stderr.strip()
+    check(p.returncode == 1, f"exit {p.returncode}, want 1; stderr {err!r}")
+    check(len(err.splitlines()) == 1, f"not one line: {err!r}")
+    check(f"{path}:{line}" in err, f"error lacks {path}:{line}: {err!r}")
+    check(key in err, f"error lacks key {key}: {err!r}")
+    check(p.stdout.strip() == "", f"stdout not empty: {p.stdout!r}")
+
+
+def test_sample_config_valid():
+    check(SAMPLE.exists(), f"{SAMPLE} missing")
+    p = _ftpd("-t", "-f", SAMPLE)
+    check(p.returncode == 0, f"ftpd -t on {SAMPLE}: exit {p.returncode}: "
+          f"{p.stderr.strip()!r}")
+    check(re.search(r"^listen\s*=", p.stdout, re.M) is not None,
+          f"-t does not print the settings: {p.stdout[:300]!r}")
+
+
+def test_sample_config_lists_every_key():
+    """etc/ftpd.conf mentions every key of config_keys.def."""
+    keys = re.findall(r"^X\((\w+),", (REPO / "ftpd" /
+                                     "config_keys.def").read_text(), re.M)
+    text = SAMPLE.read_text()
+    missing = [k for k in keys
+               if re.search(rf"^#?\s*{k}\s*=", text, re.M) is None]
+    check(not missing, f"etc/ftpd.conf lacks keys: {missing}")
+
+
+def test_dump_has_every_key():
+    keys = re.findall(r"^X\((\w+),", (REPO / "ftpd" /
+                                     "config_keys.def").read_text(), re.M)
+    p = _ftpd("-t", "-f", "/dev/null", "-o", "tls=off")
+    check(p.returncode == 0, f"-t with defaults: {p.stderr!r}")
+    missing = [k for k in keys
+               if re.search(rf"^{k}\s*=", p.stdout, re.M) is None]
+    check(not missing, f"-t output lacks keys: {missing}")
+
+
+def test_unknown_key():
+    p = _conf("# comment\n\nanonymous = yes\nno_such_key = 1\n")
+    _one_line_error(_ftpd("-t", "-f", p), p, 4, "no_such_key")
+
+
+def test_bad_values():
+    cases = [
+        ("max_clients = many\n", "max_clients"),
+        ("max_per_ip = 0\n", "max_per_ip"),
+        ("idle_timeout = -5\n", "idle_timeout"),
+        ("anonymous = perhaps\n", "anonymous"),
+        ("umask = 999\n", "umask"),
+        ("tls = sometimes\n", "tls"),
+        ("pasv_ports = 3000-\n", "pasv_ports"),
+        ("listen = 127.0.0.1:99999\n", "listen"),
+        ("anon_root = relative/path\n", "anon_root"),
+        ("login_attempts = 3x\n", "login_attempts"),
+    ]
+    for text, key in cases:
+        p = _conf("tls = off\n\n" + text)
+        _one_line_error(_ftpd("-t", "-f", p), p, 3, key)
+
+
+def test_missing_equals_and_duplicates():
+    p = _conf("tls = off\nanonymous\n")
+    r = _ftpd("-t", "-f", p)
+    check(r.returncode == 1, f"line without '=': exit {r.returncode}")
+    check(f"{p}:2" in r.stderr, f"no file:line: {r.stderr!r}")
+
+
+def test_override_errors():
+    r = _ftpd("-t", "-f", "/dev/null", "-o", "tls=off", "-o", "bogus=1")
+    check(r.returncode == 1 and "bogus" in r.stderr,
+          f"-o bogus=1: exit {r.returncode} {r.stderr!r}")
+    check(len(r.stderr.strip().splitlines()) == 1, f"not one line: "
+          f"{r.stderr!r}")
+    r = _ftpd("-t", "-f", "/dev/null", "-o", "tls=off", "-o",
+              "max_clients=zero")
+    check(r.returncode == 1 and "max_clients" in r.stderr,
+          f"-o max_clients=zero: exit {r.returncode} {r.stderr!r}")
+    r = _ftpd("-t", "-f", "/dev/null", "-o", "tls=off", "-o", "umask=022")
+    check(r.returncode == 0, f"-o umask=022: {r.stderr!r}")
+    check(re.search(r"^umask\s*=\s*0*22$", r.stdout, re.M) is not None,
+          "umask override not shown")
+
+
+def test_tls_on_needs_cert():
+    r = _ftpd("-t", "-f", "/dev/null", "-o", "tls=on")
+    check(r.returncode == 1, f"tls=on without cert: exit {r.returncode}")
+    check("tls" in r.stderr, f"error does not name tls: {r.stderr!r}")
+
+
+def test_missing_file():
+    r = _ftpd("-t", "-f", "/nonexistent/ftpd.conf")
+    check(r.returncode == 1, f"missing -f file: exit {r.returncode}")
+    check("/nonexistent/ftpd.conf" in r.stderr, f"{r.stderr!r}")
+
+
+def test_version_and_help():
+    r = _ftpd("-V")
+    check(r.returncode == 0, f"-V exit {r.returncode}")
+    check(re.search(r"ftpd\s+\d+\.\d+", r.stdout) is not None,
+          f"-V output {r.stdout!r}")
+    r = _ftpd("-h")
+    check(r.returncode == 0 and "-f" in r.stdout + r.stderr,
+          f"-h: {r.returncode} {r.stdout!r}")
+    r = _ftpd("-Q")
+    check(r.returncode == 1, f"bad flag: exit {r.returncode}")
+    check("usage" in (r.stdout + r.stderr).lower(), "bad flag: no usage")
