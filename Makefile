@@ -139,7 +139,8 @@ run: deps
 	@echo "ftpd: serving $(CURDIR) on ftp://127.0.0.1:2121/ (anonymous," \
 	  "read-only, AUTH TLS offered); Ctrl-C stops it"
 	ftpd/ftpd -f /dev/null -o listen=127.0.0.1:2121 -o anonymous=yes \
-	  -o anon_root=$(CURDIR) -o system_users=no -o log=stderr \
+	  -o anon_root=$(CURDIR) -o anon_user=nobody -o system_users=no \
+  -o log=stderr \
 	  -o tls_cert=$(CURDIR)/$(RUN_DIR)/cert.pem \
 	  -o tls_key=$(CURDIR)/$(RUN_DIR)/key.pem \
 	  -o run_dir=$(CURDIR)/$(RUN_DIR) -o empty_dir=$(CURDIR)/$(RUN_DIR)/empty \

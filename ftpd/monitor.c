@@ -413,7 +413,7 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	m.front_ipc = m.user_ipc = -1;
 	buf_init(&m.leftover, 2 * CTL_LINE_MAX + 65536);
 	net_format_ip((const struct sockaddr *)peer, m.ip, sizeof(m.ip));
-	snprintf(prefix, sizeof(prefix), "[%ld] %s:", (long)getpid(), m.ip);
+	snprintf(prefix, sizeof(prefix), "%s:", m.ip);
 	log_set_prefix(prefix);
 	if (getsockname(fd, (struct sockaddr *)&m.local, &len) == -1)
 		fatal("monitor: getsockname: %s", strerror(errno));

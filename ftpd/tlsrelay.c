@@ -49,6 +49,7 @@ enum tlsrelay_msg {
 #define TR_IO_MAX	(256 * 1024)	/* most bytes per read/write call */
 #define TR_FLUSH_MS	5000		/* flushing control output at exit */
 #define TR_CLOSE_MS	1000		/* close_notify exchange */
+#define TR_PAIR_BUF	(1024 * 1024)	/* socketpair buffers: fewer wakeups */
 #define TR_MSG_MAX	1024
 #define TR_ERR_MAX	200
 
@@ -304,6 +305,19 @@ flush_control(struct relay *r, int timeout_ms)
 	return -1;
 }
 
+/* Bigger socketpair buffers mean bigger reads and writes on each side;
+ * failure only costs speed. */
+static void
+pair_bufsize(int sv[2])
+{
+	int sz = TR_PAIR_BUF, i;
+
+	for (i = 0; i < 2; i++) {
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		(void)setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
+}
+
 /* Handshake a data socket from the user process; reply with the
  * plaintext end, or an error. */
 static void
@@ -333,6 +347,7 @@ data_begin(struct relay *r, int fd)
 		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
 		return;
 	}
+	pair_bufsize(sv);
 	log_msg(LOG_DEBUG, "data connection: %s", tls_describe(t));
 	memset(d, 0, sizeof(*d));
 	d->active = 1;
