@@ -292,9 +292,47 @@ conf_line(const struct conf_key *keys, size_t n, void *obj, char *line,
 	    errlen);
 }
 
+/*
+ * "[KIND NAME]": ask the caller's section hook for the table and object
+ * that the following lines set.  0 or -1 with err.
+ */
+static int
+conf_section(const struct conf_sections *sect, char *s, const char *where,
+    const struct conf_key **keys, size_t *n, void **obj, char *err,
+    size_t errlen)
+{
+	char *end = strchr(s, ']'), *name;
+
+	if (sect == NULL || end == NULL || end[1] != '\0') {
+		(void)snprintf(err, errlen, "%s: %s", where, sect == NULL ?
+		    "sections are not allowed here" : "expected [KIND NAME]");
+		return -1;
+	}
+	*end = '\0';
+	s++;
+	name = s + strcspn(s, " \t");
+	if (*name != '\0')
+		*name++ = '\0';
+	name = conf_trim(name);
+	if (*s == '\0' || *name == '\0') {
+		(void)snprintf(err, errlen, "%s: expected [KIND NAME]", where);
+		return -1;
+	}
+	return sect->open(sect->arg, s, name, where, keys, n, obj, err,
+	    errlen);
+}
+
 int
 conf_load_file(const struct conf_key *keys, size_t n, void *obj,
     const char *path, char *err, size_t errlen)
+{
+	return conf_load_file_sections(keys, n, obj, NULL, path, err, errlen);
+}
+
+int
+conf_load_file_sections(const struct conf_key *keys, size_t n, void *obj,
+    const struct conf_sections *sect, const char *path, char *err,
+    size_t errlen)
 {
 	char where[PATH_MAX + 32];
 	char *line = NULL;
@@ -321,8 +359,12 @@ conf_load_file(const struct conf_key *keys, size_t n, void *obj,
 			r = -1;
 			break;
 		}
-		if ((r = conf_line(keys, n, obj, line, where, err,
-		    errlen)) == -1)
+		if (*conf_trim(line) == '[')
+			r = conf_section(sect, conf_trim(line), where, &keys,
+			    &n, &obj, err, errlen);
+		else
+			r = conf_line(keys, n, obj, line, where, err, errlen);
+		if (r == -1)
 			break;
 	}
 	if (r == 0 && ferror(fp)) {

@@ -56,6 +56,23 @@ int	conf_set_kv(const struct conf_key *keys, size_t n, void *obj,
  * "FILE: reason" when it cannot be opened). */
 int	conf_load_file(const struct conf_key *keys, size_t n, void *obj,
 	    const char *path, char *err, size_t errlen);
+/*
+ * Sections: a line "[KIND NAME]" calls open(), which either fails (-1 with
+ * err, e.g. an unknown KIND) or points keys, n and obj at the table and
+ * object that the lines after it set, until the next section.
+ */
+struct conf_sections {
+	int	(*open)(void *arg, const char *kind, const char *name,
+		    const char *where, const struct conf_key **keys,
+		    size_t *n, void **obj, char *err, size_t errlen);
+	void	*arg;
+};
+
+/* conf_load_file, with sections allowed (sect may be NULL: then a section
+ * line is an error). */
+int	conf_load_file_sections(const struct conf_key *keys, size_t n,
+	    void *obj, const struct conf_sections *sect, const char *path,
+	    char *err, size_t errlen);
 /* Write "key = value" for every key, in table order, to the buffer. */
 struct buf;
 int	conf_dump(const struct conf_key *keys, size_t n, const void *obj,

@@ -24,9 +24,9 @@
 #define LINE_MAX_LEN	4096
 
 int
-auth_is_anonymous(const char *user)
+auth_is_anonymous(const char *user, const struct vhost *vh)
 {
-	return cfg->anonymous && (strcasecmp(user, "anonymous") == 0 ||
+	return (vh != NULL ? vh->anonymous : cfg->anonymous) && (strcasecmp(user, "anonymous") == 0 ||
 	    strcasecmp(user, "ftp") == 0);
 }
 
@@ -109,8 +109,10 @@ fill_from_pw(const struct passwd *pw, const char *home, struct auth_result *r)
 }
 
 static int
-check_anonymous(struct auth_result *r, char *why, size_t whylen)
+check_anonymous(const struct vhost *vh, struct auth_result *r, char *why,
+    size_t whylen)
 {
+	const char *root = vh != NULL ? vh->anon_root : cfg->anon_root;
 	struct passwd *pw;
 
 	r->anonymous = 1;
@@ -118,7 +120,7 @@ check_anonymous(struct auth_result *r, char *why, size_t whylen)
 		snprintf(r->name, sizeof(r->name), "%s", cfg->anon_user);
 		r->uid = getuid();
 		r->gid = getgid();
-		snprintf(r->home, sizeof(r->home), "%s", cfg->anon_root);
+		snprintf(r->home, sizeof(r->home), "%s", root);
 		return 0;
 	}
 	pw = getpwnam(cfg->anon_user);
@@ -127,7 +129,7 @@ check_anonymous(struct auth_result *r, char *why, size_t whylen)
 		    cfg->anon_user);
 		return -1;
 	}
-	return fill_from_pw(pw, cfg->anon_root, r);
+	return fill_from_pw(pw, root, r);
 }
 
 int
@@ -166,18 +168,18 @@ auth_users_line(char *line, const char *user, const char *pass,
 
 /* 1 matched, 0 not found, -1 found but wrong/bad. */
 static int
-check_users_file(const char *user, const char *pass, struct auth_result *r,
-    char *why, size_t whylen)
+check_users_file(const char *file, const char *user, const char *pass,
+    struct auth_result *r, char *why, size_t whylen)
 {
 	char line[LINE_MAX_LEN];
 	FILE *f;
 	int rc, res = 0;
 
-	if (cfg->users_file[0] == '\0')
+	if (file[0] == '\0')
 		return 0;
-	f = fopen(cfg->users_file, "re");
+	f = fopen(file, "re");
 	if (f == NULL) {
-		snprintf(why, whylen, "users_file %s: %s", cfg->users_file,
+		snprintf(why, whylen, "users_file %s: %s", file,
 		    strerror(errno));
 		return 0;
 	}
@@ -233,8 +235,8 @@ check_system(const char *user, const char *pass, struct auth_result *r,
 }
 
 int
-auth_check(const char *user, const char *pass, struct auth_result *r,
-    char *why, size_t whylen)
+auth_check(const char *user, const char *pass, const struct vhost *vh,
+    struct auth_result *r, char *why, size_t whylen)
 {
 	int rc;
 
@@ -244,9 +246,10 @@ auth_check(const char *user, const char *pass, struct auth_result *r,
 		snprintf(why, whylen, "listed in deny_file %s", cfg->deny_file);
 		return -1;
 	}
-	if (auth_is_anonymous(user))
-		return check_anonymous(r, why, whylen);
-	rc = check_users_file(user, pass, r, why, whylen);
+	if (auth_is_anonymous(user, vh))
+		return check_anonymous(vh, r, why, whylen);
+	rc = check_users_file(vh != NULL ? vh->users_file : cfg->users_file,
+	    user, pass, r, why, whylen);
 	if (rc == 1)
 		return 0;
 	if (rc == -1)

@@ -21,8 +21,10 @@ struct auth_result {
  * Check user/pass.  0 and *r filled on success; -1 on failure with the
  * reason (for the log, never for the client) in why.
  */
-int	auth_check(const char *user, const char *pass, struct auth_result *r,
-	    char *why, size_t whylen);
+struct vhost;
+/* vh: the HOST section chosen by the client, or NULL. */
+int	auth_check(const char *user, const char *pass, const struct vhost *vh,
+	    struct auth_result *r, char *why, size_t whylen);
 /*
  * One users_file line "name:hash:uid:gid:gecos:home:shell" (modified in
  * place) checked for user/pass: 0 match (*r filled), -1 other user,
@@ -31,6 +33,6 @@ int	auth_check(const char *user, const char *pass, struct auth_result *r,
 int	auth_users_line(char *line, const char *user, const char *pass,
 	    struct auth_result *r);
 /* 1 if name is anonymous ("anonymous" or "ftp") and anonymous is on. */
-int	auth_is_anonymous(const char *user);
+int	auth_is_anonymous(const char *user, const struct vhost *vh);
 
 #endif

@@ -49,6 +49,7 @@ const struct cmd cmd_table[] = {
 	{ "HASH", cmd_hash, AR, "HASH SHA-256*;SHA-1;SHA-512;MD5",
 	    "HASH <sp> file-name" },
 	{ "HELP", cmd_help, P, NULL, "HELP [<sp> command]" },
+	{ "HOST", cmd_host, P | AR, "HOST", "HOST <sp> host-name" },
 	{ "LANG", cmd_lang, P, "LANG EN*", "LANG [<sp> language]" },
 	{ "LIST", cmd_list, 0, NULL, "LIST [<sp> path]" },
 	{ "MDTM", cmd_mdtm, AR, "MDTM", "MDTM <sp> file-name" },

@@ -48,7 +48,7 @@ void	cmd_loop(struct session *s);
 
 /* Handlers, by file. */
 /* cmd_login.c */
-cmd_fn	cmd_user, cmd_pass, cmd_acct, cmd_rein, cmd_quit;
+cmd_fn	cmd_host, cmd_user, cmd_pass, cmd_acct, cmd_rein, cmd_quit;
 /* cmd_tls.c */
 cmd_fn	cmd_auth, cmd_pbsz, cmd_prot, cmd_ccc;
 /* cmd_misc.c */

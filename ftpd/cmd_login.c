@@ -13,6 +13,7 @@
 
 #include "../common/buf.h"
 #include "../common/log.h"
+#include "auth.h"
 #include "cmd.h"
 #include "config.h"
 #include "ctl.h"
@@ -20,12 +21,11 @@
 #include "mon_client.h"
 #include "session.h"
 
-/* 1 if name would be an anonymous login. */
+/* 1 if name would be an anonymous login on this session's host. */
 static int
-login_is_anon(const char *name)
+login_is_anon(const struct session *s, const char *name)
 {
-	return cfg->anonymous && (strcasecmp(name, "anonymous") == 0 ||
-	    strcasecmp(name, "ftp") == 0);
+	return auth_is_anonymous(name, config_vhost_at(s->vhost));
 }
 
 /* 1 if name is acceptable as text (length, no control characters). */
@@ -58,7 +58,7 @@ cmd_user(struct session *s, const char *arg)
 		reply(s, 501, "Invalid user name.");
 		return;
 	}
-	anon = login_is_anon(arg);
+	anon = login_is_anon(s, arg);
 	if (cfg->tls == TLS_REQUIRED && !s->tls_active &&
 	    !(anon && cfg->tls_anon_plain)) {
 		reply(s, 530, "Non-anonymous sessions must use encryption "
@@ -78,6 +78,42 @@ cmd_user(struct session *s, const char *arg)
  * The reply to a successful login (230) is sent by the user process, so
  * that commands pipelined after PASS are answered after it, in order.
  */
+/*
+ * HOST (RFC 7151): choose a [host NAME] section before USER.  Without any
+ * sections every name is served by the main settings.
+ */
+void
+cmd_host(struct session *s, const char *arg)
+{
+	const struct vhost *vh;
+	char name[256];
+	size_t n = strlen(arg);
+	int i;
+
+	if (s->state != ST_FRESH) {
+		reply(s, 503, "HOST must come before USER.");
+		return;
+	}
+	/* An IPv6 literal comes in brackets; compare the bare address. */
+	if (n >= 2 && arg[0] == '[' && arg[n - 1] == ']')
+		(void)snprintf(name, sizeof(name), "%.*s", (int)(n - 2),
+		    arg + 1);
+	else
+		(void)snprintf(name, sizeof(name), "%s", arg);
+	if (cfg->nvhosts == 0) {
+		reply(s, 220, "%s", cfg->banner);
+		return;
+	}
+	i = config_vhost(name);
+	if ((vh = config_vhost_at(i)) == NULL) {
+		reply(s, 504, "Unknown host.");
+		return;
+	}
+	s->vhost = i;
+	log_msg(LOG_INFO, "HOST %s", vh->name);
+	reply(s, 220, "%s", vh->banner);
+}
+
 void
 cmd_pass(struct session *s, const char *arg)
 {

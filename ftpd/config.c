@@ -8,12 +8,14 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
 #include "../common/buf.h"
 #include "../common/conf.h"
 #include "../common/parse.h"
+#include "../common/xmalloc.h"
 #include "config.h"
 
 static const char *const tls_modes[] = { "off", "on", "required", NULL };
@@ -28,6 +30,18 @@ static const struct conf_key keys[] = {
 #undef X
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct conf_key vhost_keys[] = {
+	{ "banner", CONF_STRING, NULL, 0, 0, NULL,
+	    offsetof(struct vhost, banner) },
+	{ "anonymous", CONF_BOOL, NULL, 0, 1, NULL,
+	    offsetof(struct vhost, anonymous) },
+	{ "anon_root", CONF_PATH, NULL, 0, 0, NULL,
+	    offsetof(struct vhost, anon_root) },
+	{ "users_file", CONF_PATH, NULL, 0, 0, NULL,
+	    offsetof(struct vhost, users_file) },
+};
+#define NVHOST_KEYS (sizeof(vhost_keys) / sizeof(vhost_keys[0]))
 
 static struct ftpd_config the_config;
 const struct ftpd_config *cfg = &the_config;
@@ -87,6 +101,56 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* "[host NAME]": a new vhost starting from the settings so far. */
+static int
+open_section(void *arg, const char *kind, const char *name,
+    const char *where, const struct conf_key **k, size_t *n, void **obj,
+    char *err, size_t errlen)
+{
+	struct ftpd_config *c = arg;
+	struct vhost *v;
+
+	if (strcmp(kind, "host") != 0) {
+		snprintf(err, errlen, "%s: unknown section [%s]", where, kind);
+		return -1;
+	}
+	if (c->nvhosts == VHOST_MAX || config_vhost(name) != -1) {
+		snprintf(err, errlen, "%s: [host %s]: %s", where, name,
+		    c->nvhosts == VHOST_MAX ? "too many hosts" :
+		    "defined twice");
+		return -1;
+	}
+	v = &c->vhosts[c->nvhosts++];
+	v->name = xstrdup(name);
+	v->banner = xstrdup(c->banner);
+	v->anon_root = xstrdup(c->anon_root);
+	v->users_file = xstrdup(c->users_file);
+	v->anonymous = c->anonymous;
+	*k = vhost_keys;
+	*n = NVHOST_KEYS;
+	*obj = v;
+	return 0;
+}
+
+int
+config_vhost(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nvhosts; i++)
+		if (strcasecmp(cfg->vhosts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct vhost *
+config_vhost_at(int i)
+{
+	if (i < 0 || (size_t)i >= cfg->nvhosts)
+		return NULL;
+	return &cfg->vhosts[i];
+}
+
 int
 config_load(const char *path, int path_explicit, char *const *overrides,
     size_t noverrides, char *err, size_t errlen)
@@ -94,10 +158,14 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 	struct ftpd_config *c = &the_config;
 	size_t i;
 
+	c->nvhosts = 0;
 	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
 		return -1;
+	struct conf_sections sect = { open_section, c };
+
 	if (path != NULL && (path_explicit || access(path, F_OK) == 0) &&
-	    conf_load_file(keys, NKEYS, c, path, err, errlen) == -1)
+	    conf_load_file_sections(keys, NKEYS, c, &sect, path, err,
+	    errlen) == -1)
 		return -1;
 	for (i = 0; i < noverrides; i++)
 		if (conf_set_kv(keys, NKEYS, c, overrides[i], err,
@@ -114,7 +182,14 @@ config_dump(void)
 	struct buf out;
 
 	buf_init(&out, 1 << 20);
-	if (conf_dump(keys, NKEYS, cfg, &out) == 0)
+	size_t i;
+	int rc;
+
+	rc = conf_dump(keys, NKEYS, cfg, &out);
+	for (i = 0; rc == 0 && i < cfg->nvhosts; i++)
+		rc = buf_appendf(&out, "\n[host %s]\n", cfg->vhosts[i].name) |
+		    conf_dump(vhost_keys, NVHOST_KEYS, &cfg->vhosts[i], &out);
+	if (rc == 0)
 		fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 }

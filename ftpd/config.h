@@ -11,6 +11,18 @@
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
 
+#define VHOST_MAX	64
+
+/* A "[host NAME]" section (RFC 7151 HOST): what differs per host name.
+ * Keys not set in the section keep the values set before it. */
+struct vhost {
+	char	*name;
+	char	*banner;
+	char	*anon_root;
+	char	*users_file;
+	int	 anonymous;
+};
+
 struct ftpd_config {
 #define X(name, type, ctype, def, min, max, enums) ctype name;
 #include "config_keys.def"
@@ -18,6 +30,8 @@ struct ftpd_config {
 	/* Derived at load time, not keys. */
 	unsigned	pasv_lo, pasv_hi;	/* 0,0: kernel's choice */
 	int		unprivileged;		/* started by a non-root user */
+	struct vhost	vhosts[VHOST_MAX];
+	size_t		nvhosts;
 };
 
 /* The one configuration of this process (read-only after config_load). */
@@ -30,6 +44,10 @@ extern const struct ftpd_config *cfg;
  */
 int	config_load(const char *path, int path_explicit, char *const *overrides,
 	    size_t noverrides, char *err, size_t errlen);
+/* Index of the [host NAME] section for name (case-insensitive), or -1. */
+int	config_vhost(const char *name);
+/* The section for index i, or NULL for -1 (the main settings). */
+const struct vhost *config_vhost_at(int i);
 /* Print every effective setting, "key = value", to stdout. */
 void	config_dump(void);
 

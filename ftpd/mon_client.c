@@ -52,6 +52,7 @@ mon_login(struct session *s, const char *user, const char *pass,
 	    ipc_put_u32(&out, (uint32_t)s->tls_active) == 0 &&
 	    ipc_put_u32(&out, (uint32_t)s->pbsz_done) == 0 &&
 	    ipc_put_u32(&out, (uint32_t)s->prot_p) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)(s->vhost + 1)) == 0 &&
 	    ipc_send(s->mon_fd, MON_LOGIN, out.data, out.len, -1) == 0;
 	buf_free(&out);	/* zeroes the password copy */
 	if (!ok)

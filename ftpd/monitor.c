@@ -47,7 +47,7 @@ struct monitor {
 	unsigned		 failures;
 	struct auth_result	 auth;
 	char			 user[SESSION_USER_MAX];
-	uint32_t		 tls, pbsz, prot;
+	uint32_t		 tls, pbsz, prot, vhost;
 	struct buf		 leftover;
 	uint64_t		 bytes;
 };
@@ -129,9 +129,12 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	    ipc_get_bytes(p, &off, &m->leftover) == -1 ||
 	    ipc_get_u32(p, &off, &m->tls) == -1 ||
 	    ipc_get_u32(p, &off, &m->pbsz) == -1 ||
-	    ipc_get_u32(p, &off, &m->prot) == -1)
+	    ipc_get_u32(p, &off, &m->prot) == -1 ||
+	    ipc_get_u32(p, &off, &m->vhost) == -1)
 		fatal("monitor: malformed MON_LOGIN");
-	ok = auth_check(m->user, pass, &m->auth, why, sizeof(why)) == 0;
+	/* vhost is sent as index + 1; out of range means the main host */
+	ok = auth_check(m->user, pass, config_vhost_at((int)m->vhost - 1),
+	    &m->auth, why, sizeof(why)) == 0;
 	explicit_bzero(pass, sizeof(pass));
 	if (ok && !m->auth.anonymous && m->auth.uid == 0 &&
 	    !cfg->unprivileged) {
@@ -216,6 +219,8 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	s.pbsz_done = m->pbsz != 0;
 	s.prot_p = m->prot != 0;
 	s.login_time = time(NULL);
+	s.vhost = config_vhost_at((int)m->vhost - 1) != NULL ?
+	    (int)m->vhost - 1 : -1;
 	snprintf(s.user, sizeof(s.user), "%s", m->user);
 	if (buf_append(&s.ctl_in, m->leftover.data, m->leftover.len) == -1)
 		buf_reset(&s.ctl_in);

@@ -15,7 +15,7 @@
 enum mon_msg {
 	MON_LOG = 1,		/* u32 level, str line; no reply */
 	MON_LOGIN,		/* str user, str pass, bytes leftover, u32 tls,
-				 * u32 pbsz, u32 prot */
+				 * u32 pbsz, u32 prot, u32 vhost+1 */
 	MON_LOGIN_REPLY,	/* u32 result, str msg; then with TLS two
 				 * MON_FD messages (relay, data ipc) */
 	MON_FD,			/* carries one fd */

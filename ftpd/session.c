@@ -26,6 +26,7 @@ session_init(struct session *s)
 	s->front_fd = -1;
 	s->pasv_fd = -1;
 	s->root_fd = -1;
+	s->vhost = -1;
 	buf_init(&s->ctl_in, SESSION_CTL_IN_MAX);
 	buf_init(&s->cwd, PATH_MAXLEN + 1);
 	buf_init(&s->rnfr, PATH_MAXLEN + 1);

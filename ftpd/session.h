@@ -27,6 +27,7 @@ enum session_state {
 };
 
 struct session {
+	int			 vhost;		/* HOST section index, -1 main */
 	/* Control connection. */
 	int			 ctl_fd;	/* client socket, or relay to front */
 	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */

@@ -31,6 +31,7 @@ which always has a timeout.
 """
 
 import contextlib
+import errno
 import ftplib
 import hashlib
 import os
@@ -462,10 +463,19 @@ class Server:
         env.setdefault(TOKEN_VAR, secrets.token_hex(8))
         env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
         self.logf = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=self.logf,
-                                     env=env, start_new_session=True,
-                                     cwd=str(self.tmp))
+        for attempt in range(50):
+            try:
+                self.proc = subprocess.Popen(
+                    args, stdin=subprocess.DEVNULL, stdout=self.logf,
+                    stderr=self.logf, env=env, start_new_session=True,
+                    cwd=str(self.tmp))
+                break
+            except (PermissionError, OSError) as e:
+                # ETXTBSY/EACCES while make relinks the binary.
+                if attempt == 49 or e.errno not in (errno.ETXTBSY,
+                                                    errno.EACCES):
+                    raise
+                time.sleep(0.1)
         deadline = time.monotonic() + 10 * SLOW
         while True:
             rc = self.proc.poll()

@@ -1,0 +1,228 @@
+"""test_security.py - bounce and theft protection, timeouts, bans, atomic
+uploads.
+
+PORT/EPRT may only name the client at a port >= 1024; a passive data port
+accepts only the client's address (127.0.0.2 plays the thief: every
+127.0.0.0/8 address is local on Linux).  Idle and login timeouts close the
+session with 421; repeated failed logins ban an address.
+"""
+
+import ftplib
+import os
+import socket
+import time
+
+from harness import (HOST, SLOW, Server, check, retr_bytes, sha256_bytes)
+
+USER, PASS = "trent", "Trent-pw-42"
+
+
+def _refused(f, cmd):
+    try:
+        resp = f.sendcmd(cmd)
+    except ftplib.all_errors as e:
+        resp = str(e)
+    check(resp[:1] == "5", f"{cmd}: not refused: {resp!r}")
+
+
+def test_port_bounce_refused():
+    with Server() as srv:
+        f = srv.ftp()
+        try:
+            _refused(f, "PORT 127,0,0,1,0,21")      # privileged port
+            _refused(f, "PORT 127,0,0,1,3,255")     # 1023
+            _refused(f, "PORT 127,0,0,2,156,64")    # another host
+            _refused(f, "PORT 10,1,2,3,156,64")
+            _refused(f, "EPRT |1|127.0.0.2|40000|")
+            _refused(f, "EPRT |1|127.0.0.1|22|")
+            _refused(f, "EPRT |2|::1|40000|")       # other family = other host
+            _refused(f, "PORT 127,0,0,1,300,1")     # malformed
+            _refused(f, "PORT 127,0,0,1,1")
+            _refused(f, "EPRT |9|127.0.0.1|40000|")
+            resp = f.sendcmd("PORT 127,0,0,1,156,64")
+            check(resp.startswith("200"), f"valid PORT refused: {resp!r}")
+            f.voidcmd("NOOP")
+            f.quit()
+        finally:
+            f.close()
+
+
+def test_passive_theft_refused():
+    with Server() as srv:
+        data = os.urandom(200000)
+        (srv.anon_root / "secret.bin").write_bytes(data)
+        f = srv.ftp()
+        try:
+            f.voidcmd("TYPE I")
+            host, port = f.makepasv()
+            thief = socket.socket()
+            thief.bind(("127.0.0.2", 0))
+            thief.settimeout(10 * SLOW)
+            thief.connect((host, port))
+            real = socket.create_connection((host, port), timeout=30)
+            f.putcmd("RETR secret.bin")
+            resp = f.getresp()
+            check(resp.startswith("150") or resp.startswith("125"),
+                  f"RETR {resp!r}")
+            stolen = b""
+            try:
+                while True:
+                    c = thief.recv(65536)
+                    if not c:
+                        break
+                    stolen += c
+            except (ConnectionResetError, socket.timeout):
+                pass
+            thief.close()
+            check(stolen == b"", f"thief got {len(stolen)} bytes")
+            got = b""
+            while True:
+                c = real.recv(65536)
+                if not c:
+                    break
+                got += c
+            real.close()
+            check(f.voidresp().startswith("226"), "no 226")
+            check(got == data, f"client got {len(got)} bytes")
+            f.quit()
+        finally:
+            f.close()
+
+
+def test_idle_timeout():
+    with Server(conf={"idle_timeout": 2}) as srv:
+        with srv.raw() as c:
+            c.cmd("USER anonymous")
+            code, _ = c.cmd("PASS a@b")
+            check(code == 230, "login")
+            t0 = time.monotonic()
+            code, text = c.reply()
+            check(code == 421, f"idle timeout reply {text!r}")
+            dt = time.monotonic() - t0
+            check(dt < 10 * SLOW, f"idle timeout after {dt:.1f}s")
+            check(c.closed(), "session not closed after idle timeout")
+
+
+def test_login_timeout():
+    with Server(conf={"login_timeout": 2}) as srv:
+        with srv.raw() as c:
+            c.cmd("USER anonymous")
+            t0 = time.monotonic()
+            try:
+                code, text = c.reply()
+                check(code == 421, f"login timeout reply {text!r}")
+            except EOFError:
+                pass
+            check(time.monotonic() - t0 < 10 * SLOW, "login timeout late")
+            check(c.closed(), "session not closed after login timeout")
+
+
+def test_ban_after_failures():
+    with Server(users={USER: PASS},
+                conf={"login_attempts": 1, "ban_after": 2,
+                      "ban_seconds": 60}) as srv:
+        for _ in range(2):
+            with srv.raw() as c:
+                c.cmd(f"USER {USER}")
+                try:
+                    code, _ = c.cmd("PASS nope")
+                    check(code in (530, 421), f"bad PASS gave {code}")
+                except EOFError:
+                    pass
+                c.closed()
+        # The master learns of failures when it reaps the monitor.
+        deadline = time.monotonic() + 10 * SLOW
+        banned = False
+        while time.monotonic() < deadline and not banned:
+            with socket.create_connection((HOST, srv.port), timeout=10) as s:
+                data = b""
+                try:
+                    while not data.endswith(b"\n"):
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                except ConnectionResetError:
+                    pass
+            banned = data == b"" or data.startswith(b"421")
+            if not banned:
+                time.sleep(0.3)
+        check(banned, f"address not banned after failures: {data!r}")
+
+
+def test_data_timeout_and_atomic_upload():
+    with Server(users={USER: PASS}, conf={"data_timeout": 2}) as srv:
+        home = srv.home(USER)
+        old = os.urandom(1000)
+        (home / "doc.bin").write_bytes(old)
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        try:
+            f.voidcmd("TYPE I")
+            conn = f.transfercmd("STOR doc.bin")
+            conn.sendall(os.urandom(100000))
+            time.sleep(0.5)
+            # Mid-transfer the old content is still in place.
+            check((home / "doc.bin").read_bytes() == old,
+                  "upload not atomic: file changed mid-transfer")
+            f.sock.settimeout(15 * SLOW)
+            resp = f.getmultiline()
+            check(resp[:3] in ("426", "451", "421"),
+                  f"stalled upload reply {resp!r}")
+            conn.close()
+            check((home / "doc.bin").read_bytes() == old,
+                  "aborted upload replaced the file")
+            temps = [p.name for p in home.iterdir() if p.name != "doc.bin"]
+            for _ in range(20):  # the 426 may come just before the unlink
+                if not temps:
+                    break
+                time.sleep(0.1)
+                temps = [p.name for p in home.iterdir()
+                         if p.name != "doc.bin"]
+            check(temps == [], f"temporary files left: {temps}")
+            if resp[:3] != "421":
+                f.sock.settimeout(30)
+                check(f.voidcmd("NOOP").startswith("200"), "NOOP after 426")
+                # A complete upload replaces it.
+                new = os.urandom(5000)
+                import io
+                f.storbinary("STOR doc.bin", io.BytesIO(new))
+                check((home / "doc.bin").read_bytes() == new,
+                      "complete upload did not replace the file")
+            f.close()
+        finally:
+            f.close()
+
+
+def test_xferlog():
+    with Server(users={USER: PASS}) as srv:
+        log = srv.tmp / "xferlog"
+        srv.keys["xferlog"] = str(log)
+        data = os.urandom(12345)
+        (srv.home(USER) / "x.bin").write_bytes(data)
+        srv.stop()
+        srv.start()
+        f = srv.ftp(USER, PASS)
+        try:
+            check(retr_bytes(f, "x.bin") == data, "RETR")
+            import io
+            f.storbinary("STOR y.bin", io.BytesIO(data[:999]))
+            f.quit()
+        finally:
+            f.close()
+        deadline = time.monotonic() + 5
+        text = ""
+        while time.monotonic() < deadline:
+            text = log.read_text() if log.exists() else ""
+            if len(text.splitlines()) >= 2:
+                break
+            time.sleep(0.1)
+        lines = text.splitlines()
+        check(len(lines) >= 2, f"xferlog has {len(lines)} lines: {text!r}")
+        out = [l for l in lines if "x.bin" in l]
+        inn = [l for l in lines if "y.bin" in l]
+        check(out and " 12345 " in out[0] and " o " in out[0],
+              f"RETR line {out}")
+        check(inn and " 999 " in inn[0] and " i " in inn[0],
+              f"STOR line {inn}")
+        check(f" {USER} " in out[0], f"user missing: {out[0]!r}")

@@ -1,0 +1,366 @@
+"""test_tls.py - FTPS (RFC 4217): explicit and implicit TLS with real clients.
+
+curl, lftp, Python's ftplib and openssl s_client against the real server;
+files compared by SHA-256.  Also the protocol corners: PBSZ/PROT order,
+reuse of the control session on data connections, TLS versions, garbage
+instead of a handshake, and plaintext pipelined after AUTH TLS.
+"""
+
+import ftplib
+import io
+import os
+import socket
+import ssl
+import tempfile
+import time
+from pathlib import Path
+
+from harness import (HOST, SLOW, Server, check, make_file, require_root,
+                     require_tool, run, sha256_bytes, sha256_file)
+
+USER, PASS = "tess", "Tls-pa55-word"
+MIB = 1 << 20
+
+
+def _context(srv, max_version=None):
+    """A client context that trusts the test certificate."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cafile=str(srv.cert))
+    ctx.check_hostname = False
+    if max_version is not None:
+        ctx.maximum_version = max_version
+    return ctx
+
+
+class ReuseFTP_TLS(ftplib.FTP_TLS):
+    """FTP_TLS that resumes the control connection's TLS session on each
+    data connection, as RFC 4217 servers may demand."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host,
+                                            session=self.sock.session)
+        return conn, size
+
+
+def _ftps(srv, cls=ReuseFTP_TLS, max_version=None, timeout=60):
+    f = cls(context=_context(srv, max_version), timeout=timeout * SLOW)
+    f.connect(HOST, srv.port)
+    f.auth()
+    f.login(USER, PASS)
+    f.prot_p()
+    return f
+
+
+def _tls_server(**kw):
+    kw.setdefault("users", {USER: PASS})
+    kw.setdefault("tls", "on")
+    return Server(**kw)
+
+
+def _curl_tls(srv, *args, timeout=120):
+    return run(["curl", "-sS", "--ssl-reqd", "--cacert", str(srv.cert),
+                "--user", f"{USER}:{PASS}", *args], timeout=timeout)
+
+
+# ---------------------------------------------------------------- curl
+
+def _curl_round_trip(srv, extra, d):
+    want = make_file(srv.home(USER) / "down.bin", 3 * MIB + 17, seed=1)
+    srv.give(USER)
+    out = Path(d) / "down.bin"
+    _curl_tls(srv, *extra, srv.url("down.bin"), "-o", str(out))
+    check(sha256_file(out) == want, "download differs")
+    src = Path(d) / "up.bin"
+    up = make_file(src, 2 * MIB + 5, seed=2)
+    _curl_tls(srv, *extra, "-T", str(src), srv.url("up.bin"))
+    check(sha256_file(srv.home(USER) / "up.bin") == up, "upload differs")
+
+
+def test_curl_explicit_passive():
+    require_tool("curl")
+    with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
+        _curl_round_trip(srv, [], d)
+        check("(resumed)" in srv.log() or "resum" in srv.log(),
+              "data connection did not resume the session")
+
+
+def test_curl_explicit_tls12():
+    require_tool("curl")
+    with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
+        _curl_round_trip(srv, ["--tls-max", "1.2"], d)
+        check("TLSv1.2" in srv.log(), "TLS 1.2 not negotiated")
+
+
+def test_curl_explicit_active():
+    require_tool("curl")
+    require_root("active mode binds port L-1")
+    with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
+        _curl_round_trip(srv, ["--ftp-port", HOST], d)
+
+
+def test_curl_implicit():
+    require_tool("curl")
+    with _tls_server(implicit_tls=True) as srv, \
+            tempfile.TemporaryDirectory() as d:
+        want = make_file(srv.home(USER) / "i.bin", MIB + 3, seed=3)
+        srv.give(USER)
+        out = Path(d) / "i.bin"
+        _curl_tls(srv, srv.url("i.bin", scheme="ftps"), "-o", str(out))
+        check(sha256_file(out) == want, "implicit TLS download differs")
+        src = Path(d) / "iu.bin"
+        up = make_file(src, MIB + 9, seed=4)
+        _curl_tls(srv, "-T", str(src), srv.url("iu.bin", scheme="ftps"))
+        check(sha256_file(srv.home(USER) / "iu.bin") == up,
+              "implicit TLS upload differs")
+
+
+# ---------------------------------------------------------------- lftp
+
+def test_lftp_ssl_force():
+    require_tool("lftp")
+    with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
+        want = make_file(srv.home(USER) / "l.bin", 2 * MIB + 1, seed=5)
+        srv.give(USER)
+        up = make_file(Path(d) / "lu.bin", MIB + 7, seed=6)
+        pre = ("set ftp:ssl-force true; set ftp:ssl-protect-data true; "
+               "set ssl:verify-certificate no; set net:max-retries 2; "
+               "set net:timeout 20; set cmd:fail-exit yes; "
+               "set xfer:clobber on; ")
+        run(["lftp", "-u", f"{USER},{PASS}", "-p", str(srv.port), "-e",
+             pre + "get l.bin; put lu.bin; quit", HOST], timeout=120, cwd=d)
+        check(sha256_file(Path(d) / "l.bin") == want, "lftp get differs")
+        check(sha256_file(srv.home(USER) / "lu.bin") == up,
+              "lftp put differs")
+        check("PROT P" in srv.log(), "lftp did not protect data")
+
+
+# ---------------------------------------------------------------- ftplib
+
+def _ftplib_round_trip(f, srv, size=MIB + 11):
+    data = os.urandom(size)
+    f.storbinary("STOR py.bin", io.BytesIO(data))
+    check(sha256_file(srv.home(USER) / "py.bin") == sha256_bytes(data),
+          "ftplib upload differs")
+    chunks = []
+    f.retrbinary("RETR py.bin", chunks.append)
+    check(sha256_bytes(b"".join(chunks)) == sha256_bytes(data),
+          "ftplib download differs")
+    names = f.nlst()
+    check("py.bin" in names, f"NLST over TLS: {names}")
+
+
+def test_ftplib_reuse_tls13_and_tls12():
+    with _tls_server() as srv:
+        for ver in (None, ssl.TLSVersion.TLSv1_2):
+            f = _ftps(srv, max_version=ver)
+            try:
+                _ftplib_round_trip(f, srv)
+            finally:
+                f.quit()
+
+
+def test_ftplib_without_reuse_refused():
+    with _tls_server() as srv:
+        f = _ftps(srv, cls=ftplib.FTP_TLS)
+        try:
+            refused = False
+            try:
+                f.retrlines("LIST", lambda line: None)
+            except (ftplib.error_perm, ftplib.error_temp, ssl.SSLError,
+                    ConnectionError, EOFError, OSError) as e:
+                refused = True
+                text = str(e)
+            check(refused, "data connection without reuse accepted")
+            # The 522 may be read by the failing call or be next in line.
+            if "522" not in text:
+                try:
+                    text = f.getresp()
+                except ftplib.all_errors as e:
+                    text = str(e)
+            check("522" in text, f"expected 522, got {text!r}")
+            check(f.voidcmd("NOOP").startswith("200"),
+                  "session unusable after the refusal")
+        finally:
+            f.close()
+        check("not reused" in srv.log(), "refusal not logged")
+
+
+def test_ftplib_without_reuse_allowed_when_not_required():
+    with _tls_server(conf={"tls_reuse_required": "no"}) as srv:
+        f = _ftps(srv, cls=ftplib.FTP_TLS)
+        try:
+            _ftplib_round_trip(f, srv)
+        finally:
+            f.quit()
+
+
+def _big_file(srv, passive):
+    size = 100 * MIB
+    want = make_file(srv.home(USER) / "big.bin", size, seed=7)
+    srv.give(USER)
+    f = _ftps(srv, timeout=120)
+    try:
+        f.set_pasv(passive)
+        h = __import__("hashlib").sha256()
+        n = [0]
+
+        def take(chunk):
+            h.update(chunk)
+            n[0] += len(chunk)
+        f.retrbinary("RETR big.bin", take, blocksize=1 << 18)
+        check(n[0] == size and h.hexdigest() == want,
+              f"100 MiB download differs ({n[0]} bytes)")
+        with open(srv.home(USER) / "big.bin", "rb") as src:
+            f.storbinary("STOR big2.bin", src, blocksize=1 << 18)
+        check(sha256_file(srv.home(USER) / "big2.bin") == want,
+              "100 MiB upload differs")
+    finally:
+        f.quit()
+
+
+def test_big_file_prot_p_passive():
+    with _tls_server() as srv:
+        _big_file(srv, True)
+
+
+def test_big_file_prot_p_active():
+    require_root("active mode binds port L-1")
+    with _tls_server() as srv:
+        _big_file(srv, False)
+
+
+# ---------------------------------------------------------------- openssl
+
+def _s_client(srv, *args):
+    return run(["openssl", "s_client", "-starttls", "ftp", "-connect",
+                f"{HOST}:{srv.port}", "-CAfile", str(srv.cert), *args],
+               input="QUIT\r\n", timeout=30, check_rc=False)
+
+
+def test_openssl_versions():
+    require_tool("openssl")
+    with _tls_server() as srv:
+        p = _s_client(srv, "-tls1_3")
+        out = p.stdout + p.stderr
+        check(p.returncode == 0 and "TLSv1.3" in out,
+              f"TLS 1.3 refused: {out[-800:]}")
+        p = _s_client(srv, "-tls1_2")
+        out = p.stdout + p.stderr
+        check(p.returncode == 0 and "TLSv1.2" in out,
+              f"TLS 1.2 refused: {out[-800:]}")
+        # The client must be willing to speak 1.1 for this to test us.
+        p = _s_client(srv, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0")
+        out = p.stdout + p.stderr
+        check(p.returncode != 0 or "Cipher is (NONE)" in out,
+              f"TLS 1.1 accepted: {out[-800:]}")
+        check("TLSv1.1" not in out.split("New,")[-1][:40],
+              "TLS 1.1 negotiated")
+
+
+# ---------------------------------------------------------------- protocol
+
+def _raw_tls(srv, c):
+    """AUTH TLS on a RawControl and switch it to TLS."""
+    code, text = c.cmd("AUTH TLS")
+    check(code == 234, f"AUTH TLS: {code} {text}")
+    c.sock = _context(srv).wrap_socket(c.sock, server_hostname=HOST)
+    c.rbuf = b""
+
+
+def test_pbsz_prot_state_machine():
+    with _tls_server() as srv, srv.raw() as c:
+        check(c.cmd("PBSZ 0")[0] == 503, "PBSZ before AUTH")
+        check(c.cmd("PROT P")[0] == 503, "PROT before AUTH")
+        check(c.cmd("AUTH KERBEROS_V4")[0] == 504, "unknown mechanism")
+        _raw_tls(srv, c)
+        check(c.cmd("AUTH TLS")[0] == 503, "AUTH twice")
+        check(c.cmd("PROT P")[0] == 503, "PROT before PBSZ")
+        code, text = c.cmd("PBSZ 1024")
+        check(code == 200 and "PBSZ=0" in text, f"PBSZ 1024: {text}")
+        check(c.cmd("PBSZ x")[0] == 501, "PBSZ x")
+        check(c.cmd("PROT S")[0] == 536, "PROT S")
+        check(c.cmd("PROT E")[0] == 536, "PROT E")
+        check(c.cmd("PROT Q")[0] == 504, "PROT Q")
+        check(c.cmd("PROT C")[0] == 200, "PROT C")
+        check(c.cmd("PROT p")[0] == 200, "PROT p")
+        check(c.cmd(f"USER {USER}")[0] == 331, "USER over TLS")
+        check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS over TLS")
+        check(c.cmd("AUTH TLS")[0] == 503, "AUTH after login")
+        check(c.cmd("PBSZ 0")[0] == 200, "PBSZ after login")
+        check(c.cmd("PROT C")[0] == 200, "PROT C after login")
+        check(c.cmd("CCC")[0] in (502, 534), "CCC")
+        check(c.cmd("NOOP")[0] == 200, "NOOP after CCC")
+        check(c.cmd("QUIT")[0] == 221, "QUIT")
+
+
+def test_tls_off():
+    with Server(users={USER: PASS}, tls="off") as srv, srv.raw() as c:
+        check(c.cmd("AUTH TLS")[0] in (502, 534), "AUTH with tls = off")
+
+
+def test_tls_required():
+    with _tls_server(tls="required") as srv:
+        with srv.raw() as c:
+            code, text = c.cmd(f"USER {USER}")
+            check(code == 530, f"plaintext USER under tls=required: {text}")
+        with srv.raw() as c:
+            _raw_tls(srv, c)
+            check(c.cmd("PBSZ 0")[0] == 200, "PBSZ")
+            check(c.cmd(f"USER {USER}")[0] == 331, "USER")
+            check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS")
+            code, text = c.cmd("PROT C")
+            check(code == 536, f"PROT C under tls=required: {text}")
+            check(c.cmd("PROT P")[0] == 200, "PROT P")
+
+
+def test_garbage_instead_of_handshake():
+    with _tls_server() as srv, srv.raw() as c:
+        check(c.cmd("AUTH TLS")[0] == 234, "AUTH TLS")
+        t = time.monotonic()
+        c.send(b"USER nobody-speaks-tls-here\r\n" * 4)
+        check(c.closed(timeout=5), "connection not closed after garbage")
+        check(time.monotonic() - t < 5 * SLOW, "closing took too long")
+
+
+def test_plaintext_injection_after_auth():
+    """Bytes pipelined in clear after AUTH TLS must not become commands
+    inside the TLS session."""
+    with _tls_server() as srv, srv.raw() as c:
+        c.send(b"AUTH TLS\r\nUSER injected\r\n")
+        code, text = c.reply()
+        check(code == 234, f"AUTH TLS: {text}")
+        c.sock = _context(srv).wrap_socket(c.sock, server_hostname=HOST)
+        c.rbuf = b""
+        code, text = c.cmd("NOOP")
+        check(code == 200, f"after AUTH, expected NOOP's 200, got {text!r}")
+        check(c.cmd("PASS whatever")[0] == 503,
+              "injected USER was accepted")
+
+
+def test_data_connection_garbage():
+    """A data connection that does not speak TLS under PROT P gets 522."""
+    with _tls_server() as srv:
+        f = _ftps(srv)
+        try:
+            resp = f.sendcmd("PASV")
+            nums = resp[resp.index("(") + 1:resp.index(")")].split(",")
+            port = int(nums[4]) * 256 + int(nums[5])
+            s = socket.create_connection((HOST, port), timeout=10)
+            f.putcmd("LIST")
+            check(f.getresp().startswith("150"), "LIST not started")
+            s.sendall(b"this is not TLS\r\n" * 8)
+            s.settimeout(10)
+            with __import__("contextlib").suppress(OSError):
+                while s.recv(4096):
+                    pass
+            s.close()
+            try:
+                text = f.getresp()
+            except ftplib.all_errors as e:
+                text = str(e)
+            check(text.startswith("522"), f"expected 522, got {text!r}")
+            check(f.voidcmd("NOOP").startswith("200"), "session lost")
+        finally:
+            f.close()
