@@ -452,7 +452,7 @@ START_TEST(t_opts_mlst)
 	memset(&s, 0, sizeof(s));
 	buf_reset(&r);
 	ck_assert_int_eq(list_feat_mlst(&s, &r), 0);
-	ck_assert_str_eq(buf_cstr(&r) , LIST_FEAT_MLST + 5);
+	ck_assert_str_eq(buf_cstr(&r), &LIST_FEAT_MLST[5]);
 	buf_free(&r);
 	buf_free(&b);
 }
