@@ -57,7 +57,7 @@ const struct cmd cmd_table[] = {
 	{ "MKD", cmd_mkd, AR | W, NULL, "MKD <sp> path" },
 	{ "MLSD", cmd_mlsd, 0, NULL, "MLSD [<sp> path]" },
 	{ "MLST", cmd_mlst, 0, "MLST " LIST_FEAT_MLST, "MLST [<sp> path]" },
-	{ "MODE", cmd_mode, AR, NULL, "MODE <sp> S" },
+	{ "MODE", cmd_mode, AR, "MODE Z", "MODE <sp> S" },
 	{ "NLST", cmd_nlst, 0, NULL, "NLST [<sp> path]" },
 	{ "NOOP", cmd_noop, P | AN, NULL, "NOOP" },
 	{ "OPTS", cmd_opts, P | AR, "UTF8", "OPTS <sp> UTF8 ON|MLST facts" },

@@ -185,57 +185,80 @@ cmd_epsv(struct session *s, const char *arg)
 	reply(s, 229, "%s", text);
 }
 
+/* "N", "T" or "C" after TYPE A or E; NULL arg (no form) is N.  0 or -1. */
+static int
+type_form(const char *arg, char *form)
+{
+	if (arg == NULL) {
+		*form = 'N';
+		return 0;
+	}
+	if (arg[0] == '\0' || arg[1] != '\0')
+		return -1;
+	*form = (char)(arg[0] & ~0x20);
+	return *form == 'N' || *form == 'T' || *form == 'C' ? 0 : -1;
+}
+
+/*
+ * TYPE A|E [N|T|C], I, L <byte size>.  Form T (Telnet format effectors)
+ * needs no conversion on a Unix file: the effectors are the file's own
+ * bytes.  Form C is ASA carriage control (repr.c).  L 8 is I; other byte
+ * sizes do not exist on an 8-bit host.
+ */
 void
 cmd_type(struct session *s, const char *arg)
 {
-	char t;
+	unsigned long long bits;
+	char t, form;
 
-	if (arg == NULL || arg[0] == '\0') {
-		reply(s, 501, "Syntax error in TYPE arguments.");
-		return;
-	}
 	t = (char)(arg[0] & ~0x20);	/* ASCII upper case */
-	if (t == 'A' && (arg[1] == '\0' ||
-	    (arg[1] == ' ' && strcasecmp(arg + 2, "N") == 0))) {
-		s->type = 'A';
-		s->form = 'N';
-		reply(s, 200, "Switching to ASCII mode.");
+	if ((t == 'A' || t == 'E') && (arg[1] == '\0' || arg[1] == ' ') &&
+	    type_form(arg[1] == ' ' ? arg + 2 : NULL, &form) == 0) {
+		s->type = t;
+		s->form = form;
+		reply(s, 200, "Switching to %s mode%s.", t == 'A' ? "ASCII" :
+		    "EBCDIC", form == 'T' ? " (Telnet format effectors)" :
+		    form == 'C' ? " (ASA carriage control)" : "");
 	} else if ((t == 'I' && arg[1] == '\0') ||
-	    (t == 'L' && strcmp(arg + 1, " 8") == 0)) {
+	    (t == 'L' && (strcmp(arg + 1, " 8") == 0 ||
+	    strcmp(arg + 1, "8") == 0))) {
 		s->type = 'I';
+		s->form = 'N';
 		reply(s, 200, "Switching to Binary mode.");
-	} else if ((t == 'A' && arg[1] == ' ' &&
-	    (strcasecmp(arg + 2, "T") == 0 || strcasecmp(arg + 2, "C") == 0)) ||
-	    (t == 'E' && (arg[1] == '\0' || arg[1] == ' ')) ||
-	    (t == 'L' && arg[1] == ' ' &&
-	    parse_uint(arg + 2, 1, 255, &(unsigned long long){ 0 }) == 0))
-		reply(s, 504, "Type not supported for this parameter.");
+	} else if (t == 'L' && arg[1] == ' ' &&
+	    parse_uint(arg + 2, 1, 255, &bits) == 0)
+		reply(s, 504, "Only byte size 8 is supported.");
 	else
 		reply(s, 501, "Syntax error in TYPE arguments.");
 }
 
+/*
+ * STRU F, R.  P (page structure, TOPS-20 files of independent indexed
+ * pages) has no counterpart in a Unix file, so it is refused with 504.
+ */
 void
 cmd_stru(struct session *s, const char *arg)
 {
-	if (arg != NULL && strcasecmp(arg, "F") == 0) {
-		s->stru = 'F';
-		reply(s, 200, "Structure set to F.");
-	} else if (arg != NULL && (strcasecmp(arg, "R") == 0 ||
-	    strcasecmp(arg, "P") == 0))
-		reply(s, 504, "Structure not supported.");
+	if (strcasecmp(arg, "F") == 0 || strcasecmp(arg, "R") == 0) {
+		s->stru = (char)(arg[0] & ~0x20);
+		reply(s, 200, "Structure set to %c.", s->stru);
+	} else if (strcasecmp(arg, "P") == 0)
+		reply(s, 504, "Page structure not supported: Unix files have "
+		    "no pages.");
 	else
 		reply(s, 501, "Syntax error in STRU arguments.");
 }
 
+/* MODE S, B, C and Z (deflate; OPTS MODE Z LEVEL n sets the level). */
 void
 cmd_mode(struct session *s, const char *arg)
 {
-	if (arg != NULL && strcasecmp(arg, "S") == 0) {
-		s->mode = 'S';
-		reply(s, 200, "Mode set to S.");
-	} else if (arg != NULL && (strcasecmp(arg, "B") == 0 ||
-	    strcasecmp(arg, "C") == 0 || strcasecmp(arg, "Z") == 0))
-		reply(s, 504, "Mode not supported.");
-	else
+	char m = (char)(arg[0] & ~0x20);
+
+	if (arg[0] == '\0' || arg[1] != '\0' || strchr("SBCZ", m) == NULL) {
 		reply(s, 501, "Syntax error in MODE arguments.");
+		return;
+	}
+	s->mode = m;
+	reply(s, 200, "Mode set to %c.", m);
 }

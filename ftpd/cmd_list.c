@@ -19,10 +19,52 @@
 #include "data.h"
 #include "list.h"
 #include "policy.h"
+#include "repr.h"
 #include "session.h"
 #include "xfer.h"
 
 #define STAT_TEXT_MAX	4096
+
+/*
+ * Listings are CRLF text.  TYPE E and MODE B/C/Z encode them like a text
+ * file in the current type (TYPE I: the bytes as they are), always as
+ * STRU F.  0, or -1 if the encoder could not start.
+ */
+static int
+listing_encoder(struct session *s)
+{
+	struct repr_params p;
+
+	repr_params_session(s, &p);
+	p.form = 'N';
+	p.stru = 'F';
+	p.crlf_in = p.type != 'I';
+	s->list_enc = NULL;
+	if (!repr_needed(&p))
+		return 0;
+	s->list_enc = repr_enc_new(&p);
+	return s->list_enc == NULL ? -1 : 0;
+}
+
+/* The list went out: send the encoder's end (EOF, end of zlib stream). */
+static enum xfer_result
+listing_finish(struct session *s, int fd, enum xfer_result res)
+{
+	struct repr_enc *e = s->list_enc;
+	struct buf t;
+
+	if (e == NULL)
+		return res;
+	s->list_enc = NULL;
+	buf_init(&t, REPR_ENC_BOUND(0) + REPR_OUT_SLACK);
+	if (res == XFER_OK && repr_enc_finish(e, &t) == -1)
+		res = XFER_DISK_ERROR;
+	if (res == XFER_OK && t.len > 0)
+		res = xfer_send_mem(s, fd, t.data, t.len);
+	repr_enc_free(e);
+	buf_free(&t);
+	return res;
+}
 
 /* LIST, NLST, MLSD: check, open the data connection, stream, reply. */
 static void
@@ -46,7 +88,10 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 		list_job_free(&j);
 		return;
 	}
-	res = list_run(s, &j, fd);
+	if (listing_encoder(s) == -1)
+		res = XFER_DISK_ERROR;
+	else
+		res = listing_finish(s, fd, list_run(s, &j, fd));
 	list_job_free(&j);
 	/* On ABOR the transfer code has closed it and replied 426 + 226. */
 	if (res != XFER_ABORTED)
@@ -127,7 +172,21 @@ cmd_mlst(struct session *s, const char *arg)
 static const char *
 type_name(char type)
 {
-	return type == 'A' ? "ASCII" : type == 'I' ? "BINARY" : "unknown";
+	return type == 'A' ? "ASCII" : type == 'I' ? "BINARY" :
+	    type == 'E' ? "EBCDIC" : "unknown";
+}
+
+static const char *
+stru_name(char stru)
+{
+	return stru == 'R' ? "Record" : "File";
+}
+
+static const char *
+mode_name(char mode)
+{
+	return mode == 'B' ? "Block" : mode == 'C' ? "Compressed" :
+	    mode == 'Z' ? "Deflate" : "Stream";
 }
 
 /* The lines of STAT without an argument (reply() adds the framing). */
@@ -145,8 +204,10 @@ stat_session_text(struct session *s, struct buf *t)
 		rc |= buf_puts(t, "Logged in anonymously\n");
 	else
 		rc |= buf_appendf(t, "Logged in as %s\n", s->user);
-	rc |= buf_appendf(t, "TYPE: %s; STRUcture: File; MODE: Stream\n",
-	    type_name(s->type));
+	rc |= buf_appendf(t, "TYPE: %s%s; STRUcture: %s; MODE: %s\n",
+	    type_name(s->type), s->type == 'I' ? "" : s->form == 'C' ?
+	    " (ASA)" : s->form == 'T' ? " (Telnet)" : "",
+	    stru_name(s->stru), mode_name(s->mode));
 	rc |= buf_appendf(t, "Control connection: %s; data connections: %s\n",
 	    s->tls_active ? "TLS" : "plain text",
 	    s->prot_p ? "TLS (PROT P)" : "plain text");

@@ -31,6 +31,7 @@
 #include "data.h"
 #include "mon_client.h"
 #include "policy.h"
+#include "repr.h"
 #include "session.h"
 #include "xfer.h"
 
@@ -75,6 +76,13 @@ random_name(char *out, size_t n)
 		out[i] = set[r[i] % (sizeof(set) - 1)];
 	out[n] = '\0';
 	return 0;
+}
+
+static const char *
+xfer_type_name(const struct session *s)
+{
+	return s->type == 'A' ? "ASCII" : s->type == 'E' ? "EBCDIC" :
+	    "BINARY";
 }
 
 static void
@@ -140,15 +148,21 @@ open_regular(struct session *s, const char *vpath, int flags, mode_t mode,
 	return fd;
 }
 
-/* Position a download at the REST offset (a wire offset in TYPE A). */
+/*
+ * Position a download at the REST offset: a wire offset in stream ASCII
+ * (repr_rest_is_wire), else a file offset, which is also what the restart
+ * markers of MODE B and C carry.
+ */
 static int
 retr_seek(struct session *s, int fd, const struct stat *st, off_t rest)
 {
+	struct repr_params p;
 	int r;
 
 	if (rest == 0)
 		return 0;
-	if (s->type == 'A')
+	repr_params_session(s, &p);
+	if (repr_rest_is_wire(&p))
 		r = xfer_seek_ascii(fd, rest);
 	else if (rest > st->st_size)
 		r = -1;
@@ -175,7 +189,7 @@ retr_send(struct session *s, const char *vpath, int fd,
 	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "RETR %s", vpath);
 	(void)snprintf(what, sizeof(what),
 	    "Opening %s mode data connection for %s (%lld bytes).",
-	    s->type == 'A' ? "ASCII" : "BINARY", vpath,
+	    xfer_type_name(s), vpath,
 	    (long long)st->st_size);
 	t0 = xfer_clock();
 	if ((datafd = data_open(s, what)) == -1)
@@ -385,13 +399,16 @@ upload_open_tmp(struct session *s, struct upload *u)
 static int
 upload_open_rest(struct session *s, struct upload *u, off_t rest)
 {
+	struct repr_params p;
 	struct stat st;
-	int r;
+	int r, wire;
 
-	if (upload_open_reply(s, u, (s->type == 'A' ? O_RDWR : O_WRONLY) |
+	repr_params_session(s, &p);
+	wire = repr_rest_is_wire(&p);
+	if (upload_open_reply(s, u, (wire ? O_RDWR : O_WRONLY) |
 	    O_CREAT, REMOVE_NEVER) == -1)
 		return -1;
-	if (s->type == 'A')
+	if (wire)
 		r = xfer_seek_ascii(u->fd, rest);
 	else if (fstat(u->fd, &st) == -1 || rest > st.st_size)
 		r = -1;
@@ -511,7 +528,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	} else {
 		(void)snprintf(what, sizeof(what),
 		    "Opening %s mode data connection for %s.",
-		    s->type == 'A' ? "ASCII" : "BINARY", vpath);
+		    xfer_type_name(s), vpath);
 		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
 	}
 	t0 = xfer_clock();

@@ -5,6 +5,7 @@
  * name lookup (getpwnam, initgroups) happens before chroot(), since NSS
  * does not work inside it.  A failure is logged with the step, the call
  * and errno; the caller then closes the session with a short 421.
+ * The last step of both drops is the seccomp filter (sandbox.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "auth.h"
 #include "config.h"
 #include "privdrop.h"
+#include "sandbox.h"
 
 static int
 fail(const char *step, const char *call)
@@ -92,7 +94,7 @@ become_nopriv(void)
 	struct passwd *pw;
 
 	if (cfg->unprivileged)
-		return 0;
+		return sandbox_enter(SANDBOX_FRONT);
 	pw = getpwnam(cfg->nopriv_user);
 	if (pw == NULL) {
 		errno = ENOENT;
@@ -106,7 +108,9 @@ become_nopriv(void)
 		return fail("front", "chroot(empty_dir)");
 	if (chdir("/") == -1)
 		return fail("front", "chdir");
-	return set_ids(pw->pw_uid, pw->pw_gid, "front");
+	if (set_ids(pw->pw_uid, pw->pw_gid, "front") == -1)
+		return -1;
+	return sandbox_enter(SANDBOX_FRONT);
 }
 
 static int
@@ -125,8 +129,14 @@ become_user(const struct auth_result *r)
 {
 	int fd;
 
-	if (cfg->unprivileged)
-		return open_root(r->home, "user");
+	if (cfg->unprivileged) {
+		fd = open_root(r->home, "user");
+		if (fd != -1 && sandbox_enter(SANDBOX_USER) == -1) {
+			(void)close(fd);
+			return -1;
+		}
+		return fd;
+	}
 	if (r->virtual_user || r->anonymous) {
 		if (setgroups(0, NULL) == -1)
 			return fail("user", "setgroups");
@@ -142,7 +152,8 @@ become_user(const struct auth_result *r)
 		fd = open_root(r->home, "user");
 	if (fd == -1)
 		return -1;
-	if (set_ids(r->uid, r->gid, "user") == -1) {
+	if (set_ids(r->uid, r->gid, "user") == -1 ||
+	    sandbox_enter(SANDBOX_USER) == -1) {
 		(void)close(fd);
 		return -1;
 	}

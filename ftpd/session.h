@@ -19,6 +19,7 @@
 #define CTL_LINE_MAX		4096	/* longest command line (ctl.c) */
 
 struct tls_conn;
+struct repr_enc;
 
 enum session_state {
 	ST_FRESH,	/* nothing yet: expect USER (or AUTH) */
@@ -56,10 +57,10 @@ struct session {
 	int			 may_write;	/* write commands allowed at all */
 
 	/* Transfer parameters. */
-	char			 type;		/* 'A' or 'I' */
-	char			 form;		/* 'N' (non-print) */
-	char			 stru;		/* 'F' */
-	char			 mode;		/* 'S' */
+	char			 type;		/* 'A', 'E' or 'I' */
+	char			 form;		/* 'N', 'T' or 'C' */
+	char			 stru;		/* 'F' or 'R' */
+	char			 mode;		/* 'S', 'B', 'C' or 'Z' */
 	off_t			 rest;		/* REST offset for the next transfer */
 	struct buf		 rnfr;		/* RNFR source path; len 0 = none */
 	int			 pasv_fd;	/* listening passive socket or -1 */
@@ -88,6 +89,14 @@ struct session {
 	int			 ctl_discard;	/* dropping the rest of a long line */
 	int			 last_was_rnfr;	/* previous command set s->rnfr */
 	unsigned		 idle_secs;	/* SITE IDLE; 0 = cfg->idle_timeout */
+
+	/* Data representation (cmd_data.c, repr.c); type 'E' is TYPE E,
+	 * form 'T'/'C', stru 'R', mode 'B'/'C'/'Z' need repr.c. */
+	int			 zlevel;	/* OPTS MODE Z LEVEL n as n + 1;
+						 * 0: the default */
+	struct repr_enc		*list_enc;	/* listing being encoded: set
+						 * by cmd_list.c for
+						 * xfer_send_mem() */
 };
 
 /* Set defaults for a new session; fds -1, buffers initialised. */

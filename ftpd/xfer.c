@@ -8,6 +8,10 @@
  * called when a transfer would block; while data flows the control fd is
  * checked without blocking every XFER_CHECK_MS or XFER_CHECK_BYTES, so
  * ABOR and STAT are answered even on a saturated loopback.
+ *
+ * TYPE E, FORM C, STRU R and MODE B/C/Z go through repr.c in a separate
+ * read/encode/write loop (xfer_repr_out, xfer_repr_in), chosen only when
+ * repr_needed(); the sendfile and splice fast paths are untouched.
  */
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -17,17 +21,21 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../common/ascii.h"
+#include "../common/buf.h"
+#include "../common/log.h"
 #include "../common/net.h"
 #include "../common/xmalloc.h"
 #include "config.h"
 #include "ctl.h"
 #include "data.h"
+#include "repr.h"
 #include "session.h"
 #include "xfer.h"
 
@@ -39,6 +47,9 @@
 #define XFER_QUIET_MS		100	/* control idle after non-ABOR */
 #define XFER_SEEK_BUF		(64 * 1024)
 #define XFER_PIPE_SZ		(1024 * 1024) /* splice pipe size */
+#define XFER_RBUF		(64 * 1024)	/* repr.c file chunk */
+#define XFER_MARK_EVERY		(1024 * 1024)	/* MODE B/C restart marker */
+#define XFER_MARK_LEN		32
 
 struct xfer_ctx {
 	struct session	*s;
@@ -313,10 +324,97 @@ xfer_sendfile(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 	}
 }
 
+
+/* ---- TYPE E, FORM C, STRU R, MODE B/C/Z (repr.c) ------------------- */
+
+/* Send and forget what the encoder produced. */
+static enum xfer_result
+xfer_repr_flush(struct xfer_ctx *x, struct buf *out)
+{
+	enum xfer_result res;
+
+	res = xfer_write_all(x, out->data, out->len);
+	buf_reset(out);
+	return res;
+}
+
+/*
+ * MODE B/C: every XFER_MARK_EVERY file bytes a restart marker holding the
+ * file offset reached, which is what REST takes back in those modes.
+ */
+static int
+xfer_repr_mark(struct repr_enc *e, off_t pos, off_t *since, struct buf *out)
+{
+	char m[XFER_MARK_LEN];
+
+	if (*since < XFER_MARK_EVERY || pos < 0)
+		return 0;
+	*since = 0;
+	(void)snprintf(m, sizeof(m), "%lld", (long long)pos);
+	return repr_enc_mark(e, m, out);
+}
+
+static enum xfer_result
+xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
+{
+	struct repr_params p;
+	struct repr_enc *e;
+	struct buf out;
+	enum xfer_result res = XFER_OK;
+	unsigned char *in;
+	off_t pos, since = 0;
+	ssize_t n;
+
+	repr_params_session(x->s, &p);
+	if ((e = repr_enc_new(&p)) == NULL) {
+		*err = ENOMEM;
+		return XFER_DISK_ERROR;
+	}
+	pos = lseek(filefd, 0, SEEK_CUR);
+	in = xmalloc(XFER_RBUF);
+	buf_init(&out, REPR_ENC_BOUND(XFER_RBUF) + REPR_OUT_SLACK);
+	while (res == XFER_OK) {
+		n = read(filefd, in, XFER_RBUF);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			*err = errno;
+			res = XFER_DISK_ERROR;
+			break;
+		}
+		since += n;
+		pos = pos < 0 ? pos : pos + n;
+		if (repr_enc_data(e, in, (size_t)n, &out) == -1 ||
+		    xfer_repr_mark(e, pos, &since, &out) == -1) {
+			*err = ENOMEM;
+			res = XFER_DISK_ERROR;
+			break;
+		}
+		if ((res = xfer_repr_flush(x, &out)) != XFER_OK)
+			break;
+		*bytes += n;
+		x->s->xfer_done += n;
+		res = xfer_moved(x, (size_t)n);
+	}
+	if (res == XFER_OK && repr_enc_finish(e, &out) == -1) {
+		*err = ENOMEM;
+		res = XFER_DISK_ERROR;
+	}
+	if (res == XFER_OK)
+		res = xfer_repr_flush(x, &out);
+	repr_enc_free(e);
+	buf_free(&out);
+	free(in);
+	return res;
+}
+
 enum xfer_result
 xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
     int *err)
 {
+	struct repr_params p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
 	int fallback = 0;
@@ -328,9 +426,12 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
-	if (s->type != 'A')
+	repr_params_session(s, &p);
+	if (repr_needed(&p))
+		res = xfer_repr_out(&x, filefd, bytes, err);
+	else if (s->type != 'A')
 		res = xfer_sendfile(&x, filefd, bytes, err, &fallback);
-	if (s->type == 'A' || fallback)
+	if ((s->type == 'A' && !repr_needed(&p)) || fallback)
 		res = xfer_copy_out(&x, filefd, bytes, err);
 	s->in_xfer = 0;
 	return res;
@@ -471,10 +572,114 @@ xfer_copy_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	return res;
 }
 
+
+/* Write decoded bytes to the file and count them. */
+static enum xfer_result
+xfer_repr_store(struct xfer_ctx *x, struct buf *out, int filefd,
+    off_t *bytes, int *err)
+{
+	enum xfer_result res;
+	size_t n = out->len;
+
+	if (n == 0)
+		return XFER_OK;
+	res = xfer_write_file(filefd, out->data, n, err);
+	buf_reset(out);
+	if (res != XFER_OK)
+		return res;
+	*bytes += (off_t)n;
+	x->s->xfer_done += (off_t)n;
+	return xfer_moved(x, n);
+}
+
+/*
+ * A restart marker from the client (RFC 959 4.2, reply 110): the data
+ * before it is on disk; our marker is the file offset, which REST takes.
+ */
+static void
+xfer_repr_marked(struct xfer_ctx *x, struct repr_dec *d, int filefd)
+{
+	off_t pos = lseek(filefd, 0, SEEK_CUR);
+
+	reply(x->s, 110, "MARK %s = %lld", repr_dec_mark(d),
+	    (long long)(pos < 0 ? 0 : pos));
+}
+
+/* Decode one chunk off the wire.  *eof is set at the sender's EOF. */
+static enum xfer_result
+xfer_repr_feed(struct xfer_ctx *x, struct repr_dec *d, const unsigned char *in,
+    size_t n, struct buf *out, int filefd, off_t *bytes, int *err, int *eof)
+{
+	enum xfer_result res;
+	enum repr_status st;
+	size_t pos = 0, used;
+
+	do {
+		st = repr_dec_data(d, in + pos, n - pos, &used, out);
+		pos += used;
+		if ((res = xfer_repr_store(x, out, filefd, bytes, err)) !=
+		    XFER_OK)
+			return res;
+		if (st == REPR_MARK)
+			xfer_repr_marked(x, d, filefd);
+	} while (st == REPR_MORE || st == REPR_MARK);
+	if (st == REPR_ERR) {
+		log_msg(LOG_NOTICE, "malformed MODE %c data from the client",
+		    x->s->mode);
+		return XFER_NET_ERROR;
+	}
+	*eof = st == REPR_EOF;
+	return XFER_OK;
+}
+
+static enum xfer_result
+xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
+{
+	struct repr_params p;
+	struct repr_dec *d;
+	struct buf out;
+	enum xfer_result res = XFER_OK;
+	unsigned char *in;
+	ssize_t n;
+	int eof = 0;
+
+	repr_params_session(x->s, &p);
+	if ((d = repr_dec_new(&p)) == NULL) {
+		*err = ENOMEM;
+		return XFER_DISK_ERROR;
+	}
+	in = xmalloc(XFER_BUF);
+	buf_init(&out, REPR_OUT_SOFT + REPR_OUT_SLACK);
+	while (res == XFER_OK && !eof) {
+		n = read(x->datafd, in, XFER_BUF);
+		if (n > 0)
+			res = xfer_repr_feed(x, d, in, (size_t)n, &out, filefd,
+			    bytes, err, &eof);
+		else if (n == 0)
+			break;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			res = xfer_wait(x, POLLIN);
+		else if (errno != EINTR) {
+			*err = errno;
+			res = XFER_NET_ERROR;
+		}
+	}
+	/* B, C and Z say where the file ends; a bare close is a failure. */
+	if (res == XFER_OK && repr_dec_finish(d, &out) == -1)
+		res = XFER_NET_ERROR;
+	if (res == XFER_OK)
+		res = xfer_repr_store(x, &out, filefd, bytes, err);
+	repr_dec_free(d);
+	buf_free(&out);
+	free(in);
+	return res;
+}
+
 enum xfer_result
 xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
     int *err)
 {
+	struct repr_params p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
 	int fallback = 1, fl;
@@ -486,8 +691,12 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
+	repr_params_session(s, &p);
+	if (repr_needed(&p)) {
+		res = xfer_repr_in(&x, filefd, bytes, err);
+		fallback = 0;
 	/* splice(2) refuses O_APPEND targets (APPE): copy those. */
-	if (s->type != 'A' && (fl = fcntl(filefd, F_GETFL)) != -1 &&
+	} else if (s->type != 'A' && (fl = fcntl(filefd, F_GETFL)) != -1 &&
 	    !(fl & O_APPEND)) {
 		fallback = 0;
 		res = xfer_splice_in(&x, filefd, bytes, err, &fallback);
@@ -504,21 +713,35 @@ xfer_send_mem(struct session *s, int datafd, const void *p, size_t n)
 	const unsigned char *c = p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
+	struct buf enc;
 	size_t k;
 
 	if (xfer_begin(&x, s, datafd) == -1) {
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
+	/* A listing in TYPE E or MODE B/C/Z: cmd_list.c set up an encoder
+	 * that lives across calls, and sends its end itself. */
+	buf_init(&enc, s->list_enc == NULL ? 0 :
+	    REPR_ENC_BOUND(XFER_RBUF) + REPR_OUT_SLACK);
 	while (n > 0 && res == XFER_OK) {
 		k = n < XFER_BUF ? n : XFER_BUF;
-		if ((res = xfer_write_all(&x, c, k)) != XFER_OK)
+		if (s->list_enc != NULL) {
+			k = n < XFER_RBUF ? n : XFER_RBUF;
+			if (repr_enc_data(s->list_enc, c, k, &enc) == -1)
+				res = XFER_DISK_ERROR;
+			else
+				res = xfer_repr_flush(&x, &enc);
+		} else
+			res = xfer_write_all(&x, c, k);
+		if (res != XFER_OK)
 			break;
 		c += k;
 		n -= k;
 		s->xfer_done += (off_t)k;
 		res = xfer_moved(&x, k);
 	}
+	buf_free(&enc);
 	s->in_xfer = 0;
 	return res;
 }

@@ -175,11 +175,8 @@ def run(cmd, timeout=60, input=None, check_rc=True, env=None, cwd=None):
     if isinstance(input, str):
         input = input.encode()
     try:
-        p = subprocess.run([str(c) for c in cmd], input=input,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout, env=env, cwd=cwd,
-                           stdin=None if input is not None
-                           else subprocess.DEVNULL)
+        p = _run_retry([str(c) for c in cmd], input=input, timeout=timeout,
+                       env=env, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         raise TestFailure(f"timed out after {timeout}s: {' '.join(map(str, cmd))}"
                           f"\nstdout: {_txt(e.stdout)}\nstderr: {_txt(e.stderr)}")
@@ -190,6 +187,22 @@ def run(cmd, timeout=60, input=None, check_rc=True, env=None, cwd=None):
                           f"\nstdout: {p.stdout[-2000:]}"
                           f"\nstderr: {p.stderr[-2000:]}")
     return p
+
+
+def _run_retry(argv, input, timeout, env, cwd):
+    """subprocess.run, retried while the binary is being relinked by make
+    (ETXTBSY, or EACCES on a half-written file)."""
+    for attempt in range(50):
+        try:
+            return subprocess.run(argv, input=input, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, timeout=timeout,
+                                  env=env, cwd=cwd,
+                                  stdin=None if input is not None
+                                  else subprocess.DEVNULL)
+        except OSError as e:
+            if attempt == 49 or e.errno not in (errno.ETXTBSY, errno.EACCES):
+                raise
+            time.sleep(0.1)
 
 
 def _txt(b):
@@ -327,6 +340,46 @@ def free_port():
     raise TestFailure("no free port pair found")
 
 
+def have_ipv6():
+    """True when ::1 can be bound here."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def free_port6():
+    for _ in range(100):
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+            port = s.getsockname()[1]
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                s.bind(("::1", port - 1))
+            return port
+        except OSError:
+            continue
+    raise TestFailure("no free IPv6 port pair found")
+
+
+def _listening6(port):
+    want = "0" * 24 + "01000000" + f":{port:04X}"
+    try:
+        with open("/proc/net/tcp6") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if parts[3] == "0A" and parts[1] in (
+                        want, "0" * 32 + f":{port:04X}"):
+                    return True
+        return False
+    except OSError:
+        with socket.socket(socket.AF_INET6) as s:
+            s.settimeout(1)
+            return s.connect_ex(("::1", port)) == 0
+
+
 def _listening(port):
     """True when something listens on HOST:port, judged from /proc so that
     no connection is made (a probe would count as a session)."""
@@ -352,7 +405,7 @@ class Server:
 
     def __init__(self, anonymous=True, anon_upload=False, users=None,
                  system_users=False, tls="off", deny=(), conf=None,
-                 implicit_tls=False):
+                 implicit_tls=False, ipv6=False):
         self.tmp = Path(tempfile.mkdtemp(prefix="ftpd-it-"))
         os.chmod(self.tmp, 0o755)
         self.anon_root = self.tmp / "anon"
@@ -376,6 +429,8 @@ class Server:
         self.port = None
         self.tls_port = None
         self.implicit_tls = implicit_tls
+        self.ipv6 = ipv6
+        self.port6 = None
         self.cert = self.key = None
         self.keys = {
             "anonymous": "yes" if anonymous else "no",
@@ -425,7 +480,10 @@ class Server:
             cred = user if password is None else f"{user}:{password}"
             cred += "@"
         port = self.tls_port if scheme == "ftps" else self.port
-        return f"{scheme}://{cred}{HOST}:{port}/{path.lstrip('/')}"
+        host = HOST
+        if scheme == "ftp6":
+            scheme, host, port = "ftp", "[::1]", self.port6
+        return f"{scheme}://{cred}{host}:{port}/{path.lstrip('/')}"
 
     def give(self, name):
         """chown a virtual user's home (and all in it) to that user, for
@@ -454,8 +512,12 @@ class Server:
             raise TestFailure(f"{FTPD} not built (run make)")
         self._write_files()
         self.port = free_port()
+        listen = f"{HOST}:{self.port}"
+        if self.ipv6:
+            self.port6 = free_port6()
+            listen += f", [::1]:{self.port6}"
         args = [str(FTPD), "-f", str(self.conf_path),
-                "-o", f"listen={HOST}:{self.port}"]
+                "-o", f"listen={listen}"]
         if self.implicit_tls:
             self.tls_port = free_port()
             args += ["-o", f"implicit_tls_listen={HOST}:{self.tls_port}"]
@@ -483,7 +545,8 @@ class Server:
                 raise TestFailure(f"ftpd exited with {rc} at start-up:\n"
                                   + self.log_tail())
             if _listening(self.port) and (
-                    self.tls_port is None or _listening(self.tls_port)):
+                    self.tls_port is None or _listening(self.tls_port)) and (
+                    self.port6 is None or _listening6(self.port6)):
                 return self
             if time.monotonic() > deadline:
                 raise TestFailure("ftpd did not listen within "

@@ -1,0 +1,245 @@
+/*
+ * sandbox.c - seccomp allow-lists for the front and user processes.
+ *
+ * Runs in the freshly dropped front (nopriv_user, chroot empty_dir) and
+ * user (account, chroot home) processes, called from privdrop.c once root
+ * is gone.  It reads nothing from the client; its input is the config.
+ *
+ * Each role gets an allow-list; any other system call kills the whole
+ * process (SECCOMP_RET_KILL_PROCESS, or KILL_THREAD on kernels before
+ * 4.14: the processes are single-threaded) and, with the LOG filter flag,
+ * the kernel audits the offending call ("type=SECCOMP ... syscall=N").
+ * The monitor sees its child die of SIGSYS and ends the session.
+ *
+ * The lists come from strace -f of real sessions (curl, lftp, ftplib;
+ * plain, explicit and implicit TLS 1.2/1.3; PASV, EPSV, PORT; RETR, STOR,
+ * APPE, REST, LIST, NLST, MLSD, MLST, SIZE, MDTM, MFMT, HASH, MKD, RMD,
+ * DELE, RNFR/RNTO, SITE CHMOD, ABOR, timeouts), then checked by
+ * test/integration/test_hardening.py with the filter on.
+ *
+ * Both roles: read write readv writev pread64 pwrite64 close poll ppoll
+ *   recvmsg sendmsg recvfrom sendto shutdown getsockopt setsockopt
+ *   getsockname getpeername fstat newfstatat statx lseek getrandom
+ *   clock_gettime clock_nanosleep nanosleep gettimeofday time getpid
+ *   gettid getuid geteuid getgid getegid getgroups uname brk munmap
+ *   mremap madvise futex rt_sigaction rt_sigprocmask rt_sigreturn
+ *   restart_syscall exit exit_group;
+ *   mmap and mprotect only without PROT_EXEC;
+ *   fcntl only F_GETFD F_SETFD F_GETFL F_SETFL F_GETPIPE_SZ F_SETPIPE_SZ.
+ * Front adds: socketpair(AF_UNIX) (TLS data relay); openat fails with
+ *   EACCES instead of killing (the chroot is empty anyway; a lazy load in
+ *   OpenSSL then fails cleanly).
+ * User adds: socket(AF_INET or AF_INET6 only) bind listen accept accept4
+ *   connect openat openat2 getdents64 mkdirat unlinkat renameat renameat2
+ *   readlinkat fchmod fchmodat fchmodat2 utimensat ftruncate fsync
+ *   fdatasync fstatfs statfs sendfile splice pipe2.
+ * Never: fork/clone/execve, ptrace, kill, setuid and friends, chroot,
+ *   mount, bpf, io_uring, socket families other than the above.
+ *
+ * A binary built with AddressSanitizer/UBSan (make check-asan) skips the
+ * filter: the sanitizer runtimes need sigaltstack, /proc reads, extra
+ * mmap flags and more, only on paths that are already failures.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <seccomp.h>
+
+#include "../common/log.h"
+#include "config.h"
+#include "sandbox.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define SANDBOX_SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || \
+    __has_feature(undefined_behavior_sanitizer)
+#define SANDBOX_SANITIZED	1
+#endif
+#endif
+
+/* fchmodat2 (Linux 6.6) has the same number on every architecture but
+ * alpha; older headers and libseccomp do not know it, glibc may use it. */
+#ifndef __NR_fchmodat2
+#ifndef __alpha__
+#define __NR_fchmodat2	452
+#endif
+#endif
+
+#define R_FRONT	0x1
+#define R_USER	0x2
+#define R_BOTH	(R_FRONT | R_USER)
+
+struct sc_rule {
+	const char	*name;
+	unsigned	 roles;
+};
+
+/* Calls allowed without argument checks. */
+static const struct sc_rule plain_rules[] = {
+	{ "read", R_BOTH }, { "write", R_BOTH }, { "readv", R_BOTH },
+	{ "writev", R_BOTH }, { "pread64", R_BOTH }, { "pwrite64", R_BOTH },
+	{ "close", R_BOTH }, { "poll", R_BOTH }, { "ppoll", R_BOTH },
+	{ "recvmsg", R_BOTH }, { "sendmsg", R_BOTH }, { "recvfrom", R_BOTH },
+	{ "sendto", R_BOTH }, { "shutdown", R_BOTH },
+	{ "getsockopt", R_BOTH }, { "setsockopt", R_BOTH },
+	{ "getsockname", R_BOTH }, { "getpeername", R_BOTH },
+	{ "fstat", R_BOTH }, { "newfstatat", R_BOTH }, { "statx", R_BOTH },
+	{ "lseek", R_BOTH }, { "getrandom", R_BOTH },
+	{ "clock_gettime", R_BOTH }, { "clock_nanosleep", R_BOTH },
+	{ "nanosleep", R_BOTH }, { "gettimeofday", R_BOTH },
+	{ "time", R_BOTH }, { "getpid", R_BOTH }, { "gettid", R_BOTH },
+	{ "getuid", R_BOTH }, { "geteuid", R_BOTH }, { "getgid", R_BOTH },
+	{ "getegid", R_BOTH }, { "getgroups", R_BOTH }, { "uname", R_BOTH },
+	{ "brk", R_BOTH }, { "munmap", R_BOTH }, { "mremap", R_BOTH },
+	{ "madvise", R_BOTH }, { "futex", R_BOTH },
+	{ "rt_sigaction", R_BOTH }, { "rt_sigprocmask", R_BOTH },
+	{ "rt_sigreturn", R_BOTH }, { "restart_syscall", R_BOTH },
+	{ "exit", R_BOTH }, { "exit_group", R_BOTH },
+	{ "bind", R_USER }, { "listen", R_USER }, { "accept", R_USER },
+	{ "accept4", R_USER }, { "connect", R_USER }, { "openat", R_USER },
+	{ "openat2", R_USER }, { "getdents64", R_USER },
+	{ "mkdirat", R_USER }, { "unlinkat", R_USER },
+	{ "renameat", R_USER }, { "renameat2", R_USER },
+	{ "readlinkat", R_USER }, { "fchmod", R_USER },
+	{ "fchmodat", R_USER }, { "utimensat", R_USER },
+	{ "ftruncate", R_USER }, { "fsync", R_USER },
+	{ "fdatasync", R_USER }, { "fstatfs", R_USER },
+	{ "statfs", R_USER }, { "sendfile", R_USER }, { "splice", R_USER },
+	{ "pipe2", R_USER },
+};
+
+static const int fcntl_cmds[] = {
+	F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETPIPE_SZ, F_SETPIPE_SZ,
+};
+
+static int
+add_plain(scmp_filter_ctx ctx, unsigned role)
+{
+	size_t i;
+	int nr, rc;
+
+	for (i = 0; i < sizeof(plain_rules) / sizeof(plain_rules[0]); i++) {
+		if ((plain_rules[i].roles & role) == 0)
+			continue;
+		nr = seccomp_syscall_resolve_name(plain_rules[i].name);
+		if (nr == __NR_SCMP_ERROR)
+			continue;	/* not a call on this architecture */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (rc < 0) {
+			log_msg(LOG_ERR, "seccomp: allow %s: %s",
+			    plain_rules[i].name, strerror(-rc));
+			return -1;
+		}
+	}
+#ifdef __NR_fchmodat2
+	if ((role & R_USER) != 0 &&
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, __NR_fchmodat2,
+	    0)) < 0) {
+		log_msg(LOG_ERR, "seccomp: allow fchmodat2: %s",
+		    strerror(-rc));
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+/* Calls allowed only with some arguments. */
+static int
+add_checked(scmp_filter_ctx ctx, unsigned role)
+{
+	size_t i;
+	int rc = 0;
+
+	/* No executable memory: nothing after chroot loads code. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
+	if (role & R_FRONT) {
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+		    SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(openat), 0);
+	}
+	if (role & R_USER) {
+		/* Data connections only: PASV listeners, PORT connects. */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET));
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	}
+	if (rc != 0) {
+		log_msg(LOG_ERR, "seccomp: argument rules rejected");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when this kernel filters system calls with seccomp, else 0. */
+static int
+kernel_supports(void)
+{
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == -1 && errno == EINVAL)
+		return 0;
+	return seccomp_api_get() >= 1;
+}
+
+static int
+load(unsigned role, const char *what)
+{
+	scmp_filter_ctx ctx;
+	uint32_t deflt;
+	int rc;
+
+	/* API level 3 means KILL_PROCESS and the LOG flag are available. */
+	deflt = seccomp_api_get() >= 3 ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_KILL;
+	ctx = seccomp_init(deflt);
+	if (ctx == NULL) {
+		log_msg(LOG_ERR, "seccomp: %s: seccomp_init failed", what);
+		return -1;
+	}
+	if (seccomp_api_get() >= 3)
+		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+	if (add_plain(ctx, role) == -1 || add_checked(ctx, role) == -1) {
+		seccomp_release(ctx);
+		return -1;
+	}
+	rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		log_msg(LOG_ERR, "seccomp: %s: load: %s", what, strerror(-rc));
+		return -1;
+	}
+	log_msg(LOG_DEBUG, "seccomp: %s filter installed", what);
+	return 0;
+}
+
+int
+sandbox_enter(enum sandbox_role role)
+{
+	const char *what = role == SANDBOX_FRONT ? "front" : "user";
+
+	if (!cfg->seccomp)
+		return 0;
+#ifdef SANDBOX_SANITIZED
+	log_msg(LOG_DEBUG, "seccomp: %s: skipped in a sanitizer build", what);
+	return 0;
+#else
+	if (!kernel_supports()) {
+		log_msg(LOG_NOTICE, "seccomp: %s: not supported by the kernel; "
+		    "running without a system call filter", what);
+		return 0;
+	}
+	return load(role == SANDBOX_FRONT ? R_FRONT : R_USER, what);
+#endif
+}

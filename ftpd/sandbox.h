@@ -1,0 +1,25 @@
+/*
+ * sandbox.h - seccomp allow-lists for the unprivileged processes.
+ *
+ * Called by privdrop.c as the last step of become_nopriv() (front) and
+ * become_user() (user), after the ids are dropped and before the process
+ * reads any client byte in its new role.
+ */
+#ifndef FTPD_SANDBOX_H
+#define FTPD_SANDBOX_H
+
+enum sandbox_role {
+	SANDBOX_FRONT,	/* pre-login parser and TLS endpoint */
+	SANDBOX_USER,	/* logged-in command loop and transfers */
+};
+
+/*
+ * Install the seccomp filter of role when cfg->seccomp is set, the kernel
+ * supports seccomp filters and the binary was not built with a sanitizer.
+ * Returns 0 when installed or deliberately skipped (logged), -1 when the
+ * filter could not be built or loaded (logged; the caller ends the
+ * session).
+ */
+int	sandbox_enter(enum sandbox_role role);
+
+#endif

@@ -1,0 +1,641 @@
+"""test_hardening.py - confinement, abuse, seccomp and fault tolerance.
+
+(a) Confinement: a virtual user whose home holds symlinks planted to /etc,
+/etc/passwd, ../../.. and / tries more than 40 ways out (.., /.., //,
+literal %2e%2e, backslashes, 4 KiB paths, NUL bytes) with every path
+command.  Each attempt must get one of the expected reply codes, no reply
+or data connection may carry the real /etc/passwd, and nothing outside the
+home may be created or changed.
+(b) Abuse: bounce PORTs, a passive-port thief, 200 idle connections, brute
+force and bans, a 1 MiB line, 10,000 pipelined NOOPs, and sessions under
+the seccomp filter (plain and TLS; Seccomp: 2 in the user process).
+(c) Faults: clients killed mid-transfer, a session SIGKILLed while others
+transfer, a full disk (small tmpfs, root only), atomic uploads.
+"""
+
+import contextlib
+import ftplib
+import hashlib
+import io
+import os
+import signal
+import socket
+import stat
+import subprocess
+import threading
+import time
+
+from harness import (HOST, SLOW, Server, Skip, check, is_root, make_file,
+                     require_root, require_tool, retr_bytes, run,
+                     sha256_bytes, sha256_file, stor_bytes)
+
+USER, PASS = "eve", "Eve-pw-2718"
+
+with open("/etc/passwd", "rb") as _f:
+    PASSWD = _f.read()
+PASSWD_SHA = sha256_bytes(PASSWD)
+PASSWD_STAT = os.stat("/etc/passwd")
+MARKER = PASSWD.splitlines()[0]
+PWN = "pwn-hardening"
+
+
+# ---------------------------------------------------------------- helpers
+
+def _resp(fn):
+    """Run an ftplib call; return its reply text, or the error's."""
+    try:
+        r = fn()
+    except ftplib.all_errors as e:
+        r = str(e)
+    return r if isinstance(r, str) else str(r)
+
+
+def _clean(data, what):
+    if isinstance(data, str):
+        data = data.encode("utf-8", "replace")
+    check(MARKER not in data and b"root:x:0:0" not in data
+          and PASSWD_SHA.encode() not in data,
+          f"{what}: returned /etc/passwd content")
+
+
+def _passwd_untouched():
+    st = os.stat("/etc/passwd")
+    check(st.st_mode == PASSWD_STAT.st_mode and
+          st.st_uid == PASSWD_STAT.st_uid and
+          st.st_mtime_ns == PASSWD_STAT.st_mtime_ns,
+          "/etc/passwd was changed")
+    with open("/etc/passwd", "rb") as f:
+        check(sha256_bytes(f.read()) == PASSWD_SHA, "/etc/passwd rewritten")
+
+
+def _snapshot(root, skip):
+    """{path: (mode, size, mtime)} below root, skipping the paths in skip."""
+    out = {}
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if os.path.join(dirpath, d) not in skip]
+        for name in dirs + files:
+            p = os.path.join(dirpath, name)
+            if p in skip:
+                continue
+            with contextlib.suppress(OSError):
+                st = os.lstat(p)
+                out[p] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _plant(home):
+    (home / "sub").mkdir(exist_ok=True)
+    (home / "ok.txt").write_bytes(b"fine\n")
+    (home / "victim.txt").write_bytes(b"victim\n")
+    os.symlink("/etc", home / "etclink")
+    os.symlink("/etc/passwd", home / "pw")
+    os.symlink("../../..", home / "up")
+    os.symlink("../../../../../../../..", home / "sub" / "up")
+    os.symlink("/", home / "abs")
+
+
+def _attempt(f, cmd, codes, log):
+    """Send one command (no data connection); its code must be in codes."""
+    r = _resp(lambda: f.sendcmd(cmd))
+    log.append(cmd)
+    _clean(r, cmd[:60])
+    check(r[:3] in codes, f"{cmd[:80]!r}: expected {codes}, got {r[:120]!r}")
+    return r
+
+
+def _data(f, cmd, codes, log):
+    """A data command: the reply code must be in codes, no passwd bytes."""
+    chunks = []
+    log.append(cmd)
+    try:
+        if cmd.startswith(("LIST", "NLST", "MLSD")):
+            f.voidcmd("TYPE A")
+            r = f.retrlines(cmd, chunks.append)
+        else:
+            f.voidcmd("TYPE I")
+            r = f.retrbinary(cmd, chunks.append)
+    except ftplib.all_errors as e:
+        r = str(e)
+    body = b"".join(c.encode() if isinstance(c, str) else c for c in chunks)
+    _clean(body, cmd[:60])
+    _clean(r, cmd[:60])
+    check(r[:3] in codes, f"{cmd[:80]!r}: expected {codes}, got {r[:120]!r}")
+    return body
+
+
+def _stor(f, cmd, codes, log):
+    log.append(cmd)
+    r = _resp(lambda: f.storbinary(cmd, io.BytesIO(b"owned\n")))
+    check(r[:3] in codes, f"{cmd[:80]!r}: expected {codes}, got {r[:120]!r}")
+
+
+def _wait_port_free(f):
+    with contextlib.suppress(ftplib.all_errors):
+        f.voidcmd("NOOP")
+
+
+# ---------------------------------------------------------------- (a)
+
+NOPE = ("550", "553", "501", "450", "451", "504")
+
+
+def _reads(f, log):
+    paths = ["../../../etc/passwd", "/../../etc/passwd", "/etc/passwd",
+             "//etc//passwd", "/./etc/./passwd", "etclink/passwd",
+             "up/etc/passwd", "sub/up/etc/passwd", "abs/etc/passwd",
+             "%2e%2e/%2e%2e/etc/passwd", "..\\..\\etc\\passwd",
+             "\\etc\\passwd", "sub/../../../etc/passwd", "pw",
+             "..%2f..%2fetc%2fpasswd", "/" + "../" * 1300 + "etc/passwd"]
+    for p in paths:
+        _data(f, f"RETR {p}", NOPE, log)
+        r = _attempt(f, f"SIZE {p}", NOPE, log)
+        check(r[4:].strip() != str(len(PASSWD)), f"SIZE {p}: {r!r}")
+        _attempt(f, f"MDTM {p}", NOPE, log)
+        r = _attempt(f, f"HASH {p}", NOPE + ("500", "502"), log)
+
+
+def _lists(f, log):
+    for p in ("/..", "../../..", "etclink", "etclink/", "up", "sub/up",
+              "//", "/%2e%2e", "..\\..", "abs/etc"):
+        for verb in ("LIST", "NLST", "MLSD"):
+            body = _data(f, f"{verb} {p}", NOPE + ("226", "250"), log)
+            names = set(body.decode("utf-8", "replace").split())
+            real = {"passwd", "shadow", "fstab", "hostname", "proc", "usr",
+                    "boot", "sbin"}
+            check(len(names & real) < 2, f"{verb} {p} shows a real dir: "
+                  f"{sorted(names)[:20]}")
+
+
+def _cwds(f, log):
+    for p in ("../../..", "/..", "//..//..", "%2e%2e", "..\\..", "up",
+              "sub/up", "etclink", "abs", "abs/etc", "/" + "x/" * 2040):
+        r = _resp(lambda: f.cwd(p))
+        log.append(f"CWD {p}")
+        check(r[:3] in ("250",) + NOPE, f"CWD {p[:60]}: {r[:100]!r}")
+        pwd = _resp(f.pwd)
+        _data(f, "RETR etc/passwd", NOPE, log)
+        _data(f, "RETR passwd", NOPE, log)
+        check(not pwd.startswith("/etc"), f"CWD {p} -> {pwd!r}")
+        f.cwd("/")
+
+
+def _writes(f, log):
+    for p in (f"../../../tmp/{PWN}", f"/../{PWN}", f"etclink/{PWN}",
+              f"up/{PWN}", f"sub/up/tmp/{PWN}", f"abs/etc/{PWN}",
+              f"..\\..\\{PWN}", f"%2e%2e/%2e%2e/{PWN}"):
+        # Writing inside the home is allowed; escaping is not.
+        _stor(f, f"STOR {p}", NOPE + ("226", "250"), log)
+        _attempt(f, f"MKD {p}d", NOPE + ("257",), log)
+    _stor(f, "STOR pw", NOPE + ("226", "250"), log)
+    _stor(f, "APPE etclink/passwd", NOPE, log)
+    _attempt(f, "DELE etclink/passwd", NOPE, log)
+    _attempt(f, "DELE ../../../etc/passwd", NOPE, log)
+    _attempt(f, "RMD etclink", NOPE, log)
+    _attempt(f, "RMD ../../..", NOPE, log)
+    _attempt(f, "SITE CHMOD 777 etclink/passwd", NOPE + ("500", "502"), log)
+    _attempt(f, "SITE CHMOD 777 abs/etc/passwd", NOPE + ("500", "502"), log)
+    _attempt(f, "SITE CHMOD 777 sub/up", NOPE + ("200", "500", "502"), log)
+    _attempt(f, "MFMT 20000101000000 etclink/passwd", NOPE + ("500",), log)
+    r = _resp(lambda: f.sendcmd("RNFR etclink/passwd"))
+    log.append("RNFR etclink/passwd")
+    check(r[:3] in NOPE, f"RNFR etclink/passwd: {r!r}")
+    for dst in (f"etclink/{PWN}", f"../../../etc/{PWN}",
+                f"abs/etc/{PWN}", f"up/{PWN}"):
+        r = _resp(lambda: f.sendcmd("RNFR victim.txt"))
+        check(r[:3] == "350", f"RNFR victim.txt: {r!r}")
+        _attempt(f, f"RNTO {dst}", NOPE + ("250",), log)
+        with contextlib.suppress(ftplib.all_errors):
+            f.sendcmd(f"RNFR {dst}")
+            f.sendcmd("RNTO /victim.txt")
+
+
+def _nul_and_long(srv, log):
+    """NUL bytes and overlong lines, on a raw control connection."""
+    with srv.raw() as c:
+        check(c.cmd(f"USER {USER}")[0] == 331, "USER")
+        check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS")
+        for line in (b"RETR pw\0.txt", b"CWD etclink\0", b"SIZE \0/etc/passwd",
+                     b"MKD a\0b", b"DELE victim.txt\0../../x"):
+            code, text = c.cmd(line)
+            log.append(line.decode("latin-1"))
+            _clean(text, "NUL line")
+            check(code in (500, 501), f"{line!r}: {code} {text!r}")
+        code, text = c.cmd("SIZE /" + "a/" * 2200 + "passwd")
+        log.append("SIZE 4 KiB")
+        check(code in (500, 501, 550, 553), f"4 KiB SIZE: {code}")
+        code, text = c.cmd("NOOP")
+        check(code == 200, f"NOOP after NUL lines: {code} {text!r}")
+
+
+def _confinement(conf):
+    with Server(anonymous=False, users={USER: PASS}, conf=conf) as srv:
+        home = srv.home(USER)
+        _plant(home)
+        srv.give(USER)
+        (srv.tmp / "outside").mkdir()
+        (srv.tmp / "outside" / "keep.txt").write_bytes(b"keep\n")
+        skip = {str(srv.homes), str(srv.log_path), str(srv.run_dir)}
+        before = _snapshot(srv.tmp, skip)
+        etc_before = set(os.listdir("/etc"))
+        log = []
+        f = srv.ftp(USER, PASS)
+        try:
+            _reads(f, log)
+            _lists(f, log)
+            _cwds(f, log)
+            _writes(f, log)
+            check(f.voidcmd("NOOP")[:3] == "200", "session ended")
+            f.quit()
+        finally:
+            f.close()
+        _nul_and_long(srv, log)
+        check(len(log) >= 40, f"only {len(log)} attempts")
+        print(f"{len(log)} escape attempts")
+        _passwd_untouched()
+        after = _snapshot(srv.tmp, skip)
+        check(before == after, "outside the home changed: "
+              f"{sorted(set(after.items()) ^ set(before.items()))[:5]}")
+        for d in ("/", "/tmp", "/etc", str(srv.tmp), str(srv.homes)):
+            check(not os.path.lexists(os.path.join(d, PWN)) and
+                  not os.path.lexists(os.path.join(d, PWN + "d")),
+                  f"{PWN} created in {d}")
+        check(set(os.listdir("/etc")) == etc_before, "/etc changed")
+        check((home / "victim.txt").exists() or
+              any(p.name == "victim.txt" for p in home.rglob("victim.txt")),
+              "victim.txt lost")
+
+
+def test_confinement_escapes():
+    _confinement({"chroot": "yes"})
+
+
+def test_confinement_escapes_no_chroot():
+    """The same attempts with chroot = no: the path resolver alone."""
+    _confinement({"chroot": "no"})
+
+
+# ---------------------------------------------------------------- (b)
+
+def _refused(f, cmd):
+    r = _resp(lambda: f.sendcmd(cmd))
+    check(r[:3] in ("500", "501"), f"{cmd}: not refused with 500/501: {r!r}")
+
+
+def test_port_bounce():
+    with Server(users={USER: PASS}) as srv:
+        f = srv.ftp(USER, PASS)
+        try:
+            _refused(f, "PORT 127,0,0,2,156,64")
+            _refused(f, "EPRT |1|127.0.0.2|40000|")
+            _refused(f, "PORT 127,0,0,1,0,22")
+            _refused(f, "EPRT |1|127.0.0.1|22|")
+            check(f.voidcmd("NOOP")[:3] == "200", "session lost")
+        finally:
+            f.close()
+
+
+def test_pasv_thief():
+    with Server(users={USER: PASS}) as srv:
+        data = os.urandom(300000)
+        (srv.home(USER) / "s.bin").write_bytes(data)
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        try:
+            f.voidcmd("TYPE I")
+            host, port = f.makepasv()
+            thief = socket.socket()
+            thief.bind(("127.0.0.2", 0))
+            thief.settimeout(5 * SLOW)
+            with contextlib.suppress(OSError):
+                thief.connect((host, port))
+            real = socket.create_connection((host, port), timeout=30)
+            f.putcmd("RETR s.bin")
+            r = f.getresp()
+            check(r[:3] in ("150", "125"), f"RETR {r!r}")
+            stolen = b""
+            with contextlib.suppress(OSError):
+                while True:
+                    c = thief.recv(65536)
+                    if not c:
+                        break
+                    stolen += c
+            thief.close()
+            check(stolen == b"", f"thief got {len(stolen)} bytes")
+            got = b""
+            while True:
+                c = real.recv(65536)
+                if not c:
+                    break
+                got += c
+            real.close()
+            check(f.voidresp()[:3] == "226", "no 226")
+            check(got == data, "real transfer corrupted")
+        finally:
+            f.close()
+
+
+def test_idle_flood():
+    n = 200
+    with Server(users={USER: PASS},
+                conf={"max_clients": n + 20, "max_per_ip": n + 10,
+                      "login_timeout": 60}) as srv:
+        socks = []
+        try:
+            for _ in range(n):
+                s = socket.create_connection((HOST, srv.port), timeout=30)
+                socks.append(s)
+            f = srv.ftp(USER, PASS)
+            check(f.voidcmd("NOOP")[:3] == "200", "login under flood")
+            stor_bytes(f, "x.bin", b"x" * 1000)
+            check(retr_bytes(f, "x.bin") == b"x" * 1000, "transfer")
+            f.quit()
+            f.close()
+        finally:
+            for s in socks:
+                s.close()
+
+
+def test_brute_force_and_ban():
+    with Server(users={USER: PASS},
+                conf={"login_attempts": 3, "ban_after": 3,
+                      "ban_seconds": 60}) as srv:
+        with srv.raw() as c:
+            code = 0
+            for i in range(3):
+                c.cmd(f"USER {USER}")
+                try:
+                    code, _ = c.cmd(f"PASS wrong{i}")
+                except EOFError:
+                    break
+                check(code in (530, 421), f"bad PASS {i}: {code}")
+            check(c.closed(15), "session not closed after login_attempts")
+        deadline = time.monotonic() + 15 * SLOW
+        data = b""
+        while time.monotonic() < deadline:
+            with socket.create_connection((HOST, srv.port), timeout=10) as s:
+                s.settimeout(10)
+                data = b""
+                with contextlib.suppress(OSError):
+                    while not data.endswith(b"\n"):
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+            if data.startswith(b"421"):
+                break
+            time.sleep(0.3)
+        check(data.startswith(b"421"), f"no ban after 3 failures: {data!r}")
+
+
+def test_huge_line_and_pipelining():
+    with Server(users={USER: PASS}) as srv:
+        with srv.raw(timeout=60) as c:
+            c.send(b"NOOP" + b"A" * (1 << 20) + b"\r\n")
+            code, _ = c.reply()
+            check(code == 500, f"1 MiB line: {code}")
+            check(c.cmd("NOOP")[0] == 200, "NOOP after 1 MiB line")
+            n = 10000
+            sender = threading.Thread(
+                target=c.send, args=(b"NOOP\r\n" * n,), daemon=True)
+            sender.start()
+            for i in range(n):
+                code, _ = c.reply()
+                check(code == 200, f"NOOP {i}: {code}")
+            sender.join(30)
+            check(c.cmd(f"USER {USER}")[0] == 331, "USER after NOOPs")
+            check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS after NOOPs")
+
+
+def _children(pid):
+    out = []
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    return out
+
+
+def _user_pid(srv, uid):
+    """The user process: a grandchild of the master running as uid."""
+    deadline = time.monotonic() + 10 * SLOW
+    while time.monotonic() < deadline:
+        for mon in _children(srv.proc.pid):
+            for pid in _children(mon):
+                with contextlib.suppress(OSError):
+                    if os.stat(f"/proc/{pid}").st_uid == uid:
+                        return pid
+        time.sleep(0.1)
+    return None
+
+
+def _seccomp_mode(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Seccomp:"):
+                return int(line.split()[1])
+    return None
+
+
+def _seccomp_usable():
+    if os.environ.get("FTPD_ASAN"):
+        raise Skip("sanitizer build skips seccomp (see ftpd/sandbox.c)")
+    if _seccomp_mode(os.getpid()) is None:
+        raise Skip("kernel without seccomp")
+
+
+def test_seccomp_session():
+    _seccomp_usable()
+    require_tool("curl")
+    with Server(users={USER: PASS}, tls="on",
+                conf={"seccomp": "yes", "tls_reuse_required": "no"}) as srv:
+        home = srv.home(USER)
+        digest = make_file(home / "big.bin", 2 << 20, seed=7)
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        try:
+            pid = _user_pid(srv, srv.vuid)
+            check(pid is not None, "user process not found")
+            check(_seccomp_mode(pid) == 2, f"Seccomp of {pid} is not 2")
+            check(sha256_bytes(retr_bytes(f, "big.bin")) == digest, "RETR")
+            data = os.urandom(100000)
+            stor_bytes(f, "u.bin", data)
+            stor_bytes(f, "u.bin", data, cmd="APPE")
+            check((home / "u.bin").read_bytes() == data * 2, "STOR+APPE")
+            f.mkd("d")
+            f.rename("u.bin", "d/v.bin")
+            f.retrlines("MLSD d", lambda l: None)
+            f.retrlines("LIST", lambda l: None)
+            for c in ("SIZE d/v.bin", "MDTM d/v.bin", "HASH d/v.bin",
+                      "SITE CHMOD 600 d/v.bin", "STAT", "FEAT",
+                      "MFMT 20200101000000 d/v.bin", "AVBL"):
+                _resp(lambda: f.sendcmd(c))
+            f.set_pasv(False)
+            check(sha256_bytes(retr_bytes(f, "big.bin")) == digest, "PORT")
+            f.delete("d/v.bin")
+            f.rmd("d")
+            check(f.voidcmd("NOOP")[:3] == "200", "session died")
+            f.quit()
+        finally:
+            f.close()
+        out = srv.tmp / "tls.bin"
+        run(["curl", "-sS", "--ssl-reqd", "-k", srv.url("big.bin", USER, PASS),
+             "-o", out], timeout=60)
+        check(sha256_file(out) == digest, "TLS download")
+        run(["curl", "-sS", "--ssl-reqd", "-k", "-T", out,
+             srv.url("t.bin", USER, PASS)], timeout=60)
+        check(sha256_file(home / "t.bin") == digest, "TLS upload")
+        check("killed by signal" not in srv.log(), "a session was killed")
+
+
+def test_seccomp_off():
+    _seccomp_usable()
+    with Server(users={USER: PASS}, conf={"seccomp": "no"}) as srv:
+        f = srv.ftp(USER, PASS)
+        try:
+            pid = _user_pid(srv, srv.vuid)
+            check(pid is not None, "user process not found")
+            check(_seccomp_mode(pid) == 0, "filter installed with seccomp=no")
+        finally:
+            f.close()
+
+
+# ---------------------------------------------------------------- (c)
+
+def _session_works(srv):
+    f = srv.ftp(USER, PASS)
+    try:
+        stor_bytes(f, "probe.bin", b"probe")
+        check(retr_bytes(f, "probe.bin") == b"probe", "probe transfer")
+        f.quit()
+    finally:
+        f.close()
+
+
+def test_client_killed_mid_transfer():
+    with Server(users={USER: PASS}) as srv:
+        make_file(srv.home(USER) / "big.bin", 32 << 20, seed=3)
+        srv.give(USER)
+        script = ("import ftplib,sys,os\n"
+                  "f=ftplib.FTP();f.connect(sys.argv[1],int(sys.argv[2]))\n"
+                  "f.login(sys.argv[3],sys.argv[4]);f.voidcmd('TYPE I')\n"
+                  "c=f.transfercmd(sys.argv[5])\n"
+                  "print('go',flush=True)\n"
+                  "while True:\n"
+                  "  c.recv(1024) if 'RETR' in sys.argv[5] else "
+                  "c.sendall(os.urandom(65536))\n")
+        for cmd in ("RETR big.bin", "STOR part.bin"):
+            p = subprocess.Popen(["python3", "-c", script, HOST,
+                                  str(srv.port), USER, PASS, cmd],
+                                 stdout=subprocess.PIPE)
+            try:
+                check(p.stdout.readline().strip() == b"go", "client start")
+                time.sleep(0.5)
+            finally:
+                p.kill()
+                p.wait(10)
+            _session_works(srv)
+        check(srv.proc.poll() is None, "master died")
+
+
+def test_sigkill_one_session():
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        digest = make_file(home / "f.bin", 8 << 20, seed=5)
+        srv.give(USER)
+        results = {}
+
+        def worker(i):
+            try:
+                f = srv.ftp(USER, PASS, timeout=60)
+                got = hashlib.sha256(retr_bytes(f, "f.bin")).hexdigest()
+                f.quit()
+                f.close()
+                results[i] = got
+            except Exception as e:  # noqa: BLE001 - reported below
+                results[i] = repr(e)
+
+        victim = srv.ftp(USER, PASS)
+        vpid = _user_pid(srv, srv.vuid)
+        check(vpid is not None, "victim's user process not found")
+        threads = [threading.Thread(target=worker, args=(i,), daemon=True)
+                   for i in range(4)]
+        for t in threads:
+            t.start()
+        os.kill(vpid, signal.SIGKILL)
+        for t in threads:
+            t.join(60 * SLOW)
+        victim.close()
+        for i in range(4):
+            check(results.get(i) == digest, f"worker {i}: {results.get(i)}")
+        _session_works(srv)
+
+
+def test_disk_full():
+    require_root("mounting a tmpfs needs root")
+    if subprocess.run(["mount", "--version"], capture_output=True,
+                      timeout=10).returncode != 0:
+        raise Skip("mount not available")
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        small = home / "small"
+        small.mkdir()
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m",
+                            "tmpfs", str(small)], capture_output=True,
+                           timeout=30)
+        if p.returncode != 0:
+            raise Skip(f"cannot mount tmpfs: {p.stderr.decode().strip()}")
+        try:
+            srv.give(USER)
+            f = srv.ftp(USER, PASS)
+            try:
+                f.voidcmd("TYPE I")
+                conn = f.transfercmd("STOR small/big.bin")
+                with contextlib.suppress(OSError):
+                    conn.sendall(os.urandom(3 << 20))
+                conn.close()
+                r = _resp(f.getresp)
+                check(r[:3] in ("452", "552", "451"),
+                      f"disk full: {r!r}")
+                left = [x.name for x in small.iterdir()]
+                check(left == [], f"partial files left: {left}")
+                check(f.voidcmd("NOOP")[:3] == "200", "session ended")
+                stor_bytes(f, "small/ok.bin", b"ok")
+                check((small / "ok.bin").read_bytes() == b"ok", "small STOR")
+                f.quit()
+            finally:
+                f.close()
+        finally:
+            srv.stop()
+            subprocess.run(["umount", "-l", str(small)], capture_output=True,
+                           timeout=30)
+
+
+def test_atomic_upload_visibility():
+    with Server(users={USER: PASS}, conf={"atomic_uploads": "yes"}) as srv:
+        home = srv.home(USER)
+        old = b"old content\n"
+        (home / "doc.bin").write_bytes(old)
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        try:
+            f.voidcmd("TYPE I")
+            for name, before in (("doc.bin", old), ("new.bin", None)):
+                conn = f.transfercmd(f"STOR {name}")
+                new = os.urandom(1 << 20)
+                conn.sendall(new[:600000])
+                time.sleep(0.5 * SLOW)
+                target = home / name
+                if before is None:
+                    check(not target.exists(), f"{name} visible mid-upload")
+                else:
+                    check(target.read_bytes() == before,
+                          f"{name} changed mid-upload")
+                conn.sendall(new[600000:])
+                conn.close()
+                check(f.voidresp()[:3] == "226", "no 226")
+                check(target.read_bytes() == new, f"{name} after upload")
+            temps = [x.name for x in home.iterdir()
+                     if x.name not in ("doc.bin", "new.bin")]
+            check(temps == [], f"temporary files left: {temps}")
+        finally:
+            f.close()
