@@ -17,6 +17,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "list.h"
+#include "repr.h"
 #include "session.h"
 #include "tls.h"
 
@@ -96,14 +97,16 @@ opts_utf8(const char *arg)
 	return -1;
 }
 
+/* OPTS whose answer text is built by the module that owns the option. */
 static void
-opts_mlst(struct session *s, const char *facts)
+opts_text(struct session *s, int (*fn)(struct session *, const char *,
+    struct buf *), const char *arg, const char *what)
 {
 	struct buf t;
 
 	buf_init(&t, MISC_TEXT_MAX);
-	if (list_opts_mlst(s, facts, &t) == -1)
-		reply(s, 501, "Invalid MLST options.");
+	if (fn(s, arg, &t) == -1)
+		reply(s, 501, "Invalid %s options.", what);
 	else
 		reply(s, 200, "%s", buf_cstr(&t));
 	buf_free(&t);
@@ -119,9 +122,11 @@ cmd_opts(struct session *s, const char *arg)
 		s->utf8 = u;
 		reply(s, 200, "UTF8 mode %s.", u ? "enabled" : "disabled");
 	} else if (strcasecmp(arg, "MLST") == 0)
-		opts_mlst(s, NULL);
+		opts_text(s, list_opts_mlst, NULL, "MLST");
 	else if (strncasecmp(arg, "MLST ", 5) == 0)
-		opts_mlst(s, arg + 5);
+		opts_text(s, list_opts_mlst, arg + 5, "MLST");
+	else if (strncasecmp(arg, "MODE ", 5) == 0)
+		opts_text(s, repr_opts_mode, arg + 5, "MODE");
 	else if (strcasecmp(arg, "HASH") == 0)
 		(void)ext_opts_hash(s, NULL);
 	else if (strncasecmp(arg, "HASH ", 5) == 0)

@@ -48,7 +48,7 @@ struct repr_params {
 	char	stru;		/* 'F' or 'R' */
 	char	mode;		/* 'S', 'B', 'C' or 'Z' */
 	int	zlevel;		/* MODE Z: deflate level 0-9 */
-	int	crlf_in;	/* encoder input has CRLF line ends (listings) */
+	int	crlf_in;	/* input lines end in CRLF (listings) */
 };
 
 enum repr_status {

@@ -63,6 +63,9 @@
 #define SANDBOX_SANITIZED	1
 #endif
 #endif
+#ifndef SANDBOX_SANITIZED
+#define SANDBOX_SANITIZED	0
+#endif
 
 /* fchmodat2 (Linux 6.6) has the same number on every architecture but
  * alpha; older headers and libseccomp do not know it, glibc may use it. */
@@ -164,19 +167,19 @@ add_checked(scmp_filter_ctx ctx, unsigned role)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
+		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0));
 	if (role & R_FRONT) {
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-		    SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+		    SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 		    SCMP_SYS(openat), 0);
 	}
 	if (role & R_USER) {
 		/* Data connections only: PASV listeners, PORT connects. */
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-		    SCMP_A0(SCMP_CMP_EQ, AF_INET));
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET, 0));
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-		    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET6, 0));
 	}
 	if (rc != 0) {
 		log_msg(LOG_ERR, "seccomp: argument rules rejected");
@@ -231,15 +234,15 @@ sandbox_enter(enum sandbox_role role)
 
 	if (!cfg->seccomp)
 		return 0;
-#ifdef SANDBOX_SANITIZED
-	log_msg(LOG_DEBUG, "seccomp: %s: skipped in a sanitizer build", what);
-	return 0;
-#else
+	if (SANDBOX_SANITIZED) {
+		log_msg(LOG_DEBUG, "seccomp: %s: skipped in a sanitizer build",
+		    what);
+		return 0;
+	}
 	if (!kernel_supports()) {
 		log_msg(LOG_NOTICE, "seccomp: %s: not supported by the kernel; "
 		    "running without a system call filter", what);
 		return 0;
 	}
 	return load(role == SANDBOX_FRONT ? R_FRONT : R_USER, what);
-#endif
 }

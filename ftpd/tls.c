@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "../common/log.h"
 #include "../common/xmalloc.h"
@@ -181,6 +182,17 @@ tls_check_file(const char *key, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* Did loading the key fail because it belongs to another certificate? */
+static int
+tls_key_mismatch(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	return ERR_GET_LIB(e) == ERR_LIB_X509 &&
+	    (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+	    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH);
+}
+
 static int
 tls_load_keys(SSL_CTX *c, char *err, size_t errlen)
 {
@@ -196,17 +208,20 @@ tls_load_keys(SSL_CTX *c, char *err, size_t errlen)
 	}
 	if (SSL_CTX_use_PrivateKey_file(c, cfg->tls_key,
 	    SSL_FILETYPE_PEM) != 1) {
+		if (tls_key_mismatch())
+			goto mismatch;
 		snprintf(prefix, sizeof(prefix), "tls_key: %s", cfg->tls_key);
 		tls_errtext(err, errlen, prefix, "cannot load private key");
 		return -1;
 	}
-	if (SSL_CTX_check_private_key(c) != 1) {
-		snprintf(err, errlen, "tls_key: %s does not match the "
-		    "certificate in %s", cfg->tls_key, cfg->tls_cert);
-		ERR_clear_error();
-		return -1;
-	}
+	if (SSL_CTX_check_private_key(c) != 1)
+		goto mismatch;
 	return 0;
+mismatch:
+	snprintf(err, errlen, "tls_key: %s does not match the certificate "
+	    "in %s", cfg->tls_key, cfg->tls_cert);
+	ERR_clear_error();
+	return -1;
 }
 
 static int

@@ -53,6 +53,10 @@ enum tlsrelay_msg {
 #define TR_MSG_MAX	1024
 #define TR_ERR_MAX	200
 
+/* The monitor sends SIGTERM when the user process has ended; the relay
+ * then still owes the client the last reply (221). */
+static volatile sig_atomic_t tr_terminate;
+
 /*
  * A byte queue of opaque bytes that are only copied, never interpreted.
  * Not a struct buf: consuming from the front must not move 256 KiB per
@@ -79,7 +83,15 @@ struct data_relay {
 	struct rbuf	 up;		/* client -> user */
 	struct rbuf	 down;		/* user -> client */
 	int		 up_shut;	/* SHUT_WR sent to the user side */
+	int		 aborted;	/* client sent ABOR: drop, don't flush */
 	long long	 last_progress;
+};
+
+/* Watching the client's control bytes for ABOR during a transfer. */
+struct abor_scan {
+	int		 bol;		/* at the start of a line */
+	int		 iac;		/* previous byte was IAC */
+	size_t		 matched;	/* letters of "ABOR" seen */
 };
 
 struct relay {
@@ -89,6 +101,7 @@ struct relay {
 	struct rbuf	 c2u, u2c;
 	int		 ipc_fd;
 	struct data_relay d;
+	struct abor_scan scan;
 };
 
 static long long
@@ -350,6 +363,9 @@ data_begin(struct relay *r, int fd)
 	pair_bufsize(sv);
 	log_msg(LOG_DEBUG, "data connection: %s", tls_describe(t));
 	memset(d, 0, sizeof(*d));
+	r->scan.bol = 1;
+	r->scan.iac = 0;
+	r->scan.matched = 0;
 	d->active = 1;
 	d->net.fd = fd;
 	d->net.tls = t;
@@ -420,6 +436,11 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 		data_end(r, 1);
 		return;
 	}
+	if (d->plain.eof && d->aborted) {
+		/* ABOR: the client does not want the rest. */
+		data_end(r, 0);
+		return;
+	}
 	if (tr_now_ms() - d->last_progress > (long long)cfg->data_timeout *
 	    1000) {
 		log_msg(LOG_INFO, "TLS data connection stalled");
@@ -471,15 +492,61 @@ build_poll(struct relay *r, struct pollfd *pfd, int *timeout)
 	return n;
 }
 
+/*
+ * Look for a line starting with ABOR (Telnet IAC sequences skipped) in
+ * the client's bytes p[0..n).  The user process acts on the command; the
+ * front only learns that the rest of the download may be dropped instead
+ * of flushed to a client that has stopped reading.  Returns 1 if seen.
+ */
+static int
+scan_abor(struct abor_scan *sc, const unsigned char *p, size_t n)
+{
+	static const char word[] = "ABOR";
+	size_t i;
+	int c, seen = 0;
+
+	for (i = 0; i < n; i++) {
+		c = p[i];
+		if (sc->iac || c == 0xff) {
+			sc->iac = !sc->iac && c == 0xff;
+			continue;
+		}
+		if (c == '\n') {
+			sc->bol = 1;
+			sc->matched = 0;
+			continue;
+		}
+		if (!sc->bol)
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c -= 'a' - 'A';
+		if (c != word[sc->matched])
+			sc->bol = 0;
+		else if (++sc->matched == sizeof(word) - 1) {
+			seen = 1;
+			sc->bol = 0;
+		}
+	}
+	return seen;
+}
+
 static void
 pump_control(struct relay *r, short client_ev, short user_ev)
 {
+	size_t before = rb_len(&r->c2u), after;
+
 	if (side_readable(&r->client, client_ev) &&
 	    side_fill(&r->client, &r->c2u) == -1) {
 		log_msg(LOG_INFO, "control connection: %s", strerror(errno));
 		r->client.eof = 1;
 		relay_exit(r, 0);
 	}
+	/* side_fill only appends: the new bytes are the last ones. */
+	after = rb_len(&r->c2u);
+	if (r->d.active && after > before &&
+	    scan_abor(&r->scan, r->c2u.p + r->c2u.end - (after - before),
+	    after - before))
+		r->d.aborted = 1;
 	if (rb_len(&r->c2u) > 0 && side_drain(&r->user, &r->c2u) == -1)
 		relay_exit(r, 0);
 	if (side_readable(&r->user, user_ev) &&
@@ -496,9 +563,23 @@ pump_control(struct relay *r, short client_ev, short user_ev)
 }
 
 static void
+tr_on_term(int sig)
+{
+	(void)sig;
+	tr_terminate = 1;
+}
+
+static void
 relay_setup(struct relay *r, struct session *s, int relay_fd,
     int data_ipc_fd)
 {
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tr_on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		fatal("tlsrelay: sigaction: %s", strerror(errno));
 	memset(r, 0, sizeof(*r));
 	r->s = s;
 	r->client.fd = s->ctl_fd;
@@ -527,9 +608,14 @@ tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
 	/* Ends when either side of the control connection closes; the user
 	 * process enforces idle_timeout, the data side data_timeout. */
 	for (;;) {
+		if (tr_terminate)
+			relay_exit(&r, 0);	/* flushes the last replies */
 		n = build_poll(&r, pfd, &timeout);
-		if (poll(pfd, n, timeout) == -1 && errno != EINTR)
-			fatal("tlsrelay: poll: %s", strerror(errno));
+		if (poll(pfd, n, timeout) == -1) {
+			if (errno != EINTR)
+				fatal("tlsrelay: poll: %s", strerror(errno));
+			continue;
+		}
 		pump_control(&r, pfd[0].revents, pfd[1].revents);
 		if (n == 5)
 			pump_data(&r, pfd[3].revents, pfd[4].revents);

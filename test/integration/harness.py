@@ -25,6 +25,10 @@ Server keyword arguments (all optional):
     deny        extra names written to the deny file (root is always there)
     conf        {key: value} of further configuration keys
     implicit_tls  also listen for implicit TLS; its port is srv.tls_port
+    ipv6        also listen on [::1]:srv.port6 (srv.url(..., scheme="ftp6"))
+
+srv.keys (the configuration) and srv.extra_text (appended verbatim, e.g.
+[host] sections) may be changed between srv.stop() and srv.start().
 
 Only the Python 3 standard library is used.  Clients are run through run(),
 which always has a timeout.
@@ -430,6 +434,8 @@ class Server:
         self.tls_port = None
         self.implicit_tls = implicit_tls
         self.ipv6 = ipv6
+        # Appended to the configuration file as is ([host] sections).
+        self.extra_text = ""
         self.port6 = None
         self.cert = self.key = None
         self.keys = {
@@ -495,7 +501,8 @@ class Server:
     def _write_files(self):
         lines = [f"{k} = {v}" for k, v in self.keys.items()]
         self.conf_path.write_text("# written by test/integration/harness.py\n"
-                                  + "\n".join(lines) + "\n")
+                                  + "\n".join(lines) + "\n"
+                                  + self.extra_text)
         self.deny_path.write_text("".join(n + "\n" for n in self.deny))
         if self.users:
             with open(self.users_path, "w") as f:

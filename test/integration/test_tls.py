@@ -93,11 +93,9 @@ def test_curl_explicit_tls12():
         check("TLSv1.2" in srv.log(), "TLS 1.2 not negotiated")
 
 
-def test_curl_explicit_active():
-    require_tool("curl")
-    require_root("active mode binds port L-1")
-    with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
-        _curl_round_trip(srv, ["--ftp-port", HOST], d)
+# curl 7.88 cannot do active FTPS (it fails after accepting the data
+# connection: "sa_addr inet_ntop() failed"), so active mode is tested with
+# lftp and ftplib below.
 
 
 def test_curl_implicit():
@@ -118,8 +116,7 @@ def test_curl_implicit():
 
 # ---------------------------------------------------------------- lftp
 
-def test_lftp_ssl_force():
-    require_tool("lftp")
+def _lftp_round_trip(passive):
     with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
         want = make_file(srv.home(USER) / "l.bin", 2 * MIB + 1, seed=5)
         srv.give(USER)
@@ -127,13 +124,26 @@ def test_lftp_ssl_force():
         pre = ("set ftp:ssl-force true; set ftp:ssl-protect-data true; "
                "set ssl:verify-certificate no; set net:max-retries 2; "
                "set net:timeout 20; set cmd:fail-exit yes; "
-               "set xfer:clobber on; ")
+               "set xfer:clobber on; set ftp:passive-mode "
+               f"{'on' if passive else 'off'}; ")
         run(["lftp", "-u", f"{USER},{PASS}", "-p", str(srv.port), "-e",
-             pre + "get l.bin; put lu.bin; quit", HOST], timeout=120, cwd=d)
+             pre + "get l.bin; put lu.bin; ls; quit", HOST], timeout=120,
+            cwd=d)
         check(sha256_file(Path(d) / "l.bin") == want, "lftp get differs")
         check(sha256_file(srv.home(USER) / "lu.bin") == up,
               "lftp put differs")
         check("PROT P" in srv.log(), "lftp did not protect data")
+
+
+def test_lftp_ssl_force():
+    require_tool("lftp")
+    _lftp_round_trip(True)
+
+
+def test_lftp_ssl_force_active():
+    require_tool("lftp")
+    require_root("active mode binds port L-1")
+    _lftp_round_trip(False)
 
 
 # ---------------------------------------------------------------- ftplib
@@ -257,6 +267,8 @@ def test_openssl_versions():
               f"TLS 1.1 accepted: {out[-800:]}")
         check("TLSv1.1" not in out.split("New,")[-1][:40],
               "TLS 1.1 negotiated")
+        check("unsupported protocol" in srv.log(),
+              "server did not refuse TLS 1.1 itself")
 
 
 # ---------------------------------------------------------------- protocol
@@ -362,5 +374,41 @@ def test_data_connection_garbage():
                 text = str(e)
             check(text.startswith("522"), f"expected 522, got {text!r}")
             check(f.voidcmd("NOOP").startswith("200"), "session lost")
+        finally:
+            f.close()
+
+
+def test_abor_during_prot_p_download():
+    """The client stops reading a PROT P download and sends ABOR: the
+    replies must come at once, not after data_timeout."""
+    with _tls_server() as srv:
+        make_file(srv.home(USER) / "huge.bin", 64 * MIB, seed=8)
+        small = os.urandom(5000)
+        (srv.home(USER) / "small.bin").write_bytes(small)
+        srv.give(USER)
+        f = _ftps(srv)
+        try:
+            f.voidcmd("TYPE I")
+            conn = f.transfercmd("RETR huge.bin")
+            got = 0
+            while got < 256 * 1024:
+                chunk = conn.recv(65536)
+                check(chunk, "data connection closed early")
+                got += len(chunk)
+            t = time.monotonic()
+            f.putcmd("ABOR")
+            first = f.getmultiline()
+            check(first[:3] in ("426", "226"), f"reply to ABOR: {first!r}")
+            if first.startswith("426"):
+                second = f.getmultiline()
+                check(second.startswith("226"), f"second: {second!r}")
+            print("abor secs", time.monotonic() - t)
+            check(time.monotonic() - t < 10 * SLOW, "ABOR took too long")
+            conn.close()
+            check(f.voidcmd("NOOP").startswith("200"), "NOOP after ABOR")
+            chunks = []
+            f.retrbinary("RETR small.bin", chunks.append)
+            check(b"".join(chunks) == small, "RETR after ABOR differs")
+            f.quit()
         finally:
             f.close()
