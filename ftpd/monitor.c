@@ -52,6 +52,8 @@ struct monitor {
 	uint64_t		 bytes;
 };
 
+static void	reap_child(pid_t, const char *);
+
 /*
  * The exit status tells the master how many logins failed, so it can ban
  * an address that keeps guessing across connections (no extra channel).
@@ -187,7 +189,7 @@ serve_front(struct monitor *m)
 	buf_init(&p, IPC_MAX);
 	for (;;) {
 		if (ipc_recv(m->front_ipc, &type, &p, NULL) == -1) {
-			(void)waitpid(m->front_pid, NULL, 0);
+			reap_child(m->front_pid, "front");
 			_exit(exit_code(m));
 		}
 		if (type == MON_LOG) {
@@ -389,15 +391,49 @@ serve_user(struct monitor *m)
 	buf_free(&p);
 }
 
+/* Wait for a child; say so in the log if a signal (e.g. a seccomp
+ * SIGSYS) killed it, since nothing else would tell the administrator. */
+static void
+reap_child(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) == pid && WIFSIGNALED(status))
+		log_msg(LOG_ERR, "%s process %ld killed by signal %d%s", what,
+		    (long)pid, WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+		    " (system call outside the seccomp filter)" : "");
+}
+
+/*
+ * The TLS front still has to flush the last reply (221) and send
+ * close_notify after the user process ends: give it a moment to finish on
+ * its own before it is told to stop.
+ */
+static void
+stop_front(pid_t pid)
+{
+	int i, status;
+
+	for (i = 0; i < 200; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			if (WIFSIGNALED(status))
+				log_msg(LOG_ERR, "front process %ld killed by "
+				    "signal %d", (long)pid, WTERMSIG(status));
+			return;
+		}
+		(void)usleep(10000);
+	}
+	(void)kill(pid, SIGTERM);
+	reap_child(pid, "front");
+}
+
 static void __attribute__((noreturn))
 finish(struct monitor *m)
 {
-	if (m->front_pid > 0)
-		(void)kill(m->front_pid, SIGTERM);
 	if (m->user_pid > 0)
-		(void)waitpid(m->user_pid, NULL, 0);
+		reap_child(m->user_pid, "user");
 	if (m->front_pid > 0)
-		(void)waitpid(m->front_pid, NULL, 0);
+		stop_front(m->front_pid);
 	scoreboard_remove();
 	log_msg(LOG_INFO, "session closed: %s", m->ip);
 	_exit(exit_code(m));

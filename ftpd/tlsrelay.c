@@ -83,7 +83,7 @@ struct data_relay {
 	struct rbuf	 up;		/* client -> user */
 	struct rbuf	 down;		/* user -> client */
 	int		 up_shut;	/* SHUT_WR sent to the user side */
-	int		 aborted;	/* client sent ABOR: drop, don't flush */
+	int		 aborted;	/* ABOR seen: drop, don't flush */
 	long long	 last_progress;
 };
 
@@ -415,7 +415,9 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 		b = side_drain(&d->plain, &d->up);
 	if (a != -1 && b != -1 && side_readable(&d->plain, plain_ev))
 		c = side_fill(&d->plain, &d->down);
-	if (a != -1 && b != -1 && c != -1 && rb_len(&d->down) > 0)
+	if (d->aborted)
+		d->down.start = d->down.end = 0;	/* unwanted now */
+	else if (a != -1 && b != -1 && c != -1 && rb_len(&d->down) > 0)
 		e = side_drain(&d->net, &d->down);
 	if (a == -1 || b == -1 || c == -1 || e == -1) {
 		log_msg(LOG_INFO, "TLS data connection: %s", strerror(errno));
@@ -432,13 +434,9 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 		}
 		d->up_shut = 1;
 	}
-	if (d->plain.eof && rb_len(&d->down) == 0) {
-		data_end(r, 1);
-		return;
-	}
-	if (d->plain.eof && d->aborted) {
-		/* ABOR: the client does not want the rest. */
-		data_end(r, 0);
+	if (d->plain.eof && (d->aborted || rb_len(&d->down) == 0)) {
+		/* After ABOR the client wants no close_notify exchange. */
+		data_end(r, !d->aborted);
 		return;
 	}
 	if (tr_now_ms() - d->last_progress > (long long)cfg->data_timeout *
@@ -511,8 +509,11 @@ scan_abor(struct abor_scan *sc, const unsigned char *p, size_t n)
 			sc->iac = !sc->iac && c == 0xff;
 			continue;
 		}
-		if (c == '\n') {
-			sc->bol = 1;
+		if (c == '\n' || c == '\r') {
+			/* "ABOR" and nothing else on the line. */
+			if (sc->bol && sc->matched == sizeof(word) - 1)
+				seen = 1;
+			sc->bol = c == '\n';
 			sc->matched = 0;
 			continue;
 		}
@@ -520,12 +521,10 @@ scan_abor(struct abor_scan *sc, const unsigned char *p, size_t n)
 			continue;
 		if (c >= 'a' && c <= 'z')
 			c -= 'a' - 'A';
-		if (c != word[sc->matched])
+		if (sc->matched < sizeof(word) - 1 && c == word[sc->matched])
+			sc->matched++;
+		else
 			sc->bol = 0;
-		else if (++sc->matched == sizeof(word) - 1) {
-			seen = 1;
-			sc->bol = 0;
-		}
 	}
 	return seen;
 }

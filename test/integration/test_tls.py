@@ -44,8 +44,10 @@ class ReuseFTP_TLS(ftplib.FTP_TLS):
         return conn, size
 
 
-def _ftps(srv, cls=ReuseFTP_TLS, max_version=None, timeout=60):
-    f = cls(context=_context(srv, max_version), timeout=timeout * SLOW)
+def _ftps(srv, cls=ReuseFTP_TLS, max_version=None, timeout=60, ctx=None):
+    if ctx is None:
+        ctx = _context(srv, max_version)
+    f = cls(context=ctx, timeout=timeout * SLOW)
     f.connect(HOST, srv.port)
     f.auth()
     f.login(USER, PASS)
@@ -169,6 +171,71 @@ def test_ftplib_reuse_tls13_and_tls12():
                 _ftplib_round_trip(f, srv)
             finally:
                 f.quit()
+
+
+def test_ftplib_reuse_tls12_session_ids():
+    """TLS 1.2 without tickets: resumption from the server's session
+    cache (session ids)."""
+    with _tls_server() as srv:
+        ctx = _context(srv, ssl.TLSVersion.TLSv1_2)
+        ctx.options |= ssl.OP_NO_TICKET
+        f = _ftps(srv, ctx=ctx)
+        try:
+            _ftplib_round_trip(f, srv)
+        finally:
+            f.quit()
+
+
+class ForeignSessionFTP_TLS(ftplib.FTP_TLS):
+    """Resumes, on its data connections, the TLS session of another
+    control connection (self.foreign)."""
+
+    foreign = None
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        conn = self.context.wrap_socket(conn, server_hostname=self.host,
+                                        session=self.foreign)
+        return conn, size
+
+
+def _expect_522(f, what):
+    text = ""
+    try:
+        f.retrlines("LIST", lambda line: None)
+        check(False, f"{what}: data connection accepted")
+    except (ftplib.error_perm, ftplib.error_temp, ssl.SSLError,
+            ConnectionError, EOFError, OSError) as e:
+        text = str(e)
+    if "522" not in text:
+        try:
+            text = f.getresp()
+        except ftplib.all_errors as e:
+            text = str(e)
+    check("522" in text, f"{what}: expected 522, got {text!r}")
+
+
+def test_session_of_another_control_connection_refused():
+    """A data connection resuming a different control session (another
+    client's ticket or session id) is refused: TLS 1.3 and 1.2."""
+    with _tls_server() as srv:
+        for ver, no_ticket in ((None, False),
+                               (ssl.TLSVersion.TLSv1_2, False),
+                               (ssl.TLSVersion.TLSv1_2, True)):
+            ctx = _context(srv, ver)
+            if no_ticket:
+                ctx.options |= ssl.OP_NO_TICKET
+            a = _ftps(srv, ctx=ctx)
+            a.voidcmd("NOOP")	# reads the TLS 1.3 tickets
+            b = _ftps(srv, cls=ForeignSessionFTP_TLS, ctx=ctx)
+            b.foreign = a.sock.session
+            try:
+                _expect_522(b, f"foreign session ({ver}, no_ticket="
+                            f"{no_ticket})")
+                check(b.voidcmd("NOOP").startswith("200"), "session lost")
+            finally:
+                a.close()
+                b.close()
 
 
 def test_ftplib_without_reuse_refused():
@@ -402,7 +469,6 @@ def test_abor_during_prot_p_download():
             if first.startswith("426"):
                 second = f.getmultiline()
                 check(second.startswith("226"), f"second: {second!r}")
-            print("abor secs", time.monotonic() - t)
             check(time.monotonic() - t < 10 * SLOW, "ABOR took too long")
             conn.close()
             check(f.voidcmd("NOOP").startswith("200"), "NOOP after ABOR")
