@@ -173,6 +173,18 @@ fuzz: deps
 	  ls test/fuzz/out/$$t-* >/dev/null 2>&1 && exit 1; \
 	  echo "fuzz_$$t: clean for $(FUZZ_SECONDS) s"; done
 
+# Benchmark against vsftpd, proftpd and pure-ftpd unpacked from Debian
+# packages (root, loopback only, several minutes; not part of check).
+# BENCH_ARGS, e.g. "--servers ftpd --workloads retr,stor --runs 1"; results
+# accumulate in test/bench/.data/results.json ("--report" prints them).
+BENCH_ARGS ?= --fresh
+bench: all test/bench/loadgen
+	$(PYTHON) test/bench/bench.py $(BENCH_ARGS)
+
+test/bench/loadgen: test/bench/loadgen.c common/libcommon.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a \
+	    $(PKG_LIBS) -lpthread
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8

@@ -7,11 +7,14 @@
  * s->prot_p) that data.c consults.  Arguments come from the client and are
  * only compared against fixed words or parsed with parse_uint.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <strings.h>
 
 #include "../common/buf.h"
 #include "../common/log.h"
+#include "../common/net.h"
 #include "../common/parse.h"
 #include "cmd.h"
 #include "config.h"
@@ -75,6 +78,11 @@ cmd_auth(struct session *s, const char *arg)
 		s->quit = 1;
 		return;
 	}
+	/* Non-blocking, so a partial TLS record cannot hold ctl.c's read
+	 * past its deadline (ctl.c waits with poll and retries EAGAIN). */
+	if (net_set_nonblock(s->ctl_fd, 1) == -1)
+		log_msg(LOG_INFO, "control connection: O_NONBLOCK: %s",
+		    strerror(errno));
 	log_msg(LOG_INFO, "control connection: %s", tls_describe(s->ctl_tls));
 	s->tls_active = 1;
 	s->pbsz_done = protect_data;

@@ -539,12 +539,15 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	res = xfer_recv_file(s, datafd, u->fd, &bytes, &err);
 	if (res == XFER_OK)
 		res = upload_commit(u, &err);
+	/* Clean up before replying, so a client that looks right after the
+	 * reply never sees a temporary file (upload_done frees vpath). */
+	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'i',
+	    res == XFER_OK ? 'c' : 'i');
+	upload_done(u, res == XFER_OK, res == XFER_DISK_ERROR);
 	ok = xfer_end(s, datafd, res, err, ok_text);
-	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'i', ok ? 'c' : 'i');
 	s->bytes_in += (unsigned long long)bytes;
 	if (ok)
 		s->files_in++;
-	upload_done(u, ok, res == XFER_DISK_ERROR);
 }
 
 static void

@@ -198,6 +198,13 @@ data_open(struct session *s, const char *what)
 		reply(s, 425, "Use PORT or PASV first.");
 		return -1;
 	}
+	/* tls = required: an account's files never cross in clear text. */
+	if (cfg->tls == TLS_REQUIRED && !s->anonymous && !s->prot_p) {
+		data_reset(s);
+		reply(s, 521, "Data connections must be protected: use PBSZ 0 "
+		    "and PROT P.");
+		return -1;
+	}
 	fd = s->pasv_fd != -1 ? data_accept(s) : data_connect(s);
 	data_reset(s);
 	if (fd == -1) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../common/log.h"
+#include "../common/net.h"
 #include "cmd.h"
 #include "config.h"
 #include "ctl.h"
@@ -31,6 +32,9 @@ front_run(struct session *s)
 			_exit(0);
 		}
 		s->tls_active = 1;
+		/* ctl.c reads TLS records without blocking on half of one */
+		if (net_set_nonblock(s->ctl_fd, 1) == -1)
+			_exit(1);
 	}
 	reply(s, 220, "%s", cfg->banner);
 	cmd_loop(s);

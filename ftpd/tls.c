@@ -37,7 +37,8 @@
 #define TLS_TOKEN_LEN	32
 #define TLS_SID_CTX	"ftpd"
 #define TLS_CACHE_SECS	86400L	/* sessions outlive any idle_timeout */
-#define TLS_LINGER_MS	1000	/* wait for the peer's close_notify */
+#define TLS_LINGER_MS	250	/* wait for the peer's close_notify */
+#define TLS_WBUF	(256 * 1024)	/* tls_bulk */
 /* TLS 1.3 suites, fastest first (AES-128-GCM is cheapest with AES-NI). */
 #define TLS13_SUITES	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
 			"TLS_CHACHA20_POLY1305_SHA256"
@@ -48,6 +49,7 @@ struct tls_conn {
 	unsigned char	 sid[SSL_MAX_SSL_SESSION_ID_LENGTH];
 	unsigned int	 sidlen;	/* control: session id at handshake */
 	int		 want_write;	/* last I/O wanted POLLOUT */
+	int		 buffered;	/* tls_bulk */
 	char		 desc[96];
 };
 
@@ -229,11 +231,13 @@ tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
 {
 	uint64_t opts;
 
+	/*
+	 * Many FTP clients close without close_notify; an upload's end is
+	 * still marked by it where the client sends one.  Kernel TLS is not
+	 * enabled: it could not be tested here (no tls module).
+	 */
 	opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF;
-#ifdef SSL_OP_ENABLE_KTLS
-	opts |= SSL_OP_ENABLE_KTLS;
-#endif
 	SSL_CTX_set_options(c, opts);
 	if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1) {
 		tls_errtext(err, errlen, "tls", "cannot set TLS 1.2 minimum");
@@ -533,6 +537,63 @@ tls_wants_write(struct tls_conn *c)
 }
 
 int
+tls_bulk(struct tls_conn *c)
+{
+	BIO *sock = SSL_get_wbio(c->ssl), *b;
+
+	if (sock == NULL || (b = BIO_new(BIO_f_buffer())) == NULL)
+		return -1;
+	if (BIO_set_write_buffer_size(b, TLS_WBUF) != 1 ||
+	    BIO_up_ref(sock) != 1) {
+		BIO_free(b);
+		ERR_clear_error();
+		return -1;
+	}
+	/* The socket BIO stays the read side; the chain owns one ref. */
+	(void)BIO_push(b, sock);
+	SSL_set0_wbio(c->ssl, b);
+	c->buffered = 1;
+	SSL_set_read_ahead(c->ssl, 1);
+	SSL_set_default_read_buffer_len(c->ssl, TLS_WBUF);
+	return 0;
+}
+
+int
+tls_flush(struct tls_conn *c)
+{
+	BIO *b;
+
+	if (!c->buffered)
+		return 1;
+	b = SSL_get_wbio(c->ssl);
+	if (BIO_wpending(b) == 0)
+		return 1;
+	if (BIO_flush(b) > 0)
+		return 1;
+	if (BIO_should_retry(b)) {
+		c->want_write = 1;
+		return 0;
+	}
+	ERR_clear_error();
+	return -1;
+}
+
+/* Before close_notify: records still gathered must go first. */
+static int
+tls_flush_wait(struct tls_conn *c, long long deadline)
+{
+	int i, r;
+
+	for (i = 0; i < 10000; i++) {
+		if ((r = tls_flush(c)) != 0)
+			return r;
+		if (tls_wait(c->fd, SSL_ERROR_WANT_WRITE, deadline) != 1)
+			return -1;
+	}
+	return -1;
+}
+
+int
 tls_pending(struct tls_conn *c)
 {
 	return SSL_pending(c->ssl);
@@ -556,7 +617,7 @@ tls_close(struct tls_conn *c, int timeout_ms)
 	deadline = tls_now_ms() + timeout_ms;
 	if ((flags = fcntl(c->fd, F_GETFL)) != -1)
 		(void)fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 1000 && tls_flush_wait(c, deadline) == 1; i++) {
 		ERR_clear_error();
 		if ((r = SSL_shutdown(c->ssl)) == 1)
 			break;

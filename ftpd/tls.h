@@ -38,7 +38,17 @@ ssize_t	tls_write(struct tls_conn *c, const void *p, size_t n);
 /* After tls_read/tls_write failed with EAGAIN: 1 if the connection waits
  * to write (poll POLLOUT), 0 if it waits to read (POLLIN). */
 int	tls_wants_write(struct tls_conn *c);
-/* Bytes already decrypted and buffered inside OpenSSL. */
+/*
+ * Tune for bulk data: read ahead, and gather outgoing records in a buffer
+ * so that many records leave in one system call.  Afterwards every write
+ * must be followed by tls_flush until it returns 1.  0 or -1.
+ */
+int	tls_bulk(struct tls_conn *c);
+/* Send gathered records: 1 all sent (or not buffering), 0 would block
+ * (poll POLLOUT), -1 error. */
+int	tls_flush(struct tls_conn *c);
+/* Bytes already decrypted and buffered inside OpenSSL (with tls_bulk,
+ * read-ahead records may wait too: read until EAGAIN before polling). */
 int	tls_pending(struct tls_conn *c);
 /* Send close_notify (bounded by timeout_ms), free; the fd is not closed. */
 void	tls_close(struct tls_conn *c, int timeout_ms);

@@ -74,6 +74,8 @@ struct side {
 	int		 eof;		/* no more input from this side */
 	int		 rd_wants_out;	/* SSL_read needs POLLOUT */
 	int		 wr_wants_in;	/* SSL_write needs POLLIN */
+	int		 unflushed;	/* TLS records gathered, not sent */
+	int		 more;		/* last fill stopped before EAGAIN */
 };
 
 struct data_relay {
@@ -168,6 +170,7 @@ side_fill(struct side *sd, struct rbuf *b)
 	int i;
 
 	sd->rd_wants_out = 0;
+	sd->more = 1;
 	for (i = 0; i < 64 && !sd->eof && (room = rb_room(b)) > 0; i++) {
 		if (room > TR_IO_MAX)
 			room = TR_IO_MAX;
@@ -184,6 +187,7 @@ side_fill(struct side *sd, struct rbuf *b)
 			/* A TLS read may need to write (post-handshake). */
 			if (sd->tls != NULL)
 				sd->rd_wants_out = tls_wants_write(sd->tls);
+			sd->more = 0;
 			break;
 		} else if (errno != EINTR)
 			return -1;
@@ -220,6 +224,18 @@ side_drain(struct side *sd, struct rbuf *b)
 		else
 			return -1;
 	}
+	if (sd->tls != NULL) {
+		switch (tls_flush(sd->tls)) {
+		case -1:
+			return -1;
+		case 0:
+			sd->unflushed = 1;
+			break;
+		default:
+			sd->unflushed = 0;
+			break;
+		}
+	}
 	return (ssize_t)total;
 }
 
@@ -232,7 +248,7 @@ side_events(const struct side *sd, struct rbuf *in, const struct rbuf *out)
 
 	if ((!sd->eof && rb_room(in) > 0) || sd->wr_wants_in)
 		ev |= POLLIN;
-	if (rb_len(out) > 0 || sd->rd_wants_out)
+	if (rb_len(out) > 0 || sd->rd_wants_out || sd->unflushed)
 		ev |= POLLOUT;
 	return ev;
 }
@@ -241,19 +257,22 @@ side_events(const struct side *sd, struct rbuf *in, const struct rbuf *out)
 static int
 side_readable(const struct side *sd, short revents)
 {
-	if (sd->tls != NULL && tls_pending(sd->tls) > 0)
+	if (sd->tls != NULL && sd->more && !sd->eof)
 		return 1;
 	if (sd->tls != NULL && (sd->rd_wants_out || sd->wr_wants_in))
 		return revents != 0;
 	return (revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
-/* Bytes inside OpenSSL that poll cannot see, and room to take them. */
+/*
+ * Input OpenSSL may hold that poll cannot see (decrypted or read ahead),
+ * and room to take it.  Only after a fill that stopped before EAGAIN: a
+ * fill that hit EAGAIN leaves at most part of a record behind.
+ */
 static int
 side_has_pending(const struct side *sd, struct rbuf *in)
 {
-	return sd->tls != NULL && !sd->eof && tls_pending(sd->tls) > 0 &&
-	    rb_room(in) > 0;
+	return sd->tls != NULL && !sd->eof && sd->more && rb_room(in) > 0;
 }
 
 static void
@@ -369,6 +388,9 @@ data_begin(struct relay *r, int fd)
 	d->active = 1;
 	d->net.fd = fd;
 	d->net.tls = t;
+	d->net.more = 1;	/* records may have come with the handshake */
+	if (tls_bulk(t) == -1)
+		log_msg(LOG_DEBUG, "data connection: unbuffered writes");
 	d->plain.fd = sv[0];
 	rb_init(&d->up, TR_DATA_BUF);
 	rb_init(&d->down, TR_DATA_BUF);
@@ -417,7 +439,8 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 		c = side_fill(&d->plain, &d->down);
 	if (d->aborted)
 		d->down.start = d->down.end = 0;	/* unwanted now */
-	else if (a != -1 && b != -1 && c != -1 && rb_len(&d->down) > 0)
+	else if (a != -1 && b != -1 && c != -1 &&
+	    (rb_len(&d->down) > 0 || d->net.unflushed))
 		e = side_drain(&d->net, &d->down);
 	if (a == -1 || b == -1 || c == -1 || e == -1) {
 		log_msg(LOG_INFO, "TLS data connection: %s", strerror(errno));
@@ -434,7 +457,8 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 		}
 		d->up_shut = 1;
 	}
-	if (d->plain.eof && (d->aborted || rb_len(&d->down) == 0)) {
+	if (d->plain.eof && (d->aborted || (rb_len(&d->down) == 0 &&
+	    !d->net.unflushed))) {
 		/* After ABOR the client wants no close_notify exchange. */
 		data_end(r, !d->aborted);
 		return;
@@ -583,6 +607,7 @@ relay_setup(struct relay *r, struct session *s, int relay_fd,
 	r->s = s;
 	r->client.fd = s->ctl_fd;
 	r->client.tls = s->ctl_tls;
+	r->client.more = 1;	/* OpenSSL may hold what ctl.c left */
 	r->user.fd = relay_fd;
 	r->ipc_fd = data_ipc_fd;
 	rb_init(&r->c2u, TR_CTL_BUF);

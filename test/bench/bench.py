@@ -49,6 +49,7 @@ LIST_N = 50000
 IDLE_N = 200
 SESS_THREADS = 8
 SESS_SECONDS = 5
+MANY_SECONDS = 20        # get4k/put4k stop early (files/s of those done)
 LG_TIMEOUT = 300         # no single loadgen run may take longer
 
 PACKAGES = ["vsftpd", "proftpd-core", "proftpd-mod-crypto", "pure-ftpd"]
@@ -141,6 +142,15 @@ def ensure_user():
     except KeyError:
         run(["useradd", "--no-create-home", "--home-dir", HOME,
              "--shell", "/bin/sh", USER])
+    # vsftpd authenticates through PAM; Debian's own file would come from
+    # the maintainer scripts, so write an equivalent minimal one.
+    pam = "/etc/pam.d/ftpbench"
+    if not os.path.exists(pam):
+        with open(pam, "w") as f:
+            f.write("# ftpd benchmark (test/bench/bench.py): vsftpd peer\n"
+                    "auth\trequired\tpam_unix.so\n"
+                    "account\trequired\tpam_unix.so\n"
+                    "session\trequired\tpam_permit.so\n")
     pwfile = os.path.join(DATA, "password")
     if not os.path.exists(pwfile):
         with open(pwfile, "w") as f:
@@ -217,7 +227,7 @@ def conf_vsftpd(port, pasv):
         "no_anon_password": "YES", "ftp_username": "ftp",
         "local_enable": "YES", "write_enable": "YES",
         "chroot_local_user": "YES", "allow_writeable_chroot": "YES",
-        "pam_service_name": "other", "nopriv_user": "nobody",
+        "pam_service_name": "ftpbench", "nopriv_user": "nobody",
         "secure_chroot_dir": EMPTY, "pasv_min_port": pasv,
         "pasv_max_port": pasv + 1999, "max_clients": 0, "max_per_ip": 0,
         "xferlog_enable": "NO", "use_sendfile": "YES",
@@ -300,7 +310,7 @@ def conf_pureftpd(port, pasv):
     return [os.path.join(ROOT, BINARIES["pure-ftpd"]),
             "-S", f"127.0.0.1,{port}", "-4", "-p", f"{pasv}:{pasv + 1999}",
             "-c", "2000", "-C", "2000", "-A", "-l", "unix", "-H", "-i",
-            "-f", "none", "-Y", "1",
+            "-f", "none", "-Y", "1", "-L", "100000:8",
             "-2", f"{DATA}/cert.pem,{DATA}/key.pem", "-I", "300"]
 
 
@@ -443,6 +453,8 @@ def mbps(res):
 
 def w_retr(srv, pw, tls=False):
     res = loadgen(srv.port, ["retr", "big"], pw, tls)
+    if tls:
+        log(f"  {srv.name}: {res.get('tls')}")
     if int(res["bytes"]) != BIG:
         raise RuntimeError(f"short RETR: {res['bytes']} bytes")
     return mbps(res)
@@ -472,7 +484,8 @@ def w_sessions(srv, pw):
 
 
 def w_get4k(srv, pw):
-    res = loadgen(srv.port, ["getmany", "small", str(SMALL_N)], pw)
+    res = loadgen(srv.port, ["getmany", "small", str(SMALL_N),
+                             str(MANY_SECONDS)], pw)
     return int(res["files"]) / float(res["seconds"])
 
 
@@ -482,7 +495,7 @@ def w_put4k(srv, pw):
     u = pwd.getpwnam(USER)
     os.chown(os.path.join(HOME, "up", "p"), u.pw_uid, u.pw_gid)
     res = loadgen(srv.port, ["putmany", "up/p", str(SMALL_N),
-                             str(SMALL_SIZE)], pw)
+                             str(SMALL_SIZE), str(MANY_SECONDS)], pw)
     clean_uploads()
     return int(res["files"]) / float(res["seconds"])
 

@@ -7,12 +7,18 @@ loopback port and always stopped (SIGTERM, then SIGKILL) when the test ends.
 
 Typical use:
 
-    from harness import Server, check, ftp_login
+    from harness import Server, check, make_file, run, sha256_file
 
     def test_something():
-        with Server(anonymous=True) as srv:
+        with Server(users={"alice": "pw"}) as srv:
             digest = make_file(srv.anon_root / "f.bin", 1 << 20)
             run(["curl", "-sS", srv.url("f.bin"), "-o", out])
+            check(sha256_file(out) == digest, "download differs")
+            f = srv.ftp("alice", "pw")      # logged-in ftplib.FTP
+            c = srv.raw()                   # RawControl, 220 read
+
+A test skips itself by raising Skip("reason"); any other exception fails
+it.  On failure the server log is printed (run.py shows it).
 
 Server keyword arguments (all optional):
     anonymous   allow anonymous logins (default True)

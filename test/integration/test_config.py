@@ -134,3 +134,13 @@ def test_version_and_help():
     r = _ftpd("-Q")
     check(r.returncode == 1, f"bad flag: exit {r.returncode}")
     check("usage" in (r.stdout + r.stderr).lower(), "bad flag: no usage")
+
+
+def test_manual_lists_every_key():
+    """man/ftpd.conf.5 documents every key of config_keys.def."""
+    keys = re.findall(r"^X\((\w+),", (REPO / "ftpd" /
+                                     "config_keys.def").read_text(), re.M)
+    text = (REPO / "man" / "ftpd.conf.5").read_text()
+    missing = [k for k in keys
+               if re.search(rf"^\.BR? {k}\b", text, re.M) is None]
+    check(not missing, f"man/ftpd.conf.5 lacks keys: {missing}")
