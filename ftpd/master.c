@@ -25,6 +25,7 @@
 #include "config.h"
 #include "master.h"
 #include "monitor.h"
+#include "tls.h"
 
 #define MAX_LISTENERS	32
 #define BACKLOG		1024
@@ -46,12 +47,35 @@ static size_t nchildren;
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_chld;
+static volatile sig_atomic_t got_hup;
 
 static void
 on_term(int sig)
 {
 	(void)sig;
 	got_term = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+/* SIGHUP: re-read the TLS certificate and key for new sessions (renewed
+ * certificates without a restart).  Sessions already running keep theirs. */
+static void
+reload_tls(void)
+{
+	char err[512];
+
+	if (tls_init(err, sizeof(err)) == -1)
+		log_msg(LOG_ERR, "SIGHUP: TLS reload failed, keeping the "
+		    "previous certificate: %s", err);
+	else
+		log_msg(LOG_NOTICE, "SIGHUP: TLS certificate and key "
+		    "reloaded");
 }
 
 static void
@@ -187,6 +211,7 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
+		(void)signal(SIGHUP, SIG_DFL);
 		monitor_run(fd, peer, implicit_tls);
 	}
 	children[nchildren].pid = pid;
@@ -251,6 +276,8 @@ install_signals(void)
 	sa.sa_handler = on_term;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	(void)sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_chld;
 	sa.sa_flags = SA_NOCLDSTOP;
 	(void)sigaction(SIGCHLD, &sa, NULL);
@@ -272,6 +299,10 @@ master_run(void)
 	}
 	while (!got_term) {
 		n = poll(pfd, nlisteners, 1000);
+		if (got_hup) {
+			got_hup = 0;
+			reload_tls();
+		}
 		if (got_chld) {
 			got_chld = 0;
 			reap();

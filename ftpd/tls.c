@@ -273,10 +273,8 @@ tls_init(char *err, size_t errlen)
 {
 	SSL_CTX *c;
 
-	if (tls_ctx != NULL) {
-		SSL_CTX_free(tls_ctx);
-		tls_ctx = NULL;
-	}
+	/* Also the SIGHUP reload: the old context stays until a new one
+	 * has loaded, so a bad new certificate changes nothing. */
 	if (cfg->tls == TLS_OFF)
 		return 0;
 	if ((c = SSL_CTX_new(TLS_server_method())) == NULL) {
@@ -288,6 +286,8 @@ tls_init(char *err, size_t errlen)
 		SSL_CTX_free(c);
 		return -1;
 	}
+	if (tls_ctx != NULL)
+		SSL_CTX_free(tls_ctx);
 	tls_ctx = c;
 	return 0;
 }

@@ -14,7 +14,8 @@
 
 struct tls_conn;
 
-/* Master, at startup: load cert/key, build the context.  0, or -1 with a
+/* Master, at startup and on SIGHUP: load cert/key, build the context
+ * (a failed reload keeps the previous one).  0, or -1 with a
  * one-line reason in err.  With tls = off it does nothing and returns 0. */
 int	tls_init(char *err, size_t errlen);
 /* 1 if tls_init built a context (AUTH TLS can be offered). */

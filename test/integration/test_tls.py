@@ -9,6 +9,7 @@ instead of a handshake, and plaintext pipelined after AUTH TLS.
 import ftplib
 import io
 import os
+import signal
 import socket
 import ssl
 import tempfile
@@ -478,3 +479,54 @@ def test_abor_during_prot_p_download():
             f.quit()
         finally:
             f.close()
+
+
+# ---------------------------------------------------------------- reload
+
+def _new_cert(d, cn):
+    cert, key = d / f"{cn}.crt", d / f"{cn}.key"
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+         f"/CN={cn}", "-keyout", str(key), "-out", str(cert)], timeout=60)
+    return cert, key
+
+
+def _served_cn(srv):
+    """The subject CN of the certificate a new connection is given."""
+    p = run(["openssl", "s_client", "-starttls", "ftp", "-connect",
+             f"{HOST}:{srv.port}"], input="QUIT\r\n", timeout=30,
+            check_rc=False)
+    for line in (p.stdout + p.stderr).splitlines():
+        if line.strip().startswith("subject=") and "CN" in line:
+            return line.split("CN", 1)[1].lstrip(" =").strip()
+    raise AssertionError(f"no certificate subject: {p.stdout[-600:]}")
+
+
+def test_sighup_reloads_certificate():
+    """A renewed certificate is served to new sessions after SIGHUP; a
+    broken one is refused and the previous one stays."""
+    require_tool("openssl")
+    d = Path(tempfile.mkdtemp(prefix="ftpd-hup-"))
+    cert, key = d / "live.crt", d / "live.key"
+    a_crt, a_key = _new_cert(d, "first.example")
+    b_crt, b_key = _new_cert(d, "second.example")
+    os.replace(a_crt, cert)
+    os.replace(a_key, key)
+    with _tls_server(conf={"tls_cert": cert, "tls_key": key}) as srv:
+        check(_served_cn(srv) == "first.example", "initial certificate")
+        os.replace(b_crt, cert)
+        os.replace(b_key, key)
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 10
+        while "TLS certificate and key reloaded" not in srv.log():
+            check(time.time() < deadline, "no reload logged")
+            time.sleep(0.1)
+        check(_served_cn(srv) == "second.example", "not reloaded")
+        key.write_text("not a key\n")
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 10
+        while "TLS reload failed" not in srv.log():
+            check(time.time() < deadline, "failed reload not logged")
+            time.sleep(0.1)
+        check(_served_cn(srv) == "second.example",
+              "a broken reload replaced the working certificate")
