@@ -63,6 +63,20 @@ test/unit/run_unit: $(UNIT_OBJ) $(FTPD_LIBOBJ) common/libcommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(FTPD_LIBOBJ) \
 	    common/libcommon.a $(PKG_LIBS) $(CHECK_LIBS)
 
+# Shell tail shared by the dependency targets: install the Debian packages
+# named in $$missing when root, else print the one command to run.
+INSTALL_MISSING = if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+	      </dev/null || exit 1; \
+	  else \
+	    echo "missing packages; run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
 # Install missing build and test dependencies (Debian/Ubuntu).
 deps:
 	@missing=""; \
@@ -73,34 +87,14 @@ deps:
 	pkg-config --exists libseccomp 2>/dev/null || missing="$$missing libseccomp-dev"; \
 	pkg-config --exists check 2>/dev/null || missing="$$missing check"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing:$$missing"; \
-	    (apt-get update -qq || true) && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
-	      </dev/null || exit 1; \
-	  else \
-	    echo "missing build dependencies; run:"; \
-	    echo "  sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(INSTALL_MISSING)
 
 # Tools the integration tests drive (real clients).
 test-deps:
 	@missing=""; \
 	for p in curl lftp ftp python3; do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing:$$missing"; \
-	    (apt-get update -qq || true) && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
-	      </dev/null || exit 1; \
-	  else \
-	    echo "missing test tools; run:"; \
-	    echo "  sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(INSTALL_MISSING)
 
 check: deps test-deps
 	$(MAKE) all test/unit/run_unit
@@ -155,6 +149,8 @@ FUZZ_TARGETS = ctl path portarg conf users
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	     $(PKG_CFLAGS) -fsanitize=address,undefined
 fuzz: deps
+	@missing=""; command -v clang >/dev/null 2>&1 || \
+	  missing="clang libclang-rt-dev"; $(INSTALL_MISSING)
 	rm -rf .fuzz && mkdir -p .fuzz test/fuzz/out
 	for f in $(COMMON_SRC) $(FTPD_SRC); do \
 	  case $$f in ftpd/main.c) continue;; esac; \
