@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "../common/buf.h"
@@ -211,9 +212,38 @@ cmd_wipe(struct session *s, struct buf *line)
 		    s->ctl_in.cap - s->ctl_in.len);
 }
 
+/*
+ * At most cfg->max_commands_per_second commands each second (0: no
+ * limit): a client that floods is slowed down, not cut off, so an honest
+ * client that pipelines a burst still gets every answer, in order.
+ */
+static void
+cmd_throttle(struct timespec *window, unsigned *count)
+{
+	struct timespec now, pause;
+
+	if (cfg->max_commands_per_second == 0)
+		return;
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+		return;
+	if (now.tv_sec != window->tv_sec) {
+		*window = now;
+		*count = 0;
+	}
+	if (++*count <= cfg->max_commands_per_second)
+		return;
+	pause.tv_sec = 0;
+	pause.tv_nsec = 1000000000L - now.tv_nsec;
+	(void)nanosleep(&pause, NULL);
+	(void)clock_gettime(CLOCK_MONOTONIC, window);
+	*count = 1;
+}
+
 void
 cmd_loop(struct session *s)
 {
+	struct timespec window = { 0, 0 };
+	unsigned count = 0;
 	struct buf line;
 	enum ctl_read r;
 	unsigned secs;
@@ -229,6 +259,7 @@ cmd_loop(struct session *s)
 		}
 		if (r != CTL_LINE)
 			break;
+		cmd_throttle(&window, &count);
 		cmd_dispatch(s, buf_cstr(&line));
 		cmd_wipe(s, &line);
 	}

@@ -24,8 +24,8 @@ import subprocess
 import threading
 import time
 
-from harness import (HOST, SLOW, Server, Skip, check, make_file,
-                     require_root, require_tool, retr_bytes, run,
+from harness import (HOST, SLOW, RawControl, Server, Skip, check,
+                     make_file, require_root, require_tool, retr_bytes, run,
                      sha256_bytes, sha256_file, stor_bytes)
 
 USER, PASS = "eve", "Eve-pw-2718"
@@ -668,3 +668,21 @@ def test_atomic_upload_visibility():
             check(temps == [], f"temporary files left: {temps}")
         finally:
             f.close()
+
+
+def test_command_rate_limit():
+    """max_commands_per_second slows a flood down without dropping any
+    command: 60 pipelined NOOPs at 20/s span three one-second windows (at
+    least two boundaries, so > 1 s; unthrottled they take milliseconds)
+    and all get 200."""
+    with Server(conf={"max_commands_per_second": 20}) as srv:
+        c = RawControl(HOST, srv.port)
+        check(c.reply()[0] == 220, "no greeting")
+        t0 = time.time()
+        c.send(b"NOOP\r\n" * 60)
+        codes = [c.reply()[0] for _ in range(60)]
+        took = time.time() - t0
+        check(codes == [200] * 60, f"replies: {codes}")
+        check(took >= 1.0, f"60 commands at 20/s took only {took:.2f} s")
+        check(took < 30, f"throttled far too much: {took:.2f} s")
+        c.close()
