@@ -30,6 +30,10 @@ fail(const char *step, const char *call)
 	return -1;
 }
 
+/* Address space of a session process: buffers are bounded (256 KiB I/O,
+ * 64 KiB listings, zlib), so 1 GiB is generous and stops runaway growth. */
+#define PRIVDROP_MAX_AS	(1024UL * 1024 * 1024)
+
 /*
  * Limits for a process that handles client data: no core dumps (they
  * could hold passwords or keys), no new processes (nothing after login
@@ -39,6 +43,7 @@ static int
 set_limits(const char *step)
 {
 	struct rlimit zero = { 0, 0 }, files = { 256, 256 };
+	struct rlimit space = { PRIVDROP_MAX_AS, PRIVDROP_MAX_AS };
 
 	if (setrlimit(RLIMIT_CORE, &zero) == -1)
 		return fail(step, "setrlimit(CORE)");
@@ -46,6 +51,8 @@ set_limits(const char *step)
 		return fail(step, "setrlimit(NPROC)");
 	if (setrlimit(RLIMIT_NOFILE, &files) == -1)
 		return fail(step, "setrlimit(NOFILE)");
+	if (!sandbox_sanitized() && setrlimit(RLIMIT_AS, &space) == -1)
+		return fail(step, "setrlimit(AS)");
 	return 0;
 }
 

@@ -246,3 +246,9 @@ sandbox_enter(enum sandbox_role role)
 	}
 	return load(role == SANDBOX_FRONT ? R_FRONT : R_USER, what);
 }
+
+int
+sandbox_sanitized(void)
+{
+	return SANDBOX_SANITIZED;
+}

@@ -22,4 +22,8 @@ enum sandbox_role {
  */
 int	sandbox_enter(enum sandbox_role role);
 
+/* 1 when built with ASan/UBSan (which need huge address space and more
+ * system calls): seccomp and the address-space limit are then skipped. */
+int	sandbox_sanitized(void);
+
 #endif

@@ -673,7 +673,7 @@ def print_table(res):
         if "ftpd" in med and peers:
             best = max(peers) if hib else min(peers)
             if best > 0:
-                ratio = f"{med['ftpd'] / best:.2f}"
+                ratio = f"{med['ftpd'] / best:.3g}"
         arrow = "^" if hib else "v"
         print(f"{label:34} {unit + ' ' + arrow:8}" +
               "".join(f"{c:>22}" for c in cells) + f"{ratio:>8}")
