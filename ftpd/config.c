@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -158,6 +159,12 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 	struct ftpd_config *c = &the_config;
 	size_t i;
 
+	/* Loading again (tests, fuzzing) must not leak the previous strings. */
+	conf_free(keys, NKEYS, c);
+	for (i = 0; i < c->nvhosts; i++) {
+		conf_free(vhost_keys, NVHOST_KEYS, &c->vhosts[i]);
+		free(c->vhosts[i].name);
+	}
 	c->nvhosts = 0;
 	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
 		return -1;

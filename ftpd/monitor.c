@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -461,6 +462,9 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	net_unmap_v4(&m.local);
 	(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/* Replies are small and each waits for the client's next command:
+	 * without this, Nagle and delayed ACKs add ~40 ms per transfer. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	(void)signal(SIGPIPE, SIG_IGN);
 	log_msg(LOG_INFO, "connection from %s", m.ip);
 	tls_session_prepare();
