@@ -556,8 +556,10 @@ def _slow_retr(srv, path, results, key, started=None):
         h = hashlib.sha256()
 
         def chunk(b):
+            # >= 8 ms per 64 KiB: 16 MiB lasts >= 2 s, longer than the
+            # 0.3 s x SLOW the caller waits before killing the victim
             h.update(b)
-            time.sleep(0.002)
+            time.sleep(0.008)
         if started is not None:
             started.set()
         f.retrbinary(f"RETR {path}", chunk, blocksize=65536)
