@@ -688,3 +688,39 @@ def test_command_rate_limit():
         check(took >= 1.0, f"60 commands at 20/s took only {took:.2f} s")
         check(took < 30, f"throttled far too much: {took:.2f} s")
         c.close()
+
+
+def test_symlink_swapped_during_transfer():
+    """A file replaced by a symlink to /etc/passwd while it is being sent:
+    the running transfer keeps the file it opened, and the next RETR of
+    the name resolves the link beneath the root (550), never to /etc."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        digest = make_file(home / "swap.bin", 16 << 20, seed=9)
+        srv.give(USER)
+        results = {}
+        started = threading.Event()
+        t = threading.Thread(target=_slow_retr, daemon=True,
+                             args=(srv, "swap.bin", results, "slow",
+                                   started))
+        t.start()
+        check(started.wait(30 * SLOW), "did not log in")
+        time.sleep(0.3 * SLOW)
+        tmp = home / "swap.tmp"
+        os.symlink("/etc/passwd", tmp)
+        os.replace(tmp, home / "swap.bin")
+        t.join(60 * SLOW)
+        check(results.get("slow") == digest,
+              f"running transfer changed: {results.get('slow')}")
+        f = srv.ftp(USER, PASS)
+        try:
+            got = io.BytesIO()
+            try:
+                f.retrbinary("RETR swap.bin", got.write)
+                code = "226"
+            except ftplib.error_perm as e:
+                code = str(e)[:3]
+            check(MARKER not in got.getvalue(), "/etc/passwd was served")
+            check(code == "550", f"RETR of the swapped link: {code}")
+        finally:
+            f.close()
