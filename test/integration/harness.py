@@ -646,6 +646,20 @@ class Server:
         return c
 
 
+def greeting_line(port, timeout=10):
+    """Connect, return the first line the server sends (b"" when it closes
+    or resets at once): what a refused client sees."""
+    data = b""
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        with contextlib.suppress(OSError):
+            while not data.endswith(b"\n"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    return data
+
+
 class RawControl:
     """A bare control connection: send exact bytes, read replies."""
 

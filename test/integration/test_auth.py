@@ -9,9 +9,9 @@ import os
 import socket
 import time
 
-from harness import (HOST, RawControl, Server, SystemUser, check,
-                     expect_code, is_root, make_file, retr_bytes, sha256_bytes,
-                     stor_bytes)
+from harness import (HOST, check, expect_code, greeting_line, is_root,
+                    make_file, RawControl, retr_bytes, Server, sha256_bytes,
+                    stor_bytes, SystemUser)
 
 USER, PASS = "carol", "Carol-pw-123"
 
@@ -227,18 +227,7 @@ def test_max_per_ip():
     with Server(conf={"max_per_ip": 2}) as srv:
         conns = [srv.raw(), srv.raw()]
         try:
-            s = socket.create_connection((HOST, srv.port), timeout=20)
-            data = b""
-            try:
-                while not data.endswith(b"\n"):
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-            except ConnectionResetError:
-                pass
-            finally:
-                s.close()
+            data = greeting_line(srv.port, timeout=20)
             check(data == b"" or data.startswith(b"421"),
                   f"third connection from one address got {data!r}")
             # The first two still work.
@@ -263,15 +252,6 @@ def test_max_per_ip():
 def test_max_clients():
     with Server(conf={"max_clients": 1}) as srv:
         with srv.raw():
-            with socket.create_connection((HOST, srv.port), timeout=20) as s:
-                data = b""
-                try:
-                    while not data.endswith(b"\n"):
-                        chunk = s.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
-                except ConnectionResetError:
-                    pass
+            data = greeting_line(srv.port, timeout=20)
             check(data == b"" or data.startswith(b"421"),
                   f"connection beyond max_clients got {data!r}")

@@ -24,9 +24,9 @@ import subprocess
 import threading
 import time
 
-from harness import (HOST, SLOW, RawControl, Server, Skip, check,
-                     make_file, require_root, require_tool, retr_bytes, run,
-                     sha256_bytes, sha256_file, stor_bytes)
+from harness import (HOST, SLOW, check, greeting_line, make_file, RawControl,
+                    require_root, require_tool, retr_bytes, run, Server,
+                    sha256_bytes, sha256_file, Skip, stor_bytes)
 
 USER, PASS = "eve", "Eve-pw-2718"
 
@@ -369,15 +369,7 @@ def test_brute_force_and_ban():
         deadline = time.monotonic() + 15 * SLOW
         data = b""
         while time.monotonic() < deadline:
-            with socket.create_connection((HOST, srv.port), timeout=10) as s:
-                s.settimeout(10)
-                data = b""
-                with contextlib.suppress(OSError):
-                    while not data.endswith(b"\n"):
-                        chunk = s.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
+            data = greeting_line(srv.port)
             if data.startswith(b"421"):
                 break
             time.sleep(0.3)

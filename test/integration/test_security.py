@@ -12,7 +12,8 @@ import os
 import socket
 import time
 
-from harness import (HOST, SLOW, Server, check, retr_bytes, sha256_bytes)
+from harness import (HOST, SLOW, check, greeting_line, retr_bytes, Server,
+                    sha256_bytes)
 
 USER, PASS = "trent", "Trent-pw-42"
 
@@ -134,16 +135,7 @@ def test_ban_after_failures():
         deadline = time.monotonic() + 10 * SLOW
         banned = False
         while time.monotonic() < deadline and not banned:
-            with socket.create_connection((HOST, srv.port), timeout=10) as s:
-                data = b""
-                try:
-                    while not data.endswith(b"\n"):
-                        chunk = s.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
-                except ConnectionResetError:
-                    pass
+            data = greeting_line(srv.port)
             banned = data == b"" or data.startswith(b"421")
             if not banned:
                 time.sleep(0.3)
