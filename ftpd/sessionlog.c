@@ -97,8 +97,12 @@ scoreboard_update(const char *peer_ip, const char *user, const char *state,
 	    0644);
 	if (fd == -1)
 		return;	/* run_dir missing: ftpwho just shows nothing */
-	if (write(fd, text, (size_t)n) != n || close(fd) == -1 ||
-	    rename(tmp, path) == -1)
+	if (write(fd, text, (size_t)n) != n) {
+		(void)close(fd);
+		(void)unlink(tmp);
+		return;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1)
 		(void)unlink(tmp);
 }
 
