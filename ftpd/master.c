@@ -188,7 +188,9 @@ refuse(int fd, const char *ip, const char *why)
 	int n;
 
 	n = snprintf(line, sizeof(line), "421 %s\r\n", why);
-	(void)net_write_all(fd, line, (size_t)n, 1000);
+	/* One attempt, never a wait: a refused client must not stall the
+	 * accept loop (a fresh socket's buffer always has room for it). */
+	(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	log_msg(LOG_NOTICE, "refused %s: %s", ip, why);
 	(void)close(fd);
 }
