@@ -646,6 +646,23 @@ class Server:
         return c
 
 
+def recv_all(sock, tolerate_errors=False):
+    """Read sock to EOF and close it.  With tolerate_errors, a reset or a
+    timeout ends the read and what arrived so far is returned."""
+    chunks = []
+    with sock:
+        try:
+            while True:
+                c = sock.recv(65536)
+                if not c:
+                    break
+                chunks.append(c)
+        except OSError:
+            if not tolerate_errors:
+                raise
+    return b"".join(chunks)
+
+
 def greeting_line(port, timeout=10):
     """Connect, return the first line the server sends (b"" when it closes
     or resets at once): what a refused client sees."""

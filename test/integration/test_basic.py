@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (Server, check, expect_code, make_file, make_sparse,
-                     require_tool, retr_bytes, run, sha256_bytes,
-                     sha256_file, stor_bytes)
+from harness import (check, expect_code, make_file, make_sparse, recv_all,
+                    require_tool, retr_bytes, run, Server, sha256_bytes,
+                    sha256_file, stor_bytes)
 
 USER, PASS = "alice", "s3cret-Alice"
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
@@ -303,7 +303,7 @@ def test_ftplib_ascii_round_trip():
         try:
             f.voidcmd("TYPE A")
             conn = f.transfercmd("RETR unix.txt")
-            got = _recv_all(conn)
+            got = recv_all(conn)
             f.voidresp()
             check(got == crlf, f"ASCII RETR not CRLF ({len(got)} bytes, "
                   f"want {len(crlf)})")
@@ -320,17 +320,6 @@ def test_ftplib_ascii_round_trip():
             f.quit()
         finally:
             f.close()
-
-
-def _recv_all(conn):
-    chunks = []
-    with conn:
-        while True:
-            c = conn.recv(65536)
-            if not c:
-                break
-            chunks.append(c)
-    return b"".join(chunks)
 
 
 def test_protocol_misc():

@@ -25,8 +25,8 @@ import threading
 import time
 
 from harness import (HOST, SLOW, check, greeting_line, make_file, RawControl,
-                    require_root, require_tool, retr_bytes, run, Server,
-                    sha256_bytes, sha256_file, Skip, stor_bytes)
+                    recv_all, require_root, require_tool, retr_bytes, run,
+                    Server, sha256_bytes, sha256_file, Skip, stor_bytes)
 
 USER, PASS = "eve", "Eve-pw-2718"
 
@@ -307,22 +307,9 @@ def test_pasv_thief():
             f.putcmd("RETR s.bin")
             r = f.getresp()
             check(r[:3] in ("150", "125"), f"RETR {r!r}")
-            stolen = b""
-            with contextlib.suppress(OSError):
-                while True:
-                    c = thief.recv(65536)
-                    if not c:
-                        break
-                    stolen += c
-            thief.close()
+            stolen = recv_all(thief, tolerate_errors=True)
             check(stolen == b"", f"thief got {len(stolen)} bytes")
-            got = b""
-            while True:
-                c = real.recv(65536)
-                if not c:
-                    break
-                got += c
-            real.close()
+            got = recv_all(real)
             check(f.voidresp()[:3] == "226", "no 226")
             check(got == data, "real transfer corrupted")
         finally:

@@ -12,8 +12,8 @@ import os
 import socket
 import time
 
-from harness import (HOST, SLOW, check, greeting_line, retr_bytes, Server,
-                    sha256_bytes)
+from harness import (HOST, SLOW, check, greeting_line, recv_all, retr_bytes,
+                    Server, sha256_bytes)
 
 USER, PASS = "trent", "Trent-pw-42"
 
@@ -65,24 +65,9 @@ def test_passive_theft_refused():
             resp = f.getresp()
             check(resp.startswith("150") or resp.startswith("125"),
                   f"RETR {resp!r}")
-            stolen = b""
-            try:
-                while True:
-                    c = thief.recv(65536)
-                    if not c:
-                        break
-                    stolen += c
-            except (ConnectionResetError, socket.timeout):
-                pass
-            thief.close()
+            stolen = recv_all(thief, tolerate_errors=True)
             check(stolen == b"", f"thief got {len(stolen)} bytes")
-            got = b""
-            while True:
-                c = real.recv(65536)
-                if not c:
-                    break
-                got += c
-            real.close()
+            got = recv_all(real)
             check(f.voidresp().startswith("226"), "no 226")
             check(got == data, f"client got {len(got)} bytes")
             f.quit()
