@@ -133,7 +133,7 @@ check_anonymous(const struct vhost *vh, struct auth_result *r, char *why,
 }
 
 int
-auth_users_line(char *line, const char *user, const char *pass,
+auth_users_parse(char *line, const char *user, const char **hash,
     struct auth_result *r)
 {
 	char *f[7], *p = line;
@@ -154,8 +154,6 @@ auth_users_line(char *line, const char *user, const char *pass,
 	if (parse_uint(f[2], 0, 0xfffffffeULL, &uid) == -1 ||
 	    parse_uint(f[3], 0, 0xfffffffeULL, &gid) == -1 || f[5][0] != '/')
 		return -2;
-	if (!hash_matches(pass, f[1]))
-		return -3;
 	snprintf(r->name, sizeof(r->name), "%s", f[0]);
 	r->uid = cfg->unprivileged ? getuid() : (uid_t)uid;
 	r->gid = cfg->unprivileged ? getgid() : (gid_t)gid;
@@ -163,7 +161,21 @@ auth_users_line(char *line, const char *user, const char *pass,
 	    (int)sizeof(r->home))
 		return -2;
 	r->virtual_user = 1;
+	*hash = f[1];
 	return 0;
+}
+
+int
+auth_users_line(char *line, const char *user, const char *pass,
+    struct auth_result *r)
+{
+	const char *hash;
+	int rc;
+
+	rc = auth_users_parse(line, user, &hash, r);
+	if (rc != 0)
+		return rc;
+	return hash_matches(pass, hash) ? 0 : -3;
 }
 
 /* 1 matched, 0 not found, -1 found but wrong/bad. */
