@@ -317,7 +317,7 @@ net_listen(const struct sockaddr *sa, socklen_t len, int backlog)
 {
 	int fd, on = 1, saved;
 
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
@@ -338,30 +338,33 @@ fail:
 
 int
 net_accept(int lfd, int timeout_ms, struct sockaddr_storage *peer,
-    socklen_t *peerlen)
+    socklen_t *peerlen, int flags)
 {
 	long long deadline = net_deadline(timeout_ms);
 	struct sockaddr_storage tmp;
 	socklen_t tlen;
 	int fd, r;
 
+	/*
+	 * Listeners from net_listen are non-blocking, so try accept4 first:
+	 * a passive data connection is usually already queued by the time
+	 * RETR arrives, and the poll would be a wasted syscall.
+	 */
 	for (;;) {
+		tlen = sizeof(tmp);
+		fd = accept4(lfd, (struct sockaddr *)&tmp, &tlen,
+		    SOCK_CLOEXEC | flags);
+		if (fd != -1)
+			break;
+		/* A queued connection may be reset before we take it. */
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
 		r = net_wait(lfd, POLLIN, net_left(deadline));
 		if (r == -1)
 			return -1;
 		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		tlen = sizeof(tmp);
-		fd = accept4(lfd, (struct sockaddr *)&tmp, &tlen, SOCK_CLOEXEC);
-		if (fd != -1)
-			break;
-		/* The connection may vanish between poll and accept. */
-		if (errno != EINTR && errno != EAGAIN &&
-		    errno != EWOULDBLOCK && errno != ECONNABORTED)
-			return -1;
-		if (deadline >= 0 && net_left(deadline) == 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -472,8 +475,10 @@ net_set_nonblock(int fd, int on)
 {
 	int flags;
 
+	int want;
+
 	if ((flags = fcntl(fd, F_GETFL)) == -1)
 		return -1;
-	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-	return fcntl(fd, F_SETFL, flags);
+	want = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return want == flags ? 0 : fcntl(fd, F_SETFL, want);
 }

@@ -36,14 +36,18 @@ int	net_same_host(const struct sockaddr *a, const struct sockaddr *b);
 /* If sa is v4-mapped v6, rewrite it in place as AF_INET. */
 void	net_unmap_v4(struct sockaddr_storage *ss);
 
-/* socket+SO_REUSEADDR(+IPV6_V6ONLY for v6)+bind+listen, CLOEXEC.  fd or -1. */
+/*
+ * socket+SO_REUSEADDR(+IPV6_V6ONLY for v6)+bind+listen, CLOEXEC and
+ * non-blocking (net_accept relies on that).  fd or -1.
+ */
 int	net_listen(const struct sockaddr *sa, socklen_t len, int backlog);
 /*
- * Accept one connection, waiting at most timeout_ms (-1 forever).
+ * Accept one connection on a net_listen socket, waiting at most
+ * timeout_ms (-1 forever).  flags: 0 or SOCK_NONBLOCK for the new fd.
  * Returns the fd (CLOEXEC), or -1 with errno (ETIMEDOUT on timeout).
  */
 int	net_accept(int lfd, int timeout_ms, struct sockaddr_storage *peer,
-	    socklen_t *peerlen);
+	    socklen_t *peerlen, int flags);
 /*
  * Connect fd (already created, possibly bound) to sa within timeout_ms.
  * 0, or -1 with errno (ETIMEDOUT on timeout).

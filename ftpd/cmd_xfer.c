@@ -128,7 +128,11 @@ xfer_end(struct session *s, int datafd, enum xfer_result res, int err,
 	return 0;
 }
 
-/* Open, for reading, only a regular file (O_NONBLOCK: FIFOs don't hang). */
+/*
+ * Open, for reading, only a regular file (O_NONBLOCK: FIFOs don't hang).
+ * The flag stays: it means nothing to a regular file on Linux, and
+ * clearing it would cost two syscalls per download.
+ */
 static int
 open_regular(struct session *s, const char *vpath, int flags, mode_t mode,
     struct stat *st)
@@ -139,8 +143,7 @@ open_regular(struct session *s, const char *vpath, int flags, mode_t mode,
 		reply_errno(s, errno, "Cannot open", vpath);
 		return -1;
 	}
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		(void)close(fd);
 		reply(s, 550, "Not a plain file.");
 		return -1;
@@ -176,7 +179,7 @@ retr_seek(struct session *s, int fd, const struct stat *st, off_t rest)
 
 static void
 retr_send(struct session *s, const char *vpath, int fd,
-    const struct stat *st)
+    const struct stat *st, off_t rest)
 {
 	char what[WHAT_MAX];
 	enum xfer_result res;
@@ -184,7 +187,8 @@ retr_send(struct session *s, const char *vpath, int fd,
 	double t0;
 	int datafd, err = 0, ok;
 
-	pos = lseek(fd, 0, SEEK_CUR);
+	/* REST in stream ASCII lands at a file offset only lseek knows. */
+	pos = rest == 0 ? 0 : lseek(fd, 0, SEEK_CUR);
 	s->xfer_total = pos == -1 ? -1 : st->st_size - pos;
 	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "RETR %s", vpath);
 	(void)snprintf(what, sizeof(what),
@@ -224,7 +228,7 @@ cmd_retr(struct session *s, const char *arg)
 	if (!policy_may_read(s, &st))
 		reply(s, 550, "Permission denied.");
 	else if (retr_seek(s, fd, &st, rest) == 0)
-		retr_send(s, buf_cstr(&vpath), fd, &st);
+		retr_send(s, buf_cstr(&vpath), fd, &st, rest);
 	(void)close(fd);
 out:
 	buf_free(&vpath);
@@ -302,7 +306,6 @@ upload_open(struct session *s, struct upload *u, int flags,
 {
 	const char *vpath = buf_cstr(&u->vpath);
 	struct stat st;
-	int fl;
 
 	if (remove != REMOVE_NEVER && u->dirfd == -1 &&
 	    (u->dirfd = fs_open_parent(s, vpath, &u->base)) == -1)
@@ -310,9 +313,8 @@ upload_open(struct session *s, struct upload *u, int flags,
 	if ((u->fd = fs_open(s, vpath, flags | O_NONBLOCK,
 	    upload_mode(s))) == -1)
 		return -1;
-	if (fstat(u->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (fl = fcntl(u->fd, F_GETFL)) == -1 ||
-	    fcntl(u->fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+	/* O_NONBLOCK stays, as in open_regular: no meaning for a file. */
+	if (fstat(u->fd, &st) == -1 || !S_ISREG(st.st_mode))
 		return -2;
 	u->opened = 1;
 	u->remove = remove;

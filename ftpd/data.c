@@ -132,7 +132,8 @@ data_accept(struct session *s)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		fd = net_accept(s->pasv_fd, (int)left, &peer, NULL);
+		fd = net_accept(s->pasv_fd, (int)left, &peer, NULL,
+		    SOCK_NONBLOCK);
 		if (fd == -1)
 			return -1;
 		if (net_same_host((struct sockaddr *)&peer,
@@ -192,7 +193,7 @@ int
 data_open(struct session *s, const char *what)
 {
 	char err[256];
-	int fd, on = 1, plain;
+	int fd, plain;
 
 	if (s->pasv_fd == -1 && !s->port_set) {
 		reply(s, 425, "Use PORT or PASV first.");
@@ -212,8 +213,6 @@ data_open(struct session *s, const char *what)
 		reply(s, 425, "Can't open data connection.");
 		return -1;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == -1)
-		log_msg(LOG_DEBUG, "SO_KEEPALIVE: %s", strerror(errno));
 	reply(s, 150, "%s", what);
 	if (!s->prot_p)
 		return fd;

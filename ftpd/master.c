@@ -230,7 +230,7 @@ accept_one(const struct listener *l)
 	char ip[NET_ADDRSTRLEN];
 	int fd;
 
-	fd = net_accept(l->fd, 0, &peer, &len);
+	fd = net_accept(l->fd, 0, &peer, &len, 0);
 	if (fd == -1) {
 		if (errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR &&
 		    errno != ECONNABORTED)

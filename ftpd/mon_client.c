@@ -6,13 +6,16 @@
  * framing: lengths and codes are still checked.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/buf.h"
 #include "../common/ipc.h"
 #include "../common/log.h"
+#include "config.h"
 #include "mon_client.h"
 #include "monitor.h"
 #include "session.h"
@@ -112,12 +115,36 @@ mon_log(int level, const char *line, void *arg)
 	buf_free(&out);
 }
 
+/*
+ * Without an xferlog, the monitor only adds the bytes to the scoreboard
+ * that ftpwho reads, so transfers are reported at most once a second
+ * (the rest ride along with the next report): a mirror client fetching
+ * thousands of small files does not wake the monitor for each one.
+ */
+#define MON_XFER_INTERVAL	1.0	/* seconds */
+
 void
 mon_xferlog(struct session *s, const char *vpath, off_t bytes,
     double seconds, char direction, char complete)
 {
+	static uint64_t pending;
+	static double last;
+	struct timespec ts;
 	struct buf out;
+	double now;
 
+	pending += (uint64_t)(bytes < 0 ? 0 : bytes);
+	if (cfg->xferlog[0] == '\0') {
+		if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
+			now = last + MON_XFER_INTERVAL;
+		else
+			now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		if (now - last < MON_XFER_INTERVAL)
+			return;
+		last = now;
+	}
+	bytes = (off_t)pending;
+	pending = 0;
 	buf_init(&out, 8192);
 	if (ipc_put_str(&out, vpath) == 0 &&
 	    ipc_put_u64(&out, (uint64_t)(bytes < 0 ? 0 : bytes)) == 0 &&

@@ -79,8 +79,12 @@ xfer_now_ms(void)
 static void
 xfer_ignore_sigpipe(void)
 {
+	static int checked;	/* once per process, not per transfer */
 	struct sigaction sa;
 
+	if (checked)
+		return;
+	checked = 1;
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_IGN;
@@ -303,6 +307,14 @@ xfer_sendfile(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 			x->s->xfer_done += n;
 			if ((res = xfer_moved(x, (size_t)n)) != XFER_OK)
 				return res;
+			/*
+			 * All that stat said was there: skip the sendfile
+			 * that would only report EOF (a file growing
+			 * meanwhile is sent as it was when RETR began).
+			 */
+			if (x->s->xfer_total >= 0 &&
+			    *bytes >= x->s->xfer_total)
+				return XFER_OK;
 			continue;
 		}
 		if (n == 0)

@@ -180,7 +180,7 @@ START_TEST(net_loopback_sockets)
 	ck_assert_int_ge(lfd, 0);
 	/* Nobody connects: the deadline must fire. */
 	errno = 0;
-	ck_assert_int_eq(net_accept(lfd, 50, &peer, &plen), -1);
+	ck_assert_int_eq(net_accept(lfd, 50, &peer, &plen, 0), -1);
 	ck_assert_int_eq(errno, ETIMEDOUT);
 	len = sizeof(ss);
 	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&ss, &len), 0);
@@ -189,7 +189,7 @@ START_TEST(net_loopback_sockets)
 	ck_assert_int_eq(net_connect(cfd, (struct sockaddr *)&ss, len, 2000),
 	    0);
 	plen = sizeof(peer);
-	afd = net_accept(lfd, 2000, &peer, &plen);
+	afd = net_accept(lfd, 2000, &peer, &plen, 0);
 	ck_assert_int_ge(afd, 0);
 	ck_assert_int_eq(net_same_host((struct sockaddr *)&peer,
 	    (struct sockaddr *)&ss), 1);
