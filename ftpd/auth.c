@@ -96,16 +96,46 @@ valid_shell(const char *shell)
 }
 
 static int
-fill_from_pw(const struct passwd *pw, const char *home, struct auth_result *r)
+fill_ids(const char *name, uid_t uid, gid_t gid, const char *home,
+    struct auth_result *r)
 {
-	if (snprintf(r->name, sizeof(r->name), "%s", pw->pw_name) >=
+	if (snprintf(r->name, sizeof(r->name), "%s", name) >=
 	    (int)sizeof(r->name) ||
 	    snprintf(r->home, sizeof(r->home), "%s", home) >=
 	    (int)sizeof(r->home))
 		return -1;
-	r->uid = pw->pw_uid;
-	r->gid = pw->pw_gid;
+	r->uid = uid;
+	r->gid = gid;
 	return 0;
+}
+
+static int
+fill_from_pw(const struct passwd *pw, const char *home, struct auth_result *r)
+{
+	return fill_ids(pw->pw_name, pw->pw_uid, pw->pw_gid, home, r);
+}
+
+/* anon_user as the master found it at startup (auth_prepare): one NSS
+ * lookup for the daemon instead of one per anonymous login. */
+static struct {
+	int	found;
+	char	name[256];
+	uid_t	uid;
+	gid_t	gid;
+} anon;
+
+void
+auth_prepare(void)
+{
+	struct passwd *pw;
+
+	if (cfg->unprivileged || (pw = getpwnam(cfg->anon_user)) == NULL ||
+	    snprintf(anon.name, sizeof(anon.name), "%s", pw->pw_name) >=
+	    (int)sizeof(anon.name))
+		return;		/* each login looks again and logs */
+	anon.uid = pw->pw_uid;
+	anon.gid = pw->pw_gid;
+	anon.found = 1;
 }
 
 static int
@@ -123,6 +153,8 @@ check_anonymous(const struct vhost *vh, struct auth_result *r, char *why,
 		snprintf(r->home, sizeof(r->home), "%s", root);
 		return 0;
 	}
+	if (anon.found)
+		return fill_ids(anon.name, anon.uid, anon.gid, root, r);
 	pw = getpwnam(cfg->anon_user);
 	if (pw == NULL) {
 		snprintf(why, whylen, "anon_user %s does not exist",

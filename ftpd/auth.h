@@ -41,6 +41,8 @@ int	auth_users_line(char *line, const char *user, const char *pass,
  */
 int	auth_users_parse(char *line, const char *user, const char **hash,
 	    struct auth_result *r);
+/* Master, at startup: look anon_user up once for every session. */
+void	auth_prepare(void);
 /* 1 if name is anonymous ("anonymous" or "ftp") and anonymous is on. */
 int	auth_is_anonymous(const char *user, const struct vhost *vh);
 

@@ -19,10 +19,13 @@
 
 #include "../common/log.h"
 #include "../common/xmalloc.h"
+#include "auth.h"
 #include "config.h"
 #include "idcache.h"
 #include "master.h"
 #include "monitor.h"
+#include "privdrop.h"
+#include "sandbox.h"
 #include "sessionlog.h"
 #include "tls.h"
 
@@ -130,6 +133,13 @@ main(int argc, char **argv)
 	}
 	log_set_level((int)(LOG_ERR + cfg->log_level));
 	prepare_once();
+	auth_prepare();
+	privdrop_prepare();
+	if (sandbox_prepare() == -1) {
+		fprintf(stderr, "ftpd: cannot build the seccomp filters (see "
+		    "the log); seccomp = no turns them off\n");
+		return 1;
+	}
 	if (inetd)
 		return run_inetd();
 	if (cfg->unprivileged)

@@ -95,15 +95,34 @@ check_empty_dir(void)
 	return 0;
 }
 
-int
-become_nopriv(void)
+/* nopriv_user as looked up by the master at startup (privdrop_prepare),
+ * so each session skips an NSS lookup; found is 0 until then. */
+static struct {
+	int	found;
+	uid_t	uid;
+	gid_t	gid;
+} nopriv;
+
+void
+privdrop_prepare(void)
 {
 	struct passwd *pw;
 
+	if (cfg->unprivileged || (pw = getpwnam(cfg->nopriv_user)) == NULL)
+		return;		/* the session looks again and logs */
+	nopriv.uid = pw->pw_uid;
+	nopriv.gid = pw->pw_gid;
+	nopriv.found = 1;
+}
+
+int
+become_nopriv(void)
+{
 	if (cfg->unprivileged)
 		return sandbox_enter(SANDBOX_FRONT);
-	pw = getpwnam(cfg->nopriv_user);
-	if (pw == NULL) {
+	if (!nopriv.found)
+		privdrop_prepare();
+	if (!nopriv.found) {
 		errno = ENOENT;
 		return fail("nopriv_user", "getpwnam");
 	}
@@ -115,7 +134,7 @@ become_nopriv(void)
 		return fail("front", "chroot(empty_dir)");
 	if (chdir("/") == -1)
 		return fail("front", "chdir");
-	if (set_ids(pw->pw_uid, pw->pw_gid, "front") == -1)
+	if (set_ids(nopriv.uid, nopriv.gid, "front") == -1)
 		return -1;
 	return sandbox_enter(SANDBOX_FRONT);
 }

@@ -14,6 +14,8 @@ struct auth_result;
 /* Front: chroot into empty_dir, become nopriv_user, no new privileges.
  * 0, or -1 after logging the step, call and errno. */
 int	become_nopriv(void);
+/* Master, at startup: look nopriv_user up once for every session. */
+void	privdrop_prepare(void);
 /* User: chroot (cfg->chroot) into r->home, become the account.  Returns an
  * O_PATH directory fd of the session root, or -1 after logging. */
 int	become_user(const struct auth_result *r);

@@ -48,10 +48,15 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <seccomp.h>
 
 #include "../common/log.h"
+#include "../common/xmalloc.h"
 #include "config.h"
 #include "sandbox.h"
 
@@ -74,6 +79,9 @@
 #define __NR_fchmodat2	452
 #endif
 #endif
+
+/* Bound on one compiled program (ours are a few hundred bytes). */
+#define SANDBOX_BPF_MAX	(64 * 1024)
 
 #define R_FRONT	0x1
 #define R_USER	0x2
@@ -197,33 +205,92 @@ kernel_supports(void)
 	return seccomp_api_get() >= 1;
 }
 
+/*
+ * The filters are compiled once, in the master at startup: libseccomp's
+ * probing and BPF generation cost a few ms, and every session would
+ * otherwise pay them twice (front and user).  Each session process then
+ * installs the ready program with one seccomp(2) call.
+ */
+enum { PREP_NONE, PREP_OFF, PREP_UNSUPPORTED, PREP_READY };
+
+static int prep_state = PREP_NONE;
+static unsigned prep_flags;		/* SECCOMP_FILTER_FLAG_LOG or 0 */
+static struct sock_fprog prep_prog[2];	/* [0] front, [1] user */
+
+/* Generate role's BPF into *prog through a pipe (libseccomp 2.5 exports
+ * only to a file descriptor).  0 or -1 (logged). */
 static int
-load(unsigned role, const char *what)
+compile(unsigned role, const char *what, struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx;
-	uint32_t deflt;
-	int rc;
+	unsigned char bpf[SANDBOX_BPF_MAX];
+	size_t have = 0;
+	ssize_t n;
+	int p[2], rc;
 
 	/* API level 3 means KILL_PROCESS and the LOG flag are available. */
-	deflt = seccomp_api_get() >= 3 ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_KILL;
-	ctx = seccomp_init(deflt);
+	ctx = seccomp_init(seccomp_api_get() >= 3 ? SCMP_ACT_KILL_PROCESS :
+	    SCMP_ACT_KILL);
 	if (ctx == NULL) {
 		log_msg(LOG_ERR, "seccomp: %s: seccomp_init failed", what);
 		return -1;
 	}
-	if (seccomp_api_get() >= 3)
-		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
 	if (add_plain(ctx, role) == -1 || add_checked(ctx, role) == -1) {
 		seccomp_release(ctx);
 		return -1;
 	}
-	rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0) {
-		log_msg(LOG_ERR, "seccomp: %s: load: %s", what, strerror(-rc));
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_msg(LOG_ERR, "seccomp: pipe: %s", strerror(errno));
+		seccomp_release(ctx);
 		return -1;
 	}
-	log_msg(LOG_DEBUG, "seccomp: %s filter installed", what);
+	rc = seccomp_export_bpf(ctx, p[1]);
+	seccomp_release(ctx);
+	(void)close(p[1]);
+	while (rc == 0 && have < sizeof(bpf)) {
+		n = read(p[0], bpf + have, sizeof(bpf) - have);
+		if (n == 0)
+			break;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = -errno;
+			break;
+		}
+		have += (size_t)n;
+	}
+	(void)close(p[0]);
+	if (rc < 0 || have == sizeof(bpf) || have == 0 ||
+	    have % sizeof(struct sock_filter) != 0) {
+		log_msg(LOG_ERR, "seccomp: %s: export failed (%s)", what,
+		    rc < 0 ? strerror(-rc) : "bad size");
+		return -1;
+	}
+	prog->len = (unsigned short)(have / sizeof(struct sock_filter));
+	prog->filter = xmalloc(have);
+	memcpy(prog->filter, bpf, have);
+	return 0;
+}
+
+int
+sandbox_prepare(void)
+{
+	if (prep_state != PREP_NONE)
+		return prep_state == PREP_READY || prep_state == PREP_OFF ||
+		    prep_state == PREP_UNSUPPORTED ? 0 : -1;
+	if (!cfg->seccomp || SANDBOX_SANITIZED) {
+		prep_state = PREP_OFF;
+		return 0;
+	}
+	if (!kernel_supports()) {
+		prep_state = PREP_UNSUPPORTED;
+		return 0;
+	}
+	if (compile(R_FRONT, "front", &prep_prog[0]) == -1 ||
+	    compile(R_USER, "user", &prep_prog[1]) == -1)
+		return -1;
+	prep_flags = seccomp_api_get() >= 3 ? SECCOMP_FILTER_FLAG_LOG : 0;
+	prep_state = PREP_READY;
 	return 0;
 }
 
@@ -231,20 +298,32 @@ int
 sandbox_enter(enum sandbox_role role)
 {
 	const char *what = role == SANDBOX_FRONT ? "front" : "user";
+	struct sock_fprog *prog = &prep_prog[role == SANDBOX_FRONT ? 0 : 1];
 
-	if (!cfg->seccomp)
-		return 0;
-	if (SANDBOX_SANITIZED) {
-		log_msg(LOG_DEBUG, "seccomp: %s: skipped in a sanitizer build",
-		    what);
+	/* -i (inetd) has no master: compile here, once per session. */
+	if (prep_state == PREP_NONE && sandbox_prepare() == -1)
+		return -1;
+	if (prep_state == PREP_OFF) {
+		if (cfg->seccomp)
+			log_msg(LOG_DEBUG, "seccomp: %s: skipped in a "
+			    "sanitizer build", what);
 		return 0;
 	}
-	if (!kernel_supports()) {
+	if (prep_state == PREP_UNSUPPORTED) {
 		log_msg(LOG_NOTICE, "seccomp: %s: not supported by the kernel; "
 		    "running without a system call filter", what);
 		return 0;
 	}
-	return load(role == SANDBOX_FRONT ? R_FRONT : R_USER, what);
+	/* Also set by privdrop, but not on the unprivileged path. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, prep_flags,
+	    prog) == -1) {
+		log_msg(LOG_ERR, "seccomp: %s: load: %s", what,
+		    strerror(errno));
+		return -1;
+	}
+	log_msg(LOG_DEBUG, "seccomp: %s filter installed", what);
+	return 0;
 }
 
 int

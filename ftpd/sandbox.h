@@ -14,6 +14,11 @@ enum sandbox_role {
 };
 
 /*
+ * Compile both filters (master, once at startup).  0, or -1 logged.
+ * Without it sandbox_enter compiles on first use.
+ */
+int	sandbox_prepare(void);
+/*
  * Install the seccomp filter of role when cfg->seccomp is set, the kernel
  * supports seccomp filters and the binary was not built with a sanitizer.
  * Returns 0 when installed or deliberately skipped (logged), -1 when the
