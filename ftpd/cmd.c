@@ -39,7 +39,7 @@ const struct cmd cmd_table[] = {
 	{ "APPE", cmd_appe, AR | W, NULL, "APPE <sp> file-name" },
 	{ "AUTH", cmd_auth, P | AR, "AUTH TLS", "AUTH <sp> TLS" },
 	{ "AVBL", cmd_avbl, 0, "AVBL", "AVBL [<sp> path]" },
-	{ "CCC", cmd_ccc, AN, NULL, "CCC" },
+	{ "CCC", cmd_ccc, P | AN, NULL, "CCC" },
 	{ "CDUP", cmd_cdup, AN, NULL, "CDUP" },
 	{ "CLNT", cmd_clnt, P, "CLNT", "CLNT <sp> client-name" },
 	{ "CWD", cmd_cwd, AR, "TVFS", "CWD <sp> path" },

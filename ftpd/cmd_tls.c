@@ -4,8 +4,9 @@
  * Runs in the front before login (where AUTH does the handshake) and in
  * the user process after login, where the front relays TLS and these
  * handlers only track the protection state (s->tls_active, s->pbsz_done,
- * s->prot_p) that data.c consults.  Arguments come from the client and are
- * only compared against fixed words or parsed with parse_uint.
+ * s->prot_p) that data.c consults; CCC asks the front to end TLS.
+ * Arguments come from the client and are only compared against fixed
+ * words or parsed with parse_uint.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include "ctl.h"
 #include "session.h"
 #include "tls.h"
+#include "tlsrelay.h"
 
 /* AUTH TLS-C and its historic spellings; TLS-P also protects data. */
 static int
@@ -43,6 +45,10 @@ cmd_auth(struct session *s, const char *arg)
 	char err[256];
 	int protect_data;
 
+	if (s->ccc_done) {
+		reply(s, 503, "No new AUTH after CCC.");
+		return;
+	}
 	if (s->state == ST_LOGGED_IN || s->tls_active) {
 		reply(s, 503, "TLS is already active.");
 		return;
@@ -97,7 +103,7 @@ cmd_pbsz(struct session *s, const char *arg)
 {
 	unsigned long long size;
 
-	if (!s->tls_active) {
+	if (!s->tls_active && !s->ccc_done) {
 		reply(s, 503, "PBSZ needs AUTH TLS first.");
 		return;
 	}
@@ -123,7 +129,7 @@ prot_clear_allowed(const struct session *s)
 void
 cmd_prot(struct session *s, const char *arg)
 {
-	if (!s->tls_active) {
+	if (!s->tls_active && !s->ccc_done) {
 		reply(s, 503, "PROT needs AUTH TLS first.");
 		return;
 	}
@@ -162,15 +168,48 @@ cmd_prot(struct session *s, const char *arg)
 	}
 }
 
-/* Dropping back to clear text would let anyone on the path rewrite
- * commands; not offered. */
+/*
+ * CCC (RFC 2228, RFC 4217): after login, end TLS on the control channel so
+ * that NAT helpers can read PORT/PASV replies; data connections keep the
+ * protection PROT set.  Only with tls_ccc: from then on anyone on the path
+ * can read and rewrite commands.  The front sends the 200 in TLS and does
+ * the close_notify exchange (tlsrelay_ccc), since it is the TLS endpoint.
+ * AUTH is not offered again (no renegotiation back to TLS).
+ */
 void
 cmd_ccc(struct session *s, const char *arg)
 {
+	char err[256];
+	struct buf out;
+	int r;
+
 	(void)arg;
+	/* RFC 2228: a CCC that is not itself protected gets 533. */
 	if (!s->tls_active) {
-		reply(s, 533, "CCC needs AUTH TLS first.");
+		reply(s, 533, s->ccc_done ? "Control channel is already "
+		    "clear." : "CCC needs AUTH TLS first.");
 		return;
 	}
-	reply(s, 534, "CCC not supported.");
+	if (!cfg->tls_ccc) {
+		reply(s, 534, "CCC not allowed by server policy.");
+		return;
+	}
+	/* Clearing before login would send the password in clear. */
+	if (s->state != ST_LOGGED_IN) {
+		reply(s, 503, "Login with USER and PASS before CCC.");
+		return;
+	}
+	buf_init(&out, 256);
+	if (reply_format(&out, 200, "CCC command successful: control "
+	    "connection in clear text from now on.") == -1)
+		fatal("CCC: cannot format the reply");
+	r = tlsrelay_ccc(s, out.data, out.len, err, sizeof(err));
+	buf_free(&out);
+	if (r == -1) {
+		log_msg(LOG_NOTICE, "CCC: %s", err);
+		s->quit = 1;	/* the front ends the session */
+		return;
+	}
+	s->tls_active = 0;
+	s->ccc_done = 1;
 }

@@ -46,6 +46,9 @@ struct session {
 	char			 user[SESSION_USER_MAX];
 	int			 anonymous;
 	int			 tls_active;	/* control channel is TLS */
+	int			 ccc_done;	/* CCC ended control TLS (then
+						 * tls_active is 0); PBSZ,
+						 * PROT and data TLS stay */
 	int			 pbsz_done;	/* PBSZ 0 seen after AUTH */
 	int			 prot_p;	/* data channel protected */
 	int			 login_failures;

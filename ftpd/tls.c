@@ -11,12 +11,14 @@
  * session's token (TLS 1.3 and 1.2 tickets) or the control connection's
  * session id (TLS 1.2 session cache, private to this front process).
  */
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,8 @@
 #define TLS_CACHE_SECS	86400L	/* sessions outlive any idle_timeout */
 #define TLS_LINGER_MS	250	/* wait for the peer's close_notify */
 #define TLS_WBUF	(256 * 1024)	/* tls_bulk */
+#define TLS_REC_HDR	5	/* type, version, length */
+#define TLS_REC_MAX	(16384 + 2048)	/* longest record body (RFC 5246) */
 /* TLS 1.3 suites, fastest first (AES-128-GCM is cheapest with AES-NI). */
 #define TLS13_SUITES	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
 			"TLS_CHACHA20_POLY1305_SHA256"
@@ -634,6 +638,181 @@ tls_close(struct tls_conn *c, int timeout_ms)
 	if (flags != -1)
 		(void)fcntl(c->fd, F_SETFL, flags);
 	tls_free(c);
+}
+
+/*
+ * What waits on the socket for tls_unwrap.  Only whole records are handed
+ * to OpenSSL, so it never reads past the peer's close_notify into the
+ * clear text that follows (without read-ahead it reads a record's header,
+ * then exactly its body).
+ */
+enum tls_next {
+	TLS_NEXT_ERROR = -1,
+	TLS_NEXT_NONE,		/* nothing yet */
+	TLS_NEXT_PART,		/* part of a record */
+	TLS_NEXT_RECORD,	/* a whole record */
+	TLS_NEXT_PLAIN,		/* a byte that cannot start a record */
+	TLS_NEXT_EOF,
+};
+
+static enum tls_next
+tls_peek_next(int fd, unsigned char *tmp, size_t tmplen)
+{
+	ssize_t n;
+	size_t need;
+
+	n = recv(fd, tmp, TLS_REC_HDR, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return TLS_NEXT_EOF;
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR ? TLS_NEXT_NONE : TLS_NEXT_ERROR;
+	/* Record types 20-24; a command line starts with a letter. */
+	if (tmp[0] < 20 || tmp[0] > 24 || (n > 1 && tmp[1] != 3))
+		return TLS_NEXT_PLAIN;
+	if (n < TLS_REC_HDR)
+		return TLS_NEXT_PART;
+	need = TLS_REC_HDR + ((size_t)tmp[3] << 8 | tmp[4]);
+	if (need > tmplen)
+		return TLS_NEXT_ERROR;
+	n = recv(fd, tmp, need, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR ? TLS_NEXT_PART : TLS_NEXT_ERROR;
+	return (size_t)n >= need ? TLS_NEXT_RECORD : TLS_NEXT_PART;
+}
+
+/* Send our close_notify (after gathered records).  1 sent (0 when the
+ * peer's came first, too), -1 error. */
+static int
+tls_send_close_notify(struct tls_conn *c, long long deadline)
+{
+	int i, r, e;
+
+	for (i = 0; i < 1000; i++) {
+		if (tls_flush_wait(c, deadline) != 1)
+			return -1;
+		ERR_clear_error();
+		if ((r = SSL_shutdown(c->ssl)) >= 0)
+			return r == 0 ? 1 : 0;
+		e = SSL_get_error(c->ssl, r);
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    tls_wait(c->fd, e, deadline) != 1)
+			return -1;
+	}
+	return -1;
+}
+
+/* One whole record: application data goes to buf.  0 go on, 1 it was
+ * the close_notify, -1 error. */
+static int
+tls_unwrap_record(struct tls_conn *c, unsigned char *buf, size_t cap,
+    size_t *got, char *err, size_t errlen)
+{
+	ssize_t n;
+
+	if (*got >= cap) {
+		snprintf(err, errlen, "too much data before close_notify");
+		return -1;
+	}
+	n = tls_read(c, buf + *got, cap - *got);
+	if (n > 0) {
+		*got += (size_t)n;
+		return 0;
+	}
+	if (n == 0 && (SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN))
+		return 1;
+	if (n == -1 && errno == EAGAIN)
+		return 0;	/* not data: a post-handshake message */
+	snprintf(err, errlen, "%s", n == 0 ? "connection closed" :
+	    strerror(errno));
+	return -1;
+}
+
+/* Wait for more bytes: poll when there are none, nap when part of a
+ * record is there (poll would return at once).  A signal (the monitor's
+ * SIGTERM) ends the wait.  0, or -1 with err. */
+static int
+tls_unwrap_wait(int fd, enum tls_next k, long long deadline, char *err,
+    size_t errlen)
+{
+	struct timespec nap = { 0, 10 * 1000000L };
+	long long left = deadline - tls_now_ms();
+	struct pollfd pfd;
+	int r;
+
+	if (left <= 0) {
+		snprintf(err, errlen, "no close_notify from the client");
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (k == TLS_NEXT_PART)
+		r = nanosleep(&nap, NULL);
+	else
+		r = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+	if (r == -1) {
+		snprintf(err, errlen, "waiting for close_notify: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_unwrap(struct tls_conn *c, int timeout_ms, void *buf, size_t cap,
+    size_t *got, char *err, size_t errlen)
+{
+	long long deadline = tls_now_ms() + timeout_ms;
+	unsigned char *tmp;
+	enum tls_next k;
+	int flags, i, r, rc = -1;
+
+	*got = 0;
+	snprintf(err, errlen, "TLS shutdown failed");
+	tmp = xmalloc(TLS_REC_HDR + TLS_REC_MAX);
+	if ((flags = fcntl(c->fd, F_GETFL)) == -1 ||
+	    fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		goto out;
+	if ((r = tls_send_close_notify(c, deadline)) != 1) {
+		rc = r;		/* 0: the client's came first */
+		goto out;
+	}
+	for (i = 0; i < 1000000; i++) {
+		/* Data OpenSSL decrypted before CCC comes first. */
+		k = SSL_pending(c->ssl) > 0 ? TLS_NEXT_RECORD :
+		    tls_peek_next(c->fd, tmp, TLS_REC_HDR + TLS_REC_MAX);
+		if (k == TLS_NEXT_PLAIN) {
+			rc = 1;		/* went on in clear text */
+			break;
+		}
+		if (k == TLS_NEXT_RECORD) {
+			r = tls_unwrap_record(c, buf, cap, got, err, errlen);
+			if (r == 1)
+				rc = 0;
+			if (r != 0)
+				break;
+		} else if (k == TLS_NEXT_EOF || k == TLS_NEXT_ERROR) {
+			snprintf(err, errlen, "%s", k == TLS_NEXT_EOF ?
+			    "connection closed" : "not a TLS record");
+			break;
+		} else if (tls_unwrap_wait(c->fd, k, deadline, err,
+		    errlen) == -1)
+			break;
+	}
+out:
+	/* Clear text held inside OpenSSL would be lost: must not happen. */
+	if (rc != -1 && SSL_has_pending(c->ssl)) {
+		snprintf(err, errlen, "bytes left inside TLS after shutdown");
+		rc = -1;
+	}
+	if (flags != -1)
+		(void)fcntl(c->fd, F_SETFL, flags);
+	ERR_clear_error();
+	free(tmp);
+	return rc;
 }
 
 void

@@ -53,6 +53,21 @@ int	tls_flush(struct tls_conn *c);
 int	tls_pending(struct tls_conn *c);
 /* Send close_notify (bounded by timeout_ms), free; the fd is not closed. */
 void	tls_close(struct tls_conn *c, int timeout_ms);
+/*
+ * CCC: end TLS on the control connection but keep the TCP connection.
+ * Sends close_notify, then waits up to timeout_ms for the client's, while
+ * protected data the client sent before it is kept in buf (at most cap
+ * bytes, *got of them).  Only whole records are given to OpenSSL, so the
+ * clear text that follows the client's close_notify stays in the socket;
+ * a client that goes on in clear text without a close_notify (curl's
+ * passive CCC mode) is recognised by the first byte, which cannot start a
+ * TLS record.  Returns 0 (close_notify received), 1 (clear text follows
+ * without it) or -1 (error, EOF, timeout or signal; reason in err).  c is
+ * not freed: it may still be tls_accept's control argument (session
+ * reuse), but is not for I/O any more; free it with tls_free.
+ */
+int	tls_unwrap(struct tls_conn *c, int timeout_ms, void *buf, size_t cap,
+	    size_t *got, char *err, size_t errlen);
 /* Free without close_notify (after errors, in the forked child). */
 void	tls_free(struct tls_conn *c);
 /* Negotiated protocol and cipher, e.g. "TLSv1.3 TLS_AES_128_GCM_SHA256". */

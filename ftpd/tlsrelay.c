@@ -6,8 +6,9 @@
  * client's TLS connection and a plain socketpair to the user process, and
  * for each PROT P data connection receives the raw socket from the user
  * process, does the handshake (session reuse checked), and relays
- * plaintext through a fresh socketpair.  tlsrelay_wrap_data and
- * tlsrelay_finish_data are the user process's side.
+ * plaintext through a fresh socketpair.  On CCC it ends TLS on the control
+ * connection and relays it in clear text from then on, data connections
+ * still in TLS.  The user process's side is tlsrelay_user.c.
  *
  * Trust: client bytes are opaque here (never parsed, only copied between
  * bounded buffers); messages from the other process are checked for type,
@@ -36,21 +37,12 @@
 #include "tls.h"
 #include "tlsrelay.h"
 
-/* Messages on data_ipc_fd (SOCK_SEQPACKET, ipc.h). */
-enum tlsrelay_msg {
-	TR_DATA_OPEN = 0x54520001,	/* user->front: fd = raw data socket */
-	TR_DATA_REPLY,			/* front->user: u32 ok, str error;
-					 * fd = plaintext end when ok */
-	TR_DATA_CLOSED,			/* front->user: u32 clean */
-};
-
 #define TR_CTL_BUF	(64 * 1024)
 #define TR_DATA_BUF	(256 * 1024)
 #define TR_IO_MAX	(256 * 1024)	/* most bytes per read/write call */
 #define TR_FLUSH_MS	5000		/* flushing control output at exit */
 #define TR_CLOSE_MS	1000		/* close_notify exchange */
 #define TR_PAIR_BUF	(1024 * 1024)	/* socketpair buffers: fewer wakeups */
-#define TR_MSG_MAX	1024
 #define TR_ERR_MAX	200
 
 /* The monitor sends SIGTERM when the user process has ended; the relay
@@ -98,13 +90,19 @@ struct abor_scan {
 
 struct relay {
 	struct session	*s;
-	struct side	 client;	/* control connection, TLS */
+	struct tls_conn	*ctl_tls;	/* control connection's TLS: kept
+					 * after CCC for the reuse check */
+	struct side	 client;	/* control connection: TLS, or
+					 * plain (tls NULL) after CCC */
 	struct side	 user;		/* relay_fd */
 	struct rbuf	 c2u, u2c;
 	int		 ipc_fd;
 	struct data_relay d;
 	struct abor_scan scan;
 };
+
+static void	relay_exit(struct relay *r, int status)
+		    __attribute__((noreturn));
 
 static long long
 tr_now_ms(void)
@@ -363,7 +361,7 @@ data_begin(struct relay *r, int fd)
 	if (flush_control(r, TR_FLUSH_MS) == -1)
 		log_msg(LOG_INFO, "tlsrelay: control output not flushed");
 	err[0] = '\0';
-	t = tls_accept(fd, r->client.tls, (int)cfg->data_timeout * 1000,
+	t = tls_accept(fd, r->ctl_tls, (int)cfg->data_timeout * 1000,
 	    err, sizeof(err));
 	if (t == NULL) {
 		log_msg(LOG_NOTICE, "data connection refused: %s", err);
@@ -399,8 +397,50 @@ data_begin(struct relay *r, int fd)
 	(void)close(sv[1]);
 }
 
-/* A message from the user process: only TR_DATA_OPEN with an fd, and
- * only while no data connection is being relayed. */
+/*
+ * CCC: the reply goes out in TLS after everything the user process wrote
+ * before it, then TLS ends both ways (tls_unwrap) and the control
+ * connection is relayed in clear text.  Protected bytes the client sent
+ * before its close_notify are commands too: they go to the user process
+ * first.  On failure the stream is in no known state: the session ends.
+ */
+static void
+relay_ccc(struct relay *r, const struct buf *reply)
+{
+	char err[TR_ERR_MAX];
+	size_t room, got = 0;
+	int rc = -1;
+
+	snprintf(err, sizeof(err), "control output not flushed");
+	/* The user process waits for our answer: it writes nothing now. */
+	if (flush_control(r, TR_FLUSH_MS) == 0 &&
+	    rb_room(&r->u2c) >= reply->len) {
+		memcpy(r->u2c.p + r->u2c.end, reply->data, reply->len);
+		r->u2c.end += reply->len;
+		if (flush_control(r, TR_FLUSH_MS) == 0 &&
+		    (room = rb_room(&r->c2u)) > 0)
+			rc = tls_unwrap(r->client.tls,
+			    (int)cfg->idle_timeout * 1000,
+			    r->c2u.p + r->c2u.end, room, &got, err,
+			    sizeof(err));
+	}
+	if (rc == -1) {
+		log_msg(LOG_NOTICE, "CCC failed: %s", err);
+		reply_to_user(r, TR_CCC_DONE, 0, err, -1);
+		r->client.eof = 1;	/* no more TLS to or from it */
+		relay_exit(r, 0);
+	}
+	r->c2u.end += got;
+	r->client.tls = NULL;
+	r->client.more = r->client.rd_wants_out = 0;
+	r->client.wr_wants_in = r->client.unflushed = 0;
+	log_msg(LOG_INFO, "CCC: control connection in clear text from now "
+	    "on%s", rc == 1 ? " (the client sent no close_notify)" : "");
+	reply_to_user(r, TR_CCC_DONE, 1, "", -1);
+}
+
+/* A message from the user process, only while no data connection is
+ * being relayed: TR_DATA_OPEN with an fd, or TR_CCC while TLS is on. */
 static int
 serve_ipc(struct relay *r)
 {
@@ -412,6 +452,12 @@ serve_ipc(struct relay *r)
 	if (ipc_recv(r->ipc_fd, &type, &msg, &fd) == -1) {
 		buf_free(&msg);
 		return -1;	/* EOF: the user process is gone */
+	}
+	if (type == TR_CCC && fd == -1 && !r->d.active &&
+	    r->client.tls != NULL) {
+		relay_ccc(r, &msg);
+		buf_free(&msg);
+		return 0;
 	}
 	buf_free(&msg);
 	if (type != TR_DATA_OPEN || fd == -1 || r->d.active) {
@@ -476,12 +522,14 @@ relay_exit(struct relay *r, int status)
 {
 	if (r->d.active)
 		data_end(r, 0);
-	if (!r->client.eof) {
-		if (rb_len(&r->u2c) > 0 || !r->user.eof)
-			(void)flush_control(r, TR_FLUSH_MS);
-		tls_close(r->client.tls, TR_CLOSE_MS);
-	} else
-		tls_free(r->client.tls);
+	if (!r->client.eof && (rb_len(&r->u2c) > 0 || !r->user.eof))
+		(void)flush_control(r, TR_FLUSH_MS);
+	/* After CCC (client.tls NULL) there is no TLS left to close. */
+	if (!r->client.eof && r->client.tls != NULL)
+		tls_close(r->ctl_tls, TR_CLOSE_MS);
+	else
+		tls_free(r->ctl_tls);
+	r->ctl_tls = r->client.tls = NULL;
 	r->s->ctl_tls = NULL;
 	_exit(status);
 }
@@ -606,7 +654,7 @@ relay_setup(struct relay *r, struct session *s, int relay_fd,
 	memset(r, 0, sizeof(*r));
 	r->s = s;
 	r->client.fd = s->ctl_fd;
-	r->client.tls = s->ctl_tls;
+	r->client.tls = r->ctl_tls = s->ctl_tls;
 	r->client.more = 1;	/* OpenSSL may hold what ctl.c left */
 	r->user.fd = relay_fd;
 	r->ipc_fd = data_ipc_fd;
@@ -647,116 +695,4 @@ tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
 		    serve_ipc(&r) == -1)
 			relay_exit(&r, 0);
 	}
-}
-
-/* --- user process side ------------------------------------------------ */
-
-static int
-tr_user_timeout_ms(void)
-{
-	/* The front gives up after data_timeout; allow it to say so. */
-	return (int)cfg->data_timeout * 1000 + 5000;
-}
-
-int
-tlsrelay_wrap_data(struct session *s, int fd, char *err, size_t errlen)
-{
-	struct buf msg;
-	uint32_t type, ok;
-	size_t off = 0;
-	int pfd = -1, i;
-
-	if (s->front_fd == -1) {
-		snprintf(err, errlen, "no TLS front process");
-		(void)close(fd);
-		return -1;
-	}
-	if (ipc_send(s->front_fd, TR_DATA_OPEN, NULL, 0, fd) == -1) {
-		snprintf(err, errlen, "TLS front: %s", strerror(errno));
-		(void)close(fd);
-		return -1;
-	}
-	(void)close(fd);
-	buf_init(&msg, TR_MSG_MAX);
-	/* Skip a stale close report from an earlier, unfinished wrap. */
-	for (i = 0; i < 4; i++) {
-		if (ipc_recv_timeout(s->front_fd, &type, &msg, &pfd,
-		    tr_user_timeout_ms()) == -1) {
-			snprintf(err, errlen, "TLS front: %s", errno == 0 ?
-			    "gone" : strerror(errno));
-			buf_free(&msg);
-			return -1;
-		}
-		if (type != TR_DATA_CLOSED)
-			break;
-		if (pfd != -1)
-			(void)close(pfd);
-		pfd = -1;
-	}
-	if (type != TR_DATA_REPLY || ipc_get_u32(&msg, &off, &ok) == -1 ||
-	    ipc_get_str(&msg, &off, err, errlen) == -1 || (ok && pfd == -1)) {
-		if (pfd != -1)
-			(void)close(pfd);
-		buf_free(&msg);
-		fatal("tlsrelay: bad reply from TLS front");
-	}
-	buf_free(&msg);
-	if (!ok) {
-		if (pfd != -1)
-			(void)close(pfd);
-		return -1;
-	}
-	return pfd;
-}
-
-/* Discard what the front still sends on plainfd, so it is never stuck
- * writing to us while we wait for its report.  0, or -1 when drained
- * (EOF or error). */
-static int
-tr_discard(int plainfd)
-{
-	unsigned char junk[16384];
-	ssize_t n;
-
-	n = recv(plainfd, junk, sizeof(junk), MSG_DONTWAIT);
-	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
-		return 0;
-	return -1;
-}
-
-int
-tlsrelay_finish_data(struct session *s, int plainfd)
-{
-	struct pollfd pfd[2];
-	struct buf msg;
-	long long deadline = tr_now_ms() + tr_user_timeout_ms(), left;
-	uint32_t type, clean;
-	size_t off = 0;
-	int draining = plainfd != -1, i;
-
-	if (s->front_fd == -1)
-		return -1;
-	for (i = 0; i < 1000000; i++) {
-		if ((left = deadline - tr_now_ms()) <= 0)
-			return -1;
-		pfd[0].fd = s->front_fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = draining ? plainfd : -1;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, left > 60000 ? 60000 : (int)left) == -1 &&
-		    errno != EINTR)
-			return -1;
-		if (draining && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
-			draining = tr_discard(plainfd) == 0;
-		if (pfd[0].revents != 0)
-			break;
-	}
-	buf_init(&msg, TR_MSG_MAX);
-	if (ipc_recv(s->front_fd, &type, &msg, NULL) == -1 ||
-	    type != TR_DATA_CLOSED || ipc_get_u32(&msg, &off, &clean) == -1) {
-		buf_free(&msg);
-		return -1;
-	}
-	buf_free(&msg);
-	return clean ? 0 : -1;
 }

@@ -6,18 +6,21 @@ reuse of the control session on data connections, TLS versions, garbage
 instead of a handshake, and plaintext pipelined after AUTH TLS.
 """
 
+import contextlib
 import ftplib
 import io
 import os
 import signal
 import socket
 import ssl
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from harness import (HOST, SLOW, Server, check, make_file, require_root,
-                     require_tool, run, sha256_bytes, sha256_file)
+from harness import (HOST, SLOW, Server, Skip, cert_pair, check, make_file,
+                     recv_all, require_root, require_tool, run,
+                     sha256_bytes, sha256_file)
 
 USER, PASS = "tess", "Tls-pa55-word"
 MIB = 1 << 20
@@ -96,9 +99,85 @@ def test_curl_explicit_tls12():
         check("TLSv1.2" in srv.log(), "TLS 1.2 not negotiated")
 
 
-# curl 7.88 cannot do active FTPS (it fails after accepting the data
-# connection: "sa_addr inet_ntop() failed"), so active mode is tested with
-# lftp and ftplib below.
+# ---------------------------------------------------------------- curl, active
+
+def _probe_reply(line, state):
+    """The fake server's answer to one command line (see below)."""
+    verb, _, arg = line.partition(" ")
+    verb = verb.upper()
+    if verb == "EPRT":
+        parts = arg.split(arg[:1])
+        state["port"] = (parts[2], int(parts[3]))
+    elif verb == "PORT":
+        n = arg.split(",")
+        state["port"] = (".".join(n[:4]), int(n[4]) * 256 + int(n[5]))
+    return {"AUTH": "234 go", "USER": "331 pw", "PASS": "230 in",
+            "PBSZ": "200 PBSZ=0", "PROT": "200 ok", "PWD": '257 "/"',
+            "EPRT": "200 ok", "PORT": "200 ok", "TYPE": "200 ok",
+            "SIZE": "213 5"}.get(verb, "502 no")
+
+
+def _curl_starts_tls_on_active_data():
+    """Does this curl, in active mode under PROT P, start TLS on the data
+    connection the server opens?  Asked of a minimal fake server (not
+    ftpd) that opens it after RETR, says 150 and waits 5 s for a
+    ClientHello.  curl 7.87-7.88 never sends one (curl issue #10666,
+    fixed in 8.0.0 by curl PR #10669: the SSL filter was not added to the
+    accepted data connection), so such a transfer hangs against any
+    RFC 4217 server until a timeout."""
+    cert, key = cert_pair()
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(str(cert), str(key))
+    lsock = socket.create_server((HOST, 0))
+    lsock.settimeout(10 * SLOW)
+    curl = subprocess.Popen(
+        ["curl", "-sS", "--ssl-reqd", "--cacert", str(cert), "--max-time",
+         "20", "--ftp-port", HOST, "--user", "u:p",
+         f"ftp://{HOST}:{lsock.getsockname()[1]}/f", "-o", os.devnull],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    state = {}
+    try:
+        ctl, _ = lsock.accept()
+        ctl.settimeout(10 * SLOW)
+        ctl.sendall(b"220 probe\r\n")
+        rfile = ctl.makefile("rb")
+        for _ in range(30):
+            line = rfile.readline(4096).decode("ascii", "replace").strip()
+            if not line or line.upper() == "QUIT":
+                break
+            if line.upper().startswith("RETR"):
+                data = socket.create_connection(state["port"], timeout=5)
+                ctl.sendall(b"150 here it comes\r\n")
+                with data, contextlib.suppress(OSError):
+                    return data.recv(1) == b"\x16"	# TLS handshake
+                return False
+            ctl.sendall(_probe_reply(line, state).encode() + b"\r\n")
+            if line.upper().startswith("AUTH"):
+                ctl = sctx.wrap_socket(ctl, server_side=True)
+                rfile = ctl.makefile("rb")
+        return False
+    finally:
+        curl.kill()
+        curl.wait(timeout=10)
+        lsock.close()
+
+
+def test_curl_active_prot_p():
+    """curl, active mode (EPRT), PROT P: download and upload by SHA-256.
+    ftpd opens the data connection from port L-1, says 150 and is the TLS
+    server on it, as for passive connections (lftp and ftplib pass in
+    active mode).  Skipped when the installed curl has the bug above."""
+    require_tool("curl")
+    require_root("active mode binds port L-1")
+    if not _curl_starts_tls_on_active_data():
+        v = run(["curl", "--version"]).stdout.split()[1]
+        raise Skip(f"curl {v} does not start TLS on active data "
+                   "connections (curl bug #10666, fixed in curl 8.0.0)")
+    with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
+        _curl_round_trip(srv, ["--ftp-port", HOST], d)
+        check("(resumed)" in srv.log(), "active data connection did not "
+              "resume the session")
 
 
 def test_curl_implicit():
@@ -341,11 +420,12 @@ def test_openssl_versions():
 
 # ---------------------------------------------------------------- protocol
 
-def _raw_tls(srv, c):
+def _raw_tls(srv, c, max_version=None):
     """AUTH TLS on a RawControl and switch it to TLS."""
     code, text = c.cmd("AUTH TLS")
     check(code == 234, f"AUTH TLS: {code} {text}")
-    c.sock = _context(srv).wrap_socket(c.sock, server_hostname=HOST)
+    c.sock = _context(srv, max_version).wrap_socket(c.sock,
+                                                    server_hostname=HOST)
     c.rbuf = b""
 
 
@@ -373,6 +453,155 @@ def test_pbsz_prot_state_machine():
         check(c.cmd("CCC")[0] in (502, 534), "CCC")
         check(c.cmd("NOOP")[0] == 200, "NOOP after CCC")
         check(c.cmd("QUIT")[0] == 221, "QUIT")
+
+
+# ---------------------------------------------------------------- CCC
+
+CLEARED = "CCC: control connection in clear text from now on"
+
+
+def _curl_ccc(srv, mode, d, *extra):
+    """curl --ftp-ssl-ccc (PROT P data): download by SHA-256 and list.
+    Returns the download's curl -v output."""
+    want = make_file(srv.home(USER) / "ccc.bin", MIB + 21, seed=9)
+    srv.give(USER)
+    out = Path(d) / "ccc.bin"
+    ccc = ["--ftp-ssl-ccc", "--ftp-ssl-ccc-mode", mode, *extra]
+    p = _curl_tls(srv, "-v", *ccc, srv.url("ccc.bin"), "-o", str(out))
+    check(sha256_file(out) == want, "download differs")
+    names = _curl_tls(srv, *ccc, "--list-only", srv.url("")).stdout.split()
+    check("ccc.bin" in names, f"listing: {names}")
+    return p.stderr
+
+
+def test_curl_ccc_active_mode():
+    """curl sends close_notify itself after the 200 (its "active" CCC
+    mode); data connections stay TLS and resume the control session."""
+    require_tool("curl")
+    with _tls_server(conf={"tls_ccc": "yes"}) as srv, \
+            tempfile.TemporaryDirectory() as d:
+        err = _curl_ccc(srv, "active", d)
+        check("< 200 CCC" in err, f"no 200 to CCC: {err[-1500:]}")
+        log = srv.log()
+        check(log.count(CLEARED) == 2, "control channel not cleared")
+        check("sent no close_notify" not in log, "close_notify not seen")
+        check("(resumed)" in log, "data connections did not resume")
+
+
+def test_curl_ccc_passive_mode():
+    """curl's default "passive" CCC mode reads our close_notify but sends
+    none, and goes on in clear text at once.  It then offers no TLS
+    session to resume on data connections (its ClientHello is a fresh
+    one: curl drops the session of a connection it did not close_notify
+    itself), so tls_reuse_required must be off for it; with the default
+    curl gets 522 and should use --ftp-ssl-ccc-mode active."""
+    require_tool("curl")
+    with _tls_server(conf={"tls_ccc": "yes", "tls_reuse_required": "no"}) \
+            as srv, tempfile.TemporaryDirectory() as d:
+        _curl_ccc(srv, "passive", d)
+        log = srv.log()
+        check(log.count(CLEARED + " (the client sent no close_notify)")
+              == 2, "clear text without close_notify not recognised")
+
+
+def test_curl_ccc_refused_by_default():
+    """tls_ccc = no: 534, and the session goes on in TLS (curl treats a
+    refused CCC as not fatal)."""
+    require_tool("curl")
+    with _tls_server() as srv, tempfile.TemporaryDirectory() as d:
+        err = _curl_ccc(srv, "active", d)
+        check("< 534 " in err, f"CCC not refused: {err[-1500:]}")
+        check(CLEARED not in srv.log(), "control channel cleared")
+
+
+def _unwrap_with(c, data):
+    """After the 200 to CCC: end TLS on RawControl c and send data in
+    clear text in the same TCP segment as our close_notify (corked), so
+    the server must not lose what follows the close_notify."""
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    c.sock = c.sock.unwrap()
+    c.send(data)
+    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+
+
+def test_ccc_raw():
+    """CCC by hand, TLS 1.3 and 1.2: refused before AUTH (533) and before
+    login (503); after it the control connection is clear text on the
+    same socket, PROT P data still TLS (resuming the control session), no
+    second CCC or AUTH."""
+    with _tls_server(conf={"tls_ccc": "yes"}) as srv:
+        for ver in (None, ssl.TLSVersion.TLSv1_2):
+            with srv.raw() as c:
+                _ccc_by_hand(srv, c, ver)
+
+
+def _ccc_by_hand(srv, c, max_version):
+    """The steps of test_ccc_raw on one control connection."""
+    data = os.urandom(300000)
+    (srv.home(USER) / "p.bin").write_bytes(data)
+    srv.give(USER)
+    check(c.cmd("CCC")[0] == 533, "CCC before AUTH")
+    _raw_tls(srv, c, max_version)
+    check(c.cmd("CCC")[0] == 503, "CCC before login")
+    for line, want in ((f"USER {USER}", 331), (f"PASS {PASS}", 230),
+                       ("PBSZ 0", 200), ("PROT P", 200)):
+        check(c.cmd(line)[0] == want, f"{line} over TLS")
+    ctx, session = c.sock.context, c.sock.session
+    code, text = c.cmd("CCC")
+    check(code == 200, f"CCC: {code} {text}")
+    _unwrap_with(c, b"PWD\r\n")
+    code, text = c.reply()
+    check(code == 257, f"PWD in clear text: {code} {text}")
+    code, text = c.cmd("STAT")
+    check("Control connection: plain text; data connections: TLS"
+          in text, f"STAT after CCC: {text}")
+    check(c.cmd("TYPE I")[0] == 200, "TYPE I")
+    code, text = c.cmd("PASV")
+    nums = text[text.index("(") + 1:text.index(")")].split(",")
+    d = socket.create_connection((HOST, int(nums[4]) * 256 +
+                                  int(nums[5])), timeout=30 * SLOW)
+    c.send("RETR p.bin\r\n")
+    d = ctx.wrap_socket(d, server_hostname=HOST, session=session)
+    check(d.session_reused, "data connection did not resume")
+    check(c.reply()[0] == 150, "RETR after CCC")
+    got = recv_all(d)
+    check(c.reply()[0] == 226, "RETR did not complete")
+    check(got == data, "PROT P download after CCC differs")
+    check(c.cmd("CCC")[0] == 533, "second CCC")
+    check(c.cmd("AUTH TLS")[0] == 503, "AUTH after CCC")
+    check(c.cmd("PBSZ 0")[0] == 200, "PBSZ after CCC")
+    check(c.cmd("QUIT")[0] == 221, "QUIT")
+    check(CLEARED in srv.log(), "CCC not logged")
+
+
+def test_ccc_protected_bytes_before_close_notify():
+    """A command the client sends in TLS after the 200 but before its
+    close_notify is still a command; its reply comes in clear text."""
+    with _tls_server(conf={"tls_ccc": "yes"}) as srv, srv.raw() as c:
+        _raw_tls(srv, c)
+        check(c.cmd(f"USER {USER}")[0] == 331, "USER")
+        check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS")
+        check(c.cmd("CCC")[0] == 200, "CCC")
+        c.send(b"NOOP\r\n")
+        _unwrap_with(c, b"SYST\r\n")
+        check(c.reply()[0] == 200, "NOOP sent in TLS before close_notify")
+        check(c.reply()[0] == 215, "SYST sent in clear text")
+
+
+def test_ccc_client_silent():
+    """No close_notify and no command after the 200: the server waits
+    (bounded by idle_timeout) and then ends the session."""
+    with _tls_server(conf={"tls_ccc": "yes", "idle_timeout": 2}) as srv, \
+            srv.raw() as c:
+        _raw_tls(srv, c)
+        check(c.cmd(f"USER {USER}")[0] == 331, "USER")
+        check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS")
+        check(c.cmd("CCC")[0] == 200, "CCC")
+        deadline = time.monotonic() + 15 * SLOW
+        while "CCC failed: no close_notify" not in srv.log():
+            check(time.monotonic() < deadline, "wait not ended")
+            time.sleep(0.1)
+        check(c.closed(timeout=10), "session not ended")
 
 
 def test_tls_off():

@@ -16,10 +16,13 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "../../common/buf.h"
+#include "../../common/ipc.h"
 #include "../../ftpd/cmd.h"
 #include "../../ftpd/config.h"
 #include "../../ftpd/session.h"
 #include "../../ftpd/tls.h"
+#include "../../ftpd/tlsrelay.h"
 
 extern char **environ;
 
@@ -208,8 +211,76 @@ START_TEST(pbsz_then_prot)
 	ck_assert(strncmp(r, "504 ", 4) == 0);
 	ck_assert_int_eq(s.prot_p, 0);
 	say(&s, peer, cmd_ccc, NULL, r, sizeof(r));
-	ck_assert_str_eq(r, "534 CCC not supported.");
+	ck_assert_str_eq(r, "534 CCC not allowed by server policy.");
 	end_session(&s);
+}
+END_TEST
+
+/* Queue what the front would answer to TR_CCC on fd. */
+static void
+queue_ccc_done(int fd, int ok, const char *err)
+{
+	struct buf b;
+
+	buf_init(&b, TR_MSG_MAX);
+	ck_assert_int_eq(ipc_put_u32(&b, (uint32_t)ok), 0);
+	ck_assert_int_eq(ipc_put_str(&b, err), 0);
+	ck_assert_int_eq(ipc_send(fd, TR_CCC_DONE, b.data, b.len, -1), 0);
+	buf_free(&b);
+}
+
+START_TEST(ccc_states)
+{
+	struct session s;
+	struct buf msg;
+	uint32_t type;
+	char r[256];
+	int sv[2], fd = -1;
+
+	tcfg.tls_ccc = 1;
+	new_session(&s);
+	say(&s, peer, cmd_ccc, NULL, r, sizeof(r));
+	ck_assert(strncmp(r, "533 ", 4) == 0);		/* not protected */
+	s.tls_active = 1;
+	say(&s, peer, cmd_ccc, NULL, r, sizeof(r));
+	ck_assert(strncmp(r, "503 ", 4) == 0);		/* before login */
+	s.state = ST_LOGGED_IN;
+	/* The front (here a socketpair) answers: a stale data close
+	 * report first, which is skipped, then success. */
+	ck_assert_int_eq(ipc_pair(sv), 0);
+	s.front_fd = sv[0];
+	ck_assert_int_eq(ipc_send(sv[1], TR_DATA_CLOSED, "\1\0\0\0", 4, -1),
+	    0);
+	queue_ccc_done(sv[1], 1, "");
+	cmd_ccc(&s, NULL);
+	ck_assert_int_eq(s.quit, 0);
+	ck_assert_int_eq(s.tls_active, 0);
+	ck_assert_int_eq(s.ccc_done, 1);
+	/* The 200 went to the front, to be sent in TLS, not to the client. */
+	buf_init(&msg, TR_MSG_MAX);
+	ck_assert_int_eq(ipc_recv(sv[1], &type, &msg, &fd), 0);
+	ck_assert_uint_eq(type, TR_CCC);
+	ck_assert_int_eq(fd, -1);
+	ck_assert(msg.len > 6 && memcmp(msg.data, "200 ", 4) == 0 &&
+	    memcmp(msg.data + msg.len - 2, "\r\n", 2) == 0);
+	buf_free(&msg);
+	say(&s, peer, cmd_ccc, NULL, r, sizeof(r));
+	ck_assert(strncmp(r, "533 ", 4) == 0);		/* already clear */
+	say(&s, peer, cmd_auth, "TLS", r, sizeof(r));
+	ck_assert(strncmp(r, "503 ", 4) == 0);
+	say(&s, peer, cmd_pbsz, "0", r, sizeof(r));
+	ck_assert_str_eq(r, "200 PBSZ=0");
+	say(&s, peer, cmd_prot, "P", r, sizeof(r));
+	ck_assert(strncmp(r, "200 ", 4) == 0);
+	/* A failed exchange ends the session. */
+	s.tls_active = 1;
+	s.ccc_done = 0;
+	queue_ccc_done(sv[1], 0, "no close_notify from the client");
+	cmd_ccc(&s, NULL);
+	ck_assert_int_eq(s.quit, 1);
+	ck_assert_int_eq(s.ccc_done, 0);
+	(void)close(sv[1]);
+	end_session(&s);	/* closes sv[0] as s.front_fd */
 }
 END_TEST
 
@@ -362,6 +433,7 @@ tls_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, before_auth);
 	tcase_add_test(tc, pbsz_then_prot);
+	tcase_add_test(tc, ccc_states);
 	tcase_add_test(tc, prot_c_when_required);
 	tcase_add_test(tc, auth_refusals);
 	tcase_add_test(tc, init_errors);
