@@ -20,12 +20,32 @@
 
 #define BUF_MINCAP	64
 
+/*
+ * Secrets pass through buffers, so freed memory is wiped -- but only as
+ * far as it was ever filled (hwm, plus the NUL): wiping the whole
+ * capacity touched, and so faulted in, up to 64 KiB of pages per IPC
+ * buffer that no byte had ever reached.
+ */
+static size_t
+buf_wipe_len(const struct buf *b)
+{
+	return b->hwm + 1 < b->cap ? b->hwm + 1 : b->cap;
+}
+
+static void
+buf_mark(struct buf *b)
+{
+	if (b->len > b->hwm)
+		b->hwm = b->len;
+}
+
 void
 buf_init(struct buf *b, size_t max)
 {
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->hwm = 0;
 	/* One byte is kept for the NUL, so max + 1 must be representable. */
 	b->max = max < SIZE_MAX - 1 ? max : SIZE_MAX - 2;
 }
@@ -34,10 +54,11 @@ void
 buf_free(struct buf *b)
 {
 	if (b->data != NULL)
-		freezero(b->data, b->cap);
+		freezero(b->data, buf_wipe_len(b));
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->hwm = 0;
 }
 
 void
@@ -75,8 +96,9 @@ buf_grow(struct buf *b, size_t n)
 	p = xmalloc(ncap);
 	if (b->data != NULL) {
 		memcpy(p, b->data, b->len);
-		freezero(b->data, b->cap);
+		freezero(b->data, buf_wipe_len(b));
 	}
+	b->hwm = b->len;
 	b->data = p;
 	b->cap = ncap;
 	b->data[b->len] = '\0';
@@ -92,6 +114,7 @@ buf_append(struct buf *b, const void *p, size_t n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
+	buf_mark(b);
 	return 0;
 }
 
@@ -128,6 +151,7 @@ buf_appendf(struct buf *b, const char *fmt, ...)
 		return -1;
 	}
 	b->len += (size_t)n;
+	buf_mark(b);
 	return 0;
 }
 
@@ -191,4 +215,5 @@ buf_commit(struct buf *b, size_t n)
 		fatal("buf_commit: %zu bytes beyond the reserved space", n);
 	b->len += n;
 	b->data[b->len] = '\0';
+	buf_mark(b);
 }

@@ -16,6 +16,7 @@ struct buf {
 	size_t		 len;	/* bytes in use */
 	size_t		 cap;	/* bytes allocated (always > len once allocated) */
 	size_t		 max;	/* hard limit on len */
+	size_t		 hwm;	/* highest len so far: bytes to wipe */
 };
 
 /* Prepare an empty buffer that will never hold more than max bytes. */
@@ -46,7 +47,8 @@ const char *buf_cstr(struct buf *b);
 int	buf_set(struct buf *b, const char *s);
 /* Make room so that at least n more bytes fit without reallocation; returns
  * a pointer to the free space or NULL if len + n would exceed max.  Commit the
- * bytes written there with buf_commit(). */
+ * bytes written there with buf_commit(); bytes written there but never
+ * committed are not wiped by buf_free. */
 unsigned char *buf_reserve(struct buf *b, size_t n);
 /* Count n bytes written after buf_reserve(); n beyond what was reserved is
  * a programming error and fatal(). */
