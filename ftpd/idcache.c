@@ -25,10 +25,17 @@ struct ident {
 	char		*name;
 };
 
+/*
+ * Entries sorted by id (for the first-name-wins rule and for tests), and
+ * an open-addressing index over them, so that the lookup a listing does
+ * for every entry is O(1): slot[h] is 1 + the entry's index, 0 for empty.
+ */
 struct idmap {
 	struct ident	*v;
 	size_t		 n;
 	size_t		 cap;
+	unsigned	*slot;
+	size_t		 nslot;		/* a power of two > n, or 0 */
 };
 
 static struct idmap users, groups;
@@ -41,8 +48,42 @@ idmap_free(struct idmap *m)
 	for (i = 0; i < m->n; i++)
 		free(m->v[i].name);
 	free(m->v);
+	free(m->slot);
 	m->v = NULL;
-	m->n = m->cap = 0;
+	m->slot = NULL;
+	m->n = m->cap = m->nslot = 0;
+}
+
+/* Fibonacci hashing: ids are often consecutive, so mix them. */
+static size_t
+id_hash(unsigned long id, size_t nslot)
+{
+	return (size_t)(((unsigned long long)id * 0x9e3779b97f4a7c15ULL) >>
+	    32) & (nslot - 1);
+}
+
+/* Rebuild the index: at most half full, so probes stay short. */
+static void
+idmap_index(struct idmap *m)
+{
+	size_t i, h, nslot = 16;
+
+	free(m->slot);
+	m->slot = NULL;
+	m->nslot = 0;
+	if (m->n == 0)
+		return;
+	while (nslot < 2 * m->n)
+		nslot *= 2;
+	m->slot = xcalloc(nslot, sizeof(m->slot[0]));
+	m->nslot = nslot;
+	for (i = 0; i < m->n; i++) {
+		/* Bounded: the table has more free slots than entries. */
+		for (h = id_hash(m->v[i].id, nslot); m->slot[h] != 0;
+		    h = (h + 1) & (nslot - 1))
+			;
+		m->slot[h] = (unsigned)i + 1;
+	}
 }
 
 /* A name we can print unquoted in any listing format. */
@@ -112,21 +153,22 @@ idmap_finish(struct idmap *m)
 	/* Later pushes (tests) must still sort after these. */
 	for (i = 0; i < m->n; i++)
 		m->v[i].seq = i;
+	idmap_index(m);
 }
 
 static const char *
 idmap_find(const struct idmap *m, unsigned long id)
 {
-	size_t lo = 0, hi = m->n, mid;
+	size_t h, i;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (m->v[mid].id == id)
-			return m->v[mid].name;
-		if (m->v[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (m->nslot == 0)
+		return NULL;
+	/* Bounded: at most nslot probes, and a free slot ends it sooner. */
+	h = id_hash(id, m->nslot);
+	for (i = 0; i < m->nslot && m->slot[h] != 0; i++) {
+		if (m->v[m->slot[h] - 1].id == id)
+			return m->v[m->slot[h] - 1].name;
+		h = (h + 1) & (m->nslot - 1);
 	}
 	return NULL;
 }

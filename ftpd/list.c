@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,12 +30,18 @@
 #include "../common/xmalloc.h"
 #include "ctl.h"
 #include "list.h"
+#include "list_stat.h"
 #include "policy.h"
 #include "session.h"
 #include "xfer.h"
 
 /* Room beyond LIST_FLUSH_AT for the longest single line (path + target). */
 #define LIST_BUF_MAX	(LIST_FLUSH_AT + 3 * PATH_MAXLEN)
+/* getdents64 buffer, and how many of its entries are stat'ed together. */
+#define LIST_DENTS_BUF	(32 * 1024)
+/* The most entries one buffer can hold: a record is at least 24 bytes
+ * (19 of header, a one-byte name, its NUL, rounded up to 8). */
+#define LIST_BATCH	(LIST_DENTS_BUF / 24)
 /* A sanity bound on entries read from one directory. */
 #define LIST_MAX_ENTRIES	100000000UL
 /* Glob patterns (last component only): kept short and simple so that
@@ -54,6 +61,15 @@ struct list_out {
 	unsigned	 facts;
 	struct list_clock clock;
 	enum xfer_result res;
+	unsigned long	 count;		/* directory entries looked at */
+	struct list_stat *ls;		/* NULL for NLST (no stat) */
+};
+
+/* The wanted entries of one getdents64 buffer. */
+struct list_batch {
+	unsigned char	*dents;
+	struct list_ent	*ents;		/* LIST_BATCH, names in dents */
+	size_t		 n;
 };
 
 static int
@@ -285,12 +301,12 @@ mlsd_follow(struct list_out *o, const char *name, struct stat *st)
 		*st = tst;
 }
 
-/* Format one directory entry.  0, or -1 when sending failed. */
+/* Format one directory entry whose stat is in *st (unused for NLST).
+ * 0, or -1 when sending failed. */
 static int
-emit_entry(struct list_out *o, int dfd, const char *name)
+emit_entry(struct list_out *o, int dfd, const char *name, struct stat *st)
 {
 	struct list_job *j = o->j;
-	struct stat st;
 	enum list_kind kind = LK_ENTRY;
 	const char *target = NULL;
 	size_t start = o->b.len;
@@ -304,25 +320,22 @@ emit_entry(struct list_out *o, int dfd, const char *name)
 		}
 		return out_line_done(o, start);
 	}
-	/* Gone since readdir: not an error, just not listed. */
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return 0;
-	if (strcmp(name, "..") == 0) {
+	if (name[0] == '.' && name[1] == '.' && name[2] == '\0') {
 		kind = LK_PDIR;
 		/* Never describe what lies above the session root. */
 		if (j->is_root)
-			st = j->dirst;
-	} else if (strcmp(name, ".") == 0)
+			*st = j->dirst;
+	} else if (name[0] == '.' && name[1] == '\0')
 		kind = LK_CDIR;
 	if (j->fmt == LIST_MLSD) {
-		if (S_ISLNK(st.st_mode))
-			mlsd_follow(o, name, &st);
-		rc = list_fmt_facts(&o->b, o->facts, &st, kind, &j->dirst,
+		if (S_ISLNK(st->st_mode))
+			mlsd_follow(o, name, st);
+		rc = list_fmt_facts(&o->b, o->facts, st, kind, &j->dirst,
 		    &j->who, name);
 	} else {
-		if (S_ISLNK(st.st_mode) && read_link(dfd, name, &o->tmp) == 0)
+		if (S_ISLNK(st->st_mode) && read_link(dfd, name, &o->tmp) == 0)
 			target = buf_cstr(&o->tmp);
-		rc = list_fmt_long(&o->b, &st, shown_name(o, name), target,
+		rc = list_fmt_long(&o->b, st, shown_name(o, name), target,
 		    &o->clock);
 	}
 	if (rc == -1)
@@ -334,7 +347,8 @@ emit_entry(struct list_out *o, int dfd, const char *name)
 static int
 wanted(const struct list_job *j, const char *name)
 {
-	int dots = strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+	int dots = name[0] == '.' && (name[1] == '\0' ||
+	    (name[1] == '.' && name[2] == '\0'));
 
 	if (j->pattern.len > 0)
 		return !dots && fnmatch((const char *)j->pattern.data, name,
@@ -346,36 +360,122 @@ wanted(const struct list_job *j, const char *name)
 	return (j->opts & LIST_O_ALMOST) && !dots;
 }
 
+/* 1 when the listing is over: sending failed or STAT's line limit. */
+static int
+out_done(struct list_out *o)
+{
+	if (o->res != XFER_OK)
+		return 1;
+	if (o->fd < 0 && o->lines >= LIST_CTL_MAX_LINES) {
+		(void)buf_appendf(&o->b, "(listing truncated after %u "
+		    "lines)\r\n", (unsigned)LIST_CTL_MAX_LINES);
+		return 1;
+	}
+	return 0;
+}
+
+/* Format a batch whose stats are in.  0, or -1 when the listing is over. */
+static int
+emit_batch(struct list_out *o, struct list_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		/* Gone since getdents: not an error, just not listed. */
+		if (o->j->fmt != LIST_NAMES && b->ents[i].err != 0)
+			continue;
+		if (emit_entry(o, o->j->dirfd, b->ents[i].name,
+		    &b->ents[i].st) == -1 || out_done(o))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read the next getdents64 buffer(s) into b until it holds wanted entries.
+ * 1 when it does, 0 at the end of the directory, -1 on a read error or a
+ * malformed buffer.
+ */
+static int
+read_batch(struct list_out *o, struct list_batch *b)
+{
+	struct dirent64 *de;
+	size_t off, hdr = offsetof(struct dirent64, d_name);
+	ssize_t got;
+
+	b->n = 0;
+	/* Bounded: each pass consumes directory entries, and at most
+	 * LIST_MAX_ENTRIES are looked at. */
+	while (b->n == 0 && o->count < LIST_MAX_ENTRIES) {
+		got = getdents64(o->j->dirfd, b->dents, LIST_DENTS_BUF);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got == 0 ? 0 : -1;
+		for (off = 0; off < (size_t)got; off += de->d_reclen) {
+			de = (struct dirent64 *)(void *)(b->dents + off);
+			if ((size_t)got - off <= hdr || de->d_reclen <= hdr ||
+			    de->d_reclen > (size_t)got - off ||
+			    memchr(de->d_name, '\0', de->d_reclen - hdr) ==
+			    NULL || b->n >= LIST_BATCH)
+				return -1;
+			if (++o->count > LIST_MAX_ENTRIES)
+				break;
+			if (wanted(o->j, de->d_name))
+				b->ents[b->n++].name = de->d_name;
+		}
+	}
+	return b->n > 0 ? 1 : 0;
+}
+
+static void
+batch_init(struct list_batch *b)
+{
+	b->dents = xmalloc(LIST_DENTS_BUF);
+	b->ents = xcalloc(LIST_BATCH, sizeof(b->ents[0]));
+	b->n = 0;
+}
+
+/*
+ * Two batches in flight: while the stats of one are taken (by the helper
+ * thread, if there is one), this thread reads the next getdents64 buffer
+ * and formats and sends the previous batch.
+ */
 static void
 read_dir(struct list_out *o)
 {
-	struct dirent *de;
-	unsigned long i;
-	DIR *d;
+	struct list_batch bb[2], *cur = &bb[0], *nxt = &bb[1], *t;
+	int rc, more;
 
-	if ((d = fdopendir(o->j->dirfd)) == NULL) {
+	batch_init(&bb[0]);
+	batch_init(&bb[1]);
+	if (o->j->fmt != LIST_NAMES)
+		o->ls = list_stat_new(o->j->dirfd, o->j->helper);
+	more = read_batch(o, cur);
+	if (more == 1 && o->ls != NULL)
+		list_stat_start(o->ls, cur->ents, cur->n);
+	while (more == 1) {
+		rc = read_batch(o, nxt);
+		if (o->ls != NULL)
+			list_stat_finish(o->ls);
+		if (rc == 1 && o->ls != NULL)
+			list_stat_start(o->ls, nxt->ents, nxt->n);
+		if (emit_batch(o, cur) == -1)
+			break;
+		more = rc;
+		t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	if (more == -1 && o->res == XFER_OK)
 		o->res = XFER_DISK_ERROR;
-		return;
-	}
-	o->j->dirfd = -1;	/* now closed by closedir() */
-	for (i = 0; i < LIST_MAX_ENTRIES; i++) {
-		errno = 0;
-		if ((de = readdir(d)) == NULL) {
-			if (errno != 0)
-				o->res = XFER_DISK_ERROR;
-			break;
-		}
-		if (!wanted(o->j, de->d_name))
-			continue;
-		if (emit_entry(o, dirfd(d), de->d_name) == -1)
-			break;
-		if (o->fd < 0 && o->lines >= LIST_CTL_MAX_LINES) {
-			(void)buf_appendf(&o->b, "(listing truncated after %u "
-			    "lines)\r\n", (unsigned)LIST_CTL_MAX_LINES);
-			break;
-		}
-	}
-	(void)closedir(d);
+	/* Stops the helper before the buffers it may be reading go. */
+	list_stat_free(o->ls);
+	o->ls = NULL;
+	free(bb[0].ents);
+	free(bb[0].dents);
+	free(bb[1].ents);
+	free(bb[1].dents);
 }
 
 static void

@@ -81,15 +81,18 @@ int	list_feat_mlst(const struct session *s, struct buf *out);
 #define LIST_FUTURE_SLACK 3600
 
 /*
- * "Now" for a listing and a cache of the last local hour converted, so a
- * directory of files written within the same hour costs one localtime_r.
+ * "Now" for a listing, and the last local day converted: when a day has a
+ * single UTC offset throughout (checked with localtime_r at its first and
+ * last second), its other times are converted with arithmetic, so a
+ * directory costs a few localtime_r calls per distinct day.
  */
 struct list_clock {
 	time_t		now;
 	int		utc;		/* 1: dates in UTC (tests), 0: local */
-	int		cached;
-	time_t		hour_base;	/* t of hh:00:00 of hour_tm */
-	struct tm	hour_tm;
+	int		span_ok;	/* span_lo..span_hi is usable */
+	time_t		span_lo;	/* first and last second of the day */
+	time_t		span_hi;
+	long		span_off;	/* its offset from UTC, seconds */
 };
 
 /* Who is looking, for the MLSx perm fact. */
@@ -186,6 +189,7 @@ struct list_job {
 	struct buf	 pattern;	/* glob on names, len 0 = none */
 	struct list_who	 who;
 	gid_t		*groups;	/* owned storage behind who.groups */
+	int		 helper;	/* may stat with a helper thread */
 };
 
 /*

@@ -83,22 +83,51 @@ wr_chr(struct wr *w, char c)
 	wr_mem(w, &c, 1);
 }
 
-/* v in base (8, 10, 16), right-aligned in width with pad. */
-static void
-wr_num(struct wr *w, unsigned long long v, unsigned base, size_t width,
-    char pad)
+/* The digits of v in base (8, 10 or 16, a constant at every call, so
+ * the divisions become shifts and multiplications), last digit first. */
+static inline size_t
+num_digits(char *d, unsigned long long v, unsigned base)
 {
-	char d[24];	/* 22 octal digits hold 64 bits */
 	size_t n = 0;
 
 	do {
 		d[n++] = "0123456789abcdef"[v % base];
 		v /= base;
-	} while (v != 0 && n < sizeof(d));
-	for (; width > n; width--)
-		wr_chr(w, pad);
+	} while (v != 0);
+	return n;
+}
+
+/* v in base (8, 10, 16), right-aligned in width with pad. */
+static inline void
+wr_num(struct wr *w, unsigned long long v, unsigned base, size_t width,
+    char pad)
+{
+	char d[24];	/* 22 octal digits hold 64 bits */
+	size_t n = num_digits(d, v, base), len = width > n ? width : n;
+
+	if ((size_t)(w->end - w->p) < len) {
+		w->overflow = 1;
+		return;
+	}
+	if (len > n) {
+		memset(w->p, pad, len - n);
+		w->p += len - n;
+	}
 	while (n > 0)
-		wr_chr(w, d[--n]);
+		*w->p++ = d[--n];
+}
+
+/* v < 100 as two digits. */
+static inline void
+wr_2d(struct wr *w, unsigned v)
+{
+	if (w->end - w->p < 2) {
+		w->overflow = 1;
+		return;
+	}
+	w->p[0] = (char)('0' + v / 10 % 10);
+	w->p[1] = (char)('0' + v % 10);
+	w->p += 2;
 }
 
 /* s left-aligned in width. */
@@ -146,24 +175,116 @@ list_clock_init(struct list_clock *c, time_t now, int utc)
 	c->utc = utc;
 }
 
-/* Broken-down time of t, reusing the last converted hour when t is in it. */
+/* Days since 1970-01-01 to a proleptic Gregorian date (era arithmetic). */
+static void
+civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
+{
+	long long era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+/* Split seconds since the epoch (of a local or UTC clock) into days and
+ * seconds of the day, flooring for times before 1970. */
+static void
+split_days(long long t, long long *days, long long *secs)
+{
+	*days = t / 86400;
+	*secs = t % 86400;
+	if (*secs < 0) {
+		*secs += 86400;
+		(*days)--;
+	}
+}
+
+/* The fields of tm that a listing shows, for a local clock reading of
+ * lt seconds (UTC + offset) whose year is known to fit tm_year. */
+static void
+tm_from_local(long long lt, struct tm *tm)
+{
+	long long days, secs, y;
+	unsigned m, d;
+
+	split_days(lt, &days, &secs);
+	civil_from_days(days, &y, &m, &d);
+	tm->tm_year = (int)(y - 1900);
+	tm->tm_mon = (int)m - 1;
+	tm->tm_mday = (int)d;
+	tm->tm_hour = (int)(secs / 3600);
+	tm->tm_min = (int)(secs / 60 % 60);
+	tm->tm_sec = (int)(secs % 60);
+}
+
+static int
+clock_conv(const struct list_clock *c, time_t t, struct tm *tm)
+{
+	return (c->utc ? gmtime_r(&t, tm) : localtime_r(&t, tm)) == NULL ?
+	    -1 : 0;
+}
+
+/* Does t + off give exactly what the C library said (tm)?  Not in a time
+ * zone with leap seconds, for one. */
+static int
+offset_exact(time_t t, long off, const struct tm *tm)
+{
+	struct tm a;
+
+	tm_from_local((long long)t + off, &a);
+	return a.tm_year == tm->tm_year && a.tm_mon == tm->tm_mon &&
+	    a.tm_mday == tm->tm_mday && a.tm_hour == tm->tm_hour &&
+	    a.tm_min == tm->tm_min && a.tm_sec == tm->tm_sec;
+}
+
+/*
+ * t was just converted to tm: if the local day around it has one UTC
+ * offset from its first second to its last (not a day of a DST change),
+ * remember the day so that its other times cost only arithmetic.  Checked
+ * with the C library at both ends and at t.
+ */
+static void
+span_try(struct list_clock *c, time_t t, const struct tm *tm)
+{
+	long off = tm->tm_gmtoff;
+	time_t lo, hi;
+	struct tm a;
+
+	c->span_ok = 0;
+	if (tm->tm_sec > 59 || !offset_exact(t, off, tm))
+		return;
+	lo = t - ((time_t)tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec);
+	hi = lo + 86399;
+	if (clock_conv(c, lo, &a) == -1 || a.tm_gmtoff != off ||
+	    !offset_exact(lo, off, &a) ||
+	    clock_conv(c, hi, &a) == -1 || a.tm_gmtoff != off ||
+	    !offset_exact(hi, off, &a))
+		return;
+	c->span_lo = lo;
+	c->span_hi = hi;
+	c->span_off = off;
+	c->span_ok = 1;
+}
+
+/* Broken-down local (or UTC) time of t: arithmetic inside the last local
+ * day converted, else the C library.  Only the date and time fields. */
 static int
 clock_tm(struct list_clock *c, time_t t, struct tm *tm)
 {
-	time_t off;
-
-	if (c->cached && t >= c->hour_base && t < c->hour_base + 3600) {
-		off = t - c->hour_base;
-		*tm = c->hour_tm;
-		tm->tm_min = (int)(off / 60);
-		tm->tm_sec = (int)(off % 60);
+	if (c->span_ok && t >= c->span_lo && t <= c->span_hi) {
+		tm_from_local((long long)t + c->span_off, tm);
 		return 0;
 	}
-	if ((c->utc ? gmtime_r(&t, tm) : localtime_r(&t, tm)) == NULL)
+	if (clock_conv(c, t, tm) == -1)
 		return -1;
-	c->hour_tm = *tm;
-	c->hour_base = t - (time_t)tm->tm_min * 60 - tm->tm_sec;
-	c->cached = 1;
+	span_try(c, t, tm);
 	return 0;
 }
 
@@ -182,9 +303,9 @@ wr_date(struct wr *w, time_t t, struct list_clock *c)
 	wr_chr(w, ' ');
 	/* Written so that no subtraction can overflow for odd times. */
 	if (t > c->now - LIST_SIX_MONTHS && t <= c->now + LIST_FUTURE_SLACK) {
-		wr_num(w, (unsigned)tm.tm_hour, 10, 2, '0');
+		wr_2d(w, (unsigned)tm.tm_hour);
 		wr_chr(w, ':');
-		wr_num(w, (unsigned)tm.tm_min, 10, 2, '0');
+		wr_2d(w, (unsigned)tm.tm_min);
 		return;
 	}
 	year = tm.tm_year + 1900;
@@ -207,45 +328,22 @@ list_fmt_date(char *out, size_t outlen, time_t t, struct list_clock *c)
 	*w.p = '\0';
 }
 
-/* Days since 1970-01-01 to a proleptic Gregorian date (era arithmetic). */
-static void
-civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
-{
-	long long era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (long long)yoe + era * 400 + (*m <= 2);
-}
-
 static int
 wr_mtime(struct wr *w, time_t t)
 {
 	long long days, secs, y;
 	unsigned m, d;
 
-	days = (long long)(t / 86400);
-	secs = (long long)(t % 86400);
-	if (secs < 0) {
-		secs += 86400;
-		days--;
-	}
+	split_days((long long)t, &days, &secs);
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return -1;
 	wr_num(w, (unsigned long long)y, 10, 4, '0');
-	wr_num(w, m, 10, 2, '0');
-	wr_num(w, d, 10, 2, '0');
-	wr_num(w, (unsigned long long)secs / 3600, 10, 2, '0');
-	wr_num(w, (unsigned long long)secs / 60 % 60, 10, 2, '0');
-	wr_num(w, (unsigned long long)secs % 60, 10, 2, '0');
+	wr_2d(w, m);
+	wr_2d(w, d);
+	wr_2d(w, (unsigned)(secs / 3600));
+	wr_2d(w, (unsigned)(secs / 60 % 60));
+	wr_2d(w, (unsigned)(secs % 60));
 	return 0;
 }
 
