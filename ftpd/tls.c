@@ -11,6 +11,7 @@
  * session's token (TLS 1.3 and 1.2 tickets) or the control connection's
  * session id (TLS 1.2 session cache, private to this front process).
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -305,14 +306,29 @@ tls_available(void)
 void
 tls_session_prepare(void)
 {
-	if (RAND_bytes(tls_keys.name, sizeof(tls_keys.name)) != 1 ||
-	    RAND_bytes(tls_keys.aes, sizeof(tls_keys.aes)) != 1 ||
-	    RAND_bytes(tls_keys.hmac, sizeof(tls_keys.hmac)) != 1 ||
-	    RAND_bytes(tls_keys.token, sizeof(tls_keys.token)) != 1)
+	unsigned char r[sizeof(tls_keys.name) + sizeof(tls_keys.aes) +
+	    sizeof(tls_keys.hmac) + sizeof(tls_keys.token)], *p = r;
+
+	if (tls_ctx == NULL)
+		return;		/* no TLS: nothing to bind */
+	/*
+	 * Straight from the kernel: RAND_bytes would first instantiate
+	 * OpenSSL's DRBG in this freshly forked monitor, for every session,
+	 * plaintext or not.
+	 */
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		fatal("tls: no random bytes for session keys");
+	memcpy(tls_keys.name, p, sizeof(tls_keys.name));
+	p += sizeof(tls_keys.name);
+	memcpy(tls_keys.aes, p, sizeof(tls_keys.aes));
+	p += sizeof(tls_keys.aes);
+	memcpy(tls_keys.hmac, p, sizeof(tls_keys.hmac));
+	p += sizeof(tls_keys.hmac);
+	memcpy(tls_keys.token, p, sizeof(tls_keys.token));
+	explicit_bzero(r, sizeof(r));
 	tls_keys.set = 1;
 	/* The cache was copied from the master; it must start empty. */
-	if (tls_ctx != NULL)
+	if (SSL_CTX_sess_number(tls_ctx) > 0)
 		SSL_CTX_flush_sessions(tls_ctx, (long)time(NULL) +
 		    TLS_CACHE_SECS + 1);
 }
