@@ -474,6 +474,17 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 		tls_errtext(err, errlen, "TLS", "cannot create connection");
 		goto fail;
 	}
+	/*
+	 * Data connections read ahead into a large buffer (tls_bulk): set
+	 * before the handshake, because OpenSSL sizes its read buffer at
+	 * the first read and keeps it; afterwards it reads one 16 KiB
+	 * record per read(2).  Never on the control connection, whose
+	 * unread bytes must stay in the socket for CCC.
+	 */
+	if (control != NULL) {
+		SSL_set_default_read_buffer_len(c->ssl, TLS_WBUF);
+		SSL_set_read_ahead(c->ssl, 1);
+	}
 	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1)
 		goto fail;
 	if (control != NULL && cfg->tls_reuse_required &&
