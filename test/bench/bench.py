@@ -70,6 +70,7 @@ WORKLOADS = {
     "stor_tls": ("STOR 1 GiB PROT P", "MB/s", True),
     "sessions": ("anon sessions/s, 8 clients", "sess/s", True),
     "session_cpu": ("server CPU per anon session", "ms", False),
+    "pwlogin": ("CPU per password login, in hashes", "hashes", False),
     "get4k": ("2000 x 4 KiB RETR, 1 session", "files/s", True),
     "put4k": ("2000 x 4 KiB STOR, 1 session", "files/s", True),
     "list": ("LIST 50,000 entries", "s", False),
@@ -78,7 +79,8 @@ WORKLOADS = {
     "par32": ("32 parallel RETR x 32 MiB", "MB/s", True),
 }
 # What each --workloads name runs (session_cpu comes with sessions).
-GROUPS = ["retr", "stor", "retr_tls", "stor_tls", "sessions", "get4k",
+GROUPS = ["retr", "stor", "retr_tls", "stor_tls", "sessions", "pwlogin",
+          "get4k",
           "put4k", "list", "mlsd", "idle", "par32"]
 
 
@@ -483,6 +485,37 @@ def w_sessions(srv, pw):
             "session_cpu": cpu * 1000.0 / n}
 
 
+def hash_cpu_ms(pw):
+    """CPU of one crypt(3) of the bench user's own shadow hash, measured
+    here with libxcrypt: the unit the issue states password logins in."""
+    import ctypes
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import spwd
+    lib = ctypes.CDLL("libcrypt.so.1")
+    lib.crypt.restype = ctypes.c_char_p
+    lib.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    h = spwd.getspnam(USER).sp_pwdp.encode()
+    t0 = time.process_time()
+    for _ in range(10):
+        if lib.crypt(pw.encode(), h) != h:
+            raise RuntimeError("crypt(3) does not reproduce the hash")
+    return (time.process_time() - t0) * 100.0
+
+
+def w_pwlogin(srv, pw):
+    hash_ms = hash_cpu_ms(pw)
+    c0 = srv.cpu_seconds()
+    res = loadgen(srv.port, ["sessions", str(SESS_THREADS),
+                             str(SESS_SECONDS)], pw)
+    time.sleep(1.0)
+    n = int(res["count"])
+    if n == 0:
+        raise RuntimeError(f"no login completed ({res['errors']} errors)")
+    return (srv.cpu_seconds() - c0) * 1000.0 / n / hash_ms
+
+
 def w_get4k(srv, pw):
     res = loadgen(srv.port, ["getmany", "small", str(SMALL_N),
                              str(MANY_SECONDS)], pw)
@@ -545,6 +578,7 @@ RUNNERS = {
     "retr_tls": lambda s, p: w_retr(s, p, True),
     "stor_tls": lambda s, p: w_stor(s, p, True),
     "sessions": w_sessions,
+    "pwlogin": w_pwlogin,
     "get4k": w_get4k,
     "put4k": w_put4k,
     "list": lambda s, p: w_list(s, p, "LIST"),

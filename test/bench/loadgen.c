@@ -16,7 +16,8 @@
  *                               stopping early after SECS seconds
  *     putmany DIR N BYTES SECS  STOR N files of BYTES, one session
  *     list CMD PATH             one LIST or MLSD, bytes and lines
- *     sessions THREADS SECONDS  anonymous connect/login/PWD/QUIT loops
+ *     sessions THREADS SECONDS  connect/login/PWD/QUIT loops (anonymous
+ *                               when -u anonymous, else -u/-w logins)
  *     par THREADS PATH          THREADS sessions RETR PATH at once
  *     idle N                    N idle logged-in sessions until stdin closes
  *     loopback BYTES            machine limit: BYTES through a TCP pair on
@@ -516,10 +517,23 @@ sessions_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct conn c;
-	int i;
+	int anon = strcmp(opt.user, "anonymous") == 0, i;
 
 	for (i = 0; i < 10000000 && now() < w->deadline; i++) {
 		memset(&c, 0, sizeof(c));
+		if (!anon) {
+			/* -u/-w: password logins (each costs a hash). */
+			if (session_open(&c, opt.user, opt.pass, 0) == -1 ||
+			    ctl_cmd(&c, "PWD") != 257 ||
+			    ctl_cmd(&c, "QUIT") != 221)
+				w->errors++;
+			else
+				w->count++;
+			conn_close(&c);
+			if (w->errors > 1000)
+				break;
+			continue;
+		}
 		if ((c.fd = tcp_connect(opt.port, 1)) == -1 ||
 		    ctl_reply(&c) != 220 || anon_login(&c) == -1 ||
 		    ctl_cmd(&c, "PWD") != 257 || ctl_cmd(&c, "QUIT") != 221)
