@@ -660,6 +660,11 @@ def machine_limits(res):
                          capture_output=True, text=True, timeout=120)
     kv = dict(x.split("=", 1) for x in out.stdout.split()[1:])
     res["machine"]["loopback_MBps"] = mbps(kv)
+    out = subprocess.run([LOADGEN, "-p", "1", "loopback", str(4 << 30),
+                          os.path.join(HOME, "big")],
+                         capture_output=True, text=True, timeout=120)
+    kv = dict(x.split("=", 1) for x in out.stdout.split()[1:])
+    res["machine"]["sendfile_MBps"] = mbps(kv)
     out = subprocess.run(["openssl", "speed", "-seconds", "2", "-bytes",
                           "16384", "-evp", "aes-128-gcm"],
                          capture_output=True, text=True, timeout=120)
@@ -718,7 +723,8 @@ def print_table(res):
     m = res.get("machine", {})
     if m:
         print(f"machine: {m.get('cpus')} CPUs; loopback TCP write "
-              f"{fmt(m.get('loopback_MBps', 0))} MB/s; openssl aes-128-gcm "
+              f"{fmt(m.get('loopback_MBps', 0))} MB/s, sendfile "
+              f"{fmt(m.get('sendfile_MBps', 0))} MB/s; openssl aes-128-gcm "
               f"(16 KiB blocks, 1 core) {fmt(m.get('aes128gcm_MBps', 0))}"
               f" MB/s")
 

@@ -20,17 +20,20 @@
  *                               when -u anonymous, else -u/-w logins)
  *     par THREADS PATH          THREADS sessions RETR PATH at once
  *     idle N                    N idle logged-in sessions until stdin closes
- *     loopback BYTES            machine limit: BYTES through a TCP pair on
+ *     loopback BYTES [FILE]     machine limit: BYTES (sendfile of FILE)
+ *                               through a TCP pair on
  *                               127.0.0.1 (no FTP server involved)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -644,7 +647,35 @@ loopback_reader(void *arg)
 	return NULL;
 }
 
-/* loopback: write BYTES from one TCP socket to another on 127.0.0.1. */
+/* Send n bytes of file (from its start, again at EOF) with sendfile. */
+static int
+loopback_sendfile(int cfd, int ffd, unsigned long long n)
+{
+	off_t off = 0;
+	ssize_t k;
+
+	while (n > 0) {
+		k = sendfile(cfd, ffd, &off, n > IO_CHUNK ? IO_CHUNK :
+		    (size_t)n);
+		if (k == 0) {		/* end of the file: again */
+			if (off == 0)
+				return -1;
+			off = 0;
+			continue;
+		}
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("loadgen: sendfile");
+			return -1;
+		}
+		n -= (unsigned long long)k;
+	}
+	return 0;
+}
+
+/* loopback: BYTES from one TCP socket to another on 127.0.0.1, by write,
+ * or by sendfile from FILE (the machine's two limits for RETR). */
 static int
 mode_loopback(int argc, char **argv)
 {
@@ -655,10 +686,15 @@ mode_loopback(int argc, char **argv)
 	int lfd, cfd, afd;
 	char *buf = chunk_alloc();
 	double t0, t1;
+	int ffd = -1;
 
-	if (argc != 1)
+	if (argc != 1 && argc != 2)
 		return 2;
 	n = num_arg(argv[0], 1, 1ULL << 40);
+	if (argc == 2 && (ffd = open(argv[1], O_RDONLY | O_CLOEXEC)) == -1) {
+		perror(argv[1]);
+		return 1;
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -673,7 +709,12 @@ mode_loopback(int argc, char **argv)
 		return 1;
 	}
 	t0 = now();
-	for (; n > 0; n -= n > IO_CHUNK ? IO_CHUNK : n)
+	if (ffd != -1) {
+		if (loopback_sendfile(cfd, ffd, n) == -1)
+			return 1;
+		(void)close(ffd);
+	}
+	for (; ffd == -1 && n > 0; n -= n > IO_CHUNK ? IO_CHUNK : n)
 		if (io_write_all(cfd, NULL, buf, n > IO_CHUNK ? IO_CHUNK :
 		    (size_t)n) == -1)
 			return 1;
