@@ -9,9 +9,10 @@
  * fstatat/readlinkat, which cannot leave it.  Symlink targets are followed
  * (MLSD) only through fs_stat, again beneath the root.  The names in the
  * directory are hostile bytes: they go as-is on the data connection and
- * sanitised on the control connection.  Memory is bounded: one buffer of
- * about LIST_FLUSH_AT bytes, flushed whenever it fills, whatever the size
- * of the directory.
+ * sanitised on the control connection.  Memory is bounded whatever the
+ * size of the directory: two getdents64 buffers of entries (one being
+ * stat'ed while the other is formatted) and one output buffer of about
+ * LIST_FLUSH_AT bytes, flushed whenever it fills.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -28,6 +29,7 @@
 #include "../common/buf.h"
 #include "../common/path.h"
 #include "../common/xmalloc.h"
+#include "config.h"
 #include "ctl.h"
 #include "list.h"
 #include "list_stat.h"
@@ -98,6 +100,20 @@ who_init(struct session *s, struct list_job *j)
 			j->who.allow |= 1u << op;
 	j->who.may_read = may_read_cb;
 	j->who.may_read_arg = s;
+}
+
+/*
+ * May the stat calls of a listing be shared with a helper thread
+ * (list_stat.c)?  Only where trying cannot hurt: the user process's
+ * seccomp filter has no clone, so under the filter the attempt would kill
+ * the session.  Without the filter a thread is either allowed or refused
+ * with EAGAIN (RLIMIT_NPROC is 0 after privdrop), and then the listing
+ * simply runs on one thread.
+ */
+static int
+helper_allowed(void)
+{
+	return !cfg->seccomp;
 }
 
 static void
@@ -217,6 +233,7 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 		goto fail;
 	if (fmt == LIST_MLSD)
 		who_init(s, j);
+	j->helper = helper_allowed();
 	fd = fs_open(s, buf_cstr(&j->vpath), O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC, 0);
 	if (fd != -1) {

@@ -4,10 +4,11 @@
  *
  * Two layers.  The formatters (list_format.c) are pure functions of a
  * struct stat and a name, unit-tested.  The streaming part (list.c) reads a
- * directory in readdir batches, does one fstatat per entry and flushes a
- * ~64 KiB buffer to the data connection whenever it fills, so memory does
- * not grow with the size of the directory.  Entries come in directory
- * order, unsorted (sorting would need the whole directory in memory).
+ * directory in getdents64 batches, does one fstatat per entry (list_stat.c,
+ * which can share them with a helper thread) and flushes a ~64 KiB buffer
+ * to the data connection whenever it fills, so memory does not grow with
+ * the size of the directory.  Entries come in directory order, unsorted
+ * (sorting would need the whole directory in memory).
  *
  * Names, as ls(1) would print them: for a directory argument the bare entry
  * names (LIST and NLST alike); for a single file the argument as the client

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "unit.h"
@@ -495,6 +496,46 @@ START_TEST(t_idcache)
 }
 END_TEST
 
+/* The i-th id of t_idcache_many: consecutive, multiples of 2^16, and
+ * spaced by 4096 from the top of the range. */
+static unsigned long
+many_id(unsigned long i)
+{
+	if (i < 1000)
+		return i + 1;
+	if (i < 2000)
+		return (i - 999) << 16;
+	return 4294967295UL - (i - 2000) * 4096;
+}
+
+START_TEST(t_idcache_many)
+{
+	char name[32];
+	unsigned long i, bad = 0;
+	const char *got;
+
+	idcache_free();
+	for (i = 0; i < 3000; i++) {
+		(void)snprintf(name, sizeof(name), "u%lu", many_id(i));
+		ck_assert_int_eq(idcache_add_user((uid_t)many_id(i), name), 0);
+	}
+	for (i = 0; i < 3000; i++) {
+		(void)snprintf(name, sizeof(name), "u%lu", many_id(i));
+		got = idcache_user((uid_t)many_id(i));
+		bad += got == NULL || strcmp(got, name) != 0;
+		/* Neighbours that were never added. */
+		if (i >= 1000)
+			bad += idcache_user((uid_t)(many_id(i) - 1)) != NULL;
+		bad += idcache_user((uid_t)(i + 1001)) != NULL;
+	}
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_ptr_null(idcache_user(0));
+	ck_assert_ptr_null(idcache_group(1));
+	idcache_free();
+	ck_assert_ptr_null(idcache_user(1));
+}
+END_TEST
+
 static Suite *
 list_suite(void)
 {
@@ -516,6 +557,7 @@ list_suite(void)
 	tcase_add_test(tc, t_opts_mlst);
 	tcase_add_test(tc, t_safe);
 	tcase_add_test(tc, t_idcache);
+	tcase_add_test(tc, t_idcache_many);
 	suite_add_tcase(s, tc);
 	return s;
 }
