@@ -40,14 +40,17 @@ fail(const char *step, const char *call)
  * needs fork or exec), a bounded number of descriptors.
  */
 static int
-set_limits(const char *step)
+set_limits(const char *step, int threads)
 {
 	struct rlimit zero = { 0, 0 }, files = { 256, 256 };
 	struct rlimit space = { PRIVDROP_MAX_AS, PRIVDROP_MAX_AS };
 
 	if (setrlimit(RLIMIT_CORE, &zero) == -1)
 		return fail(step, "setrlimit(CORE)");
-	if (setrlimit(RLIMIT_NPROC, &zero) == -1)
+	/* Under the user filter a thread is allowed and a process is not;
+	 * RLIMIT_NPROC would refuse the thread too. */
+	if (!(threads && sandbox_filters()) &&
+	    setrlimit(RLIMIT_NPROC, &zero) == -1)
 		return fail(step, "setrlimit(NPROC)");
 	if (setrlimit(RLIMIT_NOFILE, &files) == -1)
 		return fail(step, "setrlimit(NOFILE)");
@@ -58,7 +61,7 @@ set_limits(const char *step)
 
 /* Switch ids and prove that root cannot come back. */
 static int
-set_ids(uid_t uid, gid_t gid, const char *step)
+set_ids(uid_t uid, gid_t gid, const char *step, int threads)
 {
 	if (setresgid(gid, gid, gid) == -1)
 		return fail(step, "setresgid");
@@ -72,7 +75,7 @@ set_ids(uid_t uid, gid_t gid, const char *step)
 		return fail(step, "prctl(NO_NEW_PRIVS)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		return fail(step, "prctl(DUMPABLE)");
-	return set_limits(step);
+	return set_limits(step, threads);
 }
 
 /* empty_dir must exist, be owned by root and not be writable by others;
@@ -134,7 +137,7 @@ become_nopriv(void)
 		return fail("front", "chroot(empty_dir)");
 	if (chdir("/") == -1)
 		return fail("front", "chdir");
-	if (set_ids(nopriv.uid, nopriv.gid, "front") == -1)
+	if (set_ids(nopriv.uid, nopriv.gid, "front", 0) == -1)
 		return -1;
 	return sandbox_enter(SANDBOX_FRONT);
 }
@@ -178,7 +181,7 @@ become_user(const struct auth_result *r)
 		fd = open_root(r->home, "user");
 	if (fd == -1)
 		return -1;
-	if (set_ids(r->uid, r->gid, "user") == -1 ||
+	if (set_ids(r->uid, r->gid, "user", 1) == -1 ||
 	    sandbox_enter(SANDBOX_USER) == -1) {
 		(void)close(fd);
 		return -1;

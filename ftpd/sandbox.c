@@ -7,7 +7,8 @@
  *
  * Each role gets an allow-list; any other system call kills the whole
  * process (SECCOMP_RET_KILL_PROCESS, or KILL_THREAD on kernels before
- * 4.14: the processes are single-threaded) and, with the LOG filter flag,
+ * 4.14, where a listing's helper thread, which only stats, could die
+ * alone and the listing fail) and, with the LOG filter flag,
  * the kernel audits the offending call ("type=SECCOMP ... syscall=N").
  * The monitor sees its child die of SIGSYS and ends the session.
  *
@@ -32,9 +33,12 @@
  * User adds: socket(AF_INET or AF_INET6 only) bind listen accept accept4
  *   connect openat openat2 getdents64 mkdirat unlinkat renameat renameat2
  *   readlinkat fchmod fchmodat fchmodat2 utimensat ftruncate fsync
- *   fdatasync fstatfs statfs sendfile splice pipe2.
- * Never: fork/clone/execve, ptrace, kill, setuid and friends, chroot,
- *   mount, bpf, io_uring, socket families other than the above.
+ *   fdatasync fstatfs statfs sendfile splice pipe2; for the listing
+ *   helper thread (list_stat.c) clone with CLONE_THREAD only (clone3
+ *   fails with ENOSYS, so glibc uses clone), set_robust_list, rseq.
+ * Never: fork (a clone without CLONE_THREAD), execve, ptrace, kill,
+ *   setuid and friends, chroot, mount, bpf, io_uring, socket families
+ *   other than the above.
  *
  * A binary built with AddressSanitizer/UBSan (make check-asan) skips the
  * filter: the sanitizer runtimes need sigaltstack, /proc reads, extra
@@ -42,6 +46,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -123,7 +128,8 @@ static const struct sc_rule plain_rules[] = {
 	{ "ftruncate", R_USER }, { "fsync", R_USER },
 	{ "fdatasync", R_USER }, { "fstatfs", R_USER },
 	{ "statfs", R_USER }, { "sendfile", R_USER }, { "splice", R_USER },
-	{ "pipe2", R_USER },
+	{ "pipe2", R_USER }, { "set_robust_list", R_USER },
+	{ "rseq", R_USER },
 };
 
 static const int fcntl_cmds[] = {
@@ -183,6 +189,17 @@ add_checked(scmp_filter_ctx ctx, unsigned role)
 		    SCMP_SYS(openat), 0);
 	}
 	if (role & R_USER) {
+		/*
+		 * Threads only (list_stat.c's helper): CLONE_THREAD implies
+		 * CLONE_VM and CLONE_SIGHAND, so no new process can come of
+		 * it, and a thread runs under this same filter.  clone3
+		 * hides its flags in memory: refused with ENOSYS, so that
+		 * glibc falls back to clone.
+		 */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+		    SCMP_SYS(clone3), 0);
 		/* Data connections only: PASV listeners, PORT connects. */
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, AF_INET, 0));
@@ -324,6 +341,14 @@ sandbox_enter(enum sandbox_role role)
 	}
 	log_msg(LOG_DEBUG, "seccomp: %s filter installed", what);
 	return 0;
+}
+
+int
+sandbox_filters(void)
+{
+	if (prep_state == PREP_NONE && sandbox_prepare() == -1)
+		return 0;
+	return prep_state == PREP_READY;
 }
 
 int

@@ -27,6 +27,11 @@ int	sandbox_prepare(void);
  */
 int	sandbox_enter(enum sandbox_role role);
 
+/* 1 when sandbox_enter will install a filter (prepared, cfg->seccomp,
+ * kernel support, no sanitizer): the user filter then allows threads and
+ * forbids new processes by itself. */
+int	sandbox_filters(void);
+
 /* 1 when built with ASan/UBSan (which need huge address space and more
  * system calls): seccomp and the address-space limit are then skipped. */
 int	sandbox_sanitized(void);
