@@ -21,9 +21,14 @@
 
 #include "log.h"
 
-#define LOG_MSGMAX	2048			/* formatted message */
-#define LOG_ESCMAX	(LOG_MSGMAX * 4 + 1)	/* after \xNN escaping */
-#define LOG_LINEMAX	(LOG_ESCMAX + 512)	/* with time, ident, prefix */
+/*
+ * Every process of every session logs, and these buffers live on its
+ * stack: kept small, they cost each process two pages instead of five.
+ * A line of mostly control bytes is cut short rather than escaped whole.
+ */
+#define LOG_MSGMAX	1024			/* formatted message */
+#define LOG_ESCMAX	(LOG_MSGMAX * 2 + 1)	/* after \xNN escaping */
+#define LOG_LINEMAX	(LOG_ESCMAX + 256)	/* with time, ident, prefix */
 
 enum log_sink { SINK_STDERR, SINK_SYSLOG, SINK_FILE };
 

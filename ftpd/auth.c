@@ -7,6 +7,8 @@
  * compared in constant time; failures say why only in the log.
  */
 #include <crypt.h>
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <pwd.h>
 #include <shadow.h>
@@ -41,20 +43,29 @@ const_eq(const char *a, const char *b)
 	return d == 0;
 }
 
-/* crypt_rn into a stack buffer, compare with the stored hash. */
+/*
+ * crypt_rn, compare with the stored hash.  The 32 KiB crypt_data lives
+ * in its own mapping, wiped and unmapped at once: on the stack it left
+ * eight dirty pages that the user process, forked next, shared with the
+ * monitor for the whole session.
+ */
 static int
 hash_matches(const char *pass, const char *hash)
 {
-	struct crypt_data cd;
+	struct crypt_data *cd;
 	const char *out;
 	int ok;
 
 	if (hash[0] == '\0' || hash[0] == '!' || hash[0] == '*')
 		return 0;
-	memset(&cd, 0, sizeof(cd));
-	out = crypt_rn(pass, hash, &cd, sizeof(cd));
+	cd = mmap(NULL, sizeof(*cd), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (cd == MAP_FAILED)
+		return 0;	/* zero-filled by the kernel */
+	out = crypt_rn(pass, hash, cd, sizeof(*cd));
 	ok = out != NULL && out[0] != '*' && const_eq(out, hash);
-	explicit_bzero(&cd, sizeof(cd));
+	explicit_bzero(cd, sizeof(*cd));
+	(void)munmap(cd, sizeof(*cd));
 	return ok;
 }
 

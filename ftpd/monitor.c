@@ -8,6 +8,7 @@
  * MON_LOG from either.  Anything else, or a malformed message, is fatal.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -234,6 +235,9 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	}
 	(void)buf_set(&s.cwd, "/");
 	reply(&s, 230, "Login successful.");
+	/* Hand back the login's freed heap: an idle session keeps only
+	 * the pages it uses (see monitor_run). */
+	(void)malloc_trim(0);
 	cmd_loop(&s);
 	session_free(&s);
 	_exit(0);
@@ -472,6 +476,12 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	serve_front(&m);
 	start_user(&m);
 	scoreboard_update(m.ip, m.user, "idle", "", 0);
+	/*
+	 * Login is over: the password hash, the front's messages and the
+	 * name-service lookups left freed heap behind, dirty pages that a
+	 * thousand idle sessions would each keep.  Return them.
+	 */
+	(void)malloc_trim(0);
 	serve_user(&m);
 	finish(&m);
 }
