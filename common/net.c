@@ -266,6 +266,20 @@ net_sa_len(const struct sockaddr *sa)
 }
 
 int
+net_is_loopback(const struct sockaddr *sa)
+{
+	struct in_addr v4;
+
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr)
+		    >> 24) == 127;
+	if (net_mapped(sa, &v4))
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	return sa->sa_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(
+	    &((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+int
 net_same_host(const struct sockaddr *a, const struct sockaddr *b)
 {
 	struct in_addr a4, b4;

@@ -32,6 +32,8 @@ uint16_t net_get_port(const struct sockaddr *sa);
 void	net_set_port(struct sockaddr *sa, uint16_t port);
 socklen_t net_sa_len(const struct sockaddr *sa);
 /* 1 if a and b are the same host (port ignored; ::ffff:a.b.c.d == a.b.c.d). */
+/* 1 for 127.0.0.0/8, ::1 and v4-mapped 127/8, else 0. */
+int	net_is_loopback(const struct sockaddr *sa);
 int	net_same_host(const struct sockaddr *a, const struct sockaddr *b);
 /* If sa is v4-mapped v6, rewrite it in place as AF_INET. */
 void	net_unmap_v4(struct sockaddr_storage *ss);

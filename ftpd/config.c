@@ -20,6 +20,7 @@
 #include "config.h"
 
 static const char *const tls_modes[] = { "off", "on", "required", NULL };
+static const char *const sendfile_modes[] = { "auto", "yes", "no", NULL };
 static const char *const log_levels[] = {
 	"error", "warning", "notice", "info", "debug", NULL
 };

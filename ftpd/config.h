@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
+enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };
 
 #define VHOST_MAX	64
 

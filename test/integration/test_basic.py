@@ -43,6 +43,25 @@ def test_curl_passive_download():
         check(out.read_bytes() == b"", "empty file download not empty")
 
 
+def test_retr_sendfile_modes():
+    """Every download path gives the same bytes: sendfile (yes), the
+    read/write copy (no) and auto, which copies for a loopback client."""
+    require_tool("curl")
+    for mode in ("yes", "no", "auto"):
+        with Server(conf={"sendfile": mode, "log_level": "debug"}) as srv, \
+                _tmpdir() as d:
+            digest = make_file(srv.anon_root / "big.bin",
+                               5 * 1024 * 1024 + 4099)
+            out = Path(d) / "out"
+            run(CURL + [srv.url("big.bin"), "-o", out])
+            check(sha256_file(out) == digest, f"sendfile={mode}: differs")
+            part = Path(d) / "part"
+            run(CURL + ["-C", "1000003", srv.url("big.bin"), "-o", part])
+            want = (srv.anon_root / "big.bin").read_bytes()[1000003:]
+            check(part.read_bytes() == want,
+                  f"sendfile={mode}: resumed download differs")
+
+
 def test_curl_passive_upload():
     require_tool("curl")
     with Server(users={USER: PASS}) as srv, _tmpdir() as d:

@@ -115,6 +115,30 @@ START_TEST(net_parse_list)
 }
 END_TEST
 
+START_TEST(net_loopback_addresses)
+{
+	static const struct {
+		const char	*addr;
+		int		 loop;
+	} cases[] = {
+		{ "127.0.0.1:21", 1 }, { "127.255.3.4:21", 1 },
+		{ "[::1]:21", 1 }, { "[::ffff:127.0.0.9]:21", 1 },
+		{ "128.0.0.1:21", 0 }, { "10.0.0.1:21", 0 },
+		{ "[::2]:21", 0 }, { "[::ffff:10.0.0.1]:21", 0 },
+		{ "[fe80::1]:21", 0 }, { "126.255.255.255:21", 0 },
+	};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(net_parse_addr(cases[i].addr, &ss, &len), 0);
+		ck_assert_msg(net_is_loopback((struct sockaddr *)&ss) ==
+		    cases[i].loop, "%s", cases[i].addr);
+	}
+}
+END_TEST
+
 START_TEST(net_same_host_mapped)
 {
 	struct sockaddr_storage a, b, c, d;
@@ -256,6 +280,7 @@ net_suite(void)
 	tcase_add_test(tc, net_parse_valid);
 	tcase_add_test(tc, net_parse_invalid);
 	tcase_add_test(tc, net_parse_list);
+	tcase_add_test(tc, net_loopback_addresses);
 	tcase_add_test(tc, net_same_host_mapped);
 	tcase_add_test(tc, net_format_misc);
 	tcase_add_test(tc, net_loopback_sockets);
