@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 
 #include "../common/buf.h"
 #include "../common/net.h"
+#include "../common/xmalloc.h"
 #include "cmd.h"
 #include "config.h"
 #include "ctl.h"
@@ -272,16 +274,22 @@ fail:
 	return -1;
 }
 
+/*
+ * The text goes to the heap, not the stack: a 16 KiB frame here pushed
+ * everything called below it four pages deeper, pages each idle session
+ * then kept.
+ */
 void
 reply(struct session *s, int code, const char *fmt, ...)
 {
-	char text[CTL_REPLY_MAX];
 	struct buf out;
+	char *text;
 	va_list ap;
 	int n;
 
+	text = xmalloc(CTL_REPLY_MAX);
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	n = vsnprintf(text, CTL_REPLY_MAX, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		text[0] = '\0';
@@ -289,6 +297,7 @@ reply(struct session *s, int code, const char *fmt, ...)
 	if (reply_format(&out, code, text) == 0)
 		(void)ctl_write(s, out.data, out.len);
 	buf_free(&out);
+	free(text);
 }
 
 /* TLS writes: tls_write like write(2), waiting for writability. */

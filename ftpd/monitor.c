@@ -447,7 +447,9 @@ finish(struct monitor *m)
 void
 monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 {
-	struct monitor m;
+	/* Static, not on the stack: the user process is forked from deep
+	 * inside this frame and would carry those pages for the session. */
+	static struct monitor m;
 	socklen_t len = sizeof(m.local);
 	char prefix[128];
 	int one = 1;
