@@ -615,44 +615,56 @@ def record(res, server, name, value):
         entry.setdefault("runs", []).append(value)
 
 
-def run_server(name, groups, runs, pw, res, na):
-    if name in na:
-        for g in groups:
-            record(res, name, g, "n/a: " + na[name])
-        return
-    for g in groups:                 # fresh numbers replace old ones
-        for k in ([g, "session_cpu"] if g == "sessions" else [g]):
-            res["servers"].setdefault(name, {}).pop(k, None)
+def run_one(srv, g, i, pw, res):
+    """One run of workload g on a running server; False after a failure
+    (the workload is then n/a for that server)."""
+    t0 = time.monotonic()
     try:
-        srv = Server(name)
-    except RuntimeError as e:
-        log(str(e))
-        for g in groups:
-            record(res, name, g, "n/a: " + str(e))
-        return
+        v = RUNNERS[g](srv, pw)
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        log(f"{srv.name} {g}: {e}")
+        record(res, srv.name, g, "n/a: " + str(e))
+        if g == "sessions":
+            record(res, srv.name, "session_cpu", "n/a")
+        return False
+    for k, x in (v.items() if isinstance(v, dict) else [(g, v)]):
+        record(res, srv.name, k, x)
+    shown = v if isinstance(v, dict) else round(v, 2)
+    log(f"{srv.name} {g} run {i + 1}: {shown} ({time.monotonic() - t0:.1f} s)")
+    return True
+
+
+def run_all(names, groups, runs, pw, res, na):
+    """All servers run side by side and take turns: run i of a workload
+    is done on every server before run i + 1, so a slow minute of this
+    shared machine lands on all of them, not on one server's column."""
+    started = {}
+    for name in names:
+        for g in groups:             # fresh numbers replace old ones
+            for k in ([g, "session_cpu"] if g == "sessions" else [g]):
+                res["servers"].setdefault(name, {}).pop(k, None)
+        if name in na:
+            for g in groups:
+                record(res, name, g, "n/a: " + na[name])
+            continue
+        try:
+            started[name] = Server(name)
+        except RuntimeError as e:
+            log(str(e))
+            for g in groups:
+                record(res, name, g, "n/a: " + str(e))
     try:
         for g in groups:
-            n = 1 if g == "idle" else runs
-            for i in range(n):
-                t0 = time.monotonic()
-                try:
-                    v = RUNNERS[g](srv, pw)
-                except (RuntimeError, subprocess.TimeoutExpired) as e:
-                    log(f"{name} {g}: {e}")
-                    record(res, name, g, "n/a: " + str(e))
-                    if g == "sessions":
-                        record(res, name, "session_cpu", "n/a")
-                    break
-                if isinstance(v, dict):
-                    for k, x in v.items():
-                        record(res, name, k, x)
-                else:
-                    record(res, name, g, v)
-                log(f"{name} {g} run {i + 1}: {v if isinstance(v, dict) else round(v, 2)}"
-                    f" ({time.monotonic() - t0:.1f} s)")
+            failed = set()
+            for i in range(1 if g == "idle" else runs):
+                for name, srv in started.items():
+                    if name not in failed and not run_one(srv, g, i, pw,
+                                                          res):
+                        failed.add(name)
             save_results(res)
     finally:
-        srv.stop()
+        for srv in started.values():
+            srv.stop()
 
 
 def machine_limits(res):
@@ -758,9 +770,8 @@ def main():
     res = {"servers": {}, "machine": {}} if a.fresh else load_results()
     if "machine" not in res or not res["machine"]:
         machine_limits(res)
-    for s in servers:
-        run_server(s, groups, a.runs, pw, res, na)
-        save_results(res)
+    run_all(servers, groups, a.runs, pw, res, na)
+    save_results(res)
     print_table(res)
     return 0
 
