@@ -101,15 +101,6 @@ who_init(struct session *s, struct list_job *j)
 	j->who.may_read_arg = s;
 }
 
-/* May the stat calls of a listing be shared with a helper thread
- * (list_stat.c)?  The user filter allows threads; without a filter a
- * thread is either allowed or refused (RLIMIT_NPROC), never fatal. */
-static int
-helper_allowed(void)
-{
-	return 1;
-}
-
 static void
 job_init(struct list_job *j, enum list_fmt fmt)
 {
@@ -227,7 +218,10 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 		goto fail;
 	if (fmt == LIST_MLSD)
 		who_init(s, j);
-	j->helper = helper_allowed();
+	/* Always worth trying (list_stat.c): the user filter allows a
+	 * thread; without a filter RLIMIT_NPROC refuses it and the listing
+	 * runs on this thread. */
+	j->helper = 1;
 	fd = fs_open(s, buf_cstr(&j->vpath), O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC, 0);
 	if (fd != -1) {
