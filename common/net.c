@@ -331,7 +331,8 @@ net_listen(const struct sockaddr *sa, socklen_t len, int backlog)
 {
 	int fd, on = 1, saved;
 
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
 	if (fd == -1)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
@@ -487,9 +488,7 @@ net_wait(int fd, short events, int timeout_ms)
 int
 net_set_nonblock(int fd, int on)
 {
-	int flags;
-
-	int want;
+	int flags, want;
 
 	if ((flags = fcntl(fd, F_GETFL)) == -1)
 		return -1;
