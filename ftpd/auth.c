@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "../common/log.h"
 #include "../common/parse.h"
+#include "../common/xmalloc.h"
 #include "auth.h"
 #include "config.h"
 
@@ -118,6 +120,34 @@ fill_ids(const char *name, uid_t uid, gid_t gid, const char *home,
 	r->uid = uid;
 	r->gid = gid;
 	return 0;
+}
+
+/*
+ * The supplementary groups of a system user, looked up here in the
+ * monitor rather than by initgroups(3) in the user process: the user
+ * process is forked from the monitor and inherits the list, and the
+ * name-service work (and the heap it dirties) is not done twice.
+ */
+static int
+load_groups(struct auth_result *r)
+{
+	int n = 32, i;
+
+	for (i = 0; i < 12; i++) {
+		r->groups = xreallocarray(r->groups, (size_t)n,
+		    sizeof(*r->groups));
+		r->ngroups = n;
+		if (getgrouplist(r->name, r->gid, r->groups, &r->ngroups) !=
+		    -1)
+			return 0;
+		if (r->ngroups <= n)
+			break;		/* failed, and not for room */
+		n = r->ngroups;
+	}
+	free(r->groups);
+	r->groups = NULL;
+	r->ngroups = 0;
+	return -1;
 }
 
 static int
@@ -286,7 +316,11 @@ check_system(const char *user, const char *pass, struct auth_result *r,
 		    pw->pw_shell);
 		return -1;
 	}
-	return fill_from_pw(pw, pw->pw_dir, r);
+	if (fill_from_pw(pw, pw->pw_dir, r) == -1 || load_groups(r) == -1) {
+		snprintf(why, whylen, "cannot look up the groups of %s", user);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -295,6 +329,7 @@ auth_check(const char *user, const char *pass, const struct vhost *vh,
 {
 	int rc;
 
+	free(r->groups);	/* from an earlier attempt of this session */
 	memset(r, 0, sizeof(*r));
 	why[0] = '\0';
 	if (in_deny_file(user)) {

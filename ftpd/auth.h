@@ -15,6 +15,8 @@ struct auth_result {
 	char	home[PATH_MAX];	/* the session root */
 	int	anonymous;
 	int	virtual_user;	/* from users_file: no supplementary groups */
+	gid_t	*groups;	/* system users: supplementary groups, */
+	int	 ngroups;	/* looked up by the monitor (NULL, 0 else) */
 };
 
 /*
@@ -22,7 +24,8 @@ struct auth_result {
  * reason (for the log, never for the client) in why.
  */
 struct vhost;
-/* vh: the HOST section chosen by the client, or NULL. */
+/* vh: the HOST section chosen by the client, or NULL.  *r must start
+ * zeroed; each call frees the groups a previous call left in it. */
 int	auth_check(const char *user, const char *pass, const struct vhost *vh,
 	    struct auth_result *r, char *why, size_t whylen);
 /*

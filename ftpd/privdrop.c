@@ -169,8 +169,8 @@ become_user(const struct auth_result *r)
 	if (r->virtual_user || r->anonymous) {
 		if (setgroups(0, NULL) == -1)
 			return fail("user", "setgroups");
-	} else if (initgroups(r->name, r->gid) == -1)
-		return fail("user", "initgroups");
+	} else if (setgroups((size_t)r->ngroups, r->groups) == -1)
+		return fail("user", "setgroups");
 	if (cfg->chroot) {
 		if (chroot(r->home) == -1)
 			return fail("user", "chroot(home)");
