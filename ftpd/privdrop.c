@@ -1,10 +1,12 @@
 /*
  * privdrop.c - chroot, groups, gid, uid, and a check that root is gone.
  *
- * Runs in the forked front and user processes while still root.  Every
- * name lookup (getpwnam, initgroups) happens before chroot(), since NSS
- * does not work inside it.  A failure is logged with the step, the call
- * and errno; the caller then closes the session with a short 421.
+ * Runs in the forked front and user processes while still root.  Name
+ * lookups are done before: nopriv_user by the master at startup (looked
+ * up again here, before chroot, only if that failed) and a system user's
+ * groups by the monitor at login (auth.c); NSS would not work after
+ * chroot.  A failure is logged with the step, the call and errno; the
+ * caller then closes the session with a short 421.
  * The last step of both drops is the seccomp filter (sandbox.c).
  */
 #include <errno.h>
