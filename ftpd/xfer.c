@@ -199,6 +199,21 @@ xfer_wait(struct xfer_ctx *x, short events)
 	}
 }
 
+/* read(2) from the file, retrying EINTR: bytes, 0 at EOF, or -1 with
+ * *err set. */
+static ssize_t
+xfer_read_file(int fd, unsigned char *p, size_t n, int *err)
+{
+	ssize_t r;
+
+	do {
+		r = read(fd, p, n);
+	} while (r == -1 && errno == EINTR);
+	if (r == -1)
+		*err = errno;
+	return r;
+}
+
 /* Write all of p to the data connection. */
 static enum xfer_result
 xfer_write_all(struct xfer_ctx *x, const unsigned char *p, size_t n)
@@ -262,14 +277,8 @@ xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	if (ascii)
 		out = xmalloc(2 * chunk);
 	while (res == XFER_OK) {
-		n = read(filefd, in, chunk);
-		if (n == 0)
-			break;
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			*err = errno;
-			res = XFER_DISK_ERROR;
+		if ((n = xfer_read_file(filefd, in, chunk, err)) <= 0) {
+			res = n == 0 ? XFER_OK : XFER_DISK_ERROR;
 			break;
 		}
 		if (ascii)
@@ -386,14 +395,8 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	in = xmalloc(XFER_RBUF);
 	buf_init(&out, REPR_ENC_BOUND(XFER_RBUF) + REPR_OUT_SLACK);
 	while (res == XFER_OK) {
-		n = read(filefd, in, XFER_RBUF);
-		if (n == 0)
-			break;
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			*err = errno;
-			res = XFER_DISK_ERROR;
+		if ((n = xfer_read_file(filefd, in, XFER_RBUF, err)) <= 0) {
+			res = n == 0 ? XFER_OK : XFER_DISK_ERROR;
 			break;
 		}
 		since += n;
