@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -494,4 +495,10 @@ net_set_nonblock(int fd, int on)
 		return -1;
 	want = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
 	return want == flags ? 0 : fcntl(fd, F_SETFL, want);
+}
+
+int
+net_set_cork(int fd, int on)
+{
+	return setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 }

@@ -63,5 +63,11 @@ int	net_write_all(int fd, const void *p, size_t n, int timeout_ms);
 int	net_wait(int fd, short events, int timeout_ms);
 /* Set or clear O_NONBLOCK.  0 or -1. */
 int	net_set_nonblock(int fd, int on);
+/*
+ * Set or clear TCP_CORK: while set, the kernel sends only full segments,
+ * and clearing it pushes the rest.  0 or -1 (ENOPROTOOPT and friends on a
+ * socket that is not TCP).
+ */
+int	net_set_cork(int fd, int on);
 
 #endif

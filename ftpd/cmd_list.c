@@ -84,7 +84,8 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "%s %s",
 	    fmt == LIST_MLSD ? "MLSD" : fmt == LIST_NAMES ? "NLST" : "LIST",
 	    buf_cstr(&j.vpath));
-	if ((fd = data_open(s, "Here comes the directory listing.")) == -1) {
+	if ((fd = data_open(s, "Here comes the directory listing.",
+	    DATA_LISTING)) == -1) {
 		list_job_free(&j);
 		return;
 	}

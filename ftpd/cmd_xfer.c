@@ -104,8 +104,10 @@ static int
 xfer_end(struct session *s, int datafd, enum xfer_result res, int err,
     const char *ok)
 {
-	if (res != XFER_ABORTED)
-		data_close(s, datafd);
+	/* Under PROT P, the end of TLS says whether the client got it all. */
+	if (res != XFER_ABORTED && data_close(s, datafd) == -1 &&
+	    res == XFER_OK)
+		res = XFER_NET_ERROR;
 	switch (res) {
 	case XFER_OK:
 		reply(s, 226, "%s", ok);
@@ -196,7 +198,7 @@ retr_send(struct session *s, const char *vpath, int fd,
 	    xfer_type_name(s), vpath,
 	    (long long)st->st_size);
 	t0 = xfer_clock();
-	if ((datafd = data_open(s, what)) == -1)
+	if ((datafd = data_open(s, what, DATA_FILE)) == -1)
 		return;
 	res = xfer_send_file(s, fd, datafd, &bytes, &err);
 	ok = xfer_end(s, datafd, res, err, "Transfer complete.");
@@ -534,7 +536,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
 	}
 	t0 = xfer_clock();
-	if ((datafd = data_open(s, what)) == -1) {
+	if ((datafd = data_open(s, what, DATA_FILE)) == -1) {
 		upload_done(u, 0, 0);
 		return;
 	}

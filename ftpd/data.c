@@ -26,6 +26,7 @@
 #include "mon_client.h"
 #include "session.h"
 #include "tlsrelay.h"
+#include "xfer.h"
 
 #define DATA_RANDOM_TRIES	32	/* random ports before a scan */
 #define DATA_BACKLOG		4	/* a thief and the client */
@@ -190,7 +191,7 @@ data_connect(struct session *s)
 }
 
 int
-data_open(struct session *s, const char *what)
+data_open(struct session *s, const char *what, int file)
 {
 	char err[256];
 	int fd, plain;
@@ -217,7 +218,10 @@ data_open(struct session *s, const char *what)
 	if (!s->prot_p)
 		return fd;
 	err[0] = '\0';
-	if ((plain = tlsrelay_wrap_data(s, fd, err, sizeof(err))) == -1) {
+	s->xfer_via_front = file == DATA_FILE && xfer_front_ok(s);
+	if ((plain = tlsrelay_wrap_data(s, fd, s->xfer_via_front ?
+	    TR_MODE_FILE : TR_MODE_RELAY, err, sizeof(err))) == -1) {
+		s->xfer_via_front = 0;
 		reply(s, 522, "Data connection must be protected with TLS "
 		    "session reuse: %s", err[0] != '\0' ? err : "failed");
 		return -1;
@@ -225,21 +229,27 @@ data_open(struct session *s, const char *what)
 	return plain;
 }
 
-void
+int
 data_close(struct session *s, int fd)
 {
+	int rc = 0;
+
 	if (fd == -1)
-		return;
+		return 0;
+	s->xfer_via_front = 0;
 	if (s->prot_p) {
 		/* The front sends close_notify when it sees our EOF. */
 		if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
 			log_msg(LOG_DEBUG, "data shutdown: %s",
 			    strerror(errno));
-		if (tlsrelay_finish_data(s, fd) == -1)
+		if (tlsrelay_finish_data(s, fd) == -1) {
 			log_msg(LOG_INFO, "TLS data connection did not close "
 			    "cleanly");
+			rc = -1;
+		}
 	}
 	(void)close(fd);
+	return rc;
 }
 
 void

@@ -25,9 +25,15 @@ int	data_listen(struct session *s);
  * Returns the fd to read/write plaintext on, or -1 after replying 425/522.
  * The passive listener and PORT target are consumed either way.
  */
-int	data_open(struct session *s, const char *what);
-/* Close the data connection (TLS close_notify via the front first). */
-void	data_close(struct session *s, int fd);
+int	data_open(struct session *s, const char *what, int file);
+/* data_open's file argument: a listing or a file transfer.  Under PROT P
+ * the front moves a file transfer's bytes itself when it can
+ * (xfer_front_ok); s->xfer_via_front says so. */
+#define DATA_LISTING	0
+#define DATA_FILE	1
+/* Close the data connection (TLS close_notify via the front first).
+ * 0, or -1 when TLS did not end cleanly (bytes may not have arrived). */
+int	data_close(struct session *s, int fd);
 /* Forget PASV/PORT state (REIN, errors). */
 void	data_reset(struct session *s);
 

@@ -75,6 +75,8 @@ struct session {
 
 	/* Progress of the transfer in flight, for STAT (ctl.c reads it). */
 	int			 in_xfer;
+	int			 xfer_via_front; /* PROT P: the front moves
+						  * the file (tlsrelay.c) */
 	off_t			 xfer_done;
 	off_t			 xfer_total;	/* -1 unknown */
 	char			 xfer_what[128];

@@ -6,7 +6,11 @@
  * client's TLS connection and a plain socketpair to the user process, and
  * for each PROT P data connection receives the raw socket from the user
  * process, does the handshake (session reuse checked), and relays
- * plaintext through a fresh socketpair.  On CCC it ends TLS on the control
+ * plaintext through a fresh socketpair, or, for a download or upload that
+ * needs no conversion, moves the bytes between the file the user process
+ * passes (TR_DATA_FILE) and TLS itself: two copies and a process hop less
+ * per byte.  That fd is one file the front would relay anyway, and the
+ * front closes it before it reports the transfer done.  On CCC it ends TLS on the control
  * connection and relays it in clear text from then on, data connections
  * still in TLS.  The user process's side is tlsrelay_user.c.
  *
@@ -68,6 +72,7 @@ struct side {
 	int		 wr_wants_in;	/* SSL_write needs POLLIN */
 	int		 unflushed;	/* TLS records gathered, not sent */
 	int		 more;		/* last fill stopped before EAGAIN */
+	int		 is_file;	/* a regular file: write(2), not send */
 };
 
 struct data_relay {
@@ -79,6 +84,12 @@ struct data_relay {
 	int		 up_shut;	/* SHUT_WR sent to the user side */
 	int		 aborted;	/* ABOR seen: drop, don't flush */
 	long long	 last_progress;
+	/* TR_MODE_FILE: hold until TR_DATA_FILE, then file <-> net. */
+	int		 hold;
+	struct side	 file;		/* fd -1 when no file transfer runs */
+	int		 file_dir;	/* 'o' file->client, 'i' client->file */
+	unsigned long long file_left;	/* bytes still allowed ('o') */
+	unsigned long long file_bytes;	/* bytes moved */
 };
 
 /* Watching the client's control bytes for ABOR during a transfer. */
@@ -207,6 +218,8 @@ side_drain(struct side *sd, struct rbuf *b)
 			len = TR_IO_MAX;
 		if (sd->tls != NULL)
 			n = tls_write(sd->tls, b->p + b->start, len);
+		else if (sd->is_file)
+			n = write(sd->fd, b->p + b->start, len);
 		else
 			n = send(sd->fd, b->p + b->start, len, MSG_NOSIGNAL);
 		if (n > 0) {
@@ -290,12 +303,41 @@ reply_to_user(struct relay *r, uint32_t type, int ok, const char *msg,
 	buf_free(&b);
 }
 
+/* Tell the user process how a file transfer ended, and let go of the
+ * file before that. */
+static void
+file_done(struct relay *r, enum tlsrelay_where where, int err)
+{
+	struct data_relay *d = &r->d;
+	struct buf b;
+
+	if (d->file.fd == -1)
+		return;
+	(void)close(d->file.fd);
+	d->file.fd = -1;
+	buf_init(&b, 32);
+	if (ipc_put_u64(&b, d->file_bytes) == -1 ||
+	    ipc_put_u32(&b, (uint32_t)where) == -1 ||
+	    ipc_put_u32(&b, (uint32_t)err) == -1 ||
+	    ipc_send(r->ipc_fd, TR_FILE_DONE, b.data, b.len, -1) == -1) {
+		buf_free(&b);
+		fatal("tlsrelay: cannot report to user process: %s",
+		    strerror(errno));
+	}
+	buf_free(&b);
+}
+
 /* End the data connection; clean: send close_notify first. */
 static void
 data_end(struct relay *r, int clean)
 {
 	struct data_relay *d = &r->d;
 
+	/* A file transfer cut short: its report comes before the close. */
+	file_done(r, TR_DONE_NET, ECONNABORTED);
+
+	/* Uncork so the last records and close_notify leave now. */
+	(void)net_set_cork(d->net.fd, 0);
 	if (clean)
 		tls_close(d->net.tls, TR_CLOSE_MS);
 	else
@@ -351,7 +393,7 @@ pair_bufsize(int sv[2])
 /* Handshake a data socket from the user process; reply with the
  * plaintext end, or an error. */
 static void
-data_begin(struct relay *r, int fd)
+data_begin(struct relay *r, int fd, uint32_t mode)
 {
 	struct data_relay *d = &r->d;
 	struct tls_conn *t;
@@ -380,6 +422,9 @@ data_begin(struct relay *r, int fd)
 	pair_bufsize(sv);
 	log_msg(LOG_DEBUG, "data connection: %s", tls_describe(t));
 	memset(d, 0, sizeof(*d));
+	d->file.fd = -1;
+	d->file.is_file = 1;
+	d->hold = mode == TR_MODE_FILE;
 	r->scan.bol = 1;
 	r->scan.iac = 0;
 	r->scan.matched = 0;
@@ -389,6 +434,8 @@ data_begin(struct relay *r, int fd)
 	d->net.more = 1;	/* records may have come with the handshake */
 	if (tls_bulk(t) == -1)
 		log_msg(LOG_DEBUG, "data connection: unbuffered writes");
+	/* Full segments only while the transfer runs (see xfer.c). */
+	(void)net_set_cork(fd, 1);
 	d->plain.fd = sv[0];
 	rb_init(&d->up, TR_DATA_BUF);
 	rb_init(&d->down, TR_DATA_BUF);
@@ -439,13 +486,41 @@ relay_ccc(struct relay *r, const struct buf *reply)
 	reply_to_user(r, TR_CCC_DONE, 1, "", -1);
 }
 
-/* A message from the user process, only while no data connection is
- * being relayed: TR_DATA_OPEN with an fd, or TR_CCC while TLS is on. */
+/*
+ * TR_DATA_FILE for the held data connection: the file to move from or
+ * to.  0, or -1 when the message is malformed (fd left to the caller).
+ */
+static int
+file_begin(struct relay *r, const struct buf *msg, int fd)
+{
+	struct data_relay *d = &r->d;
+	uint32_t dir;
+	uint64_t limit;
+	size_t off = 0;
+
+	if (ipc_get_u32(msg, &off, &dir) == -1 ||
+	    ipc_get_u64(msg, &off, &limit) == -1 ||
+	    (dir != 'o' && dir != 'i'))
+		return -1;
+	d->hold = 0;
+	d->file.fd = fd;
+	d->file.eof = 0;
+	d->file_dir = (int)dir;
+	d->file_left = limit;
+	d->file_bytes = 0;
+	d->last_progress = tr_now_ms();
+	return 0;
+}
+
+/* A message from the user process: TR_DATA_OPEN with an fd when no data
+ * connection is relayed, TR_DATA_FILE for one held for it, or TR_CCC
+ * while TLS is on. */
 static int
 serve_ipc(struct relay *r)
 {
 	struct buf msg;
-	uint32_t type;
+	uint32_t type, mode;
+	size_t off = 0;
 	int fd = -1;
 
 	buf_init(&msg, TR_MSG_MAX);
@@ -459,15 +534,68 @@ serve_ipc(struct relay *r)
 		buf_free(&msg);
 		return 0;
 	}
-	buf_free(&msg);
-	if (type != TR_DATA_OPEN || fd == -1 || r->d.active) {
+	if (type == TR_DATA_FILE && fd != -1 && r->d.active && r->d.hold &&
+	    file_begin(r, &msg, fd) == 0) {
+		buf_free(&msg);
+		return 0;
+	}
+	if (type != TR_DATA_OPEN || fd == -1 || r->d.active ||
+	    ipc_get_u32(&msg, &off, &mode) == -1 ||
+	    (mode != TR_MODE_RELAY && mode != TR_MODE_FILE)) {
 		if (fd != -1)
 			(void)close(fd);
 		fatal("tlsrelay: unexpected message %u from user process",
 		    type);
 	}
-	data_begin(r, fd);
+	buf_free(&msg);
+	data_begin(r, fd, mode);
 	return 0;
+}
+
+/* Download through the front: file -> d->down, up to the byte limit.
+ * 0, or -1 with errno when reading the file failed. */
+static int
+file_fill(struct data_relay *d)
+{
+	size_t room;
+	ssize_t n;
+
+	while (!d->file.eof && (room = rb_room(&d->down)) > 0) {
+		if (d->file_left == 0) {
+			d->file.eof = 1;
+			break;
+		}
+		if (room > TR_IO_MAX)
+			room = TR_IO_MAX;
+		if (room > d->file_left)
+			room = (size_t)d->file_left;
+		n = read(d->file.fd, d->down.p + d->down.end, room);
+		if (n > 0) {
+			d->down.end += (size_t)n;
+			d->file_left -= (unsigned long long)n;
+			d->file_bytes += (unsigned long long)n;
+		} else if (n == 0)
+			d->file.eof = 1;
+		else if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* A file transfer is complete once every byte is in the file ('i') or
+ * handed to the kernel for the client ('o'). */
+static void
+file_check_done(struct relay *r)
+{
+	struct data_relay *d = &r->d;
+
+	if (d->file.fd == -1)
+		return;
+	if (d->file_dir == 'i' && d->net.eof && rb_len(&d->up) == 0)
+		file_done(r, TR_DONE_OK, 0);
+	else if (d->file_dir == 'o' && d->file.eof && rb_len(&d->down) == 0 &&
+	    !d->net.unflushed)
+		file_done(r, TR_DONE_OK, 0);
 }
 
 /* Move data-connection bytes both ways; finish or abort when done. */
@@ -475,14 +603,37 @@ static void
 pump_data(struct relay *r, short net_ev, short plain_ev)
 {
 	struct data_relay *d = &r->d;
+	int up_file = d->file.fd != -1 && d->file_dir == 'i';
+	int down_file = d->file.fd != -1 && d->file_dir == 'o';
 	ssize_t a = 0, b = 0, c = 0, e = 0;
 
-	if (side_readable(&d->net, net_ev))
-		a = side_fill(&d->net, &d->up);
-	if (a != -1 && rb_len(&d->up) > 0)
-		b = side_drain(&d->plain, &d->up);
-	if (a != -1 && b != -1 && side_readable(&d->plain, plain_ev))
-		c = side_fill(&d->plain, &d->down);
+	/* Waiting for, or moving, a file: the user process writes nothing
+	 * on plain meanwhile, so anything there (EOF) means it gave up. */
+	if ((d->hold || d->file.fd != -1) &&
+	    (plain_ev & (POLLIN | POLLHUP | POLLERR))) {
+		data_end(r, 0);
+		return;
+	}
+	if (!d->hold) {
+		if (side_readable(&d->net, net_ev))
+			a = side_fill(&d->net, &d->up);
+		if (a != -1 && rb_len(&d->up) > 0 &&
+		    (b = side_drain(up_file ? &d->file : &d->plain,
+		    &d->up)) == -1 && up_file) {
+			file_done(r, TR_DONE_FILE, errno);
+			data_end(r, 0);
+			return;
+		}
+		if (a != -1 && b != -1 && down_file && !d->aborted &&
+		    file_fill(d) == -1) {
+			file_done(r, TR_DONE_FILE, errno);
+			data_end(r, 0);
+			return;
+		}
+		if (a != -1 && b != -1 && !down_file &&
+		    side_readable(&d->plain, plain_ev))
+			c = side_fill(&d->plain, &d->down);
+	}
 	if (d->aborted)
 		d->down.start = d->down.end = 0;	/* unwanted now */
 	else if (a != -1 && b != -1 && c != -1 &&
@@ -495,7 +646,8 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 	}
 	if (a > 0 || b > 0 || c > 0 || e > 0)
 		d->last_progress = tr_now_ms();
-	if (d->net.eof && rb_len(&d->up) == 0 && !d->up_shut) {
+	file_check_done(r);
+	if (d->net.eof && rb_len(&d->up) == 0 && !d->up_shut && !up_file) {
 		/* Upload complete: the user process reads EOF. */
 		if (shutdown(d->plain.fd, SHUT_WR) == -1 && errno != ENOTCONN) {
 			data_end(r, 0);
@@ -534,32 +686,46 @@ relay_exit(struct relay *r, int status)
 	_exit(status);
 }
 
-/* Fill the poll set; returns the count.  idx: client, user, ipc, net,
- * plain (-1 when absent). */
-static nfds_t
+/* Fill the poll set: client, user, ipc, net, plain (fd -1 when absent). */
+static void
 build_poll(struct relay *r, struct pollfd *pfd, int *timeout)
 {
 	struct data_relay *d = &r->d;
-	nfds_t n = 0;
+	int i;
 
+	for (i = 0; i < 5; i++) {
+		pfd[i].fd = -1;
+		pfd[i].events = pfd[i].revents = 0;
+	}
 	*timeout = 1000;
-	pfd[n].fd = r->client.fd;
-	pfd[n++].events = side_events(&r->client, &r->c2u, &r->u2c);
-	pfd[n].fd = r->user.fd;
-	pfd[n++].events = side_events(&r->user, &r->u2c, &r->c2u);
-	pfd[n].fd = r->ipc_fd;
-	pfd[n++].events = d->active ? 0 : POLLIN;
+	pfd[0].fd = r->client.fd;
+	pfd[0].events = side_events(&r->client, &r->c2u, &r->u2c);
+	pfd[1].fd = r->user.fd;
+	pfd[1].events = side_events(&r->user, &r->u2c, &r->c2u);
+	/* One data connection at a time; a held one waits for its file. */
+	if (!d->active || d->hold) {
+		pfd[2].fd = r->ipc_fd;
+		pfd[2].events = POLLIN;
+	}
 	if (side_has_pending(&r->client, &r->c2u))
 		*timeout = 0;
-	if (d->active) {
-		pfd[n].fd = d->net.fd;
-		pfd[n++].events = side_events(&d->net, &d->up, &d->down);
-		pfd[n].fd = d->plain.fd;
-		pfd[n++].events = side_events(&d->plain, &d->down, &d->up);
-		if (side_has_pending(&d->net, &d->up))
-			*timeout = 0;
-	}
-	return n;
+	if (!d->active)
+		return;
+	pfd[4].fd = d->plain.fd;
+	if (d->hold || d->file.fd != -1)
+		pfd[4].events = POLLIN;		/* only to see it close */
+	else
+		pfd[4].events = side_events(&d->plain, &d->down, &d->up);
+	if (d->hold)
+		return;				/* the client waits too */
+	pfd[3].fd = d->net.fd;
+	pfd[3].events = side_events(&d->net, &d->up, &d->down);
+	if (side_has_pending(&d->net, &d->up))
+		*timeout = 0;
+	/* A file is always readable: no need to poll for it. */
+	if (d->file.fd != -1 && d->file_dir == 'o' && !d->file.eof &&
+	    !d->aborted && rb_room(&d->down) > 0)
+		*timeout = 0;
 }
 
 /*
@@ -658,6 +824,7 @@ relay_setup(struct relay *r, struct session *s, int relay_fd,
 	r->client.more = 1;	/* OpenSSL may hold what ctl.c left */
 	r->user.fd = relay_fd;
 	r->ipc_fd = data_ipc_fd;
+	r->d.file.fd = -1;
 	rb_init(&r->c2u, TR_CTL_BUF);
 	rb_init(&r->u2c, TR_CTL_BUF);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
@@ -671,7 +838,6 @@ tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
 {
 	struct relay r;
 	struct pollfd pfd[5];
-	nfds_t n;
 	int timeout;
 
 	if (s->ctl_tls == NULL)
@@ -682,16 +848,16 @@ tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
 	for (;;) {
 		if (tr_terminate)
 			relay_exit(&r, 0);	/* flushes the last replies */
-		n = build_poll(&r, pfd, &timeout);
-		if (poll(pfd, n, timeout) == -1) {
+		build_poll(&r, pfd, &timeout);
+		if (poll(pfd, 5, timeout) == -1) {
 			if (errno != EINTR)
 				fatal("tlsrelay: poll: %s", strerror(errno));
 			continue;
 		}
 		pump_control(&r, pfd[0].revents, pfd[1].revents);
-		if (n == 5)
+		if (r.d.active)
 			pump_data(&r, pfd[3].revents, pfd[4].revents);
-		else if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    serve_ipc(&r) == -1)
 			relay_exit(&r, 0);
 	}

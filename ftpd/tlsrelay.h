@@ -17,13 +17,37 @@ struct session;
 /* Messages on the data ipc socket between the user process
  * (tlsrelay_user.c) and the front (tlsrelay.c); SOCK_SEQPACKET, ipc.h. */
 enum tlsrelay_msg {
-	TR_DATA_OPEN = 0x54520001,	/* user->front: fd = raw data socket */
+	TR_DATA_OPEN = 0x54520001,	/* user->front: u32 mode (tlsrelay_
+					 * mode); fd = raw data socket */
 	TR_DATA_REPLY,			/* front->user: u32 ok, str error;
 					 * fd = plaintext end when ok */
 	TR_DATA_CLOSED,			/* front->user: u32 clean */
 	TR_CCC,				/* user->front: the reply to CCC
 					 * (formatted lines) */
 	TR_CCC_DONE,			/* front->user: u32 ok, str error */
+	TR_DATA_FILE,			/* user->front, after a TR_DATA_REPLY
+					 * for TR_MODE_FILE: u32 direction
+					 * ('o' file->client, 'i' client->
+					 * file), u64 most bytes; fd = the
+					 * file, at the offset to start */
+	TR_FILE_DONE,			/* front->user, once per TR_DATA_FILE
+					 * and before its TR_DATA_CLOSED:
+					 * u64 bytes, u32 where (tlsrelay_
+					 * where), u32 errno */
+};
+
+/* What the front does with a data connection once it is TLS. */
+enum tlsrelay_mode {
+	TR_MODE_RELAY = 0,	/* relay plaintext through the socketpair */
+	TR_MODE_FILE,		/* move nothing until TR_DATA_FILE: then
+				 * between the file and TLS directly */
+};
+
+/* Where a file transfer through the front stopped. */
+enum tlsrelay_where {
+	TR_DONE_OK = 0,
+	TR_DONE_FILE,		/* reading or writing the file failed */
+	TR_DONE_NET,		/* the data connection failed or stalled */
 };
 #define TR_MSG_MAX	1024		/* longest message either way */
 
@@ -40,7 +64,22 @@ void	tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
  * which handshakes (reuse checked) and relays.  Returns a plaintext fd to
  * use instead (fd itself is closed here), or -1 with a reason in err.
  */
-int	tlsrelay_wrap_data(struct session *s, int fd, char *err, size_t errlen);
+int	tlsrelay_wrap_data(struct session *s, int fd, enum tlsrelay_mode mode,
+	    char *err, size_t errlen);
+/*
+ * user process, after tlsrelay_wrap_data(TR_MODE_FILE): let the front
+ * move up to limit bytes between filefd (from its current offset) and
+ * the TLS data connection, dir 'o' (download) or 'i' (upload).  The
+ * front answers with TR_FILE_DONE on s->front_fd (read it with
+ * tlsrelay_file_result).  0 or -1.
+ */
+int	tlsrelay_file_start(struct session *s, int filefd, int dir,
+	    unsigned long long limit);
+/* user process: read the TR_FILE_DONE once s->front_fd is readable.
+ * 0 with *bytes, *where and *err set, or -1 (the front is gone or
+ * answered out of turn). */
+int	tlsrelay_file_result(struct session *s, unsigned long long *bytes,
+	    enum tlsrelay_where *where, int *err);
 /* user process: finish a wrapped data connection: close_notify is sent by
  * the front when the plaintext fd reaches EOF; this waits (bounded) until
  * the front reports the data connection closed.  0 or -1. */

@@ -63,7 +63,7 @@ tr_recv_reply(struct session *s, uint32_t *type, struct buf *msg, int *fd,
 			    "gone" : strerror(errno));
 			return -1;
 		}
-		if (*type != TR_DATA_CLOSED)
+		if (*type != TR_DATA_CLOSED && *type != TR_FILE_DONE)
 			return 0;
 		if (*fd != -1)
 			(void)close(*fd);
@@ -74,10 +74,11 @@ tr_recv_reply(struct session *s, uint32_t *type, struct buf *msg, int *fd,
 }
 
 int
-tlsrelay_wrap_data(struct session *s, int fd, char *err, size_t errlen)
+tlsrelay_wrap_data(struct session *s, int fd, enum tlsrelay_mode mode,
+    char *err, size_t errlen)
 {
 	struct buf msg;
-	uint32_t type, ok;
+	uint32_t type, ok, m = (uint32_t)mode;
 	size_t off = 0;
 	int pfd = -1;
 
@@ -86,7 +87,7 @@ tlsrelay_wrap_data(struct session *s, int fd, char *err, size_t errlen)
 		(void)close(fd);
 		return -1;
 	}
-	if (ipc_send(s->front_fd, TR_DATA_OPEN, NULL, 0, fd) == -1) {
+	if (ipc_send(s->front_fd, TR_DATA_OPEN, &m, sizeof(m), fd) == -1) {
 		snprintf(err, errlen, "TLS front: %s", strerror(errno));
 		(void)close(fd);
 		return -1;
@@ -157,13 +158,62 @@ tlsrelay_finish_data(struct session *s, int plainfd)
 			break;
 	}
 	buf_init(&msg, TR_MSG_MAX);
-	if (ipc_recv(s->front_fd, &type, &msg, NULL) == -1 ||
-	    type != TR_DATA_CLOSED || ipc_get_u32(&msg, &off, &clean) == -1) {
+	/* A file transfer we gave up on may still report first. */
+	for (i = 0; i < 2; i++)
+		if (ipc_recv(s->front_fd, &type, &msg, NULL) == -1 ||
+		    type != TR_FILE_DONE)
+			break;
+	if (i == 2 || type != TR_DATA_CLOSED ||
+	    ipc_get_u32(&msg, &off, &clean) == -1) {
 		buf_free(&msg);
 		return -1;
 	}
 	buf_free(&msg);
 	return clean ? 0 : -1;
+}
+
+int
+tlsrelay_file_start(struct session *s, int filefd, int dir,
+    unsigned long long limit)
+{
+	struct buf msg;
+	int rc;
+
+	if (s->front_fd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	buf_init(&msg, 16);
+	rc = ipc_put_u32(&msg, (uint32_t)dir) == -1 ||
+	    ipc_put_u64(&msg, limit) == -1 ||
+	    ipc_send(s->front_fd, TR_DATA_FILE, msg.data, msg.len,
+	    filefd) == -1 ? -1 : 0;
+	buf_free(&msg);
+	return rc;
+}
+
+int
+tlsrelay_file_result(struct session *s, unsigned long long *bytes,
+    enum tlsrelay_where *where, int *err)
+{
+	struct buf msg;
+	uint32_t type, w, e;
+	uint64_t n;
+	size_t off = 0;
+
+	buf_init(&msg, TR_MSG_MAX);
+	if (ipc_recv(s->front_fd, &type, &msg, NULL) == -1 ||
+	    type != TR_FILE_DONE || ipc_get_u64(&msg, &off, &n) == -1 ||
+	    ipc_get_u32(&msg, &off, &w) == -1 ||
+	    ipc_get_u32(&msg, &off, &e) == -1 || w > TR_DONE_NET) {
+		buf_free(&msg);
+		return -1;
+	}
+	buf_free(&msg);
+	*bytes = n;
+	*where = (enum tlsrelay_where)w;
+	*err = (int)e;
+	return 0;
 }
 
 int

@@ -37,6 +37,7 @@
 #include "data.h"
 #include "repr.h"
 #include "session.h"
+#include "tlsrelay.h"
 #include "xfer.h"
 
 #define XFER_BUF		(256 * 1024)	/* read/write chunk */
@@ -49,11 +50,18 @@
 #define XFER_PIPE_SZ		(1024 * 1024) /* splice pipe size */
 #define XFER_RBUF		(64 * 1024)	/* repr.c file chunk */
 #define XFER_MARK_EVERY		(1024 * 1024)	/* MODE B/C restart marker */
+#define XFER_CORK_MIN		(1024 * 1024)	/* smaller: not worth 2 calls */
+#define XFER_TICK_MS		500	/* progress check, front transfers */
 #define XFER_MARK_LEN		32
 
 struct xfer_ctx {
 	struct session	*s;
 	int		 datafd;
+	int		 waitfd;	/* what xfer_wait watches: datafd,
+					 * or the front's ipc */
+	int		 tick_ms;	/* xfer_wait returns after this long
+					 * even if not ready (0: never) */
+	int		 ready;		/* xfer_wait: waitfd was ready */
 	long long	 last;		/* ms: last progress */
 	long long	 next_check;	/* ms: next control check */
 	long long	 quiet_until;	/* ms: ignore control until */
@@ -98,7 +106,7 @@ xfer_begin(struct xfer_ctx *x, struct session *s, int datafd)
 {
 	memset(x, 0, sizeof(*x));
 	x->s = s;
-	x->datafd = datafd;
+	x->datafd = x->waitfd = datafd;
 	x->timeout = (long long)cfg->data_timeout * 1000;
 	x->last = xfer_now_ms();
 	x->next_check = x->last + XFER_CHECK_MS;
@@ -157,7 +165,8 @@ xfer_moved(struct xfer_ctx *x, size_t n)
 	return XFER_OK;
 }
 
-/* Wait until the data fd is ready for events, watching control too. */
+/* Wait until waitfd is ready for events (or tick_ms passed), watching
+ * control too. */
 static enum xfer_result
 xfer_wait(struct xfer_ctx *x, short events)
 {
@@ -170,7 +179,7 @@ xfer_wait(struct xfer_ctx *x, short events)
 		now = xfer_now_ms();
 		if ((left = x->last + x->timeout - now) <= 0)
 			return XFER_TIMEOUT;
-		pfd[0].fd = x->datafd;
+		pfd[0].fd = x->waitfd;
 		pfd[0].events = events;
 		pfd[0].revents = 0;
 		n = 1;
@@ -181,9 +190,15 @@ xfer_wait(struct xfer_ctx *x, short events)
 			n = 2;
 		} else if (x->quiet_until - now < left)
 			left = x->quiet_until - now;
+		if (x->tick_ms > 0 && left > x->tick_ms)
+			left = x->tick_ms;
 		r = poll(pfd, n, left > 0x7fffffff ? 0x7fffffff : (int)left);
 		if (r == -1 && errno != EINTR)
 			return XFER_NET_ERROR;
+		if (r == 0 && x->tick_ms > 0) {
+			x->ready = 0;
+			return XFER_OK;
+		}
 		if (r <= 0)
 			continue;
 		if (n == 2 && pfd[1].revents != 0) {
@@ -194,8 +209,10 @@ xfer_wait(struct xfer_ctx *x, short events)
 		}
 		if (pfd[0].revents & POLLNVAL)
 			return XFER_NET_ERROR;
-		if (pfd[0].revents != 0)
+		if (pfd[0].revents != 0) {
+			x->ready = 1;
 			return XFER_OK;
+		}
 	}
 }
 
@@ -425,6 +442,65 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	return res;
 }
 
+int
+xfer_front_ok(const struct session *s)
+{
+	struct repr_params p;
+
+	repr_params_session(s, &p);
+	return s->prot_p && s->front_fd != -1 && s->type != 'A' &&
+	    !repr_needed(&p);
+}
+
+/*
+ * PROT P, binary, no conversion: the front, which is the TLS endpoint,
+ * moves the bytes between the file and TLS itself (tlsrelay.c): two
+ * copies and a trip through the socketpair less per byte.  Meanwhile we
+ * answer the control connection (ABOR, STAT) and follow the progress in
+ * the file offset, which the front's descriptor shares with ours.
+ */
+static enum xfer_result
+xfer_via_front(struct xfer_ctx *x, int filefd, int dir, off_t *bytes,
+    int *err)
+{
+	struct session *s = x->s;
+	unsigned long long limit = ~0ULL, moved;
+	enum tlsrelay_where where;
+	enum xfer_result res;
+	off_t start, pos;
+
+	if (dir == 'o' && s->xfer_total >= 0)
+		limit = (unsigned long long)s->xfer_total;
+	start = lseek(filefd, 0, SEEK_CUR);
+	if (tlsrelay_file_start(s, filefd, dir, limit) == -1) {
+		*err = errno;
+		return XFER_NET_ERROR;
+	}
+	x->waitfd = s->front_fd;
+	x->tick_ms = XFER_TICK_MS;
+	/* Bounded by data_timeout: x->last moves only with the offset. */
+	for (;;) {
+		if ((res = xfer_wait(x, POLLIN)) != XFER_OK)
+			return res;	/* the caller's close stops the front */
+		if (x->ready)
+			break;
+		if (start != -1 && (pos = lseek(filefd, 0, SEEK_CUR)) != -1 &&
+		    pos - start > s->xfer_done) {
+			s->xfer_done = pos - start;
+			x->last = xfer_now_ms();
+		}
+	}
+	if (tlsrelay_file_result(s, &moved, &where, err) == -1) {
+		*err = EPROTO;
+		return XFER_NET_ERROR;
+	}
+	*bytes = (off_t)moved;
+	s->xfer_done = (off_t)moved;
+	if (where == TR_DONE_FILE)
+		return XFER_DISK_ERROR;
+	return where == TR_DONE_OK ? XFER_OK : XFER_NET_ERROR;
+}
+
 /*
  * sendfile saves a copy when pages go to a network card.  To a client on
  * the loopback the receiver copies every byte out anyway, and on the
@@ -446,7 +522,7 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 	struct repr_params p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
-	int fallback = 0;
+	int fallback = 0, corked = 0;
 
 	*bytes = 0;
 	*err = 0;
@@ -455,15 +531,31 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
+	/*
+	 * TCP_CORK for a big download: only full segments leave, so a
+	 * loopback or LAN peer gets 64 KiB segments instead of one short
+	 * one per write; measured 1.7 -> 3+ GB/s on loopback (test/bench).
+	 * Under PROT P datafd is the socketpair to the front, which corks
+	 * the TCP socket itself.
+	 */
+	if (!s->prot_p && (s->xfer_total < 0 ||
+	    s->xfer_total >= XFER_CORK_MIN))
+		corked = net_set_cork(datafd, 1) == 0;
 	repr_params_session(s, &p);
-	if (repr_needed(&p))
+	if (s->xfer_via_front)
+		res = xfer_via_front(&x, filefd, 'o', bytes, err);
+	else if (repr_needed(&p))
 		res = xfer_repr_out(&x, filefd, bytes, err);
 	else if (s->type != 'A' && xfer_use_sendfile(s))
 		res = xfer_sendfile(&x, filefd, bytes, err, &fallback);
 	else if (s->type != 'A')
 		fallback = 1;
-	if ((s->type == 'A' && !repr_needed(&p)) || fallback)
+	if ((s->type == 'A' && !repr_needed(&p) && !s->xfer_via_front) ||
+	    fallback)
 		res = xfer_copy_out(&x, filefd, bytes, err);
+	/* Push the last partial segment now rather than at close. */
+	if (corked && x.datafd != -1)
+		(void)net_set_cork(x.datafd, 0);
 	s->in_xfer = 0;
 	return res;
 }
@@ -723,7 +815,10 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 		return XFER_NET_ERROR;
 	}
 	repr_params_session(s, &p);
-	if (repr_needed(&p)) {
+	if (s->xfer_via_front) {
+		res = xfer_via_front(&x, filefd, 'i', bytes, err);
+		fallback = 0;
+	} else if (repr_needed(&p)) {
 		res = xfer_repr_in(&x, filefd, bytes, err);
 		fallback = 0;
 	/* splice(2) refuses O_APPEND targets (APPE): copy those. */

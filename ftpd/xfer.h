@@ -2,7 +2,7 @@
  * xfer.h - moving bytes between files and data connections.
  *
  * sendfile for binary plaintext RETR, read/write otherwise, streaming
- * LF<->CRLF for TYPE A.  Every wait polls the data fd (data_timeout) and
+ * LF<->CRLF for TYPE A; under PROT P binary files move in the front.  Every wait polls the data fd (data_timeout) and
  * the control fd (ABOR, STAT) together.  Runs in the user process.
  */
 #ifndef FTPD_XFER_H
@@ -29,6 +29,9 @@ enum xfer_result xfer_send_file(struct session *s, int filefd, int datafd,
 /* Data connection -> file.  *bytes gets the count of file bytes written. */
 enum xfer_result xfer_recv_file(struct session *s, int datafd, int filefd,
 	    off_t *bytes, int *err);
+/* Under PROT P, may the front move this session's file transfers itself
+ * (binary, no conversion; see tlsrelay.h)?  1 or 0. */
+int	xfer_front_ok(const struct session *s);
 /* Send a memory buffer (listings) on the data connection, honouring ABOR
  * and data_timeout.  XFER_OK or an error result. */
 enum xfer_result xfer_send_mem(struct session *s, int datafd, const void *p,

@@ -319,6 +319,11 @@ data_start(struct conn *c, struct conn *d, const char *cmd, const char *arg)
 	if ((d->ssl = SSL_new(opt.ctx)) == NULL ||
 	    SSL_set_fd(d->ssl, d->fd) != 1)
 		goto fail;
+	/* The client must not be the bottleneck: read ahead into a big
+	 * buffer (set before the handshake) so one read(2) brings many
+	 * records, not one 16 KiB record per call. */
+	SSL_set_default_read_buffer_len(d->ssl, IO_CHUNK);
+	SSL_set_read_ahead(d->ssl, 1);
 	if ((sess = SSL_get1_session(c->ssl)) != NULL) {
 		(void)SSL_set_session(d->ssl, sess);
 		SSL_SESSION_free(sess);
