@@ -17,14 +17,20 @@ struct ban {
 	int			used;
 };
 
+/*
+ * Entries in use are packed at the front, [0, nused): an accept() scans
+ * only those, and pages of the table no address has reached stay
+ * untouched (neither dirty in the master nor copied at each fork).
+ */
 static struct ban table[BANS_MAX];
+static size_t nused;
 
 static struct ban *
 find(const struct sockaddr_storage *addr)
 {
 	size_t i;
 
-	for (i = 0; i < BANS_MAX; i++)
+	for (i = 0; i < nused; i++)
 		if (table[i].used && net_same_host(
 		    (const struct sockaddr *)&table[i].addr,
 		    (const struct sockaddr *)addr))
@@ -39,9 +45,10 @@ slot(void)
 	struct ban *old = &table[0];
 	size_t i;
 
+	if (nused < BANS_MAX)
+		return &table[nused++];
+	/* Full: reuse the oldest entry that is not a ban in force. */
 	for (i = 0; i < BANS_MAX; i++) {
-		if (!table[i].used)
-			return &table[i];
 		if (table[i].until == 0 && (old->until != 0 ||
 		    table[i].first < old->first))
 			old = &table[i];
@@ -93,5 +100,6 @@ bans_check(const struct sockaddr_storage *addr, time_t now)
 void
 bans_clear(void)
 {
-	memset(table, 0, sizeof(table));
+	memset(table, 0, nused * sizeof(table[0]));
+	nused = 0;
 }
