@@ -541,6 +541,16 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		return;
 	}
 	res = xfer_recv_file(s, datafd, u->fd, &bytes, &err);
+	/*
+	 * Under PROT P the end of the plaintext stream does not say how TLS
+	 * ended: ask the front before the upload replaces anything, so a
+	 * reset data connection leaves the old file in place.
+	 */
+	if (res == XFER_OK && s->prot_p) {
+		if (data_close(s, datafd) == -1)
+			res = XFER_NET_ERROR;
+		datafd = -1;
+	}
 	if (res == XFER_OK)
 		res = upload_commit(u, &err);
 	/* Clean up before replying, so a client that looks right after the

@@ -308,6 +308,10 @@ xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 		*bytes += n;
 		x->s->xfer_done += n;
 		res = xfer_moved(x, (size_t)n);
+		/* All that stat said was there: skip the read that would
+		 * only see EOF (as xfer_sendfile does). */
+		if (x->s->xfer_total >= 0 && *bytes >= x->s->xfer_total)
+			break;
 	}
 	free(in);
 	free(out);

@@ -8,11 +8,14 @@ instead of a handshake, and plaintext pipelined after AUTH TLS.
 
 import contextlib
 import ftplib
+import hashlib
 import io
 import os
+import re
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import tempfile
 import time
@@ -705,6 +708,341 @@ def test_abor_during_prot_p_download():
             chunks = []
             f.retrbinary("RETR small.bin", chunks.append)
             check(b"".join(chunks) == small, "RETR after ABOR differs")
+            f.quit()
+        finally:
+            f.close()
+
+
+# ---------------------------------------------------------------- front moves files
+
+def _reply(fn):
+    """Run an ftplib call; return its reply text, or the error's."""
+    try:
+        r = fn()
+    except ftplib.all_errors as e:
+        r = str(e)
+    return r if isinstance(r, str) else str(r)
+
+
+def _retr(f, path, rest=None):
+    """RETR path (binary); (bytes, final reply)."""
+    chunks = []
+    resp = f.retrbinary(f"RETR {path}", chunks.append, rest=rest)
+    return b"".join(chunks), resp
+
+
+def _raw_transfer(f, cmd, send=None):
+    """One data transfer on the current TYPE: send bytes (upload) or read
+    to EOF (download) on the TLS data connection, end it with
+    close_notify, return (bytes read, final reply)."""
+    conn = f.transfercmd(cmd)
+    got = b""
+    try:
+        if send is not None:
+            conn.sendall(send)
+        else:
+            got = _recv_tls(conn)
+        conn.unwrap()
+    finally:
+        conn.close()
+    return got, f.voidresp()
+
+
+def _recv_tls(conn):
+    chunks = []
+    while True:
+        c = conn.recv(1 << 16)
+        if not c:
+            break
+        chunks.append(c)
+    return b"".join(chunks)
+
+
+def test_prot_p_rest_and_appe():
+    """PROT P, TYPE I (the front moves the file): STOR, RETR with REST at
+    an odd offset and at the last byte, APPE, and empty files both ways."""
+    with _tls_server() as srv:
+        home = srv.home(USER)
+        (home / "empty.bin").write_bytes(b"")
+        srv.give(USER)
+        f = _ftps(srv, timeout=20)
+        try:
+            f.voidcmd("TYPE I")
+            data = os.urandom(3 * MIB + 5)
+            r = f.storbinary("STOR r.bin", io.BytesIO(data))
+            check(r.startswith("226"), f"STOR: {r!r}")
+            check(sha256_file(home / "r.bin") == sha256_bytes(data),
+                  "PROT P upload differs")
+            off = 1234567
+            got, r = _retr(f, "r.bin", rest=off)
+            check(r.startswith("226"), f"RETR after REST {off}: {r!r}")
+            check(len(got) == len(data) - off and
+                  sha256_bytes(got) == sha256_bytes(data[off:]),
+                  f"REST {off}: {len(got)} bytes, tail differs")
+            got, r = _retr(f, "r.bin", rest=len(data) - 1)
+            check(r.startswith("226") and got == data[-1:],
+                  f"REST at the last byte: {got!r} {r!r}")
+            got, r = _retr(f, "r.bin")
+            check(r.startswith("226") and
+                  sha256_bytes(got) == sha256_bytes(data),
+                  f"whole RETR after REST differs ({len(got)} bytes)")
+            more = os.urandom(MIB + 333)
+            r = f.storbinary("APPE r.bin", io.BytesIO(more))
+            check(r.startswith("226"), f"APPE: {r!r}")
+            check(sha256_file(home / "r.bin") == sha256_bytes(data + more),
+                  "file after APPE is not the concatenation")
+            got, r = _retr(f, "r.bin")
+            check(r.startswith("226") and
+                  sha256_bytes(got) == sha256_bytes(data + more),
+                  "download after APPE differs")
+            got, r = _retr(f, "empty.bin")
+            check(r.startswith("226") and got == b"",
+                  f"empty download: {len(got)} bytes, {r!r}")
+            r = f.storbinary("STOR empty_up.bin", io.BytesIO(b""))
+            check(r.startswith("226"), f"empty upload: {r!r}")
+            check((home / "empty_up.bin").read_bytes() == b"",
+                  "empty upload not stored empty")
+            check(f.voidcmd("NOOP").startswith("200"), "NOOP")
+            f.quit()
+        finally:
+            f.close()
+
+
+def test_prot_p_type_a_still_converts():
+    """PROT P: TYPE A (socketpair relay, converted by the user process)
+    next to TYPE I (moved by the front) in one session."""
+    with _tls_server() as srv:
+        home = srv.home(USER)
+        text = b"".join(b"line %d of the text file\n" % i
+                        for i in range(20000))
+        (home / "t.txt").write_bytes(text)
+        # Bytes a conversion would change: a binary transfer keeps them.
+        binary = os.urandom(MIB) + b"a\nb\r\nc\r\r\n" * 1000
+        (home / "b.bin").write_bytes(binary)
+        srv.give(USER)
+        f = _ftps(srv, timeout=20)
+        try:
+            f.voidcmd("TYPE I")
+            got, r = _raw_transfer(f, "RETR b.bin")
+            check(r.startswith("226") and got == binary,
+                  f"TYPE I download changed ({len(got)} bytes) {r!r}")
+            f.voidcmd("TYPE A")
+            got, r = _raw_transfer(f, "RETR t.txt")
+            check(r.startswith("226"), f"TYPE A RETR: {r!r}")
+            check(got == text.replace(b"\n", b"\r\n"),
+                  f"TYPE A download not CRLF ({len(got)} bytes, "
+                  f"{got[:40]!r})")
+            crlf = b"".join(b"uploaded %d\r\n" % i for i in range(30000))
+            got, r = _raw_transfer(f, "STOR a.txt", send=crlf)
+            check(r.startswith("226"), f"TYPE A STOR: {r!r}")
+            check((home / "a.txt").read_bytes() == crlf.replace(b"\r\n",
+                                                                 b"\n"),
+                  "TYPE A upload not stored with LF")
+            f.voidcmd("TYPE I")
+            got, r = _raw_transfer(f, "STOR b2.bin", send=binary)
+            check(r.startswith("226"), f"TYPE I STOR: {r!r}")
+            check((home / "b2.bin").read_bytes() == binary,
+                  "TYPE I upload after TYPE A changed")
+            got, r = _raw_transfer(f, "RETR a.txt")
+            check(got == crlf.replace(b"\r\n", b"\n"),
+                  "TYPE I download of the TYPE A upload differs")
+            f.quit()
+        finally:
+            f.close()
+
+
+def _stat_bytes(text):
+    """The byte count of a STAT reply during a transfer."""
+    m = re.search(r"(\d+) of (\d+) bytes", text) or \
+        re.search(r": (\d+) bytes", text)
+    check(m is not None, f"no progress in STAT: {text!r}")
+    return int(m.group(1))
+
+
+def test_prot_p_stat_during_download():
+    """STAT while the front moves a PROT P download the client reads
+    slowly: the count comes from the file offset, so it is nonzero and
+    grows; the transfer then ends with 226 and every byte."""
+    with _tls_server() as srv:
+        size = 200 * MIB
+        path = srv.home(USER) / "s.bin"
+        # Sparse, with random blocks so that offsets matter.
+        with open(path, "wb") as out:
+            out.truncate(size)
+            for at in (0, 77 * MIB + 12345, size - 65536):
+                out.seek(at)
+                out.write(os.urandom(65536))
+        want = sha256_file(path)
+        srv.give(USER)
+        f = _ftps(srv, timeout=20)
+        try:
+            f.voidcmd("TYPE I")
+            conn = f.transfercmd("RETR s.bin")
+            h = hashlib.sha256()
+            n = 0
+            while n < 128 * 1024:
+                chunk = conn.recv(65536)
+                check(chunk, "data connection closed early")
+                h.update(chunk)
+                n += len(chunk)
+            time.sleep(1.2)
+            r = f.sendcmd("STAT")
+            check(r[:3] in ("211", "213"), f"STAT: {r!r}")
+            first = _stat_bytes(r)
+            check(0 < first <= size, f"STAT during transfer: {r!r}")
+            while n < 60 * MIB:
+                chunk = conn.recv(1 << 18)
+                check(chunk, "data connection closed early")
+                h.update(chunk)
+                n += len(chunk)
+            time.sleep(1.2)
+            r = f.sendcmd("STAT")
+            second = _stat_bytes(r)
+            check(second > first and second >= 60 * MIB,
+                  f"progress did not grow: {first} then {r!r}")
+            while True:
+                chunk = conn.recv(1 << 18)
+                if not chunk:
+                    break
+                h.update(chunk)
+                n += len(chunk)
+            conn.unwrap()
+            conn.close()
+            r = f.voidresp()
+            check(r.startswith("226"), f"end of transfer: {r!r}")
+            check(n == size and h.hexdigest() == want,
+                  f"download differs ({n} bytes)")
+            f.quit()
+        finally:
+            f.close()
+
+
+def test_prot_p_disk_full_upload():
+    """A PROT P upload into a full file system: the front's write fails,
+    452/552, no partial file, the session goes on."""
+    require_root("mounting a tmpfs needs root")
+    if subprocess.run(["mount", "--version"], capture_output=True,
+                      timeout=10).returncode != 0:
+        raise Skip("mount not available")
+    with _tls_server() as srv:
+        small = srv.home(USER) / "small"
+        small.mkdir()
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m",
+                            "tmpfs", str(small)], capture_output=True,
+                           timeout=30)
+        if p.returncode != 0:
+            raise Skip(f"cannot mount tmpfs: {p.stderr.decode().strip()}")
+        try:
+            srv.give(USER)
+            f = _ftps(srv, timeout=20)
+            try:
+                f.voidcmd("TYPE I")
+                conn = f.transfercmd("STOR small/big.bin")
+                conn.settimeout(10 * SLOW)
+                try:
+                    with contextlib.suppress(OSError):
+                        conn.sendall(os.urandom(3 << 20))
+                    with contextlib.suppress(OSError, ValueError):
+                        conn.unwrap()
+                finally:
+                    conn.close()
+                t = time.monotonic()
+                r = _reply(f.getresp)
+                check(r[:3] in ("452", "552", "451"), f"disk full: {r!r}")
+                check(time.monotonic() - t < 10 * SLOW, "reply too late")
+                left = [x.name for x in small.iterdir()]
+                check(left == [], f"partial files left: {left}")
+                check(f.voidcmd("NOOP")[:3] == "200", "session ended")
+                r = f.storbinary("STOR small/ok.bin", io.BytesIO(b"ok"))
+                check(r.startswith("226"), f"small STOR: {r!r}")
+                check((small / "ok.bin").read_bytes() == b"ok",
+                      "small STOR content")
+                f.quit()
+            finally:
+                f.close()
+        finally:
+            srv.stop()
+            subprocess.run(["umount", "-l", str(small)], capture_output=True,
+                           timeout=30)
+
+
+def test_prot_p_client_vanishes_mid_download():
+    """The client drops the TLS data connection (no close_notify) part
+    way through a download the front moves: 426, not 226, at once; the
+    session goes on."""
+    with _tls_server() as srv:
+        make_file(srv.home(USER) / "v.bin", 64 * MIB, seed=11)
+        small = os.urandom(70000)
+        (srv.home(USER) / "after.bin").write_bytes(small)
+        srv.give(USER)
+        f = _ftps(srv, timeout=20)
+        try:
+            f.voidcmd("TYPE I")
+            conn = f.transfercmd("RETR v.bin")
+            got = 0
+            while got < 300 * 1024:
+                chunk = conn.recv(65536)
+                check(chunk, "data connection closed early")
+                got += len(chunk)
+            # The raw socket goes: no close_notify, unread bytes -> RST.
+            socket.socket.shutdown(conn, socket.SHUT_RDWR)
+            conn.close()
+            t = time.monotonic()
+            r = _reply(f.getresp)
+            check(r.startswith("426"), f"expected 426, got {r!r}")
+            check(time.monotonic() - t < 10 * SLOW,
+                  f"426 took {time.monotonic() - t:.1f}s")
+            check(f.voidcmd("NOOP").startswith("200"), "NOOP after 426")
+            got, r = _retr(f, "after.bin")
+            check(r.startswith("226") and got == small,
+                  "RETR after the dropped download differs")
+            f.quit()
+        finally:
+            f.close()
+        check("did not close cleanly" in srv.log(), "unclean end not logged")
+
+
+def test_prot_p_client_vanishes_mid_upload():
+    """The client resets the TLS data connection part way through an
+    upload, binary (the front writes the file) and TYPE A (relayed to the
+    user process): 426, and (atomic_uploads, the default) the previous
+    file is left as it was."""
+    with _tls_server() as srv:
+        home = srv.home(USER)
+        old = b"old content\n"
+        srv.give(USER)
+        f = _ftps(srv, timeout=20)
+        try:
+            for typ, chunk in (("I", os.urandom(MIB)),
+                               ("A", b"new line\r\n" * 50000)):
+                (home / "keep.bin").write_bytes(old)
+                f.voidcmd(f"TYPE {typ}")
+                conn = f.transfercmd("STOR keep.bin")
+                try:
+                    conn.sendall(chunk)
+                    time.sleep(0.5 * SLOW)	# the server writes what came
+                    # RST, no close_notify.
+                    socket.socket.setsockopt(conn, socket.SOL_SOCKET,
+                                             socket.SO_LINGER,
+                                             struct.pack("ii", 1, 0))
+                finally:
+                    conn.close()
+                t = time.monotonic()
+                r = _reply(f.getresp)
+                check(r.startswith("426"), f"TYPE {typ}: expected 426, "
+                      f"got {r!r}")
+                check(time.monotonic() - t < 10 * SLOW, "426 took too long")
+                check((home / "keep.bin").read_bytes() == old,
+                      f"TYPE {typ}: a reset upload replaced the file")
+                left = sorted(x.name for x in home.iterdir())
+                check(left == ["keep.bin"], f"files left: {left}")
+                check(f.voidcmd("NOOP").startswith("200"), "NOOP after 426")
+            f.voidcmd("TYPE I")
+            data = os.urandom(MIB + 1)
+            r = f.storbinary("STOR keep.bin", io.BytesIO(data))
+            check(r.startswith("226") and
+                  (home / "keep.bin").read_bytes() == data,
+                  f"STOR after the reset upload: {r!r}")
             f.quit()
         finally:
             f.close()
