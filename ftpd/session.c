@@ -27,6 +27,7 @@ session_init(struct session *s)
 	s->pasv_fd = -1;
 	s->root_fd = -1;
 	s->vhost = -1;
+	s->splice_pipe[0] = s->splice_pipe[1] = -1;
 	buf_init(&s->ctl_in, SESSION_CTL_IN_MAX);
 	buf_init(&s->cwd, PATH_MAXLEN + 1);
 	buf_init(&s->rnfr, PATH_MAXLEN + 1);
@@ -59,6 +60,8 @@ session_free(struct session *s)
 	close_fd(&s->front_fd);
 	close_fd(&s->pasv_fd);
 	close_fd(&s->root_fd);
+	close_fd(&s->splice_pipe[0]);
+	close_fd(&s->splice_pipe[1]);
 	buf_free(&s->ctl_in);
 	buf_free(&s->cwd);
 	buf_free(&s->rnfr);

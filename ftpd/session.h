@@ -77,6 +77,8 @@ struct session {
 	int			 in_xfer;
 	int			 xfer_via_front; /* PROT P: the front moves
 						  * the file (tlsrelay.c) */
+	int			 splice_pipe[2]; /* kept empty between
+						  * uploads, or -1 (xfer.c) */
 	off_t			 xfer_done;
 	off_t			 xfer_total;	/* -1 unknown */
 	char			 xfer_what[128];

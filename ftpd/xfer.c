@@ -626,15 +626,19 @@ xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
     int *fallback)
 {
 	enum xfer_result res = XFER_OK;
-	int p[2], nosplice = 0;
+	int *p = x->s->splice_pipe, nosplice = 0;
 	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		*fallback = 1;
-		return XFER_OK;
+	/* One pipe per session, not per upload: four calls less per file. */
+	if (p[0] == -1) {
+		if (pipe2(p, O_CLOEXEC) == -1) {
+			p[0] = p[1] = -1;
+			*fallback = 1;
+			return XFER_OK;
+		}
+		/* Larger pipes mean fewer calls; the default 64 KiB works. */
+		(void)fcntl(p[1], F_SETPIPE_SZ, XFER_PIPE_SZ);
 	}
-	/* Larger pipes mean fewer calls; the default 64 KiB still works. */
-	(void)fcntl(p[1], F_SETPIPE_SZ, XFER_PIPE_SZ);
 	while (res == XFER_OK) {
 		n = splice(x->datafd, NULL, p[1], NULL, XFER_PIPE_SZ,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -658,8 +662,13 @@ xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 			res = XFER_NET_ERROR;
 		}
 	}
-	(void)close(p[0]);
-	(void)close(p[1]);
+	/* After an error bytes may be left in it: the next upload gets a
+	 * new one. */
+	if (res != XFER_OK) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+		p[0] = p[1] = -1;
+	}
 	return res;
 }
 
@@ -809,7 +818,7 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 	struct repr_params p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
-	int fallback = 1, fl;
+	int fallback = 1;
 
 	*bytes = 0;
 	*err = 0;
@@ -825,9 +834,9 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 	} else if (repr_needed(&p)) {
 		res = xfer_repr_in(&x, filefd, bytes, err);
 		fallback = 0;
-	/* splice(2) refuses O_APPEND targets (APPE): copy those. */
-	} else if (s->type != 'A' && (fl = fcntl(filefd, F_GETFL)) != -1 &&
-	    !(fl & O_APPEND)) {
+	/* splice(2) refuses O_APPEND targets (APPE) with EINVAL, and
+	 * xfer_drain_pipe then copies: no fcntl per upload to ask. */
+	} else if (s->type != 'A') {
 		fallback = 0;
 		res = xfer_splice_in(&x, filefd, bytes, err, &fallback);
 	}
