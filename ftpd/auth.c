@@ -30,7 +30,8 @@
 int
 auth_is_anonymous(const char *user, const struct vhost *vh)
 {
-	return (vh != NULL ? vh->anonymous : cfg->anonymous) && (strcasecmp(user, "anonymous") == 0 ||
+	return (vh != NULL ? vh->anonymous : cfg->anonymous) &&
+	    (strcasecmp(user, "anonymous") == 0 ||
 	    strcasecmp(user, "ftp") == 0);
 }
 

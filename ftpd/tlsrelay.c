@@ -10,9 +10,10 @@
  * needs no conversion, moves the bytes between the file the user process
  * passes (TR_DATA_FILE) and TLS itself: two copies and a process hop less
  * per byte.  That fd is one file the front would relay anyway, and the
- * front closes it before it reports the transfer done.  On CCC it ends TLS on the control
- * connection and relays it in clear text from then on, data connections
- * still in TLS.  The user process's side is tlsrelay_user.c.
+ * front closes it before it reports the transfer done.  On CCC it ends
+ * TLS on the control connection and relays it in clear text from then
+ * on, data connections still in TLS.  The user process's side is
+ * tlsrelay_user.c.
  *
  * Trust: client bytes are opaque here (never parsed, only copied between
  * bounded buffers); messages from the other process are checked for type,

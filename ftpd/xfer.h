@@ -2,8 +2,9 @@
  * xfer.h - moving bytes between files and data connections.
  *
  * sendfile for binary plaintext RETR, read/write otherwise, streaming
- * LF<->CRLF for TYPE A; under PROT P binary files move in the front.  Every wait polls the data fd (data_timeout) and
- * the control fd (ABOR, STAT) together.  Runs in the user process.
+ * LF<->CRLF for TYPE A; under PROT P binary files move in the front.
+ * Every wait polls the data fd (data_timeout) and the control fd (ABOR,
+ * STAT) together.  Runs in the user process.
  */
 #ifndef FTPD_XFER_H
 #define FTPD_XFER_H
