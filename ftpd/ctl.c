@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../common/buf.h"
+#include "../common/clock.h"
 #include "../common/net.h"
 #include "../common/xmalloc.h"
 #include "cmd.h"
@@ -38,16 +38,6 @@
 #define CTL_ABORT_READS	16
 
 /* Milliseconds on a monotonic clock. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Drop input up to and including the next LF; 1 when found. */
 static int
 discard_to_lf(struct buf *in)
@@ -181,7 +171,7 @@ ctl_wait(struct session *s, long long deadline)
 
 	if (s->ctl_tls != NULL && tls_pending(s->ctl_tls) > 0)
 		return 1;
-	left = deadline - now_ms();
+	left = deadline - clock_ms();
 	if (left <= 0)
 		return 0;
 	pfd.fd = s->ctl_fd;
@@ -200,7 +190,7 @@ ctl_wait(struct session *s, long long deadline)
 enum ctl_read
 ctl_read_line(struct session *s, struct buf *line, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	enum ctl_read r;
 	ssize_t n;
 	int w;
@@ -305,7 +295,7 @@ static int
 ctl_write_tls(struct session *s, const unsigned char *p, size_t n,
     int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	ssize_t w;
 	int left;
 
@@ -319,7 +309,7 @@ ctl_write_tls(struct session *s, const unsigned char *p, size_t n,
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
 			return -1;
-		left = (int)(deadline - now_ms());
+		left = (int)(deadline - clock_ms());
 		if (left <= 0 || net_wait(s->ctl_fd, POLLOUT, left) != 1)
 			return -1;
 	}

@@ -15,9 +15,9 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/log.h"
 #include "../common/net.h"
 #include "config.h"
@@ -33,16 +33,6 @@
 
 /* Set once the monitor has refused port 20, so the log says it once. */
 static volatile sig_atomic_t data_port20_warned;
-
-static long long
-data_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 data_timeout_ms(void)
@@ -121,14 +111,14 @@ data_listen(struct session *s)
 static int
 data_accept(struct session *s)
 {
-	long long deadline = data_now_ms() + data_timeout_ms();
+	long long deadline = clock_ms() + data_timeout_ms();
 	struct sockaddr_storage peer;
 	char ip[NET_ADDRSTRLEN];
 	long long left;
 	int fd;
 
 	for (;;) {
-		left = deadline - data_now_ms();
+		left = deadline - clock_ms();
 		if (left <= 0) {
 			errno = ETIMEDOUT;
 			return -1;

@@ -32,6 +32,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "../common/clock.h"
 #include "../common/log.h"
 #include "../common/xmalloc.h"
 #include "config.h"
@@ -333,16 +334,6 @@ tls_session_prepare(void)
 		    TLS_CACHE_SECS + 1);
 }
 
-static long long
-tls_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for what OpenSSL asked for, until deadline.  1 ready, 0 timeout,
  * -1 error. */
 static int
@@ -355,7 +346,7 @@ tls_wait(int fd, int sslerr, long long deadline)
 	pfd.fd = fd;
 	pfd.events = sslerr == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
 	pfd.revents = 0;
-	left = deadline - tls_now_ms();
+	left = deadline - clock_ms();
 	if (left <= 0)
 		return 0;
 	r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
@@ -368,7 +359,7 @@ tls_wait(int fd, int sslerr, long long deadline)
 static int
 tls_handshake(SSL *ssl, int fd, int timeout_ms, char *err, size_t errlen)
 {
-	long long deadline = tls_now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	int i, r, e;
 
 	for (i = 0; i < 100000; i++) {
@@ -645,7 +636,7 @@ tls_close(struct tls_conn *c, int timeout_ms)
 		return;
 	if (timeout_ms > TLS_LINGER_MS)
 		timeout_ms = TLS_LINGER_MS;
-	deadline = tls_now_ms() + timeout_ms;
+	deadline = clock_ms() + timeout_ms;
 	if ((flags = fcntl(c->fd, F_GETFL)) != -1)
 		(void)fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
 	for (i = 0; i < 1000 && tls_flush_wait(c, deadline) == 1; i++) {
@@ -764,7 +755,7 @@ tls_unwrap_wait(int fd, enum tls_next k, long long deadline, char *err,
     size_t errlen)
 {
 	struct timespec nap = { 0, 10 * 1000000L };
-	long long left = deadline - tls_now_ms();
+	long long left = deadline - clock_ms();
 	struct pollfd pfd;
 	int r;
 
@@ -792,7 +783,7 @@ int
 tls_unwrap(struct tls_conn *c, int timeout_ms, void *buf, size_t cap,
     size_t *got, char *err, size_t errlen)
 {
-	long long deadline = tls_now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	unsigned char *tmp;
 	enum tls_next k;
 	int flags, i, r, rc = -1;

@@ -29,10 +29,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../common/buf.h"
+#include "../common/clock.h"
 #include "../common/ipc.h"
 #include "../common/log.h"
 #include "../common/net.h"
@@ -115,16 +115,6 @@ struct relay {
 
 static void	relay_exit(struct relay *r, int status)
 		    __attribute__((noreturn));
-
-static long long
-tr_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 rb_init(struct rbuf *b, size_t cap)
@@ -360,7 +350,7 @@ data_end(struct relay *r, int clean)
 static int
 flush_control(struct relay *r, int timeout_ms)
 {
-	long long deadline = tr_now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	int i;
 
 	for (i = 0; i < 10000; i++) {
@@ -370,9 +360,9 @@ flush_control(struct relay *r, int timeout_ms)
 			return -1;
 		if (rb_len(&r->u2c) == 0)
 			return 0;
-		if (deadline - tr_now_ms() <= 0 ||
+		if (deadline - clock_ms() <= 0 ||
 		    net_wait(r->client.fd, r->client.wr_wants_in ? POLLIN :
-		    POLLOUT, (int)(deadline - tr_now_ms())) != 1)
+		    POLLOUT, (int)(deadline - clock_ms())) != 1)
 			return -1;
 	}
 	return -1;
@@ -440,7 +430,7 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 	d->plain.fd = sv[0];
 	rb_init(&d->up, TR_DATA_BUF);
 	rb_init(&d->down, TR_DATA_BUF);
-	d->last_progress = tr_now_ms();
+	d->last_progress = clock_ms();
 	reply_to_user(r, TR_DATA_REPLY, 1, "", sv[1]);
 	(void)close(sv[1]);
 }
@@ -509,7 +499,7 @@ file_begin(struct relay *r, const struct buf *msg, int fd)
 	d->file_dir = (int)dir;
 	d->file_left = limit;
 	d->file_bytes = 0;
-	d->last_progress = tr_now_ms();
+	d->last_progress = clock_ms();
 	return 0;
 }
 
@@ -646,7 +636,7 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 		return;
 	}
 	if (a > 0 || b > 0 || c > 0 || e > 0)
-		d->last_progress = tr_now_ms();
+		d->last_progress = clock_ms();
 	file_check_done(r);
 	if (d->net.eof && rb_len(&d->up) == 0 && !d->up_shut && !up_file) {
 		/* Upload complete: the user process reads EOF. */
@@ -662,7 +652,7 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 		data_end(r, !d->aborted);
 		return;
 	}
-	if (tr_now_ms() - d->last_progress > (long long)cfg->data_timeout *
+	if (clock_ms() - d->last_progress > (long long)cfg->data_timeout *
 	    1000) {
 		log_msg(LOG_INFO, "TLS data connection stalled");
 		data_end(r, 0);

@@ -16,10 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../common/buf.h"
+#include "../common/clock.h"
 #include "../common/ipc.h"
 #include "../common/log.h"
 #include "config.h"
@@ -27,16 +27,6 @@
 #include "tlsrelay.h"
 
 #define TR_FLUSH_SLACK_MS	15000	/* two flushes, then the wait */
-
-static long long
-tr_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 tr_user_timeout_ms(void)
@@ -135,7 +125,7 @@ tlsrelay_finish_data(struct session *s, int plainfd)
 {
 	struct pollfd pfd[2];
 	struct buf msg;
-	long long deadline = tr_now_ms() + tr_user_timeout_ms(), left;
+	long long deadline = clock_ms() + tr_user_timeout_ms(), left;
 	uint32_t type, clean;
 	size_t off = 0;
 	int draining = plainfd != -1, i;
@@ -143,7 +133,7 @@ tlsrelay_finish_data(struct session *s, int plainfd)
 	if (s->front_fd == -1)
 		return -1;
 	for (i = 0; i < 1000000; i++) {
-		if ((left = deadline - tr_now_ms()) <= 0)
+		if ((left = deadline - clock_ms()) <= 0)
 			return -1;
 		pfd[0].fd = s->front_fd;
 		pfd[0].events = POLLIN;
