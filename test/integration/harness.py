@@ -106,6 +106,27 @@ def require_tool(name):
 
 # ---------------------------------------------------------------- files
 
+@contextlib.contextmanager
+def small_tmpfs(path, size="1m"):
+    """A tmpfs of size mounted on the new directory path (a full disk to
+    order); lazily unmounted on the way out.  Skips without root or
+    mount(8)."""
+    require_root("mounting a tmpfs needs root")
+    if subprocess.run(["mount", "--version"], capture_output=True,
+                      timeout=10).returncode != 0:
+        raise Skip("mount not available")
+    path.mkdir()
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}",
+                        "tmpfs", str(path)], capture_output=True, timeout=30)
+    if p.returncode != 0:
+        raise Skip(f"cannot mount tmpfs: {p.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True,
+                       timeout=30)
+
+
 def sha256_bytes(data):
     return hashlib.sha256(data).hexdigest()
 

@@ -26,7 +26,8 @@ import time
 
 from harness import (HOST, SLOW, check, greeting_line, make_file, RawControl,
                     recv_all, require_root, require_tool, retr_bytes, run,
-                    Server, sha256_bytes, sha256_file, Skip, stor_bytes)
+                    Server, sha256_bytes, sha256_file, Skip, small_tmpfs,
+                    stor_bytes)
 
 USER, PASS = "eve", "Eve-pw-2718"
 
@@ -581,43 +582,27 @@ def test_sigkill_one_session():
 
 
 def test_disk_full():
-    require_root("mounting a tmpfs needs root")
-    if subprocess.run(["mount", "--version"], capture_output=True,
-                      timeout=10).returncode != 0:
-        raise Skip("mount not available")
-    with Server(users={USER: PASS}) as srv:
-        home = srv.home(USER)
-        small = home / "small"
-        small.mkdir()
-        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m",
-                            "tmpfs", str(small)], capture_output=True,
-                           timeout=30)
-        if p.returncode != 0:
-            raise Skip(f"cannot mount tmpfs: {p.stderr.decode().strip()}")
+    with Server(users={USER: PASS}) as srv, \
+            small_tmpfs(srv.home(USER) / "small") as small:
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
         try:
-            srv.give(USER)
-            f = srv.ftp(USER, PASS)
-            try:
-                f.voidcmd("TYPE I")
-                conn = f.transfercmd("STOR small/big.bin")
-                with contextlib.suppress(OSError):
-                    conn.sendall(os.urandom(3 << 20))
-                conn.close()
-                r = _resp(f.getresp)
-                check(r[:3] in ("452", "552", "451"),
-                      f"disk full: {r!r}")
-                left = [x.name for x in small.iterdir()]
-                check(left == [], f"partial files left: {left}")
-                check(f.voidcmd("NOOP")[:3] == "200", "session ended")
-                stor_bytes(f, "small/ok.bin", b"ok")
-                check((small / "ok.bin").read_bytes() == b"ok", "small STOR")
-                f.quit()
-            finally:
-                f.close()
+            f.voidcmd("TYPE I")
+            conn = f.transfercmd("STOR small/big.bin")
+            with contextlib.suppress(OSError):
+                conn.sendall(os.urandom(3 << 20))
+            conn.close()
+            r = _resp(f.getresp)
+            check(r[:3] in ("452", "552", "451"),
+                  f"disk full: {r!r}")
+            left = [x.name for x in small.iterdir()]
+            check(left == [], f"partial files left: {left}")
+            check(f.voidcmd("NOOP")[:3] == "200", "session ended")
+            stor_bytes(f, "small/ok.bin", b"ok")
+            check((small / "ok.bin").read_bytes() == b"ok", "small STOR")
+            f.quit()
         finally:
-            srv.stop()
-            subprocess.run(["umount", "-l", str(small)], capture_output=True,
-                           timeout=30)
+            f.close()
 
 
 def test_atomic_upload_visibility():

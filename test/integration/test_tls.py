@@ -23,7 +23,7 @@ from pathlib import Path
 
 from harness import (HOST, SLOW, Server, Skip, cert_pair, check, make_file,
                      recv_all, require_root, require_tool, run,
-                     sha256_bytes, sha256_file)
+                     sha256_bytes, sha256_file, small_tmpfs)
 
 USER, PASS = "tess", "Tls-pa55-word"
 MIB = 1 << 20
@@ -920,50 +920,35 @@ def test_prot_p_stat_during_download():
 def test_prot_p_disk_full_upload():
     """A PROT P upload into a full file system: the front's write fails,
     452/552, no partial file, the session goes on."""
-    require_root("mounting a tmpfs needs root")
-    if subprocess.run(["mount", "--version"], capture_output=True,
-                      timeout=10).returncode != 0:
-        raise Skip("mount not available")
-    with _tls_server() as srv:
-        small = srv.home(USER) / "small"
-        small.mkdir()
-        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m",
-                            "tmpfs", str(small)], capture_output=True,
-                           timeout=30)
-        if p.returncode != 0:
-            raise Skip(f"cannot mount tmpfs: {p.stderr.decode().strip()}")
+    with _tls_server() as srv, \
+            small_tmpfs(srv.home(USER) / "small") as small:
+        srv.give(USER)
+        f = _ftps(srv, timeout=20)
         try:
-            srv.give(USER)
-            f = _ftps(srv, timeout=20)
+            f.voidcmd("TYPE I")
+            conn = f.transfercmd("STOR small/big.bin")
+            conn.settimeout(10 * SLOW)
             try:
-                f.voidcmd("TYPE I")
-                conn = f.transfercmd("STOR small/big.bin")
-                conn.settimeout(10 * SLOW)
-                try:
-                    with contextlib.suppress(OSError):
-                        conn.sendall(os.urandom(3 << 20))
-                    with contextlib.suppress(OSError, ValueError):
-                        conn.unwrap()
-                finally:
-                    conn.close()
-                t = time.monotonic()
-                r = _reply(f.getresp)
-                check(r[:3] in ("452", "552", "451"), f"disk full: {r!r}")
-                check(time.monotonic() - t < 10 * SLOW, "reply too late")
-                left = [x.name for x in small.iterdir()]
-                check(left == [], f"partial files left: {left}")
-                check(f.voidcmd("NOOP")[:3] == "200", "session ended")
-                r = f.storbinary("STOR small/ok.bin", io.BytesIO(b"ok"))
-                check(r.startswith("226"), f"small STOR: {r!r}")
-                check((small / "ok.bin").read_bytes() == b"ok",
-                      "small STOR content")
-                f.quit()
+                with contextlib.suppress(OSError):
+                    conn.sendall(os.urandom(3 << 20))
+                with contextlib.suppress(OSError, ValueError):
+                    conn.unwrap()
             finally:
-                f.close()
+                conn.close()
+            t = time.monotonic()
+            r = _reply(f.getresp)
+            check(r[:3] in ("452", "552", "451"), f"disk full: {r!r}")
+            check(time.monotonic() - t < 10 * SLOW, "reply too late")
+            left = [x.name for x in small.iterdir()]
+            check(left == [], f"partial files left: {left}")
+            check(f.voidcmd("NOOP")[:3] == "200", "session ended")
+            r = f.storbinary("STOR small/ok.bin", io.BytesIO(b"ok"))
+            check(r.startswith("226"), f"small STOR: {r!r}")
+            check((small / "ok.bin").read_bytes() == b"ok",
+                  "small STOR content")
+            f.quit()
         finally:
-            srv.stop()
-            subprocess.run(["umount", "-l", str(small)], capture_output=True,
-                           timeout=30)
+            f.close()
 
 
 def test_prot_p_client_vanishes_mid_download():
