@@ -25,7 +25,7 @@ import threading
 import time
 
 from harness import (HOST, SLOW, check, greeting_line, make_file, RawControl,
-                    recv_all, require_root, require_tool, retr_bytes, run,
+                    recv_all, require_tool, retr_bytes, run,
                     Server, sha256_bytes, sha256_file, Skip, small_tmpfs,
                     stor_bytes)
 
