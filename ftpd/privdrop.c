@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -80,6 +81,25 @@ set_ids(uid_t uid, gid_t gid, const char *step, int threads)
 	return set_limits(step, threads);
 }
 
+/*
+ * A front or user process must not outlive its monitor: without it
+ * nothing logs, and a master told to stop (SIGTERM to each monitor) would
+ * leave logged-in sessions serving on.  Set after the id change, which
+ * clears the setting; parent is the monitor's pid read before, so a
+ * monitor that died in between is noticed too.
+ */
+static int
+die_with_monitor(const char *step, pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		return fail(step, "prctl(PDEATHSIG)");
+	if (getppid() != parent) {
+		errno = ESRCH;
+		return fail(step, "monitor gone");
+	}
+	return 0;
+}
+
 /* empty_dir must exist, be owned by root and not be writable by others;
  * create it when missing. */
 static int
@@ -123,8 +143,11 @@ privdrop_prepare(void)
 int
 become_nopriv(void)
 {
+	pid_t parent = getppid();
+
 	if (cfg->unprivileged)
-		return sandbox_enter(SANDBOX_FRONT);
+		return die_with_monitor("front", parent) == -1 ? -1 :
+		    sandbox_enter(SANDBOX_FRONT);
 	if (!nopriv.found)
 		privdrop_prepare();
 	if (!nopriv.found) {
@@ -139,7 +162,8 @@ become_nopriv(void)
 		return fail("front", "chroot(empty_dir)");
 	if (chdir("/") == -1)
 		return fail("front", "chdir");
-	if (set_ids(nopriv.uid, nopriv.gid, "front", 0) == -1)
+	if (set_ids(nopriv.uid, nopriv.gid, "front", 0) == -1 ||
+	    die_with_monitor("front", parent) == -1)
 		return -1;
 	return sandbox_enter(SANDBOX_FRONT);
 }
@@ -158,11 +182,13 @@ open_root(const char *dir, const char *step)
 int
 become_user(const struct auth_result *r)
 {
+	pid_t parent = getppid();
 	int fd;
 
 	if (cfg->unprivileged) {
 		fd = open_root(r->home, "user");
-		if (fd != -1 && sandbox_enter(SANDBOX_USER) == -1) {
+		if (fd != -1 && (die_with_monitor("user", parent) == -1 ||
+		    sandbox_enter(SANDBOX_USER) == -1)) {
 			(void)close(fd);
 			return -1;
 		}
@@ -184,6 +210,7 @@ become_user(const struct auth_result *r)
 	if (fd == -1)
 		return -1;
 	if (set_ids(r->uid, r->gid, "user", 1) == -1 ||
+	    die_with_monitor("user", parent) == -1 ||
 	    sandbox_enter(SANDBOX_USER) == -1) {
 		(void)close(fd);
 		return -1;

@@ -756,8 +756,10 @@ def main():
     if os.geteuid() != 0:
         log("must run as root (servers bind, chroot and switch users)")
         return 1
-    if not os.path.exists(os.path.join(TOP, "ftpd", "ftpd")):
-        log("build ftpd first (make)")
+    # Run directly (not via make bench), build what is missing or stale.
+    if subprocess.run(["make", "-C", TOP, "all", "test/bench/loadgen"],
+                      stdout=subprocess.DEVNULL).returncode != 0:
+        log("build failed (make all test/bench/loadgen)")
         return 1
     servers = [s for s in a.servers.split(",") if s]
     groups = [g for g in a.workloads.split(",") if g]

@@ -581,6 +581,56 @@ def test_sigkill_one_session():
         check(srv.proc.poll() is None, "master died")
 
 
+def _gone(pid):
+    """True when pid has exited (a zombie nobody reaps counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            st = f.read()
+    except OSError:
+        return True
+    return st[st.rindex(")") + 2] == "Z"
+
+
+def test_master_stop_ends_sessions():
+    """SIGTERM to the master must end every session process: the monitors
+    die, and their front and user processes with them, not serve on as
+    orphans (found with ftpd's own benchmark, where logged-in sessions
+    outlived a stopped master)."""
+    with Server(users={USER: PASS}, tls="on",
+                conf={"tls_reuse_required": "no"}) as srv:
+        srv.give(USER)
+        plain = srv.ftp(USER, PASS)
+        tls = ftplib.FTP_TLS(timeout=30)
+        tls.connect(HOST, srv.port)
+        tls.login(USER, PASS)
+        tls.prot_p()
+        try:
+            mons = _children(srv.proc.pid)
+            kids = [k for m in mons for k in _children(m)]
+            # plain: monitor + user; TLS: monitor + front + user
+            check(len(mons) == 2 and len(kids) == 3,
+                  f"monitors {mons}, their children {kids}")
+            os.kill(srv.proc.pid, signal.SIGTERM)
+            srv.proc.wait(10 * SLOW)
+            deadline = time.monotonic() + 10 * SLOW
+            while time.monotonic() < deadline and \
+                    not all(_gone(p) for p in mons + kids):
+                time.sleep(0.05)
+            left = [p for p in mons + kids if not _gone(p)]
+            check(not left, f"session processes outlived the master: {left}")
+            for name, c in (("plain", plain), ("TLS", tls)):
+                c.sock.settimeout(5 * SLOW)
+                try:
+                    end = c.sock.recv(4096)
+                except (OSError, ValueError):
+                    end = b""
+                check(end == b"", f"{name} control connection still open:"
+                      f" {end!r}")
+        finally:
+            plain.close()
+            tls.close()
+
+
 def test_disk_full():
     with Server(users={USER: PASS}) as srv, \
             small_tmpfs(srv.home(USER) / "small") as small:
