@@ -25,6 +25,7 @@
 #include "../common/log.h"
 #include "../common/net.h"
 #include "auth.h"
+#include "auth_child.h"
 #include "cmd.h"
 #include "config.h"
 #include "ctl.h"
@@ -137,8 +138,9 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	    ipc_get_u32(p, &off, &m->vhost) == -1)
 		fatal("monitor: malformed MON_LOGIN");
 	/* vhost is sent as index + 1; out of range means the main host */
-	ok = auth_check(m->user, pass, config_vhost_at((int)m->vhost - 1),
-	    &m->auth, why, sizeof(why)) == 0;
+	ok = auth_check_isolated(m->user, pass,
+	    config_vhost_at((int)m->vhost - 1), &m->auth, why,
+	    sizeof(why)) == 0;
 	explicit_bzero(pass, sizeof(pass));
 	if (ok && !m->auth.anonymous && m->auth.uid == 0 &&
 	    !cfg->unprivileged) {

@@ -10,8 +10,8 @@ import socket
 import time
 
 from harness import (HOST, check, expect_code, greeting_line, is_root,
-                    make_file, RawControl, retr_bytes, Server, sha256_bytes,
-                    stor_bytes, SystemUser)
+                    make_file, RawControl, require_root, retr_bytes, Server,
+                    sha256_bytes, stor_bytes, SystemUser, TestFailure)
 
 USER, PASS = "carol", "Carol-pw-123"
 
@@ -255,3 +255,78 @@ def test_max_clients():
             data = greeting_line(srv.port, timeout=20)
             check(data == b"" or data.startswith(b"421"),
                   f"connection beyond max_clients got {data!r}")
+
+
+def _process_holds(pid, needles):
+    """Which of needles {label: text} are in pid's writable memory."""
+    found = set()
+    with open(f"/proc/{pid}/maps") as maps, \
+            open(f"/proc/{pid}/mem", "rb") as mem:
+        for line in maps:
+            f = line.split()
+            if "w" not in f[1]:
+                continue
+            lo, hi = (int(x, 16) for x in f[0].split("-"))
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except OSError:
+                continue
+            found |= {k for k, v in needles.items() if v.encode() in data}
+    return sorted(found)
+
+
+def _session_pids(srv, uid):
+    """(monitor, user process running as uid) of the one live session."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for mon in _kids(srv.proc.pid):
+            for pid in _kids(mon):
+                if os.stat(f"/proc/{pid}").st_uid == uid:
+                    return mon, pid
+        time.sleep(0.05)
+    raise TestFailure("session processes not found")
+
+
+def _kids(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def test_no_other_hashes_in_session():
+    """A logged-in session's processes must not hold other accounts'
+    password hashes: users_file and /etc/shadow are read through stdio,
+    whose freed buffers kept them, and the user process is forked from
+    the monitor.  Both now check passwords in a child that exits."""
+    require_root("reads another uid's /proc/PID/mem")
+    users = {"alice": "Alice-pw-1", "bob": "Bob-pw-2", "carol": "Carol-pw-3"}
+    with Server(system_users=True, users=users) as srv, \
+            SystemUser(srv.tmp) as a, SystemUser(srv.tmp) as b:
+        virt = {}
+        for line in srv.users_path.read_text().splitlines():
+            if line and not line.startswith("#"):
+                virt[line.split(":")[0]] = line.split(":")[1]
+        with open("/etc/shadow") as f:
+            shadow = {ln.split(":")[0]: ln.split(":")[1] for ln in f
+                      if ":" in ln}
+        others = {"bob's hash": virt["bob"], "carol's hash": virt["carol"],
+                  f"{b.name}'s hash": shadow[b.name]}
+        srv.give("alice")
+        for name, pw, uid in (("alice", "Alice-pw-1", srv.vuid),
+                              (a.name, a.password, a.uid)):
+            f = srv.ftp(login=False)
+            try:
+                # a wrong password first, as a guesser would
+                expect_code(lambda: f.login("bob", "wrong"), ("530",))
+                check(f.login(name, pw).startswith("230"), f"{name} login")
+                mon, user = _session_pids(srv, uid)
+                secrets = dict(others, **{"the password typed": pw})
+                for what, pid in (("monitor", mon), ("user process", user)):
+                    held = _process_holds(pid, secrets)
+                    check(not held, f"{name}'s {what} holds {held}")
+                f.quit()
+            finally:
+                f.close()
