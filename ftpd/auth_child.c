@@ -27,6 +27,7 @@
 #include "../common/xmalloc.h"
 #include "auth.h"
 #include "auth_child.h"
+#include "cpupin.h"
 
 #define AUTH_RESULT	1
 /* A hash with a huge cost field is the administrator's choice; a child
@@ -44,6 +45,9 @@ auth_child(int fd, const char *user, const char *pass, const struct vhost *vh)
 	char why[512];
 	int rc;
 
+	/* crypt(3) is the CPU-heavy part of a login: let concurrent
+	 * logins hash on every CPU, not only the one sessions start on. */
+	cpupin_leave();
 	memset(&r, 0, sizeof(r));
 	rc = auth_check(user, pass, vh, &r, why, sizeof(why));
 	if (rc == 0 && (size_t)r.ngroups > AUTH_GROUPS_MAX) {

@@ -21,6 +21,7 @@
 #include "../common/log.h"
 #include "../common/net.h"
 #include "config.h"
+#include "cpupin.h"
 #include "ctl.h"
 #include "data.h"
 #include "mon_client.h"
@@ -197,6 +198,7 @@ data_open(struct session *s, const char *what, int file)
 		    "and PROT P.");
 		return -1;
 	}
+	cpupin_leave();
 	fd = s->pasv_fd != -1 ? data_accept(s) : data_connect(s);
 	data_reset(s);
 	if (fd == -1) {

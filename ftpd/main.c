@@ -21,6 +21,7 @@
 #include "../common/xmalloc.h"
 #include "auth.h"
 #include "config.h"
+#include "cpupin.h"
 #include "idcache.h"
 #include "master.h"
 #include "monitor.h"
@@ -142,6 +143,7 @@ main(int argc, char **argv)
 	}
 	if (inetd)
 		return run_inetd();
+	cpupin_init();
 	if (cfg->unprivileged)
 		log_msg(LOG_NOTICE, "running unprivileged (uid %u): sessions "
 		    "run as this user, confinement by the path resolver only, "

@@ -26,7 +26,8 @@
  *   mremap madvise futex rt_sigaction rt_sigprocmask rt_sigreturn
  *   restart_syscall exit exit_group;
  *   mmap and mprotect only without PROT_EXEC;
- *   fcntl only F_GETFD F_SETFD F_GETFL F_SETFL F_GETPIPE_SZ F_SETPIPE_SZ.
+ *   fcntl only F_GETFD F_SETFD F_GETFL F_SETFL F_GETPIPE_SZ F_SETPIPE_SZ;
+ *   sched_setaffinity only for the caller itself (pid 0, cpupin.c).
  * Front adds: socketpair(AF_UNIX) (TLS data relay); openat fails with
  *   EACCES instead of killing (the chroot is empty anyway; a lazy load in
  *   OpenSSL then fails cleanly).
@@ -179,6 +180,9 @@ add_checked(scmp_filter_ctx ctx, unsigned role)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	/* Its own CPU affinity only (cpupin.c), no other process's. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+	    SCMP_SYS(sched_setaffinity), 1, SCMP_A0(SCMP_CMP_EQ, 0, 0));
 	for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0));

@@ -38,6 +38,7 @@
 #include "../common/net.h"
 #include "../common/xmalloc.h"
 #include "config.h"
+#include "cpupin.h"
 #include "session.h"
 #include "tls.h"
 #include "tlsrelay.h"
@@ -539,6 +540,7 @@ serve_ipc(struct relay *r)
 		    type);
 	}
 	buf_free(&msg);
+	cpupin_leave();
 	data_begin(r, fd, mode);
 	return 0;
 }

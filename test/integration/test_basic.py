@@ -4,6 +4,7 @@ Every test starts the real server; files are compared by SHA-256.
 """
 
 import calendar
+import contextlib
 import ftplib
 import io
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from harness import (check, expect_code, make_file, make_sparse, recv_all,
                     require_tool, retr_bytes, run, Server, sha256_bytes,
-                    sha256_file, stor_bytes)
+                    sha256_file, Skip, stor_bytes, TestFailure)
 
 USER, PASS = "alice", "s3cret-Alice"
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
@@ -445,3 +446,55 @@ def test_protocol_nul_and_login_order():
             check(code in (500, 501), f"NUL in line: {text!r}")
             code, text = c.cmd("NOOP")
             check(code == 200, f"NOOP after NUL: {text!r}")
+
+
+def _allowed_cpus(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def _session_user_pid(srv):
+    """The user process of the one live anonymous session."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children") as f:
+            mons = [int(x) for x in f.read().split()]
+        for m in mons:
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{m}/task/{m}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+                if kids:
+                    return kids[-1]
+        time.sleep(0.05)
+    raise TestFailure("no user process")
+
+
+def test_cpu_pin():
+    """cpu_pin = yes: the master and a new session run on one CPU; the
+    user process may use every CPU from its first data connection on.
+    cpu_pin = no leaves every process free."""
+    everyone = _allowed_cpus(os.getpid())
+    if len(os.sched_getaffinity(0)) < 2:
+        raise Skip("one CPU: nothing to pin")
+    with Server() as srv:
+        (srv.anon_root / "f.txt").write_bytes(b"x" * 1000)
+        first = min(os.sched_getaffinity(0))
+        check(_allowed_cpus(srv.proc.pid) == str(first),
+              f"master runs on {_allowed_cpus(srv.proc.pid)}, not {first}")
+        f = srv.ftp()
+        try:
+            user = _session_user_pid(srv)
+            check(_allowed_cpus(user) == str(first),
+                  f"new session on {_allowed_cpus(user)}")
+            check(retr_bytes(f, "f.txt") == b"x" * 1000, "RETR")
+            check(_allowed_cpus(user) == everyone,
+                  f"after a transfer: {_allowed_cpus(user)}, not {everyone}")
+            f.quit()
+        finally:
+            f.close()
+    with Server(conf={"cpu_pin": "no"}) as srv:
+        check(_allowed_cpus(srv.proc.pid) == everyone,
+              f"cpu_pin = no: master on {_allowed_cpus(srv.proc.pid)}")
