@@ -53,30 +53,47 @@ data_try_port(const struct sockaddr_storage *local, unsigned port)
 	    net_sa_len((struct sockaddr *)&ss), DATA_BACKLOG);
 }
 
+/* One random number from the session's pool, refilled from the kernel
+ * when empty: one getrandom(2) per 64 ports, not one per PASV. */
+static int
+data_random(struct session *s, uint32_t *out)
+{
+	if (s->port_rand_left == 0) {
+		if (getrandom(s->port_rand, sizeof(s->port_rand), 0) !=
+		    (ssize_t)sizeof(s->port_rand))
+			return -1;
+		s->port_rand_left = sizeof(s->port_rand) /
+		    sizeof(s->port_rand[0]);
+	}
+	*out = s->port_rand[--s->port_rand_left];
+	return 0;
+}
+
 /*
  * Bind inside [lo, hi]: random ports first, so the next port is not
  * guessable, then one scan of the whole range from a random start so a
- * nearly full range is still found.  fd or -1.
+ * nearly full range is still found.  fd (its port in *port) or -1.
  */
 static int
-data_bind_range(const struct sockaddr_storage *local, unsigned lo,
-    unsigned hi)
+data_bind_range(struct session *s, const struct sockaddr_storage *local,
+    unsigned lo, unsigned hi, unsigned *port)
 {
 	unsigned span = hi - lo + 1, i;
-	uint32_t r[DATA_RANDOM_TRIES + 1];
+	uint32_t r;
 	int fd;
 
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		return -1;
 	for (i = 0; i < DATA_RANDOM_TRIES && i < span; i++) {
-		fd = data_try_port(local, lo + r[i] % span);
-		if (fd != -1)
+		if (data_random(s, &r) == -1)
+			return -1;
+		*port = lo + r % span;
+		if ((fd = data_try_port(local, *port)) != -1)
 			return fd;
 	}
+	if (data_random(s, &r) == -1)
+		return -1;
 	for (i = 0; i < span; i++) {
-		fd = data_try_port(local, lo + (r[DATA_RANDOM_TRIES] + i) %
-		    span);
-		if (fd != -1)
+		*port = lo + (r + i) % span;
+		if ((fd = data_try_port(local, *port)) != -1)
 			return fd;
 	}
 	return -1;
@@ -87,7 +104,8 @@ data_listen(struct session *s)
 {
 	struct sockaddr_storage local = s->local, bound;
 	socklen_t blen = sizeof(bound);
-	int fd;
+	unsigned port = 0;
+	int fd, saved;
 
 	data_reset(s);
 	/* Our v6 listeners are V6ONLY: a mapped address binds as plain v4. */
@@ -95,17 +113,26 @@ data_listen(struct session *s)
 	if (cfg->pasv_lo == 0)
 		fd = data_try_port(&local, 0);
 	else
-		fd = data_bind_range(&local, cfg->pasv_lo, cfg->pasv_hi);
-	if (fd == -1 ||
-	    getsockname(fd, (struct sockaddr *)&bound, &blen) == -1) {
-		log_msg(LOG_WARNING, "passive listener: %s", strerror(errno));
-		if (fd != -1)
+		fd = data_bind_range(s, &local, cfg->pasv_lo, cfg->pasv_hi,
+		    &port);
+	/* Only a kernel-chosen port has to be asked for. */
+	if (fd != -1 && port == 0) {
+		if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
+			port = net_get_port((struct sockaddr *)&bound);
+		else {
+			saved = errno;
 			(void)close(fd);
+			fd = -1;
+			errno = saved;
+		}
+	}
+	if (fd == -1) {
+		log_msg(LOG_WARNING, "passive listener: %s", strerror(errno));
 		reply(s, 425, "Cannot open passive connection.");
 		return -1;
 	}
 	s->pasv_fd = fd;
-	return net_get_port((struct sockaddr *)&bound);
+	return (int)port;
 }
 
 /* Accept on the passive listener until the control peer connects. */

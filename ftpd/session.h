@@ -8,6 +8,7 @@
 #ifndef FTPD_SESSION_H
 #define FTPD_SESSION_H
 
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -67,6 +68,9 @@ struct session {
 	off_t			 rest;		/* REST offset for the next transfer */
 	struct buf		 rnfr;		/* RNFR source path; len 0 = none */
 	int			 pasv_fd;	/* listening passive socket or -1 */
+	uint32_t		 port_rand[64];	/* random draws for passive
+						 * ports, used from the end */
+	unsigned		 port_rand_left; /* (data.c) */
 	int			 port_set;	/* PORT/EPRT target valid */
 	struct sockaddr_storage	 port_addr;
 	int			 epsv_all;	/* EPSV ALL seen */
