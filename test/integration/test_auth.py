@@ -267,12 +267,19 @@ def _process_holds(pid, needles):
             if "w" not in f[1]:
                 continue
             lo, hi = (int(x, 16) for x in f[0].split("-"))
-            try:
-                mem.seek(lo)
-                data = mem.read(hi - lo)
-            except OSError:
+            # Sanitizer shadow and allocator reserves are terabytes of
+            # untouched address space; the heaps we look for are small.
+            if hi - lo > 256 << 20:
                 continue
-            found |= {k for k, v in needles.items() if v.encode() in data}
+            step, overlap = 16 << 20, 256
+            for at in range(lo, hi, step):
+                try:
+                    mem.seek(at)
+                    data = mem.read(min(step + overlap, hi - at))
+                except OSError:
+                    continue
+                found |= {k for k, v in needles.items()
+                          if v.encode() in data}
     return sorted(found)
 
 
