@@ -278,6 +278,30 @@ def anon_account():
     return pwd.getpwnam("nobody")
 
 
+def child_pids(pid):
+    """The live children of pid (all its threads'), from /proc."""
+    out = []
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    return out
+
+
+def session_process(srv, uid, timeout=10):
+    """(monitor, pid) of a session process (a grandchild of the master)
+    running as uid, waiting up to timeout seconds; (None, None) if none."""
+    deadline = time.monotonic() + timeout * SLOW
+    while time.monotonic() < deadline:
+        for mon in child_pids(srv.proc.pid):
+            for pid in child_pids(mon):
+                with contextlib.suppress(OSError):
+                    if os.stat(f"/proc/{pid}").st_uid == uid:
+                        return mon, pid
+        time.sleep(0.05)
+    return None, None
+
+
 class SystemUser:
     """A throwaway /etc/passwd account with a password, home under base.
 

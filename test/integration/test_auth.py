@@ -11,7 +11,7 @@ import time
 
 from harness import (HOST, check, expect_code, greeting_line, is_root,
                     make_file, RawControl, require_root, retr_bytes, Server,
-                    sha256_bytes, stor_bytes, SystemUser, TestFailure)
+                    session_process, sha256_bytes, stor_bytes, SystemUser)
 
 USER, PASS = "carol", "Carol-pw-123"
 
@@ -283,26 +283,6 @@ def _process_holds(pid, needles):
     return sorted(found)
 
 
-def _session_pids(srv, uid):
-    """(monitor, user process running as uid) of the one live session."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for mon in _kids(srv.proc.pid):
-            for pid in _kids(mon):
-                if os.stat(f"/proc/{pid}").st_uid == uid:
-                    return mon, pid
-        time.sleep(0.05)
-    raise TestFailure("session processes not found")
-
-
-def _kids(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(x) for x in f.read().split()]
-    except OSError:
-        return []
-
-
 def test_no_other_hashes_in_session():
     """A logged-in session's processes must not hold other accounts'
     password hashes: users_file and /etc/shadow are read through stdio,
@@ -329,7 +309,8 @@ def test_no_other_hashes_in_session():
                 # a wrong password first, as a guesser would
                 expect_code(lambda: f.login("bob", "wrong"), ("530",))
                 check(f.login(name, pw).startswith("230"), f"{name} login")
-                mon, user = _session_pids(srv, uid)
+                mon, user = session_process(srv, uid)
+                check(user is not None, f"{name}'s user process not found")
                 secrets = dict(others, **{"the password typed": pw})
                 for what, pid in (("monitor", mon), ("user process", user)):
                     held = _process_holds(pid, secrets)

@@ -4,7 +4,6 @@ Every test starts the real server; files are compared by SHA-256.
 """
 
 import calendar
-import contextlib
 import ftplib
 import io
 import os
@@ -15,8 +14,8 @@ import time
 from pathlib import Path
 
 from harness import (check, expect_code, make_file, make_sparse, recv_all,
-                    require_tool, retr_bytes, run, Server, sha256_bytes,
-                    sha256_file, Skip, stor_bytes, TestFailure)
+                    require_tool, retr_bytes, run, Server, session_process,
+                    sha256_bytes, sha256_file, Skip, stor_bytes)
 
 USER, PASS = "alice", "s3cret-Alice"
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
@@ -456,22 +455,6 @@ def _allowed_cpus(pid):
     return None
 
 
-def _session_user_pid(srv):
-    """The user process of the one live anonymous session."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with open(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children") as f:
-            mons = [int(x) for x in f.read().split()]
-        for m in mons:
-            with contextlib.suppress(OSError):
-                with open(f"/proc/{m}/task/{m}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-                if kids:
-                    return kids[-1]
-        time.sleep(0.05)
-    raise TestFailure("no user process")
-
-
 def test_cpu_pin():
     """cpu_pin = yes: the master and a new session run on one CPU; the
     user process may use every CPU from its first data connection on.
@@ -486,7 +469,8 @@ def test_cpu_pin():
               f"master runs on {_allowed_cpus(srv.proc.pid)}, not {first}")
         f = srv.ftp()
         try:
-            user = _session_user_pid(srv)
+            user = session_process(srv, srv.anon.pw_uid)[1]
+            check(user is not None, "user process not found")
             check(_allowed_cpus(user) == str(first),
                   f"new session on {_allowed_cpus(user)}")
             check(retr_bytes(f, "f.txt") == b"x" * 1000, "RETR")

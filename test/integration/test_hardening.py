@@ -24,10 +24,10 @@ import subprocess
 import threading
 import time
 
-from harness import (HOST, SLOW, check, greeting_line, make_file, RawControl,
-                    recv_all, require_tool, retr_bytes, run,
-                    Server, sha256_bytes, sha256_file, Skip, small_tmpfs,
-                    stor_bytes)
+from harness import (HOST, SLOW, check, child_pids, greeting_line, make_file,
+                    RawControl, recv_all, require_tool, retr_bytes, run,
+                    Server, session_process, sha256_bytes, sha256_file, Skip,
+                    small_tmpfs, stor_bytes)
 
 USER, PASS = "eve", "Eve-pw-2718"
 
@@ -383,26 +383,9 @@ def test_huge_line_and_pipelining():
             check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS after NOOPs")
 
 
-def _children(pid):
-    out = []
-    with contextlib.suppress(OSError):
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                out += [int(x) for x in f.read().split()]
-    return out
-
-
 def _user_pid(srv, uid):
     """The user process: a grandchild of the master running as uid."""
-    deadline = time.monotonic() + 10 * SLOW
-    while time.monotonic() < deadline:
-        for mon in _children(srv.proc.pid):
-            for pid in _children(mon):
-                with contextlib.suppress(OSError):
-                    if os.stat(f"/proc/{pid}").st_uid == uid:
-                        return pid
-        time.sleep(0.1)
-    return None
+    return session_process(srv, uid)[1]
 
 
 def _seccomp_mode(pid):
@@ -461,8 +444,8 @@ def test_seccomp_session():
             t.prot_p()
             check(sha256_bytes(retr_bytes(t, "big.bin")) == digest,
                   "ftplib TLS RETR")
-            mons = _children(srv.proc.pid)
-            kids = [k for m in mons for k in _children(m)]
+            mons = child_pids(srv.proc.pid)
+            kids = [k for m in mons for k in child_pids(m)]
             check(len(kids) >= 2, f"no front and user processes: {kids}")
             for k in kids:
                 check(_seccomp_mode(k) == 2, f"Seccomp of {k} is not 2")
@@ -605,8 +588,8 @@ def test_master_stop_ends_sessions():
         tls.login(USER, PASS)
         tls.prot_p()
         try:
-            mons = _children(srv.proc.pid)
-            kids = [k for m in mons for k in _children(m)]
+            mons = child_pids(srv.proc.pid)
+            kids = [k for m in mons for k in child_pids(m)]
             # plain: monitor + user; TLS: monitor + front + user
             check(len(mons) == 2 and len(kids) == 3,
                   f"monitors {mons}, their children {kids}")
