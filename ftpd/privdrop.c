@@ -121,11 +121,13 @@ check_empty_dir(void)
 }
 
 /* nopriv_user as looked up by the master at startup (privdrop_prepare),
- * so each session skips an NSS lookup; found is 0 until then. */
+ * so each session skips an NSS lookup; found is 0 until then.  Likewise
+ * empty_dir, checked (and made if missing) once: empty_ok. */
 static struct {
 	int	found;
 	uid_t	uid;
 	gid_t	gid;
+	int	empty_ok;
 } nopriv;
 
 void
@@ -133,7 +135,11 @@ privdrop_prepare(void)
 {
 	struct passwd *pw;
 
-	if (cfg->unprivileged || (pw = getpwnam(cfg->nopriv_user)) == NULL)
+	if (cfg->unprivileged)
+		return;
+	/* Logged now if wrong; each session then checks again and logs. */
+	nopriv.empty_ok = check_empty_dir() == 0;
+	if ((pw = getpwnam(cfg->nopriv_user)) == NULL)
 		return;		/* the session looks again and logs */
 	nopriv.uid = pw->pw_uid;
 	nopriv.gid = pw->pw_gid;
@@ -154,7 +160,7 @@ become_nopriv(void)
 		errno = ENOENT;
 		return fail("nopriv_user", "getpwnam");
 	}
-	if (check_empty_dir() == -1)
+	if (!nopriv.empty_ok && check_empty_dir() == -1)
 		return -1;
 	if (setgroups(0, NULL) == -1)
 		return fail("front", "setgroups");
