@@ -27,6 +27,7 @@
 #include "../common/buf.h"
 #include "../common/path.h"
 #include "cmd_ext.h"
+#include "cpupin.h"
 #include "ctl.h"
 #include "digest.h"
 #include "policy.h"
@@ -109,6 +110,9 @@ hash_run(struct session *s, int fd, const char *vpath, const char *arg,
 	char hex[DIGEST_HEX_MAX];
 	int rc;
 
+	/* Hashing a large file is long work: not on the CPU sessions start
+	 * on (cpupin.c). */
+	cpupin_leave();
 	s->in_xfer = 1;
 	s->xfer_done = 0;
 	s->xfer_total = end >= start ? end - start + 1 : 0;

@@ -15,6 +15,7 @@
 #include "../common/buf.h"
 #include "../common/path.h"
 #include "cmd.h"
+#include "cpupin.h"
 #include "ctl.h"
 #include "data.h"
 #include "list.h"
@@ -255,6 +256,7 @@ stat_path(struct session *s, const char *arg)
 	    list_put_safe(&head, arg) == -1 || buf_puts(&head, ":\r\n") == -1)
 		(void)buf_set(&head, "213-Status follows:\r\n");
 	if (ctl_write(s, head.data, head.len) == 0) {
+		cpupin_leave();		/* a listing, as over a data connection */
 		res = list_run(s, &j, -1);
 		if (res != XFER_CTL_GONE)
 			(void)ctl_write(s, "213 End of status\r\n", 19);

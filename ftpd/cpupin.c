@@ -2,8 +2,8 @@
  * cpupin.c - run the start of every session on one CPU.
  *
  * Runs in the master (pin at startup), in the front and user processes
- * (unpin before their first data connection) and in the monitor's
- * password-check child (unpin before crypt(3)).  Reads no client
+ * (unpin before their first data connection, HASH or STAT listing) and in
+ * the monitor's password-check child (unpin before crypt(3)).  Reads no client
  * data.
  *
  * Starting a session is fork-heavy: the master forks the monitor, which
@@ -17,9 +17,9 @@
  * which also served more sessions per second.  Cross-CPU wake-ups between
  * the three processes of one session add to it.  So the master and the
  * processes it starts run on one CPU, and a front or user process lets go
- * when it is about to move file data, which then spreads over every CPU.
- * Commands without a data connection (CWD, SIZE, MDTM...) stay on the
- * first CPU; one CPU forks a thousand-odd sessions a second, and
+ * when it is about to move file data (or hash a file, or list a
+ * directory over the control connection), which then spreads over every
+ * CPU.  Short commands (CWD, SIZE, MDTM...) stay on the first CPU; one CPU forks a thousand-odd sessions a second, and
  * cpu_pin = no spreads the start of sessions too.
  */
 #include <errno.h>

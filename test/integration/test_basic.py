@@ -479,6 +479,21 @@ def test_cpu_pin():
             f.quit()
         finally:
             f.close()
+        # Hashing a file is long work too: it lets go as a transfer does.
+        deadline = time.monotonic() + 10
+        while os.path.exists(f"/proc/{user}") and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
+        f = srv.ftp()
+        try:
+            user = session_process(srv, srv.anon.pw_uid)[1]
+            check(_allowed_cpus(user) == str(first), "second session")
+            check(f.sendcmd("HASH f.txt").startswith("213"), "HASH")
+            check(_allowed_cpus(user) == everyone,
+                  f"after HASH: {_allowed_cpus(user)}, not {everyone}")
+            f.quit()
+        finally:
+            f.close()
     with Server(conf={"cpu_pin": "no"}) as srv:
         check(_allowed_cpus(srv.proc.pid) == everyone,
               f"cpu_pin = no: master on {_allowed_cpus(srv.proc.pid)}")
