@@ -806,6 +806,20 @@ def expect_code(fn, codes, what=""):
     return resp
 
 
+def retr_started(ftp, path, at_least):
+    """Start a binary RETR of path and read at least at_least bytes of it;
+    returns the data connection with the rest unread (for ABOR and
+    cut-off tests)."""
+    ftp.voidcmd("TYPE I")
+    conn = ftp.transfercmd(f"RETR {path}")
+    got = 0
+    while got < at_least:
+        chunk = conn.recv(65536)
+        check(chunk, "data connection closed early")
+        got += len(chunk)
+    return conn
+
+
 def retr_bytes(ftp, path, rest=None):
     """RETR path in binary over ftp; return the bytes."""
     chunks = []

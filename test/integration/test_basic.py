@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from harness import (check, expect_code, make_file, make_sparse, recv_all,
-                    require_tool, retr_bytes, run, Server, session_process,
-                    sha256_bytes, sha256_file, Skip, stor_bytes)
+                    require_tool, retr_bytes, retr_started, run, Server,
+                    session_process, sha256_bytes, sha256_file, Skip,
+                    stor_bytes)
 
 USER, PASS = "alice", "s3cret-Alice"
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
@@ -272,13 +273,7 @@ def test_ftplib_abor():
         (srv.anon_root / "small.bin").write_bytes(small)
         f = srv.ftp()
         try:
-            f.voidcmd("TYPE I")
-            conn = f.transfercmd("RETR huge.bin")
-            got = 0
-            while got < 256 * 1024:
-                chunk = conn.recv(65536)
-                check(chunk, "data connection closed early")
-                got += len(chunk)
+            conn = retr_started(f, "huge.bin", 256 * 1024)
             # Stop reading; the server blocks on a full socket and must
             # notice ABOR on the control connection.
             f.sock.sendall(b"ABOR\r\n")

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from harness import (HOST, SLOW, Server, Skip, cert_pair, check, make_file,
-                     recv_all, require_root, require_tool, run,
+                     recv_all, require_root, require_tool, retr_started, run,
                      sha256_bytes, sha256_file, small_tmpfs)
 
 USER, PASS = "tess", "Tls-pa55-word"
@@ -688,13 +688,7 @@ def test_abor_during_prot_p_download():
         srv.give(USER)
         f = _ftps(srv)
         try:
-            f.voidcmd("TYPE I")
-            conn = f.transfercmd("RETR huge.bin")
-            got = 0
-            while got < 256 * 1024:
-                chunk = conn.recv(65536)
-                check(chunk, "data connection closed early")
-                got += len(chunk)
+            conn = retr_started(f, "huge.bin", 256 * 1024)
             t = time.monotonic()
             f.putcmd("ABOR")
             first = f.getmultiline()
@@ -962,13 +956,7 @@ def test_prot_p_client_vanishes_mid_download():
         srv.give(USER)
         f = _ftps(srv, timeout=20)
         try:
-            f.voidcmd("TYPE I")
-            conn = f.transfercmd("RETR v.bin")
-            got = 0
-            while got < 300 * 1024:
-                chunk = conn.recv(65536)
-                check(chunk, "data connection closed early")
-                got += len(chunk)
+            conn = retr_started(f, "v.bin", 300 * 1024)
             # The raw socket goes: no close_notify, unread bytes -> RST.
             socket.socket.shutdown(conn, socket.SHUT_RDWR)
             conn.close()
