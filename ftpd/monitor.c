@@ -477,6 +477,9 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	log_msg(LOG_INFO, "connection from %s", m.ip);
 	tls_session_prepare();
 	start_front(&m);
+	/* Only the front parses the TLS key; the user process, forked from
+	 * here, must not even inherit the copies. */
+	tls_identity_forget();
 	serve_front(&m);
 	start_user(&m);
 	scoreboard_update(m.ip, m.user, "idle", "", 0);

@@ -1,8 +1,8 @@
 /*
  * tls.c - the TLS layer of ftpd (RFC 4217), and the only OpenSSL user.
  *
- * The master builds one SSL_CTX before forking (tls_init, as root, so the
- * key can be read); each monitor installs fresh ticket keys and a random
+ * The master builds one SSL_CTX before forking (tls_init); the certificate
+ * and key are parsed only by the front (tls_identity.c).  Each monitor installs fresh ticket keys and a random
  * session token (tls_session_prepare) before forking the front, which runs
  * as nopriv_user in an empty chroot and does every handshake.  The peer is
  * an untrusted client: handshakes are bounded in time, garbage ends them at
@@ -37,6 +37,7 @@
 #include "../common/xmalloc.h"
 #include "config.h"
 #include "tls.h"
+#include "tls_identity.h"
 
 #define TLS_TOKEN_LEN	32
 #define TLS_SID_CTX	"ftpd"
@@ -69,23 +70,6 @@ static struct {
 	unsigned char	token[TLS_TOKEN_LEN];
 	int		set;
 } tls_keys;
-
-/* Put the first queued OpenSSL error (or fallback) after prefix in err. */
-static void
-tls_errtext(char *err, size_t errlen, const char *prefix,
-    const char *fallback)
-{
-	unsigned long e;
-	const char *reason = NULL;
-
-	e = ERR_peek_last_error();
-	if (e != 0)
-		reason = ERR_reason_error_string(e);
-	if (reason == NULL)
-		reason = fallback;
-	snprintf(err, errlen, "%s: %s", prefix, reason);
-	ERR_clear_error();
-}
 
 /* Session tickets are encrypted under keys that exist only in this
  * session's processes, so a ticket cannot be replayed into another. */
@@ -170,68 +154,6 @@ tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
 	    SSL_TICKET_RETURN_USE_RENEW;
 }
 
-/* open(2) the file ourselves first: OpenSSL's errors for a missing or
- * unreadable file are vague. */
-static int
-tls_check_file(const char *key, const char *path, char *err, size_t errlen)
-{
-	int fd;
-
-	if (path == NULL || path[0] == '\0') {
-		snprintf(err, errlen, "%s: not set", key);
-		return -1;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s: %s", key, path,
-		    strerror(errno));
-		return -1;
-	}
-	(void)close(fd);
-	return 0;
-}
-
-/* Did loading the key fail because it belongs to another certificate? */
-static int
-tls_key_mismatch(void)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	return ERR_GET_LIB(e) == ERR_LIB_X509 &&
-	    (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
-	    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH);
-}
-
-static int
-tls_load_keys(SSL_CTX *c, char *err, size_t errlen)
-{
-	char prefix[512];
-
-	if (tls_check_file("tls_cert", cfg->tls_cert, err, errlen) == -1 ||
-	    tls_check_file("tls_key", cfg->tls_key, err, errlen) == -1)
-		return -1;
-	if (SSL_CTX_use_certificate_chain_file(c, cfg->tls_cert) != 1) {
-		snprintf(prefix, sizeof(prefix), "tls_cert: %s", cfg->tls_cert);
-		tls_errtext(err, errlen, prefix, "cannot load certificate");
-		return -1;
-	}
-	if (SSL_CTX_use_PrivateKey_file(c, cfg->tls_key,
-	    SSL_FILETYPE_PEM) != 1) {
-		if (tls_key_mismatch())
-			goto mismatch;
-		snprintf(prefix, sizeof(prefix), "tls_key: %s", cfg->tls_key);
-		tls_errtext(err, errlen, prefix, "cannot load private key");
-		return -1;
-	}
-	if (SSL_CTX_check_private_key(c) != 1)
-		goto mismatch;
-	return 0;
-mismatch:
-	snprintf(err, errlen, "tls_key: %s does not match the certificate "
-	    "in %s", cfg->tls_key, cfg->tls_cert);
-	ERR_clear_error();
-	return -1;
-}
-
 static int
 tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
 {
@@ -281,14 +203,18 @@ tls_init(char *err, size_t errlen)
 
 	/* Also the SIGHUP reload: the old context stays until a new one
 	 * has loaded, so a bad new certificate changes nothing. */
-	if (cfg->tls == TLS_OFF)
+	if (cfg->tls == TLS_OFF) {
+		SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
+		tls_identity_forget();
 		return 0;
+	}
 	if ((c = SSL_CTX_new(TLS_server_method())) == NULL) {
 		tls_errtext(err, errlen, "tls", "cannot create context");
 		return -1;
 	}
 	if (tls_setup_ctx(c, err, errlen) == -1 ||
-	    tls_load_keys(c, err, errlen) == -1) {
+	    tls_identity_prepare(c, err, errlen) == -1) {
 		SSL_CTX_free(c);
 		return -1;
 	}
@@ -455,6 +381,12 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
 		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return NULL;
+	}
+	/* The first handshake of this front parses the key (tls_identity). */
+	if (tls_identity_load(tls_ctx, err, errlen) == -1) {
+		ERR_clear_error();
+		(void)fcntl(fd, F_SETFL, flags);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));

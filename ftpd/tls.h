@@ -1,7 +1,9 @@
 /*
  * tls.h - the only module that includes OpenSSL.
  *
- * The master builds one SSL_CTX before forking (tls_init); the front does
+ * The master builds one SSL_CTX before forking (tls_init), without the
+ * certificate and key: it keeps sealed copies of those files, which only
+ * the front parses, at its first handshake (tls_identity.c).  The front does
  * every handshake.  Data connections must resume the control session when
  * tls_reuse_required: same session, proved by a per-session token in the
  * ticket's application data (TLS 1.3) or the session id (TLS 1.2).
@@ -23,6 +25,9 @@ int	tls_available(void);
 /* Monitor, once per session before forking front: fresh ticket keys and
  * a random session token. */
 void	tls_session_prepare(void);
+/* Close the certificate and key copies: the monitor once its front is
+ * forked, so the user process never inherits them. */
+void	tls_identity_forget(void);
 /*
  * Server handshake on fd within timeout_ms (the fd's O_NONBLOCK flag is
  * restored afterwards).  control is NULL for the

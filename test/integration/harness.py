@@ -302,6 +302,34 @@ def session_process(srv, uid, timeout=10):
     return None, None
 
 
+def process_holds(pid, needles):
+    """Which of needles {label: str or bytes} are in pid's writable
+    memory (read through /proc/PID/mem: root, or the same uid)."""
+    needles = {k: v.encode() if isinstance(v, str) else v
+               for k, v in needles.items()}
+    found = set()
+    with open(f"/proc/{pid}/maps") as maps, \
+            open(f"/proc/{pid}/mem", "rb") as mem:
+        for line in maps:
+            f = line.split()
+            if "w" not in f[1]:
+                continue
+            lo, hi = (int(x, 16) for x in f[0].split("-"))
+            # Sanitizer shadow and allocator reserves are terabytes of
+            # untouched address space; the heaps we look for are small.
+            if hi - lo > 256 << 20:
+                continue
+            step, overlap = 16 << 20, 256
+            for at in range(lo, hi, step):
+                try:
+                    mem.seek(at)
+                    data = mem.read(min(step + overlap, hi - at))
+                except OSError:
+                    continue
+                found |= {k for k, v in needles.items() if v in data}
+    return sorted(found)
+
+
 class SystemUser:
     """A throwaway /etc/passwd account with a password, home under base.
 

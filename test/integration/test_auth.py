@@ -9,9 +9,9 @@ import os
 import socket
 import time
 
-from harness import (HOST, check, expect_code, greeting_line, is_root,
-                    make_file, RawControl, require_root, retr_bytes, Server,
-                    session_process, sha256_bytes, stor_bytes, SystemUser)
+from harness import (check, expect_code, greeting_line, is_root,
+                     process_holds, require_root, retr_bytes, Server,
+                     session_process, stor_bytes, SystemUser)
 
 USER, PASS = "carol", "Carol-pw-123"
 
@@ -257,32 +257,6 @@ def test_max_clients():
                   f"connection beyond max_clients got {data!r}")
 
 
-def _process_holds(pid, needles):
-    """Which of needles {label: text} are in pid's writable memory."""
-    found = set()
-    with open(f"/proc/{pid}/maps") as maps, \
-            open(f"/proc/{pid}/mem", "rb") as mem:
-        for line in maps:
-            f = line.split()
-            if "w" not in f[1]:
-                continue
-            lo, hi = (int(x, 16) for x in f[0].split("-"))
-            # Sanitizer shadow and allocator reserves are terabytes of
-            # untouched address space; the heaps we look for are small.
-            if hi - lo > 256 << 20:
-                continue
-            step, overlap = 16 << 20, 256
-            for at in range(lo, hi, step):
-                try:
-                    mem.seek(at)
-                    data = mem.read(min(step + overlap, hi - at))
-                except OSError:
-                    continue
-                found |= {k for k, v in needles.items()
-                          if v.encode() in data}
-    return sorted(found)
-
-
 def test_no_other_hashes_in_session():
     """A logged-in session's processes must not hold other accounts'
     password hashes: users_file and /etc/shadow are read through stdio,
@@ -313,7 +287,7 @@ def test_no_other_hashes_in_session():
                 check(user is not None, f"{name}'s user process not found")
                 secrets = dict(others, **{"the password typed": pw})
                 for what, pid in (("monitor", mon), ("user process", user)):
-                    held = _process_holds(pid, secrets)
+                    held = process_holds(pid, secrets)
                     check(not held, f"{name}'s {what} holds {held}")
                 f.quit()
             finally:

@@ -21,8 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (HOST, SLOW, Server, Skip, cert_pair, check, make_file,
-                     recv_all, require_root, require_tool, retr_started, run,
+from harness import (HOST, SLOW, Server, Skip, cert_pair, check, child_pids,
+                     make_file, process_holds, recv_all, require_root,
+                     require_tool, retr_started, run, session_process,
                      sha256_bytes, sha256_file, small_tmpfs)
 
 USER, PASS = "tess", "Tls-pa55-word"
@@ -1022,6 +1023,57 @@ def test_prot_p_client_vanishes_mid_upload():
 
 
 # ---------------------------------------------------------------- reload
+
+def _key_secrets(key):
+    """{label: bytes} that only a process holding this EC private key has:
+    the scalar as OpenSSL keeps it (little-endian words) and as DER and
+    the file carry it (big-endian), and a line of the PEM text."""
+    txt = run(["openssl", "pkey", "-in", key, "-noout", "-text"]).stdout
+    m = re.search(r"priv:\s*\n((?:\s+[0-9a-f:]+\n)+)", txt)
+    check(m is not None, f"no private scalar in: {txt[:300]}")
+    priv = bytes.fromhex(re.sub(r"[\s:]", "", m.group(1)))[-32:]
+    pem = Path(key).read_text().splitlines()
+    return {"the key (big-endian)": priv, "the key (little-endian)":
+            priv[::-1], "the key's PEM text": pem[1]}
+
+
+def test_private_key_only_in_front():
+    """The TLS private key is parsed only by the front (nopriv_user):
+    not by the master, whose heap every session process inherits, so never
+    by the monitor or the logged-in account's process, also when the key
+    and the certificate share one file."""
+    require_root("reads other uids' /proc/PID/mem")
+    require_tool("openssl")
+    cert, key = cert_pair()
+    d = Path(tempfile.mkdtemp(prefix="ftpd-key-"))
+    both = d / "both.pem"
+    both.write_bytes(key.read_bytes() + cert.read_bytes())
+    os.chmod(both, 0o600)
+    secrets = _key_secrets(key)
+    for conf in ({"tls_cert": cert, "tls_key": key},
+                 {"tls_cert": both, "tls_key": both}):
+        with _tls_server(conf=conf) as srv:
+            f = _ftps(srv)
+            try:
+                check(f.pwd() == "/", "TLS session works")
+                mon, user = session_process(srv, srv.vuid)
+                check(user is not None, "user process not found")
+                fronts = [p for p in child_pids(mon) if p != user]
+                check(len(fronts) == 1, f"front not found: {fronts}")
+                for what, pid in (("master", srv.proc.pid),
+                                  ("monitor", mon), ("user process", user)):
+                    held = process_holds(pid, secrets)
+                    check(not held, f"{conf['tls_key'].name}: the {what} "
+                          f"holds {held}")
+                # The scan must be able to find it where it is; sanitizer
+                # heaps are too large to scan.
+                if not os.environ.get("FTPD_ASAN"):
+                    check(process_holds(fronts[0], secrets),
+                          "the scan finds no key in the front either")
+                f.quit()
+            finally:
+                f.close()
+
 
 def _new_cert(d, cn):
     cert, key = d / f"{cn}.crt", d / f"{cn}.key"

@@ -378,6 +378,55 @@ START_TEST(init_errors)
 }
 END_TEST
 
+/* Append the file at from to f (CRLF line ends if crlf).  0 or -1. */
+static int
+append_file(FILE *f, const char *from, int crlf)
+{
+	char line[256];
+	FILE *in = fopen(from, "r");
+
+	if (in == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), in) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		fprintf(f, "%s%s", line, crlf ? "\r\n" : "\n");
+	}
+	fclose(in);
+	return 0;
+}
+
+/* One file holding the key, then the certificate and a chain certificate
+ * (CRLF, as some Windows tools write it): the master keeps only the
+ * certificate blocks, the front finds the key.  A key alone is not a
+ * certificate, and a directory is not a file. */
+START_TEST(combined_file)
+{
+	char both[64], keyonly[64], err[512];
+	FILE *f;
+
+	if (!have_certs)
+		return;
+	path_in(both, sizeof(both), "both.pem");
+	path_in(keyonly, sizeof(keyonly), "keyonly.pem");
+	ck_assert_ptr_nonnull(f = fopen(both, "w"));
+	ck_assert_int_eq(append_file(f, key1, 1), 0);
+	ck_assert_int_eq(append_file(f, cert1, 1), 0);
+	ck_assert_int_eq(append_file(f, cert2, 1), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(keyonly, "w"));
+	ck_assert_int_eq(append_file(f, key1, 0), 0);
+	fclose(f);
+	init_fails(keyonly, key1, "tls_cert");
+	init_fails(cert1, dir, "not a regular file");
+	tcfg.tls_cert = both;
+	tcfg.tls_key = both;
+	err[0] = '\0';
+	ck_assert_msg(tls_init(err, sizeof(err)) == 0, "%s", err);
+	(void)unlink(both);
+	(void)unlink(keyonly);
+}
+END_TEST
+
 static long long
 now_ms(void)
 {
@@ -437,6 +486,7 @@ tls_suite(void)
 	tcase_add_test(tc, prot_c_when_required);
 	tcase_add_test(tc, auth_refusals);
 	tcase_add_test(tc, init_errors);
+	tcase_add_test(tc, combined_file);
 	tcase_add_test(tc, handshake_garbage_and_silence);
 	suite_add_tcase(su, tc);
 	return su;
