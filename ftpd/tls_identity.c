@@ -256,8 +256,11 @@ load_certs(SSL_CTX *c, char *err, size_t errlen)
 	if (read_file("tls_cert", cfg->tls_cert, &file, err, errlen) == -1)
 		goto out;
 	snprintf(prefix, sizeof(prefix), "tls_cert: %s", cfg->tls_cert);
-	if (cert_blocks(&file, &certs) == -1 ||
-	    (bio = BIO_new_mem_buf(certs.data, (int)certs.len)) == NULL)
+	if (cert_blocks(&file, &certs) == -1)
+		snprintf(err, errlen, "%s: too large", prefix);
+	else if (certs.len == 0)
+		snprintf(err, errlen, "%s: no certificate in the file", prefix);
+	else if ((bio = BIO_new_mem_buf(certs.data, (int)certs.len)) == NULL)
 		tls_errtext(err, errlen, prefix, "out of memory");
 	else if (use_chain(c, bio) == -1)
 		tls_errtext(err, errlen, prefix, "cannot load certificate");

@@ -416,7 +416,7 @@ START_TEST(combined_file)
 	ck_assert_ptr_nonnull(f = fopen(keyonly, "w"));
 	ck_assert_int_eq(append_file(f, key1, 0), 0);
 	fclose(f);
-	init_fails(keyonly, key1, "tls_cert");
+	init_fails(keyonly, key1, "no certificate in the file");
 	init_fails(cert1, dir, "not a regular file");
 	tcfg.tls_cert = both;
 	tcfg.tls_key = both;
