@@ -353,6 +353,11 @@ class Server:
     def __init__(self, name):
         self.name = name
         self.port = PORTS[name]
+        # Something else on the port would answer for a server that could
+        # not bind, and be measured in its place.
+        if port_open(self.port):
+            raise RuntimeError(f"{name}: port {self.port} is already in "
+                               f"use by another process")
         argv = CONF[name](self.port, PASV[name])
         self.err = open(os.path.join(LOGS, f"{name}.stderr"), "ab")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
