@@ -1,8 +1,9 @@
 /*
  * tls.c - the TLS layer of ftpd (RFC 4217), and the only OpenSSL user.
  *
- * The master builds one SSL_CTX before forking (tls_init); the certificate
- * and key are parsed only by the front (tls_identity.c).  Each monitor installs fresh ticket keys and a random
+ * The master builds one SSL_CTX, with the certificate chain, before
+ * forking (tls_init); the private key is parsed only by the front
+ * (tls_identity.c).  Each monitor installs fresh ticket keys and a random
  * session token (tls_session_prepare) before forking the front, which runs
  * as nopriv_user in an empty chroot and does every handshake.  The peer is
  * an untrusted client: handshakes are bounded in time, garbage ends them at
