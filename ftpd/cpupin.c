@@ -19,7 +19,7 @@
  * processes it starts run on one CPU, and a front or user process lets go
  * when it is about to move file data (or hash a file, or list a
  * directory over the control connection), which then spreads over every
- * CPU.  Short commands (CWD, SIZE, MDTM...) stay on the first CPU; one CPU forks a thousand-odd sessions a second, and
+ * CPU.  Short commands (CWD, SIZE, MDTM...) stay on the first CPU;
  * cpu_pin = no spreads the start of sessions too.
  */
 #include <errno.h>
