@@ -11,9 +11,11 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -175,6 +177,39 @@ ipc_recv_timeout(int sock, uint32_t *type, struct buf *payload, int *fd,
 		return -1;
 	}
 	return ipc_recv(sock, type, payload, fd);
+}
+
+int
+ipc_call_child(void (*child)(int sock, void *arg), void *arg,
+    uint32_t *type, struct buf *payload, int timeout_ms)
+{
+	pid_t pid;
+	int sv[2], rc, saved;
+
+	if (ipc_pair(sv) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		saved = errno;
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		errno = saved;
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		child(sv[1], arg);
+		_exit(1);
+	}
+	(void)close(sv[1]);
+	rc = ipc_recv_timeout(sv[0], type, payload, NULL, timeout_ms);
+	saved = errno;
+	if (rc == -1 && saved == ETIMEDOUT)
+		(void)kill(pid, SIGKILL);
+	(void)close(sv[0]);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	errno = saved;
+	return rc;
 }
 
 int

@@ -35,6 +35,17 @@ int	ipc_recv(int sock, uint32_t *type, struct buf *payload, int *fd);
 int	ipc_recv_timeout(int sock, uint32_t *type, struct buf *payload,
 	    int *fd, int timeout_ms);
 
+/*
+ * Run child(sock, arg) in a forked process (it must end with _exit) and
+ * receive the one message it sends on sock, waiting at most timeout_ms;
+ * a late child is killed.  The child is always reaped.  For work whose
+ * memory must not stay in the caller (secrets read through stdio, keys
+ * parsed by a library).  0, or -1 as ipc_recv_timeout (errno 0: the child
+ * sent nothing).
+ */
+int	ipc_call_child(void (*child)(int sock, void *arg), void *arg,
+	    uint32_t *type, struct buf *payload, int timeout_ms);
+
 /* Helpers to build and read payloads field by field (host byte order,
  * strings and bytes fields as u32 length + bytes; put_* return 0, or -1
  * with the buffer unchanged).  The get_* return 0 or -1 when the

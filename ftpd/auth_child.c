@@ -14,11 +14,9 @@
  * Anonymous logins read no secret and are checked in place.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/buf.h"
@@ -36,9 +34,16 @@
 /* Supplementary groups that fit one IPC message with the rest. */
 #define AUTH_GROUPS_MAX	((IPC_MAX - 2 * PATH_MAX - 1024) / sizeof(gid_t))
 
+/* What the child checks. */
+struct auth_req {
+	const char	*user;
+	const char	*pass;
+	const struct vhost *vh;
+};
+
 /* Child: check, send {rc, why, result}, exit. */
 static void __attribute__((noreturn))
-auth_child(int fd, const char *user, const char *pass, const struct vhost *vh)
+auth_child(int fd, void *arg)
 {
 	struct auth_result r;
 	struct buf out;
@@ -47,9 +52,11 @@ auth_child(int fd, const char *user, const char *pass, const struct vhost *vh)
 
 	/* crypt(3) is the CPU-heavy part of a login: let concurrent
 	 * logins hash on every CPU, not only the one sessions start on. */
+	const struct auth_req *q = arg;
+
 	cpupin_leave();
 	memset(&r, 0, sizeof(r));
-	rc = auth_check(user, pass, vh, &r, why, sizeof(why));
+	rc = auth_check(q->user, q->pass, q->vh, &r, why, sizeof(why));
 	if (rc == 0 && (size_t)r.ngroups > AUTH_GROUPS_MAX) {
 		rc = -1;
 		snprintf(why, sizeof(why), "%s has more than %zu supplementary "
@@ -112,34 +119,18 @@ int
 auth_check_isolated(const char *user, const char *pass,
     const struct vhost *vh, struct auth_result *r, char *why, size_t whylen)
 {
+	struct auth_req q = { user, pass, vh };
 	struct buf p;
 	uint32_t type;
-	pid_t pid;
-	int sv[2], rc;
+	int rc;
 
 	if (auth_is_anonymous(user, vh))
 		return auth_check(user, pass, vh, r, why, whylen);
 	free(r->groups);	/* from an earlier attempt of this session */
 	memset(r, 0, sizeof(*r));
 	snprintf(why, whylen, "password check failed to run");
-	if (ipc_pair(sv) == -1)
-		return -1;
-	if ((pid = fork()) == -1) {
-		(void)close(sv[0]);
-		(void)close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		(void)close(sv[0]);
-		auth_child(sv[1], user, pass, vh);
-	}
-	(void)close(sv[1]);
 	buf_init(&p, IPC_MAX);
-	rc = ipc_recv_timeout(sv[0], &type, &p, NULL, AUTH_TIMEOUT_MS);
-	if (rc == -1 && errno == ETIMEDOUT)
-		(void)kill(pid, SIGKILL);
-	(void)close(sv[0]);
-	(void)waitpid(pid, NULL, 0);
+	rc = ipc_call_child(auth_child, &q, &type, &p, AUTH_TIMEOUT_MS);
 	if (rc == 0 && type == AUTH_RESULT)
 		rc = auth_read(&p, r, why, whylen);
 	else {

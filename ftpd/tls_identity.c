@@ -20,7 +20,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +33,7 @@
 #include <openssl/x509.h>
 
 #include "../common/buf.h"
+#include "../common/ipc.h"
 #include "config.h"
 #include "tls.h"
 #include "tls_identity.h"
@@ -41,6 +41,8 @@
 /* A certificate chain with its key is a few KiB; anything past this is
  * not one. */
 #define TLS_ID_MAX	(1024 * 1024)
+/* Parsing one key takes milliseconds; a child that hangs is a bug. */
+#define TLS_CHECK_MS	(30 * 1000)
 
 static int key_fd = -1;
 static int loaded;	/* this process's context has the key */
@@ -61,16 +63,37 @@ tls_errtext(char *err, size_t errlen, const char *prefix,
 	ERR_clear_error();
 }
 
+/* Append all of fd, read with pread(2) from offset 0, to the empty b.
+ * 0, or -1 with errno (EFBIG past b's maximum). */
+static int
+read_all(int fd, struct buf *b)
+{
+	unsigned char *p;
+	ssize_t n;
+
+	for (;;) {
+		if ((p = buf_reserve(b, 16384)) == NULL) {
+			errno = EFBIG;
+			return -1;
+		}
+		n = pread(fd, p, 16384, (off_t)b->len);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			buf_commit(b, (size_t)n);
+		else if (errno != EINTR)
+			return -1;
+	}
+}
+
 /* Read the regular file at path into b (bounded; buf_free wipes it).
  * 0, or -1 with "key: path: reason" in err. */
 static int
 read_file(const char *key, const char *path, struct buf *b, char *err,
     size_t errlen)
 {
-	unsigned char *p;
 	struct stat st;
-	ssize_t n;
-	int fd;
+	int fd, rc = -1;
 
 	if (path == NULL || path[0] == '\0') {
 		snprintf(err, errlen, "%s: not set", key);
@@ -78,31 +101,19 @@ read_file(const char *key, const char *path, struct buf *b, char *err,
 	}
 	/* O_NONBLOCK: a FIFO must not hang the open. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
+	    O_NONBLOCK)) == -1)
 		snprintf(err, errlen, "%s: %s: %s", key, path,
 		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
 		snprintf(err, errlen, "%s: %s: not a regular file", key, path);
+	else if (read_all(fd, b) == -1)
+		snprintf(err, errlen, "%s: %s: %s", key, path, errno == EFBIG ?
+		    "larger than 1 MiB" : strerror(errno));
+	else
+		rc = 0;
+	if (fd != -1)
 		(void)close(fd);
-		return -1;
-	}
-	do {
-		if ((p = buf_reserve(b, 16384)) == NULL) {
-			snprintf(err, errlen, "%s: %s: larger than 1 MiB", key,
-			    path);
-			(void)close(fd);
-			return -1;
-		}
-		n = read(fd, p, 16384);
-		if (n > 0)
-			buf_commit(b, (size_t)n);
-	} while (n > 0 || (n == -1 && errno == EINTR));
-	if (n == -1)
-		snprintf(err, errlen, "%s: %s: %s", key, path, strerror(errno));
-	(void)close(fd);
-	return n == -1 ? -1 : 0;
+	return rc;
 }
 
 /* The contents of b in a new sealed memory file: its fd, or -1. */
@@ -123,32 +134,6 @@ to_memfd(const struct buf *b, char *err, size_t errlen)
 		return -1;
 	}
 	return fd;
-}
-
-/* Read a whole memory file into b (wiped by buf_free).  0 or -1. */
-static int
-read_memfd(int fd, struct buf *b)
-{
-	struct stat st;
-	unsigned char *p;
-	size_t got = 0;
-	ssize_t n;
-
-	if (fd == -1 || fstat(fd, &st) == -1 || st.st_size < 0 ||
-	    (size_t)st.st_size > TLS_ID_MAX)
-		return -1;
-	if ((p = buf_reserve(b, (size_t)st.st_size + 1)) == NULL)
-		return -1;
-	while (got < (size_t)st.st_size) {
-		n = pread(fd, p + got, (size_t)st.st_size - got, (off_t)got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	buf_commit(b, got);
-	return 0;
 }
 
 /* Does this line open a certificate block ("-----BEGIN CERTIFICATE-----",
@@ -284,9 +269,9 @@ load_key(SSL_CTX *c, int fd, char *err, size_t errlen)
 	BIO *bio = NULL;
 	int rc = -1, ok;
 
-	buf_init(&b, TLS_ID_MAX + 1);
+	buf_init(&b, TLS_ID_MAX);
 	snprintf(prefix, sizeof(prefix), "tls_key: %s", cfg->tls_key);
-	if (read_memfd(fd, &b) == -1) {
+	if (fd == -1 || read_all(fd, &b) == -1) {
 		snprintf(err, errlen, "%s: cannot read the loaded copy",
 		    prefix);
 		goto out;
@@ -319,68 +304,46 @@ out:
 	return rc;
 }
 
-/* Child of the master: load the key into its copy of c, report. */
+/* What the check child loads. */
+struct key_check {
+	SSL_CTX	*c;
+	int	 fd;
+};
+
+/* Child of the master: load the key into its copy of c; the message is
+ * empty if it loaded, else the reason. */
 static void __attribute__((noreturn))
-check_child(SSL_CTX *c, int kfd, int out)
+check_child(int sock, void *arg)
 {
+	const struct key_check *k = arg;
 	char err[512];
-	size_t len;
 
 	err[0] = '\0';
-	if (load_key(c, kfd, err, sizeof(err)) == 0)
-		_exit(0);
-	len = strlen(err);
-	if (write(out, err, len) != (ssize_t)len)
-		_exit(2);
-	_exit(1);
+	(void)load_key(k->c, k->fd, err, sizeof(err));
+	_exit(ipc_send(sock, 0, err, strlen(err), -1) == 0 ? 0 : 1);
 }
 
-/* Run check_child; 0 if the key loads, or -1 with the reason in err. */
+/* 0 if the key in kfd loads into c and matches, or -1 with the reason in
+ * err.  In a child that exits: whatever OpenSSL leaves behind goes with it. */
 static int
 check_key(SSL_CTX *c, int kfd, char *err, size_t errlen)
 {
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-	int p[2], status;
+	struct key_check k = { c, kfd };
+	struct buf msg;
+	uint32_t type;
+	int rc;
 
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		snprintf(err, errlen, "tls: pipe: %s", strerror(errno));
-		return -1;
+	buf_init(&msg, errlen > 0 ? errlen - 1 : 0);
+	rc = ipc_call_child(check_child, &k, &type, &msg, TLS_CHECK_MS);
+	if (rc == -1)
+		snprintf(err, errlen, "tls: the key check failed: %s",
+		    errno != 0 ? strerror(errno) : "no answer");
+	else if (msg.len > 0) {
+		snprintf(err, errlen, "%s", buf_cstr(&msg));
+		rc = -1;
 	}
-	if ((pid = fork()) == -1) {
-		snprintf(err, errlen, "tls: fork: %s", strerror(errno));
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		(void)close(p[0]);
-		check_child(c, kfd, p[1]);
-	}
-	(void)close(p[1]);
-	/* The child only parses one small file: its message is bounded
-	 * and EOF comes when it exits. */
-	while (got + 1 < errlen &&
-	    ((n = read(p[0], err + got, errlen - 1 - got)) > 0 ||
-	    (n == -1 && errno == EINTR)))
-		if (n > 0)
-			got += (size_t)n;
-	if (errlen > 0)
-		err[got] = '\0';
-	(void)close(p[0]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
-			snprintf(err, errlen, "tls: waitpid: %s",
-			    strerror(errno));
-			return -1;
-		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (got == 0)
-		snprintf(err, errlen, "tls: the key check failed (status %d)",
-		    status);
-	return -1;
+	buf_free(&msg);
+	return rc;
 }
 
 int

@@ -3,6 +3,7 @@
  * socketpair: round trips, descriptor passing, truncation, field helpers.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,6 +135,55 @@ START_TEST(ipc_timeout)
 }
 END_TEST
 
+/* Children for ipc_call_child: one answers, one exits silently, one
+ * never answers. */
+static void
+child_answers(int sock, void *arg)
+{
+	_exit(ipc_send(sock, 7, arg, strlen(arg), -1) == 0 ? 0 : 1);
+}
+
+static void
+child_silent(int sock, void *arg)
+{
+	(void)sock;
+	(void)arg;
+	_exit(0);
+}
+
+static void
+child_hangs(int sock, void *arg)
+{
+	(void)sock;
+	(void)arg;
+	for (;;)
+		(void)pause();
+}
+
+START_TEST(ipc_call_child_cases)
+{
+	struct buf p;
+	uint32_t type = 0;
+	char hello[] = "hello";
+
+	buf_init(&p, 64);
+	ck_assert_int_eq(ipc_call_child(child_answers, hello, &type, &p,
+	    5000), 0);
+	ck_assert_uint_eq(type, 7);
+	ck_assert_str_eq(buf_cstr(&p), "hello");
+	ck_assert_int_eq(ipc_call_child(child_silent, NULL, &type, &p, 5000),
+	    -1);
+	ck_assert_int_eq(errno, 0);
+	ck_assert_int_eq(ipc_call_child(child_hangs, NULL, &type, &p, 100),
+	    -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	/* Every child was reaped: none is left to wait for. */
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	buf_free(&p);
+}
+END_TEST
+
 START_TEST(ipc_fields)
 {
 	struct buf b, out;
@@ -200,6 +250,7 @@ ipc_suite(void)
 	tcase_add_test(tc, ipc_truncation);
 	tcase_add_test(tc, ipc_timeout);
 	tcase_add_test(tc, ipc_fields);
+	tcase_add_test(tc, ipc_call_child_cases);
 	suite_add_tcase(s, tc);
 	return s;
 }
