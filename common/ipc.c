@@ -2,9 +2,9 @@
  * ipc.c - framed messages between the processes of one session.
  *
  * Runs in the monitor and in its unprivileged children (ipc_call_child
- * also in the master).  SOCK_SEQPACKET keeps
- * message boundaries, so a frame is one sendmsg: a u32 type, the payload,
- * and optionally one descriptor as SCM_RIGHTS.  The receiver treats the
+ * also in the master).  SOCK_SEQPACKET keeps message boundaries, so a
+ * frame is one sendmsg: a u32 type, the payload, and optionally one
+ * descriptor as SCM_RIGHTS.  The receiver treats the
  * other end as possibly compromised: the size is capped by the caller's
  * buffer, truncated data or control messages are errors, more than one
  * descriptor is an error, and received descriptors are always CLOEXEC.
