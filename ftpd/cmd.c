@@ -35,7 +35,7 @@
 const struct cmd cmd_table[] = {
 	{ "ABOR", cmd_abor, AN | DX, NULL, "ABOR" },
 	{ "ACCT", cmd_acct, P, NULL, "ACCT <sp> account" },
-	{ "ALLO", cmd_allo, 0, NULL, "ALLO <sp> size" },
+	{ "ALLO", cmd_allo, AR, NULL, "ALLO <sp> size [<sp> R <sp> size]" },
 	{ "APPE", cmd_appe, AR | W, NULL, "APPE <sp> file-name" },
 	{ "AUTH", cmd_auth, P | AR, "AUTH TLS", "AUTH <sp> TLS" },
 	{ "AVBL", cmd_avbl, 0, "AVBL", "AVBL [<sp> path]" },
@@ -168,10 +168,11 @@ cmd_dispatch(struct session *s, const char *line)
 
 	if (cmd_parse(line, verb, sizeof(verb), &arg) == 0)
 		c = cmd_find(verb);
-	/* RFC 959: RNTO must come right after RNFR. */
+	/* RFC 959: RNTO must come right after RNFR.  The source lives for
+	 * one command only, even when that RNTO is refused (501). */
 	was_rnfr = s->last_was_rnfr;
 	s->last_was_rnfr = 0;
-	if (was_rnfr && (c == NULL || c->fn != cmd_rnto))
+	if (!was_rnfr || c == NULL || c->fn != cmd_rnto)
 		buf_reset(&s->rnfr);
 	if (c == NULL) {
 		log_msg(LOG_DEBUG, "unknown command");

@@ -255,7 +255,8 @@ cmd_mode(struct session *s, const char *arg)
 {
 	char m = (char)(arg[0] & ~0x20);
 
-	if (arg[0] == '\0' || arg[1] != '\0' || strchr("SBCZ", m) == NULL) {
+	/* m is NUL for a space, and strchr would find the terminator. */
+	if (m == '\0' || arg[1] != '\0' || strchr("SBCZ", m) == NULL) {
 		reply(s, 501, "Syntax error in MODE arguments.");
 		return;
 	}

@@ -259,10 +259,22 @@ cmd_site(struct session *s, const char *arg)
 		reply(s, 500, "SITE command not understood.");
 }
 
+/* Nothing to reserve on Unix, but the syntax is still checked:
+ * ALLO <sp> n [<sp> R <sp> n]. */
 void
 cmd_allo(struct session *s, const char *arg)
 {
-	(void)arg;
+	const char *r = strstr(arg, " R ");
+	unsigned long long v;
+
+	if (r == NULL && strchr(arg, ' ') != NULL)
+		r = arg;	/* a space, but not " R ": malformed */
+	if (parse_uint_n(arg, r != NULL ? (size_t)(r - arg) : strlen(arg),
+	    0, ~0ULL, &v) == -1 || (r != NULL && parse_uint(r + 3, 0, ~0ULL,
+	    &v) == -1)) {
+		reply(s, 501, "Syntax: ALLO <size> [R <record size>].");
+		return;
+	}
 	reply(s, 202, "ALLO command ignored.");
 }
 

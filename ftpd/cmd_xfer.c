@@ -167,21 +167,53 @@ retr_seek(struct session *s, int fd, const struct stat *st, off_t rest)
 	if (rest == 0)
 		return 0;
 	repr_params_session(s, &p);
-	if (repr_rest_is_wire(&p))
-		r = xfer_seek_ascii(fd, rest);
-	else if (rest > st->st_size)
+	if (repr_rest_is_wire(&p)) {
+		if ((r = xfer_seek_ascii(fd, rest)) == 1)
+			s->xfer_skip_cr = 1;
+	} else if (rest > st->st_size)
 		r = -1;
 	else
 		r = lseek(fd, rest, SEEK_SET) == -1 ? -1 : 0;
-	if (r == -1)
+	if (r == -1) {
 		reply(s, 554, "Restart position %lld beyond end of file.",
 		    (long long)rest);
-	return r;
+		return -1;
+	}
+	return 0;
 }
 
+/*
+ * RANG before RETR: the file's bytes start to end (inclusive; an end
+ * past the file is its last byte), in binary stream transfers only,
+ * where file and wire bytes are the same.  The end, exclusive, in *end.
+ */
+static int
+retr_range(struct session *s, int fd, const struct stat *st, off_t start,
+    off_t last, off_t *end)
+{
+	struct repr_params p;
+
+	repr_params_session(s, &p);
+	if (s->type == 'A' || repr_needed(&p)) {
+		reply(s, 504, "RANG needs TYPE I, MODE S and STRU F.");
+		return -1;
+	}
+	if (start >= st->st_size) {
+		reply(s, 554, "Range start %lld beyond end of file.",
+		    (long long)start);
+		return -1;
+	}
+	if (lseek(fd, start, SEEK_SET) == -1) {
+		reply(s, 451, "Cannot seek: %s.", strerror(errno));
+		return -1;
+	}
+	*end = last < st->st_size ? last + 1 : st->st_size;
+	return 0;
+}
+
+/* Send fd from its offset up to end (exclusive). */
 static void
-retr_send(struct session *s, const char *vpath, int fd,
-    const struct stat *st, off_t rest)
+retr_send(struct session *s, const char *vpath, int fd, off_t end)
 {
 	char what[WHAT_MAX];
 	enum xfer_result res;
@@ -190,13 +222,13 @@ retr_send(struct session *s, const char *vpath, int fd,
 	int datafd, err = 0, ok;
 
 	/* REST in stream ASCII lands at a file offset only lseek knows. */
-	pos = rest == 0 ? 0 : lseek(fd, 0, SEEK_CUR);
-	s->xfer_total = pos == -1 ? -1 : st->st_size - pos;
+	pos = lseek(fd, 0, SEEK_CUR);
+	s->xfer_total = pos == -1 ? -1 : end - pos;
 	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "RETR %s", vpath);
 	(void)snprintf(what, sizeof(what),
 	    "Opening %s mode data connection for %s (%lld bytes).",
 	    xfer_type_name(s), vpath,
-	    (long long)st->st_size);
+	    (long long)(pos == -1 ? end : end - pos));
 	t0 = xfer_clock();
 	if ((datafd = data_open(s, what, DATA_FILE)) == -1)
 		return;
@@ -213,10 +245,12 @@ cmd_retr(struct session *s, const char *arg)
 {
 	struct buf vpath;
 	struct stat st;
-	off_t rest = s->rest;
-	int fd;
+	off_t rest = s->rest, end;
+	int fd, ranged = s->rang_set;
 
 	s->rest = 0;
+	s->rang_set = 0;
+	s->xfer_skip_cr = 0;
 	if (!policy_allow(s, OP_READ)) {
 		reply(s, 550, "Permission denied.");
 		return;
@@ -227,10 +261,12 @@ cmd_retr(struct session *s, const char *arg)
 	fd = open_regular(s, buf_cstr(&vpath), O_RDONLY, 0, &st);
 	if (fd == -1)
 		goto out;
+	end = st.st_size;
 	if (!policy_may_read(s, &st))
 		reply(s, 550, "Permission denied.");
-	else if (retr_seek(s, fd, &st, rest) == 0)
-		retr_send(s, buf_cstr(&vpath), fd, &st, rest);
+	else if (ranged ? retr_range(s, fd, &st, s->rang_start, s->rang_end,
+	    &end) == 0 : retr_seek(s, fd, &st, rest) == 0)
+		retr_send(s, buf_cstr(&vpath), fd, end);
 	(void)close(fd);
 out:
 	buf_free(&vpath);
@@ -246,6 +282,7 @@ cmd_rest(struct session *s, const char *arg)
 		return;
 	}
 	s->rest = (off_t)v;
+	s->rang_set = 0;	/* the later of REST and RANG counts */
 	reply(s, 350, "Restart position accepted (%llu).", v);
 }
 
@@ -330,7 +367,8 @@ upload_open_reply(struct session *s, struct upload *u, int flags,
 	int r = upload_open(s, u, flags, remove);
 
 	if (r == -1)
-		reply_errno(s, errno, "Cannot create", buf_cstr(&u->vpath));
+		reply_errno(s, errno, (flags & O_CREAT) ? "Cannot create" :
+		    "Cannot open", buf_cstr(&u->vpath));
 	else if (r == -2)
 		reply(s, 550, "Not a plain file.");
 	return r == 0 ? 0 : -1;
@@ -399,7 +437,9 @@ upload_open_tmp(struct session *s, struct upload *u)
 	return 0;
 }
 
-/* REST before STOR: continue at the offset, never truncate. */
+/* REST before STOR: continue at the offset, never truncate, and never
+ * create: a missing file has no byte at a non-zero offset, and a failed
+ * command leaves nothing behind. */
 static int
 upload_open_rest(struct session *s, struct upload *u, off_t rest)
 {
@@ -409,8 +449,8 @@ upload_open_rest(struct session *s, struct upload *u, off_t rest)
 
 	repr_params_session(s, &p);
 	wire = repr_rest_is_wire(&p);
-	if (upload_open_reply(s, u, (wire ? O_RDWR : O_WRONLY) |
-	    O_CREAT, REMOVE_NEVER) == -1)
+	if (upload_open_reply(s, u, wire ? O_RDWR : O_WRONLY,
+	    REMOVE_NEVER) == -1)
 		return -1;
 	if (wire)
 		r = xfer_seek_ascii(u->fd, rest);
@@ -421,7 +461,7 @@ upload_open_rest(struct session *s, struct upload *u, off_t rest)
 	if (r == -1)
 		reply(s, 554, "Restart position %lld beyond end of file.",
 		    (long long)rest);
-	return r;
+	return r == -1 ? -1 : 0;	/* 1: at the LF of a CRLF, fine */
 }
 
 /* Anonymous: create new files only, never continue or replace one. */
@@ -569,8 +609,14 @@ store(struct session *s, const char *arg, enum store_kind kind)
 {
 	struct upload u;
 	off_t rest = s->rest;
+	int ranged = s->rang_set;
 
 	s->rest = 0;
+	s->rang_set = 0;
+	if (ranged) {
+		reply(s, 504, "RANG applies to RETR and HASH only.");
+		return;
+	}
 	upload_init(&u);
 	if (store_prepare(s, arg, kind, rest, &u) == -1) {
 		upload_done(&u, 0, 0);

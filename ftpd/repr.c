@@ -34,6 +34,7 @@
 struct repr_enc {
 	struct repr_params	 p;
 	int			 bol;		/* form C: at a line start */
+	int			 skip_cr;	/* next line end without CR */
 	struct ascii_state	 ast;		/* crlf_in: held CR */
 	unsigned char		 seg[ENC_SEG];	/* wire bytes for the mode */
 	size_t			 nseg;
@@ -355,8 +356,9 @@ enc_byte(struct repr_enc *e, unsigned char c, struct buf *out)
 	e->bol = 1;
 	if (e->p.stru == 'R')
 		return mode_event(e, REPR_D_EOR, out);
-	if (e->p.type == 'A' && put_wire(e, '\r', out) == -1)
+	if (e->p.type == 'A' && !e->skip_cr && put_wire(e, '\r', out) == -1)
 		return -1;
+	e->skip_cr = 0;
 	return put_char(e, c, out);	/* CP037 maps LF to NL */
 }
 
@@ -412,6 +414,12 @@ repr_enc_data(struct repr_enc *e, const unsigned char *in, size_t n,
 			return -1;
 	}
 	return 0;
+}
+
+void
+repr_enc_skip_cr(struct repr_enc *e)
+{
+	e->skip_cr = 1;
 }
 
 int

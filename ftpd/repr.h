@@ -90,6 +90,9 @@ int	repr_enc_data(struct repr_enc *e, const unsigned char *in, size_t n,
 	    struct buf *out);
 /* MODE B and C: a restart marker block carrying mark (printable ASCII,
  * at most REPR_MARK_MAX) after the data so far.  No-op in S and Z. */
+/* A TYPE A REST fell between the CR and LF of a line end: the file
+ * starts at that LF, which goes out without its CR. */
+void	repr_enc_skip_cr(struct repr_enc *e);
 int	repr_enc_mark(struct repr_enc *e, const char *mark, struct buf *out);
 /* End of file: flush, EOF marker or end of the zlib stream.  0 or -1. */
 int	repr_enc_finish(struct repr_enc *e, struct buf *out);

@@ -84,7 +84,10 @@ struct session {
 	int			 splice_pipe[2]; /* kept empty between
 						  * uploads, or -1 (xfer.c) */
 	off_t			 xfer_done;
-	off_t			 xfer_total;	/* -1 unknown */
+	off_t			 xfer_total;	/* -1 unknown, else the most
+						   file bytes to send */
+	int			 xfer_skip_cr;	/* TYPE A REST between CR and
+						   LF: send that LF alone */
 	char			 xfer_what[128];
 
 	/* Counters for STAT and the session log. */

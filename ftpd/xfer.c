@@ -280,12 +280,27 @@ xfer_write_file(int fd, const unsigned char *p, size_t n, int *err)
 	return XFER_OK;
 }
 
-/* File -> network with read/write; TYPE A converts LF to CRLF. */
+/* The most file bytes to move next: chunk, or what is left of
+ * xfer_total (a RANG, or all that stat said was there: a file growing
+ * meanwhile is sent as it was when RETR began). */
+static size_t
+xfer_next_chunk(const struct xfer_ctx *x, off_t done, size_t chunk)
+{
+	off_t left = x->s->xfer_total - done;
+
+	if (x->s->xfer_total < 0 || left >= (off_t)chunk)
+		return chunk;
+	return left > 0 ? (size_t)left : 0;
+}
+
+/* File -> network with read/write; TYPE A converts LF to CRLF, the first
+ * one without its CR after a REST between the two (skip_cr). */
 static enum xfer_result
-xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
+xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
+    int skip_cr)
 {
 	int ascii = x->s->type == 'A';
-	size_t chunk = ascii ? XFER_ABUF : XFER_BUF;
+	size_t chunk = ascii ? XFER_ABUF : XFER_BUF, want, k;
 	unsigned char *in, *out = NULL;
 	enum xfer_result res = XFER_OK;
 	ssize_t n;
@@ -294,24 +309,26 @@ xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	if (ascii)
 		out = xmalloc(2 * chunk);
 	while (res == XFER_OK) {
-		if ((n = xfer_read_file(filefd, in, chunk, err)) <= 0) {
+		/* Stop at the end without the read that only sees EOF. */
+		if ((want = xfer_next_chunk(x, *bytes, chunk)) == 0)
+			break;
+		if ((n = xfer_read_file(filefd, in, want, err)) <= 0) {
 			res = n == 0 ? XFER_OK : XFER_DISK_ERROR;
 			break;
 		}
-		if (ascii)
-			res = xfer_write_all(x, out,
-			    ascii_to_crlf(in, (size_t)n, out));
-		else
+		if (ascii) {
+			k = ascii_to_crlf(in, (size_t)n, out);
+			res = skip_cr && out[0] == '\r' ?
+			    xfer_write_all(x, out + 1, k - 1) :
+			    xfer_write_all(x, out, k);
+			skip_cr = 0;
+		} else
 			res = xfer_write_all(x, in, (size_t)n);
 		if (res != XFER_OK)
 			break;
 		*bytes += n;
 		x->s->xfer_done += n;
 		res = xfer_moved(x, (size_t)n);
-		/* All that stat said was there: skip the read that would
-		 * only see EOF (as xfer_sendfile does). */
-		if (x->s->xfer_total >= 0 && *bytes >= x->s->xfer_total)
-			break;
 	}
 	free(in);
 	free(out);
@@ -330,21 +347,17 @@ xfer_sendfile(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 	enum xfer_result res;
 	ssize_t n;
 
+	size_t want;
+
 	for (;;) {
-		n = sendfile(x->datafd, filefd, NULL, XFER_SENDFILE_MAX);
+		if ((want = xfer_next_chunk(x, *bytes, XFER_SENDFILE_MAX)) == 0)
+			return XFER_OK;
+		n = sendfile(x->datafd, filefd, NULL, want);
 		if (n > 0) {
 			*bytes += n;
 			x->s->xfer_done += n;
 			if ((res = xfer_moved(x, (size_t)n)) != XFER_OK)
 				return res;
-			/*
-			 * All that stat said was there: skip the sendfile
-			 * that would only report EOF (a file growing
-			 * meanwhile is sent as it was when RETR began).
-			 */
-			if (x->s->xfer_total >= 0 &&
-			    *bytes >= x->s->xfer_total)
-				return XFER_OK;
 			continue;
 		}
 		if (n == 0)
@@ -397,7 +410,8 @@ xfer_repr_mark(struct repr_enc *e, off_t pos, off_t *since, struct buf *out)
 }
 
 static enum xfer_result
-xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
+xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
+    int skip_cr)
 {
 	struct repr_params p;
 	struct repr_enc *e;
@@ -412,6 +426,8 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 		*err = ENOMEM;
 		return XFER_DISK_ERROR;
 	}
+	if (skip_cr)
+		repr_enc_skip_cr(e);
 	pos = lseek(filefd, 0, SEEK_CUR);
 	in = xmalloc(XFER_RBUF);
 	buf_init(&out, REPR_ENC_BOUND(XFER_RBUF) + REPR_OUT_SLACK);
@@ -526,10 +542,11 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 	struct repr_params p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
-	int fallback = 0, corked = 0;
+	int fallback = 0, corked = 0, skip_cr = s->xfer_skip_cr;
 
 	*bytes = 0;
 	*err = 0;
+	s->xfer_skip_cr = 0;
 	if (xfer_begin(&x, s, datafd) == -1) {
 		*err = errno;
 		s->in_xfer = 0;
@@ -549,14 +566,14 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 	if (s->xfer_via_front)
 		res = xfer_via_front(&x, filefd, 'o', bytes, err);
 	else if (repr_needed(&p))
-		res = xfer_repr_out(&x, filefd, bytes, err);
+		res = xfer_repr_out(&x, filefd, bytes, err, skip_cr);
 	else if (s->type != 'A' && xfer_use_sendfile(s))
 		res = xfer_sendfile(&x, filefd, bytes, err, &fallback);
 	else if (s->type != 'A')
 		fallback = 1;
 	if ((s->type == 'A' && !repr_needed(&p) && !s->xfer_via_front) ||
 	    fallback)
-		res = xfer_copy_out(&x, filefd, bytes, err);
+		res = xfer_copy_out(&x, filefd, bytes, err, skip_cr);
 	/* Push the last partial segment now rather than at close. */
 	if (corked && x.datafd != -1)
 		(void)net_set_cork(x.datafd, 0);
@@ -914,8 +931,10 @@ xfer_seek_ascii(int filefd, off_t wire_off)
 		errno = saved;
 		return -1;
 	}
-	/* Landed between the CR and LF of a converted LF: resend it. */
+	/* Landed between the CR and LF of a converted LF: back to it. */
 	if (wire > wire_off)
 		file_off--;
-	return lseek(filefd, file_off, SEEK_SET) == -1 ? -1 : 0;
+	if (lseek(filefd, file_off, SEEK_SET) == -1)
+		return -1;
+	return wire > wire_off;
 }

@@ -39,7 +39,10 @@ enum xfer_result xfer_send_mem(struct session *s, int datafd, const void *p,
 	    size_t n);
 /*
  * For TYPE A REST: advance filefd to the file offset whose wire (CRLF)
- * offset is wire_off.  0, or -1 (errno) if the file is shorter.
+ * offset is wire_off.  0; 1 when wire_off falls between the CR and the
+ * LF of a line end, filefd then being at that LF, so a download must
+ * send it without its CR (session xfer_skip_cr) while an upload simply
+ * receives it again; or -1 (errno) if the file is shorter.
  */
 int	xfer_seek_ascii(int filefd, off_t wire_off);
 

@@ -17,6 +17,7 @@ import shutil
 import socket
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import harness
@@ -729,6 +730,92 @@ def test_edge_replies():
             code, text = c.cmd("MLST f.bin")
             check(code == 250 and "\n  /f.bin\n" in text,
                   f"MLST without facts: {text!r}")
+
+
+def test_rang_retr_and_restart_edges():
+    """RANG bounds a RETR and is used up by it; REST in TYPE A between a
+    CR and its LF resumes with the bare LF; failed commands change
+    nothing (REST+STOR of a missing file, a refused RNTO)."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        data = os.urandom(70000)
+        (home / "r.bin").write_bytes(data)
+        (home / "t.txt").write_bytes(b"ab\ncd\n")
+        (home / "old").write_bytes(b"x")
+        srv.give(USER)
+        with srv.raw() as c:
+            _login(c, USER, PASS)
+            c.cmd("TYPE I")
+            code, text = c.cmd("RANG 1000 1999")
+            check(code == 350, f"RANG: {code} {text!r}")
+            got = _raw_get(c, "RETR r.bin")
+            check(got == data[1000:2000], f"RANG RETR: {len(got)} bytes")
+            # Used up: the next RETR and HASH see the whole file.
+            check(_raw_get(c, "RETR r.bin") == data, "RETR after RANG RETR")
+            code, text = c.cmd("HASH r.bin")
+            check(f"0-{len(data) - 1} " in text, f"HASH after: {text!r}")
+            # An end past the file is its last byte.
+            c.cmd("RANG 69990 99999999")
+            check(_raw_get(c, "RETR r.bin") == data[69990:], "clamped RANG")
+            code, text = c.cmd("RANG 70000 70001")
+            code, text = c.cmd("RETR r.bin")
+            check(code == 554, f"RANG beyond EOF: {code} {text!r}")
+            # The later of REST and RANG counts.
+            c.cmd("RANG 0 9")
+            c.cmd("REST 69000")
+            check(_raw_get(c, "RETR r.bin") == data[69000:], "REST after RANG")
+            c.cmd("REST 5")
+            c.cmd("RANG 0 9")
+            check(_raw_get(c, "RETR r.bin") == data[:10], "RANG after REST")
+            # Only binary stream downloads take a range.
+            c.cmd("TYPE A")
+            c.cmd("RANG 0 9")
+            code, text = c.cmd("RETR r.bin")
+            check(code == 504, f"RANG in TYPE A: {code} {text!r}")
+            c.cmd("TYPE I")
+            c.cmd("RANG 0 9")
+            code, text = c.cmd("STOR new.bin")
+            check(code == 504, f"RANG STOR: {code} {text!r}")
+            check(not (home / "new.bin").exists(), "RANG STOR made a file")
+            check(_raw_get(c, "RETR r.bin") == data, "range kept after 504")
+            # TYPE A: wire form "ab\r\ncd\r\n"; offset 3 is after the CR.
+            c.cmd("TYPE A")
+            for off, want in ((3, b"\ncd\r\n"), (2, b"\r\ncd\r\n"),
+                              (4, b"cd\r\n")):
+                c.cmd(f"REST {off}")
+                got = _raw_get(c, "RETR t.txt")
+                check(got == want, f"TYPE A REST {off}: {got!r}")
+            c.cmd("MODE Z")
+            c.cmd("REST 3")
+            got = zlib.decompress(_raw_get(c, "RETR t.txt"))
+            check(got == b"\ncd\r\n", f"MODE Z REST 3: {got!r}")
+            c.cmd("MODE S")
+            c.cmd("TYPE I")
+            # REST + STOR of a missing file: refused, nothing created.
+            c.cmd("REST 100")
+            code, text = c.cmd("STOR missing.bin")
+            check(code == 550, f"REST STOR missing: {code} {text!r}")
+            check(not (home / "missing.bin").exists(),
+                  "REST STOR left a file behind")
+            # RNTO only right after RNFR, even after a refused RNTO.
+            code, text = c.cmd("RNFR old")
+            check(code == 350, f"RNFR: {code} {text!r}")
+            code, text = c.cmd("RNTO")
+            check(code == 501, f"RNTO without a name: {code} {text!r}")
+            c.cmd("NOOP")
+            code, text = c.cmd("RNTO new")
+            check(code == 503, f"late RNTO: {code} {text!r}")
+            check((home / "old").exists() and not (home / "new").exists(),
+                  "late RNTO renamed")
+            # MODE with a space for its letter; ALLO's syntax.
+            code, text = c.cmd("MODE  ")
+            check(code == 501, f"MODE space: {code} {text!r}")
+            check("MODE: Stream" in c.cmd("STAT")[1], "MODE after 501")
+            for arg, want in (("", 501), ("x", 501), ("10 R", 501),
+                              ("10 X 5", 501), ("10", 202),
+                              ("10 R 5", 202)):
+                code, text = c.cmd(f"ALLO {arg}".rstrip())
+                check(code == want, f"ALLO {arg!r}: {code} {text!r}")
 
 
 # ---------------------------------------------------------------- RFC 7151
