@@ -120,6 +120,27 @@ log_fd(void)
 	return log_sink == SINK_FILE ? log_file : -1;
 }
 
+void
+log_detach(void)
+{
+	int fd;
+
+	if (log_sink == SINK_SYSLOG)
+		closelog();
+	if (log_file != -1)
+		(void)close(log_file);
+	log_file = -1;
+	/* log=stderr (a journal), or the terminal of a foreground run. */
+	if ((fd = open("/dev/null", O_WRONLY | O_NOCTTY)) == -1)
+		return;
+	(void)dup2(fd, STDOUT_FILENO);
+#ifndef __SANITIZE_ADDRESS__
+	(void)dup2(fd, STDERR_FILENO);
+#endif
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+}
+
 /* Copy in to out, escaping control characters; always NUL-terminates. */
 static void
 log_escape(const char *in, char *out, size_t outlen)

@@ -43,5 +43,13 @@ void	fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 /* File descriptor of the file sink, or -1 (so daemonising can keep it). */
 int	log_fd(void);
+/*
+ * For a process whose lines go to a forwarder and that will run with
+ * less privilege: close the log file and the syslog socket, and point
+ * stdout and stderr at /dev/null (call before chroot), so it cannot
+ * write lines of its own into the server's log.  Sanitizer builds keep
+ * stderr, where their reports go.
+ */
+void	log_detach(void);
 
 #endif

@@ -208,9 +208,8 @@ cmd_wipe(struct session *s, struct buf *line)
 {
 	if (line->data != NULL)
 		explicit_bzero(line->data, line->cap);
-	if (s->state != ST_LOGGED_IN && s->ctl_in.data != NULL)
-		explicit_bzero(s->ctl_in.data + s->ctl_in.len,
-		    s->ctl_in.cap - s->ctl_in.len);
+	if (s->state != ST_LOGGED_IN)
+		ctl_wipe_spent(s);
 }
 
 /*

@@ -7,6 +7,7 @@
  * never learns more than "ok", "wrong" or "go away".  QUIT and REIN also
  * run in the user process.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -137,6 +138,12 @@ cmd_pass(struct session *s, const char *arg)
 		    "Login incorrect." : "Service not available.");
 	switch (r) {
 	case MON_LOGIN_OK:
+		/* The TLS front relays on and never returns to cmd_loop's
+		 * wipe: no copy of the password may go along.  arg is the
+		 * rest of cmd_loop's line buffer, which is ours to clear. */
+		if (arg != NULL)
+			explicit_bzero((char *)(uintptr_t)arg, strlen(arg));
+		ctl_wipe_spent(s);
 		front_handoff(s, relay_fd, data_fd);
 	case MON_LOGIN_FAIL:
 		s->state = ST_FRESH;

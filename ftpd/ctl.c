@@ -316,6 +316,14 @@ ctl_write_tls(struct session *s, const unsigned char *p, size_t n,
 	return 0;
 }
 
+void
+ctl_wipe_spent(struct session *s)
+{
+	if (s->ctl_in.data != NULL)
+		explicit_bzero(s->ctl_in.data + s->ctl_in.len,
+		    s->ctl_in.cap - s->ctl_in.len);
+}
+
 int
 ctl_write(struct session *s, const void *p, size_t n)
 {

@@ -51,6 +51,9 @@ int	reply_format(struct buf *out, int code, const char *text);
 /* Send raw bytes (already formatted reply lines) on the control channel.
  * 0 or -1 (and s->quit set). */
 int	ctl_write(struct session *s, const void *p, size_t n);
+/* Zero the spent part of the input buffer, past the unread bytes (it
+ * may have held a password). */
+void	ctl_wipe_spent(struct session *s);
 /* Append p to out in a 257-style quoted form: '"' doubled, CR/LF -> '?'. */
 int	ctl_quote_path(struct buf *out, const char *p);
 /*

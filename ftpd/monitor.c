@@ -92,7 +92,10 @@ child_session(struct monitor *m, struct session *s, int ctl_fd, int ipc)
 	s->local = m->local;
 	s->implicit_tls = m->implicit_tls;
 	snprintf(s->peer_ip, sizeof(s->peer_ip), "%s", m->ip);
+	/* Lines go through the monitor; the files stay out of reach. */
 	log_set_forward(mon_log, s);
+	log_detach();
+	xferlog_close();
 }
 
 static void

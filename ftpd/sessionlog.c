@@ -49,6 +49,14 @@ sanitize(const char *s, char *out, size_t outlen)
 }
 
 void
+xferlog_close(void)
+{
+	if (xferlog_fd != -1)
+		(void)close(xferlog_fd);
+	xferlog_fd = -1;
+}
+
+void
 xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
     uint64_t ms, char type, char direction, int anonymous, const char *user,
     char complete)

@@ -12,6 +12,8 @@
 
 /* main: open cfg->xferlog for appending, if set.  0 or -1 (logged). */
 int	xferlog_open(void);
+/* A session's front or user process: drop the xferlog descriptor. */
+void	xferlog_close(void);
 /* One classic xferlog line.  direction 'i'/'o', complete 'c'/'i'. */
 void	xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
 	    uint64_t ms, char type, char direction, int anonymous,

@@ -408,6 +408,11 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 	if (control != NULL) {
 		SSL_set_default_read_buffer_len(c->ssl, TLS_WBUF);
 		SSL_set_read_ahead(c->ssl, 1);
+	} else {
+		/* OpenSSL decrypts records in place and keeps them: the
+		 * PASS line would stay in the front that relays TLS for
+		 * the whole session.  Commands are few and short. */
+		SSL_set_options(c->ssl, SSL_OP_CLEANSE_PLAINTEXT);
 	}
 	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1)
 		goto fail;

@@ -18,6 +18,7 @@ import ftplib
 import hashlib
 import io
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -25,7 +26,8 @@ import threading
 import time
 
 from harness import (HOST, SLOW, check, child_pids, greeting_line, make_file,
-                    RawControl, recv_all, require_tool, retr_bytes, run,
+                    process_holds, RawControl, recv_all, require_root,
+                    require_tool, retr_bytes, run,
                     Server, session_process, sha256_bytes, sha256_file, Skip,
                     small_tmpfs, stor_bytes)
 
@@ -720,4 +722,58 @@ def test_symlink_swapped_during_transfer():
             check(MARKER not in got.getvalue(), "/etc/passwd was served")
             check(code == "550", f"RETR of the swapped link: {code}")
         finally:
+            f.close()
+
+
+def _fd_targets(pid):
+    """{fd: what it points at} of pid, from /proc."""
+    out = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            out[int(fd)] = os.readlink(f"/proc/{pid}/fd/{fd}")
+    return out
+
+
+def test_session_processes_hold_no_logs_or_password():
+    """The front and the user process run with less privilege than the
+    monitor: they must hold neither the server's log files (a forged
+    line would look like the monitor's) nor, for the TLS front that
+    relays on after login, the password typed."""
+    require_root("the session processes run as other users")
+    pw = "Front-Secret-pw-9137"
+    srv = Server(users={USER: pw}, tls="on")
+    xferlog = srv.tmp / "xferlog"
+    logfile = srv.tmp / "server.log"
+    srv.keys.update(xferlog=str(xferlog), log=str(logfile))
+    with srv:
+        ctx = __import__("ssl")._create_unverified_context()
+        f = ftplib.FTP_TLS(context=ctx, timeout=30 * SLOW)
+        try:
+            f.connect(HOST, srv.port)
+            f.login(USER, pw)
+            f.prot_p()
+            f.voidcmd("NOOP")
+            mon, user = session_process(srv, srv.vuid)
+            nobody = pwd.getpwnam("nobody").pw_uid
+            front = session_process(srv, nobody)[1]
+            check(user is not None and front is not None,
+                  f"session processes: user {user}, front {front}")
+            for what, pid in (("front", front), ("user process", user)):
+                fds = _fd_targets(pid)
+                logs = {fd: t for fd, t in fds.items()
+                        if t in (str(xferlog), str(logfile)) or
+                        t.startswith("socket:") and fd in (1, 2)}
+                check(not logs, f"the {what} holds log files: {logs}")
+                check(fds.get(1) == "/dev/null", f"{what} stdout: {fds}")
+                if not os.environ.get("FTPD_ASAN"):
+                    check(fds.get(2) == "/dev/null",
+                          f"{what} stderr: {fds}")
+            held = process_holds(front, {"the password": pw})
+            check(not held, f"the TLS front holds {held} after login")
+            # Only the monitor wrote the lines of this session.
+            check("login ok: user " + USER in logfile.read_text(),
+                  "login not logged")
+        finally:
+            with contextlib.suppress(Exception):
+                f.quit()
             f.close()
