@@ -41,6 +41,7 @@ static char log_prefix[256] = "";
 static void (*log_fwd)(int, const char *, void *);
 static void *log_fwd_arg;
 static volatile int log_in_fatal;
+static int log_fatal_status = 1;
 
 static void
 log_set_ident(const char *ident)
@@ -118,6 +119,12 @@ int
 log_fd(void)
 {
 	return log_sink == SINK_FILE ? log_file : -1;
+}
+
+void
+log_set_fatal_status(int status)
+{
+	log_fatal_status = status >= 1 && status <= 255 ? status : 1;
 }
 
 void
@@ -256,10 +263,10 @@ fatal(const char *fmt, ...)
 
 	/* A forwarder that fails may call fatal() again: do not recurse. */
 	if (log_in_fatal)
-		_exit(1);
+		_exit(log_fatal_status);
 	log_in_fatal = 1;
 	va_start(ap, fmt);
 	log_vmsg(LOG_ERR, fmt, ap);
 	va_end(ap);
-	_exit(1);
+	_exit(log_fatal_status);
 }

@@ -38,9 +38,12 @@ void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_vmsg(int level, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
-/* Log at LOG_ERR and _exit(1).  For broken invariants only. */
+/* Log at LOG_ERR and _exit with the fatal status (1 unless set below).
+ * For broken invariants only. */
 void	fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
+/* The exit status of fatal() from now on (1-255; others mean 1). */
+void	log_set_fatal_status(int status);
 /* File descriptor of the file sink, or -1 (so daemonising can keep it). */
 int	log_fd(void);
 /*

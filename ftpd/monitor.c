@@ -37,7 +37,7 @@
 #include "sessionlog.h"
 #include "tls.h"
 
-#define PASS_MAX	1024
+#define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
 
 /* What the monitor knows of its session. */
 struct monitor {
@@ -158,6 +158,8 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		return MON_LOGIN_OK;
 	}
 	m->failures++;
+	/* Even a fatal() from here on must report the failures so far. */
+	log_set_fatal_status(exit_code(m));
 	log_msg(LOG_WARNING, "login failed: user %s from %s: %s (%u of %llu)",
 	    m->user, m->ip, why, m->failures, cfg->login_attempts);
 	/* A delay that grows with each failure slows guessing down. */
@@ -191,7 +193,7 @@ serve_front(struct monitor *m)
 	struct buf p;
 	uint32_t type;
 	char msg[256];
-	enum mon_login_result r;
+	enum mon_login_result r = MON_LOGIN_FAIL;
 
 	buf_init(&p, IPC_MAX);
 	for (;;) {
@@ -206,6 +208,9 @@ serve_front(struct monitor *m)
 		if (type != MON_LOGIN)
 			fatal("monitor: unexpected message %u before login",
 			    type);
+		/* The limit is ours to keep, not the front's. */
+		if (r == MON_LOGIN_CLOSE)
+			fatal("monitor: login attempt after the last one");
 		r = do_login(m, &p, msg, sizeof(msg));
 		send_login_reply(m, r, msg);
 		if (r == MON_LOGIN_OK)

@@ -366,6 +366,34 @@ def test_brute_force_and_ban():
         check(data.startswith(b"421"), f"no ban after 3 failures: {data!r}")
 
 
+def test_long_password_counts_as_a_failure():
+    """A PASS longer than any real password is a failed login like any
+    other: answered 530 and counted towards ban_after (it used to end
+    the monitor, whose exit status carries that count, so each session
+    could hide its guesses behind one)."""
+    with Server(users={USER: PASS},
+                conf={"login_attempts": 3, "ban_after": 3,
+                      "ban_seconds": 60}) as srv:
+        with srv.raw() as c:
+            c.cmd(f"USER {USER}")
+            check(c.cmd("PASS wrong")[0] == 530, "first bad PASS")
+            c.cmd(f"USER {USER}")
+            code, text = c.cmd("PASS " + "x" * 4000)
+            check(code == 530, f"4000-byte PASS: {code} {text!r}")
+            c.cmd("QUIT")
+        with srv.raw() as c:
+            c.cmd(f"USER {USER}")
+            check(c.cmd("PASS wrong")[0] == 530, "third bad PASS")
+        deadline = time.monotonic() + 15 * SLOW
+        data = b""
+        while time.monotonic() < deadline:
+            data = greeting_line(srv.port)
+            if data.startswith(b"421"):
+                break
+            time.sleep(0.3)
+        check(data.startswith(b"421"), f"no ban after 3 failures: {data!r}")
+
+
 def test_huge_line_and_pipelining():
     with Server(users={USER: PASS}) as srv:
         with srv.raw(timeout=60) as c:
