@@ -58,6 +58,7 @@ struct tls_conn {
 	unsigned int	 sidlen;	/* control: session id at handshake */
 	int		 want_write;	/* last I/O wanted POLLOUT */
 	int		 buffered;	/* tls_bulk */
+	int		 strict_eof;	/* data: EOF needs close_notify */
 	char		 desc[96];
 };
 
@@ -408,6 +409,13 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 	if (control != NULL) {
 		SSL_set_default_read_buffer_len(c->ssl, TLS_WBUF);
 		SSL_set_read_ahead(c->ssl, 1);
+		/*
+		 * An upload ends with the client's close_notify.  A TCP
+		 * FIN without it may come from anyone on the path, and
+		 * would otherwise commit a truncated file as complete.
+		 */
+		SSL_clear_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+		c->strict_eof = 1;
 	} else {
 		/* OpenSSL decrypts records in place and keeps them: the
 		 * PASS line would stay in the front that relays TLS for
@@ -446,7 +454,7 @@ tls_io_error(struct tls_conn *c, int r)
 		errno = EAGAIN;
 		return -1;
 	case SSL_ERROR_SYSCALL:
-		if (ERR_peek_error() == 0 && saved == 0) {
+		if (ERR_peek_error() == 0 && saved == 0 && !c->strict_eof) {
 			ERR_clear_error();
 			return 0;	/* EOF without close_notify */
 		}

@@ -977,37 +977,44 @@ def test_prot_p_client_vanishes_mid_download():
 
 
 def test_prot_p_client_vanishes_mid_upload():
-    """The client resets the TLS data connection part way through an
-    upload, binary (the front writes the file) and TYPE A (relayed to the
-    user process): 426, and (atomic_uploads, the default) the previous
-    file is left as it was."""
+    """The TLS data connection of an upload ends part way through with a
+    reset, or with a TCP FIN but no close_notify (which anyone on the
+    path can forge), binary (the front writes the file) and TYPE A
+    (relayed to the user process): 426, and (atomic_uploads, the
+    default) the previous file is left as it was."""
     with _tls_server() as srv:
         home = srv.home(USER)
         old = b"old content\n"
         srv.give(USER)
         f = _ftps(srv, timeout=20)
         try:
-            for typ, chunk in (("I", os.urandom(MIB)),
-                               ("A", b"new line\r\n" * 50000)):
+            for typ, chunk, end in (
+                    ("I", os.urandom(MIB), "reset"),
+                    ("A", b"new line\r\n" * 50000, "reset"),
+                    ("I", os.urandom(100), "fin"),
+                    ("A", b"new line\r\n" * 10, "fin")):
                 (home / "keep.bin").write_bytes(old)
                 f.voidcmd(f"TYPE {typ}")
                 conn = f.transfercmd("STOR keep.bin")
                 try:
                     conn.sendall(chunk)
                     time.sleep(0.5 * SLOW)	# the server writes what came
-                    # RST, no close_notify.
-                    socket.socket.setsockopt(conn, socket.SOL_SOCKET,
-                                             socket.SO_LINGER,
-                                             struct.pack("ii", 1, 0))
+                    if end == "fin":
+                        conn.shutdown(socket.SHUT_WR)	# no close_notify
+                        time.sleep(0.3 * SLOW)
+                    else:	# RST, no close_notify.
+                        socket.socket.setsockopt(conn, socket.SOL_SOCKET,
+                                                 socket.SO_LINGER,
+                                                 struct.pack("ii", 1, 0))
                 finally:
                     conn.close()
                 t = time.monotonic()
                 r = _reply(f.getresp)
-                check(r.startswith("426"), f"TYPE {typ}: expected 426, "
-                      f"got {r!r}")
+                check(r.startswith("426"), f"TYPE {typ}, {end}: expected "
+                      f"426, got {r!r}")
                 check(time.monotonic() - t < 10 * SLOW, "426 took too long")
                 check((home / "keep.bin").read_bytes() == old,
-                      f"TYPE {typ}: a reset upload replaced the file")
+                      f"TYPE {typ}, {end}: a cut upload replaced the file")
                 left = sorted(x.name for x in home.iterdir())
                 check(left == ["keep.bin"], f"files left: {left}")
                 check(f.voidcmd("NOOP").startswith("200"), "NOOP after 426")
