@@ -52,10 +52,8 @@ cmd_set_target(struct session *s, const char *verb,
 {
 	char addr[NET_ADDRSTRLEN];
 
-	if (!cfg->allow_fxp &&
-	    (!net_same_host((const struct sockaddr *)ss,
-	    (const struct sockaddr *)&s->peer) ||
-	    net_get_port((const struct sockaddr *)ss) < 1024)) {
+	if (!portarg_target_ok((const struct sockaddr *)ss,
+	    (const struct sockaddr *)&s->peer, cfg->allow_fxp)) {
 		net_format_addr((const struct sockaddr *)ss, addr,
 		    sizeof(addr));
 		log_msg(LOG_WARNING, "refused %s to %s (not the client or "

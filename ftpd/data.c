@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "data.h"
 #include "mon_client.h"
+#include "monitor.h"
 #include "session.h"
 #include "tlsrelay.h"
 #include "xfer.h"
@@ -164,39 +165,27 @@ data_accept(struct session *s)
 	}
 }
 
-/* The socket for an active connection, bound to port L-1 if configured. */
+/* An active data connection: from port L-1 if configured (the monitor
+ * connects it), else from any port. */
 static int
-data_active_socket(struct session *s, struct sockaddr_storage *dst)
+data_connect(struct session *s)
 {
-	struct sockaddr_storage mine;
-	socklen_t mlen = sizeof(mine);
-	int fd;
+	struct sockaddr_storage dst = s->port_addr;
+	int fd, saved, stage;
 
+	net_unmap_v4(&dst);
 	if (cfg->active_from_port_20) {
-		fd = mon_bind_port20(s);
-		if (fd != -1 && getsockname(fd, (struct sockaddr *)&mine,
-		    &mlen) == 0 && mine.ss_family == dst->ss_family)
+		if ((fd = mon_connect_port20(s, &dst, &stage)) != -1 ||
+		    stage == MON_PORT20_CONNECT)
 			return fd;
-		if (fd == -1 && !data_port20_warned) {
+		if (!data_port20_warned) {
 			data_port20_warned = 1;
 			log_msg(LOG_NOTICE, "no socket from port L-1 (%s); "
 			    "active connections use any port",
 			    strerror(errno));
 		}
-		if (fd != -1)
-			(void)close(fd);
 	}
-	return socket(dst->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-}
-
-static int
-data_connect(struct session *s)
-{
-	struct sockaddr_storage dst = s->port_addr;
-	int fd, saved;
-
-	net_unmap_v4(&dst);
-	if ((fd = data_active_socket(s, &dst)) == -1)
+	if ((fd = socket(dst.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (net_connect(fd, (struct sockaddr *)&dst,
 	    net_sa_len((struct sockaddr *)&dst), data_timeout_ms()) == -1) {

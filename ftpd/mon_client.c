@@ -77,19 +77,26 @@ mon_login(struct session *s, const char *user, const char *pass,
 }
 
 int
-mon_bind_port20(struct session *s)
+mon_connect_port20(struct session *s, const struct sockaddr_storage *dst,
+    int *stage)
 {
 	struct buf p;
-	uint32_t type, err = EIO;
+	uint32_t type, err = EIO, st = MON_PORT20_BIND;
 	size_t off = 0;
 	int fd = -1;
 
-	if (ipc_send(s->mon_fd, MON_PORT20, NULL, 0, -1) == -1)
+	*stage = MON_PORT20_BIND;
+	buf_init(&p, 2 * sizeof(*dst));
+	if (ipc_put_bytes(&p, dst, sizeof(*dst)) == -1 ||
+	    ipc_send(s->mon_fd, MON_PORT20, p.data, p.len, -1) == -1) {
+		buf_free(&p);
 		return -1;
-	buf_init(&p, 64);
+	}
+	buf_reset(&p);
 	if (ipc_recv_timeout(s->mon_fd, &type, &p, &fd,
-	    REPLY_TIMEOUT_MS) == -1 || type != MON_PORT20 ||
-	    ipc_get_u32(&p, &off, &err) == -1) {
+	    MON_PORT20_CONNECT_MS + 5000) == -1 || type != MON_PORT20 ||
+	    ipc_get_u32(&p, &off, &err) == -1 ||
+	    ipc_get_u32(&p, &off, &st) == -1) {
 		buf_free(&p);
 		if (fd != -1)
 			(void)close(fd);
@@ -97,6 +104,8 @@ mon_bind_port20(struct session *s)
 		return -1;
 	}
 	buf_free(&p);
+	*stage = st == MON_PORT20_CONNECT ? MON_PORT20_CONNECT :
+	    MON_PORT20_BIND;
 	if (fd == -1)
 		errno = err != 0 ? (int)err : EIO;
 	return fd;

@@ -7,6 +7,7 @@
 #ifndef FTPD_MON_CLIENT_H
 #define FTPD_MON_CLIENT_H
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 struct session;
@@ -30,9 +31,14 @@ enum mon_login_result {
 enum mon_login_result mon_login(struct session *s, const char *user,
 	    const char *pass, const struct buf *leftover, int *relay_fd,
 	    int *data_fd, char *msg, size_t msglen);
-/* user: a socket bound to the control's local address, port L-1.
- * fd or -1 (not allowed, or bind failed: errno). */
-int	mon_bind_port20(struct session *s);
+/*
+ * user: a data connection to dst from the control connection's address,
+ * port L-1, which the monitor makes and checks.  The connected fd, or -1
+ * with errno and *stage MON_PORT20_BIND (no socket from L-1: connect
+ * from any port instead) or MON_PORT20_CONNECT (the connection failed).
+ */
+int	mon_connect_port20(struct session *s,
+	    const struct sockaddr_storage *dst, int *stage);
 /* Send a log line to the monitor (installed as the log forwarder). */
 void	mon_log(int level, const char *line, void *arg);
 /* Record a finished transfer (xferlog, scoreboard).  direction 'i' / 'o';

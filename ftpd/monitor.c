@@ -32,6 +32,7 @@
 #include "front.h"
 #include "mon_client.h"
 #include "monitor.h"
+#include "portarg.h"
 #include "privdrop.h"
 #include "session.h"
 #include "sessionlog.h"
@@ -301,30 +302,83 @@ start_user(struct monitor *m)
 	m->user_ipc = sv[0];
 }
 
-static void
-handle_port20(struct monitor *m)
+/* A socket bound to port L-1 of the control connection's address in
+ * dst's family, or -1 with errno. */
+static int
+port20_socket(const struct monitor *m, const struct sockaddr_storage *dst)
 {
 	struct sockaddr_storage a = m->local;
-	uint16_t port = net_get_port((struct sockaddr *)&a);
-	struct buf out;
-	int fd = -1, one = 1, err = 0;
+	uint16_t port;
+	int fd, one = 1, saved;
 
+	net_unmap_v4(&a);
+	port = net_get_port((struct sockaddr *)&a);
+	if (port <= 1 || a.ss_family != dst->ss_family) {
+		errno = port <= 1 ? EINVAL : EAFNOSUPPORT;
+		return -1;
+	}
 	net_set_port((struct sockaddr *)&a, (uint16_t)(port - 1));
-	if (port <= 1)
-		err = EINVAL;
-	else if ((fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC,
-	    0)) == -1)
-		err = errno;
-	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&a, net_sa_len((struct sockaddr *)&a))
-	    == -1) {
-		err = errno;
+	if ((fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 || bind(fd, (struct sockaddr *)&a,
+	    net_sa_len((struct sockaddr *)&a)) == -1) {
+		saved = errno;
 		(void)close(fd);
-		fd = -1;
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * An active data connection from port L-1, which only root may bind: the
+ * monitor connects it itself, to a target it checks by the same rule as
+ * PORT/EPRT, and passes only the connected socket.  A bound socket in
+ * the user process could listen on port 20 or reach any host from it.
+ */
+static void
+handle_port20(struct monitor *m, const struct buf *p)
+{
+	struct sockaddr_storage dst;
+	struct buf out, sa;
+	size_t off = 0;
+	uint32_t stage = MON_PORT20_BIND;
+	int fd = -1, err = 0, ms;
+
+	buf_init(&sa, sizeof(dst));
+	if (ipc_get_bytes(p, &off, &sa) == -1 || sa.len != sizeof(dst))
+		fatal("monitor: malformed MON_PORT20");
+	memcpy(&dst, sa.data, sizeof(dst));
+	buf_free(&sa);
+	if (dst.ss_family != AF_INET && dst.ss_family != AF_INET6)
+		fatal("monitor: MON_PORT20 for address family %u",
+		    (unsigned)dst.ss_family);
+	net_unmap_v4(&dst);
+	if (!cfg->active_from_port_20)
+		err = EPERM;
+	else if (!portarg_target_ok((struct sockaddr *)&dst,
+	    (struct sockaddr *)&m->peer, cfg->allow_fxp)) {
+		log_msg(LOG_WARNING, "user process asked for a connection to "
+		    "a host or port PORT/EPRT refuse");
+		err = EACCES;
+		stage = MON_PORT20_CONNECT;
+	} else if ((fd = port20_socket(m, &dst)) == -1)
+		err = errno;
+	else {
+		stage = MON_PORT20_CONNECT;
+		ms = cfg->data_timeout * 1000 < MON_PORT20_CONNECT_MS ?
+		    (int)cfg->data_timeout * 1000 : MON_PORT20_CONNECT_MS;
+		if (net_connect(fd, (struct sockaddr *)&dst,
+		    net_sa_len((struct sockaddr *)&dst), ms) == -1) {
+			err = errno;
+			(void)close(fd);
+			fd = -1;
+		}
 	}
 	buf_init(&out, 16);
 	(void)ipc_put_u32(&out, (uint32_t)err);
+	(void)ipc_put_u32(&out, stage);
 	if (ipc_send(m->user_ipc, MON_PORT20, out.data, out.len, fd) == -1)
 		fatal("monitor: port20 reply: %s", strerror(errno));
 	buf_free(&out);
@@ -365,7 +419,7 @@ serve_user_msg(struct monitor *m, struct buf *p)
 		return -1;
 	switch (type) {
 	case MON_LOG: handle_log(m, p); break;
-	case MON_PORT20: handle_port20(m); break;
+	case MON_PORT20: handle_port20(m, p); break;
 	case MON_XFER: handle_xfer(m, p); break;
 	default: fatal("monitor: unexpected message %u after login", type);
 	}

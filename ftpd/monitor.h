@@ -10,6 +10,13 @@
 #ifndef FTPD_MONITOR_H
 #define FTPD_MONITOR_H
 
+/* MON_PORT20 reply stages: where it failed. */
+#define MON_PORT20_BIND		0	/* no socket from L-1: use any port */
+#define MON_PORT20_CONNECT	1	/* the connection itself failed */
+/* The monitor's connect from L-1 gives up after this long (the user
+ * process waits a little longer for the answer). */
+#define MON_PORT20_CONNECT_MS	30000
+
 #include <sys/socket.h>
 
 enum mon_msg {
@@ -19,7 +26,9 @@ enum mon_msg {
 	MON_LOGIN_REPLY,	/* u32 result, str msg; then with TLS two
 				 * MON_FD messages (relay, data ipc) */
 	MON_FD,			/* carries one fd */
-	MON_PORT20,		/* request: empty; reply u32 errno + fd */
+	MON_PORT20,		/* request: bytes sockaddr_storage target;
+				 * reply u32 errno, u32 stage + the fd,
+				 * connected from port L-1 */
 	MON_XFER,		/* str path, u64 bytes, u64 ms, u32 dir,
 				 * u32 complete; no reply */
 };

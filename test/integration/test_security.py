@@ -12,8 +12,8 @@ import os
 import socket
 import time
 
-from harness import (HOST, SLOW, check, greeting_line, recv_all, retr_bytes,
-                    Server, sha256_bytes)
+from harness import (HOST, SLOW, check, greeting_line, recv_all,
+                    require_root, retr_bytes, Server, sha256_bytes)
 
 USER, PASS = "trent", "Trent-pw-42"
 
@@ -46,6 +46,47 @@ def test_port_bounce_refused():
             f.quit()
         finally:
             f.close()
+
+
+def test_active_connection_from_port_l_minus_1():
+    """Active data connections come from port L-1 (RFC 959 3.2).  The
+    monitor, which alone may bind it, connects them itself and hands the
+    user process only the connected socket; with active_from_port_20 off
+    they come from an ordinary port."""
+    require_root("binding port L-1 needs root")
+    for from_l1 in ("yes", "no"):
+        with Server(conf={"active_from_port_20": from_l1}) as srv:
+            data = os.urandom(100000)
+            (srv.anon_root / "a.bin").write_bytes(data)
+            f = srv.ftp()
+            lsock = socket.socket()
+            try:
+                lsock.bind((HOST, 0))
+                lsock.listen(1)
+                lsock.settimeout(30 * SLOW)
+                port = lsock.getsockname()[1]
+                f.voidcmd("TYPE I")
+                f.voidcmd(f"PORT 127,0,0,1,{port >> 8},{port & 255}")
+                f.putcmd("RETR a.bin")
+                conn, peer = lsock.accept()
+                with conn:
+                    conn.settimeout(30 * SLOW)
+                    got = recv_all(conn)
+                r = f.getresp()
+                check(r.startswith("150"), f"RETR: {r!r}")
+                r = f.getresp()
+                check(r.startswith("226"), f"RETR end: {r!r}")
+                check(got == data, "active download differs")
+                if from_l1 == "yes":
+                    check(peer[1] == srv.port - 1,
+                          f"came from port {peer[1]}, not {srv.port - 1}")
+                else:
+                    check(peer[1] != srv.port - 1,
+                          "came from L-1 with active_from_port_20 = no")
+                f.quit()
+            finally:
+                lsock.close()
+                f.close()
 
 
 def test_passive_theft_refused():
