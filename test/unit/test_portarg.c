@@ -167,6 +167,29 @@ START_TEST(format_epsv)
 }
 END_TEST
 
+START_TEST(target_ok)
+{
+	struct sockaddr_storage peer, dst;
+	const struct sockaddr *d = (const struct sockaddr *)&dst;
+	const struct sockaddr *p = (const struct sockaddr *)&peer;
+
+	ck_assert_int_eq(portarg_parse_port("127,0,0,1,4,0", &peer), 0);
+	ck_assert_int_eq(portarg_parse_port("127,0,0,1,156,64", &dst), 0);
+	ck_assert_int_eq(portarg_target_ok(d, p, 0), 1);
+	/* port 1023: privileged */
+	ck_assert_int_eq(portarg_parse_port("127,0,0,1,3,255", &dst), 0);
+	ck_assert_int_eq(portarg_target_ok(d, p, 0), 0);
+	ck_assert_int_eq(portarg_target_ok(d, p, 1), 1);
+	/* another host */
+	ck_assert_int_eq(portarg_parse_port("127,0,0,2,156,64", &dst), 0);
+	ck_assert_int_eq(portarg_target_ok(d, p, 0), 0);
+	ck_assert_int_eq(portarg_target_ok(d, p, 1), 1);
+	/* another family is another host */
+	ck_assert_int_eq(portarg_parse_eprt("|2|::1|40000|", &dst), 0);
+	ck_assert_int_eq(portarg_target_ok(d, p, 0), 0);
+}
+END_TEST
+
 static Suite *
 portarg_suite(void)
 {
@@ -180,6 +203,7 @@ portarg_suite(void)
 	tcase_add_test(tc, eprt_proto);
 	tcase_add_test(tc, format_pasv);
 	tcase_add_test(tc, format_epsv);
+	tcase_add_test(tc, target_ok);
 	suite_add_tcase(s, tc);
 	return s;
 }
