@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@
 #include "tls.h"
 
 #define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
+#define FRONT_EXIT_MS	5000	/* a front told to go has this long */
 
 /* What the monitor knows of its session. */
 struct monitor {
@@ -57,6 +59,7 @@ struct monitor {
 };
 
 static void	reap_child(pid_t, const char *);
+static void	reap_within(pid_t, const char *, int);
 
 /*
  * The exit status tells the master how many logins failed, so it can ban
@@ -272,8 +275,9 @@ start_user(struct monitor *m)
 		(void)close(data[0]);
 		ctl = relay[1];
 	} else {
-		/* The front exits on OK; the socket is the user's now. */
-		(void)waitpid(m->front_pid, NULL, 0);
+		/* The front exits on OK; the socket is the user's now, and
+		 * a front that stays is not let to share it. */
+		reap_within(m->front_pid, "front", FRONT_EXIT_MS);
 		m->front_pid = -1;
 		(void)close(m->front_ipc);
 		m->front_ipc = -1;
@@ -473,6 +477,28 @@ reap_child(pid_t pid, const char *what)
 		    " (system call outside the seccomp filter)" : "");
 }
 
+/* Reap child pid, killing it if it has not exited within ms. */
+static void
+reap_within(pid_t pid, const char *what, int ms)
+{
+	struct pollfd p;
+	int pfd;
+
+	/* A pidfd turns readable at exit: no polling loop, no delay. */
+	if ((pfd = (int)syscall(SYS_pidfd_open, pid, 0)) != -1) {
+		p.fd = pfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, ms) == 0) {
+			log_msg(LOG_ERR, "%s process %ld did not exit: killed",
+			    what, (long)pid);
+			(void)kill(pid, SIGKILL);
+		}
+		(void)close(pfd);
+	}
+	reap_child(pid, what);
+}
+
 /*
  * The TLS front still has to flush the last reply (221) and send
  * close_notify after the user process ends: give it a moment to finish on
@@ -493,7 +519,7 @@ stop_front(pid_t pid)
 		(void)usleep(10000);
 	}
 	(void)kill(pid, SIGTERM);
-	reap_child(pid, "front");
+	reap_within(pid, "front", FRONT_EXIT_MS);
 }
 
 static void __attribute__((noreturn))

@@ -403,9 +403,14 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
 		return;
 	}
+	sv[0] = sv[1] = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1 ||
 	    net_set_nonblock(sv[0], 1) == -1 || net_set_nonblock(fd, 1) == -1) {
 		snprintf(err, sizeof(err), "socketpair: %s", strerror(errno));
+		if (sv[0] != -1) {
+			(void)close(sv[0]);
+			(void)close(sv[1]);
+		}
 		tls_free(t);
 		(void)close(fd);
 		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
