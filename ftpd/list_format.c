@@ -619,30 +619,27 @@ fact_type(const struct stat *st, enum list_kind kind)
 	}
 }
 
-/* The owner and group facts: names when known, else numbers. */
+/* The owner and group facts: names when known, else numbers (under
+ * the same fact names: only those FEAT lists may appear). */
 static void
 wr_ids(struct wr *w, unsigned facts, const struct stat *st)
 {
 	const char *name;
 
 	if (facts & MLST_F_UNIX_OWNER) {
-		if ((name = idcache_user(st->st_uid)) != NULL) {
-			wr_str(w, "unix.owner=");
+		wr_str(w, "unix.owner=");
+		if ((name = idcache_user(st->st_uid)) != NULL)
 			wr_str(w, name);
-		} else {
-			wr_str(w, "unix.uid=");
+		else
 			wr_num(w, (unsigned long long)st->st_uid, 10, 0, '0');
-		}
 		wr_chr(w, ';');
 	}
 	if (facts & MLST_F_UNIX_GROUP) {
-		if ((name = idcache_group(st->st_gid)) != NULL) {
-			wr_str(w, "unix.group=");
+		wr_str(w, "unix.group=");
+		if ((name = idcache_group(st->st_gid)) != NULL)
 			wr_str(w, name);
-		} else {
-			wr_str(w, "unix.gid=");
+		else
 			wr_num(w, (unsigned long long)st->st_gid, 10, 0, '0');
-		}
 		wr_chr(w, ';');
 	}
 }

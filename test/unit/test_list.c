@@ -379,11 +379,11 @@ START_TEST(t_facts_each)
 	ck_assert_str_eq(facts_str(&b, MLST_F_UNIX_OWNER, &f, LK_ENTRY, &w,
 	    "a"), "unix.owner=alice; a\r\n");
 	ck_assert_str_eq(facts_str(&b, MLST_F_UNIX_OWNER, &d, LK_ENTRY, &w,
-	    "d"), "unix.uid=4242; d\r\n");
+	    "d"), "unix.owner=4242; d\r\n");
 	ck_assert_str_eq(facts_str(&b, MLST_F_UNIX_GROUP, &f, LK_ENTRY, &w,
 	    "a"), "unix.group=users; a\r\n");
 	ck_assert_str_eq(facts_str(&b, MLST_F_UNIX_GROUP, &d, LK_ENTRY, &w,
-	    "d"), "unix.gid=4343; d\r\n");
+	    "d"), "unix.group=4343; d\r\n");
 	ck_assert_str_eq(facts_str(&b, 0, &f, LK_ENTRY, &w, "a b"),
 	    " a b\r\n");
 	buf_free(&b);
