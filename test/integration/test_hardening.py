@@ -413,6 +413,47 @@ def test_huge_line_and_pipelining():
             check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS after NOOPs")
 
 
+def _epsv_connect(c):
+    code, text = c.cmd("EPSV")
+    check(code == 229, f"EPSV: {code} {text!r}")
+    port = int(text.split("|||")[1].split("|")[0])
+    return socket.create_connection((HOST, port), timeout=30 * SLOW)
+
+
+def test_commands_queued_during_a_transfer_never_lost():
+    """Commands sent during a transfer wait for its end and are all
+    answered, in order; a client that queues more than the input buffer
+    holds is told so (421) and the session ends, rather than some of its
+    commands going unanswered for ever."""
+    with Server() as srv:
+        make_file(srv.anon_root / "big.bin", 64 << 20, seed=3)
+        with srv.raw(timeout=60) as c:
+            check(c.cmd("USER anonymous")[0] == 331, "USER")
+            check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+            c.cmd("TYPE I")
+            d = _epsv_connect(c)
+            check(c.cmd("RETR big.bin")[0] == 150, "RETR")
+            c.send(b"NOOP\r\n" * 100)	# while the transfer is stuck
+            time.sleep(0.5 * SLOW)
+            got = recv_all(d)
+            check(len(got) == 64 << 20, f"download: {len(got)} bytes")
+            check(c.reply()[0] == 226, "RETR end")
+            for i in range(100):
+                check(c.reply()[0] == 200, f"queued NOOP {i}")
+            # 200 KB of commands: more than the 128 KiB queue.
+            d = _epsv_connect(c)
+            check(c.cmd("RETR big.bin")[0] == 150, "second RETR")
+            c.send(b"NOOP\n" * 40000)
+            codes = []
+            with contextlib.suppress(EOFError, ConnectionResetError):
+                for _ in range(40010):
+                    codes.append(c.reply()[0])
+            d.close()
+            check(421 in codes, f"no 421 for the overflow: "
+                  f"{sorted(set(codes))} in {len(codes)} replies")
+            check(c.closed(10), "session not closed after 421")
+
+
 def _user_pid(srv, uid):
     """The user process: a grandchild of the master running as uid."""
     return session_process(srv, uid)[1]
