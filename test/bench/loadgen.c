@@ -615,10 +615,36 @@ mode_threads(int sessions, int argc, char **argv)
 	return errors == 0 || (sessions && count > 0) ? 0 : 1;
 }
 
-/* idle: N logged-in sessions held until stdin closes (max 300 s). */
+/* idle: N logged-in sessions held until stdin closes (max 300 s).  A
+ * few threads log in at once: with a password, each login costs the
+ * server one hash, and 1000 of them in a row take minutes. */
+#define IDLE_THREADS	4
+
+struct idle_worker {
+	pthread_t	 tid;
+	struct conn	*c;
+	unsigned long long first, n, stride, ok;
+};
+
+static void *
+idle_worker(void *arg)
+{
+	struct idle_worker *w = arg;
+	unsigned long long i;
+
+	for (i = w->first; i < w->n; i += w->stride) {
+		if (session_open(&w->c[i], opt.user, opt.pass, opt.tls) == 0)
+			w->ok++;
+		else
+			w->c[i].fd = -1;
+	}
+	return NULL;
+}
+
 static int
 mode_idle(int argc, char **argv)
 {
+	struct idle_worker w[IDLE_THREADS];
 	struct conn *c;
 	struct pollfd pfd = { 0, POLLIN, 0 };
 	unsigned long long n, i, ok = 0;
@@ -629,11 +655,15 @@ mode_idle(int argc, char **argv)
 	n = num_arg(argv[0], 1, MAX_IDLE);
 	if ((c = calloc(n, sizeof(*c))) == NULL)
 		return 2;
-	for (i = 0; i < n; i++) {
-		if (session_open(&c[i], opt.user, opt.pass, opt.tls) == 0)
-			ok++;
-		else
-			c[i].fd = -1;
+	for (i = 0; i < IDLE_THREADS; i++) {
+		w[i] = (struct idle_worker){ .c = c, .first = i, .n = n,
+		    .stride = IDLE_THREADS };
+		if (pthread_create(&w[i].tid, NULL, idle_worker, &w[i]) != 0)
+			return 2;
+	}
+	for (i = 0; i < IDLE_THREADS; i++) {
+		(void)pthread_join(w[i].tid, NULL);
+		ok += w[i].ok;
 	}
 	printf("ready sessions=%llu\n", ok);
 	(void)fflush(stdout);
