@@ -75,6 +75,7 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 	enum xfer_result res;
 	int fd;
 
+	s->rang_set = 0;	/* like REST, used up by any transfer */
 	if (!policy_allow(s, OP_LIST)) {
 		reply(s, 550, "Permission denied.");
 		return;

@@ -576,7 +576,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
 	}
 	t0 = xfer_clock();
-	if ((datafd = data_open(s, what, DATA_FILE)) == -1) {
+	if ((datafd = data_open(s, what, DATA_FILE | DATA_UPLOAD)) == -1) {
 		upload_done(u, 0, 0);
 		return;
 	}

@@ -360,7 +360,9 @@ ctl_quote_path(struct buf *out, const char *p)
 	return r;
 }
 
-/* Re-encode a kept line for s->ctl_in: 0xFF doubled, CRLF appended. */
+/* Re-encode a kept line for s->ctl_in: 0xFF doubled, LF appended (a
+ * bare LF ends a line too, and the text never outgrows what it came
+ * from, so the queue always fits back into the buffer). */
 static int
 keep_line(struct buf *keep, const struct buf *line)
 {
@@ -372,7 +374,7 @@ keep_line(struct buf *keep, const struct buf *line)
 		if (buf_putc(keep, line->data[i]) == -1)
 			return -1;
 	}
-	return buf_puts(keep, "\r\n");
+	return buf_putc(keep, '\n');
 }
 
 /* STAT without argument during a transfer: 213 with the progress. */

@@ -226,9 +226,10 @@ data_open(struct session *s, const char *what, int file)
 	if (!s->prot_p)
 		return fd;
 	err[0] = '\0';
-	s->xfer_via_front = file == DATA_FILE && xfer_front_ok(s);
+	s->xfer_via_front = (file & DATA_FILE) && xfer_front_ok(s);
 	if ((plain = tlsrelay_wrap_data(s, fd, s->xfer_via_front ?
-	    TR_MODE_FILE : TR_MODE_RELAY, err, sizeof(err))) == -1) {
+	    TR_MODE_FILE : TR_MODE_RELAY, (file & DATA_UPLOAD) != 0, err,
+	    sizeof(err))) == -1) {
 		s->xfer_via_front = 0;
 		reply(s, 522, "Data connection must be protected with TLS "
 		    "session reuse: %s", err[0] != '\0' ? err : "failed");

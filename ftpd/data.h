@@ -31,6 +31,7 @@ int	data_open(struct session *s, const char *what, int file);
  * (xfer_front_ok); s->xfer_via_front says so. */
 #define DATA_LISTING	0
 #define DATA_FILE	1
+#define DATA_UPLOAD	2	/* or'ed in: the client sends */
 /* Close the data connection (TLS close_notify via the front first).
  * 0, or -1 when TLS did not end cleanly (bytes may not have arrived). */
 int	data_close(struct session *s, int fd);

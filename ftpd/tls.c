@@ -413,6 +413,7 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 		 * An upload ends with the client's close_notify.  A TCP
 		 * FIN without it may come from anyone on the path, and
 		 * would otherwise commit a truncated file as complete.
+		 * Downloads relax this (tls_allow_unclean_eof).
 		 */
 		SSL_clear_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
 		c->strict_eof = 1;
@@ -437,6 +438,13 @@ fail:
 	(void)fcntl(fd, F_SETFL, flags);
 	tls_free(c);
 	return NULL;
+}
+
+void
+tls_allow_unclean_eof(struct tls_conn *c)
+{
+	SSL_set_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	c->strict_eof = 0;
 }
 
 /* Map an SSL_read/SSL_write failure to read(2)/write(2) conventions. */

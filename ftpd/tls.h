@@ -37,6 +37,10 @@ void	tls_identity_forget(void);
  */
 struct tls_conn *tls_accept(int fd, struct tls_conn *control, int timeout_ms,
 	    char *err, size_t errlen);
+/* A data connection's end of input without close_notify counts as EOF
+ * (a download, where the client's half-close is harmless); by default it
+ * is an error, so a forged FIN cannot cut an upload short. */
+void	tls_allow_unclean_eof(struct tls_conn *c);
 /* Like read(2)/write(2): >0 bytes, 0 clean EOF, -1 error (errno EAGAIN when
  * the non-blocking fd would block). */
 ssize_t	tls_read(struct tls_conn *c, void *p, size_t n);

@@ -403,6 +403,9 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
 		return;
 	}
+	if (!(mode & TR_MODE_UPLOAD))
+		tls_allow_unclean_eof(t);
+	mode &= ~(uint32_t)TR_MODE_UPLOAD;
 	sv[0] = sv[1] = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1 ||
 	    net_set_nonblock(sv[0], 1) == -1 || net_set_nonblock(fd, 1) == -1) {
@@ -538,7 +541,8 @@ serve_ipc(struct relay *r)
 	}
 	if (type != TR_DATA_OPEN || fd == -1 || r->d.active ||
 	    ipc_get_u32(&msg, &off, &mode) == -1 ||
-	    (mode != TR_MODE_RELAY && mode != TR_MODE_FILE)) {
+	    ((mode & ~(uint32_t)TR_MODE_UPLOAD) != TR_MODE_RELAY &&
+	    (mode & ~(uint32_t)TR_MODE_UPLOAD) != TR_MODE_FILE)) {
 		if (fd != -1)
 			(void)close(fd);
 		fatal("tlsrelay: unexpected message %u from user process",

@@ -18,7 +18,8 @@ struct session;
  * (tlsrelay_user.c) and the front (tlsrelay.c); SOCK_SEQPACKET, ipc.h. */
 enum tlsrelay_msg {
 	TR_DATA_OPEN = 0x54520001,	/* user->front: u32 mode (tlsrelay_
-					 * mode); fd = raw data socket */
+					 * mode, | TR_MODE_UPLOAD); fd = raw
+					 * data socket */
 	TR_DATA_REPLY,			/* front->user: u32 ok, str error;
 					 * fd = plaintext end when ok */
 	TR_DATA_CLOSED,			/* front->user: u32 clean */
@@ -42,6 +43,9 @@ enum tlsrelay_mode {
 	TR_MODE_FILE,		/* move nothing until TR_DATA_FILE: then
 				 * between the file and TLS directly */
 };
+/* Or'ed into TR_DATA_OPEN's mode: the client sends (an upload), so its
+ * end of data must come with close_notify. */
+#define TR_MODE_UPLOAD	0x100
 
 /* Where a file transfer through the front stopped. */
 enum tlsrelay_where {
@@ -65,7 +69,7 @@ void	tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
  * use instead (fd itself is closed here), or -1 with a reason in err.
  */
 int	tlsrelay_wrap_data(struct session *s, int fd, enum tlsrelay_mode mode,
-	    char *err, size_t errlen);
+	    int upload, char *err, size_t errlen);
 /*
  * user process, after tlsrelay_wrap_data(TR_MODE_FILE): let the front
  * move up to limit bytes between filefd (from its current offset) and

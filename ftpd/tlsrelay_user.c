@@ -65,10 +65,10 @@ tr_recv_reply(struct session *s, uint32_t *type, struct buf *msg, int *fd,
 
 int
 tlsrelay_wrap_data(struct session *s, int fd, enum tlsrelay_mode mode,
-    char *err, size_t errlen)
+    int upload, char *err, size_t errlen)
 {
 	struct buf msg;
-	uint32_t type, ok, m = (uint32_t)mode;
+	uint32_t type, ok, m = (uint32_t)mode | (upload ? TR_MODE_UPLOAD : 0);
 	size_t off = 0;
 	int pfd = -1;
 

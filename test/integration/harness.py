@@ -483,12 +483,18 @@ def _listening(port):
 
 # ---------------------------------------------------------------- server
 
+
+def _close_std():
+    os.close(1)
+    os.close(2)
+
+
 class Server:
     """One ftpd master in a fresh temporary directory (see module doc)."""
 
     def __init__(self, anonymous=True, anon_upload=False, users=None,
                  system_users=False, tls="off", deny=(), conf=None,
-                 implicit_tls=False, ipv6=False):
+                 implicit_tls=False, ipv6=False, closed_std=False):
         self.tmp = Path(tempfile.mkdtemp(prefix="ftpd-it-"))
         os.chmod(self.tmp, 0o755)
         self.anon_root = self.tmp / "anon"
@@ -513,6 +519,9 @@ class Server:
         self.tls_port = None
         self.implicit_tls = implicit_tls
         self.ipv6 = ipv6
+        # Start ftpd with its stdout and stderr closed (as some service
+        # managers do).
+        self.closed_std = closed_std
         # Appended to the configuration file as is ([host] sections).
         self.extra_text = ""
         self.port6 = None
@@ -616,7 +625,8 @@ class Server:
                 self.proc = subprocess.Popen(
                     args, stdin=subprocess.DEVNULL, stdout=self.logf,
                     stderr=self.logf, env=env, start_new_session=True,
-                    cwd=str(self.tmp))
+                    cwd=str(self.tmp), preexec_fn=_close_std
+                    if self.closed_std else None)
                 break
             except (PermissionError, OSError) as e:
                 # ETXTBSY/EACCES while make relinks the binary.

@@ -44,6 +44,22 @@ def test_curl_passive_download():
         check(out.read_bytes() == b"", "empty file download not empty")
 
 
+def test_started_with_stdout_and_stderr_closed():
+    """Started with descriptors 1 and 2 closed, ftpd must not let a
+    socket take those numbers: a session process points stdout and
+    stderr at /dev/null, which would cut its control connection."""
+    with Server(closed_std=True) as srv:
+        data = os.urandom(10000)
+        (srv.anon_root / "s.bin").write_bytes(data)
+        f = srv.ftp()
+        try:
+            check(f.sendcmd("PWD").startswith("257"), "PWD")
+            check(retr_bytes(f, "s.bin") == data, "download differs")
+            f.quit()
+        finally:
+            f.close()
+
+
 def test_retr_sendfile_modes():
     """Every download path gives the same bytes: sendfile (yes), the
     read/write copy (no) and auto, which copies for a loopback client."""

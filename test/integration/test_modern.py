@@ -760,6 +760,10 @@ def test_rang_retr_and_restart_edges():
             code, text = c.cmd("RANG 70000 70001")
             code, text = c.cmd("RETR r.bin")
             check(code == 554, f"RANG beyond EOF: {code} {text!r}")
+            # A listing uses the range up too.
+            c.cmd("RANG 0 9")
+            _raw_get(c, "NLST")
+            check(_raw_get(c, "RETR r.bin") == data, "RANG after NLST")
             # The later of REST and RANG counts.
             c.cmd("RANG 0 9")
             c.cmd("REST 69000")

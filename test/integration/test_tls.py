@@ -976,6 +976,39 @@ def test_prot_p_client_vanishes_mid_download():
         check("did not close cleanly" in srv.log(), "unclean end not logged")
 
 
+def test_prot_p_download_after_client_half_close():
+    """A client that half-closes its TLS data connection (TCP FIN, no
+    close_notify) at the start of a download still gets the whole file
+    and 226, binary (the front reads the file) and TYPE A (relayed):
+    only an upload's end needs close_notify."""
+    with _tls_server() as srv:
+        data = os.urandom(3 * MIB)
+        (srv.home(USER) / "d.bin").write_bytes(data)
+        srv.give(USER)
+        f = _ftps(srv, timeout=20)
+        try:
+            for typ in ("I", "A"):
+                f.voidcmd(f"TYPE {typ}")
+                conn = f.transfercmd("RETR d.bin")
+                socket.socket.shutdown(conn, socket.SHUT_WR)
+                got = []
+                with contextlib.suppress(ssl.SSLError, OSError):
+                    while True:
+                        b = conn.recv(1 << 16)
+                        if not b:
+                            break
+                        got.append(b)
+                conn.close()
+                got = b"".join(got)
+                r = _reply(f.voidresp)
+                want = data if typ == "I" else data.replace(b"\n", b"\r\n")
+                check(r.startswith("226") and got == want,
+                      f"TYPE {typ}: {len(got)} bytes, {r!r}")
+            f.quit()
+        finally:
+            f.close()
+
+
 def test_prot_p_client_vanishes_mid_upload():
     """The TLS data connection of an upload ends part way through with a
     reset, or with a TCP FIN but no close_notify (which anyone on the
