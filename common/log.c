@@ -21,6 +21,16 @@
 
 #include "log.h"
 
+/* Sanitizer reports go to stderr: such builds keep it (log_detach). */
+#if defined(__SANITIZE_ADDRESS__)
+#define LOG_KEEP_STDERR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || \
+    __has_feature(undefined_behavior_sanitizer)
+#define LOG_KEEP_STDERR 1
+#endif
+#endif
+
 /*
  * Every process of every session logs, and these buffers live on its
  * stack: kept small, they cost each process two pages instead of five.
@@ -141,7 +151,7 @@ log_detach(void)
 	if ((fd = open("/dev/null", O_WRONLY | O_NOCTTY)) == -1)
 		return;
 	(void)dup2(fd, STDOUT_FILENO);
-#ifndef __SANITIZE_ADDRESS__
+#ifndef LOG_KEEP_STDERR
 	(void)dup2(fd, STDERR_FILENO);
 #endif
 	if (fd > STDERR_FILENO)

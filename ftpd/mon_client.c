@@ -80,30 +80,47 @@ int
 mon_connect_port20(struct session *s, const struct sockaddr_storage *dst,
     int *stage)
 {
+	static uint32_t next_id;
 	struct buf p;
-	uint32_t type, err = EIO, st = MON_PORT20_BIND;
-	size_t off = 0;
-	int fd = -1;
+	uint32_t type, err = EIO, st = MON_PORT20_BIND, id = ++next_id, got;
+	size_t off;
+	int fd = -1, i;
 
 	*stage = MON_PORT20_BIND;
 	buf_init(&p, 2 * sizeof(*dst));
-	if (ipc_put_bytes(&p, dst, sizeof(*dst)) == -1 ||
+	if (ipc_put_u32(&p, id) == -1 ||
+	    ipc_put_bytes(&p, dst, sizeof(*dst)) == -1 ||
 	    ipc_send(s->mon_fd, MON_PORT20, p.data, p.len, -1) == -1) {
 		buf_free(&p);
 		return -1;
 	}
-	buf_reset(&p);
-	if (ipc_recv_timeout(s->mon_fd, &type, &p, &fd,
-	    MON_PORT20_CONNECT_MS + 5000) == -1 || type != MON_PORT20 ||
-	    ipc_get_u32(&p, &off, &err) == -1 ||
-	    ipc_get_u32(&p, &off, &st) == -1) {
-		buf_free(&p);
+	/* A late answer to an earlier request we gave up on is skipped. */
+	for (i = 0; i < 4; i++) {
+		buf_reset(&p);
+		off = 0;
+		fd = -1;
+		if (ipc_recv_timeout(s->mon_fd, &type, &p, &fd,
+		    MON_PORT20_CONNECT_MS + 5000) == -1 ||
+		    type != MON_PORT20 || ipc_get_u32(&p, &off, &got) == -1 ||
+		    ipc_get_u32(&p, &off, &err) == -1 ||
+		    ipc_get_u32(&p, &off, &st) == -1) {
+			buf_free(&p);
+			if (fd != -1)
+				(void)close(fd);
+			errno = EIO;
+			return -1;
+		}
+		if (got == id)
+			break;
 		if (fd != -1)
 			(void)close(fd);
+		fd = -1;
+	}
+	buf_free(&p);
+	if (i == 4) {
 		errno = EIO;
 		return -1;
 	}
-	buf_free(&p);
 	*stage = st == MON_PORT20_CONNECT ? MON_PORT20_CONNECT :
 	    MON_PORT20_BIND;
 	if (fd == -1)

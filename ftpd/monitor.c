@@ -347,11 +347,12 @@ handle_port20(struct monitor *m, const struct buf *p)
 	struct sockaddr_storage dst;
 	struct buf out, sa;
 	size_t off = 0;
-	uint32_t stage = MON_PORT20_BIND;
+	uint32_t stage = MON_PORT20_BIND, id;
 	int fd = -1, err = 0, ms;
 
 	buf_init(&sa, sizeof(dst));
-	if (ipc_get_bytes(p, &off, &sa) == -1 || sa.len != sizeof(dst))
+	if (ipc_get_u32(p, &off, &id) == -1 ||
+	    ipc_get_bytes(p, &off, &sa) == -1 || sa.len != sizeof(dst))
 		fatal("monitor: malformed MON_PORT20");
 	memcpy(&dst, sa.data, sizeof(dst));
 	buf_free(&sa);
@@ -381,6 +382,7 @@ handle_port20(struct monitor *m, const struct buf *p)
 		}
 	}
 	buf_init(&out, 16);
+	(void)ipc_put_u32(&out, id);
 	(void)ipc_put_u32(&out, (uint32_t)err);
 	(void)ipc_put_u32(&out, stage);
 	if (ipc_send(m->user_ipc, MON_PORT20, out.data, out.len, fd) == -1)

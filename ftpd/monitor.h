@@ -26,9 +26,9 @@ enum mon_msg {
 	MON_LOGIN_REPLY,	/* u32 result, str msg; then with TLS two
 				 * MON_FD messages (relay, data ipc) */
 	MON_FD,			/* carries one fd */
-	MON_PORT20,		/* request: bytes sockaddr_storage target;
-				 * reply u32 errno, u32 stage + the fd,
-				 * connected from port L-1 */
+	MON_PORT20,		/* request: u32 id, bytes sockaddr_storage
+				 * target; reply u32 id, u32 errno, u32
+				 * stage + the fd, connected from L-1 */
 	MON_XFER,		/* str path, u64 bytes, u64 ms, u32 dir,
 				 * u32 complete; no reply */
 };
