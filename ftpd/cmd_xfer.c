@@ -156,20 +156,25 @@ open_regular(struct session *s, const char *vpath, int flags, mode_t mode,
 /*
  * Position a download at the REST offset: a wire offset in stream ASCII
  * (repr_rest_is_wire), else a file offset, which is also what the restart
- * markers of MODE B and C carry.
+ * markers of MODE B and C carry.  The file offset reached in *pos (-1:
+ * unknown).
  */
 static int
-retr_seek(struct session *s, int fd, const struct stat *st, off_t rest)
+retr_seek(struct session *s, int fd, const struct stat *st, off_t rest,
+    off_t *pos)
 {
 	struct repr_params p;
 	int r;
 
+	*pos = rest;
 	if (rest == 0)
 		return 0;
 	repr_params_session(s, &p);
 	if (repr_rest_is_wire(&p)) {
 		if ((r = xfer_seek_ascii(fd, rest)) == 1)
 			s->xfer_skip_cr = 1;
+		/* A wire offset lands at a file offset only lseek knows. */
+		*pos = lseek(fd, 0, SEEK_CUR);
 	} else if (rest > st->st_size)
 		r = -1;
 	else
@@ -211,18 +216,17 @@ retr_range(struct session *s, int fd, const struct stat *st, off_t start,
 	return 0;
 }
 
-/* Send fd from its offset up to end (exclusive). */
+/* Send fd from its offset, pos (-1: unknown), up to end (exclusive). */
 static void
-retr_send(struct session *s, const char *vpath, int fd, off_t end)
+retr_send(struct session *s, const char *vpath, int fd, off_t pos,
+    off_t end)
 {
 	char what[WHAT_MAX];
 	enum xfer_result res;
-	off_t pos, bytes = 0;
+	off_t bytes = 0;
 	double t0;
 	int datafd, err = 0, ok;
 
-	/* REST in stream ASCII lands at a file offset only lseek knows. */
-	pos = lseek(fd, 0, SEEK_CUR);
 	s->xfer_total = pos == -1 ? -1 : end - pos;
 	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "RETR %s", vpath);
 	(void)snprintf(what, sizeof(what),
@@ -245,7 +249,7 @@ cmd_retr(struct session *s, const char *arg)
 {
 	struct buf vpath;
 	struct stat st;
-	off_t rest = s->rest, end;
+	off_t rest = s->rest, end, pos = 0;
 	int fd, ranged = s->rang_set;
 
 	s->rest = 0;
@@ -262,11 +266,13 @@ cmd_retr(struct session *s, const char *arg)
 	if (fd == -1)
 		goto out;
 	end = st.st_size;
+	if (ranged)
+		pos = s->rang_start;
 	if (!policy_may_read(s, &st))
 		reply(s, 550, "Permission denied.");
-	else if (ranged ? retr_range(s, fd, &st, s->rang_start, s->rang_end,
-	    &end) == 0 : retr_seek(s, fd, &st, rest) == 0)
-		retr_send(s, buf_cstr(&vpath), fd, end);
+	else if (ranged ? retr_range(s, fd, &st, pos, s->rang_end,
+	    &end) == 0 : retr_seek(s, fd, &st, rest, &pos) == 0)
+		retr_send(s, buf_cstr(&vpath), fd, pos, end);
 	(void)close(fd);
 out:
 	buf_free(&vpath);
