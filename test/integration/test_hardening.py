@@ -342,6 +342,18 @@ def test_idle_flood():
                 s.close()
 
 
+def _check_banned(srv):
+    """The address is banned (421 at connect) within 15 s."""
+    deadline = time.monotonic() + 15 * SLOW
+    data = b""
+    while time.monotonic() < deadline:
+        data = greeting_line(srv.port)
+        if data.startswith(b"421"):
+            break
+        time.sleep(0.3)
+    check(data.startswith(b"421"), f"no ban after 3 failures: {data!r}")
+
+
 def test_brute_force_and_ban():
     with Server(users={USER: PASS},
                 conf={"login_attempts": 3, "ban_after": 3,
@@ -356,14 +368,7 @@ def test_brute_force_and_ban():
                     break
                 check(code in (530, 421), f"bad PASS {i}: {code}")
             check(c.closed(15), "session not closed after login_attempts")
-        deadline = time.monotonic() + 15 * SLOW
-        data = b""
-        while time.monotonic() < deadline:
-            data = greeting_line(srv.port)
-            if data.startswith(b"421"):
-                break
-            time.sleep(0.3)
-        check(data.startswith(b"421"), f"no ban after 3 failures: {data!r}")
+        _check_banned(srv)
 
 
 def test_long_password_counts_as_a_failure():
@@ -384,14 +389,7 @@ def test_long_password_counts_as_a_failure():
         with srv.raw() as c:
             c.cmd(f"USER {USER}")
             check(c.cmd("PASS wrong")[0] == 530, "third bad PASS")
-        deadline = time.monotonic() + 15 * SLOW
-        data = b""
-        while time.monotonic() < deadline:
-            data = greeting_line(srv.port)
-            if data.startswith(b"421"):
-                break
-            time.sleep(0.3)
-        check(data.startswith(b"421"), f"no ban after 3 failures: {data!r}")
+        _check_banned(srv)
 
 
 def test_huge_line_and_pipelining():
