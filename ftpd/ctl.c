@@ -444,7 +444,7 @@ ctl_check_abort(struct session *s)
 {
 	struct buf line, keep;
 	enum ctl_read r;
-	int gone, kind = 0, disc = 0, full = 0;
+	int gone, kind = 0, disc = 0;
 
 	gone = abort_fill(s);
 	buf_init(&line, CTL_LINE_MAX + 2);
@@ -465,25 +465,17 @@ ctl_check_abort(struct session *s)
 			break;
 		if (kind == 2)
 			reply_progress(s);
-		else if (keep_line(&keep, &line) == -1) {
-			full = 1;
-			break;
-		}
+		else if (keep_line(&keep, &line) == -1)
+			break;	/* cannot happen: kept text never grows */
 	}
-	if (!full && keep.len > 0) {
+	/* The kept lines, then what was not looked at: no longer than what
+	 * ctl_in held, so it fits back. */
+	if (keep.len > 0) {
 		if (buf_append(&keep, s->ctl_in.data, s->ctl_in.len) == 0) {
 			buf_reset(&s->ctl_in);
 			(void)buf_append(&s->ctl_in, keep.data, keep.len);
-		} else
-			full = 1;
+		}
 		disc = 0;
-	}
-	/* More queued than the buffer holds: commands would go unanswered,
-	 * so the session ends, saying why. */
-	if (full) {
-		reply(s, 421, "Too many commands queued during the transfer; "
-		    "closing.");
-		s->quit = 1;
 	}
 	if (disc)
 		s->ctl_discard = 1;
