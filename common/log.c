@@ -52,6 +52,7 @@ static void (*log_fwd)(int, const char *, void *);
 static void *log_fwd_arg;
 static volatile int log_in_fatal;
 static int log_fatal_status = 1;
+static int log_null = -1;	/* /dev/null, opened once for log_detach */
 
 static void
 log_set_ident(const char *ident)
@@ -138,17 +139,29 @@ log_set_fatal_status(int status)
 }
 
 void
-log_detach(void)
+log_std_prepare(void)
 {
 	int fd;
 
+	while ((fd = open("/dev/null", O_RDWR | O_NOCTTY)) != -1 &&
+	    fd <= STDERR_FILENO)
+		continue;
+	log_null = fd;
+}
+
+void
+log_detach(void)
+{
+	int fd = log_null;
+
+	log_null = -1;
 	if (log_sink == SINK_SYSLOG)
 		closelog();
 	if (log_file != -1)
 		(void)close(log_file);
 	log_file = -1;
 	/* log=stderr (a journal), or the terminal of a foreground run. */
-	if ((fd = open("/dev/null", O_WRONLY | O_NOCTTY)) == -1)
+	if (fd == -1 && (fd = open("/dev/null", O_WRONLY | O_NOCTTY)) == -1)
 		return;
 	(void)dup2(fd, STDOUT_FILENO);
 #ifndef LOG_KEEP_STDERR

@@ -47,6 +47,13 @@ void	log_set_fatal_status(int status);
 /* File descriptor of the file sink, or -1 (so daemonising can keep it). */
 int	log_fd(void);
 /*
+ * At start: give closed descriptors 0-2 /dev/null (else the next socket
+ * would take the number, and writes to stdout or stderr would hit it),
+ * and keep one more /dev/null for log_detach, so session processes need
+ * not open it each.
+ */
+void	log_std_prepare(void);
+/*
  * For a process whose lines go to a forwarder and that will run with
  * less privilege: close the log file and the syslog socket, and point
  * stdout and stderr at /dev/null (call before chroot), so it cannot

@@ -59,23 +59,6 @@ prepare_once(void)
 		    cfg->run_dir, strerror(errno));
 }
 
-/*
- * Started with descriptor 0, 1 or 2 closed, the next socket would take
- * its number, and whatever writes to stdout or stderr (a log line, or
- * log_detach's /dev/null in a session process) would hit that socket.
- */
-static void
-fill_std_fds(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR | O_NOCTTY)) != -1 &&
-	    fd <= STDERR_FILENO)
-		continue;
-	if (fd > STDERR_FILENO)
-		(void)close(fd);
-}
-
 static int
 run_inetd(void)
 {
@@ -110,7 +93,7 @@ main(int argc, char **argv)
 	int explicit = 0, inetd = 0, test = 0, bg = 0, c;
 	char err[1024];
 
-	fill_std_fds();
+	log_std_prepare();
 	while ((c = getopt(argc, argv, "f:o:itDVh")) != -1) {
 		switch (c) {
 		case 'f': path = optarg; explicit = 1; break;

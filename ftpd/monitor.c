@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../common/buf.h"
+#include "../common/clock.h"
 #include "../common/ipc.h"
 #include "../common/log.h"
 #include "../common/net.h"
@@ -40,6 +41,7 @@
 #include "tls.h"
 
 #define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
+#define FRONT_FLUSH_MS	2000	/* a front ending on its own has this long */
 #define FRONT_EXIT_MS	5000	/* a front told to go has this long */
 
 /* What the monitor knows of its session. */
@@ -479,24 +481,38 @@ reap_child(pid_t pid, const char *what)
 		    " (system call outside the seccomp filter)" : "");
 }
 
+/*
+ * Wait up to ms for child pid to exit, without reaping it: 1 if it did,
+ * 0 if not, -1 if it cannot be watched (no pidfd_open(2), Linux < 5.3).
+ * A pidfd turns readable at exit: no polling loop, no added delay.
+ */
+static int
+wait_exit(pid_t pid, int ms)
+{
+	long long deadline = clock_ms() + ms, left;
+	struct pollfd p;
+	int r;
+
+	if ((p.fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return -1;
+	p.events = POLLIN;
+	do {
+		p.revents = 0;
+		left = deadline - clock_ms();
+		r = poll(&p, 1, left > 0 ? (int)left : 0);
+	} while (r == -1 && errno == EINTR && left > 0);
+	(void)close(p.fd);
+	return r > 0;
+}
+
 /* Reap child pid, killing it if it has not exited within ms. */
 static void
 reap_within(pid_t pid, const char *what, int ms)
 {
-	struct pollfd p;
-	int pfd;
-
-	/* A pidfd turns readable at exit: no polling loop, no delay. */
-	if ((pfd = (int)syscall(SYS_pidfd_open, pid, 0)) != -1) {
-		p.fd = pfd;
-		p.events = POLLIN;
-		p.revents = 0;
-		if (poll(&p, 1, ms) == 0) {
-			log_msg(LOG_ERR, "%s process %ld did not exit: killed",
-			    what, (long)pid);
-			(void)kill(pid, SIGKILL);
-		}
-		(void)close(pfd);
+	if (wait_exit(pid, ms) == 0) {
+		log_msg(LOG_ERR, "%s process %ld did not exit: killed", what,
+		    (long)pid);
+		(void)kill(pid, SIGKILL);
 	}
 	reap_child(pid, what);
 }
@@ -509,18 +525,8 @@ reap_within(pid_t pid, const char *what, int ms)
 static void
 stop_front(pid_t pid)
 {
-	int i, status;
-
-	for (i = 0; i < 200; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			if (WIFSIGNALED(status))
-				log_msg(LOG_ERR, "front process %ld killed by "
-				    "signal %d", (long)pid, WTERMSIG(status));
-			return;
-		}
-		(void)usleep(10000);
-	}
-	(void)kill(pid, SIGTERM);
+	if (wait_exit(pid, FRONT_FLUSH_MS) != 1)
+		(void)kill(pid, SIGTERM);
 	reap_within(pid, "front", FRONT_EXIT_MS);
 }
 
