@@ -174,12 +174,15 @@ fuzz: deps
 # BENCH_ARGS, e.g. "--servers ftpd --workloads retr,stor --runs 1"; results
 # accumulate in test/bench/.data/results.json ("--report" prints them).
 BENCH_ARGS ?= --fresh
-bench: all test/bench/loadgen
+bench: all test/bench/loadgen test/bench/hashcost
 	$(PYTHON) test/bench/bench.py $(BENCH_ARGS)
 
 test/bench/loadgen: test/bench/loadgen.c common/libcommon.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a \
 	    $(PKG_LIBS) -lpthread
+
+test/bench/hashcost: test/bench/hashcost.c ftpd/hugemap.o
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< ftpd/hugemap.o $(PKG_LIBS)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
@@ -193,5 +196,5 @@ install: all
 
 clean:
 	rm -f common/*.o common/libcommon.a ftpd/*.o $(BINS) test/unit/*.o \
-	    test/unit/run_unit
+	    test/unit/run_unit test/bench/loadgen test/bench/hashcost
 	rm -rf .asan .fuzz

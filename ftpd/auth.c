@@ -24,6 +24,7 @@
 #include "../common/xmalloc.h"
 #include "auth.h"
 #include "config.h"
+#include "hugemap.h"
 
 #define LINE_MAX_LEN	4096
 
@@ -65,7 +66,9 @@ hash_matches(const char *pass, const char *hash)
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (cd == MAP_FAILED)
 		return 0;	/* zero-filled by the kernel */
+	hugemap_begin();	/* the hash's work area: few page faults */
 	out = crypt_rn(pass, hash, cd, sizeof(*cd));
+	hugemap_end();
 	ok = out != NULL && out[0] != '*' && const_eq(out, hash);
 	explicit_bzero(cd, sizeof(*cd));
 	(void)munmap(cd, sizeof(*cd));

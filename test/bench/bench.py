@@ -39,6 +39,9 @@ LOGS = os.path.join(DATA, "logs")
 RUN = os.path.join(DATA, "run")
 RESULTS = os.path.join(DATA, "results.json")
 LOADGEN = os.path.join(HERE, "loadgen")
+HASHCOST = os.path.join(HERE, "hashcost")
+# Figures a workload records besides its own.
+COMPANIONS = {"sessions": ["session_cpu"], "pwlogin": ["pwlogin_huge"]}
 
 USER = "ftpbench"
 BIG = 2 << 30            # the single-file RETR and STOR
@@ -71,6 +74,7 @@ WORKLOADS = {
     "sessions": ("anon sessions/s, 8 clients", "sess/s", True),
     "session_cpu": ("server CPU per anon session", "ms", False),
     "pwlogin": ("CPU per password login, in hashes", "hashes", False),
+    "pwlogin_huge": ("  the same, in huge-page hashes", "hashes", False),
     "get4k": ("2000 x 4 KiB RETR, 1 session", "files/s", True),
     "put4k": ("2000 x 4 KiB STOR, 1 session", "files/s", True),
     "list": ("LIST 50,000 entries", "s", False),
@@ -78,7 +82,8 @@ WORKLOADS = {
     "idle": (f"PSS per idle session ({IDLE_N})", "KiB", False),
     "par32": ("32 parallel RETR x 32 MiB", "MB/s", True),
 }
-# What each --workloads name runs (session_cpu comes with sessions).
+# What each --workloads name runs (session_cpu comes with sessions,
+# pwlogin_huge with pwlogin).
 GROUPS = ["retr", "stor", "retr_tls", "stor_tls", "sessions", "pwlogin",
           "get4k",
           "put4k", "list", "mlsd", "idle", "par32"]
@@ -491,26 +496,26 @@ def w_sessions(srv, pw):
 
 
 def hash_cpu_ms(pw):
-    """CPU of one crypt(3) of the bench user's own shadow hash, measured
-    here with libxcrypt: the unit the issue states password logins in."""
-    import ctypes
+    """CPU of one crypt(3) of the bench user's own shadow hash, the unit
+    the issue states password logins in: (4 KiB pages, huge pages).
+    test/bench/hashcost loops over libxcrypt's crypt_rn in one process,
+    first as any program calls it, then with the work area on huge pages
+    as ftpd places it (ftpd/hugemap.c)."""
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import spwd
-    lib = ctypes.CDLL("libcrypt.so.1")
-    lib.crypt.restype = ctypes.c_char_p
-    lib.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
-    h = spwd.getspnam(USER).sp_pwdp.encode()
-    t0 = time.process_time()
-    for _ in range(10):
-        if lib.crypt(pw.encode(), h) != h:
-            raise RuntimeError("crypt(3) does not reproduce the hash")
-    return (time.process_time() - t0) * 100.0
+    h = spwd.getspnam(USER).sp_pwdp
+    out = subprocess.run([HASHCOST, h, "10"], input=pw + "\n",
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"hashcost: {out.stderr.strip()}")
+    kv = dict(x.split("=", 1) for x in out.stdout.split()[1:])
+    return float(kv["plain_ms"]), float(kv["huge_ms"])
 
 
 def w_pwlogin(srv, pw):
-    hash_ms = hash_cpu_ms(pw)
+    plain_ms, huge_ms = hash_cpu_ms(pw)
     c0 = srv.cpu_seconds()
     res = loadgen(srv.port, ["sessions", str(SESS_THREADS),
                              str(SESS_SECONDS)], pw)
@@ -518,7 +523,8 @@ def w_pwlogin(srv, pw):
     n = int(res["count"])
     if n == 0:
         raise RuntimeError(f"no login completed ({res['errors']} errors)")
-    return (srv.cpu_seconds() - c0) * 1000.0 / n / hash_ms
+    ms = (srv.cpu_seconds() - c0) * 1000.0 / n
+    return {"pwlogin": ms / plain_ms, "pwlogin_huge": ms / huge_ms}
 
 
 def w_get4k(srv, pw):
@@ -656,8 +662,8 @@ def run_one(srv, g, i, pw, res):
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         log(f"{srv.name} {g}: {e}")
         record(res, srv.name, g, "n/a: " + str(e))
-        if g == "sessions":
-            record(res, srv.name, "session_cpu", "n/a")
+        for k in COMPANIONS.get(g, []):
+            record(res, srv.name, k, "n/a")
         return False
     for k, x in (v.items() if isinstance(v, dict) else [(g, v)]):
         record(res, srv.name, k, x)
@@ -674,7 +680,7 @@ def run_all(names, groups, runs, pw, res, na):
     started = {}
     for name in names:
         for g in groups:             # fresh numbers replace old ones
-            for k in ([g, "session_cpu"] if g == "sessions" else [g]):
+            for k in [g] + COMPANIONS.get(g, []):
                 res["servers"].setdefault(name, {}).pop(k, None)
         if name in na:
             for g in groups:
@@ -795,9 +801,10 @@ def main():
         log("must run as root (servers bind, chroot and switch users)")
         return 1
     # Run directly (not via make bench), build what is missing or stale.
-    if subprocess.run(["make", "-C", TOP, "all", "test/bench/loadgen"],
+    if subprocess.run(["make", "-C", TOP, "all", "test/bench/loadgen",
+                       "test/bench/hashcost"],
                       stdout=subprocess.DEVNULL).returncode != 0:
-        log("build failed (make all test/bench/loadgen)")
+        log("build failed (make all test/bench/loadgen test/bench/hashcost)")
         return 1
     servers = [s for s in a.servers.split(",") if s]
     groups = [g for g in a.workloads.split(",") if g]
