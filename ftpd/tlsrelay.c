@@ -626,6 +626,8 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 			data_end(r, 0);
 			return;
 		}
+		if (up_file && b > 0)
+			d->file_bytes += (unsigned long long)b;
 		if (a != -1 && b != -1 && down_file && !d->aborted &&
 		    file_fill(d) == -1) {
 			file_done(r, TR_DONE_FILE, errno);

@@ -500,15 +500,21 @@ xfer_via_front(struct xfer_ctx *x, int filefd, int dir, off_t *bytes,
 	x->tick_ms = XFER_TICK_MS;
 	/* Bounded by data_timeout: x->last moves only with the offset. */
 	for (;;) {
-		if ((res = xfer_wait(x, POLLIN)) != XFER_OK)
-			return res;	/* the caller's close stops the front */
-		if (x->ready)
-			break;
+		res = xfer_wait(x, POLLIN);
+		/* The front moves the file offset we share: progress. */
 		if (start != -1 && (pos = lseek(filefd, 0, SEEK_CUR)) != -1 &&
 		    pos - start > s->xfer_done) {
 			s->xfer_done = pos - start;
 			x->last = xfer_now_ms();
 		}
+		if (res != XFER_OK) {
+			/* Cut short (ABOR, timeout): that offset is the best
+			 * count left for the logs. */
+			*bytes = s->xfer_done;
+			return res;	/* the caller's close stops the front */
+		}
+		if (x->ready)
+			break;
 	}
 	if (tlsrelay_file_result(s, &moved, &where, err) == -1) {
 		*err = EPROTO;

@@ -746,6 +746,18 @@ def recv_all(sock, tolerate_errors=False):
     return b"".join(chunks)
 
 
+def wait_lines(path, n, timeout=5):
+    """The lines of a log file once it has at least n (the monitor writes
+    xferlog lines after the reply), or what it has after timeout s."""
+    deadline = time.monotonic() + timeout * SLOW
+    lines = []
+    while True:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= n or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
 def greeting_line(port, timeout=10):
     """Connect, return the first line the server sends (b"" when it closes
     or resets at once): what a refused client sees."""

@@ -13,7 +13,8 @@ import socket
 import time
 
 from harness import (HOST, SLOW, check, greeting_line, recv_all,
-                    require_root, retr_bytes, Server, sha256_bytes)
+                    require_root, retr_bytes, Server, sha256_bytes,
+                    wait_lines)
 
 USER, PASS = "trent", "Trent-pw-42"
 
@@ -228,15 +229,8 @@ def test_xferlog():
             f.quit()
         finally:
             f.close()
-        deadline = time.monotonic() + 5
-        text = ""
-        while time.monotonic() < deadline:
-            text = log.read_text() if log.exists() else ""
-            if len(text.splitlines()) >= 2:
-                break
-            time.sleep(0.1)
-        lines = text.splitlines()
-        check(len(lines) >= 2, f"xferlog has {len(lines)} lines: {text!r}")
+        lines = wait_lines(log, 2)
+        check(len(lines) >= 2, f"xferlog has {len(lines)} lines: {lines!r}")
         out = [l for l in lines if "x.bin" in l]
         inn = [l for l in lines if "y.bin" in l]
         check(out and " 12345 " in out[0] and " o " in out[0],

@@ -24,7 +24,7 @@ from pathlib import Path
 from harness import (HOST, SLOW, Server, Skip, cert_pair, check, child_pids,
                      make_file, process_holds, recv_all, require_root,
                      require_tool, retr_started, run, session_process,
-                     sha256_bytes, sha256_file, small_tmpfs)
+                     sha256_bytes, sha256_file, small_tmpfs, wait_lines)
 
 USER, PASS = "tess", "Tls-pa55-word"
 MIB = 1 << 20
@@ -706,6 +706,45 @@ def test_abor_during_prot_p_download():
             f.quit()
         finally:
             f.close()
+
+
+def test_prot_p_transfers_counted():
+    """PROT P files move between the front and the file directly; their
+    bytes still reach xferlog, STAT and the QUIT summary, for uploads,
+    appends and cut-short downloads alike."""
+    with _tls_server() as srv:
+        log = srv.tmp / "xferlog"
+        srv.keys["xferlog"] = str(log)
+        srv.stop()
+        srv.start()
+        make_file(srv.home(USER) / "huge.bin", 64 * MIB, seed=9)
+        srv.give(USER)
+        f = _ftps(srv)
+        try:
+            f.storbinary("STOR up.bin", io.BytesIO(os.urandom(12345)))
+            f.storbinary("APPE up.bin", io.BytesIO(os.urandom(100)))
+            check((srv.home(USER) / "up.bin").stat().st_size == 12445,
+                  "upload incomplete")
+            stat = f.sendcmd("STAT")
+            check(re.search(r"bytes in/out: 12445/", stat) is not None,
+                  f"STAT counts: {stat!r}")
+            conn = retr_started(f, "huge.bin", 256 * 1024)
+            f.putcmd("ABOR")
+            first = f.getmultiline()
+            if first.startswith("426"):
+                f.getmultiline()
+            conn.close()
+            bye = f.quit()
+            check("12445" in bye, f"QUIT summary: {bye!r}")
+        finally:
+            f.close()
+        lines = wait_lines(log, 3)
+        stor = [l.split() for l in lines if "up.bin" in l]
+        check(len(stor) == 2 and stor[0][7] == "12345" and
+              stor[1][7] == "100", f"upload lines: {stor}")
+        cut = [l.split() for l in lines if "huge.bin" in l]
+        check(len(cut) == 1 and 0 < int(cut[0][7]) < 64 * MIB and
+              cut[0][-1] == "i", f"aborted download line: {cut}")
 
 
 # ---------------------------------------------------------------- front moves files
