@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -292,10 +293,33 @@ check_users_file(const char *file, const char *user, const char *pass,
 	return res;
 }
 
+/*
+ * Shadow aging, as pam_unix's account check applies it to every other
+ * way into the system: an account past its expiry date (chage -E), or a
+ * password that must be changed (passwd -e, or older than its maximum
+ * age) cannot log in, since FTP has no way to change it.  Dates are days
+ * since 1970 in UTC; -1 means unset.  NULL when the login may go on.
+ */
+static const char *
+shadow_aging_refuses(const struct spwd *sp)
+{
+	long today = (long)(time(NULL) / 86400);
+
+	if (sp->sp_expire != -1 && today >= sp->sp_expire)
+		return "account expired";
+	if (sp->sp_lstchg == 0)
+		return "password must be changed first";
+	if (sp->sp_max != -1 && sp->sp_lstchg > 0 &&
+	    today - sp->sp_lstchg > sp->sp_max)
+		return "password expired";
+	return NULL;
+}
+
 static int
 check_system(const char *user, const char *pass, struct auth_result *r,
     char *why, size_t whylen)
 {
+	const char *aged;
 	struct passwd *pw;
 	struct spwd *sp;
 	const char *hash;
@@ -313,6 +337,10 @@ check_system(const char *user, const char *pass, struct auth_result *r,
 	hash = sp != NULL ? sp->sp_pwdp : pw->pw_passwd;
 	if (!hash_matches(pass, hash)) {
 		snprintf(why, whylen, "wrong password");
+		return -1;
+	}
+	if (sp != NULL && (aged = shadow_aging_refuses(sp)) != NULL) {
+		snprintf(why, whylen, "%s: %s", user, aged);
 		return -1;
 	}
 	if (!valid_shell(pw->pw_shell != NULL ? pw->pw_shell : "")) {

@@ -7,6 +7,7 @@ only), the deny file, login_attempts and max_per_ip.
 import ftplib
 import os
 import socket
+import subprocess
 import time
 
 from harness import (check, expect_code, greeting_line, is_root,
@@ -194,6 +195,34 @@ def test_system_user():
             c.cmd(f"USER {u.name}")
             code, text = c.cmd("PASS not-the-password")
             check(code == 530, f"system user bad password: {text!r}")
+
+
+def test_system_user_shadow_aging():
+    """An expired account, or a password that has expired or must be
+    changed first, cannot log in (as with su or ssh through pam_unix);
+    clearing the date lets the account in again."""
+    with Server(system_users=True) as srv, SystemUser(srv.tmp) as u:
+        def login_code():
+            with srv.raw() as c:
+                c.cmd(f"USER {u.name}")
+                return c.cmd(f"PASS {u.password}")[0]
+
+        check(login_code() == 230, "fresh account refused")
+        cases = [(["chage", "-E", "0"], "account expired"),
+                 (["chage", "-E", "2000-01-01"], "account expired"),
+                 (["passwd", "-e"], "password must be changed first"),
+                 (["chage", "-d", "2000-01-01", "-M", "30"],
+                  "password expired")]
+        for cmd, why in cases:
+            subprocess.run(cmd + [u.name], check=True, timeout=30,
+                           capture_output=True)
+            check(login_code() == 530, f"{cmd} did not refuse the login")
+            check(f"{u.name}: {why}" in srv.log(), f"log lacks {why!r}")
+            subprocess.run(["chage", "-E", "-1", "-M", "-1", "-d",
+                            time.strftime("%Y-%m-%d", time.gmtime()),
+                            u.name], check=True, timeout=30,
+                           capture_output=True)
+            check(login_code() == 230, f"not let in again after {cmd}")
 
 
 def test_system_users_off():
