@@ -92,6 +92,8 @@ reply_disk(struct session *s, int err)
 		reply(s, 452, "Insufficient storage space.");
 	else if (err == EDQUOT || err == EFBIG)
 		reply(s, 552, "Exceeded storage allocation.");
+	else if (err == EACCES || err == EPERM)
+		reply(s, 550, "Permission denied.");	/* not transient */
 	else
 		reply(s, 451, "Local error: %s.", strerror(err));
 }
@@ -487,6 +489,26 @@ store_prepare_anon(struct session *s, const char *arg, enum store_kind kind,
 	    O_NOFOLLOW, REMOVE_ALWAYS);
 }
 
+/*
+ * atomic_uploads replaces a file by renaming a new one over it, which
+ * asks for write access to the directory only.  A classic STOR writes
+ * the file in place: it needs write access to the file itself, keeps the
+ * file's owner and writes through a symbolic link.  Keep those promises:
+ * replace atomically only a plain file the account owns and may write;
+ * anything else is written in place, where open(2) checks the file's own
+ * permissions (a 0444 file or another user's file is refused with 550).
+ */
+static int
+replace_atomically(struct session *s, const char *vpath,
+    const struct stat *st)
+{
+	struct stat lst;
+
+	if (st->st_uid != geteuid() || (st->st_mode & S_IWUSR) == 0)
+		return 0;
+	return fs_stat(s, vpath, &lst, 0) == 0 && S_ISREG(lst.st_mode);
+}
+
 /* Decide how to open the target and open it.  0, or -1 after a reply. */
 static int
 store_prepare(struct session *s, const char *arg, enum store_kind kind,
@@ -521,7 +543,8 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		    REMOVE_NEVER);
 	if (rest != 0)
 		return upload_open_rest(s, u, rest);
-	if (cfg->atomic_uploads) {
+	if (cfg->atomic_uploads && (!exists ||
+	    replace_atomically(s, buf_cstr(&u->vpath), &st))) {
 		if (upload_open_tmp(s, u) == 0)
 			return 0;
 		/* A writable file in a read-only directory: write in place. */

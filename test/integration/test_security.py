@@ -213,6 +213,54 @@ def test_data_timeout_and_atomic_upload():
             f.close()
 
 
+def test_stor_respects_the_file_it_replaces():
+    """STOR over an existing file obeys that file's permissions and keeps
+    its owner, as an in-place write does, even with atomic_uploads."""
+    require_root("files of other owners need root")
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        for name in ("ro.txt", "shared.txt", "theirs.txt", "target.txt",
+                     "own.txt"):
+            (home / name).write_bytes(b"old " + name.encode())
+        (home / "link.txt").symlink_to("target.txt")
+        srv.give(USER)
+        os.chmod(home / "ro.txt", 0o444)
+        os.chown(home / "shared.txt", 65530, 65530)
+        os.chmod(home / "shared.txt", 0o666)
+        os.chown(home / "theirs.txt", 65530, 65530)
+        os.chmod(home / "theirs.txt", 0o644)
+        os.chmod(home / "own.txt", 0o640)
+        f = srv.ftp(USER, PASS)
+        try:
+            import io
+            for name in ("ro.txt", "theirs.txt"):
+                try:
+                    f.storbinary(f"STOR {name}", io.BytesIO(b"new"))
+                    check(False, f"STOR {name} accepted")
+                except ftplib.error_perm as e:
+                    check(str(e).startswith("550"), f"{name}: {e}")
+                check((home / name).read_bytes() == b"old " +
+                      name.encode(), f"{name} changed")
+            for name in ("shared.txt", "link.txt", "own.txt"):
+                f.storbinary(f"STOR {name}", io.BytesIO(b"new " +
+                                                         name.encode()))
+            f.quit()
+        finally:
+            f.close()
+        st = os.stat(home / "shared.txt")
+        check(st.st_uid == 65530 and (home / "shared.txt").read_bytes() ==
+              b"new shared.txt", "shared file: owner or content")
+        check((home / "link.txt").is_symlink() and
+              (home / "target.txt").read_bytes() == b"new link.txt",
+              "STOR through a symbolic link")
+        st = os.stat(home / "own.txt")
+        check(st.st_mode & 0o777 == 0o640 and
+              (home / "own.txt").read_bytes() == b"new own.txt",
+              "own file: mode or content")
+        check(not [p for p in home.iterdir()
+                   if p.name.startswith(".ftpd-upload")], "temporary left")
+
+
 def test_xferlog():
     with Server(users={USER: PASS}) as srv:
         log = srv.tmp / "xferlog"
