@@ -93,6 +93,12 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "implicit_tls_listen: needs tls = on");
 		return -1;
 	}
+	if (strcmp(c->log, "syslog") != 0 && strcmp(c->log, "stderr") != 0 &&
+	    c->log[0] != '/') {
+		snprintf(err, errlen, "log: \"%s\" is none of syslog, stderr "
+		    "or an absolute path", c->log);
+		return -1;
+	}
 	if (c->proxy_protocol) {
 		snprintf(err, errlen, "proxy_protocol: not supported by this "
 		    "version (set it to no)");

@@ -21,6 +21,7 @@
 #include "../common/xmalloc.h"
 #include "auth.h"
 #include "config.h"
+#include "config_check.h"
 #include "cpupin.h"
 #include "idcache.h"
 #include "master.h"
@@ -121,7 +122,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "ftpd: %s\n", err);
 		return 1;
 	}
-	if (tls_init(err, sizeof(err)) == -1) {
+	if (tls_init(err, sizeof(err)) == -1 ||
+	    config_check_system(err, sizeof(err)) == -1) {
 		fprintf(stderr, "ftpd: %s\n", err);
 		return 1;
 	}

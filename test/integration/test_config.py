@@ -8,7 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from harness import FTPD, REPO, check, run
+from harness import FTPD, REPO, check, is_root, run
 
 SAMPLE = REPO / "etc" / "ftpd.conf"
 
@@ -109,6 +109,47 @@ def test_override_errors():
     check(r.returncode == 0, f"-o umask=022: {r.stderr!r}")
     check(re.search(r"^umask\s*=\s*0*22$", r.stdout, re.M) is not None,
           "umask override not shown")
+
+
+def test_names_resolved_on_this_system():
+    """Accounts, directories and log places that do not exist here fail
+    ftpd -t (and the start), naming the key, instead of a server that
+    answers every session with 421."""
+    wdir = Path(_TMP.name) / "world-writable"
+    wdir.mkdir(exist_ok=True)
+    wdir.chmod(0o1777)
+    missing = Path(_TMP.name) / "no" / "such"
+    cases = [
+        (["nopriv_user=no-such-user-x"], "nopriv_user"),
+        ([f"empty_dir={wdir}"], "empty_dir"),
+        ([f"empty_dir={missing}/empty"], "empty_dir"),
+        (["log=sysl0g"], "log"),
+        (["log=relative.log"], "log"),
+        ([f"log={missing}/ftpd.log"], "log"),
+        ([f"xferlog={missing}/xferlog"], "xferlog"),
+        (["anonymous=yes", f"anon_root={missing}"], "anon_root"),
+        (["anonymous=yes", f"anon_root={_TMP.name}",
+          "anon_user=no-such-user-x"], "anon_user"),
+    ]
+    for opts, key in cases:
+        if key in ("nopriv_user", "empty_dir", "anon_user") and \
+                not is_root():
+            continue        # unprivileged: no accounts are switched to
+        args = ["-t", "-f", "/dev/null", "-o", "tls=off"]
+        for o in opts:
+            args += ["-o", o]
+        r = _ftpd(*args)
+        err = r.stderr.strip()
+        check(r.returncode == 1, f"{opts}: exit {r.returncode}: {err!r}")
+        check(err.startswith(f"ftpd: {key}:") and len(err.splitlines()) ==
+              1, f"{opts}: error {err!r}")
+    # What exists is fine; a missing empty_dir under an existing parent
+    # is made at startup.
+    r = _ftpd("-t", "-f", "/dev/null", "-o", "tls=off", "-o",
+              "anonymous=yes", "-o", f"anon_root={_TMP.name}", "-o",
+              f"empty_dir={_TMP.name}/empty-to-be", "-o",
+              f"log={_TMP.name}/ftpd.log")
+    check(r.returncode == 0, f"valid names refused: {r.stderr!r}")
 
 
 def test_tls_on_needs_cert():

@@ -1,0 +1,137 @@
+/*
+ * config_check.c - check what the configuration names on this system:
+ * accounts, directories and log files.
+ *
+ * Runs in main (as started, before any socket is opened), for ftpd -t and
+ * for a real start alike.  config.c checks what a value says; this file
+ * checks that it resolves here.  Without it a missing nopriv_user, an
+ * unsafe empty_dir or a missing anon_root passed ftpd -t, and the server
+ * started, listened and answered every session with 421.  The session
+ * processes still check again (privdrop.c, auth.c): the system may change
+ * while the server runs.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_check.h"
+
+/* "key: path: reason" unless path is an existing directory. */
+static int
+need_dir(const char *key, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (path[0] == '\0') {
+		snprintf(err, errlen, "%s: not set", key);
+		return -1;
+	}
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s: not a directory", key, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The directory a file would be created in must exist. */
+static int
+need_parent(const char *key, const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL)
+		return 0;	/* not a path (config.c said which are) */
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", key);
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return need_dir(key, dir, err, errlen);
+}
+
+static int
+need_user(const char *key, const char *name, char *err, size_t errlen)
+{
+	errno = 0;
+	if (getpwnam(name) != NULL)
+		return 0;
+	snprintf(err, errlen, "%s: no such user \"%s\"%s%s", key, name,
+	    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+	return -1;
+}
+
+/* empty_dir is made (0555, root) at startup when missing; if it exists
+ * it must be root's and writable by nobody else (privdrop.c chroots the
+ * front into it). */
+static int
+check_empty_dir(char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (cfg->empty_dir[0] == '\0') {
+		snprintf(err, errlen, "empty_dir: not set");
+		return -1;
+	}
+	if (stat(cfg->empty_dir, &st) == -1) {
+		if (errno == ENOENT)
+			return need_parent("empty_dir", cfg->empty_dir, err,
+			    errlen);
+		snprintf(err, errlen, "empty_dir: %s: %s", cfg->empty_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "empty_dir: %s: must be a root-owned "
+		    "directory not writable by group or others",
+		    cfg->empty_dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_check_system(char *err, size_t errlen)
+{
+	size_t i;
+	int anon = cfg->anonymous;
+
+	if (cfg->anonymous && need_dir("anon_root", cfg->anon_root, err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; i < cfg->nvhosts; i++) {
+		const struct vhost *v = &cfg->vhosts[i];
+
+		anon |= v->anonymous;
+		if (v->anonymous && need_dir("anon_root", v->anon_root, err,
+		    errlen) == -1)
+			return -1;
+	}
+	if (cfg->log[0] == '/' && need_parent("log", cfg->log, err,
+	    errlen) == -1)
+		return -1;
+	if (cfg->xferlog[0] != '\0' && need_parent("xferlog", cfg->xferlog,
+	    err, errlen) == -1)
+		return -1;
+	if (cfg->unprivileged)
+		return 0;	/* sessions run as this user: no switch */
+	if (need_user("nopriv_user", cfg->nopriv_user, err, errlen) == -1 ||
+	    check_empty_dir(err, errlen) == -1)
+		return -1;
+	if (anon && need_user("anon_user", cfg->anon_user, err,
+	    errlen) == -1)
+		return -1;
+	return 0;
+}
