@@ -25,6 +25,7 @@
 #include "config.h"
 #include "master.h"
 #include "monitor.h"
+#include "sessionlog.h"
 #include "tls.h"
 
 #define MAX_LISTENERS	32
@@ -61,6 +62,18 @@ on_hup(int sig)
 {
 	(void)sig;
 	got_hup = 1;
+}
+
+/* SIGHUP: reopen the log files by name, so that after logrotate moved
+ * them new sessions write to fresh files.  Sessions already running keep
+ * writing to the file they started with until they end. */
+static void
+reopen_logs(void)
+{
+	if (cfg->log[0] == '/' && log_open(cfg->log, "ftpd") == -1)
+		log_msg(LOG_ERR, "SIGHUP: cannot reopen log %s, keeping the "
+		    "open one: %s", cfg->log, strerror(errno));
+	(void)xferlog_open();
 }
 
 /* SIGHUP: re-read the TLS certificate and key for new sessions (renewed
@@ -303,6 +316,7 @@ master_run(void)
 		n = poll(pfd, nlisteners, 1000);
 		if (got_hup) {
 			got_hup = 0;
+			reopen_logs();
 			reload_tls();
 		}
 		if (got_chld) {

@@ -24,15 +24,20 @@ static int scoreboard_fd = -1;
 int
 xferlog_open(void)
 {
+	int fd;
+
 	if (cfg->xferlog[0] == '\0')
 		return 0;
-	xferlog_fd = open(cfg->xferlog, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0640);
-	if (xferlog_fd == -1) {
+	fd = open(cfg->xferlog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640);
+	if (fd == -1) {
 		log_msg(LOG_ERR, "xferlog %s: %s", cfg->xferlog,
 		    strerror(errno));
-		return -1;
+		return -1;	/* a reopen keeps the old file */
 	}
+	if (xferlog_fd != -1)
+		(void)close(xferlog_fd);
+	xferlog_fd = fd;
 	return 0;
 }
 

@@ -10,7 +10,9 @@
 
 #include <stdint.h>
 
-/* main: open cfg->xferlog for appending, if set.  0 or -1 (logged). */
+/* main, and the master on SIGHUP (after log rotation): open
+ * cfg->xferlog for appending, if set.  0, or -1 (logged; an xferlog
+ * already open stays in use). */
 int	xferlog_open(void);
 /* A session's front or user process: drop the xferlog descriptor. */
 void	xferlog_close(void);

@@ -9,6 +9,7 @@ session with 421; repeated failed logins ban an address.
 
 import ftplib
 import os
+import signal
 import socket
 import time
 
@@ -259,6 +260,41 @@ def test_stor_respects_the_file_it_replaces():
               "own file: mode or content")
         check(not [p for p in home.iterdir()
                    if p.name.startswith(".ftpd-upload")], "temporary left")
+
+
+def test_sighup_reopens_logs():
+    """After logrotate moves the log and the xferlog away, SIGHUP makes
+    the server write new sessions to fresh files by those names."""
+    with Server(users={USER: PASS}) as srv:
+        log, xlog = srv.tmp / "main.log", srv.tmp / "xferlog"
+        srv.keys.update(log=str(log), xferlog=str(xlog))
+        (srv.home(USER) / "a.bin").write_bytes(b"a" * 1000)
+        srv.stop()
+        srv.start()
+
+        def one_download():
+            f = srv.ftp(USER, PASS)
+            try:
+                check(retr_bytes(f, "a.bin") == b"a" * 1000, "RETR")
+                f.quit()
+            finally:
+                f.close()
+
+        one_download()
+        check(len(wait_lines(xlog, 1)) == 1, "first xferlog line")
+        log.rename(srv.tmp / "main.log.1")
+        xlog.rename(srv.tmp / "xferlog.1")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10 * SLOW
+        while not (log.exists() and xlog.exists()) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(log.exists() and xlog.exists(), "logs not reopened")
+        one_download()
+        check(len(wait_lines(xlog, 1)) == 1, "no xferlog line after HUP")
+        check(len((srv.tmp / "xferlog.1").read_text().splitlines()) == 1,
+              "old xferlog still written")
+        check("login ok" in log.read_text(), "no session in the new log")
 
 
 def test_xferlog():
