@@ -124,22 +124,22 @@ check-asan: deps test-deps
 
 # Serve ./ on 127.0.0.1:2121, anonymous read-only, TLS offered with a
 # throwaway self-signed certificate.
-RUN_DIR = .run
+# The run directory (scoreboard, empty_dir, the throwaway certificate and
+# key) is made outside the served tree, so that anonymous clients cannot
+# list or fetch it, and removed when the server stops.
 run: deps
 	$(MAKE) all
-	@mkdir -p $(RUN_DIR)
-	@if [ ! -f $(RUN_DIR)/cert.pem ]; then \
-	  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -days 30 -subj /CN=localhost -keyout $(RUN_DIR)/key.pem \
-	    -out $(RUN_DIR)/cert.pem 2>/dev/null; fi
-	@echo "ftpd: serving $(CURDIR) on ftp://127.0.0.1:2121/ (anonymous," \
-	  "read-only, AUTH TLS offered); Ctrl-C stops it"
+	@d=$$(mktemp -d /tmp/ftpd-run.XXXXXX) || exit 1; \
+	trap 'rm -rf "$$d"' EXIT INT TERM; \
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	  -nodes -days 30 -subj /CN=localhost -keyout "$$d/key.pem" \
+	  -out "$$d/cert.pem" 2>/dev/null || exit 1; \
+	echo "ftpd: serving $(CURDIR) on ftp://127.0.0.1:2121/ (anonymous," \
+	  "read-only, AUTH TLS offered); Ctrl-C stops it"; \
 	ftpd/ftpd -f /dev/null -o listen=127.0.0.1:2121 -o anonymous=yes \
 	  -o anon_root=$(CURDIR) -o anon_user=nobody -o system_users=no \
-  -o log=stderr \
-	  -o tls_cert=$(CURDIR)/$(RUN_DIR)/cert.pem \
-	  -o tls_key=$(CURDIR)/$(RUN_DIR)/key.pem \
-	  -o run_dir=$(CURDIR)/$(RUN_DIR) -o empty_dir=$(CURDIR)/$(RUN_DIR)/empty \
+	  -o log=stderr -o tls_cert="$$d/cert.pem" -o tls_key="$$d/key.pem" \
+	  -o run_dir="$$d" -o empty_dir="$$d/empty" \
 	  -o deny_file=$(CURDIR)/etc/ftpusers -o pasv_address=127.0.0.1
 
 # libFuzzer targets (clang): each runs FUZZ_SECONDS (default 60) on its
