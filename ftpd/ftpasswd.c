@@ -9,8 +9,9 @@
  * command, never by the daemon.  Arguments are checked so that no field can
  * smuggle a ':' or a newline into the file; existing lines are kept as they
  * are.  The new file is written beside the old one and renamed over it, so
- * ftpd never reads a half-written file.
+ * ftpd never reads a half-written file; FILE.lock serialises runs.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/buf.h"
@@ -37,6 +39,9 @@
 #define LINE_MAX_LEN		8192
 #define FILE_MAX		(64UL * 1024 * 1024)
 #define NAME_MAX_LEN		64
+#define LOCK_WAIT_MS		10000	/* give up on FILE.lock after this */
+#define LOCK_POLL_MS		50
+#define DUP_LIST_MAX		256	/* room for duplicate line numbers */
 
 struct entry {
 	const char	*name;
@@ -95,8 +100,15 @@ check_args(const struct entry *e)
 
 	if (!valid_name(e->name))
 		errx(1, "%s: invalid user name", e->name);
-	if (e->uid != NULL && parse_uint(e->uid, 0, 4294967294ULL, &v) == -1)
-		errx(1, "%s: invalid uid", e->uid);
+	if (e->uid != NULL) {
+		if (parse_uint(e->uid, 0, 4294967294ULL, &v) == -1)
+			errx(1, "%s: invalid uid", e->uid);
+		/* ftpd refuses every uid 0 login, so such a user is only a
+		 * mistake.  gid 0 ftpd accepts, and so does this tool. */
+		if (v == 0)
+			errx(1, "%s: uid 0 refused: ftpd never lets uid 0 log "
+			    "in", e->uid);
+	}
 	if (e->gid != NULL && parse_uint(e->gid, 0, 4294967294ULL, &v) == -1)
 		errx(1, "%s: invalid gid", e->gid);
 	if (e->home != NULL && (e->home[0] != '/' || !valid_field(e->home)))
@@ -232,6 +244,68 @@ line_is(const char *line, const char *name)
 	return strncmp(line, name, n) == 0 && line[n] == ':';
 }
 
+/*
+ * Exit after an O_NOFOLLOW open of path failed.  A symbolic link is
+ * refused on purpose, and "Too many levels of symbolic links" would not
+ * say so: rename(2) would replace the link rather than its target, and a
+ * root tool led through a link may be made to rewrite another file.
+ */
+static void
+open_failed(const char *path)
+{
+	struct stat st;
+	int saved = errno;
+
+	if (saved == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		errx(1, "%s: is a symbolic link, refused: ftpasswd follows no "
+		    "links, so that it cannot be led to replace another file",
+		    path);
+	errno = saved;
+	err(1, "%s", path);
+}
+
+/*
+ * Take an exclusive lock on path.lock, held until exit, so that two runs
+ * cannot both read the same old file and the later rename drop the
+ * earlier one's change.  The lock is not on the users file itself: that
+ * is replaced by rename, so a lock on it would be on the old inode while
+ * the next run locks the new one.  The lock file is never removed, since
+ * a waiter could then lock an unlinked inode.  Waits LOCK_WAIT_MS at most.
+ */
+static void
+lock_file(const char *path)
+{
+	struct timespec pause = { 0, LOCK_POLL_MS * 1000000L };
+	char lock[PATH_MAX];
+	struct stat st;
+	int fd, waited;
+
+	if (snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock))
+		errx(1, "%s: path too long", path);
+	/* O_NONBLOCK: a FIFO planted under that name must not hang us. */
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+	    0600);
+	if (fd == -1)
+		open_failed(lock);
+	if (fstat(fd, &st) == -1)
+		err(1, "%s", lock);
+	if (!S_ISREG(st.st_mode))
+		errx(1, "%s: not a regular file", lock);
+	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) == -1;
+	    waited += LOCK_POLL_MS) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			err(1, "%s: flock", lock);
+		if (got_signal)
+			errx(1, "interrupted");
+		if (waited >= LOCK_WAIT_MS)
+			errx(1, "%s: still locked by another ftpasswd after %d s, "
+			    "file unchanged; try again", lock,
+			    LOCK_WAIT_MS / 1000);
+		(void)nanosleep(&pause, NULL);	/* EINTR: just poll sooner */
+	}
+	/* fd stays open: closing it would release the lock. */
+}
+
 /* Read the whole users file into out; a missing file reads as empty. */
 static void
 load_file(const char *path, struct buf *out)
@@ -243,7 +317,7 @@ load_file(const char *path, struct buf *out)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		if (errno == ENOENT)
 			return;
-		err(1, "%s", path);
+		open_failed(path);
 	}
 	for (;;) {
 		if ((p = buf_reserve(out, 4096)) == NULL)
@@ -321,6 +395,7 @@ compose(const struct entry *e, const char *old, const char *hash,
 {
 	struct buf uid, gid, gecos, home, shell;
 	const char *u, *g, *h;
+	unsigned long long id;
 
 	buf_init(&uid, 64);
 	buf_init(&gid, 64);
@@ -333,6 +408,10 @@ compose(const struct entry *e, const char *old, const char *hash,
 	if (u == NULL || g == NULL || h == NULL)
 		errx(1, "%s: a new user needs -u UID, -g GID and -d HOME",
 		    e->name);
+	/* -u 0 was refused already; this is a uid 0 kept from the file. */
+	if (parse_uint(u, 0, 4294967294ULL, &id) == 0 && id == 0)
+		errx(1, "%s: has uid 0, which ftpd never lets log in; give "
+		    "another with -u", e->name);
 	if (old == NULL || line_field(old, 4, &gecos) == -1)
 		buf_reset(&gecos);
 	if (buf_appendf(line, "%s:%s:%s:%s:%s:%s:%s\n", e->name, hash, u, g,
@@ -347,9 +426,9 @@ compose(const struct entry *e, const char *old, const char *hash,
 }
 
 /*
- * Copy old to out line by line, replacing name's first line by newline (or
- * dropping it when newline is NULL) and any later duplicates.  Returns the
- * number of lines of name seen.
+ * Copy old to out line by line, replacing name's line by newline (find_line
+ * made sure there is at most one), or dropping every line of name when
+ * newline is NULL.  Returns the number of lines of name seen.
  */
 static int
 rewrite(const struct buf *old, const char *name, const struct buf *newline,
@@ -380,22 +459,43 @@ rewrite(const struct buf *old, const char *name, const struct buf *newline,
 	return seen;
 }
 
-/* The old line of name in content, as a NUL-terminated copy, or NULL. */
+/*
+ * The old line of name in content, as a NUL-terminated copy, or NULL.  A
+ * name on several lines is refused with their numbers: ftpd uses the
+ * first, and whether the others are mistakes or meant is for the
+ * administrator to decide, not for this tool to drop silently.
+ */
 static char *
-find_line(const struct buf *content, const char *name)
+find_line(const struct buf *content, const char *name, const char *file)
 {
 	const char *p = buf_cstr((struct buf *)content), *nl;
+	unsigned long lineno = 0;
+	struct buf where;
+	char *found = NULL;
+	int seen = 0;
 
+	buf_init(&where, DUP_LIST_MAX);
 	while (*p != '\0') {
+		lineno++;
 		nl = strchr(p, '\n');
-		if (line_is(p, name))
-			return xstrndup(p, nl != NULL ? (size_t)(nl - p) :
-			    strlen(p));
+		if (line_is(p, name)) {
+			if (seen++ == 0)
+				found = xstrndup(p, nl != NULL ?
+				    (size_t)(nl - p) : strlen(p));
+			/* A full list stops growing; its start suffices. */
+			(void)buf_appendf(&where, "%s%lu",
+			    seen > 1 ? ", " : "", lineno);
+		}
 		if (nl == NULL)
 			break;
 		p = nl + 1;
 	}
-	return NULL;
+	if (seen > 1)
+		errx(1, "%s: on lines %s of %s (ftpd uses the first); file "
+		    "unchanged: remove the extra lines by hand, or all of them "
+		    "with -D", name, buf_cstr(&where), file);
+	buf_free(&where);
+	return found;
 }
 
 int
@@ -449,17 +549,22 @@ main(int argc, char *argv[])
 	buf_init(&old, FILE_MAX);
 	buf_init(&out, FILE_MAX + LINE_MAX_LEN);
 	buf_init(&line, LINE_MAX_LEN);
-	load_file(file, &old);
 	if (del) {
+		lock_file(file);
+		load_file(file, &old);
 		if (rewrite(&old, e.name, NULL, &out) == 0)
 			errx(1, "%s: no such user in %s", e.name, file);
 	} else {
+		/* Password and hash first: the lock is not held while a
+		 * person types or yescrypt works. */
 		buf_init(&pw, PASS_MAX);
 		buf_init(&hash, CRYPT_OUTPUT_SIZE);
 		get_password(from_stdin, &pw);
 		hash_password(&pw, &hash);
 		buf_free(&pw);
-		oldline = find_line(&old, e.name);
+		lock_file(file);
+		load_file(file, &old);
+		oldline = find_line(&old, e.name, file);
 		compose(&e, oldline, buf_cstr(&hash), &line);
 		free(oldline);
 		(void)rewrite(&old, e.name, &line, &out);

@@ -1,12 +1,51 @@
 """test_tools.py - ftpasswd(8) and ftpwho(8) against a running server."""
 
+import fcntl
+import os
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
-from harness import (FTPASSWD, FTPWHO, Server, check, crypt_hash, run)
+from harness import (FTPASSWD, FTPWHO, SLOW, Server, check, crypt_hash, run)
 
 
 def _names(users):
     return [l.split(":", 1)[0] for l in users.read_text().splitlines()]
+
+
+def _tmpdir():
+    return tempfile.TemporaryDirectory(prefix="ftpd-tools-")
+
+
+def _crypt(password, salt):
+    """crypt(3) of password with salt (a whole hash), for yescrypt too."""
+    try:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import crypt  # deprecated, gone in 3.13
+        return crypt.crypt(password, salt)
+    except ImportError:
+        import ctypes
+        import ctypes.util
+        lib = ctypes.CDLL(ctypes.util.find_library("crypt"))
+        lib.crypt.restype = ctypes.c_char_p
+        return (lib.crypt(password.encode(), salt.encode()) or b"").decode()
+
+
+def _hash_of(users, name):
+    for line in users.read_text().splitlines():
+        f = line.split(":")
+        if f[0] == name:
+            return f[1]
+    return None
+
+
+def _add(users, name, password, uid="4711", gid="4711", check_rc=True):
+    return run([FTPASSWD, "-f", users, "-u", uid, "-g", gid, "-d",
+                f"/srv/{name}", "--stdin", name], input=password + "\n",
+               check_rc=check_rc, timeout=30)
 
 
 def test_ftpasswd_users_file():
@@ -55,6 +94,176 @@ def test_ftpasswd_users_file():
             c.cmd("USER zoe")
             code, _ = c.cmd("PASS Zoe-pass-3")
             check(code == 530, "deleted user still logs in")
+
+
+def test_ftpasswd_concurrent_runs_keep_every_user():
+    """8 runs at once: each must find the others' lines (FILE.lock)."""
+    check(FTPASSWD.exists(), f"{FTPASSWD} not built")
+    with _tmpdir() as d:
+        users = Path(d) / "ftpd.passwd"
+        procs = {}
+        try:
+            for i in range(8):
+                name = f"user{i}"
+                procs[name] = subprocess.Popen(
+                    [str(FTPASSWD), "-f", str(users), "-u", str(5000 + i),
+                     "-g", "5000", "-d", f"/srv/{name}", "--stdin", name],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
+            # Let all of them start before any gets its password, so that
+            # without a lock they would all work from the same old file.
+            time.sleep(0.3 * SLOW)
+            for name, p in procs.items():
+                p.stdin.write(f"Pw-{name}-x\n".encode())
+                p.stdin.close()
+            for name, p in procs.items():
+                p.wait(timeout=60 * SLOW)
+                err = p.stderr.read().decode(errors="replace")
+                check(p.returncode == 0, f"{name}: exit {p.returncode}: "
+                      f"{err}")
+        finally:
+            for p in procs.values():
+                if p.poll() is None:
+                    p.kill()
+                    p.wait(timeout=10)
+                p.stderr.close()
+        names = _names(users)
+        check(sorted(names) == sorted(procs), f"users file has {names}")
+        for name in procs:
+            h = _hash_of(users, name)
+            check(h.startswith("$y$") and
+                  _crypt(f"Pw-{name}-x", h) == h,
+                  f"{name}: password does not verify against {h!r}")
+        lock = Path(str(users) + ".lock")
+        check(lock.is_file() and (lock.stat().st_mode & 0o777) == 0o600,
+              "no 0600 lock file beside the users file")
+
+
+def test_ftpasswd_reads_file_under_lock():
+    """A run waits for the lock and reads the file only once it has it,
+    so a change made meanwhile by the lock's holder is kept."""
+    check(FTPASSWD.exists(), f"{FTPASSWD} not built")
+    with _tmpdir() as d:
+        users = Path(d) / "ftpd.passwd"
+        _add(users, "first", "First-pw-1")
+        fd = os.open(str(users) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            p = subprocess.Popen(
+                [str(FTPASSWD), "-f", str(users), "-u", "4712", "-g", "4712",
+                 "-d", "/srv/late", "--stdin", "late"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+            try:
+                p.stdin.write(b"Late-pw-2\n")
+                p.stdin.close()
+                time.sleep(1.0 * SLOW)
+                check(p.poll() is None, "ftpasswd did not wait for the lock")
+                # What another holder of the lock would do: replace the file.
+                tmp = Path(d) / "new"
+                tmp.write_text(users.read_text() +
+                               f"held:{crypt_hash('Held-pw-3')}:4713:4713::"
+                               "/srv/held:/bin/sh\n")
+                os.rename(tmp, users)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                p.wait(timeout=30 * SLOW)
+                err = p.stderr.read().decode(errors="replace")
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait(timeout=10)
+                p.stderr.close()
+        finally:
+            os.close(fd)
+        check(p.returncode == 0, f"exit {p.returncode}: {err}")
+        check(sorted(_names(users)) == ["first", "held", "late"],
+              f"users file has {_names(users)}")
+
+
+def test_ftpasswd_refuses_uid_0():
+    """ftpd never logs uid 0 in, so ftpasswd does not write one; gid 0
+    ftpd accepts, and so does ftpasswd."""
+    check(FTPASSWD.exists(), f"{FTPASSWD} not built")
+    with _tmpdir() as d:
+        users = Path(d) / "ftpd.passwd"
+        for uid in ("0", "00"):
+            p = _add(users, "rooty", "Rooty-pw-1", uid=uid, check_rc=False)
+            check(p.returncode == 1, f"-u {uid} accepted: exit "
+                  f"{p.returncode}")
+            check("uid 0" in p.stderr, f"unclear refusal: {p.stderr!r}")
+            check(not users.exists(), f"-u {uid} wrote the users file")
+        _add(users, "grp0", "Grp0-pw-2", gid="0")
+        check(users.read_text().split(":")[3] == "0", "gid 0 not written")
+        # A uid 0 written by hand is not kept by a password change ...
+        users.write_text(users.read_text() +
+                         f"hand:{crypt_hash('Hand-pw-3')}:0:0::/srv/hand:"
+                         "/bin/sh\n")
+        before = users.read_bytes()
+        p = run([FTPASSWD, "-f", users, "--stdin", "hand"],
+                input="Hand-pw-4\n", check_rc=False, timeout=30)
+        check(p.returncode == 1 and "uid 0" in p.stderr,
+              f"uid 0 kept: exit {p.returncode}: {p.stderr!r}")
+        check(users.read_bytes() == before, "users file changed")
+        # ... but may be replaced.
+        run([FTPASSWD, "-f", users, "-u", "4714", "--stdin", "hand"],
+            input="Hand-pw-4\n", timeout=30)
+        line = [l for l in users.read_text().splitlines()
+                if l.startswith("hand:")]
+        check(len(line) == 1 and line[0].split(":")[2] == "4714",
+              f"hand: {line}")
+
+
+def test_ftpasswd_refuses_duplicate_user():
+    """A name on two lines is not changed (nor a line dropped); -D
+    removes every line of it."""
+    check(FTPASSWD.exists(), f"{FTPASSWD} not built")
+    with _tmpdir() as d:
+        users = Path(d) / "ftpd.passwd"
+        h = crypt_hash("Dup-pw-1")
+        users.write_text(f"dup:{h}:4715:4715::/srv/a:/bin/sh\n"
+                         f"other:{h}:4716:4716::/srv/o:/bin/sh\n"
+                         f"dup:{h}:4717:4717::/srv/b:/bin/sh\n")
+        before = users.read_bytes()
+        p = run([FTPASSWD, "-f", users, "--stdin", "dup"],
+                input="Dup-pw-2\n", check_rc=False, timeout=30)
+        check(p.returncode == 1, f"duplicate changed: exit {p.returncode}")
+        check("1, 3" in p.stderr, f"lines not named: {p.stderr!r}")
+        check(users.read_bytes() == before, "users file changed")
+        # Another user is changed, both dup lines kept as they were.
+        run([FTPASSWD, "-f", users, "--stdin", "other"],
+            input="Other-pw-3\n", timeout=30)
+        lines = users.read_text().splitlines()
+        check(lines[0] == before.decode().splitlines()[0] and
+              lines[2] == before.decode().splitlines()[2],
+              f"dup lines altered: {lines}")
+        run([FTPASSWD, "-f", users, "-D", "dup"], timeout=30)
+        check(_names(users) == ["other"], f"after -D: {_names(users)}")
+
+
+def test_ftpasswd_refuses_symlinks():
+    """Neither the users file nor its lock file is followed as a link;
+    the refusal says why."""
+    check(FTPASSWD.exists(), f"{FTPASSWD} not built")
+    with _tmpdir() as d:
+        real = Path(d) / "real.passwd"
+        _add(real, "keep", "Keep-pw-1")
+        before = real.read_bytes()
+        link = Path(d) / "link.passwd"
+        link.symlink_to(real)
+        dangling = Path(d) / "dangling.passwd"
+        dangling.symlink_to(Path(d) / "nowhere")
+        locked = Path(d) / "locked.passwd"
+        Path(str(locked) + ".lock").symlink_to(Path(d) / "victim")
+        for f in (link, dangling, locked):
+            p = _add(f, "new", "New-pw-2", check_rc=False)
+            check(p.returncode == 1, f"{f.name}: exit {p.returncode}")
+            check("is a symbolic link" in p.stderr,
+                  f"{f.name}: reason not given: {p.stderr!r}")
+        check(real.read_bytes() == before, "link target changed")
+        check(link.is_symlink(), "link replaced")
+        check(not (Path(d) / "nowhere").exists(), "dangling target made")
+        check(not (Path(d) / "victim").exists(), "lock link followed")
+        check(not locked.exists(), "users file written past a lock link")
 
 
 def test_ftpwho_lists_sessions():
