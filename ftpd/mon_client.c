@@ -181,3 +181,14 @@ mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 		(void)ipc_send(s->mon_fd, MON_XFER, out.data, out.len, -1);
 	buf_free(&out);
 }
+
+void
+mon_busy(struct session *s, const char *what)
+{
+	struct buf out;
+
+	buf_init(&out, 512);
+	if (ipc_put_str(&out, what != NULL ? what : "") == 0)
+		(void)ipc_send(s->mon_fd, MON_BUSY, out.data, out.len, -1);
+	buf_free(&out);
+}

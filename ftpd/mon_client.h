@@ -45,5 +45,7 @@ void	mon_log(int level, const char *line, void *arg);
  * complete 'c' or incomplete 'i'. */
 void	mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 	    double seconds, char direction, char complete);
+/* Show a long transfer in ftpwho ("RETR /path"), or none (NULL). */
+void	mon_busy(struct session *s, const char *what);
 
 #endif

@@ -417,6 +417,19 @@ handle_xfer(struct monitor *m, const struct buf *p)
 	scoreboard_update(m->ip, m->user, "idle", "", m->bytes);
 }
 
+/* A transfer that runs for a while (or its end): what ftpwho shows. */
+static void
+handle_busy(struct monitor *m, const struct buf *p)
+{
+	char what[256];
+	size_t off = 0;
+
+	if (ipc_get_str(p, &off, what, sizeof(what)) == -1)
+		fatal("monitor: malformed MON_BUSY");
+	scoreboard_update(m->ip, m->user, what[0] != '\0' ? "transfer" :
+	    "idle", what, m->bytes);
+}
+
 /* One message from the user process.  0, or -1 when it has gone. */
 static int
 serve_user_msg(struct monitor *m, struct buf *p)
@@ -429,6 +442,7 @@ serve_user_msg(struct monitor *m, struct buf *p)
 	case MON_LOG: handle_log(m, p); break;
 	case MON_PORT20: handle_port20(m, p); break;
 	case MON_XFER: handle_xfer(m, p); break;
+	case MON_BUSY: handle_busy(m, p); break;
 	default: fatal("monitor: unexpected message %u after login", type);
 	}
 	return 0;

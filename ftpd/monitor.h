@@ -31,6 +31,8 @@ enum mon_msg {
 				 * stage + the fd, connected from L-1 */
 	MON_XFER,		/* str path, u64 bytes, u64 ms, u32 dir,
 				 * u32 complete; no reply */
+	MON_BUSY,		/* str command of a transfer running for a
+				 * while, "" when it ended; no reply */
 };
 
 /*

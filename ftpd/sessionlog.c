@@ -41,15 +41,20 @@ xferlog_open(void)
 	return 0;
 }
 
-/* Copy s into out with blanks and control bytes made '_'. */
+/* Copy s into out with control bytes made '_', and blanks too unless
+ * keep_blank (xferlog fields are separated by blanks; a scoreboard line
+ * ends only at its newline). */
 static void
-sanitize(const char *s, char *out, size_t outlen)
+sanitize(const char *s, char *out, size_t outlen, int keep_blank)
 {
+	unsigned char c;
 	size_t i;
 
-	for (i = 0; s[i] != '\0' && i + 1 < outlen; i++)
-		out[i] = ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) ?
+	for (i = 0; s[i] != '\0' && i + 1 < outlen; i++) {
+		c = (unsigned char)s[i];
+		out[i] = c < ' ' || c == 0x7f || (c == ' ' && !keep_blank) ?
 		    '_' : s[i];
+	}
 	out[i] = '\0';
 }
 
@@ -76,8 +81,8 @@ xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm) == 0)
 		return;
-	sanitize(path, p, sizeof(p));
-	sanitize(user, u, sizeof(u));
+	sanitize(path, p, sizeof(p), 0);
+	sanitize(user, u, sizeof(u), 0);
 	n = snprintf(line, sizeof(line),
 	    "%s %llu %s %llu %s %c _ %c %c %s ftp 0 * %c\n", when,
 	    (unsigned long long)((ms + 999) / 1000), peer_ip,
@@ -108,8 +113,8 @@ scoreboard_update(const char *peer_ip, const char *user, const char *state,
 		scoreboard_since = time(NULL);
 		scoreboard_pid = getpid();
 	}
-	sanitize(user, u, sizeof(u));
-	sanitize(cmd, c, sizeof(c));
+	sanitize(user, u, sizeof(u), 0);
+	sanitize(cmd, c, sizeof(c), 1);
 	n = snprintf(text, sizeof(text), "pid=%ld\npeer=%s\nuser=%s\n"
 	    "state=%s\nsince=%lld\ncmd=%s\nbytes=%llu\n",
 	    (long)scoreboard_pid, peer_ip, u, state,

@@ -35,6 +35,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "data.h"
+#include "mon_client.h"
 #include "repr.h"
 #include "session.h"
 #include "tlsrelay.h"
@@ -52,6 +53,7 @@
 #define XFER_MARK_EVERY		(1024 * 1024)	/* MODE B/C restart marker */
 #define XFER_CORK_MIN		(1024 * 1024)	/* smaller: not worth 2 calls */
 #define XFER_TICK_MS		500	/* progress check, front transfers */
+#define XFER_BUSY_MS		1000	/* shown by ftpwho after this long */
 #define XFER_MARK_LEN		32
 
 struct xfer_ctx {
@@ -67,6 +69,8 @@ struct xfer_ctx {
 	long long	 quiet_until;	/* ms: ignore control until */
 	long long	 since_check;	/* bytes since the last check */
 	long long	 timeout;	/* data_timeout in ms */
+	long long	 busy_at;	/* ms: tell the monitor (0: never) */
+	int		 busy_sent;	/* ftpwho shows this transfer */
 };
 
 static long long
@@ -143,6 +147,36 @@ xfer_ctl(struct xfer_ctx *x)
 	}
 }
 
+/*
+ * A file transfer that has run for XFER_BUSY_MS is shown by ftpwho: one
+ * message to the monitor, which rewrites the scoreboard record, and one
+ * more at the end.  Shorter ones (a mirror's many small files) cost no
+ * message at all.
+ */
+static void
+xfer_busy_start(struct xfer_ctx *x)
+{
+	x->busy_at = x->last + XFER_BUSY_MS;
+}
+
+static void
+xfer_busy_check(struct xfer_ctx *x, long long now)
+{
+	if (x->busy_at == 0 || now < x->busy_at)
+		return;
+	x->busy_at = 0;
+	x->busy_sent = 1;
+	mon_busy(x->s, x->s->xfer_what);
+}
+
+static void
+xfer_busy_end(struct xfer_ctx *x)
+{
+	x->s->in_xfer = 0;
+	if (x->busy_sent)
+		mon_busy(x->s, NULL);
+}
+
 /* Bytes moved: reset the stall deadline; check control now and then. */
 static enum xfer_result
 xfer_moved(struct xfer_ctx *x, size_t n)
@@ -155,6 +189,7 @@ xfer_moved(struct xfer_ctx *x, size_t n)
 		return XFER_OK;
 	x->since_check = 0;
 	x->next_check = x->last + XFER_CHECK_MS;
+	xfer_busy_check(x, x->last);
 	if (x->last < x->quiet_until)
 		return XFER_OK;
 	pfd.fd = x->s->ctl_fd;
@@ -179,6 +214,9 @@ xfer_wait(struct xfer_ctx *x, short events)
 		now = xfer_now_ms();
 		if ((left = x->last + x->timeout - now) <= 0)
 			return XFER_TIMEOUT;
+		xfer_busy_check(x, now);
+		if (x->busy_at != 0 && x->busy_at - now < left)
+			left = x->busy_at - now;	/* a stall shows too */
 		pfd[0].fd = x->waitfd;
 		pfd[0].events = events;
 		pfd[0].revents = 0;
@@ -558,6 +596,7 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
+	xfer_busy_start(&x);
 	/*
 	 * TCP_CORK for a big download: only full segments leave, so a
 	 * loopback or LAN peer gets 64 KiB segments instead of one short
@@ -583,7 +622,7 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 	/* Push the last partial segment now rather than at close. */
 	if (corked && x.datafd != -1)
 		(void)net_set_cork(x.datafd, 0);
-	s->in_xfer = 0;
+	xfer_busy_end(&x);
 	return res;
 }
 
@@ -850,6 +889,7 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
+	xfer_busy_start(&x);
 	repr_params_session(s, &p);
 	if (s->xfer_via_front) {
 		res = xfer_via_front(&x, filefd, 'i', bytes, err);
@@ -865,7 +905,7 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 	}
 	if (fallback)
 		res = xfer_copy_in(&x, filefd, bytes, err);
-	s->in_xfer = 0;
+	xfer_busy_end(&x);
 	return res;
 }
 

@@ -2,12 +2,14 @@
 
 import fcntl
 import os
+import re
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from harness import (FTPASSWD, FTPWHO, SLOW, Server, check, crypt_hash, run)
+from harness import (FTPASSWD, FTPWHO, SLOW, Server, check, crypt_hash,
+                     make_file, recv_all, retr_started, run)
 
 
 def _names(users):
@@ -264,6 +266,48 @@ def test_ftpasswd_refuses_symlinks():
         check(not (Path(d) / "nowhere").exists(), "dangling target made")
         check(not (Path(d) / "victim").exists(), "lock link followed")
         check(not locked.exists(), "users file written past a lock link")
+
+
+def _ftpwho_until(srv, want, timeout=10):
+    """ftpwho's output once want(output) holds, or the last one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = run([FTPWHO, "-d", srv.run_dir]).stdout
+        if want(out) or time.monotonic() > deadline:
+            return out
+        time.sleep(0.1)
+
+
+def test_ftpwho_shows_long_transfers():
+    """A transfer running for a second or more shows as its command, in
+    both directions and while stalled, and the session is idle again
+    once it ends."""
+    with Server(users={"wanda": "Wanda-pw-9"}) as srv:
+        make_file(srv.home("wanda") / "big.bin", 64 << 20, seed=3)
+        srv.give("wanda")
+        f = srv.ftp("wanda", "Wanda-pw-9")
+        try:
+            conn = retr_started(f, "big.bin", 64 * 1024)  # then stalls
+            out = _ftpwho_until(srv, lambda o: "RETR /big.bin" in o)
+            check(re.search(r"wanda .*transfer +RETR /big\.bin", out),
+                  f"running RETR not shown:\n{out}")
+            recv_all(conn)
+            f.voidresp()
+            out = _ftpwho_until(srv, lambda o: "RETR" not in o)
+            check(re.search(r"wanda .* idle", out), f"not idle:\n{out}")
+            conn = f.transfercmd("STOR up.bin")
+            conn.sendall(b"x" * 1000)
+            out = _ftpwho_until(srv, lambda o: "STOR /up.bin" in o)
+            check("transfer   STOR /up.bin" in out or
+                  re.search(r"transfer +STOR /up\.bin", out),
+                  f"running STOR not shown:\n{out}")
+            conn.close()
+            f.voidresp()
+            out = _ftpwho_until(srv, lambda o: "STOR" not in o)
+            check("STOR" not in out, f"ended STOR still shown:\n{out}")
+            f.quit()
+        finally:
+            f.close()
 
 
 def test_ftpwho_lists_sessions():
