@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "list.h"
 #include "session.h"
+#include "shutdown.h"
 
 #define P	CMD_PRELOGIN
 #define AR	CMD_ARG_REQ
@@ -251,7 +252,13 @@ cmd_loop(struct session *s)
 	buf_init(&line, CTL_LINE_MAX + 2);
 	while (!s->quit) {
 		secs = cmd_timeout(s);
-		r = ctl_read_line(s, &line, (int)secs * 1000);
+		r = shutdown_requested ? CTL_SHUTDOWN :
+		    ctl_read_line(s, &line, (int)secs * 1000);
+		if (r == CTL_SHUTDOWN) {
+			reply(s, 421, "Service shutting down, closing control "
+			    "connection.");
+			break;
+		}
 		if (r == CTL_TIMEOUT) {
 			reply(s, 421, "Timeout (%u seconds): closing control "
 			    "connection.", secs);

@@ -33,6 +33,7 @@
 #include "policy.h"
 #include "repr.h"
 #include "session.h"
+#include "shutdown.h"
 #include "xfer.h"
 
 #define WHAT_MAX	(PATH_MAXLEN + 128)
@@ -317,11 +318,14 @@ upload_init(struct upload *u)
 static void
 upload_done(struct upload *u, int ok, int disk_error)
 {
+	shutdown_temp_clear();
 	if (u->fd != -1)
 		(void)close(u->fd);
 	if (!ok && u->opened && u->dirfd != -1) {
 		if (u->tmp[0] != '\0') {
-			if (unlinkat(u->dirfd, u->tmp, 0) == -1)
+			/* ENOENT: a SIGTERM handler removed it already. */
+			if (unlinkat(u->dirfd, u->tmp, 0) == -1 &&
+			    errno != ENOENT)
 				log_msg(LOG_WARNING, "cannot remove %s: %s",
 				    u->tmp, strerror(errno));
 		} else if (u->remove == REMOVE_ALWAYS ||
@@ -365,6 +369,9 @@ upload_open(struct session *s, struct upload *u, int flags,
 		return -2;
 	u->opened = 1;
 	u->remove = remove;
+	/* A file made just for this upload goes if the server stops. */
+	if (remove == REMOVE_ALWAYS)
+		shutdown_temp_set(u->dirfd, u->base);
 	return 0;
 }
 
@@ -438,6 +445,7 @@ upload_open_tmp(struct session *s, struct upload *u)
 	}
 	u->opened = 1;
 	u->remove = REMOVE_ALWAYS;
+	shutdown_temp_set(u->dirfd, u->tmp);
 	/* Replacing a file keeps its permission bits, as O_TRUNC would. */
 	if (fstatat(u->dirfd, u->base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(st.st_mode) && fchmod(u->fd, st.st_mode & 0777) == -1)
@@ -572,6 +580,8 @@ upload_commit(struct upload *u, int *err)
 		*err = errno;
 		return XFER_DISK_ERROR;
 	}
+	/* Complete now: a stop from here on keeps the upload. */
+	shutdown_temp_clear();
 	if (u->tmp[0] != '\0') {
 		if (renameat(u->dirfd, u->tmp, u->dirfd, u->base) == -1) {
 			*err = errno;

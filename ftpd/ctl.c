@@ -25,6 +25,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "session.h"
+#include "shutdown.h"
 #include "tls.h"
 
 #define TELNET_IAC	255
@@ -208,8 +209,13 @@ ctl_read_line(struct session *s, struct buf *line, int timeout_ms)
 		if (r != CTL_TIMEOUT)
 			continue;
 		w = ctl_wait(s, deadline);
-		if (w == 0)
+		if (shutdown_requested)
+			return CTL_SHUTDOWN;
+		if (w == 0) {
+			if (clock_ms() < deadline)
+				continue;	/* a signal, not the timeout */
 			return CTL_TIMEOUT;
+		}
 		if (w < 0)
 			return CTL_ERROR;
 		n = ctl_fill(s);

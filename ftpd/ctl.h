@@ -21,6 +21,7 @@ enum ctl_read {
 	CTL_ERROR = -2,		/* read error */
 	CTL_TOOLONG = -3,	/* line over CTL_LINE_MAX dropped; 500 sent */
 	CTL_BADLINE = -4,	/* NUL in line; 500 sent */
+	CTL_SHUTDOWN = -5,	/* the server is stopping (shutdown.h) */
 };
 
 /*

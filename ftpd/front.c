@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "front.h"
 #include "session.h"
+#include "shutdown.h"
 #include "tls.h"
 #include "tlsrelay.h"
 
@@ -36,6 +37,7 @@ front_run(struct session *s)
 		if (net_set_nonblock(s->ctl_fd, 1) == -1)
 			_exit(1);
 	}
+	shutdown_install();	/* a stopping server: 421, not a bare close */
 	reply(s, 220, "%s", cfg->banner);
 	cmd_loop(s);
 	if (s->ctl_tls != NULL)

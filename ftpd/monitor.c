@@ -38,6 +38,7 @@
 #include "privdrop.h"
 #include "session.h"
 #include "sessionlog.h"
+#include "shutdown.h"
 #include "tls.h"
 
 #define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
@@ -104,6 +105,38 @@ child_session(struct monitor *m, struct session *s, int ctl_fd, int ipc)
 	xferlog_close();
 }
 
+/*
+ * Stopping the server: the master sends SIGTERM to each monitor, which
+ * passes it on to the process serving the client (the front before login,
+ * the user process after), so the client hears 421 and the monitor ends
+ * the session as usual: log line, scoreboard record removed
+ * (shutdown.c).  The handler is inherited by the children until they set
+ * their own; the pid check keeps a child from passing it on.
+ */
+static pid_t mon_self;
+static volatile sig_atomic_t mon_term_target;	/* pid, or 0 */
+static volatile sig_atomic_t mon_stopping;
+
+static void
+mon_on_term(int sig)
+{
+	(void)sig;
+	if (getpid() != mon_self)
+		return;
+	mon_stopping = 1;
+	if (mon_term_target > 0)
+		(void)kill((pid_t)mon_term_target, SIGTERM);
+}
+
+/* The process that should hear a SIGTERM now; told at once if one came. */
+static void
+mon_serving(pid_t pid)
+{
+	mon_term_target = (sig_atomic_t)pid;
+	if (mon_stopping)
+		(void)kill(pid, SIGTERM);
+}
+
 static void
 start_front(struct monitor *m)
 {
@@ -127,6 +160,7 @@ start_front(struct monitor *m)
 	}
 	(void)close(sv[1]);
 	m->front_ipc = sv[0];
+	mon_serving(m->front_pid);
 }
 
 /* Read and check MON_LOGIN; returns the reply code to send. */
@@ -250,6 +284,7 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 		_exit(1);
 	}
 	(void)buf_set(&s.cwd, "/");
+	shutdown_install();	/* a stopping server: 426/421, no debris */
 	reply(&s, 230, "Login successful.");
 	/* Hand back the login's freed heap: an idle session keeps only
 	 * the pages it uses (see monitor_run). */
@@ -306,6 +341,7 @@ start_user(struct monitor *m)
 	(void)close(m->client_fd);
 	m->client_fd = -1;
 	m->user_ipc = sv[0];
+	mon_serving(m->user_pid);
 }
 
 /* A socket bound to port L-1 of the control connection's address in
@@ -563,6 +599,7 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	 * inside this frame and would carry those pages for the session. */
 	static struct monitor m;
 	socklen_t len = sizeof(m.local);
+	struct sigaction sa;
 	char prefix[128];
 	int one = 1;
 
@@ -584,6 +621,12 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	 * without this, Nagle and delayed ACKs add ~40 ms per transfer. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	(void)signal(SIGPIPE, SIG_IGN);
+	mon_self = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = mon_on_term;
+	sa.sa_flags = SA_RESTART;	/* the monitor's own waits go on */
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
 	log_msg(LOG_INFO, "connection from %s", m.ip);
 	tls_session_prepare();
 	start_front(&m);

@@ -38,6 +38,7 @@
 #include "mon_client.h"
 #include "repr.h"
 #include "session.h"
+#include "shutdown.h"
 #include "tlsrelay.h"
 #include "xfer.h"
 
@@ -185,6 +186,8 @@ xfer_moved(struct xfer_ctx *x, size_t n)
 
 	x->last = xfer_now_ms();
 	x->since_check += (long long)n;
+	if (shutdown_requested)
+		return XFER_NET_ERROR;	/* 426, then 421 (shutdown.c) */
 	if (x->since_check < XFER_CHECK_BYTES && x->last < x->next_check)
 		return XFER_OK;
 	x->since_check = 0;
@@ -233,6 +236,8 @@ xfer_wait(struct xfer_ctx *x, short events)
 		r = poll(pfd, n, left > 0x7fffffff ? 0x7fffffff : (int)left);
 		if (r == -1 && errno != EINTR)
 			return XFER_NET_ERROR;
+		if (shutdown_requested)
+			return XFER_NET_ERROR;	/* 426, then 421 */
 		if (r == 0 && x->tick_ms > 0) {
 			x->ready = 0;
 			return XFER_OK;

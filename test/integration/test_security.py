@@ -297,6 +297,54 @@ def test_sighup_reopens_logs():
         check("login ok" in log.read_text(), "no session in the new log")
 
 
+def test_sigterm_ends_sessions_cleanly():
+    """Stopping the server (SIGTERM to the master, as systemctl stop does)
+    tells each client 421 (426 first for a cut upload), leaves no
+    temporary upload file and no scoreboard record behind, and logs the
+    sessions' end."""
+    with Server(users={USER: PASS}, conf={"atomic_uploads": "yes"}) as srv:
+        home = srv.home(USER)
+        srv.give(USER)
+        pre = srv.raw()                      # connected, not logged in
+        idle = srv.raw()
+        idle.cmd(f"USER {USER}")
+        check(idle.cmd(f"PASS {PASS}")[0] == 230, "login")
+        up = srv.raw()
+        up.cmd(f"USER {USER}")
+        up.cmd(f"PASS {PASS}")
+        code, text = up.cmd("PASV")
+        nums = text[text.index("(") + 1:text.index(")")].split(",")
+        data = socket.create_connection(
+            (HOST, int(nums[4]) * 256 + int(nums[5])), timeout=10)
+        up.send(b"STOR cut.bin\r\n")
+        check(up.reply()[0] == 150, "STOR not started")
+        data.sendall(os.urandom(300000))
+        deadline = time.monotonic() + 10 * SLOW
+        while not [p for p in home.iterdir()
+                   if p.name.startswith(".ftpd-upload")]:
+            check(time.monotonic() < deadline, "no temporary file seen")
+            time.sleep(0.05)
+        srv.proc.send_signal(signal.SIGTERM)
+        check(srv.proc.wait(timeout=10 * SLOW) == 0, "master exit status")
+        for c, what in ((pre, "before login"), (idle, "idle")):
+            code, text = c.reply()
+            check(code == 421, f"{what}: {code} {text!r}")
+        codes = [up.reply()[0]]
+        if codes[0] != 421:
+            codes.append(up.reply()[0])
+        check(codes in ([426, 421], [421]), f"uploading session: {codes}")
+        data.close()
+        for c in (pre, idle, up):
+            c.close()
+        left = [p.name for p in home.iterdir()]
+        check(left == [], f"left in the home: {left}")
+        check(list(srv.run_dir.iterdir()) == [],
+              f"scoreboard left: {list(srv.run_dir.iterdir())}")
+        log = srv.log()
+        check(log.count("session closed") >= 2, "session ends not logged")
+        check("killed by signal" not in log, "a session was killed")
+
+
 def test_xferlog():
     with Server(users={USER: PASS}) as srv:
         log = srv.tmp / "xferlog"

@@ -1058,6 +1058,7 @@ def test_prot_p_client_vanishes_mid_upload():
                     ("I", os.urandom(100), "fin"),
                     ("A", b"new line\r\n" * 10, "fin")):
                 (home / "keep.bin").write_bytes(old)
+                srv.give(USER)      # the account's own file to replace
                 f.voidcmd(f"TYPE {typ}")
                 conn = f.transfercmd("STOR keep.bin")
                 try:

@@ -1,0 +1,68 @@
+/*
+ * shutdown.c - what a session's front or user process does when the
+ * server stops.
+ *
+ * The master sends SIGTERM to every monitor, which passes it on to the
+ * process serving the client (monitor.c).  Here the signal only sets a
+ * flag that the command loop and the transfer loops check (ctl.c,
+ * xfer.c): the client then gets 426 for a cut transfer and 421 for the
+ * session instead of a bare close, and the monitor removes the session's
+ * scoreboard record and logs its end.  One thing cannot wait for the
+ * loops, because the master kills what is left after a few seconds: an
+ * upload's temporary file (atomic_uploads) is unlinked in the handler
+ * itself, so a stopped server leaves no ".ftpd-upload.*" behind.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shutdown.h"
+
+volatile sig_atomic_t shutdown_requested;
+
+/* The temporary file: name and dirfd are written before temp_live is set
+ * and read by the handler only while it is. */
+static volatile sig_atomic_t temp_live;
+static int temp_dirfd = -1;
+static char temp_name[256];	/* NAME_MAX + 1 */
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	shutdown_requested = 1;
+	if (temp_live) {
+		temp_live = 0;
+		(void)unlinkat(temp_dirfd, temp_name, 0);
+	}
+}
+
+void
+shutdown_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
+void
+shutdown_temp_set(int dirfd, const char *name)
+{
+	temp_live = 0;
+	if (snprintf(temp_name, sizeof(temp_name), "%s", name) >=
+	    (int)sizeof(temp_name))
+		return;		/* longer than NAME_MAX: not a name */
+	temp_dirfd = dirfd;
+	temp_live = 1;
+}
+
+void
+shutdown_temp_clear(void)
+{
+	temp_live = 0;
+}

@@ -1,0 +1,22 @@
+/*
+ * shutdown.h - a session process's part in stopping the server
+ * (shutdown.c).
+ */
+#ifndef FTPD_SHUTDOWN_H
+#define FTPD_SHUTDOWN_H
+
+#include <signal.h>
+
+/* Set by SIGTERM: the command loop answers 421 and ends, a transfer in
+ * progress fails (426) first. */
+extern volatile sig_atomic_t shutdown_requested;
+
+/* Front and user process: take SIGTERM (without SA_RESTART, so that a
+ * waiting poll(2) returns). */
+void	shutdown_install(void);
+/* An upload's temporary file, removed by the SIGTERM handler itself if it
+ * comes before the upload is renamed into place or cleaned up. */
+void	shutdown_temp_set(int dirfd, const char *name);
+void	shutdown_temp_clear(void);
+
+#endif
