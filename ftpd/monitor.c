@@ -8,6 +8,7 @@
  * MON_LOG from either.  Anything else, or a malformed message, is fatal.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +27,7 @@
 #include "../common/ipc.h"
 #include "../common/log.h"
 #include "../common/net.h"
+#include "../common/path.h"
 #include "auth.h"
 #include "auth_child.h"
 #include "cmd.h"
@@ -34,6 +36,7 @@
 #include "front.h"
 #include "mon_client.h"
 #include "monitor.h"
+#include "policy.h"
 #include "portarg.h"
 #include "privdrop.h"
 #include "session.h"
@@ -259,6 +262,33 @@ serve_front(struct monitor *m)
 	buf_free(&p);
 }
 
+/*
+ * The first working directory: / of the session root, or with chroot = no
+ * (an account seeing the whole file system) its home, which must then be
+ * a directory the account can enter, as chroot(2) would have demanded.
+ */
+static int
+user_start_dir(struct session *s, const struct auth_result *a)
+{
+	int fd;
+
+	if (cfg->chroot || a->anonymous || cfg->unprivileged)
+		return buf_set(&s->cwd, "/");
+	if (path_resolve("/", a->home, &s->cwd) == -1) {
+		log_msg(LOG_ERR, "home of %s: not a usable path", a->name);
+		return -1;
+	}
+	fd = fs_open(s, buf_cstr(&s->cwd), O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		log_msg(LOG_ERR, "home %s of %s: %s", a->home, a->name,
+		    strerror(errno));
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
 /* The user process: confine, drop, greet, serve commands. */
 static void
 run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
@@ -283,7 +313,10 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 		reply(&s, 421, "Cannot set up your session (see server log).");
 		_exit(1);
 	}
-	(void)buf_set(&s.cwd, "/");
+	if (user_start_dir(&s, &m->auth) == -1) {
+		reply(&s, 421, "Cannot set up your session (see server log).");
+		_exit(1);
+	}
 	shutdown_install();	/* a stopping server: 426/421, no debris */
 	reply(&s, 230, "Login successful.");
 	/* Hand back the login's freed heap: an idle session keeps only

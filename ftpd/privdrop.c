@@ -205,6 +205,12 @@ become_user(const struct auth_result *r)
 			return fail("user", "setgroups");
 	} else if (setgroups((size_t)r->ngroups, r->groups) == -1)
 		return fail("user", "setgroups");
+	/*
+	 * chroot = yes: the home becomes / for the kernel and the path
+	 * resolver alike.  chroot = no: an account sees the whole file
+	 * system with its own permissions (run_user starts it in its home);
+	 * an anonymous session stays confined to anon_root by the resolver.
+	 */
 	if (cfg->chroot) {
 		if (chroot(r->home) == -1)
 			return fail("user", "chroot(home)");
@@ -212,7 +218,7 @@ become_user(const struct auth_result *r)
 			return fail("user", "chdir");
 		fd = open_root("/", "user");
 	} else
-		fd = open_root(r->home, "user");
+		fd = open_root(r->anonymous ? r->home : "/", "user");
 	if (fd == -1)
 		return -1;
 	if (set_ids(r->uid, r->gid, "user", 1) == -1 ||

@@ -225,9 +225,9 @@ def _nul_and_long(srv, log):
         check(code == 200, f"NOOP after NUL lines: {code} {text!r}")
 
 
-def _confinement(conf):
-    with Server(anonymous=False, users={USER: PASS}, conf=conf) as srv:
-        home = srv.home(USER)
+def _confinement(conf, anonymous=False):
+    with Server(anonymous=anonymous, users={USER: PASS}, conf=conf) as srv:
+        home = srv.anon_root if anonymous else srv.home(USER)
         _plant(home)
         srv.give(USER)
         (srv.tmp / "outside").mkdir()
@@ -235,17 +235,19 @@ def _confinement(conf):
         skip = {str(srv.homes), str(srv.log_path), str(srv.run_dir)}
         before = _snapshot(srv.tmp, skip)
         log = []
-        f = srv.ftp(USER, PASS)
+        f = srv.ftp() if anonymous else srv.ftp(USER, PASS)
         try:
             _reads(f, log)
             _lists(f, log)
             _cwds(f, log)
-            _writes(f, log)
+            if not anonymous:
+                _writes(f, log)
             check(f.voidcmd("NOOP")[:3] == "200", "session ended")
             f.quit()
         finally:
             f.close()
-        _nul_and_long(srv, log)
+        if not anonymous:
+            _nul_and_long(srv, log)
         check(len(log) >= 40, f"only {len(log)} attempts")
         print(f"{len(log)} escape attempts")
         _passwd_untouched()
@@ -268,8 +270,49 @@ def test_confinement_escapes():
 
 
 def test_confinement_escapes_no_chroot():
-    """The same attempts with chroot = no: the path resolver alone."""
-    _confinement({"chroot": "no"})
+    """With chroot = no an anonymous session is still confined, by the
+    path resolver alone: the same read, list and CWD attempts."""
+    _confinement({"chroot": "no"}, anonymous=True)
+
+
+def test_no_chroot_account_sees_the_file_system():
+    """chroot = no: an account starts in its home, shown by its full path,
+    and reaches the rest of the file system with its own permissions."""
+    with Server(users={USER: PASS}, conf={"chroot": "no"}) as srv:
+        home = srv.home(USER)
+        (home / "mine.txt").write_bytes(b"mine\n")
+        srv.give(USER)
+        (srv.tmp / "outside").mkdir()
+        (srv.tmp / "outside" / "pub.txt").write_bytes(b"public\n")
+        os.chmod(srv.tmp / "outside", 0o755)
+        f = srv.ftp(USER, PASS)
+        try:
+            check(f.pwd() == str(home), f"PWD {f.pwd()!r}, not {home}")
+            chunks = []
+            f.retrbinary("RETR mine.txt", chunks.append)
+            check(b"".join(chunks) == b"mine\n", "RETR in the home")
+            chunks = []
+            f.retrbinary(f"RETR {srv.tmp}/outside/pub.txt", chunks.append)
+            check(b"".join(chunks) == b"public\n", "RETR outside the home")
+            f.cwd("/")
+            check(f.pwd() == "/", "CWD /")
+            r = _resp(lambda: f.storbinary(f"STOR /etc/{PWN}",
+                                           io.BytesIO(PAYLOAD)))
+            check(r[:3] in ("550", "553"), f"STOR into /etc: {r!r}")
+            f.quit()
+        finally:
+            f.close()
+        check(not os.path.lexists(f"/etc/{PWN}"), "wrote into /etc")
+    # Anonymous: confined all the same (test_confinement_escapes_no_chroot).
+    with Server(conf={"chroot": "no"}) as srv:
+        f = srv.ftp()
+        try:
+            check(f.pwd() == "/", f"anonymous PWD {f.pwd()!r}")
+            r = _resp(lambda: f.cwd("/etc"))
+            check(r[:3] == "550", f"anonymous CWD /etc: {r!r}")
+            f.quit()
+        finally:
+            f.close()
 
 
 # ---------------------------------------------------------------- (b)
