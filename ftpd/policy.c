@@ -391,12 +391,25 @@ root_open(int root, const char *rel, int flags, mode_t mode)
 int
 policy_path(struct session *s, const char *arg, struct buf *vpath)
 {
+	struct stat st;
+	size_t len;
+
 	if (arg == NULL) {
 		reply(s, 501, "A path name is required.");
 		return -1;
 	}
 	if (path_resolve(buf_cstr(&s->cwd), arg, vpath) == -1) {
 		reply(s, 553, "File name not allowed (too long).");
+		return -1;
+	}
+	/* "name/" can only be a directory (POSIX: ENOTDIR otherwise); the
+	 * normalised path has lost the slash, so check here.  One stat, and
+	 * only for such names. */
+	len = strlen(arg);
+	if (len > 1 && arg[len - 1] == '/' && strcmp(buf_cstr(vpath),
+	    "/") != 0 && fs_stat(s, buf_cstr(vpath), &st, 1) == 0 &&
+	    !S_ISDIR(st.st_mode)) {
+		reply_errno(s, ENOTDIR, "Cannot use", buf_cstr(vpath));
 		return -1;
 	}
 	return 0;
@@ -472,7 +485,7 @@ policy_errno_code(int err, const char **reason)
 		const char	*text;
 	} map[] = {
 		{ ENOENT,	550, "No such file or directory" },
-		{ ENOTDIR,	550, "No such file or directory" },
+		{ ENOTDIR,	550, "Not a directory" },
 		{ EACCES,	550, "Permission denied" },
 		{ EPERM,	550, "Permission denied" },
 		{ EROFS,	550, "Read-only file system" },

@@ -965,3 +965,38 @@ def test_large_directory_listings():
             f.quit()
         finally:
             f.close()
+
+
+def test_trailing_slash_names_a_directory():
+    """"name/" names a directory, as in POSIX: for a file it is 550 Not a
+    directory (no SIZE of a file, no RETR, no STOR over it), while
+    directories work with or without the slash."""
+    with Server(anonymous=False, users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        (home / "f.txt").write_bytes(b"data\n")
+        (home / "d").mkdir()
+        (home / "d" / "in.txt").write_bytes(b"in\n")
+        srv.give(USER)
+        with srv.raw() as c:
+            _login(c, USER, PASS)
+            for cmd in ("SIZE f.txt/", "MDTM f.txt/", "CWD f.txt",
+                        "CWD f.txt/", "DELE f.txt/", "RNFR f.txt/"):
+                code, text = c.cmd(cmd)
+                check(code == 550 and "Not a directory" in text,
+                      f"{cmd}: {code} {text!r}")
+            c.cmd("TYPE I")
+            d = _epsv_sock(c)
+            code, text = c.cmd("RETR f.txt/")
+            d.close()
+            check(code == 550, f"RETR f.txt/: {code} {text!r}")
+            d = _epsv_sock(c)
+            code, text = c.cmd("STOR f.txt/")
+            d.close()
+            check(code == 550, f"STOR f.txt/: {code} {text!r}")
+            check((home / "f.txt").read_bytes() == b"data\n", "f.txt changed")
+            listing = _raw_get(c, "NLST d/")
+            check(b"in.txt" in listing, f"NLST d/: {listing!r}")
+            check(c.cmd("MKD new/")[0] == 257, "MKD new/")
+            check(c.cmd("CWD new/")[0] == 250, "CWD new/")
+            check(c.cmd("CWD /d/")[0] == 250, "CWD /d/")
+            check(c.cmd("SIZE in.txt")[0] == 213, "SIZE in d")

@@ -485,6 +485,7 @@ START_TEST(test_errno_codes)
 	ck_assert_int_eq(policy_errno_code(ENOENT, &r), 550);
 	ck_assert_str_eq(r, "No such file or directory");
 	ck_assert_int_eq(policy_errno_code(ENOTDIR, &r), 550);
+	ck_assert_str_eq(r, "Not a directory");
 	ck_assert_int_eq(policy_errno_code(EACCES, &r), 550);
 	ck_assert_str_eq(r, "Permission denied");
 	ck_assert_int_eq(policy_errno_code(EPERM, &r), 550);
