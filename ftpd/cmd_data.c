@@ -58,7 +58,9 @@ cmd_set_target(struct session *s, const char *verb,
 		    sizeof(addr));
 		log_msg(LOG_WARNING, "refused %s to %s (not the client or "
 		    "a privileged port)", verb, addr);
-		reply(s, 500, "Illegal %s command.", verb);
+		/* RFC 2577 section 3 suggests 504 for a refused target. */
+		reply(s, 504, "Illegal %s target: only the client's own "
+		    "address and ports from 1024.", verb);
 		return;
 	}
 	data_reset(s);
