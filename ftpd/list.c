@@ -261,17 +261,27 @@ out_flush(struct list_out *o)
 	return o->res == XFER_OK ? 0 : -1;
 }
 
-/* A line from start to the end of o->b is complete: sanitise it for the
- * control connection, count it, flush when the buffer is full. */
+/*
+ * A line from start to the end of o->b is complete: sanitise it, count
+ * it, flush when the buffer is full.  On the control connection (STAT)
+ * every control byte becomes '?'.  On a data connection only CR and LF
+ * do: a name holding one would split its line in two and show clients
+ * entries that do not exist (no command can name such a file anyway).
+ */
 static int
 out_line_done(struct list_out *o, size_t start)
 {
-	size_t i;
+	unsigned char *p = o->b.data + start;
+	size_t i, n = o->b.len - start - 2;	/* without the CRLF */
 
-	if (o->fd < 0)
-		for (i = start; i + 2 < o->b.len; i++)
-			if (o->b.data[i] < 0x20 || o->b.data[i] == 0x7f)
-				o->b.data[i] = '?';
+	if (o->fd < 0) {
+		for (i = 0; i < n; i++)
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				p[i] = '?';
+	} else if (memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL)
+		for (i = 0; i < n; i++)
+			if (p[i] == '\r' || p[i] == '\n')
+				p[i] = '?';
 	o->lines++;
 	if (o->b.len >= LIST_FLUSH_AT)
 		return out_flush(o);

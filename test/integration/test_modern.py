@@ -1000,3 +1000,24 @@ def test_trailing_slash_names_a_directory():
             check(c.cmd("CWD new/")[0] == 250, "CWD new/")
             check(c.cmd("CWD /d/")[0] == 250, "CWD /d/")
             check(c.cmd("SIZE in.txt")[0] == 213, "SIZE in d")
+
+
+def test_listing_names_with_line_breaks():
+    """A name holding CR or LF is one listing line (shown with '?'), not
+    two entries that do not exist."""
+    with Server(anonymous=False, users={USER: PASS}) as srv:
+        d = srv.home(USER) / "odd"
+        d.mkdir()
+        for name in ("new\nline", "cr\rname", "plain"):
+            (d / name).write_bytes(b"x")
+        srv.give(USER)
+        with srv.raw() as c:
+            _login(c, USER, PASS)
+            for cmd, extra in (("NLST odd", 0), ("LIST odd", 0),
+                               ("MLSD odd", 2)):
+                lines = _raw_get(c, cmd).decode().split("\r\n")[:-1]
+                lines = [l for l in lines if not l.startswith("total")]
+                check(len(lines) == 3 + extra, f"{cmd}: {lines!r}")
+                text = "\n".join(lines)
+                check("new?line" in text and "cr?name" in text and
+                      "plain" in text, f"{cmd}: {lines!r}")
