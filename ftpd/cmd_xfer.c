@@ -318,14 +318,14 @@ upload_init(struct upload *u)
 static void
 upload_done(struct upload *u, int ok, int disk_error)
 {
-	shutdown_temp_clear();
+	/* Removed by the SIGTERM handler: its name may be taken again. */
+	int gone = shutdown_temp_clear();
+
 	if (u->fd != -1)
 		(void)close(u->fd);
-	if (!ok && u->opened && u->dirfd != -1) {
+	if (!ok && u->opened && u->dirfd != -1 && !gone) {
 		if (u->tmp[0] != '\0') {
-			/* ENOENT: a SIGTERM handler removed it already. */
-			if (unlinkat(u->dirfd, u->tmp, 0) == -1 &&
-			    errno != ENOENT)
+			if (unlinkat(u->dirfd, u->tmp, 0) == -1)
 				log_msg(LOG_WARNING, "cannot remove %s: %s",
 				    u->tmp, strerror(errno));
 		} else if (u->remove == REMOVE_ALWAYS ||
@@ -580,8 +580,9 @@ upload_commit(struct upload *u, int *err)
 		*err = errno;
 		return XFER_DISK_ERROR;
 	}
-	/* Complete now: a stop from here on keeps the upload. */
-	shutdown_temp_clear();
+	/* Complete now: a stop from here on keeps the upload (unless the
+	 * handler came first and removed it: then the rename fails). */
+	(void)shutdown_temp_clear();
 	if (u->tmp[0] != '\0') {
 		if (renameat(u->dirfd, u->tmp, u->dirfd, u->base) == -1) {
 			*err = errno;
@@ -654,6 +655,12 @@ store(struct session *s, const char *arg, enum store_kind kind)
 	s->rang_set = 0;
 	if (ranged) {
 		reply(s, 504, "RANG applies to RETR and HASH only.");
+		return;
+	}
+	/* "name/" is a directory's name: no file is made under it (POSIX
+	 * open(2) says EISDIR).  policy_path covers an existing file. */
+	if (arg != NULL && arg[0] != '\0' && arg[strlen(arg) - 1] == '/') {
+		reply_errno(s, EISDIR, "Cannot create", arg);
 		return;
 	}
 	upload_init(&u);

@@ -24,6 +24,7 @@ front_run(struct session *s)
 {
 	char err[256];
 
+	shutdown_install();	/* a stopping server: 421, not a bare close */
 	if (s->implicit_tls) {
 		s->ctl_tls = tls_accept(s->ctl_fd, NULL,
 		    (int)cfg->login_timeout * 1000, err, sizeof(err));
@@ -37,7 +38,6 @@ front_run(struct session *s)
 		if (net_set_nonblock(s->ctl_fd, 1) == -1)
 			_exit(1);
 	}
-	shutdown_install();	/* a stopping server: 421, not a bare close */
 	reply(s, 220, "%s", cfg->banner);
 	cmd_loop(s);
 	if (s->ctl_tls != NULL)

@@ -226,7 +226,9 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
-		(void)signal(SIGHUP, SIG_DFL);
+		/* SIGHUP is for the master (reload); a session that gets one
+		 * too (kill -HUP of the whole unit) goes on. */
+		(void)signal(SIGHUP, SIG_IGN);
 		monitor_run(fd, peer, implicit_tls);
 	}
 	children[nchildren].pid = pid;

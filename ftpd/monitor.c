@@ -131,23 +131,51 @@ mon_on_term(int sig)
 		(void)kill((pid_t)mon_term_target, SIGTERM);
 }
 
-/* The process that should hear a SIGTERM now; told at once if one came. */
+/*
+ * Around each fork of a front or user process SIGTERM stays blocked, so
+ * that one passed on to the new child before it has its own handler
+ * (shutdown_install, which unblocks it) waits instead of meeting the
+ * inherited one above and being lost.
+ */
 static void
-mon_serving(pid_t pid)
+mon_hold_term(sigset_t *old)
+{
+	sigset_t term;
+
+	(void)sigemptyset(&term);
+	(void)sigaddset(&term, SIGTERM);
+	(void)sigprocmask(SIG_BLOCK, &term, old);
+}
+
+/* After the fork, in the monitor: pid is the process that should hear a
+ * SIGTERM now, told at once if one came; then SIGTERM is let in. */
+static void
+mon_serving(pid_t pid, const sigset_t *old)
 {
 	mon_term_target = (sig_atomic_t)pid;
 	if (mon_stopping)
 		(void)kill(pid, SIGTERM);
+	(void)sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* Before reaping the process SIGTERM goes to: once reaped, its pid may
+ * be another process's, which root must not signal. */
+static void
+mon_not_serving(void)
+{
+	mon_term_target = 0;
 }
 
 static void
 start_front(struct monitor *m)
 {
 	struct session s;
+	sigset_t old;
 	int sv[2];
 
 	if (ipc_pair(sv) == -1)
 		fatal("monitor: socketpair: %s", strerror(errno));
+	mon_hold_term(&old);
 	m->front_pid = fork();
 	if (m->front_pid == -1)
 		fatal("monitor: fork front: %s", strerror(errno));
@@ -163,7 +191,7 @@ start_front(struct monitor *m)
 	}
 	(void)close(sv[1]);
 	m->front_ipc = sv[0];
-	mon_serving(m->front_pid);
+	mon_serving(m->front_pid, &old);
 }
 
 /* Read and check MON_LOGIN; returns the reply code to send. */
@@ -241,6 +269,7 @@ serve_front(struct monitor *m)
 	buf_init(&p, IPC_MAX);
 	for (;;) {
 		if (ipc_recv(m->front_ipc, &type, &p, NULL) == -1) {
+			mon_not_serving();
 			reap_child(m->front_pid, "front");
 			_exit(exit_code(m));
 		}
@@ -264,15 +293,16 @@ serve_front(struct monitor *m)
 
 /*
  * The first working directory: / of the session root, or with chroot = no
- * (an account seeing the whole file system) its home, which must then be
- * a directory the account can enter, as chroot(2) would have demanded.
+ * (a system account seeing the whole file system) its home, which must
+ * then be a directory, as chroot(2) would have demanded.
  */
 static int
 user_start_dir(struct session *s, const struct auth_result *a)
 {
 	int fd;
 
-	if (cfg->chroot || a->anonymous || cfg->unprivileged)
+	if (cfg->chroot || a->anonymous || a->virtual_user ||
+	    cfg->unprivileged)
 		return buf_set(&s->cwd, "/");
 	if (path_resolve("/", a->home, &s->cwd) == -1) {
 		log_msg(LOG_ERR, "home of %s: not a usable path", a->name);
@@ -333,6 +363,7 @@ static void
 start_user(struct monitor *m)
 {
 	int relay[2] = { -1, -1 }, data[2] = { -1, -1 }, sv[2], ctl;
+	sigset_t old;
 
 	if (m->tls) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
@@ -347,6 +378,7 @@ start_user(struct monitor *m)
 	} else {
 		/* The front exits on OK; the socket is the user's now, and
 		 * a front that stays is not let to share it. */
+		mon_not_serving();
 		reap_within(m->front_pid, "front", FRONT_EXIT_MS);
 		m->front_pid = -1;
 		(void)close(m->front_ipc);
@@ -355,6 +387,7 @@ start_user(struct monitor *m)
 	}
 	if (ipc_pair(sv) == -1)
 		fatal("monitor: socketpair: %s", strerror(errno));
+	mon_hold_term(&old);
 	m->user_pid = fork();
 	if (m->user_pid == -1)
 		fatal("monitor: fork user: %s", strerror(errno));
@@ -374,7 +407,7 @@ start_user(struct monitor *m)
 	(void)close(m->client_fd);
 	m->client_fd = -1;
 	m->user_ipc = sv[0];
-	mon_serving(m->user_pid);
+	mon_serving(m->user_pid, &old);
 }
 
 /* A socket bound to port L-1 of the control connection's address in
@@ -616,6 +649,7 @@ stop_front(pid_t pid)
 static void __attribute__((noreturn))
 finish(struct monitor *m)
 {
+	mon_not_serving();
 	if (m->user_pid > 0)
 		reap_child(m->user_pid, "user");
 	if (m->front_pid > 0)

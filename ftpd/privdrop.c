@@ -207,9 +207,11 @@ become_user(const struct auth_result *r)
 		return fail("user", "setgroups");
 	/*
 	 * chroot = yes: the home becomes / for the kernel and the path
-	 * resolver alike.  chroot = no: an account sees the whole file
-	 * system with its own permissions (run_user starts it in its home);
-	 * an anonymous session stays confined to anon_root by the resolver.
+	 * resolver alike.  chroot = no: a system account sees the whole
+	 * file system with its own permissions (run_user starts it in its
+	 * home).  Anonymous and virtual users stay confined to their home by
+	 * the resolver: virtual users often share one uid, and would
+	 * otherwise reach each other's homes.
 	 */
 	if (cfg->chroot) {
 		if (chroot(r->home) == -1)
@@ -218,7 +220,8 @@ become_user(const struct auth_result *r)
 			return fail("user", "chdir");
 		fd = open_root("/", "user");
 	} else
-		fd = open_root(r->anonymous ? r->home : "/", "user");
+		fd = open_root(r->anonymous || r->virtual_user ? r->home : "/",
+		    "user");
 	if (fd == -1)
 		return -1;
 	if (set_ids(r->uid, r->gid, "user", 1) == -1 ||

@@ -14,6 +14,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,8 +24,12 @@
 volatile sig_atomic_t shutdown_requested;
 
 /* The temporary file: name and dirfd are written before temp_live is set
- * and read by the handler only while it is. */
+ * (a signal fence keeps the compiler from reordering that) and read by
+ * the handler only while it is.  temp_removed: the handler unlinked it,
+ * so the upload must not unlink that name again (it may be another
+ * session's file by then). */
 static volatile sig_atomic_t temp_live;
+static volatile sig_atomic_t temp_removed;
 static int temp_dirfd = -1;
 static char temp_name[256];	/* NAME_MAX + 1 */
 
@@ -35,7 +40,8 @@ on_term(int sig)
 	shutdown_requested = 1;
 	if (temp_live) {
 		temp_live = 0;
-		(void)unlinkat(temp_dirfd, temp_name, 0);
+		if (unlinkat(temp_dirfd, temp_name, 0) == 0)
+			temp_removed = 1;
 	}
 }
 
@@ -43,26 +49,36 @@ void
 shutdown_install(void)
 {
 	struct sigaction sa;
+	sigset_t term;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	(void)sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
+	/* The monitor forks with SIGTERM blocked (monitor.c): one that
+	 * came since is delivered now, to this handler. */
+	(void)sigemptyset(&term);
+	(void)sigaddset(&term, SIGTERM);
+	(void)sigprocmask(SIG_UNBLOCK, &term, NULL);
 }
 
 void
 shutdown_temp_set(int dirfd, const char *name)
 {
 	temp_live = 0;
+	temp_removed = 0;
 	if (snprintf(temp_name, sizeof(temp_name), "%s", name) >=
 	    (int)sizeof(temp_name))
 		return;		/* longer than NAME_MAX: not a name */
 	temp_dirfd = dirfd;
+	atomic_signal_fence(memory_order_seq_cst);
 	temp_live = 1;
 }
 
-void
+int
 shutdown_temp_clear(void)
 {
 	temp_live = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	return temp_removed;
 }

@@ -12,11 +12,12 @@
 extern volatile sig_atomic_t shutdown_requested;
 
 /* Front and user process: take SIGTERM (without SA_RESTART, so that a
- * waiting poll(2) returns). */
+ * waiting poll(2) returns), and let in one held since the fork. */
 void	shutdown_install(void);
 /* An upload's temporary file, removed by the SIGTERM handler itself if it
- * comes before the upload is renamed into place or cleaned up. */
+ * comes before the upload is renamed into place or cleaned up.  _clear
+ * returns 1 if the handler did remove it (do not unlink it again). */
 void	shutdown_temp_set(int dirfd, const char *name);
-void	shutdown_temp_clear(void);
+int	shutdown_temp_clear(void);
 
 #endif

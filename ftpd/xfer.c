@@ -531,10 +531,15 @@ xfer_via_front(struct xfer_ctx *x, int filefd, int dir, off_t *bytes,
 	enum tlsrelay_where where;
 	enum xfer_result res;
 	off_t start, pos;
+	int fl;
 
 	if (dir == 'o' && s->xfer_total >= 0)
 		limit = (unsigned long long)s->xfer_total;
-	start = lseek(filefd, 0, SEEK_CUR);
+	/* Progress is how far the front moves the offset; an O_APPEND
+	 * file (APPE) has its offset at 0 until the first write. */
+	fl = dir == 'i' ? fcntl(filefd, F_GETFL) : 0;
+	start = lseek(filefd, 0, fl != -1 && (fl & O_APPEND) ? SEEK_END :
+	    SEEK_CUR);
 	if (tlsrelay_file_start(s, filefd, dir, limit) == -1) {
 		*err = errno;
 		return XFER_NET_ERROR;

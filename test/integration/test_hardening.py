@@ -29,7 +29,7 @@ from harness import (HOST, SLOW, check, child_pids, greeting_line, make_file,
                     process_holds, RawControl, recv_all, require_root,
                     require_tool, retr_bytes, run,
                     Server, session_process, sha256_bytes, sha256_file, Skip,
-                    small_tmpfs, stor_bytes)
+                    small_tmpfs, stor_bytes, SystemUser)
 
 USER, PASS = "eve", "Eve-pw-2718"
 
@@ -276,23 +276,27 @@ def test_confinement_escapes_no_chroot():
 
 
 def test_no_chroot_account_sees_the_file_system():
-    """chroot = no: an account starts in its home, shown by its full path,
-    and reaches the rest of the file system with its own permissions."""
-    with Server(users={USER: PASS}, conf={"chroot": "no"}) as srv:
-        home = srv.home(USER)
-        (home / "mine.txt").write_bytes(b"mine\n")
-        srv.give(USER)
+    """chroot = no: a system account starts in its home, shown by its full
+    path, and reaches the rest of the file system with its own
+    permissions; virtual users (often one shared uid) and anonymous users
+    stay confined."""
+    with Server(system_users=True, users={USER: PASS},
+                conf={"chroot": "no"}) as srv, \
+            SystemUser(srv.tmp) as u:
+        (u.home / "mine.txt").write_bytes(b"mine\n")
+        os.chown(u.home / "mine.txt", u.uid, u.gid)
         (srv.tmp / "outside").mkdir()
         (srv.tmp / "outside" / "pub.txt").write_bytes(b"public\n")
         os.chmod(srv.tmp / "outside", 0o755)
-        f = srv.ftp(USER, PASS)
+        outside = f"{srv.tmp}/outside/pub.txt"
+        f = srv.ftp(u.name, u.password)
         try:
-            check(f.pwd() == str(home), f"PWD {f.pwd()!r}, not {home}")
+            check(f.pwd() == str(u.home), f"PWD {f.pwd()!r}, not {u.home}")
             chunks = []
             f.retrbinary("RETR mine.txt", chunks.append)
             check(b"".join(chunks) == b"mine\n", "RETR in the home")
             chunks = []
-            f.retrbinary(f"RETR {srv.tmp}/outside/pub.txt", chunks.append)
+            f.retrbinary(f"RETR {outside}", chunks.append)
             check(b"".join(chunks) == b"public\n", "RETR outside the home")
             f.cwd("/")
             check(f.pwd() == "/", "CWD /")
@@ -303,16 +307,16 @@ def test_no_chroot_account_sees_the_file_system():
         finally:
             f.close()
         check(not os.path.lexists(f"/etc/{PWN}"), "wrote into /etc")
-    # Anonymous: confined all the same (test_confinement_escapes_no_chroot).
-    with Server(conf={"chroot": "no"}) as srv:
-        f = srv.ftp()
-        try:
-            check(f.pwd() == "/", f"anonymous PWD {f.pwd()!r}")
-            r = _resp(lambda: f.cwd("/etc"))
-            check(r[:3] == "550", f"anonymous CWD /etc: {r!r}")
-            f.quit()
-        finally:
-            f.close()
+        srv.give(USER)
+        for who in ((USER, PASS), ("anonymous", "guest@example.org")):
+            f = srv.ftp(*who)
+            try:
+                check(f.pwd() == "/", f"{who[0]}: PWD {f.pwd()!r}")
+                r = _resp(lambda: f.sendcmd(f"SIZE {outside}"))
+                check(r[:3] == "550", f"{who[0]}: SIZE outside: {r!r}")
+                f.quit()
+            finally:
+                f.close()
 
 
 # ---------------------------------------------------------------- (b)

@@ -284,7 +284,13 @@ def test_sighup_reopens_logs():
         check(len(wait_lines(xlog, 1)) == 1, "first xferlog line")
         log.rename(srv.tmp / "main.log.1")
         xlog.rename(srv.tmp / "xferlog.1")
-        srv.proc.send_signal(signal.SIGHUP)
+        # As `systemctl kill -s HUP` would: every process of the server.
+        # Sessions ignore it (the reload is the master's business).
+        live = srv.ftp(USER, PASS)
+        os.killpg(srv.proc.pid, signal.SIGHUP)
+        check(live.voidcmd("NOOP").startswith("200"), "session died of HUP")
+        live.quit()
+        live.close()
         deadline = time.monotonic() + 10 * SLOW
         while not (log.exists() and xlog.exists()) and \
                 time.monotonic() < deadline:

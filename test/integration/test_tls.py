@@ -718,16 +718,35 @@ def test_prot_p_transfers_counted():
         srv.stop()
         srv.start()
         make_file(srv.home(USER) / "huge.bin", 64 * MIB, seed=9)
+        make_file(srv.home(USER) / "base.bin", 8 * MIB, seed=10)
         srv.give(USER)
         f = _ftps(srv)
         try:
+            # An APPE cut short counts what it appended, not the file.
+            f.voidcmd("TYPE I")
+            conn = f.transfercmd("APPE base.bin")
+            conn.sendall(os.urandom(100000))
+            base = srv.home(USER) / "base.bin"
+            deadline = time.monotonic() + 10 * SLOW
+            while base.stat().st_size == 8 * MIB:    # some bytes in
+                check(time.monotonic() < deadline, "APPE wrote nothing")
+                time.sleep(0.02)
+            time.sleep(0.6)     # past a progress tick of the user process
+            f.putcmd("ABOR")
+            with contextlib.suppress(OSError):
+                conn.close()
+            first = f.getmultiline()
+            if first.startswith("426"):
+                f.getmultiline()
             f.storbinary("STOR up.bin", io.BytesIO(os.urandom(12345)))
             f.storbinary("APPE up.bin", io.BytesIO(os.urandom(100)))
             check((srv.home(USER) / "up.bin").stat().st_size == 12445,
                   "upload incomplete")
             stat = f.sendcmd("STAT")
-            check(re.search(r"bytes in/out: 12445/", stat) is not None,
-                  f"STAT counts: {stat!r}")
+            m = re.search(r"bytes in/out: (\d+)/", stat)
+            appended = (srv.home(USER) / "base.bin").stat().st_size - 8 * MIB
+            check(m is not None and int(m.group(1)) == 12445 + appended,
+                  f"STAT counts ({appended} appended): {stat!r}")
             conn = retr_started(f, "huge.bin", 256 * 1024)
             f.putcmd("ABOR")
             first = f.getmultiline()
@@ -735,16 +754,53 @@ def test_prot_p_transfers_counted():
                 f.getmultiline()
             conn.close()
             bye = f.quit()
-            check("12445" in bye, f"QUIT summary: {bye!r}")
+            check(str(12445 + appended) in bye, f"QUIT summary: {bye!r}")
         finally:
             f.close()
-        lines = wait_lines(log, 3)
+        lines = wait_lines(log, 4)
+        cut_appe = [l.split() for l in lines if "base.bin" in l]
+        check(len(cut_appe) == 1 and int(cut_appe[0][7]) == appended and
+              cut_appe[0][-1] == "i", f"cut APPE line ({appended} "
+              f"appended): {cut_appe}")
         stor = [l.split() for l in lines if "up.bin" in l]
         check(len(stor) == 2 and stor[0][7] == "12345" and
               stor[1][7] == "100", f"upload lines: {stor}")
         cut = [l.split() for l in lines if "huge.bin" in l]
         check(len(cut) == 1 and 0 < int(cut[0][7]) < 64 * MIB and
               cut[0][-1] == "i", f"aborted download line: {cut}")
+
+
+def test_prot_p_stalled_append_counted():
+    """A PROT P APPE that stalls until data_timeout is logged with the
+    bytes it appended, not the size of the file it appended to."""
+    with _tls_server(conf={"data_timeout": "2"}) as srv:
+        log = srv.tmp / "xferlog"
+        srv.keys["xferlog"] = str(log)
+        srv.stop()
+        srv.start()
+        base = srv.home(USER) / "base.bin"
+        make_file(base, 8 * MIB, seed=11)
+        srv.give(USER)
+        f = _ftps(srv)
+        try:
+            f.voidcmd("TYPE I")     # the front writes the file itself
+            conn = f.transfercmd("APPE base.bin")
+            conn.sendall(os.urandom(100000))
+            deadline = time.monotonic() + 10 * SLOW
+            while base.stat().st_size < 8 * MIB + 100000:
+                check(time.monotonic() < deadline,
+                      f"APPE data not written: {base.stat().st_size}")
+                time.sleep(0.02)
+            # Now silent: the server gives up after data_timeout.
+            reply = f.getmultiline()
+            check(reply[:1] == "4", f"stalled APPE: {reply!r}")
+            with contextlib.suppress(OSError):
+                conn.close()
+        finally:
+            f.close()
+        lines = [l.split() for l in wait_lines(log, 1) if "base.bin" in l]
+        check(len(lines) == 1 and lines[0][7] == "100000" and
+              lines[0][-1] == "i", f"stalled APPE line: {lines}")
 
 
 # ---------------------------------------------------------------- front moves files
