@@ -170,8 +170,10 @@ xfer_busy_check(struct xfer_ctx *x, long long now)
 	mon_busy(x->s, x->s->xfer_what);
 }
 
+/* A file transfer is over: no longer in_xfer, and ftpwho shows it no
+ * more if it was shown. */
 static void
-xfer_busy_end(struct xfer_ctx *x)
+xfer_file_end(struct xfer_ctx *x)
 {
 	x->s->in_xfer = 0;
 	if (x->busy_sent)
@@ -632,7 +634,7 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 	/* Push the last partial segment now rather than at close. */
 	if (corked && x.datafd != -1)
 		(void)net_set_cork(x.datafd, 0);
-	xfer_busy_end(&x);
+	xfer_file_end(&x);
 	return res;
 }
 
@@ -915,7 +917,7 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 	}
 	if (fallback)
 		res = xfer_copy_in(&x, filefd, bytes, err);
-	xfer_busy_end(&x);
+	xfer_file_end(&x);
 	return res;
 }
 
