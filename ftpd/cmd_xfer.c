@@ -507,14 +507,10 @@ store_prepare_anon(struct session *s, const char *arg, enum store_kind kind,
  * permissions (a 0444 file or another user's file is refused with 550).
  */
 static int
-replace_atomically(struct session *s, const char *vpath,
-    const struct stat *st)
+replace_atomically(const struct stat *st, int is_link)
 {
-	struct stat lst;
-
-	if (st->st_uid != geteuid() || (st->st_mode & S_IWUSR) == 0)
-		return 0;
-	return fs_stat(s, vpath, &lst, 0) == 0 && S_ISREG(lst.st_mode);
+	return !is_link && st->st_uid == geteuid() &&
+	    (st->st_mode & S_IWUSR) != 0;
 }
 
 /* Decide how to open the target and open it.  0, or -1 after a reply. */
@@ -523,7 +519,7 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
     off_t rest, struct upload *u)
 {
 	struct stat st;
-	int exists;
+	int exists, is_link;
 
 	if (s->anonymous)
 		return store_prepare_anon(s, arg, kind, rest, u);
@@ -536,7 +532,11 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 	}
 	if (policy_path(s, arg, &u->vpath) == -1)
 		return -1;
-	exists = fs_stat(s, buf_cstr(&u->vpath), &st, 1) == 0;
+	/* One lstat; a second stat only for a link, to judge its target. */
+	exists = fs_stat(s, buf_cstr(&u->vpath), &st, 0) == 0;
+	is_link = exists && S_ISLNK(st.st_mode);
+	if (is_link)
+		exists = fs_stat(s, buf_cstr(&u->vpath), &st, 1) == 0;
 	if (exists && !S_ISREG(st.st_mode)) {
 		reply(s, 550, "Not a plain file.");
 		return -1;
@@ -552,7 +552,7 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 	if (rest != 0)
 		return upload_open_rest(s, u, rest);
 	if (cfg->atomic_uploads && (!exists ||
-	    replace_atomically(s, buf_cstr(&u->vpath), &st))) {
+	    replace_atomically(&st, is_link))) {
 		if (upload_open_tmp(s, u) == 0)
 			return 0;
 		/* A writable file in a read-only directory: write in place. */

@@ -551,6 +551,8 @@ xfer_via_front(struct xfer_ctx *x, int filefd, int dir, off_t *bytes,
 	/* Bounded by data_timeout: x->last moves only with the offset. */
 	for (;;) {
 		res = xfer_wait(x, POLLIN);
+		if (res == XFER_OK && x->ready)
+			break;		/* the front's report has the count */
 		/* The front moves the file offset we share: progress. */
 		if (start != -1 && (pos = lseek(filefd, 0, SEEK_CUR)) != -1 &&
 		    pos - start > s->xfer_done) {
@@ -563,8 +565,6 @@ xfer_via_front(struct xfer_ctx *x, int filefd, int dir, off_t *bytes,
 			*bytes = s->xfer_done;
 			return res;	/* the caller's close stops the front */
 		}
-		if (x->ready)
-			break;
 	}
 	if (tlsrelay_file_result(s, &moved, &where, err) == -1) {
 		*err = EPROTO;
