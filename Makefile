@@ -145,7 +145,7 @@ run: deps
 # libFuzzer targets (clang): each runs FUZZ_SECONDS (default 60) on its
 # seed corpus in test/fuzz/corpus/NAME; crashes land in test/fuzz/out/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = ctl path portarg conf users
+FUZZ_TARGETS = ctl path portarg conf users proxyhdr
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	     $(PKG_CFLAGS) -fsanitize=address,undefined
 fuzz: deps

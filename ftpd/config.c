@@ -99,11 +99,6 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		    "or an absolute path", c->log);
 		return -1;
 	}
-	if (c->proxy_protocol) {
-		snprintf(err, errlen, "proxy_protocol: not supported by this "
-		    "version (set it to no)");
-		return -1;
-	}
 	if (c->log_level > 4)
 		c->log_level = 3;
 	return 0;

@@ -22,9 +22,13 @@
 void
 front_run(struct session *s)
 {
-	char err[256];
+	char err[256], refusal[256] = "";
 
 	shutdown_install();	/* a stopping server: 421, not a bare close */
+	if (cfg->proxy_protocol &&
+	    front_proxy(s, refusal, sizeof(refusal)) == -1 &&
+	    refusal[0] == '\0')
+		_exit(0);	/* no valid header: not from the proxy */
 	if (s->implicit_tls) {
 		s->ctl_tls = tls_accept(s->ctl_fd, NULL,
 		    (int)cfg->login_timeout * 1000, err, sizeof(err));
@@ -37,6 +41,13 @@ front_run(struct session *s)
 		/* ctl.c reads TLS records without blocking on half of one */
 		if (net_set_nonblock(s->ctl_fd, 1) == -1)
 			_exit(1);
+	}
+	if (refusal[0] != '\0') {
+		/* The client, now known, may not come in (bans, max_per_ip). */
+		reply(s, 421, "%s", refusal);
+		if (s->ctl_tls != NULL)
+			tls_close(s->ctl_tls, 1000);
+		_exit(0);
 	}
 	reply(s, 220, "%s", cfg->banner);
 	cmd_loop(s);

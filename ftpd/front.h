@@ -7,7 +7,17 @@
 #ifndef FTPD_FRONT_H
 #define FTPD_FRONT_H
 
+#include <stddef.h>
+
 struct session;
+
+/*
+ * proxy_protocol: read the PROXY header and have the monitor admit the
+ * client it names, which becomes s->peer (the proxy s->via).  0, or -1:
+ * with refusal set, the client was refused (say it with 421); with
+ * refusal empty, there was no valid header (close without a word).
+ */
+int	front_proxy(struct session *s, char *refusal, size_t refusal_len);
 
 /* Serve the pre-login part of a session: greeting, then the command loop
  * with only CMD_PRELOGIN commands.  Never returns. */

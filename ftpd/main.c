@@ -72,7 +72,7 @@ run_inetd(void)
 		    strerror(errno));
 		return 1;
 	}
-	monitor_run(0, &peer, 0);
+	monitor_run(0, &peer, 0, -1);
 }
 
 static int

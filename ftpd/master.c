@@ -4,7 +4,9 @@
  * Runs as whoever started ftpd.  It never reads client bytes: a refused
  * connection gets one fixed 421 line and is closed.  Children are
  * monitors; the table of live ones is what max_clients and max_per_ip
- * count.
+ * count.  With proxy_protocol every connection comes from the proxy: the
+ * monitor asks once, over a channel of its own, whether the client the
+ * PROXY header names may have one more session (proxy_ask below).
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,13 +40,15 @@ struct listener {
 
 struct child {
 	pid_t			pid;
-	struct sockaddr_storage	peer;
+	struct sockaddr_storage	peer;	/* the client, once known */
+	int			ask;	/* proxy_protocol: channel, or -1 */
 };
 
 static struct listener listeners[MAX_LISTENERS];
 static size_t nlisteners;
 static struct child *children;
 static size_t nchildren;
+static struct pollfd *pfds;	/* listeners, then open ask channels */
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_chld;
@@ -139,6 +143,7 @@ master_listen(void)
 	    listen_list(cfg->implicit_tls_listen, 1) == -1)
 		return -1;
 	children = xcalloc(cfg->max_clients, sizeof(*children));
+	pfds = xcalloc(MAX_LISTENERS + cfg->max_clients, sizeof(*pfds));
 	return 0;
 }
 
@@ -174,6 +179,8 @@ reap(void)
 		for (i = 0; i < nchildren; i++) {
 			if (children[i].pid == pid) {
 				note_failures(&children[i], status);
+				if (children[i].ask != -1)
+					(void)close(children[i].ask);
 				children[i] = children[--nchildren];
 				break;
 			}
@@ -211,28 +218,49 @@ refuse(int fd, const char *ip, const char *why)
 static void
 spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 {
+	int ask[2] = { -1, -1 };
 	pid_t pid;
 	size_t i;
 
+	if (cfg->proxy_protocol && socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC | SOCK_NONBLOCK, 0, ask) == -1) {
+		log_msg(LOG_ERR, "socketpair: %s", strerror(errno));
+		refuse(fd, "-", "Server busy, try later.");
+		return;
+	}
 	pid = fork();
 	if (pid == -1) {
 		log_msg(LOG_ERR, "fork: %s", strerror(errno));
 		refuse(fd, "-", "Server busy, try later.");
+		if (ask[0] != -1) {
+			(void)close(ask[0]);
+			(void)close(ask[1]);
+		}
 		return;
 	}
 	if (pid == 0) {
 		for (i = 0; i < nlisteners; i++)
 			(void)close(listeners[i].fd);
+		/* Other sessions' channels are not this session's business
+		 * (and its front and user process would inherit them). */
+		for (i = 0; i < nchildren; i++)
+			if (children[i].ask != -1)
+				(void)close(children[i].ask);
+		if (ask[0] != -1)
+			(void)close(ask[0]);
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
 		/* SIGHUP is for the master (reload); a session that gets one
 		 * too (kill -HUP of the whole unit) goes on. */
 		(void)signal(SIGHUP, SIG_IGN);
-		monitor_run(fd, peer, implicit_tls);
+		monitor_run(fd, peer, implicit_tls, ask[1]);
 	}
+	if (ask[1] != -1)
+		(void)close(ask[1]);
 	children[nchildren].pid = pid;
 	children[nchildren].peer = *peer;
+	children[nchildren].ask = ask[0];
 	nchildren++;
 	(void)close(fd);
 }
@@ -259,10 +287,69 @@ accept_one(const struct listener *l)
 		    "try again later.");
 	else if (nchildren >= cfg->max_clients)
 		refuse(fd, ip, "Too many users, try later.");
-	else if (count_peer(&peer) >= cfg->max_per_ip)
+	else if (!cfg->proxy_protocol && count_peer(&peer) >= cfg->max_per_ip)
 		refuse(fd, ip, "Too many connections from your address.");
 	else
 		spawn(fd, &peer, l->implicit_tls);
+}
+
+/*
+ * proxy_protocol: a monitor names the client its PROXY header gave
+ * (a struct sockaddr_storage) and hears one byte back, a
+ * PROXY_VERDICT_*.  The same limits as at accept(2) apply, now to the
+ * real client: bans and max_per_ip.  One question per session; the
+ * channel is closed after it, so a monitor cannot change its mind.
+ */
+static void
+proxy_answer(struct child *c)
+{
+	struct sockaddr_storage who;
+	unsigned char verdict = PROXY_VERDICT_OK;
+	ssize_t n;
+
+	memset(&who, 0, sizeof(who));
+	n = recv(c->ask, &who, sizeof(who), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(who) && (who.ss_family == AF_INET ||
+	    who.ss_family == AF_INET6)) {
+		net_unmap_v4(&who);
+		if (bans_check(&who, time(NULL)))
+			verdict = PROXY_VERDICT_BANNED;
+		else if (count_peer(&who) >= cfg->max_per_ip)
+			verdict = PROXY_VERDICT_TOO_MANY;
+		else
+			c->peer = who;
+		(void)send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	/* Anything else (end of file, a malformed question): the monitor
+	 * reads the close as a refusal. */
+	(void)close(c->ask);
+	c->ask = -1;
+}
+
+/* The poll set: listeners first, then the channels still open. */
+static nfds_t
+poll_set(size_t *chan_of)
+{
+	nfds_t n = 0;
+	size_t i;
+
+	for (i = 0; i < nlisteners; i++, n++) {
+		pfds[n].fd = listeners[i].fd;
+		pfds[n].events = POLLIN;
+		pfds[n].revents = 0;
+	}
+	for (i = 0; i < nchildren; i++) {
+		if (children[i].ask == -1)
+			continue;
+		chan_of[n - nlisteners] = i;
+		pfds[n].fd = children[i].ask;
+		pfds[n].events = POLLIN;
+		pfds[n].revents = 0;
+		n++;
+	}
+	return n;
 }
 
 static void
@@ -304,18 +391,17 @@ install_signals(void)
 int
 master_run(void)
 {
-	struct pollfd pfd[MAX_LISTENERS];
+	size_t *chan_of = xcalloc(cfg->max_clients, sizeof(*chan_of));
+	nfds_t npfd;
 	size_t i;
 	int n;
 
 	install_signals();
-	for (i = 0; i < nlisteners; i++) {
-		pfd[i].fd = listeners[i].fd;
-		pfd[i].events = POLLIN;
+	for (i = 0; i < nlisteners; i++)
 		(void)net_set_nonblock(listeners[i].fd, 1);
-	}
 	while (!got_term) {
-		n = poll(pfd, nlisteners, 1000);
+		npfd = poll_set(chan_of);
+		n = poll(pfds, npfd, 1000);
 		if (got_hup) {
 			got_hup = 0;
 			reopen_logs();
@@ -327,10 +413,18 @@ master_run(void)
 		}
 		if (n <= 0)
 			continue;
+		/* Channels before accepts: accept_one and reap reorder the
+		 * table that chan_of indexes. */
+		for (i = nlisteners; i < npfd; i++)
+			if (pfds[i].revents != 0 &&
+			    chan_of[i - nlisteners] < nchildren &&
+			    children[chan_of[i - nlisteners]].ask == pfds[i].fd)
+				proxy_answer(&children[chan_of[i - nlisteners]]);
 		for (i = 0; i < nlisteners; i++)
-			if (pfd[i].revents & POLLIN)
+			if (pfds[i].revents & POLLIN)
 				accept_one(&listeners[i]);
 	}
+	free(chan_of);
 	log_msg(LOG_NOTICE, "shutting down: %zu session(s) signalled",
 	    nchildren);
 	for (i = 0; i < nlisteners; i++)

@@ -77,6 +77,30 @@ mon_login(struct session *s, const char *user, const char *pass,
 }
 
 int
+mon_proxy(struct session *s, int local, const struct sockaddr_storage *client,
+    char *msg, size_t msglen)
+{
+	struct buf out;
+	uint32_t type, admitted = 0;
+	size_t off = 0;
+	int ok;
+
+	buf_init(&out, 512);
+	ok = ipc_put_u32(&out, (uint32_t)(local != 0)) == 0 &&
+	    ipc_put_bytes(&out, client, sizeof(*client)) == 0 &&
+	    ipc_send(s->mon_fd, MON_PROXY, out.data, out.len, -1) == 0;
+	buf_reset(&out);
+	ok = ok && ipc_recv_timeout(s->mon_fd, &type, &out, NULL,
+	    REPLY_TIMEOUT_MS) == 0 && type == MON_PROXY_REPLY &&
+	    ipc_get_u32(&out, &off, &admitted) == 0 &&
+	    ipc_get_str(&out, &off, msg, msglen) == 0;
+	buf_free(&out);
+	if (!ok)
+		snprintf(msg, msglen, "Service not available.");
+	return ok && admitted == 1 ? 0 : -1;
+}
+
+int
 mon_connect_port20(struct session *s, const struct sockaddr_storage *dst,
     int *stage)
 {

@@ -32,6 +32,14 @@ enum mon_login_result mon_login(struct session *s, const char *user,
 	    const char *pass, const struct buf *leftover, int *relay_fd,
 	    int *data_fd, char *msg, size_t msglen);
 /*
+ * front, with proxy_protocol: tell the monitor the client the PROXY
+ * header names (local: the header names none; keep the connection's
+ * own).  0 when the session may go on, -1 when refused; msg receives the
+ * reason for a 421.
+ */
+int	mon_proxy(struct session *s, int local,
+	    const struct sockaddr_storage *client, char *msg, size_t msglen);
+/*
  * user: a data connection to dst from the control connection's address,
  * port L-1, which the monitor makes and checks.  The connected fd, or -1
  * with errno and *stage MON_PORT20_BIND (no socket from L-1: connect

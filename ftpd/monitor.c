@@ -3,8 +3,8 @@
  *
  * Forked by the master for each control connection.  Keeps the privileges
  * ftpd started with, never reads client bytes, and serves a small table of
- * requests from its unprivileged children: MON_LOGIN from the front only
- * before login; MON_PORT20 and MON_XFER from the user process only after;
+ * requests from its unprivileged children: MON_PROXY from the front first
+ * of all with proxy_protocol; MON_LOGIN from the front only before login; MON_PORT20 and MON_XFER from the user process only after;
  * MON_LOG from either.  Anything else, or a malformed message, is fatal.
  */
 #include <errno.h>
@@ -52,6 +52,8 @@
 struct monitor {
 	int			 client_fd;
 	struct sockaddr_storage	 peer, local;
+	struct sockaddr_storage	 via;		/* the proxy, if any */
+	int			 ask;		/* channel to the master */
 	char			 ip[NET_ADDRSTRLEN];
 	int			 implicit_tls;
 	pid_t			 front_pid, user_pid;
@@ -99,6 +101,7 @@ child_session(struct monitor *m, struct session *s, int ctl_fd, int ipc)
 	s->ctl_fd = ctl_fd;
 	s->mon_fd = ipc;
 	s->peer = m->peer;
+	s->via = m->via;
 	s->local = m->local;
 	s->implicit_tls = m->implicit_tls;
 	snprintf(s->peer_ip, sizeof(s->peer_ip), "%s", m->ip);
@@ -257,6 +260,118 @@ send_login_reply(struct monitor *m, enum mon_login_result r, const char *msg)
 	buf_free(&out);
 }
 
+/* The front's next message other than a log line; the front ending ends
+ * the session. */
+static uint32_t
+front_message(struct monitor *m, struct buf *p)
+{
+	uint32_t type;
+
+	for (;;) {
+		if (ipc_recv(m->front_ipc, &type, p, NULL) == -1) {
+			mon_not_serving();
+			reap_child(m->front_pid, "front");
+			_exit(exit_code(m));
+		}
+		if (type != MON_LOG)
+			return type;
+		handle_log(m, p);
+	}
+}
+
+/* The master's verdict on who (PROXY_VERDICT_*), or -1 without one. */
+static int
+ask_master(struct monitor *m, const struct sockaddr_storage *who)
+{
+	struct pollfd pfd;
+	unsigned char verdict;
+	int r;
+
+	if (m->ask == -1)
+		return PROXY_VERDICT_OK;	/* -i: no master, no limits */
+	if (send(m->ask, who, sizeof(*who), MSG_NOSIGNAL) !=
+	    (ssize_t)sizeof(*who))
+		return -1;
+	pfd.fd = m->ask;
+	pfd.events = POLLIN;
+	do
+		r = poll(&pfd, 1, 10000);
+	while (r == -1 && errno == EINTR);
+	if (r != 1 || recv(m->ask, &verdict, 1, MSG_DONTWAIT) != 1)
+		return -1;
+	return verdict;
+}
+
+/*
+ * proxy_protocol: the front has read the PROXY header (the monitor never
+ * does) and names the client.  Once the master has judged that client by
+ * the limits accept(2) could only apply to the proxy, it becomes this
+ * session's peer: for logs, bans, PORT/EPRT and passive connections.  The
+ * proxy itself stays known (m->via) because passive data connections may
+ * come through it too.
+ */
+static void
+proxy_admit(struct monitor *m)
+{
+	struct sockaddr_storage who;
+	char msg[NET_ADDRSTRLEN + 64], prefix[128];
+	struct buf p, sa, out;
+	uint32_t local;
+	size_t off = 0;
+	int verdict;
+
+	buf_init(&p, IPC_MAX);
+	buf_init(&sa, sizeof(who));
+	if (front_message(m, &p) != MON_PROXY ||
+	    ipc_get_u32(&p, &off, &local) == -1 ||
+	    ipc_get_bytes(&p, &off, &sa) == -1 || sa.len != sizeof(who))
+		fatal("monitor: expected MON_PROXY");
+	memcpy(&who, sa.data, sizeof(who));
+	buf_free(&sa);
+	buf_free(&p);
+	if (local)
+		who = m->peer;	/* the proxy speaking for itself */
+	else if (who.ss_family != AF_INET && who.ss_family != AF_INET6)
+		fatal("monitor: MON_PROXY for address family %u",
+		    (unsigned)who.ss_family);
+	net_unmap_v4(&who);
+	verdict = ask_master(m, &who);
+	m->via = m->peer;
+	m->peer = who;
+	net_format_ip((const struct sockaddr *)&who, m->ip, sizeof(m->ip));
+	snprintf(prefix, sizeof(prefix), "%s:", m->ip);
+	log_set_prefix(prefix);
+	if (verdict == PROXY_VERDICT_OK) {
+		net_format_ip((const struct sockaddr *)&m->via, msg,
+		    sizeof(msg));
+		log_msg(LOG_INFO, "client %s via proxy %s", m->ip, msg);
+		snprintf(msg, sizeof(msg), "%s", m->ip);
+	} else {
+		snprintf(msg, sizeof(msg), "%s", verdict ==
+		    PROXY_VERDICT_BANNED ? "Too many failed logins from "
+		    "your address; try again later." : verdict ==
+		    PROXY_VERDICT_TOO_MANY ? "Too many connections from "
+		    "your address." : "Service not available.");
+		log_msg(LOG_NOTICE, "refused %s: %s", m->ip, msg);
+	}
+	buf_init(&out, 256);
+	if (ipc_put_u32(&out, verdict == PROXY_VERDICT_OK) == -1 ||
+	    ipc_put_str(&out, msg) == -1 ||
+	    ipc_send(m->front_ipc, MON_PROXY_REPLY, out.data, out.len,
+	    -1) == -1)
+		fatal("monitor: send proxy reply: %s", strerror(errno));
+	buf_free(&out);
+	if (m->ask != -1)
+		(void)close(m->ask);
+	m->ask = -1;
+	if (verdict == PROXY_VERDICT_OK)
+		return;
+	/* Refused: the front says 421 and ends; nothing else is served. */
+	buf_init(&p, IPC_MAX);
+	(void)front_message(m, &p);
+	fatal("monitor: front went on after a refusal");
+}
+
 /* Serve the front until a login succeeds.  Exits when the front ends. */
 static void
 serve_front(struct monitor *m)
@@ -268,15 +383,7 @@ serve_front(struct monitor *m)
 
 	buf_init(&p, IPC_MAX);
 	for (;;) {
-		if (ipc_recv(m->front_ipc, &type, &p, NULL) == -1) {
-			mon_not_serving();
-			reap_child(m->front_pid, "front");
-			_exit(exit_code(m));
-		}
-		if (type == MON_LOG) {
-			handle_log(m, &p);
-			continue;
-		}
+		type = front_message(m, &p);
 		if (type != MON_LOGIN)
 			fatal("monitor: unexpected message %u before login",
 			    type);
@@ -660,7 +767,8 @@ finish(struct monitor *m)
 }
 
 void
-monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
+monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
+    int ask)
 {
 	/* Static, not on the stack: the user process is forked from deep
 	 * inside this frame and would carry those pages for the session. */
@@ -674,6 +782,7 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	m.client_fd = fd;
 	m.peer = *peer;
 	m.implicit_tls = implicit_tls;
+	m.ask = ask;
 	m.front_ipc = m.user_ipc = -1;
 	buf_init(&m.leftover, 2 * CTL_LINE_MAX + 65536);
 	net_format_ip((const struct sockaddr *)peer, m.ip, sizeof(m.ip));
@@ -700,6 +809,8 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	/* Only the front parses the TLS key; the user process, forked from
 	 * here, must not even inherit the copies. */
 	tls_identity_forget();
+	if (cfg->proxy_protocol)
+		proxy_admit(&m);
 	serve_front(&m);
 	start_user(&m);
 	scoreboard_update(m.ip, m.user, "idle", "", 0);

@@ -33,13 +33,23 @@ enum mon_msg {
 				 * u32 complete; no reply */
 	MON_BUSY,		/* str command of a transfer running for a
 				 * while, "" when it ended; no reply */
+	MON_PROXY,		/* front, first of all with proxy_protocol:
+				 * u32 local, bytes sockaddr_storage client */
+	MON_PROXY_REPLY,	/* u32 admitted, str client ip or refusal */
 };
+
+/* proxy_protocol: the master's answer to "may this client come in?" */
+#define PROXY_VERDICT_OK	0
+#define PROXY_VERDICT_BANNED	1	/* too many failed logins */
+#define PROXY_VERDICT_TOO_MANY	2	/* max_per_ip reached */
 
 /*
  * Serve one session on the connected client socket fd.  implicit_tls: the
- * connection arrived on implicit_tls_listen.  Never returns.
+ * connection arrived on implicit_tls_listen.  ask: with proxy_protocol,
+ * the channel on which the master judges the client the PROXY header
+ * names (-1: no master, as with -i).  Never returns.
  */
 void	monitor_run(int fd, const struct sockaddr_storage *peer,
-	    int implicit_tls) __attribute__((noreturn));
+	    int implicit_tls, int ask) __attribute__((noreturn));
 
 #endif

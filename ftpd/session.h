@@ -35,6 +35,9 @@ struct session {
 	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */
 	struct buf		 ctl_in;	/* bytes read, not yet a command */
 	struct sockaddr_storage	 peer;		/* client's control address */
+	struct sockaddr_storage	 via;		/* proxy_protocol: the proxy
+						 * the control came through
+						 * (family 0: none) */
 	struct sockaddr_storage	 local;		/* our control address */
 	char			 peer_ip[NET_ADDRSTRLEN];
 	int			 mon_fd;	/* ipc to the monitor */

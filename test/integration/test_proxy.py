@@ -1,0 +1,356 @@
+"""test_proxy.py - proxy_protocol: the PROXY v1/v2 header a load balancer
+such as HAProxy sends first, naming the real client.
+
+The tests play the proxy on 127.0.0.1 and name clients on other loopback
+addresses (127.0.0.2 and up), which the server must then treat as the
+session's peer: PORT targets, limits, bans and logs.
+"""
+
+import contextlib
+import socket
+import ssl
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from harness import (HOST, SLOW, RawControl, Server, check, make_file,
+                     recv_all, require_tool, run, sha256_bytes, sha256_file)
+
+CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
+USER, PASS = "pia", "Pia-pw-9"
+V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
+def v1(client, port=40000):
+    return f"PROXY TCP4 {client} 127.0.0.1 {port} 21\r\n".encode()
+
+
+def v2_inet(client, tlvs=b"", command=0x21):
+    body = (socket.inet_aton(client) + socket.inet_aton("127.0.0.1") +
+            struct.pack(">HH", 40001, 21) + tlvs)
+    return V2_SIG + bytes([command, 0x11]) + struct.pack(">H", len(body)) \
+        + body
+
+
+def v2_inet6(client):
+    body = (socket.inet_pton(socket.AF_INET6, client) +
+            socket.inet_pton(socket.AF_INET6, "2001:db8::21") +
+            struct.pack(">HH", 40002, 21))
+    return V2_SIG + b"\x21\x21" + struct.pack(">H", len(body)) + body
+
+
+def proxied(srv, header, port=None):
+    """A RawControl on which header was sent first (nothing read yet)."""
+    c = RawControl(HOST, port or srv.port, 30 * SLOW)
+    c.send(header)
+    return c
+
+
+def greeted(srv, header):
+    c = proxied(srv, header)
+    code, text = c.reply()
+    check(code == 220, f"greeting after the header: {text!r}")
+    return c
+
+
+def silent_close(c, timeout=10):
+    """The server closes without sending a byte."""
+    c.sock.settimeout(timeout * SLOW)
+    try:
+        data = c.sock.recv(4096)
+    except ConnectionResetError:
+        data = b""
+    check(data == b"", f"server said {data!r} to a connection without a "
+          "valid PROXY header")
+
+
+def test_curl_through_proxy_protocol():
+    """curl --haproxy-protocol sends a v1 header on the control connection:
+    downloads and uploads work, and a client without the header is not
+    served at all."""
+    require_tool("curl")
+    with Server(users={USER: PASS},
+                conf={"proxy_protocol": "yes", "login_timeout": 3}) as srv, \
+            tempfile.TemporaryDirectory(prefix="ftpd-pp-") as d:
+        digest = make_file(srv.home(USER) / "down.bin", 3 << 20)
+        up = Path(d) / "up.bin"
+        up_digest = make_file(up, 2 << 20)
+        srv.give(USER)
+        out = Path(d) / "out"
+        run(CURL + ["--haproxy-protocol", srv.url("down.bin", USER, PASS),
+                    "-o", out])
+        check(sha256_file(out) == digest, "download through the header "
+              "differs")
+        run(CURL + ["--haproxy-protocol", "-T", up,
+                    srv.url("up.bin", USER, PASS)])
+        check(sha256_file(srv.home(USER) / "up.bin") == up_digest,
+              "upload through the header differs")
+        check("via proxy 127.0.0.1" in srv.log(), "log does not name the "
+              "proxy:\n" + srv.log_tail())
+        r = run(CURL[:-2] + ["--max-time", "8", "--connect-timeout", "5",
+                             srv.url("down.bin", USER, PASS), "-o", out],
+                check_rc=False, timeout=30)
+        check(r.returncode != 0, "a client without a PROXY header was "
+              "served")
+        check("no PROXY header in time" in srv.log(), "the missing "
+              "header is not logged:\n" + srv.log_tail())
+
+
+def _listen(addr):
+    s = socket.socket()
+    s.bind((addr, 0))
+    s.listen(1)
+    s.settimeout(20 * SLOW)
+    return s
+
+
+def test_v1_header_names_the_client():
+    """The named client is the peer: PORT may name it and not the proxy;
+    active data goes to it; passive data may come from it or through the
+    proxy, never from a third address."""
+    with Server(conf={"proxy_protocol": "yes"}) as srv:
+        data = make_file(srv.anon_root / "f.bin", 300000)
+        c = greeted(srv, v1("127.0.0.2"))
+        check(c.cmd("USER anonymous")[0] == 331, "USER")
+        check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+        check(c.cmd("TYPE I")[0] == 200, "TYPE I")
+        code, text = c.cmd("PORT 127,0,0,1,200,10")
+        check(code == 504, f"PORT to the proxy, not the client: {text!r}")
+        # Active: the server connects to the named client.
+        lst = _listen("127.0.0.2")
+        port = lst.getsockname()[1]
+        code, text = c.cmd(f"PORT 127,0,0,2,{port >> 8},{port & 255}")
+        check(code == 200, f"PORT to the named client: {text!r}")
+        c.send("RETR f.bin\r\n")
+        conn, _ = lst.accept()
+        lst.close()
+        got = recv_all(conn)
+        check(c.reply()[0] == 150, "RETR 150")
+        check(c.reply()[0] == 226, "RETR 226")
+        check(sha256_bytes(got) == data, "active download differs")
+        # Passive through the proxy (127.0.0.1).
+        code, text = c.cmd("EPSV")
+        check(code == 229, f"EPSV: {text!r}")
+        port = int(text.split("|")[3])
+        d = socket.create_connection((HOST, port), timeout=20 * SLOW)
+        c.send("RETR f.bin\r\n")
+        got = recv_all(d)
+        check(c.reply()[0] == 150 and c.reply()[0] == 226, "passive RETR")
+        check(sha256_bytes(got) == data, "passive download differs")
+        # Passive from an address that is neither: refused.
+        code, text = c.cmd("EPSV")
+        port = int(text.split("|")[3])
+        thief = socket.create_connection((HOST, port), timeout=20 * SLOW,
+                                         source_address=("127.0.0.9", 0))
+        c.send("RETR f.bin\r\n")
+        stolen = recv_all(thief, tolerate_errors=True)
+        check(stolen == b"", "a third address got the passive data")
+        with contextlib.suppress(OSError):
+            d = socket.create_connection((HOST, port), timeout=5 * SLOW,
+                                         source_address=("127.0.0.2", 0))
+            recv_all(d, tolerate_errors=True)
+        code, _ = c.reply()
+        while code == 150:
+            code, _ = c.reply()
+        check(code == 226, f"the named client's passive RETR gave {code}")
+        check("refused passive connection from 127.0.0.9" in srv.log(),
+              "the stray data connection is not logged")
+        check(c.cmd("QUIT")[0] == 221, "QUIT")
+        log = srv.log()
+        check("client 127.0.0.2 via proxy 127.0.0.1" in log and
+              "login ok: user anonymous from 127.0.0.2" in log,
+              "log does not name the client:\n" + srv.log_tail())
+
+
+def test_v2_headers():
+    """v2 with TLVs after the addresses, IPv6 clients, and LOCAL (the
+    proxy's own health check: the connection's addresses stay)."""
+    with Server(conf={"proxy_protocol": "yes"}) as srv:
+        tlv = b"\x04\x00\x05hello" + b"\x01\x00\x03ftp"
+        with greeted(srv, v2_inet("127.0.0.3", tlv)) as c:
+            check(c.cmd("USER anonymous")[0] == 331, "USER")
+            check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+            check(c.cmd("PORT 127,0,0,3,200,10")[0] == 200,
+                  "PORT to the v2 client")
+            check(c.cmd("PORT 127,0,0,1,200,10")[0] == 504,
+                  "PORT to the proxy")
+        with greeted(srv, v2_inet("127.0.0.3", command=0x20)) as c:
+            check(c.cmd("USER anonymous")[0] == 331, "USER")
+            check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+            check(c.cmd("PORT 127,0,0,1,200,10")[0] == 200,
+                  "LOCAL: the connection's own address stays the peer")
+        with greeted(srv, v2_inet6("2001:db8::7")) as c:
+            check(c.cmd("USER anonymous")[0] == 331, "USER")
+            check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+            check(c.cmd("EPRT |2|2001:db8::7|5000|")[0] == 200,
+                  "EPRT to the IPv6 client")
+            check(c.cmd("EPRT |1|127.0.0.1|5000|")[0] == 504,
+                  "EPRT to the proxy")
+        check("client 2001:db8::7 via proxy 127.0.0.1" in srv.log(),
+              "IPv6 client not logged:\n" + srv.log_tail())
+
+
+def test_header_in_pieces_and_with_commands():
+    """A header split over two segments is waited for; commands sent right
+    behind it are neither lost nor taken as part of it."""
+    with Server(conf={"proxy_protocol": "yes"}) as srv:
+        h = v1("127.0.0.4")
+        c = proxied(srv, h[:9])
+        time.sleep(0.3)
+        c.send(h[9:] + b"USER anonymous\r\nPASS x@y.z\r\nPWD\r\n")
+        check(c.reply()[0] == 220, "greeting")
+        check(c.reply()[0] == 331, "pipelined USER")
+        check(c.reply()[0] == 230, "pipelined PASS")
+        check(c.reply()[0] == 257, "pipelined PWD")
+        c.close()
+        h = v2_inet("127.0.0.4")
+        c = proxied(srv, h[:14])
+        time.sleep(0.3)
+        c.send(h[14:] + b"NOOP\r\n")
+        check(c.reply()[0] == 220, "v2 greeting")
+        check(c.reply()[0] == 200, "NOOP behind a v2 header")
+        c.close()
+
+
+def test_bad_or_missing_header_closes():
+    """Without a valid header nothing is said, so a port scanner or a
+    client that bypassed the proxy learns nothing, and nothing is parsed
+    as a command."""
+    bad = [b"USER anonymous\r\n",
+           b"PROXY TCP4 127.0.0.2\r\n",
+           b"PROXY TCP4 127.0.0.2 127.0.0.1 99999 21\r\n",
+           b"PROXY TCP4 ::1 ::1 1 2\r\n",
+           b"PROXY " + b"A" * 120 + b"\r\n",
+           V2_SIG + b"\x31\x11\x00\x0c" + b"\x00" * 12,
+           V2_SIG + b"\x21\x12\x00\x0c" + b"\x00" * 12,
+           V2_SIG + b"\x21\x11\x00\x08" + b"\x00" * 8,
+           V2_SIG + b"\x21\x11\xff\xff"]
+    with Server(conf={"proxy_protocol": "yes", "login_timeout": 2}) as srv:
+        for h in bad:
+            with proxied(srv, h) as c:
+                silent_close(c)
+        t0 = time.monotonic()
+        with proxied(srv, b"") as c:
+            silent_close(c, timeout=10)
+        check(time.monotonic() - t0 < 8 * SLOW, "no header: not closed "
+              "after login_timeout")
+        check(srv.log().count("not a valid PROXY header") == len(bad),
+              "bad headers not logged:\n" + srv.log_tail())
+        with greeted(srv, v1("127.0.0.2")) as c:
+            check(c.cmd("QUIT")[0] == 221, "a good header still works")
+
+
+def _refused(srv, header):
+    with proxied(srv, header) as c:
+        code, text = c.reply()
+        closed = c.closed()
+    return code, text, closed
+
+
+def test_limits_apply_to_the_real_client():
+    """max_per_ip and bans count the clients the headers name, not the
+    proxy every connection comes from."""
+    with Server(users={USER: PASS},
+                conf={"proxy_protocol": "yes", "max_per_ip": 1,
+                      "login_attempts": 1, "ban_after": 1,
+                      "ban_seconds": 60}) as srv:
+        first = greeted(srv, v1("127.0.0.2"))
+        code, text, closed = _refused(srv, v1("127.0.0.2"))
+        check(code == 421 and "Too many connections" in text and closed,
+              f"second session of 127.0.0.2: {code} {text!r}")
+        other = greeted(srv, v1("127.0.0.3"))
+        other.close()
+        first.close()
+        # One failed login bans 127.0.0.5 (recorded when its session is
+        # reaped), and only 127.0.0.5.
+        with greeted(srv, v1("127.0.0.5")) as c:
+            c.cmd(f"USER {USER}")
+            with contextlib.suppress(EOFError):
+                c.cmd("PASS wrong")
+            c.closed()
+        deadline = time.monotonic() + 10 * SLOW
+        while True:
+            code, text, closed = _refused(srv, v1("127.0.0.5"))
+            if code == 421 or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        check(code == 421 and "failed logins" in text,
+              f"127.0.0.5 not banned: {code} {text!r}")
+        with greeted(srv, v1("127.0.0.6")) as c:
+            check(c.cmd(f"USER {USER}")[0] == 331, "USER")
+            check(c.cmd(f"PASS {PASS}")[0] == 230, "another client is not "
+                  "banned with it")
+
+
+def test_header_before_implicit_tls():
+    """On an implicit-TLS listener the header comes first, then the TLS
+    handshake."""
+    with Server(tls="on", implicit_tls=True,
+                conf={"proxy_protocol": "yes"}) as srv:
+        raw = socket.create_connection((HOST, srv.tls_port),
+                                       timeout=20 * SLOW)
+        raw.sendall(v1("127.0.0.7"))
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with ctx.wrap_socket(raw) as t:
+            f = t.makefile("rb")
+            line = f.readline()
+            check(line.startswith(b"220"), f"TLS greeting: {line!r}")
+            t.sendall(b"USER anonymous\r\n")
+            check(f.readline().startswith(b"331"), "USER over TLS")
+            t.sendall(b"PASS a@b.c\r\n")
+            check(f.readline().startswith(b"230"), "PASS over TLS")
+            t.sendall(b"PORT 127,0,0,7,200,10\r\n")
+            check(f.readline().startswith(b"200"), "PORT to the client")
+            t.sendall(b"QUIT\r\n")
+            f.readline()
+            f.close()
+        check("client 127.0.0.7 via proxy" in srv.log(), "not logged")
+
+
+def test_data_connection_headers():
+    """A proxy (or curl --haproxy-protocol) may put a header on passive
+    data connections too: it is taken off an upload, and one naming
+    another client is refused like any stray connection."""
+    with Server(users={USER: PASS}, conf={"proxy_protocol": "yes"}) as srv:
+        srv.give(USER)
+        body = b"PROXY-looking? no: " + bytes(range(256)) * 400
+        with greeted(srv, v1("127.0.0.2")) as c:
+            check(c.cmd(f"USER {USER}")[0] == 331, "USER")
+            check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS")
+            check(c.cmd("TYPE I")[0] == 200, "TYPE I")
+            for name, header in (("v1.bin", v1("127.0.0.2", 40100)),
+                                 ("v2.bin", v2_inet("127.0.0.2")),
+                                 ("none.bin", b"")):
+                code, text = c.cmd("EPSV")
+                port = int(text.split("|")[3])
+                d = socket.create_connection((HOST, port),
+                                             timeout=20 * SLOW)
+                d.sendall(header)
+                c.send(f"STOR {name}\r\n")
+                check(c.reply()[0] == 150, f"STOR {name} 150")
+                d.sendall(body)
+                d.close()
+                check(c.reply()[0] == 226, f"STOR {name} 226")
+                got = (srv.home(USER) / name).read_bytes()
+                check(got == body, f"{name}: the header was not taken "
+                      f"off the upload ({len(got)} bytes)")
+            code, text = c.cmd("EPSV")
+            port = int(text.split("|")[3])
+            d = socket.create_connection((HOST, port), timeout=20 * SLOW)
+            d.sendall(v1("127.0.0.8", 40200))
+            c.send("RETR v1.bin\r\n")
+            check(recv_all(d, tolerate_errors=True) == b"",
+                  "a data header naming another client got the file")
+            # The client itself may still come, as after any stray one.
+            d = socket.create_connection((HOST, port), timeout=20 * SLOW)
+            d.sendall(v1("127.0.0.2", 40300))
+            check(recv_all(d) == body, "the client's download differs")
+            check(c.reply()[0] == 150 and c.reply()[0] == 226,
+                  "RETR after the stray connection")
+        check("its PROXY header names another client" in srv.log(),
+              "the refused data connection is not logged")
