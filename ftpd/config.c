@@ -99,6 +99,22 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		    "or an absolute path", c->log);
 		return -1;
 	}
+	if (netmask_parse_list(c->proxy_from, c->proxy_from_list,
+	    NETMASK_MAX, &c->proxy_from_n) == -1) {
+		snprintf(err, errlen, "proxy_from: not a list of up to %d "
+		    "ADDR or ADDR/BITS (host bits zero): %s", NETMASK_MAX,
+		    c->proxy_from);
+		return -1;
+	}
+	if (c->proxy_from_n > 0 && !c->proxy_protocol) {
+		snprintf(err, errlen, "proxy_from: needs proxy_protocol = yes");
+		return -1;
+	}
+	if (c->proxy_protocol_data && !c->proxy_protocol) {
+		snprintf(err, errlen, "proxy_protocol_data: needs "
+		    "proxy_protocol = yes");
+		return -1;
+	}
 	if (c->log_level > 4)
 		c->log_level = 3;
 	return 0;

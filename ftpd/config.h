@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "../common/netmask.h"
+
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
 enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };
 
@@ -30,6 +32,8 @@ struct ftpd_config {
 #undef X
 	/* Derived at load time, not keys. */
 	unsigned	pasv_lo, pasv_hi;	/* 0,0: kernel's choice */
+	struct net_prefix proxy_from_list[NETMASK_MAX];	/* proxy_from */
+	size_t		proxy_from_n;		/* 0: any peer */
 	int		unprivileged;		/* started by a non-root user */
 	struct vhost	vhosts[VHOST_MAX];
 	size_t		nvhosts;

@@ -33,7 +33,6 @@
 
 #define DATA_RANDOM_TRIES	32	/* random ports before a scan */
 #define DATA_BACKLOG		4	/* a thief and the client */
-#define DATA_HEADER_MS		1000	/* the rest of a PROXY header begun */
 
 /* Set once the monitor has refused port 20, so the log says it once. */
 static volatile sig_atomic_t data_port20_warned;
@@ -139,31 +138,29 @@ data_listen(struct session *s)
 }
 
 /*
- * proxy_protocol: a proxy that forwards the passive ports may put a PROXY
- * header on data connections too (so does curl --haproxy-protocol).  Take
- * it off, so that it neither lands in an upload nor, left unread, turns
- * the close after a download into a reset; and it may name only this
- * session's client.  No header, or bytes that are none, is fine: those
- * are the upload's.  Once the connection came from the right host the
- * bytes after a header cannot change that, so a bad one only refuses.
+ * proxy_protocol_data: the proxy forwards the passive ports and puts a
+ * PROXY header on each data connection as well.  The header is taken
+ * off (it belongs neither in an upload nor, left unread, before a
+ * close that would then reset a download) and must name this session's
+ * client: other clients of the same proxy come from the same address.
  */
 static int
-data_proxy_header(struct session *s, int fd)
+data_proxy_header(struct session *s, int fd, long long deadline)
 {
 	struct proxyhdr h;
-	int r;
 
-	r = proxy_peek_take(fd, PROXY_DATA, clock_ms() + DATA_HEADER_MS, &h);
-	if (r != 1 || h.local)
-		return r == -1 ? -1 : 0;
+	if (proxy_peek_take(fd, deadline, &h) != 1)
+		return -1;
+	if (h.local)
+		return -1;
 	net_unmap_v4(&h.src);
 	return net_same_host((struct sockaddr *)&h.src,
 	    (struct sockaddr *)&s->peer) ? 0 : -1;
 }
 
 /* Accept on the passive listener until the control peer connects.  Behind
- * a PROXY-protocol proxy that may also forward the passive ports, the
- * proxy speaks for the client on the data connection too. */
+ * a PROXY-protocol proxy that forwards the passive ports, the proxy
+ * speaks for the client on the data connection too. */
 static int
 data_accept(struct session *s)
 {
@@ -188,11 +185,11 @@ data_accept(struct session *s)
 		    (struct sockaddr *)&s->peer) ||
 		    (s->via.ss_family != 0 && net_same_host((struct sockaddr *)
 		    &peer, (struct sockaddr *)&s->via))) {
-			if (s->via.ss_family == 0 ||
-			    data_proxy_header(s, fd) == 0)
+			if (!cfg->proxy_protocol_data ||
+			    data_proxy_header(s, fd, deadline) == 0)
 				return fd;
 			log_msg(LOG_WARNING, "refused passive connection from "
-			    "%s: its PROXY header names another client", ip);
+			    "%s: no PROXY header naming this client", ip);
 			(void)close(fd);
 			continue;
 		}

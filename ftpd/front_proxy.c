@@ -26,7 +26,7 @@ front_proxy(struct session *s, char *refusal, size_t refusal_len)
 	struct proxyhdr h;
 
 	refusal[0] = '\0';
-	if (proxy_peek_take(s->ctl_fd, PROXY_CONTROL, deadline, &h) != 1)
+	if (proxy_peek_take(s->ctl_fd, deadline, &h) != 1)
 		return -1;
 	if (mon_proxy(s, h.local, &h.src, refusal, refusal_len) == -1)
 		return -1;

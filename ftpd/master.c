@@ -22,6 +22,7 @@
 
 #include "../common/log.h"
 #include "../common/net.h"
+#include "../common/netmask.h"
 #include "../common/xmalloc.h"
 #include "bans.h"
 #include "config.h"
@@ -153,7 +154,10 @@ note_failures(const struct child *c, int status)
 {
 	char ip[NET_ADDRSTRLEN];
 
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0)
+	/* No client known (proxy_protocol, before or without a header that
+	 * names one): nobody to ban; never the proxy itself. */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 ||
+	    c->peer.ss_family == AF_UNSPEC)
 		return;
 	if (bans_record(&c->peer, (unsigned)WEXITSTATUS(status),
 	    (unsigned)cfg->ban_after, (time_t)cfg->ban_seconds,
@@ -259,7 +263,11 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	if (ask[1] != -1)
 		(void)close(ask[1]);
 	children[nchildren].pid = pid;
-	children[nchildren].peer = *peer;
+	/* Behind a proxy the client is unknown until its header is read
+	 * (proxy_answer): a zero peer counts for nobody. */
+	memset(&children[nchildren].peer, 0, sizeof(children[nchildren].peer));
+	if (!cfg->proxy_protocol)
+		children[nchildren].peer = *peer;
 	children[nchildren].ask = ask[0];
 	nchildren++;
 	(void)close(fd);
@@ -282,7 +290,13 @@ accept_one(const struct listener *l)
 	}
 	net_unmap_v4(&peer);
 	net_format_ip((struct sockaddr *)&peer, ip, sizeof(ip));
-	if (bans_check(&peer, time(NULL)))
+	/* Behind a proxy, bans and max_per_ip wait for the client's name
+	 * (proxy_answer); only the proxies may connect at all. */
+	if (cfg->proxy_protocol && cfg->proxy_from_n > 0 &&
+	    !netmask_match(cfg->proxy_from_list, cfg->proxy_from_n,
+	    (struct sockaddr *)&peer))
+		refuse(fd, ip, "Service not available.");
+	else if (!cfg->proxy_protocol && bans_check(&peer, time(NULL)))
 		refuse(fd, ip, "Too many failed logins from your address; "
 		    "try again later.");
 	else if (nchildren >= cfg->max_clients)
@@ -295,7 +309,8 @@ accept_one(const struct listener *l)
 
 /*
  * proxy_protocol: a monitor names the client its PROXY header gave
- * (a struct sockaddr_storage) and hears one byte back, a
+ * (a struct sockaddr_storage; AF_UNSPEC when the header names none, as
+ * for the proxy's own health checks) and hears one byte back, a
  * PROXY_VERDICT_*.  The same limits as at accept(2) apply, now to the
  * real client: bans and max_per_ip.  One question per session; the
  * channel is closed after it, so a monitor cannot change its mind.
@@ -311,7 +326,10 @@ proxy_answer(struct child *c)
 	n = recv(c->ask, &who, sizeof(who), MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n == (ssize_t)sizeof(who) && (who.ss_family == AF_INET ||
+	if (n == (ssize_t)sizeof(who) && who.ss_family == AF_UNSPEC) {
+		/* No client to count or ban: the peer stays unknown. */
+		(void)send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else if (n == (ssize_t)sizeof(who) && (who.ss_family == AF_INET ||
 	    who.ss_family == AF_INET6)) {
 		net_unmap_v4(&who);
 		if (bans_check(&who, time(NULL)))

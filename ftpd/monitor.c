@@ -47,6 +47,8 @@
 #define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
 #define FRONT_FLUSH_MS	2000	/* a front ending on its own has this long */
 #define FRONT_EXIT_MS	5000	/* a front told to go has this long */
+#define ASK_MASTER_MS	10000	/* the master answers at once; a stuck one
+				 * refuses the session */
 
 /* What the monitor knows of its session. */
 struct monitor {
@@ -184,6 +186,9 @@ start_front(struct monitor *m)
 		fatal("monitor: fork front: %s", strerror(errno));
 	if (m->front_pid == 0) {
 		(void)close(sv[0]);
+		/* The master's channel is the monitor's alone. */
+		if (m->ask != -1)
+			(void)close(m->ask);
 		child_session(m, &s, m->client_fd, sv[1]);
 		if (become_nopriv() == -1) {
 			reply(&s, 421, "Service not available (server "
@@ -283,6 +288,7 @@ front_message(struct monitor *m, struct buf *p)
 static int
 ask_master(struct monitor *m, const struct sockaddr_storage *who)
 {
+	long long deadline = clock_ms() + ASK_MASTER_MS, left;
 	struct pollfd pfd;
 	unsigned char verdict;
 	int r;
@@ -294,9 +300,10 @@ ask_master(struct monitor *m, const struct sockaddr_storage *who)
 		return -1;
 	pfd.fd = m->ask;
 	pfd.events = POLLIN;
-	do
-		r = poll(&pfd, 1, 10000);
-	while (r == -1 && errno == EINTR);
+	do {
+		left = deadline - clock_ms();
+		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
+	} while (r == -1 && errno == EINTR && !mon_stopping);
 	if (r != 1 || recv(m->ask, &verdict, 1, MSG_DONTWAIT) != 1)
 		return -1;
 	return verdict;
@@ -330,21 +337,29 @@ proxy_admit(struct monitor *m)
 	buf_free(&sa);
 	buf_free(&p);
 	if (local)
-		who = m->peer;	/* the proxy speaking for itself */
+		memset(&who, 0, sizeof(who));	/* no client named */
 	else if (who.ss_family != AF_INET && who.ss_family != AF_INET6)
 		fatal("monitor: MON_PROXY for address family %u",
 		    (unsigned)who.ss_family);
 	net_unmap_v4(&who);
 	verdict = ask_master(m, &who);
 	m->via = m->peer;
-	m->peer = who;
-	net_format_ip((const struct sockaddr *)&who, m->ip, sizeof(m->ip));
-	snprintf(prefix, sizeof(prefix), "%s:", m->ip);
-	log_set_prefix(prefix);
+	if (!local) {
+		m->peer = who;
+		net_format_ip((const struct sockaddr *)&who, m->ip,
+		    sizeof(m->ip));
+		snprintf(prefix, sizeof(prefix), "%s:", m->ip);
+		log_set_prefix(prefix);
+	}
 	if (verdict == PROXY_VERDICT_OK) {
 		net_format_ip((const struct sockaddr *)&m->via, msg,
 		    sizeof(msg));
-		log_msg(LOG_INFO, "client %s via proxy %s", m->ip, msg);
+		if (local)
+			log_msg(LOG_INFO, "PROXY header names no client: the "
+			    "proxy speaks for itself");
+		else
+			log_msg(LOG_INFO, "client %s via proxy %s", m->ip,
+			    msg);
 		snprintf(msg, sizeof(msg), "%s", m->ip);
 	} else {
 		snprintf(msg, sizeof(msg), "%s", verdict ==
@@ -352,7 +367,7 @@ proxy_admit(struct monitor *m)
 		    "your address; try again later." : verdict ==
 		    PROXY_VERDICT_TOO_MANY ? "Too many connections from "
 		    "your address." : "Service not available.");
-		log_msg(LOG_NOTICE, "refused %s: %s", m->ip, msg);
+		log_msg(LOG_NOTICE, "refused: %s", msg);
 	}
 	buf_init(&out, 256);
 	if (ipc_put_u32(&out, verdict == PROXY_VERDICT_OK) == -1 ||

@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from harness import (HOST, SLOW, RawControl, Server, check, make_file,
+from harness import (FTPD, HOST, SLOW, RawControl, Server, check, make_file,
                      recv_all, require_tool, run, sha256_bytes, sha256_file)
 
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
@@ -68,12 +68,14 @@ def silent_close(c, timeout=10):
 
 
 def test_curl_through_proxy_protocol():
-    """curl --haproxy-protocol sends a v1 header on the control connection:
-    downloads and uploads work, and a client without the header is not
-    served at all."""
+    """curl --haproxy-protocol sends a v1 header on every connection, the
+    data connections too (as a proxy forwarding the passive ports would,
+    proxy_protocol_data): downloads and uploads work, and a client
+    without the header is not served at all."""
     require_tool("curl")
     with Server(users={USER: PASS},
-                conf={"proxy_protocol": "yes", "login_timeout": 3}) as srv, \
+                conf={"proxy_protocol": "yes", "proxy_protocol_data": "yes",
+                      "login_timeout": 3}) as srv, \
             tempfile.TemporaryDirectory(prefix="ftpd-pp-") as d:
         digest = make_file(srv.home(USER) / "down.bin", 3 << 20)
         up = Path(d) / "up.bin"
@@ -232,6 +234,14 @@ def test_bad_or_missing_header_closes():
         for h in bad:
             with proxied(srv, h) as c:
                 silent_close(c)
+        # Part of a header, then the proxy hangs up: noticed at once, not
+        # after login_timeout.
+        t0 = time.monotonic()
+        with proxied(srv, b"PROXY TCP4 127.") as c:
+            c.sock.shutdown(socket.SHUT_WR)
+            silent_close(c)
+        check(time.monotonic() - t0 < 1.5 * SLOW, "a hang-up inside the "
+              "header waited for login_timeout")
         t0 = time.monotonic()
         with proxied(srv, b"") as c:
             silent_close(c, timeout=10)
@@ -313,10 +323,13 @@ def test_header_before_implicit_tls():
 
 
 def test_data_connection_headers():
-    """A proxy (or curl --haproxy-protocol) may put a header on passive
-    data connections too: it is taken off an upload, and one naming
-    another client is refused like any stray connection."""
-    with Server(users={USER: PASS}, conf={"proxy_protocol": "yes"}) as srv:
+    """proxy_protocol_data: the proxy forwards the passive ports with a
+    header on each data connection.  It is taken off an upload, and a
+    data connection without one, or with one naming another client, is
+    refused like any stray connection."""
+    with Server(users={USER: PASS}, conf={"proxy_protocol": "yes",
+                                          "proxy_protocol_data": "yes"}) \
+            as srv:
         srv.give(USER)
         body = b"PROXY-looking? no: " + bytes(range(256)) * 400
         with greeted(srv, v1("127.0.0.2")) as c:
@@ -324,8 +337,7 @@ def test_data_connection_headers():
             check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS")
             check(c.cmd("TYPE I")[0] == 200, "TYPE I")
             for name, header in (("v1.bin", v1("127.0.0.2", 40100)),
-                                 ("v2.bin", v2_inet("127.0.0.2")),
-                                 ("none.bin", b"")):
+                                 ("v2.bin", v2_inet("127.0.0.2"))):
                 code, text = c.cmd("EPSV")
                 port = int(text.split("|")[3])
                 d = socket.create_connection((HOST, port),
@@ -339,6 +351,21 @@ def test_data_connection_headers():
                 got = (srv.home(USER) / name).read_bytes()
                 check(got == body, f"{name}: the header was not taken "
                       f"off the upload ({len(got)} bytes)")
+            # No header: the upload's bytes are not taken for one.
+            code, text = c.cmd("EPSV")
+            port = int(text.split("|")[3])
+            d = socket.create_connection((HOST, port), timeout=20 * SLOW)
+            d.sendall(body)
+            c.send("STOR none.bin\r\n")
+            check(recv_all(d, tolerate_errors=True) == b"",
+                  "data connection without a header")
+            d = socket.create_connection((HOST, port), timeout=20 * SLOW)
+            d.sendall(v1("127.0.0.2", 40250) + body)
+            d.close()
+            check(c.reply()[0] == 150 and c.reply()[0] == 226,
+                  "STOR after the headerless connection")
+            check((srv.home(USER) / "none.bin").read_bytes() == body,
+                  "upload after the headerless connection differs")
             code, text = c.cmd("EPSV")
             port = int(text.split("|")[3])
             d = socket.create_connection((HOST, port), timeout=20 * SLOW)
@@ -352,5 +379,70 @@ def test_data_connection_headers():
             check(recv_all(d) == body, "the client's download differs")
             check(c.reply()[0] == 150 and c.reply()[0] == 226,
                   "RETR after the stray connection")
-        check("its PROXY header names another client" in srv.log(),
-              "the refused data connection is not logged")
+        check(srv.log().count("no PROXY header naming this client") == 2,
+              "the refused data connections are not logged:\n" +
+              srv.log_tail())
+
+
+def test_only_the_proxies_may_connect():
+    """proxy_from: a connection from anywhere else is refused before a
+    byte is read, so nobody can claim an address by going around the
+    proxy."""
+    with Server(conf={"proxy_protocol": "yes",
+                      "proxy_from": "127.0.0.2/32, ::1"}) as srv:
+        with socket.create_connection((HOST, srv.port), timeout=20 * SLOW,
+                                      source_address=("127.0.0.2", 0)) as s:
+            s.sendall(v1("127.0.0.5"))
+            line = s.makefile("rb").readline()
+            check(line.startswith(b"220"), f"from the proxy: {line!r}")
+        c = proxied(srv, v1("127.0.0.5"))
+        code, text = c.reply()
+        check(code == 421 and c.closed(), f"from elsewhere: {code} {text!r}")
+        c.close()
+        check("refused 127.0.0.1" in srv.log(), "refusal not logged")
+
+
+def test_health_checks_never_ban_the_proxy():
+    """Sessions whose header names no client (LOCAL, UNKNOWN: the proxy's
+    own health checks) count for nobody: failed logins in them never ban
+    the proxy, which every client comes through."""
+    with Server(users={USER: PASS},
+                conf={"proxy_protocol": "yes", "login_attempts": 1,
+                      "ban_after": 1, "ban_seconds": 60}) as srv:
+        for header in (v2_inet("127.0.0.3", command=0x20),
+                       b"PROXY UNKNOWN\r\n"):
+            with greeted(srv, header) as c:
+                c.cmd(f"USER {USER}")
+                with contextlib.suppress(EOFError):
+                    c.cmd("PASS wrong")
+                c.closed()
+        time.sleep(1.0 * SLOW)      # the master has reaped them
+        with greeted(srv, b"PROXY UNKNOWN\r\n") as c:
+            check(c.cmd("QUIT")[0] == 221, "health check after failures")
+        with greeted(srv, v1("127.0.0.6")) as c:
+            check(c.cmd(f"USER {USER}")[0] == 331, "USER")
+            check(c.cmd(f"PASS {PASS}")[0] == 230, "a client after the "
+                  "proxy's own failed logins")
+        check("PROXY header names no client" in srv.log(),
+              "LOCAL session not logged as such")
+
+
+def test_configuration_checks():
+    """proxy_from must be a list of prefixes; proxy_from and
+    proxy_protocol_data only mean something with proxy_protocol."""
+    base = [str(FTPD), "-t", "-f", "/dev/null", "-o", "tls=off"]
+    for extra, ok in ((["-o", "proxy_protocol=yes", "-o",
+                        "proxy_from=10.0.0.0/8, 2001:db8::/32"], True),
+                      (["-o", "proxy_protocol=yes", "-o",
+                        "proxy_from=10.0.0.1/8"], False),
+                      (["-o", "proxy_protocol=yes", "-o",
+                        "proxy_from=proxy.example"], False),
+                      (["-o", "proxy_from=10.0.0.0/8"], False),
+                      (["-o", "proxy_protocol_data=yes"], False)):
+        r = subprocess.run(base + extra, capture_output=True, text=True,
+                           timeout=30)
+        check((r.returncode == 0) == ok, f"{extra}: exit {r.returncode} "
+              f"{r.stderr!r}")
+        if not ok:
+            check("proxy_" in r.stderr and len(r.stderr.splitlines()) == 1,
+                  f"{extra}: error {r.stderr!r}")
