@@ -7,12 +7,13 @@ session's peer: PORT targets, limits, bans and logs.
 """
 
 import contextlib
+import ftplib
+import os
 import socket
 import ssl
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -446,3 +447,52 @@ def test_configuration_checks():
         if not ok:
             check("proxy_" in r.stderr and len(r.stderr.splitlines()) == 1,
                   f"{extra}: error {r.stderr!r}")
+
+
+def test_inetd_mode_with_ftplib():
+    """ftpd -i reads the header too (no master: no limits to ask about),
+    and Python's ftplib then works as usual over the proxied session."""
+    with Server(conf={"proxy_protocol": "yes"}) as srv:
+        data = make_file(srv.anon_root / "i.bin", 400000)
+        lsock = socket.socket()
+        lsock.bind((HOST, 0))
+        lsock.listen(1)
+        port = lsock.getsockname()[1]
+        client = socket.create_connection((HOST, port), timeout=30 * SLOW)
+        conn, _ = lsock.accept()
+        lsock.close()
+        log = open(srv.tmp / "inetd.log", "wb")
+        p = subprocess.Popen([str(FTPD), "-i", "-f", str(srv.conf_path)],
+                             stdin=conn, stdout=conn, stderr=log,
+                             start_new_session=True)
+        conn.close()
+        try:
+            client.sendall(v1("127.0.0.2"))
+            f = ftplib.FTP(timeout=30 * SLOW)
+            f.sock = client
+            f.af = socket.AF_INET
+            f.file = client.makefile("r", encoding=f.encoding)
+            f.welcome = f.getresp()
+            check(f.welcome.startswith("220"), f"greeting {f.welcome!r}")
+            f.login("anonymous", "x@y")
+            got = []
+            f.retrbinary("RETR i.bin", got.append)
+            check(sha256_bytes(b"".join(got)) == data, "RETR differs")
+            try:
+                f.sendcmd("PORT 127,0,0,1,200,10")
+                check(False, "PORT to the proxy accepted")
+            except ftplib.error_perm as e:
+                check(str(e).startswith("504"), f"PORT: {e}")
+            f.quit()
+            f.close()
+            rc = p.wait(timeout=15 * SLOW)
+            check(rc == 0, f"ftpd -i exit status {rc}")
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, 9)
+                p.wait()
+            log.close()
+            client.close()
+        text = (srv.tmp / "inetd.log").read_text()
+        check("client 127.0.0.2 via proxy 127.0.0.1" in text,
+              "inetd log does not name the client:\n" + text[-2000:])
