@@ -33,6 +33,7 @@
 
 #define DATA_RANDOM_TRIES	32	/* random ports before a scan */
 #define DATA_BACKLOG		4	/* a thief and the client */
+#define DATA_HEADER_MS		3000	/* proxy_protocol_data: header wait */
 
 /* Set once the monitor has refused port 20, so the log says it once. */
 static volatile sig_atomic_t data_port20_warned;
@@ -147,9 +148,12 @@ data_listen(struct session *s)
 static int
 data_proxy_header(struct session *s, int fd, long long deadline)
 {
+	long long soon = clock_ms() + DATA_HEADER_MS;
 	struct proxyhdr h;
 
-	if (proxy_peek_take(fd, deadline, &h) != 1)
+	/* A proxy sends it at once; a connection that stays silent must
+	 * not hold the listener until the transfer's own deadline. */
+	if (proxy_peek_take(fd, soon < deadline ? soon : deadline, &h) != 1)
 		return -1;
 	if (h.local)
 		return -1;

@@ -6,7 +6,7 @@
  * monitors; the table of live ones is what max_clients and max_per_ip
  * count.  With proxy_protocol every connection comes from the proxy: the
  * monitor asks once, over a channel of its own, whether the client the
- * PROXY header names may have one more session (proxy_ask below).
+ * PROXY header names may have one more session (proxy_answer).
  */
 #include <errno.h>
 #include <poll.h>

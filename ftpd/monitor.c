@@ -4,8 +4,9 @@
  * Forked by the master for each control connection.  Keeps the privileges
  * ftpd started with, never reads client bytes, and serves a small table of
  * requests from its unprivileged children: MON_PROXY from the front first
- * of all with proxy_protocol; MON_LOGIN from the front only before login; MON_PORT20 and MON_XFER from the user process only after;
- * MON_LOG from either.  Anything else, or a malformed message, is fatal.
+ * of all with proxy_protocol; MON_LOGIN from the front only before login;
+ * MON_PORT20 and MON_XFER from the user process only after; MON_LOG from
+ * either.  Anything else, or a malformed message, is fatal.
  */
 #include <errno.h>
 #include <fcntl.h>
