@@ -149,6 +149,36 @@ conf_check_string(const struct conf_key *k, const char *v, char *why,
 	}
 }
 
+static const struct conf_key *tracked;
+static char (*tracked_where)[CONF_WHERE_MAX];
+static size_t ntracked;
+
+void
+conf_track(const struct conf_key *keys, char (*slots)[CONF_WHERE_MAX],
+    size_t n)
+{
+	tracked = keys;
+	tracked_where = slots;
+	ntracked = n;
+	for (; slots != NULL && n > 0; n--)
+		slots[n - 1][0] = '\0';
+}
+
+/* A key of the tracked table was set from where ("default": forget). */
+static void
+track(const struct conf_key *keys, const struct conf_key *k,
+    const char *where)
+{
+	size_t i;
+
+	if (keys != tracked || tracked_where == NULL)
+		return;
+	i = (size_t)(k - keys);
+	if (i < ntracked)
+		(void)snprintf(tracked_where[i], CONF_WHERE_MAX, "%s",
+		    strcmp(where, "default") == 0 ? "" : where);
+}
+
 int
 conf_set(const struct conf_key *keys, size_t n, void *obj, const char *key,
     const char *value, const char *where, char *err, size_t errlen)
@@ -169,6 +199,7 @@ conf_set(const struct conf_key *keys, size_t n, void *obj, const char *key,
 		sp = conf_field(k, obj);
 		free(*sp);
 		*sp = xstrdup(value);
+		track(keys, k, where);
 		return 0;
 	}
 	if (conf_number(k, value, &num, why, sizeof(why)) == -1)
@@ -177,6 +208,7 @@ conf_set(const struct conf_key *keys, size_t n, void *obj, const char *key,
 		*(int *)conf_field(k, obj) = (int)num;
 	else
 		*(unsigned long long *)conf_field(k, obj) = num;
+	track(keys, k, where);
 	return 0;
 bad:
 	(void)snprintf(err, errlen, "%s: %s: %s (got \"%s\")", where, key, why,

@@ -44,6 +44,15 @@ struct conf_key {
  * 0, or -1 with err filled. */
 int	conf_defaults(const struct conf_key *keys, size_t n, void *obj,
 	    char *err, size_t errlen);
+/*
+ * Remember where each key of keys was last set, for errors found only
+ * once everything is loaded (one key that needs another): slots[i] is
+ * for keys[i], "FILE:LINE" or "-o", or "" while the key has its default.
+ * One table at a time; NULL stops it.
+ */
+#define CONF_WHERE_MAX	320
+void	conf_track(const struct conf_key *keys, char (*slots)[CONF_WHERE_MAX],
+	    size_t n);
 /* Set one key from text; where names the source ("FILE:LINE" or "-o").
  * 0, or -1 with "WHERE: KEY: reason" in err. */
 int	conf_set(const struct conf_key *keys, size_t n, void *obj,

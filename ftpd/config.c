@@ -67,6 +67,28 @@ split_pasv_ports(struct ftpd_config *c)
 	c->pasv_hi = (unsigned)hi;
 }
 
+/* Where each top-level key was last set (conf_track), for errors found
+ * after loading: "FILE:LINE", "-o" or "" (its default). */
+static char key_where[NKEYS][CONF_WHERE_MAX];
+
+void
+config_locate_error(char *err, size_t errlen)
+{
+	char located[1024];
+	size_t i, len;
+
+	for (i = 0; i < NKEYS; i++) {
+		len = strlen(keys[i].name);
+		if (strncmp(err, keys[i].name, len) == 0 && err[len] == ':' &&
+		    key_where[i][0] != '\0') {
+			(void)snprintf(located, sizeof(located), "%s: %s",
+			    key_where[i], err);
+			(void)snprintf(err, errlen, "%s", located);
+			return;
+		}
+	}
+}
+
 static int
 check_rules(struct ftpd_config *c, char *err, size_t errlen)
 {
@@ -184,6 +206,7 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 		free(c->vhosts[i].name);
 	}
 	c->nvhosts = 0;
+	conf_track(keys, key_where, NKEYS);
 	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
 		return -1;
 	struct conf_sections sect = { open_section, c };
@@ -198,7 +221,11 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 			return -1;
 	split_pasv_ports(c);
 	c->unprivileged = geteuid() != 0;
-	return check_rules(c, err, errlen);
+	if (check_rules(c, err, errlen) == -1) {
+		config_locate_error(err, errlen);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -55,5 +55,8 @@ int	config_vhost(const char *name);
 const struct vhost *config_vhost_at(int i);
 /* Print every effective setting, "key = value", to stdout. */
 void	config_dump(void);
+/* An error "KEY: ..." about a key set in a file or by -o becomes
+ * "FILE:LINE: KEY: ..." (or "-o: KEY: ..."), so it says where to look. */
+void	config_locate_error(char *err, size_t errlen);
 
 #endif

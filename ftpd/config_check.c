@@ -114,8 +114,13 @@ config_check_system(char *err, size_t errlen)
 	for (i = 0; i < cfg->nvhosts; i++) {
 		const struct vhost *v = &cfg->vhosts[i];
 
+		char key[300];
+
 		anon |= v->anonymous;
-		if (v->anonymous && need_dir("anon_root", v->anon_root, err,
+		/* Not the top-level key's line: say which section. */
+		(void)snprintf(key, sizeof(key), "[host %s] anon_root",
+		    v->name);
+		if (v->anonymous && need_dir(key, v->anon_root, err,
 		    errlen) == -1)
 			return -1;
 	}

@@ -124,6 +124,7 @@ main(int argc, char **argv)
 	}
 	if (tls_init(err, sizeof(err)) == -1 ||
 	    config_check_system(err, sizeof(err)) == -1) {
+		config_locate_error(err, sizeof(err));
 		fprintf(stderr, "ftpd: %s\n", err);
 		return 1;
 	}

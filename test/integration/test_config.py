@@ -88,6 +88,34 @@ def test_bad_values():
         _one_line_error(_ftpd("-t", "-f", p), p, 3, key)
 
 
+def test_rule_errors_name_the_line():
+    """Errors found only once every key is read (one key needing another,
+    a user or directory missing on this system) still name FILE:LINE of
+    the key at fault, or -o when it came from the command line."""
+    cases = [
+        ("tls = off\n\nimplicit_tls_listen = 127.0.0.1:9990\n", 3,
+         "implicit_tls_listen"),
+        ("tls = off\npasv_address = ::1\n", 2, "pasv_address"),
+        ("tls = off\n# c\nlog = relative.log\n", 3, "log"),
+        ("tls = off\nproxy_from = 10.0.0.0/8\n", 2, "proxy_from"),
+        ("tls = off\nproxy_protocol = yes\nproxy_from = 10.0.0.1/8\n", 3,
+         "proxy_from"),
+        ("tls = off\nanonymous = yes\n\n\nanon_root = /nonexistent/x\n", 5,
+         "anon_root"),
+        ("tls = off\nnopriv_user = no-such-user-ftpd\n", 2, "nopriv_user"),
+    ]
+    for text, line, key in cases:
+        p = _conf(text)
+        r = _ftpd("-t", "-f", p)
+        if key == "nopriv_user" and r.returncode == 0:
+            continue        # not root: sessions run as the caller
+        _one_line_error(r, p, line, key)
+    r = _ftpd("-t", "-f", "/dev/null", "-o", "tls=off", "-o",
+              "proxy_protocol_data=yes")
+    check(r.returncode == 1 and "-o: proxy_protocol_data" in r.stderr,
+          f"-o rule error: {r.stderr!r}")
+
+
 def test_missing_equals_and_duplicates():
     p = _conf("tls = off\nanonymous\n")
     r = _ftpd("-t", "-f", p)
@@ -141,8 +169,8 @@ def test_names_resolved_on_this_system():
         r = _ftpd(*args)
         err = r.stderr.strip()
         check(r.returncode == 1, f"{opts}: exit {r.returncode}: {err!r}")
-        check(err.startswith(f"ftpd: {key}:") and len(err.splitlines()) ==
-              1, f"{opts}: error {err!r}")
+        check(err.startswith(f"ftpd: -o: {key}:") and
+              len(err.splitlines()) == 1, f"{opts}: error {err!r}")
     # What exists is fine; a missing empty_dir under an existing parent
     # is made at startup.
     r = _ftpd("-t", "-f", "/dev/null", "-o", "tls=off", "-o",
