@@ -301,6 +301,34 @@ START_TEST(conf_dump_format)
 }
 END_TEST
 
+START_TEST(conf_tracks_where_keys_were_set)
+{
+	static char where[NKEYS][CONF_WHERE_MAX];
+	char path[64], err[512], line[96];
+	struct tconf c;
+
+	write_tmp(path, sizeof(path), "# c\ncount = 5\n\nname = x\n"
+	    "count = 6\n");
+	conf_track(keys, where, NKEYS);
+	ck_assert_int_eq(conf_defaults(keys, NKEYS, &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_load_file(keys, NKEYS, &c, path, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(conf_set_kv(keys, NKEYS, &c, "mode=off", err,
+	    sizeof(err)), 0);
+	/* The last setting counts; keys left at their default have none. */
+	snprintf(line, sizeof(line), "%s:5", path);
+	ck_assert_str_eq(where[1], line);
+	snprintf(line, sizeof(line), "%s:4", path);
+	ck_assert_str_eq(where[4], line);
+	ck_assert_str_eq(where[7], "-o");
+	ck_assert_str_eq(where[0], "");
+	ck_assert_str_eq(where[5], "");
+	conf_track(NULL, NULL, 0);
+	conf_free(keys, NKEYS, &c);
+	(void)unlink(path);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -308,6 +336,7 @@ conf_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, conf_defaults_all);
+	tcase_add_test(tc, conf_tracks_where_keys_were_set);
 	tcase_add_test(tc, conf_file_every_type);
 	tcase_add_test(tc, conf_file_empty_values);
 	tcase_add_test(tc, conf_file_no_trailing_newline);
