@@ -48,6 +48,7 @@
 #define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
 #define FRONT_FLUSH_MS	2000	/* a front ending on its own has this long */
 #define FRONT_EXIT_MS	5000	/* a front told to go has this long */
+#define ANON_IDENT_MAX	64	/* the anonymous password xferlog shows */
 #define ASK_MASTER_MS	10000	/* the master answers at once; a stuck one
 				 * refuses the session */
 
@@ -64,6 +65,7 @@ struct monitor {
 	unsigned		 failures;
 	struct auth_result	 auth;
 	char			 user[SESSION_USER_MAX];
+	char			 anon_ident[ANON_IDENT_MAX];	/* e-mail */
 	uint32_t		 tls, pbsz, prot, vhost;
 	struct buf		 leftover;
 	uint64_t		 bytes;
@@ -224,6 +226,16 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	ok = auth_check_isolated(m->user, pass,
 	    config_vhost_at((int)m->vhost - 1), &m->auth, why,
 	    sizeof(why)) == 0;
+	/* xferlog(5) names an anonymous user by the identification given
+	 * as the password (by custom an e-mail address); never a real
+	 * password: this is kept only for anonymous logins. */
+	if (ok && m->auth.anonymous) {
+		const char *id = pass[0] != '\0' ? pass : m->user;
+		size_t n = strnlen(id, sizeof(m->anon_ident) - 1);
+
+		memcpy(m->anon_ident, id, n);	/* cut at 63 bytes */
+		m->anon_ident[n] = '\0';
+	}
 	explicit_bzero(pass, sizeof(pass));
 	if (ok && !m->auth.anonymous && m->auth.uid == 0 &&
 	    !cfg->unprivileged) {
@@ -637,8 +649,8 @@ handle_xfer(struct monitor *m, const struct buf *p)
 		fatal("monitor: malformed MON_XFER");
 	m->bytes += bytes;
 	xferlog_write(m->ip, path, bytes, ms, (char)type, (char)dir,
-	    m->auth.anonymous, m->auth.anonymous ? m->user : m->auth.name,
-	    (char)complete);
+	    m->auth.anonymous, m->auth.anonymous ? m->anon_ident :
+	    m->auth.name, (char)complete);
 	scoreboard_update(m->ip, m->user, "idle", "", m->bytes);
 }
 

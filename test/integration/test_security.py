@@ -376,3 +376,16 @@ def test_xferlog():
         check(inn and " 999 " in inn[0] and " i " in inn[0],
               f"STOR line {inn}")
         check(f" {USER} " in out[0], f"user missing: {out[0]!r}")
+        # xferlog(5): an anonymous user is named by the identification
+        # given as the password, blanks made '_'.
+        (srv.anon_root / "a.bin").write_bytes(data[:77])
+        f = srv.ftp("anonymous", "mirror bot@example.org")
+        try:
+            check(retr_bytes(f, "a.bin") == data[:77], "anonymous RETR")
+            f.quit()
+        finally:
+            f.close()
+        lines = wait_lines(log, 3)
+        anon = [l for l in lines if "a.bin" in l]
+        check(anon and " a mirror_bot@example.org ftp " in anon[0],
+              f"anonymous xferlog line {anon}")
