@@ -224,7 +224,17 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 	j->helper = 1;
 	fd = fs_open(s, buf_cstr(&j->vpath), O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC, 0);
-	if (fd != -1) {
+	if (fd != -1 && (j->opts & LIST_O_DIRSELF)) {
+		/* ls -d: the directory itself, named as the client typed
+		 * it, not its contents. */
+		err = fstat(fd, &j->one) == 0 && buf_set(&j->shown, path) == 0 ?
+		    0 : errno;
+		(void)close(fd);
+		if (err == 0)
+			return 0;
+		fd = -1;
+		errno = err;
+	} else if (fd != -1) {
 		j->dirfd = fd;
 		j->is_root = strcmp(buf_cstr(&j->vpath), "/") == 0;
 		if (fstat(fd, &j->dirst) == 0)

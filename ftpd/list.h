@@ -155,6 +155,7 @@ int	list_put_safe(struct buf *out, const char *name);
 
 #define LIST_O_ALL	0x01	/* -a: dot files, "." and ".." */
 #define LIST_O_ALMOST	0x02	/* -A: dot files, not "." and ".." */
+#define LIST_O_DIRSELF	0x04	/* -d: a directory itself, not its entries */
 /*
  * Skip ls-style options ("-l", "-la", "-A", "-- ") at the start of a LIST
  * or NLST argument, setting LIST_O_* in *opts.  Returns the path part (""

@@ -481,6 +481,8 @@ list_parse_opts(const char *arg, unsigned *opts)
 				*opts |= LIST_O_ALL;
 			else if (tok[i] == 'A')
 				*opts |= LIST_O_ALMOST;
+			else if (tok[i] == 'd')
+				*opts |= LIST_O_DIRSELF;
 		}
 		p = tok + i;
 	}

@@ -1023,3 +1023,30 @@ def test_listing_names_with_line_breaks():
                 text = "\n".join(lines)
                 check("new?line" in text and "cr?name" in text and
                       "plain" in text, f"{cmd}: {lines!r}")
+
+
+def test_list_d_names_the_directory_itself():
+    """LIST -d DIR (ls -d) shows DIR's own line, not its contents, as
+    clients that probe a directory with it expect."""
+    with Server(anonymous=False, users={USER: PASS}) as srv:
+        d = srv.home(USER) / "box"
+        d.mkdir()
+        for name in ("one", "two"):
+            (d / name).write_bytes(b"x")
+        srv.give(USER)
+        with srv.raw() as c:
+            _login(c, USER, PASS)
+            lines = _raw_get(c, "LIST -d box").decode().split("\r\n")[:-1]
+            check(len(lines) == 1 and lines[0].startswith("d") and
+                  lines[0].endswith(" box"), f"LIST -d box: {lines!r}")
+            lines = _raw_get(c, "LIST -ld").decode().split("\r\n")[:-1]
+            check(len(lines) == 1 and lines[0].endswith(" ."),
+                  f"LIST -ld: {lines!r}")
+            lines = _raw_get(c, "NLST -d box").decode().split("\r\n")[:-1]
+            check(lines == ["box"], f"NLST -d box: {lines!r}")
+            lines = _raw_get(c, "LIST -d box/one").decode().split("\r\n")
+            check(len(lines) == 2 and lines[0].endswith(" box/one"),
+                  f"LIST -d of a file: {lines!r}")
+            lines = _raw_get(c, "LIST box").decode().split("\r\n")[:-1]
+            lines = [l for l in lines if not l.startswith("total")]
+            check(len(lines) == 2, f"LIST box still lists it: {lines!r}")
