@@ -118,7 +118,7 @@ config_check_system(char *err, size_t errlen)
 
 		anon |= v->anonymous;
 		/* Not the top-level key's line: say which section. */
-		(void)snprintf(key, sizeof(key), "[host %s] anon_root",
+		(void)snprintf(key, sizeof(key), "[host %.200s] anon_root",
 		    v->name);
 		if (v->anonymous && need_dir(key, v->anon_root, err,
 		    errlen) == -1)

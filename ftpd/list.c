@@ -144,7 +144,8 @@ read_link(int dfd, const char *name, struct buf *out)
 	return 0;
 }
 
-/* LIST/NLST of something that is not a directory: that one entry. */
+/* LIST/NLST of something that is not a directory (or with -d): that one
+ * entry.  0, or -1 with errno. */
 static int
 prepare_one(struct session *s, struct list_job *j, const char *shown)
 {
@@ -158,8 +159,28 @@ prepare_one(struct session *s, struct list_job *j, const char *shown)
 	    read_link(pfd, base, &j->target) == -1)
 		buf_reset(&j->target);
 	(void)close(pfd);
-	if (rc == -1 || buf_set(&j->shown, shown) == -1)
+	if (rc == -1)
 		return -1;
+	if (buf_set(&j->shown, shown) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* LIST -d: the named entry itself; the session root has no parent to
+ * look it up in.  0, or -1 with errno. */
+static int
+prepare_self(struct session *s, struct list_job *j, const char *shown)
+{
+	if (strcmp(buf_cstr(&j->vpath), "/") != 0)
+		return prepare_one(s, j, shown);
+	if (fs_stat(s, "/", &j->one, 0) == -1)
+		return -1;
+	if (buf_set(&j->shown, shown) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return 0;
 }
 
@@ -222,19 +243,20 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 	 * thread; without a filter RLIMIT_NPROC refuses it and the listing
 	 * runs on this thread. */
 	j->helper = 1;
+	if (fmt != LIST_MLSD && (j->opts & LIST_O_DIRSELF)) {
+		/* ls -d: the entry itself, never its contents, a link shown
+		 * as a link; as with ls, searching the parent is enough. */
+		if (prepare_self(s, j, path) == 0)
+			return 0;
+		err = errno;
+		if (err == ENOENT && prepare_glob(s, j, path) == 0)
+			return 0;
+		reply_errno(s, err, "Cannot list", buf_cstr(&j->vpath));
+		goto fail;
+	}
 	fd = fs_open(s, buf_cstr(&j->vpath), O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC, 0);
-	if (fd != -1 && (j->opts & LIST_O_DIRSELF)) {
-		/* ls -d: the directory itself, named as the client typed
-		 * it, not its contents. */
-		err = fstat(fd, &j->one) == 0 && buf_set(&j->shown, path) == 0 ?
-		    0 : errno;
-		(void)close(fd);
-		if (err == 0)
-			return 0;
-		fd = -1;
-		errno = err;
-	} else if (fd != -1) {
+	if (fd != -1) {
 		j->dirfd = fd;
 		j->is_root = strcmp(buf_cstr(&j->vpath), "/") == 0;
 		if (fstat(fd, &j->dirst) == 0)

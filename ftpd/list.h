@@ -196,8 +196,9 @@ struct list_job {
 
 /*
  * Resolve arg (options first for LIST/NLST; NULL = cwd) and open what it
- * names: a directory, a single file (LIST/NLST), or the parent of a glob
- * pattern in the last component (LIST/NLST).  On failure the error reply
+ * names: a directory, a single file (LIST/NLST, and with -d a directory
+ * as one entry), or the parent of a glob pattern in the last component
+ * (LIST/NLST).  On failure the error reply
  * (550 and friends, 501 for MLSD of a non-directory) has been sent and -1
  * is returned; j needs no list_job_free then.
  */

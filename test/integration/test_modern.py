@@ -1050,3 +1050,22 @@ def test_list_d_names_the_directory_itself():
             lines = _raw_get(c, "LIST box").decode().split("\r\n")[:-1]
             lines = [l for l in lines if not l.startswith("total")]
             check(len(lines) == 2, f"LIST box still lists it: {lines!r}")
+            # A link to a directory is shown as the link, as ls -ld does.
+            os.symlink("box", srv.home(USER) / "lnk")
+            lines = _raw_get(c, "LIST -d lnk").decode().split("\r\n")[:-1]
+            check(len(lines) == 1 and lines[0].startswith("l") and
+                  lines[0].endswith(" lnk -> box"), f"LIST -d lnk: {lines!r}")
+            lines = _raw_get(c, "LIST -d /").decode().split("\r\n")[:-1]
+            check(len(lines) == 1 and lines[0].startswith("d") and
+                  lines[0].endswith(" /"), f"LIST -d /: {lines!r}")
+        # Search permission on the parent is enough, as for ls -d.
+        (srv.home(USER) / "box").chmod(0o311)
+        try:
+            with srv.raw() as c:
+                _login(c, USER, PASS)
+                lines = _raw_get(c, "LIST -d box").decode().split(
+                    "\r\n")[:-1]
+                check(len(lines) == 1 and lines[0].startswith("d-wx"),
+                      f"LIST -d of an unreadable directory: {lines!r}")
+        finally:
+            (srv.home(USER) / "box").chmod(0o755)
