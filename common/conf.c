@@ -169,14 +169,21 @@ static void
 track(const struct conf_key *keys, const struct conf_key *k,
     const char *where)
 {
-	size_t i;
+	size_t i, len = strlen(where);
 
 	if (keys != tracked || tracked_where == NULL)
 		return;
 	i = (size_t)(k - keys);
-	if (i < ntracked)
-		(void)snprintf(tracked_where[i], CONF_WHERE_MAX, "%s",
-		    strcmp(where, "default") == 0 ? "" : where);
+	if (i >= ntracked)
+		return;
+	if (strcmp(where, "default") == 0)
+		where = "";
+	/* A very long path keeps its end: the file name and the line. */
+	if (len >= CONF_WHERE_MAX)
+		(void)snprintf(tracked_where[i], CONF_WHERE_MAX, "...%s",
+		    where + len - (CONF_WHERE_MAX - 4));
+	else
+		(void)snprintf(tracked_where[i], CONF_WHERE_MAX, "%s", where);
 }
 
 int
