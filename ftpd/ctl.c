@@ -333,15 +333,34 @@ ctl_wipe_spent(struct session *s)
 int
 ctl_write(struct session *s, const void *p, size_t n)
 {
+	const unsigned char *src = p;
+	unsigned char *twice = NULL;
+	size_t i, m;
 	int timeout_ms, r;
 
+	/*
+	 * The control connection is a Telnet stream (RFC 959 4.1, RFC 854):
+	 * a 0xFF byte in a reply, e.g. in a Latin-1 file name, is sent as
+	 * IAC IAC, or the client takes it for a command.  Rare: one scan.
+	 */
+	if (memchr(src, TELNET_IAC, n) != NULL) {
+		twice = xmalloc(2 * n);
+		for (i = m = 0; i < n; i++) {
+			twice[m++] = src[i];
+			if (src[i] == TELNET_IAC)
+				twice[m++] = TELNET_IAC;
+		}
+		src = twice;
+		n = m;
+	}
 	timeout_ms = cfg != NULL ? (int)cfg->idle_timeout * 1000 : 300000;
 	if (s->ctl_fd < 0)
 		r = -1;
 	else if (s->ctl_tls != NULL)
-		r = ctl_write_tls(s, p, n, timeout_ms);
+		r = ctl_write_tls(s, src, n, timeout_ms);
 	else
-		r = net_write_all(s->ctl_fd, p, n, timeout_ms);
+		r = net_write_all(s->ctl_fd, src, n, timeout_ms);
+	free(twice);
 	if (r == -1)
 		s->quit = 1;
 	return r;

@@ -49,8 +49,8 @@ void	reply(struct session *s, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Format a reply into out (appends).  Pure; used by reply().  0 or -1. */
 int	reply_format(struct buf *out, int code, const char *text);
-/* Send raw bytes (already formatted reply lines) on the control channel.
- * 0 or -1 (and s->quit set). */
+/* Send raw bytes (already formatted reply lines) on the control channel,
+ * each 0xFF as Telnet's IAC IAC.  0 or -1 (and s->quit set). */
 int	ctl_write(struct session *s, const void *p, size_t n);
 /* Zero the spent part of the input buffer, past the unread bytes (it
  * may have held a password). */

@@ -1069,3 +1069,44 @@ def test_list_d_names_the_directory_itself():
                       f"LIST -d of an unreadable directory: {lines!r}")
         finally:
             (srv.home(USER) / "box").chmod(0o755)
+
+
+def _raw_reply_bytes(c):
+    """The next reply line as bytes (RawControl decodes them)."""
+    while b"\r\n" not in c.rbuf:
+        chunk = c.sock.recv(65536)
+        check(chunk != b"", "connection closed")
+        c.rbuf += chunk
+    line, c.rbuf = c.rbuf.split(b"\r\n", 1)
+    return line
+
+
+def test_telnet_iac_in_names():
+    """The control connection is a Telnet stream: a 0xFF byte in a name
+    (Latin-1 y-umlaut) comes in as IAC IAC and goes out as IAC IAC in
+    replies, while the data connection carries it as it is."""
+    with Server(anonymous=False, users={USER: PASS}) as srv:
+        srv.give(USER)
+        with srv.raw() as c:
+            _login(c, USER, PASS)
+            c.send(b"MKD x\xff\xffy\r\n")
+            line = _raw_reply_bytes(c)
+            check(line.startswith(b"257 ") and b'"/x\xff\xffy"' in line,
+                  f"MKD reply: {line!r}")
+            check((srv.home(USER) / os.fsdecode(b"x\xffy")).is_dir(),
+                  "the directory is not named with one 0xFF")
+            names = _raw_get(c, "NLST").split(b"\r\n")
+            check(b"x\xffy" in names, f"NLST (data connection): {names!r}")
+            c.send(b"STAT x\xff\xffy\r\n")
+            line = _raw_reply_bytes(c)
+            check(line.startswith(b"213-"), f"STAT: {line!r}")
+            c.send(b"CWD x\xff\xffy\r\n")
+            while True:
+                line = _raw_reply_bytes(c)
+                if line.startswith(b"250"):
+                    break
+                check(not line.startswith((b"5", b"4")), f"CWD: {line!r}")
+            c.send(b"PWD\r\n")
+            line = _raw_reply_bytes(c)
+            check(line == b'257 "/x\xff\xffy" is the current directory.',
+                  f"PWD: {line!r}")
