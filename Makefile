@@ -92,7 +92,7 @@ deps:
 # Tools the integration tests drive (real clients).
 test-deps:
 	@missing=""; \
-	for p in curl lftp ftp python3; do \
+	for p in curl lftp ftp python3 haproxy; do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	$(INSTALL_MISSING)
 

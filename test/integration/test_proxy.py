@@ -9,6 +9,9 @@ session's peer: PORT targets, limits, bans and logs.
 import contextlib
 import ftplib
 import os
+import random
+import shutil
+import signal
 import socket
 import ssl
 import struct
@@ -17,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (FTPD, HOST, SLOW, RawControl, Server, check, make_file,
+from harness import (FTPD, HOST, SLOW, RawControl, Server, TestFailure,
+                     check, make_file,
                      recv_all, require_tool, run, sha256_bytes, sha256_file)
 
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
@@ -496,3 +500,130 @@ def test_inetd_mode_with_ftplib():
         text = (srv.tmp / "inetd.log").read_text()
         check("client 127.0.0.2 via proxy 127.0.0.1" in text,
               "inetd log does not name the client:\n" + text[-2000:])
+
+
+def _free_range(host, n):
+    """n consecutive ports free on host and on 127.0.0.1."""
+    for _ in range(200):
+        lo = random.randint(20000, 59000)
+        ok = True
+        for port in range(lo, lo + n):
+            for h in (host, HOST):
+                with socket.socket() as s:
+                    try:
+                        s.bind((h, port))
+                    except OSError:
+                        ok = False
+            if not ok:
+                break
+        if ok:
+            return lo
+    raise TestFailure("no free port range")
+
+
+@contextlib.contextmanager
+def haproxy(front, ctl_port, data_lo, data_hi):
+    """Real HAProxy on front: ctl port -> ftpd's ctl_port on 127.0.0.1,
+    and the passive range to the same ports there, send-proxy-v2 on
+    both."""
+    exe = require_tool("haproxy")
+    hp_port = _free_range(front, 1)
+    with tempfile.TemporaryDirectory(prefix="ftpd-hap-") as d:
+        cfg = Path(d) / "haproxy.cfg"
+        cfg.write_text(f"""global
+    maxconn 200
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend ctl
+    bind {front}:{hp_port}
+    default_backend ctl
+backend ctl
+    server ftpd {HOST}:{ctl_port} send-proxy-v2
+frontend data
+    bind {front}:{data_lo}-{data_hi}
+    default_backend data
+backend data
+    server ftpd {HOST} send-proxy-v2
+""")
+        p = subprocess.Popen([exe, "-f", str(cfg), "-db"],
+                             stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=open(Path(d) / "log", "wb"),
+                             start_new_session=True)
+        try:
+            deadline = time.monotonic() + 10 * SLOW
+            while True:
+                with socket.socket() as s:
+                    s.settimeout(1)
+                    if s.connect_ex((front, hp_port)) == 0:
+                        break
+                check(p.poll() is None and time.monotonic() < deadline,
+                      "haproxy did not start: " +
+                      (Path(d) / "log").read_text()[-2000:])
+                time.sleep(0.05)
+            yield hp_port
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def test_behind_real_haproxy():
+    """The real thing: HAProxy in front of the control port and the
+    passive ports, send-proxy-v2 on both.  curl (from 127.0.0.9) downloads
+    and uploads through it; the server sees the client, not HAProxy."""
+    require_tool("curl")
+    front = "127.0.0.5"
+    lo = _free_range(front, 8)
+    with Server(users={USER: PASS},
+                conf={"proxy_protocol": "yes", "proxy_protocol_data": "yes",
+                      "proxy_from": "127.0.0.1",
+                      "pasv_ports": f"{lo}-{lo + 7}",
+                      "pasv_address": front}) as srv, \
+            haproxy(front, srv.port, lo, lo + 7) as hp_port, \
+            tempfile.TemporaryDirectory(prefix="ftpd-hap-c-") as d:
+        digest = make_file(srv.home(USER) / "down.bin", 4 << 20)
+        up = Path(d) / "up.bin"
+        up_digest = make_file(up, 3 << 20)
+        srv.give(USER)
+        base = f"ftp://{USER}:{PASS}@{front}:{hp_port}/"
+        out = Path(d) / "out"
+        for mode in (["--ftp-pasv"], ["--ftp-pasv", "--disable-epsv"]):
+            run(CURL + mode + ["--interface", "127.0.0.9", base + "down.bin",
+                               "-o", out])
+            check(sha256_file(out) == digest,
+                  f"download through HAProxy differs ({mode})")
+        run(CURL + ["--interface", "127.0.0.9", "-T", up, base + "up.bin"])
+        check(sha256_file(srv.home(USER) / "up.bin") == up_digest,
+              "upload through HAProxy differs")
+        if shutil.which("lftp"):     # (make check installs it)
+            # Many data connections in one session: a small mirror.
+            tree = srv.home(USER) / "tree"
+            tree.mkdir()
+            want = {f"f{i}.bin": make_file(tree / f"f{i}.bin", 1000 * i + 1)
+                    for i in range(12)}
+            srv.give(USER)
+            local = Path(d) / "mirror"
+            run(["lftp", "-u", f"{USER},{PASS}", "-p", str(hp_port), "-e",
+                 "set ftp:ssl-allow no; set net:max-retries 2; "
+                 "set net:timeout 20; set cmd:fail-exit yes; "
+                 "set net:socket-bind-ipv4 127.0.0.9; "
+                 f"mirror /tree {local}; quit", front], timeout=120)
+            got = {p.name: sha256_file(p) for p in local.iterdir()}
+            check(got == want, f"lftp mirror through HAProxy: {got!r}")
+            check(srv.log().count("command: RETR /tree/f") >= 12 or
+                  srv.log().count("RETR") >= 14, "lftp's transfers are "
+                  "not in the log:\n" + srv.log_tail())
+        log = srv.log()
+        check("client 127.0.0.9 via proxy 127.0.0.1" in log and
+              f"login ok: user {USER} from 127.0.0.9" in log,
+              "the server did not see the client:\n" + srv.log_tail())
+        check("refused passive" not in log, "a data connection through "
+              "HAProxy was refused:\n" + srv.log_tail())
