@@ -586,7 +586,7 @@ def test_behind_real_haproxy():
     require_tool("curl")
     front = "127.0.0.5"
     lo = _free_range(front, 8)
-    with Server(users={USER: PASS},
+    with Server(users={USER: PASS}, tls="on",
                 conf={"proxy_protocol": "yes", "proxy_protocol_data": "yes",
                       "proxy_from": "127.0.0.1",
                       "pasv_ports": f"{lo}-{lo + 7}",
@@ -607,6 +607,16 @@ def test_behind_real_haproxy():
         run(CURL + ["--interface", "127.0.0.9", "-T", up, base + "up.bin"])
         check(sha256_file(srv.home(USER) / "up.bin") == up_digest,
               "upload through HAProxy differs")
+        # FTPS passes through: the data header comes before the TLS
+        # handshake, and the TLS session reuse check still holds.
+        run(CURL + ["--interface", "127.0.0.9", "--ssl-reqd", "-k",
+                    base + "down.bin", "-o", out])
+        check(sha256_file(out) == digest, "FTPS download through HAProxy "
+              "differs")
+        run(CURL + ["--interface", "127.0.0.9", "--ssl-reqd", "-k", "-T", up,
+                    base + "up2.bin"])
+        check(sha256_file(srv.home(USER) / "up2.bin") == up_digest,
+              "FTPS upload through HAProxy differs")
         if shutil.which("lftp"):     # (make check installs it)
             # Many data connections in one session: a small mirror.
             tree = srv.home(USER) / "tree"
