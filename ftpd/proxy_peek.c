@@ -26,7 +26,7 @@ peek(int fd, long long deadline, unsigned char *buf, struct proxyhdr *h)
 	struct pollfd p = { .fd = fd };
 	long long left;
 	ssize_t n;
-	int r, partial = 0;
+	int r, partial = 0, hup = 0;
 
 	for (;;) {
 		n = recv(fd, buf, PROXYHDR_MAX, MSG_PEEK | MSG_DONTWAIT);
@@ -46,6 +46,11 @@ peek(int fd, long long deadline, unsigned char *buf, struct proxyhdr *h)
 				log_msg(LOG_NOTICE, "not a valid PROXY header");
 				return -1;
 			}
+			if (hup) {
+				log_msg(LOG_INFO, "closed inside the PROXY "
+				    "header");
+				return -1;
+			}
 			partial = 1;
 		}
 		if ((left = deadline - clock_ms()) <= 0) {
@@ -63,10 +68,9 @@ peek(int fd, long long deadline, unsigned char *buf, struct proxyhdr *h)
 		    PEEK_PAUSE_MS : (int)left);
 		if (r == -1 && errno != EINTR)
 			return -1;
-		if (partial && r == 1) {
-			log_msg(LOG_INFO, "closed inside the PROXY header");
-			return -1;
-		}
+		/* A hang-up: the rest may have come with it; one more look. */
+		if (partial && r == 1)
+			hup = 1;
 	}
 }
 
