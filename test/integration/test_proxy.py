@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (FTPD, HOST, SLOW, RawControl, Server, Skip,
+from harness import (FTPD, FTPWHO, HOST, SLOW, RawControl, Server, Skip,
                      TestFailure, check, make_file, recv_all, require_tool,
                      run, sha256_bytes, sha256_file)
 
@@ -165,6 +165,14 @@ def test_v1_header_names_the_client():
         check(code == 226, f"the named client's passive RETR gave {code}")
         check("refused passive connection from 127.0.0.9" in srv.log(),
               "the stray data connection is not logged")
+        # ftpwho shows the client too.
+        deadline = time.monotonic() + 10 * SLOW
+        while True:
+            who = run([FTPWHO, "-d", srv.run_dir]).stdout
+            if "127.0.0.2" in who or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        check("127.0.0.2" in who, f"ftpwho: {who!r}")
         check(c.cmd("QUIT")[0] == 221, "QUIT")
         log = srv.log()
         check("client 127.0.0.2 via proxy 127.0.0.1" in log and
