@@ -74,18 +74,26 @@ static char key_where[NKEYS][CONF_WHERE_MAX];
 void
 config_locate_error(char *err, size_t errlen)
 {
-	char located[1024];
-	size_t i, len;
+	size_t i, len, wl, el;
 
 	for (i = 0; i < NKEYS; i++) {
 		len = strlen(keys[i].name);
-		if (strncmp(err, keys[i].name, len) == 0 && err[len] == ':' &&
-		    key_where[i][0] != '\0') {
-			(void)snprintf(located, sizeof(located), "%s: %s",
-			    key_where[i], err);
-			(void)snprintf(err, errlen, "%s", located);
+		if (strncmp(err, keys[i].name, len) != 0 || err[len] != ':' ||
+		    key_where[i][0] == '\0')
+			continue;
+		/* Prepend "WHERE: " in place, cutting the end if need be. */
+		wl = strlen(key_where[i]);
+		el = strlen(err);
+		if (errlen < wl + 3)
 			return;
-		}
+		if (wl + 2 + el >= errlen)
+			el = errlen - wl - 3;
+		memmove(err + wl + 2, err, el);
+		memcpy(err, key_where[i], wl);
+		err[wl] = ':';
+		err[wl + 1] = ' ';
+		err[wl + 2 + el] = '\0';
+		return;
 	}
 }
 
