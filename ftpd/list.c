@@ -144,6 +144,17 @@ read_link(int dfd, const char *name, struct buf *out)
 	return 0;
 }
 
+/* The one entry's name as the client typed it.  0, or -1 with errno. */
+static int
+set_shown(struct list_job *j, const char *shown)
+{
+	if (buf_set(&j->shown, shown) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 /* LIST/NLST of something that is not a directory (or with -d): that one
  * entry.  0, or -1 with errno. */
 static int
@@ -159,13 +170,7 @@ prepare_one(struct session *s, struct list_job *j, const char *shown)
 	    read_link(pfd, base, &j->target) == -1)
 		buf_reset(&j->target);
 	(void)close(pfd);
-	if (rc == -1)
-		return -1;
-	if (buf_set(&j->shown, shown) == -1) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return rc == -1 ? -1 : set_shown(j, shown);
 }
 
 /* LIST -d: the named entry itself; the session root has no parent to
@@ -177,11 +182,7 @@ prepare_self(struct session *s, struct list_job *j, const char *shown)
 		return prepare_one(s, j, shown);
 	if (fs_stat(s, "/", &j->one, 0) == -1)
 		return -1;
-	if (buf_set(&j->shown, shown) == -1) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return set_shown(j, shown);
 }
 
 /* "dir/x*.txt": list dir, keeping the names that match the last part. */

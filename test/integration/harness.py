@@ -758,6 +758,43 @@ def wait_lines(path, n, timeout=5):
         time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def inetd_session(srv, log_name="inetd.log"):
+    """ftpd -i serving one connection, as inetd would start it: yields
+    (client socket, process).  The process is killed if still running at
+    the end; its stderr goes to srv.tmp / log_name."""
+    lsock = socket.socket()
+    lsock.bind((HOST, 0))
+    lsock.listen(1)
+    client = socket.create_connection(lsock.getsockname(),
+                                      timeout=30 * SLOW)
+    conn, _ = lsock.accept()
+    lsock.close()
+    log = open(srv.tmp / log_name, "wb")
+    p = subprocess.Popen([str(FTPD), "-i", "-f", str(srv.conf_path)],
+                         stdin=conn, stdout=conn, stderr=log,
+                         start_new_session=True)
+    conn.close()
+    try:
+        yield client, p
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        log.close()
+        client.close()
+
+
+def ftplib_on(sock):
+    """An ftplib.FTP on an already connected control socket (220 read)."""
+    f = ftplib.FTP(timeout=30 * SLOW)
+    f.sock = sock
+    f.af = sock.family
+    f.file = sock.makefile("r", encoding=f.encoding)
+    f.welcome = f.getresp()
+    return f
+
+
 def greeting_line(port, timeout=10):
     """Connect, return the first line the server sends (b"" when it closes
     or resets at once): what a refused client sees."""

@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 from harness import (FTPD, HOST, SLOW, RawControl, Server, Skip, check,
-                     have_ipv6, make_file, require_tool, retr_bytes, run,
-                     sha256_file)
+                     ftplib_on, have_ipv6, inetd_session, make_file,
+                     require_tool, retr_bytes, run, sha256_file)
 
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
 USER, PASS = "ivan", "Ivan-pw-6"
@@ -60,24 +60,8 @@ def test_inetd_mode():
     with Server() as srv:
         data = os.urandom(150000)
         (srv.anon_root / "i.bin").write_bytes(data)
-        lsock = socket.socket()
-        lsock.bind((HOST, 0))
-        lsock.listen(1)
-        port = lsock.getsockname()[1]
-        client = socket.create_connection((HOST, port), timeout=30 * SLOW)
-        conn, _ = lsock.accept()
-        lsock.close()
-        log = open(srv.tmp / "inetd.log", "wb")
-        p = subprocess.Popen([str(FTPD), "-i", "-f", str(srv.conf_path)],
-                             stdin=conn, stdout=conn, stderr=log,
-                             start_new_session=True)
-        conn.close()
-        try:
-            f = ftplib.FTP(timeout=30 * SLOW)
-            f.sock = client
-            f.af = socket.AF_INET
-            f.file = client.makefile("r", encoding=f.encoding)
-            f.welcome = f.getresp()
+        with inetd_session(srv) as (client, p):
+            f = ftplib_on(client)
             check(f.welcome.startswith("220"), f"greeting {f.welcome!r}")
             f.login("anonymous", "x@y")
             check(retr_bytes(f, "i.bin") == data, "inetd RETR differs")
@@ -85,12 +69,6 @@ def test_inetd_mode():
             f.close()
             rc = p.wait(timeout=15 * SLOW)
             check(rc == 0, f"ftpd -i exit status {rc}")
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, 9)
-                p.wait()
-            log.close()
-            client.close()
 
 
 def test_virtual_hosts():

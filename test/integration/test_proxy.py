@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from harness import (FTPD, FTPWHO, HOST, SLOW, RawControl, Server, Skip,
-                     TestFailure, check, make_file, recv_all, require_tool,
-                     run, sha256_bytes, sha256_file)
+                     TestFailure, check, ftplib_on, inetd_session,
+                     make_file, recv_all, require_tool, run, sha256_bytes,
+                     sha256_file)
 
 CURL = ["curl", "-sS", "--max-time", "60", "--connect-timeout", "10"]
 USER, PASS = "pia", "Pia-pw-9"
@@ -58,6 +59,14 @@ def greeted(srv, header):
     c = proxied(srv, header)
     code, text = c.reply()
     check(code == 220, f"greeting after the header: {text!r}")
+    return c
+
+
+def logged_in(srv, header, user="anonymous", password="a@b.c"):
+    """greeted(), then logged in."""
+    c = greeted(srv, header)
+    check(c.cmd(f"USER {user}")[0] == 331, "USER")
+    check(c.cmd(f"PASS {password}")[0] == 230, "PASS")
     return c
 
 
@@ -120,9 +129,7 @@ def test_v1_header_names_the_client():
     proxy, never from a third address."""
     with Server(conf={"proxy_protocol": "yes"}) as srv:
         data = make_file(srv.anon_root / "f.bin", 300000)
-        c = greeted(srv, v1("127.0.0.2"))
-        check(c.cmd("USER anonymous")[0] == 331, "USER")
-        check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+        c = logged_in(srv, v1("127.0.0.2"))
         check(c.cmd("TYPE I")[0] == 200, "TYPE I")
         code, text = c.cmd("PORT 127,0,0,1,200,10")
         check(code == 504, f"PORT to the proxy, not the client: {text!r}")
@@ -185,21 +192,15 @@ def test_v2_headers():
     proxy's own health check: the connection's addresses stay)."""
     with Server(conf={"proxy_protocol": "yes"}) as srv:
         tlv = b"\x04\x00\x05hello" + b"\x01\x00\x03ftp"
-        with greeted(srv, v2_inet("127.0.0.3", tlv)) as c:
-            check(c.cmd("USER anonymous")[0] == 331, "USER")
-            check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+        with logged_in(srv, v2_inet("127.0.0.3", tlv)) as c:
             check(c.cmd("PORT 127,0,0,3,200,10")[0] == 200,
                   "PORT to the v2 client")
             check(c.cmd("PORT 127,0,0,1,200,10")[0] == 504,
                   "PORT to the proxy")
-        with greeted(srv, v2_inet("127.0.0.3", command=0x20)) as c:
-            check(c.cmd("USER anonymous")[0] == 331, "USER")
-            check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+        with logged_in(srv, v2_inet("127.0.0.3", command=0x20)) as c:
             check(c.cmd("PORT 127,0,0,1,200,10")[0] == 200,
                   "LOCAL: the connection's own address stays the peer")
-        with greeted(srv, v2_inet6("2001:db8::7")) as c:
-            check(c.cmd("USER anonymous")[0] == 331, "USER")
-            check(c.cmd("PASS a@b.c")[0] == 230, "PASS")
+        with logged_in(srv, v2_inet6("2001:db8::7")) as c:
             check(c.cmd("EPRT |2|2001:db8::7|5000|")[0] == 200,
                   "EPRT to the IPv6 client")
             check(c.cmd("EPRT |1|127.0.0.1|5000|")[0] == 504,
@@ -302,10 +303,8 @@ def test_limits_apply_to_the_real_client():
             time.sleep(0.3)
         check(code == 421 and "failed logins" in text,
               f"127.0.0.5 not banned: {code} {text!r}")
-        with greeted(srv, v1("127.0.0.6")) as c:
-            check(c.cmd(f"USER {USER}")[0] == 331, "USER")
-            check(c.cmd(f"PASS {PASS}")[0] == 230, "another client is not "
-                  "banned with it")
+        with logged_in(srv, v1("127.0.0.6"), USER, PASS):
+            pass    # another client is not banned with it
 
 
 def test_header_before_implicit_tls():
@@ -345,9 +344,7 @@ def test_data_connection_headers():
             as srv:
         srv.give(USER)
         body = b"PROXY-looking? no: " + bytes(range(256)) * 400
-        with greeted(srv, v1("127.0.0.2")) as c:
-            check(c.cmd(f"USER {USER}")[0] == 331, "USER")
-            check(c.cmd(f"PASS {PASS}")[0] == 230, "PASS")
+        with logged_in(srv, v1("127.0.0.2"), USER, PASS) as c:
             check(c.cmd("TYPE I")[0] == 200, "TYPE I")
             for name, header in (("v1.bin", v1("127.0.0.2", 40100)),
                                  ("v2.bin", v2_inet("127.0.0.2"))):
@@ -432,10 +429,8 @@ def test_health_checks_never_ban_the_proxy():
         time.sleep(1.0 * SLOW)      # the master has reaped them
         with greeted(srv, b"PROXY UNKNOWN\r\n") as c:
             check(c.cmd("QUIT")[0] == 221, "health check after failures")
-        with greeted(srv, v1("127.0.0.6")) as c:
-            check(c.cmd(f"USER {USER}")[0] == 331, "USER")
-            check(c.cmd(f"PASS {PASS}")[0] == 230, "a client after the "
-                  "proxy's own failed logins")
+        with logged_in(srv, v1("127.0.0.6"), USER, PASS):
+            pass    # a client after the proxy's own failed logins
         check("PROXY header names no client" in srv.log(),
               "LOCAL session not logged as such")
 
@@ -466,25 +461,9 @@ def test_inetd_mode_with_ftplib():
     and Python's ftplib then works as usual over the proxied session."""
     with Server(conf={"proxy_protocol": "yes"}) as srv:
         data = make_file(srv.anon_root / "i.bin", 400000)
-        lsock = socket.socket()
-        lsock.bind((HOST, 0))
-        lsock.listen(1)
-        port = lsock.getsockname()[1]
-        client = socket.create_connection((HOST, port), timeout=30 * SLOW)
-        conn, _ = lsock.accept()
-        lsock.close()
-        log = open(srv.tmp / "inetd.log", "wb")
-        p = subprocess.Popen([str(FTPD), "-i", "-f", str(srv.conf_path)],
-                             stdin=conn, stdout=conn, stderr=log,
-                             start_new_session=True)
-        conn.close()
-        try:
+        with inetd_session(srv) as (client, p):
             client.sendall(v1("127.0.0.2"))
-            f = ftplib.FTP(timeout=30 * SLOW)
-            f.sock = client
-            f.af = socket.AF_INET
-            f.file = client.makefile("r", encoding=f.encoding)
-            f.welcome = f.getresp()
+            f = ftplib_on(client)
             check(f.welcome.startswith("220"), f"greeting {f.welcome!r}")
             f.login("anonymous", "x@y")
             got = []
@@ -499,12 +478,6 @@ def test_inetd_mode_with_ftplib():
             f.close()
             rc = p.wait(timeout=15 * SLOW)
             check(rc == 0, f"ftpd -i exit status {rc}")
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, 9)
-                p.wait()
-            log.close()
-            client.close()
         text = (srv.tmp / "inetd.log").read_text()
         check("client 127.0.0.2 via proxy 127.0.0.1" in text,
               "inetd log does not name the client:\n" + text[-2000:])

@@ -12,23 +12,6 @@
 #include "unit.h"
 #include "../../ftpd/portarg.h"
 
-static uint16_t
-port_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-static const char *
-ip_of(const struct sockaddr_storage *ss, char *out, size_t len)
-{
-	const void *a = ss->ss_family == AF_INET ?
-	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
-	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
-
-	return inet_ntop(ss->ss_family, a, out, (socklen_t)len);
-}
 
 START_TEST(port_valid)
 {
@@ -37,14 +20,14 @@ START_TEST(port_valid)
 
 	ck_assert_int_eq(portarg_parse_port("127,0,0,1,4,1", &ss), 0);
 	ck_assert_int_eq(ss.ss_family, AF_INET);
-	ck_assert_str_eq(ip_of(&ss, ip, sizeof(ip)), "127.0.0.1");
-	ck_assert_uint_eq(port_of(&ss), 4 * 256 + 1);
+	ck_assert_str_eq(unit_ip_of(&ss, ip, sizeof(ip)), "127.0.0.1");
+	ck_assert_uint_eq(unit_port_of(&ss), 4 * 256 + 1);
 	ck_assert_int_eq(portarg_parse_port("255,255,255,255,255,255", &ss),
 	    0);
-	ck_assert_str_eq(ip_of(&ss, ip, sizeof(ip)), "255.255.255.255");
-	ck_assert_uint_eq(port_of(&ss), 65535);
+	ck_assert_str_eq(unit_ip_of(&ss, ip, sizeof(ip)), "255.255.255.255");
+	ck_assert_uint_eq(unit_port_of(&ss), 65535);
 	ck_assert_int_eq(portarg_parse_port("10,0,0,2,0,21", &ss), 0);
-	ck_assert_uint_eq(port_of(&ss), 21);
+	ck_assert_uint_eq(unit_port_of(&ss), 21);
 }
 END_TEST
 
@@ -76,19 +59,19 @@ START_TEST(eprt_valid)
 
 	ck_assert_int_eq(portarg_parse_eprt("|1|132.235.1.2|6275|", &ss), 0);
 	ck_assert_int_eq(ss.ss_family, AF_INET);
-	ck_assert_str_eq(ip_of(&ss, ip, sizeof(ip)), "132.235.1.2");
-	ck_assert_uint_eq(port_of(&ss), 6275);
+	ck_assert_str_eq(unit_ip_of(&ss, ip, sizeof(ip)), "132.235.1.2");
+	ck_assert_uint_eq(unit_port_of(&ss), 6275);
 	ck_assert_int_eq(portarg_parse_eprt("|2|::1|5282|", &ss), 0);
 	ck_assert_int_eq(ss.ss_family, AF_INET6);
-	ck_assert_str_eq(ip_of(&ss, ip, sizeof(ip)), "::1");
-	ck_assert_uint_eq(port_of(&ss), 5282);
+	ck_assert_str_eq(unit_ip_of(&ss, ip, sizeof(ip)), "::1");
+	ck_assert_uint_eq(unit_port_of(&ss), 5282);
 	ck_assert_int_eq(portarg_parse_eprt(
 	    "|2|1080::8:800:200C:417A|5282|", &ss), 0);
 	/* Any delimiter in 33..126 (RFC 2428 2). */
 	ck_assert_int_eq(portarg_parse_eprt("!1!10.0.0.1!1!", &ss), 0);
-	ck_assert_uint_eq(port_of(&ss), 1);
+	ck_assert_uint_eq(unit_port_of(&ss), 1);
 	ck_assert_int_eq(portarg_parse_eprt("~2~::1~65535~", &ss), 0);
-	ck_assert_uint_eq(port_of(&ss), 65535);
+	ck_assert_uint_eq(unit_port_of(&ss), 65535);
 }
 END_TEST
 

@@ -8,10 +8,19 @@
 #ifndef TEST_UNIT_H
 #define TEST_UNIT_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
 #include <check.h>
 
 typedef Suite *unit_suite_fn(void);
 void	unit_register(unit_suite_fn *fn);
+
+/* unit_addr.c: the port (host order) and the address text of ss. */
+uint16_t	unit_port_of(const struct sockaddr_storage *ss);
+const char	*unit_ip_of(const struct sockaddr_storage *ss, char *out,
+		    size_t len);
 
 #define UNIT_SUITE(fn)						\
 	static void __attribute__((constructor)) reg_##fn(void)	\
