@@ -213,22 +213,16 @@ def test_header_in_pieces_and_with_commands():
     """A header split over two segments is waited for; commands sent right
     behind it are neither lost nor taken as part of it."""
     with Server(conf={"proxy_protocol": "yes"}) as srv:
-        h = v1("127.0.0.4")
-        c = proxied(srv, h[:9])
-        time.sleep(0.3)
-        c.send(h[9:] + b"USER anonymous\r\nPASS x@y.z\r\nPWD\r\n")
-        check(c.reply()[0] == 220, "greeting")
-        check(c.reply()[0] == 331, "pipelined USER")
-        check(c.reply()[0] == 230, "pipelined PASS")
-        check(c.reply()[0] == 257, "pipelined PWD")
-        c.close()
-        h = v2_inet("127.0.0.4")
-        c = proxied(srv, h[:14])
-        time.sleep(0.3)
-        c.send(h[14:] + b"NOOP\r\n")
-        check(c.reply()[0] == 220, "v2 greeting")
-        check(c.reply()[0] == 200, "NOOP behind a v2 header")
-        c.close()
+        for h, cut, behind, codes in (
+                (v1("127.0.0.4"), 9,
+                 b"USER anonymous\r\nPASS x@y.z\r\nPWD\r\n",
+                 [220, 331, 230, 257]),
+                (v2_inet("127.0.0.4"), 14, b"NOOP\r\n", [220, 200])):
+            with proxied(srv, h[:cut]) as c:
+                time.sleep(0.3)
+                c.send(h[cut:] + behind)
+                got = [c.reply()[0] for _ in codes]
+                check(got == codes, f"replies {got}, want {codes}")
 
 
 def test_bad_or_missing_header_closes():

@@ -73,19 +73,29 @@ static const unsigned char inet6_block[36] = {
 	0x9c, 0x40, 0x08, 0x49
 };
 
+/* h names a client: family, both addresses and both ports as given. */
+static void
+check_named(const struct proxyhdr *h, int family, const char *src,
+    const char *dst, uint16_t sport, uint16_t dport)
+{
+	char ip[64];
+
+	ck_assert_int_eq(h->local, 0);
+	ck_assert_int_eq(h->src.ss_family, family);
+	ck_assert_int_eq(h->dst.ss_family, family);
+	ck_assert_str_eq(unit_ip_of(&h->src, ip, sizeof(ip)), src);
+	ck_assert_str_eq(unit_ip_of(&h->dst, ip, sizeof(ip)), dst);
+	ck_assert_uint_eq(unit_port_of(&h->src), sport);
+	ck_assert_uint_eq(unit_port_of(&h->dst), dport);
+}
+
 START_TEST(v1_tcp4)
 {
 	struct proxyhdr h;
 	char ip[64];
 
 	ck_assert_int_eq(parse_str(V4_TCP4, &h), (int)strlen(V4_TCP4));
-	ck_assert_int_eq(h.local, 0);
-	ck_assert_int_eq(h.src.ss_family, AF_INET);
-	ck_assert_int_eq(h.dst.ss_family, AF_INET);
-	ck_assert_str_eq(unit_ip_of(&h.src, ip, sizeof(ip)), "192.168.0.1");
-	ck_assert_str_eq(unit_ip_of(&h.dst, ip, sizeof(ip)), "10.0.0.2");
-	ck_assert_uint_eq(unit_port_of(&h.src), 56324);
-	ck_assert_uint_eq(unit_port_of(&h.dst), 21);
+	check_named(&h, AF_INET, "192.168.0.1", "10.0.0.2", 56324, 21);
 	ck_assert_int_eq(parse_str("PROXY TCP4 0.0.0.0 255.255.255.255 0 "
 	    "65535\r\n", &h), 44);
 	ck_assert_uint_eq(unit_port_of(&h.src), 0);
@@ -100,13 +110,7 @@ START_TEST(v1_tcp6)
 	char ip[64];
 
 	ck_assert_int_eq(parse_str(V4_TCP6, &h), (int)strlen(V4_TCP6));
-	ck_assert_int_eq(h.local, 0);
-	ck_assert_int_eq(h.src.ss_family, AF_INET6);
-	ck_assert_int_eq(h.dst.ss_family, AF_INET6);
-	ck_assert_str_eq(unit_ip_of(&h.src, ip, sizeof(ip)), "2001:db8::1");
-	ck_assert_str_eq(unit_ip_of(&h.dst, ip, sizeof(ip)), "::ffff:10.0.0.2");
-	ck_assert_uint_eq(unit_port_of(&h.src), 65535);
-	ck_assert_uint_eq(unit_port_of(&h.dst), 0);
+	check_named(&h, AF_INET6, "2001:db8::1", "::ffff:10.0.0.2", 65535, 0);
 	ck_assert_int_eq(parse_str("PROXY TCP6 FE80::A ::1 1 2\r\n", &h), 28);
 	ck_assert_str_eq(unit_ip_of(&h.src, ip, sizeof(ip)), "fe80::a");
 }
@@ -298,7 +302,6 @@ START_TEST(v2_inet)
 	};
 	unsigned char b[128];
 	struct proxyhdr h;
-	char ip[64];
 	size_t i, n;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -306,15 +309,8 @@ START_TEST(v2_inet)
 		    cases[i].blen, cases[i].tlv);
 		ck_assert_uint_eq(n, 16 + cases[i].blen + cases[i].tlv);
 		ck_assert_int_eq(proxyhdr_parse(b, n, &h), (int)n);
-		ck_assert_int_eq(h.local, 0);
-		ck_assert_int_eq(h.src.ss_family, cases[i].family);
-		ck_assert_int_eq(h.dst.ss_family, cases[i].family);
-		ck_assert_str_eq(unit_ip_of(&h.src, ip, sizeof(ip)),
-		    cases[i].src);
-		ck_assert_str_eq(unit_ip_of(&h.dst, ip, sizeof(ip)),
-		    cases[i].dst);
-		ck_assert_uint_eq(unit_port_of(&h.src), cases[i].sport);
-		ck_assert_uint_eq(unit_port_of(&h.dst), cases[i].dport);
+		check_named(&h, cases[i].family, cases[i].src, cases[i].dst,
+		    cases[i].sport, cases[i].dport);
 	}
 }
 END_TEST
