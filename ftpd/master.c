@@ -326,18 +326,19 @@ proxy_answer(struct child *c)
 	n = recv(c->ask, &who, sizeof(who), MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n == (ssize_t)sizeof(who) && who.ss_family == AF_UNSPEC) {
-		/* No client to count or ban: the peer stays unknown. */
-		(void)send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} else if (n == (ssize_t)sizeof(who) && (who.ss_family == AF_INET ||
-	    who.ss_family == AF_INET6)) {
-		net_unmap_v4(&who);
-		if (bans_check(&who, time(NULL)))
-			verdict = PROXY_VERDICT_BANNED;
-		else if (count_peer(&who) >= cfg->max_per_ip)
-			verdict = PROXY_VERDICT_TOO_MANY;
-		else
-			c->peer = who;
+	if (n == (ssize_t)sizeof(who) && (who.ss_family == AF_UNSPEC ||
+	    who.ss_family == AF_INET || who.ss_family == AF_INET6)) {
+		/* AF_UNSPEC: no client to count or ban; the peer stays
+		 * unknown. */
+		if (who.ss_family != AF_UNSPEC) {
+			net_unmap_v4(&who);
+			if (bans_check(&who, time(NULL)))
+				verdict = PROXY_VERDICT_BANNED;
+			else if (count_peer(&who) >= cfg->max_per_ip)
+				verdict = PROXY_VERDICT_TOO_MANY;
+			else
+				c->peer = who;
+		}
 		(void)send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	/* Anything else (end of file, a malformed question): the monitor
