@@ -46,6 +46,8 @@
 #define XFER_ABUF		(128 * 1024)	/* TYPE A disk chunk */
 #define XFER_SENDFILE_MAX	(16 * 1024 * 1024)
 #define XFER_CHECK_MS		250	/* control check interval */
+#define XFER_MARKS_MAX	1000	/* 110 replies per upload: markers are
+				 * the client's to send, replies ours */
 #define XFER_CHECK_BYTES	(64LL * 1024 * 1024)
 #define XFER_QUIET_MS		100	/* control idle after non-ABOR */
 #define XFER_SEEK_BUF		(64 * 1024)
@@ -72,6 +74,7 @@ struct xfer_ctx {
 	long long	 timeout;	/* data_timeout in ms */
 	long long	 busy_at;	/* ms: tell the monitor (0: never) */
 	int		 busy_sent;	/* ftpwho shows this transfer */
+	unsigned	 marks;		/* restart markers received */
 };
 
 static long long
@@ -809,8 +812,18 @@ xfer_repr_store(struct xfer_ctx *x, struct buf *out, int filefd,
 static void
 xfer_repr_marked(struct xfer_ctx *x, struct repr_dec *d, int filefd)
 {
-	off_t pos = lseek(filefd, 0, SEEK_CUR);
+	off_t pos;
 
+	/* Tiny blocks of markers would make the control connection carry
+	 * ten times what the client sends: only the first are answered. */
+	if (++x->marks > XFER_MARKS_MAX) {
+		if (x->marks == XFER_MARKS_MAX + 1)
+			log_msg(LOG_NOTICE, "more than %d restart markers in "
+			    "one upload: the rest are not answered",
+			    XFER_MARKS_MAX);
+		return;
+	}
+	pos = lseek(filefd, 0, SEEK_CUR);
 	reply(x->s, 110, "MARK %s = %lld", repr_dec_mark(d),
 	    (long long)(pos < 0 ? 0 : pos));
 }

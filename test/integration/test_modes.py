@@ -544,3 +544,24 @@ def test_modes_lftp_mode_z():
               dbg[-3000:])
         check("sub" in p.stdout, f"listing: {p.stdout!r}")
         check(sha256_file(out) == sha256_bytes(data), "lftp MODE Z get")
+
+
+def test_restart_marker_replies_are_bounded():
+    """A MODE B upload made of tiny blocks, each followed by a restart
+    marker: the file is stored whole, but only the first 1000 markers get
+    a 110 reply, so the control connection cannot carry ten times what
+    the client sends."""
+    with Server(users={USER: PASS}) as srv:
+        srv.give(USER)
+        data = sample_binary()[:1600 * 40]
+        ftp = srv.ftp(USER, PASS)
+        _setup(ftp, "I", "N", "F", "B")
+        seen = stor_raw(ftp, "marks.bin", encode(data, "I", "N", "F", "B",
+                                                 mark_every=40))
+        check(sha256_file(srv.home(USER) / "marks.bin") ==
+              sha256_bytes(data), "upload with 1600 markers differs")
+        check(len(seen) == 1000, f"{len(seen)} 110 replies, want 1000")
+        check(ftp.sendcmd("NOOP").startswith("200"), "session after it")
+        ftp.quit()
+        check("more than 1000 restart markers" in srv.log(),
+              "the cut is not logged")
