@@ -359,7 +359,8 @@ poll_set(size_t *chan_of)
 		pfds[n].events = POLLIN;
 		pfds[n].revents = 0;
 	}
-	for (i = 0; i < nchildren; i++) {
+	/* Without proxy_protocol there are no channels: no scan per wake. */
+	for (i = 0; cfg->proxy_protocol && i < nchildren; i++) {
 		if (children[i].ask == -1)
 			continue;
 		chan_of[n - nlisteners] = i;
