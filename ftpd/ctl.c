@@ -37,6 +37,7 @@
 #define CTL_REPLY_MAX	16384
 /* ctl_check_abort reads at most this many chunks per call. */
 #define CTL_ABORT_READS	16
+#define CTL_HOLD_MS	250	/* longest a held reply waits */
 
 /* Milliseconds on a monotonic clock. */
 /* Drop input up to and including the next LF; 1 when found. */
@@ -139,6 +140,8 @@ ctl_take_line(struct buf *in, struct buf *line, int *discarding)
 
 /* Read what is there (after poll said so) into s->ctl_in.  >0, 0 EOF,
  * -1 error, -2 nothing after all (EAGAIN/EINTR). */
+static int	ctl_send(struct session *, const void *, size_t);
+
 static ssize_t
 ctl_fill(struct session *s)
 {
@@ -208,6 +211,9 @@ ctl_read_line(struct session *s, struct buf *line, int timeout_ms)
 			return CTL_ERROR;
 		if (r != CTL_TIMEOUT)
 			continue;
+		/* Never wait for the client with a reply still held. */
+		if (s->ctl_held.len > 0 && ctl_flush(s) == -1)
+			return CTL_ERROR;
 		w = ctl_wait(s, deadline);
 		if (shutdown_requested)
 			return CTL_SHUTDOWN;
@@ -330,8 +336,52 @@ ctl_wipe_spent(struct session *s)
 		    s->ctl_in.cap - s->ctl_in.len);
 }
 
+void
+ctl_hold(struct session *s)
+{
+	s->ctl_hold = 1;
+	s->ctl_held_until = clock_ms() + CTL_HOLD_MS;
+}
+
+int
+ctl_flush(struct session *s)
+{
+	int r;
+
+	s->ctl_hold = 0;
+	if (s->ctl_held.len == 0)
+		return 0;
+	r = ctl_send(s, s->ctl_held.data, s->ctl_held.len);
+	buf_reset(&s->ctl_held);
+	return r;
+}
+
+/*
+ * A held reply goes out with this one, in one write (or first, alone, if
+ * both would not fit the buffer).
+ */
 int
 ctl_write(struct session *s, const void *p, size_t n)
+{
+	int r;
+
+	if (s->ctl_hold) {
+		s->ctl_hold = 0;
+		if (buf_append(&s->ctl_held, p, n) == 0)
+			return 0;
+		return ctl_send(s, p, n);
+	}
+	if (s->ctl_held.len == 0)
+		return ctl_send(s, p, n);
+	if (buf_append(&s->ctl_held, p, n) == 0)
+		return ctl_flush(s);
+	if ((r = ctl_flush(s)) == 0)
+		r = ctl_send(s, p, n);
+	return r;
+}
+
+static int
+ctl_send(struct session *s, const void *p, size_t n)
 {
 	const unsigned char *src = p;
 	unsigned char *twice = NULL;

@@ -259,6 +259,16 @@ data_open(struct session *s, const char *what, int file)
 		reply(s, 425, "Can't open data connection.");
 		return -1;
 	}
+	/*
+	 * A download's 150 goes out with its 226 when the data fits the
+	 * socket at once: one write, and a mirror fetching small files wakes
+	 * once per file instead of twice.  xfer.c sends it early as soon as
+	 * the transfer would block, so a client that reads the data only
+	 * after the 150 cannot deadlock.  Not under PROT P: there the client
+	 * starts the TLS handshake after the 150.
+	 */
+	if (!s->prot_p && !(file & DATA_UPLOAD))
+		ctl_hold(s);
 	reply(s, 150, "%s", what);
 	if (!s->prot_p)
 		return fd;

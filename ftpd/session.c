@@ -29,6 +29,7 @@ session_init(struct session *s)
 	s->vhost = -1;
 	s->splice_pipe[0] = s->splice_pipe[1] = -1;
 	buf_init(&s->ctl_in, SESSION_CTL_IN_MAX);
+	buf_init(&s->ctl_held, CTL_HELD_MAX);
 	buf_init(&s->cwd, PATH_MAXLEN + 1);
 	buf_init(&s->rnfr, PATH_MAXLEN + 1);
 	s->state = ST_FRESH;
@@ -63,6 +64,7 @@ session_free(struct session *s)
 	close_fd(&s->splice_pipe[0]);
 	close_fd(&s->splice_pipe[1]);
 	buf_free(&s->ctl_in);
+	buf_free(&s->ctl_held);
 	buf_free(&s->cwd);
 	buf_free(&s->rnfr);
 }

@@ -18,6 +18,7 @@
 
 #define SESSION_USER_MAX	256	/* longest user name we accept */
 #define CTL_LINE_MAX		4096	/* longest command line (ctl.c) */
+#define CTL_HELD_MAX		(64 * 1024) /* a held reply and the next */
 
 struct tls_conn;
 struct repr_enc;
@@ -34,6 +35,9 @@ struct session {
 	int			 ctl_fd;	/* client socket, or relay to front */
 	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */
 	struct buf		 ctl_in;	/* bytes read, not yet a command */
+	struct buf		 ctl_held;	/* a 150 not sent yet (ctl_hold) */
+	int			 ctl_hold;	/* hold the next reply */
+	long long		 ctl_held_until; /* ms: send it by then */
 	struct sockaddr_storage	 peer;		/* client's control address */
 	struct sockaddr_storage	 via;		/* proxy_protocol: the proxy
 						 * the control came through

@@ -1110,3 +1110,80 @@ def test_telnet_iac_in_names():
             line = _raw_reply_bytes(c)
             check(line == b'257 "/x\xff\xffy" is the current directory.',
                   f"PWD: {line!r}")
+
+
+def _reply_before_data(c, d, what):
+    """The 1yz reply must come while the client has read no data."""
+    c.sock.settimeout(20 * SLOW)
+    try:
+        code, text = c.reply()
+    except socket.timeout:
+        raise TestFailure(f"{what}: no 150 while the client waits for it "
+                          "before reading (the server would deadlock)")
+    check(code in (125, 150), f"{what}: {code} {text!r}")
+    data = _read_all(d)
+    d.close()
+    code, text = c.reply()
+    check(code == 226, f"{what} end: {code} {text!r}")
+    return data
+
+
+def test_download_150_is_held_only_while_data_flows():
+    """A download's 150 may go out with its 226 (a small file costs one
+    write and one wake-up), but never once the transfer would block: a
+    client that reads the data only after the 150, as ftplib and curl
+    do, still gets a big file, passive and active."""
+    with Server() as srv:
+        small = os.urandom(4096)
+        (srv.anon_root / "small").write_bytes(small)
+        digest = make_file(srv.anon_root / "big", 16 * 1024 * 1024 + 5)
+        with srv.raw() as c:
+            _login(c)
+            check(c.cmd("TYPE I")[0] == 200, "TYPE I")
+            # Small: all data first, then the 150 and the 226, in order.
+            d = _epsv_sock(c)
+            c.send("RETR small\r\n")
+            d.settimeout(20 * SLOW)
+            check(_read_all(d) == small, "small file differs")
+            d.close()
+            code, text = c.reply()
+            check(code == 150 and "4096 bytes" in text, f"{code} {text!r}")
+            code, text = c.reply()
+            check(code == 226, f"small end: {code} {text!r}")
+            # Big, passive: wait for the 150 before reading a byte.
+            d = _epsv_sock(c)
+            c.send("RETR big\r\n")
+            data = _reply_before_data(c, d, "passive RETR big")
+            check(hashlib.sha256(data).hexdigest() == digest,
+                  "passive big file differs")
+            # Big, active: accept only after the 150.
+            lst = socket.create_server((HOST, 0))
+            try:
+                port = lst.getsockname()[1]
+                code, text = c.cmd(f"EPRT |1|{HOST}|{port}|")
+                check(code == 200, f"EPRT: {code} {text!r}")
+                c.send("RETR big\r\n")
+                c.sock.settimeout(20 * SLOW)
+                code, text = c.reply()
+                check(code == 150, f"active RETR big: {code} {text!r}")
+                lst.settimeout(20 * SLOW)
+                d, _ = lst.accept()
+                d.settimeout(20 * SLOW)
+                data = _read_all(d)
+                d.close()
+            finally:
+                lst.close()
+            code, text = c.reply()
+            check(code == 226, f"active end: {code} {text!r}")
+            check(hashlib.sha256(data).hexdigest() == digest,
+                  "active big file differs")
+            # ABOR while the client has read nothing: 150, 426, 226.
+            d = _epsv_sock(c)
+            c.send("RETR big\r\n")
+            code, text = c.reply()
+            check(code == 150, f"RETR before ABOR: {code} {text!r}")
+            c.send("ABOR\r\n")
+            d.close()
+            codes = [c.reply()[0], c.reply()[0]]
+            check(codes in ([426, 226], [226, 226]), f"ABOR: {codes}")
+            check(c.cmd("NOOP")[0] == 200, "session after ABOR")
