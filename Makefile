@@ -181,12 +181,15 @@ fuzz: deps
 # BENCH_ARGS, e.g. "--servers ftpd --workloads retr,stor --runs 1"; results
 # accumulate in test/bench/.data/results.json ("--report" prints them).
 BENCH_ARGS ?= --fresh
-bench: all test/bench/loadgen test/bench/hashcost
+bench: all test/bench/loadgen test/bench/hashcost test/bench/bareforker
 	$(PYTHON) test/bench/bench.py $(BENCH_ARGS)
 
 test/bench/loadgen: test/bench/loadgen.c common/libcommon.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a \
 	    $(PKG_LIBS) -lpthread
+
+test/bench/bareforker: test/bench/bareforker.c
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
 
 test/bench/hashcost: test/bench/hashcost.c ftpd/hugemap.o
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< ftpd/hugemap.o $(PKG_LIBS)
@@ -203,5 +206,6 @@ install: all
 
 clean:
 	rm -f common/*.o common/libcommon.a ftpd/*.o $(BINS) test/unit/*.o \
-	    test/unit/run_unit test/bench/loadgen test/bench/hashcost
+	    test/unit/run_unit test/bench/loadgen test/bench/hashcost \
+	    test/bench/bareforker
 	rm -rf .asan .fuzz

@@ -40,6 +40,7 @@ RUN = os.path.join(DATA, "run")
 RESULTS = os.path.join(DATA, "results.json")
 LOADGEN = os.path.join(HERE, "loadgen")
 HASHCOST = os.path.join(HERE, "hashcost")
+BAREFORKER = os.path.join(HERE, "bareforker")
 # Write workloads whose first run after other work is not counted.
 DISCARD_FIRST = ("stor", "stor_tls", "put4k")
 # Figures a workload records besides its own.
@@ -343,8 +344,21 @@ def conf_ftpd(port, pasv):
     return argv
 
 
+def conf_bare(procs):
+    """bareforker on the lowest CPU this bench may use, where ftpd's
+    cpu_pin starts every session: the floor under the sessions workload
+    for a server with procs processes per session."""
+    def conf(port, pasv):
+        cpu = min(os.sched_getaffinity(0))
+        return ["taskset", "-c", str(cpu), BAREFORKER, str(port), str(procs)]
+    return conf
+
+
 CONF = {"ftpd": conf_ftpd, "vsftpd": conf_vsftpd, "proftpd": conf_proftpd,
-        "pure-ftpd": conf_pureftpd}
+        "pure-ftpd": conf_pureftpd, "bare1": conf_bare(1),
+        "bare3": conf_bare(3)}
+PORTS.update({"bare1": 2137, "bare3": 2138})
+PASV.update({"bare1": 0, "bare3": 0})     # no data connections
 
 
 def port_open(port):
@@ -742,6 +756,14 @@ def machine_limits(res):
             v = line.split()[-1].rstrip("k")
             res["machine"]["aes128gcm_MBps"] = float(v) * 1000 / 1e6
     res["machine"]["cpus"] = os.cpu_count()
+    for procs in (1, 3):
+        srv = Server(f"bare{procs}")
+        try:
+            r = w_sessions(srv, "bench@example.org")
+        finally:
+            srv.stop()
+        res["machine"][f"bare{procs}_sessions"] = r["sessions"]
+        res["machine"][f"bare{procs}_cpu_ms"] = r["session_cpu"]
 
 
 def fmt(v):
@@ -796,6 +818,12 @@ def print_table(res):
               f"{fmt(m.get('sendfile_MBps', 0))} MB/s; openssl aes-128-gcm "
               f"(16 KiB blocks, 1 core) {fmt(m.get('aes128gcm_MBps', 0))}"
               f" MB/s")
+    for procs in (1, 3):
+        if f"bare{procs}_sessions" in m:
+            print(f"sessions floor (bareforker, {procs} process"
+                  f"{'es' if procs > 1 else ''} per session, one CPU): "
+                  f"{fmt(m[f'bare{procs}_sessions'])}/s, "
+                  f"{fmt(m[f'bare{procs}_cpu_ms'])} ms CPU each")
 
 
 def main():
@@ -806,6 +834,8 @@ def main():
     ap.add_argument("--report", action="store_true")
     ap.add_argument("--fresh", action="store_true",
                     help="forget earlier results first")
+    ap.add_argument("--limits", action="store_true",
+                    help="measure the machine's limits again")
     a = ap.parse_args()
     if a.report:
         print_table(load_results())
@@ -815,9 +845,10 @@ def main():
         return 1
     # Run directly (not via make bench), build what is missing or stale.
     if subprocess.run(["make", "-C", TOP, "all", "test/bench/loadgen",
-                       "test/bench/hashcost"],
+                       "test/bench/hashcost", "test/bench/bareforker"],
                       stdout=subprocess.DEVNULL).returncode != 0:
-        log("build failed (make all test/bench/loadgen test/bench/hashcost)")
+        log("build failed (make all test/bench/loadgen test/bench/hashcost "
+            "test/bench/bareforker)")
         return 1
     servers = [s for s in a.servers.split(",") if s]
     groups = [g for g in a.workloads.split(",") if g]
@@ -828,7 +859,8 @@ def main():
     na = setup_peers()
     pw = setup_data()
     res = {"servers": {}, "machine": {}} if a.fresh else load_results()
-    if "machine" not in res or not res["machine"]:
+    if a.limits or "machine" not in res or not res["machine"]:
+        res["machine"] = {}
         machine_limits(res)
     run_all(servers, groups, a.runs, pw, res, na)
     save_results(res)
