@@ -138,10 +138,10 @@ ctl_take_line(struct buf *in, struct buf *line, int *discarding)
 	return CTL_TIMEOUT;
 }
 
-/* Read what is there (after poll said so) into s->ctl_in.  >0, 0 EOF,
- * -1 error, -2 nothing after all (EAGAIN/EINTR). */
 static int	ctl_send(struct session *, const void *, size_t);
 
+/* Read what is there (after poll said so) into s->ctl_in.  >0, 0 EOF,
+ * -1 error, -2 nothing after all (EAGAIN/EINTR). */
 static ssize_t
 ctl_fill(struct session *s)
 {
