@@ -171,6 +171,7 @@ open_section(void *arg, const char *kind, const char *name,
 	}
 	v = &c->vhosts[c->nvhosts++];
 	v->name = xstrdup(name);
+	v->where = xstrdup(where);
 	v->banner = xstrdup(c->banner);
 	v->anon_root = xstrdup(c->anon_root);
 	v->users_file = xstrdup(c->users_file);
@@ -212,6 +213,7 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 	for (i = 0; i < c->nvhosts; i++) {
 		conf_free(vhost_keys, NVHOST_KEYS, &c->vhosts[i]);
 		free(c->vhosts[i].name);
+		free(c->vhosts[i].where);
 	}
 	c->nvhosts = 0;
 	conf_track(keys, key_where, NKEYS);

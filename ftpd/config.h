@@ -20,6 +20,7 @@ enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };
  * Keys not set in the section keep the values set before it. */
 struct vhost {
 	char	*name;
+	char	*where;		/* "FILE:LINE" of its [host NAME] line */
 	char	*banner;
 	char	*anon_root;
 	char	*users_file;

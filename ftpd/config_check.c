@@ -114,12 +114,12 @@ config_check_system(char *err, size_t errlen)
 	for (i = 0; i < cfg->nvhosts; i++) {
 		const struct vhost *v = &cfg->vhosts[i];
 
-		char key[300];
+		char key[600];
 
 		anon |= v->anonymous;
-		/* Not the top-level key's line: say which section. */
-		(void)snprintf(key, sizeof(key), "[host %.200s] anon_root",
-		    v->name);
+		/* Not the top-level key's line: the section's. */
+		(void)snprintf(key, sizeof(key), "%.300s: [host %.200s] "
+		    "anon_root", v->where, v->name);
 		if (v->anonymous && need_dir(key, v->anon_root, err,
 		    errlen) == -1)
 			return -1;

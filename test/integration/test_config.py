@@ -91,7 +91,8 @@ def test_bad_values():
 def test_rule_errors_name_the_line():
     """Errors found only once every key is read (one key needing another,
     a user or directory missing on this system) still name FILE:LINE of
-    the key at fault, or -o when it came from the command line."""
+    the key at fault (of its [host] line for a section's), or -o when it
+    came from the command line."""
     cases = [
         ("tls = off\n\nimplicit_tls_listen = 127.0.0.1:9990\n", 3,
          "implicit_tls_listen"),
@@ -103,6 +104,9 @@ def test_rule_errors_name_the_line():
         ("tls = off\nanonymous = yes\n\n\nanon_root = /nonexistent/x\n", 5,
          "anon_root"),
         ("tls = off\nnopriv_user = no-such-user-ftpd\n", 2, "nopriv_user"),
+        # A [host] section's directory: the section's line.
+        ("tls = off\nanonymous = yes\nanon_root = /\n\n[host a.example]\n"
+         "anon_root = /nonexistent/x\n", 5, "[host a.example] anon_root"),
     ]
     for text, line, key in cases:
         p = _conf(text)
