@@ -37,7 +37,6 @@
 #define CTL_REPLY_MAX	16384
 /* ctl_check_abort reads at most this many chunks per call. */
 #define CTL_ABORT_READS	16
-#define CTL_HOLD_MS	250	/* longest a held reply waits */
 
 /* Milliseconds on a monotonic clock. */
 /* Drop input up to and including the next LF; 1 when found. */
@@ -337,10 +336,11 @@ ctl_wipe_spent(struct session *s)
 }
 
 void
-ctl_hold(struct session *s)
+ctl_hold(struct session *s, int on)
 {
-	s->ctl_hold = 1;
-	s->ctl_held_until = clock_ms() + CTL_HOLD_MS;
+	if (on)
+		(void)ctl_flush(s);
+	s->ctl_hold = on;
 }
 
 int
@@ -348,7 +348,6 @@ ctl_flush(struct session *s)
 {
 	int r;
 
-	s->ctl_hold = 0;
 	if (s->ctl_held.len == 0)
 		return 0;
 	r = ctl_send(s, s->ctl_held.data, s->ctl_held.len);
@@ -357,24 +356,18 @@ ctl_flush(struct session *s)
 }
 
 /*
- * A held reply goes out with this one, in one write (or first, alone, if
- * both would not fit the buffer).
+ * Held replies go out with this one, in one write (or first, alone, if
+ * both would not fit the buffer); while holding, this one is held too.
  */
 int
 ctl_write(struct session *s, const void *p, size_t n)
 {
 	int r;
 
-	if (s->ctl_hold) {
-		s->ctl_hold = 0;
-		if (buf_append(&s->ctl_held, p, n) == 0)
-			return 0;
-		return ctl_send(s, p, n);
-	}
-	if (s->ctl_held.len == 0)
+	if (s->ctl_held.len == 0 && !s->ctl_hold)
 		return ctl_send(s, p, n);
 	if (buf_append(&s->ctl_held, p, n) == 0)
-		return ctl_flush(s);
+		return s->ctl_hold ? 0 : ctl_flush(s);
 	if ((r = ctl_flush(s)) == 0)
 		r = ctl_send(s, p, n);
 	return r;

@@ -53,12 +53,14 @@ int	reply_format(struct buf *out, int code, const char *text);
  * each 0xFF as Telnet's IAC IAC.  0 or -1 (and s->quit set). */
 int	ctl_write(struct session *s, const void *p, size_t n);
 /*
- * Hold the next reply (a download's 150) instead of sending it: it goes
- * out with the reply after it (the 226 of a small file: one write, one
- * wake-up for the client) or at ctl_flush.  Whoever holds must flush
- * before waiting on the client: xfer_wait, ctl_read_line.
+ * on: send what is held, then hold the replies written from now on (a
+ * small download's 150) instead of sending them; off: stop holding
+ * (what is held stays held).  Held replies go out with the next reply
+ * written (the 226 of a small file: one write, one wake-up for the
+ * client) or at ctl_flush.  Whoever holds must flush before waiting on
+ * the client: xfer_wait and ctl_read_line do.
  */
-void	ctl_hold(struct session *s);
+void	ctl_hold(struct session *s, int on);
 /* Send a held reply now.  0 or -1 (and s->quit set). */
 int	ctl_flush(struct session *s);
 /* Zero the spent part of the input buffer, past the unread bytes (it

@@ -238,7 +238,7 @@ int
 data_open(struct session *s, const char *what, int file)
 {
 	char err[256];
-	int fd, plain;
+	int fd, plain, hold;
 
 	if (s->pasv_fd == -1 && !s->port_set) {
 		reply(s, 425, "Use PORT or PASV first.");
@@ -260,16 +260,18 @@ data_open(struct session *s, const char *what, int file)
 		return -1;
 	}
 	/*
-	 * A download's 150 goes out with its 226 when the data fits the
-	 * socket at once: one write, and a mirror fetching small files wakes
-	 * once per file instead of twice.  xfer.c sends it early as soon as
-	 * the transfer would block, so a client that reads the data only
-	 * after the 150 cannot deadlock.  Not under PROT P: there the client
-	 * starts the TLS handshake after the 150.
+	 * A small download's 150 goes out with its 226: one write, and a
+	 * mirror fetching small files wakes once per file instead of twice.
+	 * Only a file of known, small size: the wait is one read of it.
+	 * xfer_wait sends it first if the data connection would block, so a
+	 * client that reads the data only after the 150 cannot deadlock.
+	 * Not under PROT P: there the client starts TLS after the 150.
 	 */
-	if (!s->prot_p && !(file & DATA_UPLOAD))
-		ctl_hold(s);
+	hold = !s->prot_p && file == DATA_FILE && s->xfer_total >= 0 &&
+	    s->xfer_total <= DATA_HOLD_MAX;
+	ctl_hold(s, hold);
 	reply(s, 150, "%s", what);
+	ctl_hold(s, 0);
 	if (!s->prot_p)
 		return fd;
 	err[0] = '\0';

@@ -32,6 +32,9 @@ int	data_open(struct session *s, const char *what, int file);
 #define DATA_LISTING	0
 #define DATA_FILE	1
 #define DATA_UPLOAD	2	/* or'ed in: the client sends */
+/* A clear-text download of at most this many bytes sends its 150 with
+ * its 226 (ctl_hold). */
+#define DATA_HOLD_MAX	(64 * 1024)
 /* Close the data connection (TLS close_notify via the front first).
  * 0, or -1 when TLS did not end cleanly (bytes may not have arrived). */
 int	data_close(struct session *s, int fd);

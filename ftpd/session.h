@@ -36,8 +36,7 @@ struct session {
 	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */
 	struct buf		 ctl_in;	/* bytes read, not yet a command */
 	struct buf		 ctl_held;	/* a 150 not sent yet (ctl_hold) */
-	int			 ctl_hold;	/* hold the next reply */
-	long long		 ctl_held_until; /* ms: send it by then */
+	int			 ctl_hold;	/* hold replies as written */
 	struct sockaddr_storage	 peer;		/* client's control address */
 	struct sockaddr_storage	 via;		/* proxy_protocol: the proxy
 						 * the control came through

@@ -58,7 +58,6 @@
 #define XFER_TICK_MS		500	/* progress check, front transfers */
 #define XFER_BUSY_MS		1000	/* shown by ftpwho after this long */
 #define XFER_MARK_LEN		32
-#define XFER_HOLD_BYTES		(64 * 1024)	/* then send a held 150 */
 
 struct xfer_ctx {
 	struct session	*s;
@@ -192,10 +191,6 @@ xfer_moved(struct xfer_ctx *x, size_t n)
 
 	x->last = xfer_now_ms();
 	x->since_check += (long long)n;
-	/* A held 150 (data.c) waits for the 226 of a small file only. */
-	if (x->s->ctl_held.len > 0 && (x->s->xfer_done >= XFER_HOLD_BYTES ||
-	    x->last >= x->s->ctl_held_until) && ctl_flush(x->s) == -1)
-		return XFER_CTL_GONE;
 	if (shutdown_requested)
 		return XFER_NET_ERROR;	/* 426, then 421 (shutdown.c) */
 	if (x->since_check < XFER_CHECK_BYTES && x->last < x->next_check)
