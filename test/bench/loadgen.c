@@ -203,6 +203,9 @@ ctl_reply(struct conn *c)
 	return -1;
 }
 
+static int	ctl_cmd(struct conn *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static int
 ctl_cmd(struct conn *c, const char *fmt, ...)
 {
