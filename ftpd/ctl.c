@@ -211,7 +211,7 @@ ctl_read_line(struct session *s, struct buf *line, int timeout_ms)
 		if (r != CTL_TIMEOUT)
 			continue;
 		/* Never wait for the client with a reply still held. */
-		if (s->ctl_held.len > 0 && ctl_flush(s) == -1)
+		if (ctl_flush(s) == -1)
 			return CTL_ERROR;
 		w = ctl_wait(s, deadline);
 		if (shutdown_requested)

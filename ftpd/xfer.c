@@ -239,7 +239,7 @@ xfer_wait(struct xfer_ctx *x, short events)
 		if (x->tick_ms > 0 && left > x->tick_ms)
 			left = x->tick_ms;
 		/* The client may wait for the 150 before it reads. */
-		if (x->s->ctl_held.len > 0 && ctl_flush(x->s) == -1)
+		if (ctl_flush(x->s) == -1)
 			return XFER_CTL_GONE;
 		r = poll(pfd, n, left > 0x7fffffff ? 0x7fffffff : (int)left);
 		if (r == -1 && errno != EINTR)
