@@ -20,21 +20,26 @@ OPT	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wformat=2 -Werror
 HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 SAN	?=
+# Headers are named from the top (common/buf.h) or from ftpd/ (config.h,
+# priv/auth.h), so a file says which part of the tree it depends on.
+INCLUDES = -I. -Iftpd
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) \
-	     $(PKG_CFLAGS) $(CFLAGS)
+	     $(INCLUDES) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:.c=.o)
-TOOLS	    = ftpd/ftpasswd.c ftpd/ftpwho.c
-FTPD_SRC   := $(filter-out $(TOOLS),$(wildcard ftpd/*.c))
+# The daemon is every .c under ftpd/ and its role folders but the admin
+# tools, each of which is one file of ftpd/tools/.
+FTPD_DIRS  := ftpd $(filter-out ftpd/tools/,$(wildcard ftpd/*/))
+FTPD_SRC   := $(foreach d,$(FTPD_DIRS),$(wildcard $(d:/=)/*.c))
 FTPD_OBJ   := $(FTPD_SRC:.c=.o)
 FTPD_LIBOBJ := $(filter-out ftpd/main.o,$(FTPD_OBJ))
 UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:.c=.o)
-HEADERS    := $(wildcard common/*.h ftpd/*.h ftpd/*.def)
+HEADERS    := $(wildcard common/*.h ftpd/*.h ftpd/*/*.h ftpd/*.def)
 
-BINS	 = ftpd/ftpd ftpd/ftpasswd ftpd/ftpwho
+BINS	 = ftpd/ftpd ftpd/tools/ftpasswd ftpd/tools/ftpwho
 
 
 .PHONY: all deps test-deps check unit integration check-asan run install clean fuzz bench
@@ -47,10 +52,7 @@ common/libcommon.a: $(COMMON_OBJ)
 ftpd/ftpd: $(FTPD_OBJ) common/libcommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(FTPD_OBJ) common/libcommon.a $(PKG_LIBS)
 
-ftpd/ftpasswd: ftpd/ftpasswd.o common/libcommon.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a $(PKG_LIBS)
-
-ftpd/ftpwho: ftpd/ftpwho.o common/libcommon.a
+ftpd/tools/%: ftpd/tools/%.o common/libcommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a $(PKG_LIBS)
 
 %.o: %.c $(HEADERS)
@@ -154,7 +156,7 @@ run: deps
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = ctl path portarg conf users proxyhdr
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-	     $(PKG_CFLAGS) -fsanitize=address,undefined
+	     $(INCLUDES) $(PKG_CFLAGS) -fsanitize=address,undefined
 fuzz: deps
 	@missing=""; command -v clang >/dev/null 2>&1 || \
 	  missing="clang libclang-rt-dev"; $(INSTALL_MISSING)
@@ -191,21 +193,21 @@ test/bench/loadgen: test/bench/loadgen.c common/libcommon.a
 test/bench/bareforker: test/bench/bareforker.c
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
 
-test/bench/hashcost: test/bench/hashcost.c ftpd/hugemap.o
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< ftpd/hugemap.o $(PKG_LIBS)
+test/bench/hashcost: test/bench/hashcost.c ftpd/priv/hugemap.o
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< ftpd/priv/hugemap.o $(PKG_LIBS)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 ftpd/ftpd $(DESTDIR)$(SBINDIR)/ftpd
-	install -m 755 ftpd/ftpasswd $(DESTDIR)$(SBINDIR)/ftpasswd
-	install -m 755 ftpd/ftpwho $(DESTDIR)$(BINDIR)/ftpwho
+	install -m 755 ftpd/tools/ftpasswd $(DESTDIR)$(SBINDIR)/ftpasswd
+	install -m 755 ftpd/tools/ftpwho $(DESTDIR)$(BINDIR)/ftpwho
 	install -m 644 man/ftpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/ftpd.8 man/ftpasswd.8 man/ftpwho.8 \
 	    $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -f common/*.o common/libcommon.a ftpd/*.o $(BINS) test/unit/*.o \
+	rm -f common/*.o common/libcommon.a ftpd/*.o ftpd/*/*.o $(BINS) test/unit/*.o \
 	    test/unit/run_unit test/bench/loadgen test/bench/hashcost \
 	    test/bench/bareforker
 	rm -rf .asan .fuzz

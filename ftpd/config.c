@@ -13,10 +13,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "../common/buf.h"
-#include "../common/conf.h"
-#include "../common/parse.h"
-#include "../common/xmalloc.h"
+#include "common/buf.h"
+#include "common/conf.h"
+#include "common/parse.h"
+#include "common/xmalloc.h"
 #include "config.h"
 
 static const char *const tls_modes[] = { "off", "on", "required", NULL };

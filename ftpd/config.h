@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "../common/netmask.h"
+#include "common/netmask.h"
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
 enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };

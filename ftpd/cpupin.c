@@ -26,7 +26,7 @@
 #include <sched.h>
 #include <string.h>
 
-#include "../common/log.h"
+#include "common/log.h"
 #include "config.h"
 #include "cpupin.h"
 

@@ -17,19 +17,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/log.h"
-#include "../common/xmalloc.h"
-#include "auth.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "priv/auth.h"
 #include "config.h"
 #include "config_check.h"
 #include "cpupin.h"
-#include "idcache.h"
-#include "master.h"
-#include "monitor.h"
-#include "privdrop.h"
+#include "user/idcache.h"
+#include "priv/master.h"
+#include "priv/monitor.h"
+#include "priv/privdrop.h"
 #include "sandbox.h"
-#include "sessionlog.h"
-#include "tls.h"
+#include "priv/sessionlog.h"
+#include "tls/tls.h"
 
 #define FTPD_VERSION	"0.1.0"
 #define MAX_OVERRIDES	256

@@ -12,12 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/buf.h"
-#include "../common/ipc.h"
-#include "../common/log.h"
+#include "common/buf.h"
+#include "common/ipc.h"
+#include "common/log.h"
 #include "config.h"
 #include "mon_client.h"
-#include "monitor.h"
+#include "priv/monitor.h"
 #include "session.h"
 
 #define REPLY_TIMEOUT_MS	60000

@@ -61,8 +61,8 @@
 
 #include <seccomp.h>
 
-#include "../common/log.h"
-#include "../common/xmalloc.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
 #include "config.h"
 #include "sandbox.h"
 

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/buf.h"
-#include "../common/path.h"
+#include "common/buf.h"
+#include "common/path.h"
 #include "config.h"
 #include "session.h"
-#include "tls.h"
+#include "tls/tls.h"
 
 /* Room for a few pipelined command lines, with IAC noise, after PASS. */
 #define SESSION_CTL_IN_MAX	(128 * 1024)

@@ -13,8 +13,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "../common/buf.h"
-#include "../common/net.h"
+#include "common/buf.h"
+#include "common/net.h"
 
 #define SESSION_USER_MAX	256	/* longest user name we accept */
 #define CTL_LINE_MAX		4096	/* longest command line (ctl.c) */

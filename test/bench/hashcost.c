@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../ftpd/hugemap.h"
+#include "priv/hugemap.h"
 
 static double
 cpu_ms(void)

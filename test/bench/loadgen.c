@@ -47,7 +47,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "../../common/parse.h"
+#include "common/parse.h"
 
 #define IO_CHUNK	(256 * 1024)
 #define RBUF_SIZE	8192

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../ftpd/config.h"
+#include "config.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

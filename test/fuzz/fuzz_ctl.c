@@ -5,10 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../common/buf.h"
-#include "../../ftpd/cmd.h"
-#include "../../ftpd/ctl.h"
-#include "../../ftpd/session.h"
+#include "common/buf.h"
+#include "cmd/cmd.h"
+#include "cmd/ctl.h"
+#include "session.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

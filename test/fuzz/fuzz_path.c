@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/buf.h"
-#include "../../common/path.h"
+#include "common/buf.h"
+#include "common/path.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

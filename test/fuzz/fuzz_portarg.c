@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../ftpd/portarg.h"
+#include "user/portarg.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

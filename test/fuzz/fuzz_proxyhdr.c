@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "../../ftpd/proxyhdr.h"
+#include "front/proxyhdr.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../ftpd/auth.h"
+#include "priv/auth.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../common/ascii.h"
+#include "common/ascii.h"
 
 #define U(s)	((const unsigned char *)(s))
 

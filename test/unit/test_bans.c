@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../ftpd/bans.h"
+#include "priv/bans.h"
 #include "unit.h"
 
 static struct sockaddr_storage

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
+#include "common/buf.h"
 
 START_TEST(buf_append_and_max)
 {

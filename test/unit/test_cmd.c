@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../ftpd/cmd.h"
-#include "../../ftpd/config.h"
-#include "../../ftpd/session.h"
+#include "cmd/cmd.h"
+#include "config.h"
+#include "session.h"
 
 START_TEST(parse)
 {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../common/conf.h"
+#include "common/buf.h"
+#include "common/conf.h"
 
 struct tconf {
 	int			 flag;

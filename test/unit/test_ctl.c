@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../ftpd/config.h"
-#include "../../ftpd/ctl.h"
-#include "../../ftpd/session.h"
+#include "common/buf.h"
+#include "config.h"
+#include "cmd/ctl.h"
+#include "session.h"
 
 static struct buf in, line;
 static int disc;

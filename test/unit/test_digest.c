@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../ftpd/digest.h"
+#include "user/digest.h"
 
 #define ABC_SHA256 \
 	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

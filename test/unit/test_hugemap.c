@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../ftpd/hugemap.h"
+#include "priv/hugemap.h"
 #include "unit.h"
 
 #define MIB		(1024UL * 1024)

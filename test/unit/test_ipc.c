@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../common/ipc.h"
+#include "common/buf.h"
+#include "common/ipc.h"
 
 START_TEST(ipc_roundtrip_plain)
 {

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../ftpd/idcache.h"
-#include "../../ftpd/list.h"
-#include "../../ftpd/policy.h"
-#include "../../ftpd/session.h"
+#include "common/buf.h"
+#include "user/idcache.h"
+#include "user/list.h"
+#include "user/policy.h"
+#include "session.h"
 
 #define NOW	((time_t)1700000000)
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../ftpd/list_stat.h"
+#include "user/list_stat.h"
 
 #define NFILES	1000
 

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "unit.h"
-#include "../../ftpd/list.h"
+#include "user/list.h"
 
 #define NOW	((time_t)1700000000)	/* 2023-11-14 22:13:20 UTC */
 /* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z */

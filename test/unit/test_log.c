@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../common/log.h"
+#include "common/log.h"
 
 static char logpath[64];
 

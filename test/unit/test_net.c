@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../common/net.h"
+#include "common/net.h"
 
 static void
 roundtrip(const char *in, const char *out)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../common/netmask.h"
+#include "common/netmask.h"
 
 static struct sockaddr_storage
 addr(const char *text)

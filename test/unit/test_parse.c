@@ -2,7 +2,7 @@
  * test_parse.c - unit tests for common/parse.c: strict decimal and octal.
  */
 #include "unit.h"
-#include "../../common/parse.h"
+#include "common/parse.h"
 
 START_TEST(parse_uint_valid)
 {

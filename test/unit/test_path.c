@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../common/path.h"
+#include "common/buf.h"
+#include "common/path.h"
 
 static void
 check(const char *cwd, const char *arg, const char *want)

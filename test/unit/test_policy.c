@@ -26,13 +26,13 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../common/path.h"
-#include "../../ftpd/cmd.h"
-#include "../../ftpd/config.h"
-#include "../../ftpd/ctl.h"
-#include "../../ftpd/policy.h"
-#include "../../ftpd/session.h"
+#include "common/buf.h"
+#include "common/path.h"
+#include "cmd/cmd.h"
+#include "config.h"
+#include "cmd/ctl.h"
+#include "user/policy.h"
+#include "session.h"
 
 #ifdef UNIT_PRIVATE
 const struct ftpd_config *cfg;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../ftpd/portarg.h"
+#include "user/portarg.h"
 
 
 START_TEST(port_valid)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../ftpd/proxyhdr.h"
+#include "front/proxyhdr.h"
 
 #define V4_TCP4	"PROXY TCP4 192.168.0.1 10.0.0.2 56324 21\r\n"
 #define V4_TCP6	"PROXY TCP6 2001:db8::1 ::ffff:10.0.0.2 65535 0\r\n"

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../common/ebcdic.h"
-#include "../../ftpd/repr.h"
+#include "common/buf.h"
+#include "common/ebcdic.h"
+#include "user/repr.h"
 
 #define U(s)		((const unsigned char *)(s))
 #define OUT_MAX		(REPR_OUT_SOFT + REPR_OUT_SLACK)

@@ -16,13 +16,13 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../common/buf.h"
-#include "../../common/ipc.h"
-#include "../../ftpd/cmd.h"
-#include "../../ftpd/config.h"
-#include "../../ftpd/session.h"
-#include "../../ftpd/tls.h"
-#include "../../ftpd/tlsrelay.h"
+#include "common/buf.h"
+#include "common/ipc.h"
+#include "cmd/cmd.h"
+#include "config.h"
+#include "session.h"
+#include "tls/tls.h"
+#include "front/tlsrelay.h"
 
 extern char **environ;
 

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../ftpd/config.h"
-#include "../../ftpd/session.h"
-#include "../../ftpd/xfer.h"
+#include "config.h"
+#include "session.h"
+#include "user/xfer.h"
 
 #define BIG	(8 * 1024 * 1024 + 123)
 

@@ -1,0 +1,691 @@
+/*
+ * cmd_xfer.c - RETR STOR STOU APPE REST ABOR.
+ *
+ * Runs in the user process, as the account.  Path arguments are hostile
+ * client text resolved by policy.c beneath the session root; every open
+ * is checked with fstat (regular files only: a FIFO or device must not
+ * block or leak).  Uploads by anonymous sessions never replace anything
+ * (O_EXCL); with atomic_uploads a user's STOR is written under a temporary
+ * name and renamed into place only once complete, so an aborted upload
+ * leaves the previous file intact.  The final reply is sent only after the
+ * data connection is closed (clients treat 226 as "all data is here").
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "common/path.h"
+#include "cmd/cmd.h"
+#include "config.h"
+#include "cmd/ctl.h"
+#include "user/data.h"
+#include "mon_client.h"
+#include "user/policy.h"
+#include "user/repr.h"
+#include "session.h"
+#include "shutdown.h"
+#include "user/xfer.h"
+
+#define WHAT_MAX	(PATH_MAXLEN + 128)
+#define NAME_TRIES	16	/* attempts at a fresh random name */
+#define REST_MAX	(1ULL << 62)
+
+enum store_kind { STORE_STOR, STORE_APPE, STORE_STOU };
+enum store_remove { REMOVE_NEVER, REMOVE_ON_DISK, REMOVE_ALWAYS };
+
+struct upload {
+	struct buf	 vpath;		/* final virtual path */
+	int		 fd;		/* file being written */
+	int		 opened;	/* fd was opened by us */
+	int		 dirfd;		/* O_PATH parent, or -1 */
+	const char	*base;		/* final name, inside vpath */
+	char		 tmp[32];	/* temporary name, or "" */
+	enum store_remove remove;	/* what to do on failure */
+};
+
+static double
+xfer_clock(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* n random characters [0-9a-z] and a NUL into out. */
+static int
+random_name(char *out, size_t n)
+{
+	static const char set[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	unsigned char r[32];
+	size_t i;
+
+	if (n > sizeof(r) || getrandom(r, n, 0) != (ssize_t)n)
+		return -1;
+	for (i = 0; i < n; i++)
+		out[i] = set[r[i] % (sizeof(set) - 1)];
+	out[n] = '\0';
+	return 0;
+}
+
+static const char *
+xfer_type_name(const struct session *s)
+{
+	return s->type == 'A' ? "ASCII" : s->type == 'E' ? "EBCDIC" :
+	    "BINARY";
+}
+
+static void
+reply_disk(struct session *s, int err)
+{
+	if (err == ENOSPC)
+		reply(s, 452, "Insufficient storage space.");
+	else if (err == EDQUOT || err == EFBIG)
+		reply(s, 552, "Exceeded storage allocation.");
+	else if (err == EACCES || err == EPERM)
+		reply(s, 550, "Permission denied.");	/* not transient */
+	else
+		reply(s, 451, "Local error: %s.", strerror(err));
+}
+
+/*
+ * Close the data connection (ABOR already did) and send the final reply.
+ * Returns 1 if the transfer completed.
+ */
+static int
+xfer_end(struct session *s, int datafd, enum xfer_result res, int err,
+    const char *ok)
+{
+	/* Under PROT P, the end of TLS says whether the client got it all. */
+	if (res != XFER_ABORTED && data_close(s, datafd) == -1 &&
+	    res == XFER_OK)
+		res = XFER_NET_ERROR;
+	switch (res) {
+	case XFER_OK:
+		reply(s, 226, "%s", ok);
+		return 1;
+	case XFER_ABORTED:
+		break;
+	case XFER_NET_ERROR:
+		reply(s, 426, "Connection closed; transfer aborted.");
+		break;
+	case XFER_TIMEOUT:
+		reply(s, 426, "Data connection timed out; transfer aborted.");
+		break;
+	case XFER_DISK_ERROR:
+		reply_disk(s, err);
+		break;
+	case XFER_CTL_GONE:
+		s->quit = 1;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Open, for reading, only a regular file (O_NONBLOCK: FIFOs don't hang).
+ * The flag stays: it means nothing to a regular file on Linux, and
+ * clearing it would cost two syscalls per download.
+ */
+static int
+open_regular(struct session *s, const char *vpath, int flags, mode_t mode,
+    struct stat *st)
+{
+	int fd;
+
+	if ((fd = fs_open(s, vpath, flags | O_NONBLOCK, mode)) == -1) {
+		reply_errno(s, errno, "Cannot open", vpath);
+		return -1;
+	}
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		(void)close(fd);
+		reply(s, 550, "Not a plain file.");
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Position a download at the REST offset: a wire offset in stream ASCII
+ * (repr_rest_is_wire), else a file offset, which is also what the restart
+ * markers of MODE B and C carry.  The file offset reached in *pos (-1:
+ * unknown).
+ */
+static int
+retr_seek(struct session *s, int fd, const struct stat *st, off_t rest,
+    off_t *pos)
+{
+	struct repr_params p;
+	int r;
+
+	*pos = rest;
+	if (rest == 0)
+		return 0;
+	repr_params_session(s, &p);
+	if (repr_rest_is_wire(&p)) {
+		if ((r = xfer_seek_ascii(fd, rest)) == 1)
+			s->xfer_skip_cr = 1;
+		/* A wire offset lands at a file offset only lseek knows. */
+		*pos = lseek(fd, 0, SEEK_CUR);
+	} else if (rest > st->st_size)
+		r = -1;
+	else
+		r = lseek(fd, rest, SEEK_SET) == -1 ? -1 : 0;
+	if (r == -1) {
+		reply(s, 554, "Restart position %lld beyond end of file.",
+		    (long long)rest);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * RANG before RETR: the file's bytes start to end (inclusive; an end
+ * past the file is its last byte), in binary stream transfers only,
+ * where file and wire bytes are the same.  The end, exclusive, in *end.
+ */
+static int
+retr_range(struct session *s, int fd, const struct stat *st, off_t start,
+    off_t last, off_t *end)
+{
+	struct repr_params p;
+
+	repr_params_session(s, &p);
+	if (s->type == 'A' || repr_needed(&p)) {
+		reply(s, 504, "RANG needs TYPE I, MODE S and STRU F.");
+		return -1;
+	}
+	if (start >= st->st_size) {
+		reply(s, 554, "Range start %lld beyond end of file.",
+		    (long long)start);
+		return -1;
+	}
+	if (lseek(fd, start, SEEK_SET) == -1) {
+		reply(s, 451, "Cannot seek: %s.", strerror(errno));
+		return -1;
+	}
+	*end = last < st->st_size ? last + 1 : st->st_size;
+	return 0;
+}
+
+/* Send fd from its offset, pos (-1: unknown), up to end (exclusive). */
+static void
+retr_send(struct session *s, const char *vpath, int fd, off_t pos,
+    off_t end)
+{
+	char what[WHAT_MAX];
+	enum xfer_result res;
+	off_t bytes = 0;
+	double t0;
+	int datafd, err = 0, ok;
+
+	s->xfer_total = pos == -1 ? -1 : end - pos;
+	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "RETR %s", vpath);
+	(void)snprintf(what, sizeof(what),
+	    "Opening %s mode data connection for %s (%lld bytes).",
+	    xfer_type_name(s), vpath,
+	    (long long)(pos == -1 ? end : end - pos));
+	t0 = xfer_clock();
+	if ((datafd = data_open(s, what, DATA_FILE)) == -1)
+		return;
+	res = xfer_send_file(s, fd, datafd, &bytes, &err);
+	ok = xfer_end(s, datafd, res, err, "Transfer complete.");
+	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'o', ok ? 'c' : 'i');
+	s->bytes_out += (unsigned long long)bytes;
+	if (ok)
+		s->files_out++;
+}
+
+void
+cmd_retr(struct session *s, const char *arg)
+{
+	struct buf vpath;
+	struct stat st;
+	off_t rest = s->rest, end, pos = 0;
+	int fd, ranged = s->rang_set;
+
+	s->rest = 0;
+	s->rang_set = 0;
+	s->xfer_skip_cr = 0;
+	if (!policy_allow(s, OP_READ)) {
+		reply(s, 550, "Permission denied.");
+		return;
+	}
+	buf_init(&vpath, PATH_MAXLEN);
+	if (policy_path(s, arg, &vpath) == -1)
+		goto out;
+	fd = open_regular(s, buf_cstr(&vpath), O_RDONLY, 0, &st);
+	if (fd == -1)
+		goto out;
+	end = st.st_size;
+	if (ranged)
+		pos = s->rang_start;
+	if (!policy_may_read(s, &st))
+		reply(s, 550, "Permission denied.");
+	else if (ranged ? retr_range(s, fd, &st, pos, s->rang_end,
+	    &end) == 0 : retr_seek(s, fd, &st, rest, &pos) == 0)
+		retr_send(s, buf_cstr(&vpath), fd, pos, end);
+	(void)close(fd);
+out:
+	buf_free(&vpath);
+}
+
+void
+cmd_rest(struct session *s, const char *arg)
+{
+	unsigned long long v;
+
+	if (parse_uint(arg, 0, REST_MAX, &v) == -1) {
+		reply(s, 501, "Invalid restart position.");
+		return;
+	}
+	s->rest = (off_t)v;
+	s->rang_set = 0;	/* the later of REST and RANG counts */
+	reply(s, 350, "Restart position accepted (%llu).", v);
+}
+
+void
+cmd_abor(struct session *s, const char *arg)
+{
+	(void)arg;
+	data_reset(s);
+	reply(s, 226, "No transfer to abort.");
+}
+
+/* ---- uploads ----------------------------------------------------------- */
+
+static void
+upload_init(struct upload *u)
+{
+	memset(u, 0, sizeof(*u));
+	buf_init(&u->vpath, PATH_MAXLEN);
+	u->fd = -1;
+	u->dirfd = -1;
+}
+
+/* Close everything; after a failure remove what u->remove says. */
+static void
+upload_done(struct upload *u, int ok, int disk_error)
+{
+	/* Removed by the SIGTERM handler: its name may be taken again. */
+	int gone = shutdown_temp_clear();
+
+	if (u->fd != -1)
+		(void)close(u->fd);
+	if (!ok && u->opened && u->dirfd != -1 && !gone) {
+		if (u->tmp[0] != '\0') {
+			if (unlinkat(u->dirfd, u->tmp, 0) == -1)
+				log_msg(LOG_WARNING, "cannot remove %s: %s",
+				    u->tmp, strerror(errno));
+		} else if (u->remove == REMOVE_ALWAYS ||
+		    (u->remove == REMOVE_ON_DISK && disk_error))
+			(void)unlinkat(u->dirfd, u->base, 0);
+	}
+	if (u->dirfd != -1)
+		(void)close(u->dirfd);
+	buf_free(&u->vpath);
+}
+
+static mode_t
+upload_mode(struct session *s)
+{
+	/* Unreadable anonymous uploads: policy_may_read wants S_IROTH. */
+	if (s->anonymous && !cfg->anon_upload_readable)
+		return 0600 & ~s->umask;
+	return 0666 & ~s->umask;
+}
+
+/*
+ * Open u->vpath for writing with flags; with remove != REMOVE_NEVER the
+ * parent is kept open to undo it.  0, -1 (errno) or -2 (not a regular
+ * file).  Does not reply.
+ */
+static int
+upload_open(struct session *s, struct upload *u, int flags,
+    enum store_remove remove)
+{
+	const char *vpath = buf_cstr(&u->vpath);
+	struct stat st;
+
+	if (remove != REMOVE_NEVER && u->dirfd == -1 &&
+	    (u->dirfd = fs_open_parent(s, vpath, &u->base)) == -1)
+		return -1;
+	if ((u->fd = fs_open(s, vpath, flags | O_NONBLOCK,
+	    upload_mode(s))) == -1)
+		return -1;
+	/* O_NONBLOCK stays, as in open_regular: no meaning for a file. */
+	if (fstat(u->fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return -2;
+	u->opened = 1;
+	u->remove = remove;
+	/* A file made just for this upload goes if the server stops. */
+	if (remove == REMOVE_ALWAYS)
+		shutdown_temp_set(u->dirfd, u->base);
+	return 0;
+}
+
+static int
+upload_open_reply(struct session *s, struct upload *u, int flags,
+    enum store_remove remove)
+{
+	int r = upload_open(s, u, flags, remove);
+
+	if (r == -1)
+		reply_errno(s, errno, (flags & O_CREAT) ? "Cannot create" :
+		    "Cannot open", buf_cstr(&u->vpath));
+	else if (r == -2)
+		reply(s, 550, "Not a plain file.");
+	return r == 0 ? 0 : -1;
+}
+
+/* STOU: a fresh "ftpd.<random>" in the current directory. */
+static int
+upload_open_unique(struct session *s, struct upload *u)
+{
+	char name[32], sfx[12];
+	int i, r = -1;
+
+	for (i = 0; i < NAME_TRIES; i++) {
+		if (random_name(sfx, 10) == -1)
+			break;
+		(void)snprintf(name, sizeof(name), "ftpd.%s", sfx);
+		if (policy_path(s, name, &u->vpath) == -1)
+			return -1;
+		r = upload_open(s, u, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW, REMOVE_ALWAYS);
+		if (r != -1 || errno != EEXIST)
+			break;
+		if (u->dirfd != -1)
+			(void)close(u->dirfd);
+		u->dirfd = -1;
+	}
+	if (r != 0) {
+		reply_errno(s, r == -2 ? EEXIST : errno, "Cannot create",
+		    buf_cstr(&u->vpath));
+		return -1;
+	}
+	return 0;
+}
+
+/* atomic_uploads: ".ftpd-upload.<random>" beside the final name.
+ * 0, or -1 (errno) without replying. */
+static int
+upload_open_tmp(struct session *s, struct upload *u)
+{
+	const char *vpath = buf_cstr(&u->vpath);
+	char sfx[16];
+	struct stat st;
+	int i;
+
+	if ((u->dirfd = fs_open_parent(s, vpath, &u->base)) == -1)
+		return -1;
+	for (i = 0; i < NAME_TRIES && u->fd == -1; i++) {
+		if (random_name(sfx, 12) == -1)
+			break;
+		(void)snprintf(u->tmp, sizeof(u->tmp), ".ftpd-upload.%s", sfx);
+		u->fd = openat(u->dirfd, u->tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, upload_mode(s));
+		if (u->fd == -1 && errno != EEXIST)
+			break;
+	}
+	if (u->fd == -1) {
+		u->tmp[0] = '\0';
+		return -1;
+	}
+	u->opened = 1;
+	u->remove = REMOVE_ALWAYS;
+	shutdown_temp_set(u->dirfd, u->tmp);
+	/* Replacing a file keeps its permission bits, as O_TRUNC would. */
+	if (fstatat(u->dirfd, u->base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && fchmod(u->fd, st.st_mode & 0777) == -1)
+		log_msg(LOG_INFO, "fchmod: %s", strerror(errno));
+	return 0;
+}
+
+/* REST before STOR: continue at the offset, never truncate, and never
+ * create: a missing file has no byte at a non-zero offset, and a failed
+ * command leaves nothing behind. */
+static int
+upload_open_rest(struct session *s, struct upload *u, off_t rest)
+{
+	struct repr_params p;
+	struct stat st;
+	int r, wire;
+
+	repr_params_session(s, &p);
+	wire = repr_rest_is_wire(&p);
+	if (upload_open_reply(s, u, wire ? O_RDWR : O_WRONLY,
+	    REMOVE_NEVER) == -1)
+		return -1;
+	if (wire)
+		r = xfer_seek_ascii(u->fd, rest);
+	else if (fstat(u->fd, &st) == -1 || rest > st.st_size)
+		r = -1;
+	else
+		r = lseek(u->fd, rest, SEEK_SET) == -1 ? -1 : 0;
+	if (r == -1)
+		reply(s, 554, "Restart position %lld beyond end of file.",
+		    (long long)rest);
+	return r == -1 ? -1 : 0;	/* 1: at the LF of a CRLF, fine */
+}
+
+/* Anonymous: create new files only, never continue or replace one. */
+static int
+store_prepare_anon(struct session *s, const char *arg, enum store_kind kind,
+    off_t rest, struct upload *u)
+{
+	if (!policy_allow(s, OP_CREATE) || rest != 0) {
+		reply(s, 550, "Permission denied.");
+		return -1;
+	}
+	if (kind == STORE_STOU)
+		return upload_open_unique(s, u);
+	if (policy_path(s, arg, &u->vpath) == -1)
+		return -1;
+	return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW, REMOVE_ALWAYS);
+}
+
+/*
+ * atomic_uploads replaces a file by renaming a new one over it, which
+ * asks for write access to the directory only.  A classic STOR writes
+ * the file in place: it needs write access to the file itself, keeps the
+ * file's owner and writes through a symbolic link.  Keep those promises:
+ * replace atomically only a plain file the account owns and may write;
+ * anything else is written in place, where open(2) checks the file's own
+ * permissions (a 0444 file or another user's file is refused with 550).
+ */
+static int
+replace_atomically(const struct stat *st, int is_link)
+{
+	return !is_link && st->st_uid == geteuid() &&
+	    (st->st_mode & S_IWUSR) != 0;
+}
+
+/* Decide how to open the target and open it.  0, or -1 after a reply. */
+static int
+store_prepare(struct session *s, const char *arg, enum store_kind kind,
+    off_t rest, struct upload *u)
+{
+	struct stat st;
+	int exists, is_link;
+
+	if (s->anonymous)
+		return store_prepare_anon(s, arg, kind, rest, u);
+	if (kind == STORE_STOU) {
+		if (!policy_allow(s, OP_CREATE)) {
+			reply(s, 550, "Permission denied.");
+			return -1;
+		}
+		return upload_open_unique(s, u);
+	}
+	if (policy_path(s, arg, &u->vpath) == -1)
+		return -1;
+	/* One lstat; a second stat only for a link, to judge its target. */
+	exists = fs_stat(s, buf_cstr(&u->vpath), &st, 0) == 0;
+	is_link = exists && S_ISLNK(st.st_mode);
+	if (is_link)
+		exists = fs_stat(s, buf_cstr(&u->vpath), &st, 1) == 0;
+	if (exists && !S_ISREG(st.st_mode)) {
+		reply(s, 550, "Not a plain file.");
+		return -1;
+	}
+	if (!policy_allow(s, exists || kind == STORE_APPE || rest != 0 ?
+	    OP_OVERWRITE : OP_CREATE)) {
+		reply(s, 550, "Permission denied.");
+		return -1;
+	}
+	if (kind == STORE_APPE)
+		return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_APPEND,
+		    REMOVE_NEVER);
+	if (rest != 0)
+		return upload_open_rest(s, u, rest);
+	if (cfg->atomic_uploads && (!exists ||
+	    replace_atomically(&st, is_link))) {
+		if (upload_open_tmp(s, u) == 0)
+			return 0;
+		/* A writable file in a read-only directory: write in place. */
+		if (!exists || (errno != EACCES && errno != EPERM)) {
+			reply_errno(s, errno, "Cannot create",
+			    buf_cstr(&u->vpath));
+			return -1;
+		}
+		if (u->dirfd != -1)
+			(void)close(u->dirfd);
+		u->dirfd = -1;
+	}
+	return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_TRUNC,
+	    REMOVE_ON_DISK);
+}
+
+/* The data is all here: close the file and move it into place. */
+static enum xfer_result
+upload_commit(struct upload *u, int *err)
+{
+	int fd = u->fd;
+
+	u->fd = -1;
+	if (close(fd) == -1) {
+		*err = errno;
+		return XFER_DISK_ERROR;
+	}
+	/* Complete now: a stop from here on keeps the upload (unless the
+	 * handler came first and removed it: then the rename fails). */
+	(void)shutdown_temp_clear();
+	if (u->tmp[0] != '\0') {
+		if (renameat(u->dirfd, u->tmp, u->dirfd, u->base) == -1) {
+			*err = errno;
+			return XFER_DISK_ERROR;
+		}
+		u->tmp[0] = '\0';
+	}
+	return XFER_OK;
+}
+
+static void
+store_run(struct session *s, struct upload *u, enum store_kind kind)
+{
+	const char *vpath = buf_cstr(&u->vpath);
+	char what[WHAT_MAX], ok_text[WHAT_MAX];
+	enum xfer_result res;
+	off_t bytes = 0;
+	double t0;
+	int datafd, err = 0, ok;
+
+	s->xfer_total = -1;
+	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "STOR %s", vpath);
+	if (kind == STORE_STOU) {
+		(void)snprintf(what, sizeof(what), "FILE: %s", u->base);
+		(void)snprintf(ok_text, sizeof(ok_text),
+		    "Transfer complete (unique file name: %s).", u->base);
+	} else {
+		(void)snprintf(what, sizeof(what),
+		    "Opening %s mode data connection for %s.",
+		    xfer_type_name(s), vpath);
+		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
+	}
+	t0 = xfer_clock();
+	if ((datafd = data_open(s, what, DATA_FILE | DATA_UPLOAD)) == -1) {
+		upload_done(u, 0, 0);
+		return;
+	}
+	res = xfer_recv_file(s, datafd, u->fd, &bytes, &err);
+	/*
+	 * Under PROT P the end of the plaintext stream does not say how TLS
+	 * ended: ask the front before the upload replaces anything, so a
+	 * reset data connection leaves the old file in place.
+	 */
+	if (res == XFER_OK && s->prot_p) {
+		if (data_close(s, datafd) == -1)
+			res = XFER_NET_ERROR;
+		datafd = -1;
+	}
+	if (res == XFER_OK)
+		res = upload_commit(u, &err);
+	/* Clean up before replying, so a client that looks right after the
+	 * reply never sees a temporary file (upload_done frees vpath). */
+	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'i',
+	    res == XFER_OK ? 'c' : 'i');
+	upload_done(u, res == XFER_OK, res == XFER_DISK_ERROR);
+	ok = xfer_end(s, datafd, res, err, ok_text);
+	s->bytes_in += (unsigned long long)bytes;
+	if (ok)
+		s->files_in++;
+}
+
+static void
+store(struct session *s, const char *arg, enum store_kind kind)
+{
+	struct upload u;
+	off_t rest = s->rest;
+	int ranged = s->rang_set;
+
+	s->rest = 0;
+	s->rang_set = 0;
+	if (ranged) {
+		reply(s, 504, "RANG applies to RETR and HASH only.");
+		return;
+	}
+	/* "name/" is a directory's name: no file is made under it (POSIX
+	 * open(2) says EISDIR).  policy_path covers an existing file. */
+	if (arg != NULL && arg[0] != '\0' && arg[strlen(arg) - 1] == '/') {
+		reply_errno(s, EISDIR, "Cannot create", arg);
+		return;
+	}
+	upload_init(&u);
+	if (store_prepare(s, arg, kind, rest, &u) == -1) {
+		upload_done(&u, 0, 0);
+		return;
+	}
+	store_run(s, &u, kind);
+}
+
+void
+cmd_stor(struct session *s, const char *arg)
+{
+	store(s, arg, STORE_STOR);
+}
+
+void
+cmd_appe(struct session *s, const char *arg)
+{
+	store(s, arg, STORE_APPE);
+}
+
+void
+cmd_stou(struct session *s, const char *arg)
+{
+	(void)arg;
+	store(s, NULL, STORE_STOU);
+}

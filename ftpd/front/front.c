@@ -1,0 +1,65 @@
+/*
+ * front.c - the pre-login process: greeting, AUTH, USER, PASS.
+ *
+ * Runs as nopriv_user chrooted into empty_dir (become_nopriv was called by
+ * the monitor before front_run).  Every byte from the client is parsed
+ * here first, by ctl.c and the PRELOGIN handlers of the command table.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/net.h"
+#include "cmd/cmd.h"
+#include "config.h"
+#include "cmd/ctl.h"
+#include "front/front.h"
+#include "session.h"
+#include "shutdown.h"
+#include "tls/tls.h"
+#include "front/tlsrelay.h"
+
+void
+front_run(struct session *s)
+{
+	char err[256], refusal[256] = "";
+
+	shutdown_install();	/* a stopping server: 421, not a bare close */
+	if (cfg->proxy_protocol &&
+	    front_proxy(s, refusal, sizeof(refusal)) == -1 &&
+	    refusal[0] == '\0')
+		_exit(0);	/* no valid header: not from the proxy */
+	if (s->implicit_tls) {
+		s->ctl_tls = tls_accept(s->ctl_fd, NULL,
+		    (int)cfg->login_timeout * 1000, err, sizeof(err));
+		if (s->ctl_tls == NULL) {
+			log_msg(LOG_NOTICE, "implicit TLS handshake failed: %s",
+			    err);
+			_exit(0);
+		}
+		s->tls_active = 1;
+		/* ctl.c reads TLS records without blocking on half of one */
+		if (net_set_nonblock(s->ctl_fd, 1) == -1)
+			_exit(1);
+	}
+	if (refusal[0] != '\0') {
+		/* The client, now known, may not come in (bans, max_per_ip). */
+		reply(s, 421, "%s", refusal);
+		if (s->ctl_tls != NULL)
+			tls_close(s->ctl_tls, 1000);
+		_exit(0);
+	}
+	reply(s, 220, "%s", cfg->banner);
+	cmd_loop(s);
+	if (s->ctl_tls != NULL)
+		tls_close(s->ctl_tls, 1000);
+	_exit(0);
+}
+
+void
+front_handoff(struct session *s, int relay_fd, int data_fd)
+{
+	if (s->ctl_tls == NULL)
+		_exit(0);
+	tlsrelay_run(s, relay_fd, data_fd);
+}

@@ -1,0 +1,380 @@
+/*
+ * auth.c - anonymous, system (shadow) and virtual (users_file) logins.
+ *
+ * Runs only in the monitor, with the privileges ftpd was started with.
+ * user and pass come from the client through the front: bounded strings,
+ * otherwise untrusted.  Hashes are checked with crypt_rn from libxcrypt and
+ * compared in constant time; failures say why only in the log.
+ */
+#include <crypt.h>
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/parse.h"
+#include "common/xmalloc.h"
+#include "priv/auth.h"
+#include "config.h"
+#include "priv/hugemap.h"
+
+#define LINE_MAX_LEN	4096
+
+int
+auth_is_anonymous(const char *user, const struct vhost *vh)
+{
+	return (vh != NULL ? vh->anonymous : cfg->anonymous) &&
+	    (strcasecmp(user, "anonymous") == 0 ||
+	    strcasecmp(user, "ftp") == 0);
+}
+
+static int
+const_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = (unsigned char)(la != lb);
+
+	for (i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/*
+ * crypt_rn, compare with the stored hash.  The 32 KiB crypt_data lives
+ * in its own mapping, wiped and unmapped at once: on the stack it left
+ * eight dirty pages that the user process, forked next, shared with the
+ * monitor for the whole session.
+ */
+static int
+hash_matches(const char *pass, const char *hash)
+{
+	struct crypt_data *cd;
+	const char *out;
+	int ok;
+
+	if (hash[0] == '\0' || hash[0] == '!' || hash[0] == '*')
+		return 0;
+	cd = mmap(NULL, sizeof(*cd), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (cd == MAP_FAILED)
+		return 0;	/* zero-filled by the kernel */
+	hugemap_begin();	/* the hash's work area: few page faults */
+	out = crypt_rn(pass, hash, cd, sizeof(*cd));
+	hugemap_end();
+	ok = out != NULL && out[0] != '*' && const_eq(out, hash);
+	explicit_bzero(cd, sizeof(*cd));
+	(void)munmap(cd, sizeof(*cd));
+	return ok;
+}
+
+static int
+in_deny_file(const char *user)
+{
+	char line[LINE_MAX_LEN];
+	FILE *f;
+	size_t n;
+	int found = 0;
+
+	if (cfg->deny_file[0] == '\0')
+		return 0;
+	f = fopen(cfg->deny_file, "re");
+	if (f == NULL)
+		return errno == ENOENT ? 0 : 1;	/* unreadable: fail closed */
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		n = strcspn(line, " \t\r\n#");
+		line[n] = '\0';
+		found = n > 0 && strcmp(line, user) == 0;
+	}
+	(void)fclose(f);
+	return found;
+}
+
+static int
+valid_shell(const char *shell)
+{
+	const char *s;
+	int ok = 0;
+
+	if (!cfg->check_shell)
+		return 1;
+	setusershell();
+	while (!ok && (s = getusershell()) != NULL)
+		ok = strcmp(s, shell) == 0;
+	endusershell();
+	return ok;
+}
+
+static int
+fill_ids(const char *name, uid_t uid, gid_t gid, const char *home,
+    struct auth_result *r)
+{
+	if (snprintf(r->name, sizeof(r->name), "%s", name) >=
+	    (int)sizeof(r->name) ||
+	    snprintf(r->home, sizeof(r->home), "%s", home) >=
+	    (int)sizeof(r->home))
+		return -1;
+	r->uid = uid;
+	r->gid = gid;
+	return 0;
+}
+
+/*
+ * The supplementary groups of a system user, looked up here in the
+ * monitor rather than by initgroups(3) in the user process: the user
+ * process is forked from the monitor and inherits the list, and the
+ * name-service work (and the heap it dirties) is not done twice.
+ */
+static int
+load_groups(struct auth_result *r)
+{
+	int n = 32, i;
+
+	for (i = 0; i < 12; i++) {
+		r->groups = xreallocarray(r->groups, (size_t)n,
+		    sizeof(*r->groups));
+		r->ngroups = n;
+		if (getgrouplist(r->name, r->gid, r->groups, &r->ngroups) !=
+		    -1)
+			return 0;
+		if (r->ngroups <= n)
+			break;		/* failed, and not for room */
+		n = r->ngroups;
+	}
+	free(r->groups);
+	r->groups = NULL;
+	r->ngroups = 0;
+	return -1;
+}
+
+static int
+fill_from_pw(const struct passwd *pw, const char *home, struct auth_result *r)
+{
+	return fill_ids(pw->pw_name, pw->pw_uid, pw->pw_gid, home, r);
+}
+
+/* anon_user as the master found it at startup (auth_prepare): one NSS
+ * lookup for the daemon instead of one per anonymous login. */
+static struct {
+	int	found;
+	char	name[256];
+	uid_t	uid;
+	gid_t	gid;
+} anon;
+
+void
+auth_prepare(void)
+{
+	struct passwd *pw;
+
+	if (cfg->unprivileged || (pw = getpwnam(cfg->anon_user)) == NULL ||
+	    snprintf(anon.name, sizeof(anon.name), "%s", pw->pw_name) >=
+	    (int)sizeof(anon.name))
+		return;		/* each login looks again and logs */
+	anon.uid = pw->pw_uid;
+	anon.gid = pw->pw_gid;
+	anon.found = 1;
+}
+
+static int
+check_anonymous(const struct vhost *vh, struct auth_result *r, char *why,
+    size_t whylen)
+{
+	const char *root = vh != NULL ? vh->anon_root : cfg->anon_root;
+	struct passwd *pw;
+
+	r->anonymous = 1;
+	if (cfg->unprivileged) {
+		snprintf(r->name, sizeof(r->name), "%s", cfg->anon_user);
+		r->uid = getuid();
+		r->gid = getgid();
+		snprintf(r->home, sizeof(r->home), "%s", root);
+		return 0;
+	}
+	if (anon.found)
+		return fill_ids(anon.name, anon.uid, anon.gid, root, r);
+	pw = getpwnam(cfg->anon_user);
+	if (pw == NULL) {
+		snprintf(why, whylen, "anon_user %s does not exist",
+		    cfg->anon_user);
+		return -1;
+	}
+	return fill_from_pw(pw, root, r);
+}
+
+int
+auth_users_parse(char *line, const char *user, const char **hash,
+    struct auth_result *r)
+{
+	char *f[7], *p = line;
+	unsigned long long uid, gid;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		f[i] = p;
+		p = strchr(p, ':');
+		if (p == NULL && i < 6)
+			return -1;
+		if (p != NULL)
+			*p++ = '\0';
+	}
+	f[6][strcspn(f[6], "\r\n")] = '\0';
+	if (strcmp(f[0], user) != 0)
+		return -1;
+	if (parse_uint(f[2], 0, 0xfffffffeULL, &uid) == -1 ||
+	    parse_uint(f[3], 0, 0xfffffffeULL, &gid) == -1 || f[5][0] != '/')
+		return -2;
+	snprintf(r->name, sizeof(r->name), "%s", f[0]);
+	r->uid = cfg->unprivileged ? getuid() : (uid_t)uid;
+	r->gid = cfg->unprivileged ? getgid() : (gid_t)gid;
+	if (snprintf(r->home, sizeof(r->home), "%s", f[5]) >=
+	    (int)sizeof(r->home))
+		return -2;
+	r->virtual_user = 1;
+	*hash = f[1];
+	return 0;
+}
+
+int
+auth_users_line(char *line, const char *user, const char *pass,
+    struct auth_result *r)
+{
+	const char *hash;
+	int rc;
+
+	rc = auth_users_parse(line, user, &hash, r);
+	if (rc != 0)
+		return rc;
+	return hash_matches(pass, hash) ? 0 : -3;
+}
+
+/* 1 matched, 0 not found, -1 found but wrong/bad. */
+static int
+check_users_file(const char *file, const char *user, const char *pass,
+    struct auth_result *r, char *why, size_t whylen)
+{
+	char line[LINE_MAX_LEN];
+	FILE *f;
+	int rc, res = 0;
+
+	if (file[0] == '\0')
+		return 0;
+	f = fopen(file, "re");
+	if (f == NULL) {
+		snprintf(why, whylen, "users_file %s: %s", file,
+		    strerror(errno));
+		return 0;
+	}
+	while (res == 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#')
+			continue;
+		rc = auth_users_line(line, user, pass, r);
+		if (rc == 0)
+			res = 1;
+		else if (rc == -2) {
+			snprintf(why, whylen, "bad users_file line for %s",
+			    user);
+			res = -1;
+		} else if (rc == -3) {
+			snprintf(why, whylen, "wrong password (virtual user)");
+			res = -1;
+		}
+	}
+	explicit_bzero(line, sizeof(line));
+	(void)fclose(f);
+	return res;
+}
+
+/*
+ * Shadow aging, as pam_unix's account check applies it to every other
+ * way into the system: an account past its expiry date (chage -E), or a
+ * password that must be changed (passwd -e, or older than its maximum
+ * age) cannot log in, since FTP has no way to change it.  Dates are days
+ * since 1970 in UTC; -1 means unset.  NULL when the login may go on.
+ */
+static const char *
+shadow_aging_refuses(const struct spwd *sp)
+{
+	long today = (long)(time(NULL) / 86400);
+
+	if (sp->sp_expire != -1 && today >= sp->sp_expire)
+		return "account expired";
+	if (sp->sp_lstchg == 0)
+		return "password must be changed first";
+	if (sp->sp_max != -1 && sp->sp_lstchg > 0 &&
+	    today - sp->sp_lstchg > sp->sp_max)
+		return "password expired";
+	return NULL;
+}
+
+static int
+check_system(const char *user, const char *pass, struct auth_result *r,
+    char *why, size_t whylen)
+{
+	const char *aged;
+	struct passwd *pw;
+	struct spwd *sp;
+	const char *hash;
+
+	if (!cfg->system_users || cfg->unprivileged) {
+		snprintf(why, whylen, "no such user");
+		return -1;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		snprintf(why, whylen, "no such user");
+		return -1;
+	}
+	sp = getspnam(user);
+	hash = sp != NULL ? sp->sp_pwdp : pw->pw_passwd;
+	if (!hash_matches(pass, hash)) {
+		snprintf(why, whylen, "wrong password");
+		return -1;
+	}
+	if (sp != NULL && (aged = shadow_aging_refuses(sp)) != NULL) {
+		snprintf(why, whylen, "%s: %s", user, aged);
+		return -1;
+	}
+	if (!valid_shell(pw->pw_shell != NULL ? pw->pw_shell : "")) {
+		snprintf(why, whylen, "shell %s not in /etc/shells",
+		    pw->pw_shell);
+		return -1;
+	}
+	if (fill_from_pw(pw, pw->pw_dir, r) == -1 || load_groups(r) == -1) {
+		snprintf(why, whylen, "cannot look up the groups of %s", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
+auth_check(const char *user, const char *pass, const struct vhost *vh,
+    struct auth_result *r, char *why, size_t whylen)
+{
+	int rc;
+
+	free(r->groups);	/* from an earlier attempt of this session */
+	memset(r, 0, sizeof(*r));
+	why[0] = '\0';
+	if (in_deny_file(user)) {
+		snprintf(why, whylen, "listed in deny_file %s", cfg->deny_file);
+		return -1;
+	}
+	if (auth_is_anonymous(user, vh))
+		return check_anonymous(vh, r, why, whylen);
+	rc = check_users_file(vh != NULL ? vh->users_file : cfg->users_file,
+	    user, pass, r, why, whylen);
+	if (rc == 1)
+		return 0;
+	if (rc == -1)
+		return -1;
+	return check_system(user, pass, r, why, whylen);
+}

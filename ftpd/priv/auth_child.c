@@ -1,0 +1,147 @@
+/*
+ * auth_child.c - check a password in a throwaway child of the monitor.
+ *
+ * Runs in the monitor (root).  Checking a password reads /etc/shadow
+ * (through NSS) and users_file through stdio, whose freed buffers still
+ * hold other accounts' hashes, and the user process is forked from the
+ * monitor: those pages would reach the account's own process, readable
+ * by anyone who takes it over.  So the check runs in a child that exits
+ * afterwards and takes that memory with it; the monitor keeps only the
+ * verdict and the account's ids.  The NSS churn (and the heap it dirties)
+ * goes with the child too, which keeps the monitor and the user process
+ * small.  The child is our own code running as root, as trusted as the
+ * monitor; its one message is length-checked all the same.
+ * Anonymous logins read no secret and are checked in place.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "priv/auth.h"
+#include "priv/auth_child.h"
+#include "cpupin.h"
+
+#define AUTH_RESULT	1
+/* A hash with a huge cost field is the administrator's choice; a child
+ * stuck in NSS (an unreachable directory) is not: give up after this. */
+#define AUTH_TIMEOUT_MS	(120 * 1000)
+/* Supplementary groups that fit one IPC message with the rest. */
+#define AUTH_GROUPS_MAX	((IPC_MAX - 2 * PATH_MAX - 1024) / sizeof(gid_t))
+
+/* What the child checks. */
+struct auth_req {
+	const char	*user;
+	const char	*pass;
+	const struct vhost *vh;
+};
+
+/* Child: check, send {rc, why, result}, exit. */
+static void __attribute__((noreturn))
+auth_child(int fd, void *arg)
+{
+	struct auth_result r;
+	struct buf out;
+	char why[512];
+	int rc;
+
+	/* crypt(3) is the CPU-heavy part of a login: let concurrent
+	 * logins hash on every CPU, not only the one sessions start on. */
+	const struct auth_req *q = arg;
+
+	cpupin_leave();
+	memset(&r, 0, sizeof(r));
+	rc = auth_check(q->user, q->pass, q->vh, &r, why, sizeof(why));
+	if (rc == 0 && (size_t)r.ngroups > AUTH_GROUPS_MAX) {
+		rc = -1;
+		snprintf(why, sizeof(why), "%s has more than %zu supplementary "
+		    "groups", r.name, AUTH_GROUPS_MAX);
+	}
+	buf_init(&out, IPC_MAX);
+	if (ipc_put_u32(&out, rc == 0 ? 0 : 1) == -1 ||
+	    ipc_put_str(&out, why) == -1 ||
+	    ipc_put_str(&out, r.name) == -1 ||
+	    ipc_put_u32(&out, (uint32_t)r.uid) == -1 ||
+	    ipc_put_u32(&out, (uint32_t)r.gid) == -1 ||
+	    ipc_put_str(&out, r.home) == -1 ||
+	    ipc_put_u32(&out, (uint32_t)r.anonymous) == -1 ||
+	    ipc_put_u32(&out, (uint32_t)r.virtual_user) == -1 ||
+	    ipc_put_bytes(&out, r.groups, rc == 0 ?
+	    (size_t)r.ngroups * sizeof(gid_t) : 0) == -1 ||
+	    ipc_send(fd, AUTH_RESULT, out.data, out.len, -1) == -1)
+		_exit(1);
+	_exit(0);
+}
+
+/* Parent: read the child's message into *r.  0 ok, -1 failed (why set). */
+static int
+auth_read(const struct buf *p, struct auth_result *r, char *why,
+    size_t whylen)
+{
+	struct buf groups;
+	uint32_t rc, uid, gid, anon, virt;
+	size_t off = 0;
+
+	buf_init(&groups, IPC_MAX);
+	if (ipc_get_u32(p, &off, &rc) == -1 ||
+	    ipc_get_str(p, &off, why, whylen) == -1 ||
+	    ipc_get_str(p, &off, r->name, sizeof(r->name)) == -1 ||
+	    ipc_get_u32(p, &off, &uid) == -1 ||
+	    ipc_get_u32(p, &off, &gid) == -1 ||
+	    ipc_get_str(p, &off, r->home, sizeof(r->home)) == -1 ||
+	    ipc_get_u32(p, &off, &anon) == -1 ||
+	    ipc_get_u32(p, &off, &virt) == -1 ||
+	    ipc_get_bytes(p, &off, &groups) == -1 ||
+	    groups.len % sizeof(gid_t) != 0) {
+		buf_free(&groups);
+		snprintf(why, whylen, "malformed answer from the check");
+		return -1;
+	}
+	r->uid = (uid_t)uid;
+	r->gid = (gid_t)gid;
+	r->anonymous = anon != 0;
+	r->virtual_user = virt != 0;
+	r->ngroups = (int)(groups.len / sizeof(gid_t));
+	if (r->ngroups > 0) {
+		r->groups = xcalloc((size_t)r->ngroups, sizeof(gid_t));
+		memcpy(r->groups, groups.data, groups.len);
+	}
+	buf_free(&groups);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+auth_check_isolated(const char *user, const char *pass,
+    const struct vhost *vh, struct auth_result *r, char *why, size_t whylen)
+{
+	struct auth_req q = { user, pass, vh };
+	struct buf p;
+	uint32_t type;
+	int rc;
+
+	if (auth_is_anonymous(user, vh))
+		return auth_check(user, pass, vh, r, why, whylen);
+	free(r->groups);	/* from an earlier attempt of this session */
+	memset(r, 0, sizeof(*r));
+	snprintf(why, whylen, "password check failed to run");
+	buf_init(&p, IPC_MAX);
+	rc = ipc_call_child(auth_child, &q, &type, &p, AUTH_TIMEOUT_MS);
+	if (rc == 0 && type == AUTH_RESULT)
+		rc = auth_read(&p, r, why, whylen);
+	else {
+		log_msg(LOG_ERR, "password check: %s", rc == -1 && errno != 0 ?
+		    strerror(errno) : "no answer");
+		rc = -1;
+	}
+	buf_free(&p);
+	if (rc == -1) {
+		free(r->groups);
+		memset(r, 0, sizeof(*r));
+	}
+	return rc;
+}

@@ -1,0 +1,454 @@
+/*
+ * master.c - listeners, the accept loop, session limits, reaping.
+ *
+ * Runs as whoever started ftpd.  It never reads client bytes: a refused
+ * connection gets one fixed 421 line and is closed.  Children are
+ * monitors; the table of live ones is what max_clients and max_per_ip
+ * count.  With proxy_protocol every connection comes from the proxy: the
+ * monitor asks once, over a channel of its own, whether the client the
+ * PROXY header names may have one more session (proxy_answer).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/net.h"
+#include "common/netmask.h"
+#include "common/xmalloc.h"
+#include "priv/bans.h"
+#include "config.h"
+#include "priv/master.h"
+#include "priv/monitor.h"
+#include "priv/sessionlog.h"
+#include "tls/tls.h"
+
+#define MAX_LISTENERS	32
+#define BACKLOG		1024
+
+struct listener {
+	int	fd;
+	int	implicit_tls;
+};
+
+struct child {
+	pid_t			pid;
+	struct sockaddr_storage	peer;	/* the client, once known */
+	int			ask;	/* proxy_protocol: channel, or -1 */
+};
+
+static struct listener listeners[MAX_LISTENERS];
+static size_t nlisteners;
+static struct child *children;
+static size_t nchildren;
+static struct pollfd *pfds;	/* listeners, then open ask channels */
+
+static volatile sig_atomic_t got_term;
+static volatile sig_atomic_t got_chld;
+static volatile sig_atomic_t got_hup;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+/* SIGHUP: reopen the log files by name, so that after logrotate moved
+ * them new sessions write to fresh files.  Sessions already running keep
+ * writing to the file they started with until they end. */
+static void
+reopen_logs(void)
+{
+	if (cfg->log[0] == '/' && log_open(cfg->log, "ftpd") == -1)
+		log_msg(LOG_ERR, "SIGHUP: cannot reopen log %s, keeping the "
+		    "open one: %s", cfg->log, strerror(errno));
+	(void)xferlog_open();
+}
+
+/* SIGHUP: re-read the TLS certificate and key for new sessions (renewed
+ * certificates without a restart).  Sessions already running keep theirs. */
+static void
+reload_tls(void)
+{
+	char err[512];
+
+	if (tls_init(err, sizeof(err)) == -1)
+		log_msg(LOG_ERR, "SIGHUP: TLS reload failed, keeping the "
+		    "previous certificate: %s", err);
+	else
+		log_msg(LOG_NOTICE, "SIGHUP: TLS certificate and key "
+		    "reloaded");
+}
+
+static void
+on_chld(int sig)
+{
+	(void)sig;
+	got_chld = 1;
+}
+
+static int
+listen_list(const char *list, int implicit_tls)
+{
+	struct sockaddr_storage addrs[MAX_LISTENERS];
+	socklen_t lens[MAX_LISTENERS];
+	char name[NET_ADDRSTRLEN];
+	size_t n, i;
+	int fd;
+
+	if (list[0] == '\0')
+		return 0;
+	if (net_parse_addrlist(list, addrs, lens, MAX_LISTENERS - nlisteners,
+	    &n) == -1) {
+		log_msg(LOG_ERR, "bad listen list: %s", list);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		net_format_addr((struct sockaddr *)&addrs[i], name,
+		    sizeof(name));
+		fd = net_listen((struct sockaddr *)&addrs[i], lens[i], BACKLOG);
+		if (fd == -1) {
+			log_msg(LOG_ERR, "listen on %s: %s", name,
+			    strerror(errno));
+			return -1;
+		}
+		listeners[nlisteners].fd = fd;
+		listeners[nlisteners].implicit_tls = implicit_tls;
+		nlisteners++;
+		log_msg(LOG_NOTICE, "listening on %s%s", name,
+		    implicit_tls ? " (implicit TLS)" : "");
+	}
+	return 0;
+}
+
+int
+master_listen(void)
+{
+	if (listen_list(cfg->listen, 0) == -1 ||
+	    listen_list(cfg->implicit_tls_listen, 1) == -1)
+		return -1;
+	children = xcalloc(cfg->max_clients, sizeof(*children));
+	pfds = xcalloc(MAX_LISTENERS + cfg->max_clients, sizeof(*pfds));
+	return 0;
+}
+
+/* A monitor's exit status is its count of failed logins. */
+static void
+note_failures(const struct child *c, int status)
+{
+	char ip[NET_ADDRSTRLEN];
+
+	/* No client known (proxy_protocol, before or without a header that
+	 * names one): nobody to ban; never the proxy itself. */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 ||
+	    c->peer.ss_family == AF_UNSPEC)
+		return;
+	if (bans_record(&c->peer, (unsigned)WEXITSTATUS(status),
+	    (unsigned)cfg->ban_after, (time_t)cfg->ban_seconds,
+	    time(NULL)) == 2) {
+		net_format_ip((const struct sockaddr *)&c->peer, ip,
+		    sizeof(ip));
+		log_msg(LOG_WARNING, "banned %s for %llu s: too many failed "
+		    "logins", ip, cfg->ban_seconds);
+	}
+}
+
+static void
+reap(void)
+{
+	pid_t pid;
+	int status;
+	size_t i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (WIFSIGNALED(status))
+			log_msg(LOG_WARNING, "session %ld killed by signal %d",
+			    (long)pid, WTERMSIG(status));
+		for (i = 0; i < nchildren; i++) {
+			if (children[i].pid == pid) {
+				note_failures(&children[i], status);
+				if (children[i].ask != -1)
+					(void)close(children[i].ask);
+				children[i] = children[--nchildren];
+				break;
+			}
+		}
+	}
+}
+
+static size_t
+count_peer(const struct sockaddr_storage *peer)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < nchildren; i++)
+		if (net_same_host((const struct sockaddr *)&children[i].peer,
+		    (const struct sockaddr *)peer))
+			n++;
+	return n;
+}
+
+/* Refuse politely without reading anything from the client. */
+static void
+refuse(int fd, const char *ip, const char *why)
+{
+	char line[128];
+	int n;
+
+	n = snprintf(line, sizeof(line), "421 %s\r\n", why);
+	/* One attempt, never a wait: a refused client must not stall the
+	 * accept loop (a fresh socket's buffer always has room for it). */
+	(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	log_msg(LOG_NOTICE, "refused %s: %s", ip, why);
+	(void)close(fd);
+}
+
+static void
+spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
+{
+	int ask[2] = { -1, -1 };
+	pid_t pid;
+	size_t i;
+
+	if (cfg->proxy_protocol && socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC | SOCK_NONBLOCK, 0, ask) == -1) {
+		log_msg(LOG_ERR, "socketpair: %s", strerror(errno));
+		refuse(fd, "-", "Server busy, try later.");
+		return;
+	}
+	pid = fork();
+	if (pid == -1) {
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+		refuse(fd, "-", "Server busy, try later.");
+		if (ask[0] != -1) {
+			(void)close(ask[0]);
+			(void)close(ask[1]);
+		}
+		return;
+	}
+	if (pid == 0) {
+		for (i = 0; i < nlisteners; i++)
+			(void)close(listeners[i].fd);
+		/* Other sessions' channels are not this session's business
+		 * (and its front and user process would inherit them). */
+		for (i = 0; i < nchildren; i++)
+			if (children[i].ask != -1)
+				(void)close(children[i].ask);
+		if (ask[0] != -1)
+			(void)close(ask[0]);
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGINT, SIG_DFL);
+		(void)signal(SIGCHLD, SIG_DFL);
+		/* SIGHUP is for the master (reload); a session that gets one
+		 * too (kill -HUP of the whole unit) goes on. */
+		(void)signal(SIGHUP, SIG_IGN);
+		monitor_run(fd, peer, implicit_tls, ask[1]);
+	}
+	if (ask[1] != -1)
+		(void)close(ask[1]);
+	children[nchildren].pid = pid;
+	/* Behind a proxy the client is unknown until its header is read
+	 * (proxy_answer): a zero peer counts for nobody. */
+	memset(&children[nchildren].peer, 0, sizeof(children[nchildren].peer));
+	if (!cfg->proxy_protocol)
+		children[nchildren].peer = *peer;
+	children[nchildren].ask = ask[0];
+	nchildren++;
+	(void)close(fd);
+}
+
+static void
+accept_one(const struct listener *l)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	char ip[NET_ADDRSTRLEN];
+	int fd;
+
+	fd = net_accept(l->fd, 0, &peer, &len, 0);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_msg(LOG_WARNING, "accept: %s", strerror(errno));
+		return;
+	}
+	net_unmap_v4(&peer);
+	net_format_ip((struct sockaddr *)&peer, ip, sizeof(ip));
+	/* Behind a proxy, bans and max_per_ip wait for the client's name
+	 * (proxy_answer); only the proxies may connect at all. */
+	if (cfg->proxy_protocol && cfg->proxy_from_n > 0 &&
+	    !netmask_match(cfg->proxy_from_list, cfg->proxy_from_n,
+	    (struct sockaddr *)&peer))
+		refuse(fd, ip, "Service not available.");
+	else if (!cfg->proxy_protocol && bans_check(&peer, time(NULL)))
+		refuse(fd, ip, "Too many failed logins from your address; "
+		    "try again later.");
+	else if (nchildren >= cfg->max_clients)
+		refuse(fd, ip, "Too many users, try later.");
+	else if (!cfg->proxy_protocol && count_peer(&peer) >= cfg->max_per_ip)
+		refuse(fd, ip, "Too many connections from your address.");
+	else
+		spawn(fd, &peer, l->implicit_tls);
+}
+
+/*
+ * proxy_protocol: a monitor names the client its PROXY header gave
+ * (a struct sockaddr_storage; AF_UNSPEC when the header names none, as
+ * for the proxy's own health checks) and hears one byte back, a
+ * PROXY_VERDICT_*.  The same limits as at accept(2) apply, now to the
+ * real client: bans and max_per_ip.  One question per session; the
+ * channel is closed after it, so a monitor cannot change its mind.
+ */
+static void
+proxy_answer(struct child *c)
+{
+	struct sockaddr_storage who;
+	unsigned char verdict = PROXY_VERDICT_OK;
+	ssize_t n;
+
+	memset(&who, 0, sizeof(who));
+	n = recv(c->ask, &who, sizeof(who), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(who) && (who.ss_family == AF_UNSPEC ||
+	    who.ss_family == AF_INET || who.ss_family == AF_INET6)) {
+		/* AF_UNSPEC: no client to count or ban; the peer stays
+		 * unknown. */
+		if (who.ss_family != AF_UNSPEC) {
+			net_unmap_v4(&who);
+			if (bans_check(&who, time(NULL)))
+				verdict = PROXY_VERDICT_BANNED;
+			else if (count_peer(&who) >= cfg->max_per_ip)
+				verdict = PROXY_VERDICT_TOO_MANY;
+			else
+				c->peer = who;
+		}
+		(void)send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	/* Anything else (end of file, a malformed question): the monitor
+	 * reads the close as a refusal. */
+	(void)close(c->ask);
+	c->ask = -1;
+}
+
+/* The poll set: listeners first, then the channels still open. */
+static nfds_t
+poll_set(size_t *chan_of)
+{
+	nfds_t n = 0;
+	size_t i;
+
+	for (i = 0; i < nlisteners; i++, n++) {
+		pfds[n].fd = listeners[i].fd;
+		pfds[n].events = POLLIN;
+		pfds[n].revents = 0;
+	}
+	/* Without proxy_protocol there are no channels: no scan per wake. */
+	for (i = 0; cfg->proxy_protocol && i < nchildren; i++) {
+		if (children[i].ask == -1)
+			continue;
+		chan_of[n - nlisteners] = i;
+		pfds[n].fd = children[i].ask;
+		pfds[n].events = POLLIN;
+		pfds[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+static void
+shutdown_children(void)
+{
+	size_t i;
+	int tries;
+
+	for (i = 0; i < nchildren; i++)
+		(void)kill(children[i].pid, SIGTERM);
+	for (tries = 0; tries < 50 && nchildren > 0; tries++) {
+		reap();
+		if (nchildren > 0)
+			(void)usleep(100000);
+	}
+	for (i = 0; i < nchildren; i++)
+		(void)kill(children[i].pid, SIGKILL);
+	reap();
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_term;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_chld;
+	sa.sa_flags = SA_NOCLDSTOP;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+int
+master_run(void)
+{
+	size_t *chan_of = xcalloc(cfg->max_clients, sizeof(*chan_of));
+	nfds_t npfd;
+	size_t i;
+	int n;
+
+	install_signals();
+	for (i = 0; i < nlisteners; i++)
+		(void)net_set_nonblock(listeners[i].fd, 1);
+	while (!got_term) {
+		npfd = poll_set(chan_of);
+		n = poll(pfds, npfd, 1000);
+		if (got_hup) {
+			got_hup = 0;
+			reopen_logs();
+			reload_tls();
+		}
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+		}
+		if (n <= 0)
+			continue;
+		/* Channels before accepts: accept_one and reap reorder the
+		 * table that chan_of indexes. */
+		for (i = nlisteners; i < npfd; i++)
+			if (pfds[i].revents != 0 &&
+			    chan_of[i - nlisteners] < nchildren &&
+			    children[chan_of[i - nlisteners]].ask == pfds[i].fd)
+				proxy_answer(&children[chan_of[i - nlisteners]]);
+		for (i = 0; i < nlisteners; i++)
+			if (pfds[i].revents & POLLIN)
+				accept_one(&listeners[i]);
+	}
+	free(chan_of);
+	log_msg(LOG_NOTICE, "shutting down: %zu session(s) signalled",
+	    nchildren);
+	for (i = 0; i < nlisteners; i++)
+		(void)close(listeners[i].fd);
+	shutdown_children();
+	return 0;
+}

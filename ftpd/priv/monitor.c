@@ -1,0 +1,853 @@
+/*
+ * monitor.c - the privileged half of one session.
+ *
+ * Forked by the master for each control connection.  Keeps the privileges
+ * ftpd started with, never reads client bytes, and serves a small table of
+ * requests from its unprivileged children: MON_PROXY from the front first
+ * of all with proxy_protocol; MON_LOGIN from the front only before login;
+ * MON_PORT20 and MON_XFER from the user process only after; MON_LOG from
+ * either.  Anything else, or a malformed message, is fatal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/net.h"
+#include "common/path.h"
+#include "priv/auth.h"
+#include "priv/auth_child.h"
+#include "cmd/cmd.h"
+#include "config.h"
+#include "cmd/ctl.h"
+#include "front/front.h"
+#include "mon_client.h"
+#include "priv/monitor.h"
+#include "user/policy.h"
+#include "user/portarg.h"
+#include "priv/privdrop.h"
+#include "session.h"
+#include "priv/sessionlog.h"
+#include "shutdown.h"
+#include "tls/tls.h"
+
+#define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
+#define FRONT_FLUSH_MS	2000	/* a front ending on its own has this long */
+#define FRONT_EXIT_MS	5000	/* a front told to go has this long */
+#define ANON_IDENT_MAX	64	/* the anonymous password xferlog shows */
+#define ASK_MASTER_MS	10000	/* the master answers at once; a stuck one
+				 * refuses the session */
+
+/* What the monitor knows of its session. */
+struct monitor {
+	int			 client_fd;
+	struct sockaddr_storage	 peer, local;
+	struct sockaddr_storage	 via;		/* the proxy, if any */
+	int			 ask;		/* channel to the master */
+	char			 ip[NET_ADDRSTRLEN];
+	int			 implicit_tls;
+	pid_t			 front_pid, user_pid;
+	int			 front_ipc, user_ipc;
+	unsigned		 failures;
+	struct auth_result	 auth;
+	char			 user[SESSION_USER_MAX];
+	char			 anon_ident[ANON_IDENT_MAX];	/* e-mail */
+	uint32_t		 tls, pbsz, prot, vhost;
+	struct buf		 leftover;
+	uint64_t		 bytes;
+};
+
+static void	reap_child(pid_t, const char *);
+static void	reap_within(pid_t, const char *, int);
+
+/*
+ * The exit status tells the master how many logins failed, so it can ban
+ * an address that keeps guessing across connections (no extra channel).
+ */
+static int
+exit_code(const struct monitor *m)
+{
+	return m->failures > 100 ? 100 : (int)m->failures;
+}
+
+static void
+handle_log(struct monitor *m, const struct buf *p)
+{
+	char line[4096];
+	uint32_t level;
+	size_t off = 0;
+
+	(void)m;
+	if (ipc_get_u32(p, &off, &level) == -1 ||
+	    ipc_get_str(p, &off, line, sizeof(line)) == -1 || level > LOG_DEBUG)
+		fatal("monitor: malformed MON_LOG");
+	log_line((int)level, line);
+}
+
+/* Common start of a child process: new session struct on the control. */
+static void
+child_session(struct monitor *m, struct session *s, int ctl_fd, int ipc)
+{
+	session_init(s);
+	s->ctl_fd = ctl_fd;
+	s->mon_fd = ipc;
+	s->peer = m->peer;
+	s->via = m->via;
+	s->local = m->local;
+	s->implicit_tls = m->implicit_tls;
+	snprintf(s->peer_ip, sizeof(s->peer_ip), "%s", m->ip);
+	/* Lines go through the monitor; the files stay out of reach. */
+	log_set_forward(mon_log, s);
+	log_detach();
+	xferlog_close();
+}
+
+/*
+ * Stopping the server: the master sends SIGTERM to each monitor, which
+ * passes it on to the process serving the client (the front before login,
+ * the user process after), so the client hears 421 and the monitor ends
+ * the session as usual: log line, scoreboard record removed
+ * (shutdown.c).  The handler is inherited by the children until they set
+ * their own; the pid check keeps a child from passing it on.
+ */
+static pid_t mon_self;
+static volatile sig_atomic_t mon_term_target;	/* pid, or 0 */
+static volatile sig_atomic_t mon_stopping;
+
+static void
+mon_on_term(int sig)
+{
+	(void)sig;
+	if (getpid() != mon_self)
+		return;
+	mon_stopping = 1;
+	if (mon_term_target > 0)
+		(void)kill((pid_t)mon_term_target, SIGTERM);
+}
+
+/*
+ * Around each fork of a front or user process SIGTERM stays blocked, so
+ * that one passed on to the new child before it has its own handler
+ * (shutdown_install, which unblocks it) waits instead of meeting the
+ * inherited one above and being lost.
+ */
+static void
+mon_hold_term(sigset_t *old)
+{
+	sigset_t term;
+
+	(void)sigemptyset(&term);
+	(void)sigaddset(&term, SIGTERM);
+	(void)sigprocmask(SIG_BLOCK, &term, old);
+}
+
+/* After the fork, in the monitor: pid is the process that should hear a
+ * SIGTERM now, told at once if one came; then SIGTERM is let in. */
+static void
+mon_serving(pid_t pid, const sigset_t *old)
+{
+	mon_term_target = (sig_atomic_t)pid;
+	if (mon_stopping)
+		(void)kill(pid, SIGTERM);
+	(void)sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* Before reaping the process SIGTERM goes to: once reaped, its pid may
+ * be another process's, which root must not signal. */
+static void
+mon_not_serving(void)
+{
+	mon_term_target = 0;
+}
+
+static void
+start_front(struct monitor *m)
+{
+	struct session s;
+	sigset_t old;
+	int sv[2];
+
+	if (ipc_pair(sv) == -1)
+		fatal("monitor: socketpair: %s", strerror(errno));
+	mon_hold_term(&old);
+	m->front_pid = fork();
+	if (m->front_pid == -1)
+		fatal("monitor: fork front: %s", strerror(errno));
+	if (m->front_pid == 0) {
+		(void)close(sv[0]);
+		/* The master's channel is the monitor's alone. */
+		if (m->ask != -1)
+			(void)close(m->ask);
+		child_session(m, &s, m->client_fd, sv[1]);
+		if (become_nopriv() == -1) {
+			reply(&s, 421, "Service not available (server "
+			    "configuration error).");
+			_exit(1);
+		}
+		front_run(&s);
+	}
+	(void)close(sv[1]);
+	m->front_ipc = sv[0];
+	mon_serving(m->front_pid, &old);
+}
+
+/* Read and check MON_LOGIN; returns the reply code to send. */
+static enum mon_login_result
+do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
+{
+	char pass[PASS_MAX], why[512];
+	size_t off = 0;
+	int ok;
+
+	buf_reset(&m->leftover);
+	if (ipc_get_str(p, &off, m->user, sizeof(m->user)) == -1 ||
+	    ipc_get_str(p, &off, pass, sizeof(pass)) == -1 ||
+	    ipc_get_bytes(p, &off, &m->leftover) == -1 ||
+	    ipc_get_u32(p, &off, &m->tls) == -1 ||
+	    ipc_get_u32(p, &off, &m->pbsz) == -1 ||
+	    ipc_get_u32(p, &off, &m->prot) == -1 ||
+	    ipc_get_u32(p, &off, &m->vhost) == -1)
+		fatal("monitor: malformed MON_LOGIN");
+	/* vhost is sent as index + 1; out of range means the main host */
+	ok = auth_check_isolated(m->user, pass,
+	    config_vhost_at((int)m->vhost - 1), &m->auth, why,
+	    sizeof(why)) == 0;
+	/* xferlog(5) names an anonymous user by the identification given
+	 * as the password (by custom an e-mail address); never a real
+	 * password: this is kept only for anonymous logins. */
+	if (ok && m->auth.anonymous) {
+		const char *id = pass[0] != '\0' ? pass : m->user;
+		size_t n = strnlen(id, sizeof(m->anon_ident) - 1);
+
+		memcpy(m->anon_ident, id, n);	/* cut at 63 bytes */
+		m->anon_ident[n] = '\0';
+	}
+	explicit_bzero(pass, sizeof(pass));
+	if (ok && !m->auth.anonymous && m->auth.uid == 0 &&
+	    !cfg->unprivileged) {
+		ok = 0;
+		snprintf(why, sizeof(why), "uid 0 may not log in");
+	}
+	if (ok) {
+		log_msg(LOG_NOTICE, "login ok: user %s from %s%s%s", m->user,
+		    m->ip, m->auth.anonymous ? " (anonymous)" : "",
+		    m->tls ? " (TLS)" : "");
+		snprintf(msg, msglen, "Login successful.");
+		return MON_LOGIN_OK;
+	}
+	m->failures++;
+	/* Even a fatal() from here on must report the failures so far. */
+	log_set_fatal_status(exit_code(m));
+	log_msg(LOG_WARNING, "login failed: user %s from %s: %s (%u of %llu)",
+	    m->user, m->ip, why, m->failures, cfg->login_attempts);
+	/* A delay that grows with each failure slows guessing down. */
+	(void)sleep(m->failures > 5 ? 5 : m->failures);
+	if (m->failures >= cfg->login_attempts) {
+		snprintf(msg, msglen, "Too many failed logins, closing.");
+		return MON_LOGIN_CLOSE;
+	}
+	snprintf(msg, msglen, "Login incorrect.");
+	return MON_LOGIN_FAIL;
+}
+
+static void
+send_login_reply(struct monitor *m, enum mon_login_result r, const char *msg)
+{
+	struct buf out;
+
+	buf_init(&out, 4096);
+	if (ipc_put_u32(&out, (uint32_t)r) == -1 ||
+	    ipc_put_str(&out, msg) == -1 ||
+	    ipc_send(m->front_ipc, MON_LOGIN_REPLY, out.data, out.len,
+	    -1) == -1)
+		fatal("monitor: send login reply: %s", strerror(errno));
+	buf_free(&out);
+}
+
+/* The front's next message other than a log line; the front ending ends
+ * the session. */
+static uint32_t
+front_message(struct monitor *m, struct buf *p)
+{
+	uint32_t type;
+
+	for (;;) {
+		if (ipc_recv(m->front_ipc, &type, p, NULL) == -1) {
+			mon_not_serving();
+			reap_child(m->front_pid, "front");
+			_exit(exit_code(m));
+		}
+		if (type != MON_LOG)
+			return type;
+		handle_log(m, p);
+	}
+}
+
+/* The master's verdict on who (PROXY_VERDICT_*), or -1 without one. */
+static int
+ask_master(struct monitor *m, const struct sockaddr_storage *who)
+{
+	long long deadline = clock_ms() + ASK_MASTER_MS, left;
+	struct pollfd pfd;
+	unsigned char verdict;
+	int r;
+
+	if (m->ask == -1)
+		return PROXY_VERDICT_OK;	/* -i: no master, no limits */
+	if (send(m->ask, who, sizeof(*who), MSG_NOSIGNAL) !=
+	    (ssize_t)sizeof(*who))
+		return -1;
+	pfd.fd = m->ask;
+	pfd.events = POLLIN;
+	do {
+		left = deadline - clock_ms();
+		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
+	} while (r == -1 && errno == EINTR && !mon_stopping);
+	if (r != 1 || recv(m->ask, &verdict, 1, MSG_DONTWAIT) != 1)
+		return -1;
+	return verdict;
+}
+
+/*
+ * proxy_protocol: the front has read the PROXY header (the monitor never
+ * does) and names the client.  Once the master has judged that client by
+ * the limits accept(2) could only apply to the proxy, it becomes this
+ * session's peer: for logs, bans, PORT/EPRT and passive connections.  The
+ * proxy itself stays known (m->via) because passive data connections may
+ * come through it too.
+ */
+static void
+proxy_admit(struct monitor *m)
+{
+	struct sockaddr_storage who;
+	char msg[NET_ADDRSTRLEN + 64], prefix[128];
+	struct buf p, sa, out;
+	uint32_t local;
+	size_t off = 0;
+	int verdict;
+
+	buf_init(&p, IPC_MAX);
+	buf_init(&sa, sizeof(who));
+	if (front_message(m, &p) != MON_PROXY ||
+	    ipc_get_u32(&p, &off, &local) == -1 ||
+	    ipc_get_bytes(&p, &off, &sa) == -1 || sa.len != sizeof(who))
+		fatal("monitor: expected MON_PROXY");
+	memcpy(&who, sa.data, sizeof(who));
+	buf_free(&sa);
+	buf_free(&p);
+	if (local)
+		memset(&who, 0, sizeof(who));	/* no client named */
+	else if (who.ss_family != AF_INET && who.ss_family != AF_INET6)
+		fatal("monitor: MON_PROXY for address family %u",
+		    (unsigned)who.ss_family);
+	net_unmap_v4(&who);
+	verdict = ask_master(m, &who);
+	m->via = m->peer;
+	if (!local) {
+		m->peer = who;
+		net_format_ip((const struct sockaddr *)&who, m->ip,
+		    sizeof(m->ip));
+		snprintf(prefix, sizeof(prefix), "%s:", m->ip);
+		log_set_prefix(prefix);
+	}
+	if (verdict == PROXY_VERDICT_OK) {
+		net_format_ip((const struct sockaddr *)&m->via, msg,
+		    sizeof(msg));
+		if (local)
+			log_msg(LOG_INFO, "PROXY header names no client: the "
+			    "proxy speaks for itself");
+		else
+			log_msg(LOG_INFO, "client %s via proxy %s", m->ip,
+			    msg);
+		snprintf(msg, sizeof(msg), "%s", m->ip);
+	} else {
+		snprintf(msg, sizeof(msg), "%s", verdict ==
+		    PROXY_VERDICT_BANNED ? "Too many failed logins from "
+		    "your address; try again later." : verdict ==
+		    PROXY_VERDICT_TOO_MANY ? "Too many connections from "
+		    "your address." : "Service not available.");
+		log_msg(LOG_NOTICE, "refused: %s", msg);
+	}
+	buf_init(&out, 256);
+	if (ipc_put_u32(&out, verdict == PROXY_VERDICT_OK) == -1 ||
+	    ipc_put_str(&out, msg) == -1 ||
+	    ipc_send(m->front_ipc, MON_PROXY_REPLY, out.data, out.len,
+	    -1) == -1)
+		fatal("monitor: send proxy reply: %s", strerror(errno));
+	buf_free(&out);
+	if (m->ask != -1)
+		(void)close(m->ask);
+	m->ask = -1;
+	if (verdict == PROXY_VERDICT_OK)
+		return;
+	/* Refused: the front says 421 and ends; nothing else is served. */
+	buf_init(&p, IPC_MAX);
+	(void)front_message(m, &p);
+	fatal("monitor: front went on after a refusal");
+}
+
+/* Serve the front until a login succeeds.  Exits when the front ends. */
+static void
+serve_front(struct monitor *m)
+{
+	struct buf p;
+	uint32_t type;
+	char msg[256];
+	enum mon_login_result r = MON_LOGIN_FAIL;
+
+	buf_init(&p, IPC_MAX);
+	for (;;) {
+		type = front_message(m, &p);
+		if (type != MON_LOGIN)
+			fatal("monitor: unexpected message %u before login",
+			    type);
+		/* The limit is ours to keep, not the front's. */
+		if (r == MON_LOGIN_CLOSE)
+			fatal("monitor: login attempt after the last one");
+		r = do_login(m, &p, msg, sizeof(msg));
+		send_login_reply(m, r, msg);
+		if (r == MON_LOGIN_OK)
+			break;
+	}
+	buf_free(&p);
+}
+
+/*
+ * The first working directory: / of the session root, or with chroot = no
+ * (a system account seeing the whole file system) its home, which must
+ * then be a directory, as chroot(2) would have demanded.
+ */
+static int
+user_start_dir(struct session *s, const struct auth_result *a)
+{
+	int fd;
+
+	if (cfg->chroot || a->anonymous || a->virtual_user ||
+	    cfg->unprivileged)
+		return buf_set(&s->cwd, "/");
+	if (path_resolve("/", a->home, &s->cwd) == -1) {
+		log_msg(LOG_ERR, "home of %s: not a usable path", a->name);
+		return -1;
+	}
+	fd = fs_open(s, buf_cstr(&s->cwd), O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		log_msg(LOG_ERR, "home %s of %s: %s", a->home, a->name,
+		    strerror(errno));
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+/* The user process: confine, drop, greet, serve commands. */
+static void
+run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
+{
+	struct session s;
+
+	child_session(m, &s, ctl_fd, ipc);
+	s.front_fd = front_data;
+	s.state = ST_LOGGED_IN;
+	s.anonymous = m->auth.anonymous;
+	s.tls_active = m->tls != 0;
+	s.pbsz_done = m->pbsz != 0;
+	s.prot_p = m->prot != 0;
+	s.login_time = time(NULL);
+	s.vhost = config_vhost_at((int)m->vhost - 1) != NULL ?
+	    (int)m->vhost - 1 : -1;
+	snprintf(s.user, sizeof(s.user), "%s", m->user);
+	if (buf_append(&s.ctl_in, m->leftover.data, m->leftover.len) == -1)
+		buf_reset(&s.ctl_in);
+	s.root_fd = become_user(&m->auth);
+	if (s.root_fd == -1) {
+		reply(&s, 421, "Cannot set up your session (see server log).");
+		_exit(1);
+	}
+	if (user_start_dir(&s, &m->auth) == -1) {
+		reply(&s, 421, "Cannot set up your session (see server log).");
+		_exit(1);
+	}
+	shutdown_install();	/* a stopping server: 426/421, no debris */
+	reply(&s, 230, "Login successful.");
+	/* Hand back the login's freed heap: an idle session keeps only
+	 * the pages it uses (see monitor_run). */
+	(void)malloc_trim(0);
+	cmd_loop(&s);
+	session_free(&s);
+	_exit(0);
+}
+
+/* After MON_LOGIN_OK: give the front its relay ends (TLS) and fork the
+ * user process on the control connection or the relay. */
+static void
+start_user(struct monitor *m)
+{
+	int relay[2] = { -1, -1 }, data[2] = { -1, -1 }, sv[2], ctl;
+	sigset_t old;
+
+	if (m->tls) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    relay) == -1 || ipc_pair(data) == -1)
+			fatal("monitor: socketpair: %s", strerror(errno));
+		if (ipc_send(m->front_ipc, MON_FD, NULL, 0, relay[0]) == -1 ||
+		    ipc_send(m->front_ipc, MON_FD, NULL, 0, data[0]) == -1)
+			fatal("monitor: pass relay: %s", strerror(errno));
+		(void)close(relay[0]);
+		(void)close(data[0]);
+		ctl = relay[1];
+	} else {
+		/* The front exits on OK; the socket is the user's now, and
+		 * a front that stays is not let to share it. */
+		mon_not_serving();
+		reap_within(m->front_pid, "front", FRONT_EXIT_MS);
+		m->front_pid = -1;
+		(void)close(m->front_ipc);
+		m->front_ipc = -1;
+		ctl = m->client_fd;
+	}
+	if (ipc_pair(sv) == -1)
+		fatal("monitor: socketpair: %s", strerror(errno));
+	mon_hold_term(&old);
+	m->user_pid = fork();
+	if (m->user_pid == -1)
+		fatal("monitor: fork user: %s", strerror(errno));
+	if (m->user_pid == 0) {
+		(void)close(sv[0]);
+		if (m->front_ipc != -1)
+			(void)close(m->front_ipc);
+		if (ctl != m->client_fd)
+			(void)close(m->client_fd);
+		run_user(m, ctl, sv[1], data[1]);
+	}
+	(void)close(sv[1]);
+	if (relay[1] != -1)
+		(void)close(relay[1]);
+	if (data[1] != -1)
+		(void)close(data[1]);
+	(void)close(m->client_fd);
+	m->client_fd = -1;
+	m->user_ipc = sv[0];
+	mon_serving(m->user_pid, &old);
+}
+
+/* A socket bound to port L-1 of the control connection's address in
+ * dst's family, or -1 with errno. */
+static int
+port20_socket(const struct monitor *m, const struct sockaddr_storage *dst)
+{
+	struct sockaddr_storage a = m->local;
+	uint16_t port;
+	int fd, one = 1, saved;
+
+	net_unmap_v4(&a);
+	port = net_get_port((struct sockaddr *)&a);
+	if (port <= 1 || a.ss_family != dst->ss_family) {
+		errno = port <= 1 ? EINVAL : EAFNOSUPPORT;
+		return -1;
+	}
+	net_set_port((struct sockaddr *)&a, (uint16_t)(port - 1));
+	if ((fd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 || bind(fd, (struct sockaddr *)&a,
+	    net_sa_len((struct sockaddr *)&a)) == -1) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * An active data connection from port L-1, which only root may bind: the
+ * monitor connects it itself, to a target it checks by the same rule as
+ * PORT/EPRT, and passes only the connected socket.  A bound socket in
+ * the user process could listen on port 20 or reach any host from it.
+ */
+static void
+handle_port20(struct monitor *m, const struct buf *p)
+{
+	struct sockaddr_storage dst;
+	struct buf out, sa;
+	size_t off = 0;
+	uint32_t stage = MON_PORT20_BIND, id;
+	int fd = -1, err = 0, ms;
+
+	buf_init(&sa, sizeof(dst));
+	if (ipc_get_u32(p, &off, &id) == -1 ||
+	    ipc_get_bytes(p, &off, &sa) == -1 || sa.len != sizeof(dst))
+		fatal("monitor: malformed MON_PORT20");
+	memcpy(&dst, sa.data, sizeof(dst));
+	buf_free(&sa);
+	if (dst.ss_family != AF_INET && dst.ss_family != AF_INET6)
+		fatal("monitor: MON_PORT20 for address family %u",
+		    (unsigned)dst.ss_family);
+	net_unmap_v4(&dst);
+	if (!cfg->active_from_port_20)
+		err = EPERM;
+	else if (!portarg_target_ok((struct sockaddr *)&dst,
+	    (struct sockaddr *)&m->peer, cfg->allow_fxp)) {
+		log_msg(LOG_WARNING, "user process asked for a connection to "
+		    "a host or port PORT/EPRT refuse");
+		err = EACCES;
+		stage = MON_PORT20_CONNECT;
+	} else if ((fd = port20_socket(m, &dst)) == -1)
+		err = errno;
+	else {
+		stage = MON_PORT20_CONNECT;
+		ms = cfg->data_timeout * 1000 < MON_PORT20_CONNECT_MS ?
+		    (int)cfg->data_timeout * 1000 : MON_PORT20_CONNECT_MS;
+		if (net_connect(fd, (struct sockaddr *)&dst,
+		    net_sa_len((struct sockaddr *)&dst), ms) == -1) {
+			err = errno;
+			(void)close(fd);
+			fd = -1;
+		}
+	}
+	buf_init(&out, 16);
+	(void)ipc_put_u32(&out, id);
+	(void)ipc_put_u32(&out, (uint32_t)err);
+	(void)ipc_put_u32(&out, stage);
+	if (ipc_send(m->user_ipc, MON_PORT20, out.data, out.len, fd) == -1)
+		fatal("monitor: port20 reply: %s", strerror(errno));
+	buf_free(&out);
+	if (fd != -1)
+		(void)close(fd);
+}
+
+static void
+handle_xfer(struct monitor *m, const struct buf *p)
+{
+	char path[4096];
+	uint64_t bytes, ms;
+	uint32_t dir, complete, type;
+	size_t off = 0;
+
+	if (ipc_get_str(p, &off, path, sizeof(path)) == -1 ||
+	    ipc_get_u64(p, &off, &bytes) == -1 ||
+	    ipc_get_u64(p, &off, &ms) == -1 ||
+	    ipc_get_u32(p, &off, &dir) == -1 ||
+	    ipc_get_u32(p, &off, &complete) == -1 ||
+	    ipc_get_u32(p, &off, &type) == -1 ||
+	    (dir != 'i' && dir != 'o') || (complete != 'c' && complete != 'i'))
+		fatal("monitor: malformed MON_XFER");
+	m->bytes += bytes;
+	xferlog_write(m->ip, path, bytes, ms, (char)type, (char)dir,
+	    m->auth.anonymous, m->auth.anonymous ? m->anon_ident :
+	    m->auth.name, (char)complete);
+	scoreboard_update(m->ip, m->user, "idle", "", m->bytes);
+}
+
+/* A transfer that runs for a while (or its end): what ftpwho shows. */
+static void
+handle_busy(struct monitor *m, const struct buf *p)
+{
+	char what[256];
+	size_t off = 0;
+
+	if (ipc_get_str(p, &off, what, sizeof(what)) == -1)
+		fatal("monitor: malformed MON_BUSY");
+	scoreboard_update(m->ip, m->user, what[0] != '\0' ? "transfer" :
+	    "idle", what, m->bytes);
+}
+
+/* One message from the user process.  0, or -1 when it has gone. */
+static int
+serve_user_msg(struct monitor *m, struct buf *p)
+{
+	uint32_t type;
+
+	if (ipc_recv(m->user_ipc, &type, p, NULL) == -1)
+		return -1;
+	switch (type) {
+	case MON_LOG: handle_log(m, p); break;
+	case MON_PORT20: handle_port20(m, p); break;
+	case MON_XFER: handle_xfer(m, p); break;
+	case MON_BUSY: handle_busy(m, p); break;
+	default: fatal("monitor: unexpected message %u after login", type);
+	}
+	return 0;
+}
+
+/* After login: serve the user process, and the front's log lines while it
+ * relays TLS, until the user process ends. */
+static void
+serve_user(struct monitor *m)
+{
+	struct pollfd pfd[2];
+	struct buf p;
+	uint32_t type;
+
+	buf_init(&p, IPC_MAX);
+	for (;;) {
+		pfd[0].fd = m->user_ipc;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = m->front_ipc;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, m->front_ipc != -1 ? 2 : 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("monitor: poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents != 0 && serve_user_msg(m, &p) == -1)
+			break;
+		if (m->front_ipc != -1 && pfd[1].revents != 0) {
+			if (ipc_recv(m->front_ipc, &type, &p, NULL) == -1 ||
+			    type != MON_LOG) {
+				(void)close(m->front_ipc);
+				m->front_ipc = -1;
+			} else
+				handle_log(m, &p);
+		}
+	}
+	buf_free(&p);
+}
+
+/* Wait for a child; say so in the log if a signal (e.g. a seccomp
+ * SIGSYS) killed it, since nothing else would tell the administrator. */
+static void
+reap_child(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) == pid && WIFSIGNALED(status))
+		log_msg(LOG_ERR, "%s process %ld killed by signal %d%s", what,
+		    (long)pid, WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+		    " (system call outside the seccomp filter)" : "");
+}
+
+/*
+ * Wait up to ms for child pid to exit, without reaping it: 1 if it did,
+ * 0 if not, -1 if it cannot be watched (no pidfd_open(2), Linux < 5.3).
+ * A pidfd turns readable at exit: no polling loop, no added delay.
+ */
+static int
+wait_exit(pid_t pid, int ms)
+{
+	long long deadline = clock_ms() + ms, left;
+	struct pollfd p;
+	int r;
+
+	if ((p.fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return -1;
+	p.events = POLLIN;
+	do {
+		p.revents = 0;
+		left = deadline - clock_ms();
+		r = poll(&p, 1, left > 0 ? (int)left : 0);
+	} while (r == -1 && errno == EINTR && left > 0);
+	(void)close(p.fd);
+	return r > 0;
+}
+
+/* Reap child pid, killing it if it has not exited within ms. */
+static void
+reap_within(pid_t pid, const char *what, int ms)
+{
+	if (wait_exit(pid, ms) == 0) {
+		log_msg(LOG_ERR, "%s process %ld did not exit: killed", what,
+		    (long)pid);
+		(void)kill(pid, SIGKILL);
+	}
+	reap_child(pid, what);
+}
+
+/*
+ * The TLS front still has to flush the last reply (221) and send
+ * close_notify after the user process ends: give it a moment to finish on
+ * its own before it is told to stop.
+ */
+static void
+stop_front(pid_t pid)
+{
+	if (wait_exit(pid, FRONT_FLUSH_MS) != 1)
+		(void)kill(pid, SIGTERM);
+	reap_within(pid, "front", FRONT_EXIT_MS);
+}
+
+static void __attribute__((noreturn))
+finish(struct monitor *m)
+{
+	mon_not_serving();
+	if (m->user_pid > 0)
+		reap_child(m->user_pid, "user");
+	if (m->front_pid > 0)
+		stop_front(m->front_pid);
+	scoreboard_remove();
+	log_msg(LOG_INFO, "session closed: %s", m->ip);
+	_exit(exit_code(m));
+}
+
+void
+monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
+    int ask)
+{
+	/* Static, not on the stack: the user process is forked from deep
+	 * inside this frame and would carry those pages for the session. */
+	static struct monitor m;
+	socklen_t len = sizeof(m.local);
+	struct sigaction sa;
+	char prefix[128];
+	int one = 1;
+
+	memset(&m, 0, sizeof(m));
+	m.client_fd = fd;
+	m.peer = *peer;
+	m.implicit_tls = implicit_tls;
+	m.ask = ask;
+	m.front_ipc = m.user_ipc = -1;
+	buf_init(&m.leftover, 2 * CTL_LINE_MAX + 65536);
+	net_format_ip((const struct sockaddr *)peer, m.ip, sizeof(m.ip));
+	snprintf(prefix, sizeof(prefix), "%s:", m.ip);
+	log_set_prefix(prefix);
+	if (getsockname(fd, (struct sockaddr *)&m.local, &len) == -1)
+		fatal("monitor: getsockname: %s", strerror(errno));
+	net_unmap_v4(&m.local);
+	(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/* Replies are small and each waits for the client's next command:
+	 * without this, Nagle and delayed ACKs add ~40 ms per transfer. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)signal(SIGPIPE, SIG_IGN);
+	mon_self = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = mon_on_term;
+	sa.sa_flags = SA_RESTART;	/* the monitor's own waits go on */
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	log_msg(LOG_INFO, "connection from %s", m.ip);
+	tls_session_prepare();
+	start_front(&m);
+	/* Only the front parses the TLS key; the user process, forked from
+	 * here, must not even inherit the copies. */
+	tls_identity_forget();
+	if (cfg->proxy_protocol)
+		proxy_admit(&m);
+	serve_front(&m);
+	start_user(&m);
+	scoreboard_update(m.ip, m.user, "idle", "", 0);
+	/*
+	 * Login is over: the password hash, the front's messages and the
+	 * name-service lookups left freed heap behind, dirty pages that a
+	 * thousand idle sessions would each keep.  Return them.
+	 */
+	(void)malloc_trim(0);
+	serve_user(&m);
+	finish(&m);
+}

@@ -1,0 +1,803 @@
+/*
+ * tls.c - the TLS layer of ftpd (RFC 4217), and the only OpenSSL user.
+ *
+ * The master builds one SSL_CTX, with the certificate chain, before
+ * forking (tls_init); the private key is parsed only by the front
+ * (tls_identity.c).  Each monitor installs fresh ticket keys and a random
+ * session token (tls_session_prepare) before forking the front, which runs
+ * as nopriv_user in an empty chroot and does every handshake.  The peer is
+ * an untrusted client: handshakes are bounded in time, garbage ends them at
+ * once, renegotiation and compression are off.  A data connection proves it
+ * belongs to this control session by resuming it: a ticket carrying this
+ * session's token (TLS 1.3 and 1.2 tickets) or the control connection's
+ * session id (TLS 1.2 session cache, private to this front process).
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "config.h"
+#include "tls/tls.h"
+#include "tls/tls_identity.h"
+
+#define TLS_TOKEN_LEN	32
+#define TLS_SID_CTX	"ftpd"
+#define TLS_CACHE_SECS	86400L	/* sessions outlive any idle_timeout */
+#define TLS_LINGER_MS	250	/* wait for the peer's close_notify */
+#define TLS_WBUF	(256 * 1024)	/* tls_bulk */
+#define TLS_REC_HDR	5	/* type, version, length */
+#define TLS_REC_MAX	(16384 + 2048)	/* longest record body (RFC 5246) */
+/* TLS 1.3 suites, fastest first (AES-128-GCM is cheapest with AES-NI). */
+#define TLS13_SUITES	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+			"TLS_CHACHA20_POLY1305_SHA256"
+
+struct tls_conn {
+	SSL		*ssl;
+	int		 fd;
+	unsigned char	 sid[SSL_MAX_SSL_SESSION_ID_LENGTH];
+	unsigned int	 sidlen;	/* control: session id at handshake */
+	int		 want_write;	/* last I/O wanted POLLOUT */
+	int		 buffered;	/* tls_bulk */
+	int		 strict_eof;	/* data: EOF needs close_notify */
+	char		 desc[96];
+};
+
+static SSL_CTX *tls_ctx;
+
+/* Per session (set by tls_session_prepare in the monitor, inherited). */
+static struct {
+	unsigned char	name[16];
+	unsigned char	aes[32];
+	unsigned char	hmac[32];
+	unsigned char	token[TLS_TOKEN_LEN];
+	int		set;
+} tls_keys;
+
+/* Session tickets are encrypted under keys that exist only in this
+ * session's processes, so a ticket cannot be replayed into another. */
+static int
+tls_ticket_key_cb(SSL *ssl, unsigned char name[16],
+    unsigned char iv[EVP_MAX_IV_LENGTH], EVP_CIPHER_CTX *cctx,
+    EVP_MAC_CTX *hctx, int enc)
+{
+	OSSL_PARAM params[3];
+	char digest[] = "SHA256";
+
+	(void)ssl;
+	if (!tls_keys.set)
+		return enc ? -1 : 0;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+	    tls_keys.hmac, sizeof(tls_keys.hmac));
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[2] = OSSL_PARAM_construct_end();
+	if (enc) {
+		memcpy(name, tls_keys.name, sizeof(tls_keys.name));
+		if (RAND_bytes(iv, 16) != 1 ||
+		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
+		    tls_keys.aes, iv) != 1 ||
+		    EVP_MAC_CTX_set_params(hctx, params) != 1)
+			return -1;
+		return 1;
+	}
+	if (CRYPTO_memcmp(name, tls_keys.name, sizeof(tls_keys.name)) != 0)
+		return 0;	/* not ours: full handshake */
+	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, tls_keys.aes,
+	    iv) != 1 || EVP_MAC_CTX_set_params(hctx, params) != 1)
+		return -1;
+	return 1;
+}
+
+/* Every ticket this session issues carries its token. */
+static int
+tls_gen_ticket_cb(SSL *ssl, void *arg)
+{
+	(void)arg;
+	return SSL_SESSION_set1_ticket_appdata(SSL_get_session(ssl),
+	    tls_keys.token, sizeof(tls_keys.token));
+}
+
+static int
+tls_token_ok(SSL_SESSION *ss)
+{
+	void *ad;
+	size_t adlen;
+
+	if (ss == NULL || !tls_keys.set ||
+	    SSL_SESSION_get0_ticket_appdata(ss, &ad, &adlen) != 1)
+		return 0;
+	return adlen == TLS_TOKEN_LEN &&
+	    CRYPTO_memcmp(ad, tls_keys.token, TLS_TOKEN_LEN) == 0;
+}
+
+/* A ticket whose token is not ours is ignored: full handshake, which the
+ * reuse check then refuses. */
+static SSL_TICKET_RETURN
+tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
+    size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+	(void)ssl;
+	(void)keyname;
+	(void)keyname_len;
+	(void)arg;
+	switch (status) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		break;
+	case SSL_TICKET_EMPTY:
+	case SSL_TICKET_NO_DECRYPT:
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	default:
+		return SSL_TICKET_RETURN_ABORT;
+	}
+	if (!tls_token_ok(ss))
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
+	    SSL_TICKET_RETURN_USE_RENEW;
+}
+
+static int
+tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
+{
+	uint64_t opts;
+
+	/*
+	 * Many FTP clients close without close_notify; an upload's end is
+	 * still marked by it where the client sends one.  Kernel TLS is not
+	 * enabled: it could not be tested here (no tls module).
+	 */
+	opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF;
+	SSL_CTX_set_options(c, opts);
+	if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1) {
+		tls_errtext(err, errlen, "tls", "cannot set TLS 1.2 minimum");
+		return -1;
+	}
+	if (SSL_CTX_set_cipher_list(c, cfg->tls_ciphers) != 1) {
+		snprintf(err, errlen, "tls_ciphers: no usable cipher in "
+		    "\"%s\"", cfg->tls_ciphers);
+		ERR_clear_error();
+		return -1;
+	}
+	if (SSL_CTX_set_ciphersuites(c, TLS13_SUITES) != 1) {
+		tls_errtext(err, errlen, "tls", "cannot set TLS 1.3 suites");
+		return -1;
+	}
+	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_timeout(c, TLS_CACHE_SECS);
+	if (SSL_CTX_set_session_id_context(c,
+	    (const unsigned char *)TLS_SID_CTX, sizeof(TLS_SID_CTX) - 1) != 1 ||
+	    SSL_CTX_set_tlsext_ticket_key_evp_cb(c, tls_ticket_key_cb) != 1 ||
+	    SSL_CTX_set_session_ticket_cb(c, tls_gen_ticket_cb,
+	    tls_dec_ticket_cb, NULL) != 1) {
+		tls_errtext(err, errlen, "tls", "cannot set up session cache");
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_init(char *err, size_t errlen)
+{
+	SSL_CTX *c;
+
+	/* Also the SIGHUP reload: the old context stays until a new one
+	 * has loaded, so a bad new certificate changes nothing. */
+	if (cfg->tls == TLS_OFF) {
+		SSL_CTX_free(tls_ctx);
+		tls_ctx = NULL;
+		tls_identity_forget();
+		return 0;
+	}
+	if ((c = SSL_CTX_new(TLS_server_method())) == NULL) {
+		tls_errtext(err, errlen, "tls", "cannot create context");
+		return -1;
+	}
+	if (tls_setup_ctx(c, err, errlen) == -1 ||
+	    tls_identity_prepare(c, err, errlen) == -1) {
+		SSL_CTX_free(c);
+		return -1;
+	}
+	if (tls_ctx != NULL)
+		SSL_CTX_free(tls_ctx);
+	tls_ctx = c;
+	return 0;
+}
+
+int
+tls_available(void)
+{
+	return tls_ctx != NULL;
+}
+
+void
+tls_session_prepare(void)
+{
+	unsigned char r[sizeof(tls_keys.name) + sizeof(tls_keys.aes) +
+	    sizeof(tls_keys.hmac) + sizeof(tls_keys.token)], *p = r;
+
+	if (tls_ctx == NULL)
+		return;		/* no TLS: nothing to bind */
+	/*
+	 * Straight from the kernel: RAND_bytes would first instantiate
+	 * OpenSSL's DRBG in this freshly forked monitor, for every session,
+	 * plaintext or not.
+	 */
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		fatal("tls: no random bytes for session keys");
+	memcpy(tls_keys.name, p, sizeof(tls_keys.name));
+	p += sizeof(tls_keys.name);
+	memcpy(tls_keys.aes, p, sizeof(tls_keys.aes));
+	p += sizeof(tls_keys.aes);
+	memcpy(tls_keys.hmac, p, sizeof(tls_keys.hmac));
+	p += sizeof(tls_keys.hmac);
+	memcpy(tls_keys.token, p, sizeof(tls_keys.token));
+	explicit_bzero(r, sizeof(r));
+	tls_keys.set = 1;
+	/* The cache was copied from the master; it must start empty. */
+	if (SSL_CTX_sess_number(tls_ctx) > 0)
+		SSL_CTX_flush_sessions(tls_ctx, (long)time(NULL) +
+		    TLS_CACHE_SECS + 1);
+}
+
+/* Wait for what OpenSSL asked for, until deadline.  1 ready, 0 timeout,
+ * -1 error. */
+static int
+tls_wait(int fd, int sslerr, long long deadline)
+{
+	struct pollfd pfd;
+	long long left;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = sslerr == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+	pfd.revents = 0;
+	left = deadline - clock_ms();
+	if (left <= 0)
+		return 0;
+	r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+	if (r == -1 && errno == EINTR)
+		return 1;
+	return r;
+}
+
+/* Run SSL_accept on a non-blocking fd until done, error or deadline. */
+static int
+tls_handshake(SSL *ssl, int fd, int timeout_ms, char *err, size_t errlen)
+{
+	long long deadline = clock_ms() + timeout_ms;
+	int i, r, e;
+
+	for (i = 0; i < 100000; i++) {
+		ERR_clear_error();
+		if ((r = SSL_accept(ssl)) == 1)
+			return 0;
+		e = SSL_get_error(ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+				snprintf(err, errlen, "TLS handshake: %s",
+				    r == 0 || errno == 0 ?
+				    "connection closed" : strerror(errno));
+			else
+				tls_errtext(err, errlen, "TLS handshake",
+				    "failed");
+			return -1;
+		}
+		if ((r = tls_wait(fd, e, deadline)) == 0) {
+			snprintf(err, errlen, "TLS handshake: timed out");
+			return -1;
+		}
+		if (r == -1) {
+			snprintf(err, errlen, "TLS handshake: poll: %s",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	snprintf(err, errlen, "TLS handshake: too many rounds");
+	return -1;
+}
+
+/* A data connection must have resumed this control session. */
+static int
+tls_check_reuse(struct tls_conn *c, struct tls_conn *control, char *err,
+    size_t errlen)
+{
+	SSL_SESSION *ss = SSL_get_session(c->ssl);
+	const unsigned char *id;
+	unsigned int idlen = 0;
+
+	if (!SSL_session_reused(c->ssl)) {
+		snprintf(err, errlen, "TLS session of control connection "
+		    "not reused");
+		return -1;
+	}
+	if (tls_token_ok(ss))
+		return 0;
+	id = ss != NULL ? SSL_SESSION_get_id(ss, &idlen) : NULL;
+	if (id != NULL && idlen > 0 && idlen == control->sidlen &&
+	    CRYPTO_memcmp(id, control->sid, idlen) == 0)
+		return 0;
+	snprintf(err, errlen, "resumed TLS session is not the control "
+	    "connection's");
+	return -1;
+}
+
+static void
+tls_fill_desc(struct tls_conn *c)
+{
+	const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
+
+	snprintf(c->desc, sizeof(c->desc), "%s %s%s", SSL_get_version(c->ssl),
+	    ci != NULL ? SSL_CIPHER_get_name(ci) : "?",
+	    SSL_session_reused(c->ssl) ? " (resumed)" : "");
+}
+
+static void
+tls_remember_sid(struct tls_conn *c)
+{
+	SSL_SESSION *ss = SSL_get_session(c->ssl);
+	const unsigned char *id;
+	unsigned int idlen = 0;
+
+	c->sidlen = 0;
+	if (ss == NULL || (id = SSL_SESSION_get_id(ss, &idlen)) == NULL ||
+	    idlen == 0 || idlen > sizeof(c->sid))
+		return;
+	memcpy(c->sid, id, idlen);
+	c->sidlen = idlen;
+}
+
+struct tls_conn *
+tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
+    size_t errlen)
+{
+	struct tls_conn *c;
+	int flags;
+
+	if (tls_ctx == NULL) {
+		snprintf(err, errlen, "TLS not available");
+		return NULL;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		return NULL;
+	}
+	/* The first handshake of this front parses the key (tls_identity). */
+	if (tls_identity_load(tls_ctx, err, errlen) == -1) {
+		ERR_clear_error();
+		(void)fcntl(fd, F_SETFL, flags);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	ERR_clear_error();
+	if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, fd) != 1) {
+		tls_errtext(err, errlen, "TLS", "cannot create connection");
+		goto fail;
+	}
+	/*
+	 * Data connections read ahead into a large buffer (tls_bulk): set
+	 * before the handshake, because OpenSSL sizes its read buffer at
+	 * the first read and keeps it; afterwards it reads one 16 KiB
+	 * record per read(2).  Never on the control connection, whose
+	 * unread bytes must stay in the socket for CCC.
+	 */
+	if (control != NULL) {
+		SSL_set_default_read_buffer_len(c->ssl, TLS_WBUF);
+		SSL_set_read_ahead(c->ssl, 1);
+		/*
+		 * An upload ends with the client's close_notify.  A TCP
+		 * FIN without it may come from anyone on the path, and
+		 * would otherwise commit a truncated file as complete.
+		 * Downloads relax this (tls_allow_unclean_eof).
+		 */
+		SSL_clear_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+		c->strict_eof = 1;
+	} else {
+		/* OpenSSL decrypts records in place and keeps them: the
+		 * PASS line would stay in the front that relays TLS for
+		 * the whole session.  Commands are few and short. */
+		SSL_set_options(c->ssl, SSL_OP_CLEANSE_PLAINTEXT);
+	}
+	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1)
+		goto fail;
+	if (control != NULL && cfg->tls_reuse_required &&
+	    tls_check_reuse(c, control, err, errlen) == -1)
+		goto fail;
+	if (control == NULL)
+		tls_remember_sid(c);
+	tls_fill_desc(c);
+	/* The caller chooses blocking or not; give back what it had. */
+	(void)fcntl(fd, F_SETFL, flags);
+	return c;
+fail:
+	(void)fcntl(fd, F_SETFL, flags);
+	tls_free(c);
+	return NULL;
+}
+
+void
+tls_allow_unclean_eof(struct tls_conn *c)
+{
+	SSL_set_options(c->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	c->strict_eof = 0;
+}
+
+/* Map an SSL_read/SSL_write failure to read(2)/write(2) conventions. */
+static ssize_t
+tls_io_error(struct tls_conn *c, int r)
+{
+	int e = SSL_get_error(c->ssl, r), saved = errno;
+
+	switch (e) {
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		c->want_write = e == SSL_ERROR_WANT_WRITE;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0 && saved == 0 && !c->strict_eof) {
+			ERR_clear_error();
+			return 0;	/* EOF without close_notify */
+		}
+		ERR_clear_error();
+		errno = saved != 0 ? saved : EIO;
+		return -1;
+	default:
+		ERR_clear_error();
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+ssize_t
+tls_read(struct tls_conn *c, void *p, size_t n)
+{
+	size_t got = 0;
+	int r;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_read_ex(c->ssl, p, n, &got)) == 1)
+		return (ssize_t)got;
+	return tls_io_error(c, r);
+}
+
+ssize_t
+tls_write(struct tls_conn *c, const void *p, size_t n)
+{
+	size_t put = 0;
+	int r;
+
+	if (n == 0)
+		return 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_write_ex(c->ssl, p, n, &put)) == 1)
+		return (ssize_t)put;
+	if (tls_io_error(c, r) == 0)
+		errno = EPIPE;	/* peer closed: writing is an error */
+	return -1;
+}
+
+int
+tls_wants_write(struct tls_conn *c)
+{
+	return c->want_write;
+}
+
+int
+tls_bulk(struct tls_conn *c)
+{
+	BIO *sock = SSL_get_wbio(c->ssl), *b;
+
+	if (sock == NULL || (b = BIO_new(BIO_f_buffer())) == NULL)
+		return -1;
+	if (BIO_set_write_buffer_size(b, TLS_WBUF) != 1 ||
+	    BIO_up_ref(sock) != 1) {
+		BIO_free(b);
+		ERR_clear_error();
+		return -1;
+	}
+	/* The socket BIO stays the read side; the chain owns one ref. */
+	(void)BIO_push(b, sock);
+	SSL_set0_wbio(c->ssl, b);
+	c->buffered = 1;
+	SSL_set_read_ahead(c->ssl, 1);
+	SSL_set_default_read_buffer_len(c->ssl, TLS_WBUF);
+	return 0;
+}
+
+int
+tls_flush(struct tls_conn *c)
+{
+	BIO *b;
+
+	if (!c->buffered)
+		return 1;
+	b = SSL_get_wbio(c->ssl);
+	if (BIO_wpending(b) == 0)
+		return 1;
+	if (BIO_flush(b) > 0)
+		return 1;
+	if (BIO_should_retry(b)) {
+		c->want_write = 1;
+		return 0;
+	}
+	ERR_clear_error();
+	return -1;
+}
+
+/* Before close_notify: records still gathered must go first. */
+static int
+tls_flush_wait(struct tls_conn *c, long long deadline)
+{
+	int i, r;
+
+	for (i = 0; i < 10000; i++) {
+		if ((r = tls_flush(c)) != 0)
+			return r;
+		if (tls_wait(c->fd, SSL_ERROR_WANT_WRITE, deadline) != 1)
+			return -1;
+	}
+	return -1;
+}
+
+int
+tls_pending(struct tls_conn *c)
+{
+	return SSL_pending(c->ssl);
+}
+
+/*
+ * Send close_notify, then give the peer a moment to answer (or close), so
+ * closing the socket does not reset a connection whose last bytes the
+ * peer is still reading.
+ */
+void
+tls_close(struct tls_conn *c, int timeout_ms)
+{
+	long long deadline;
+	int flags, r, e, i, sent = 0;
+
+	if (c == NULL)
+		return;
+	if (timeout_ms > TLS_LINGER_MS)
+		timeout_ms = TLS_LINGER_MS;
+	deadline = clock_ms() + timeout_ms;
+	if ((flags = fcntl(c->fd, F_GETFL)) != -1)
+		(void)fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
+	for (i = 0; i < 1000 && tls_flush_wait(c, deadline) == 1; i++) {
+		ERR_clear_error();
+		if ((r = SSL_shutdown(c->ssl)) == 1)
+			break;
+		if (r == 0 && !sent) {
+			sent = 1;
+			continue;	/* ours is out; now read theirs */
+		}
+		e = SSL_get_error(c->ssl, r);
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    tls_wait(c->fd, e, deadline) != 1)
+			break;
+	}
+	ERR_clear_error();
+	if (flags != -1)
+		(void)fcntl(c->fd, F_SETFL, flags);
+	tls_free(c);
+}
+
+/*
+ * What waits on the socket for tls_unwrap.  Only whole records are handed
+ * to OpenSSL, so it never reads past the peer's close_notify into the
+ * clear text that follows (without read-ahead it reads a record's header,
+ * then exactly its body).
+ */
+enum tls_next {
+	TLS_NEXT_ERROR = -1,
+	TLS_NEXT_NONE,		/* nothing yet */
+	TLS_NEXT_PART,		/* part of a record */
+	TLS_NEXT_RECORD,	/* a whole record */
+	TLS_NEXT_PLAIN,		/* a byte that cannot start a record */
+	TLS_NEXT_EOF,
+};
+
+static enum tls_next
+tls_peek_next(int fd, unsigned char *tmp, size_t tmplen)
+{
+	ssize_t n;
+	size_t need;
+
+	n = recv(fd, tmp, TLS_REC_HDR, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return TLS_NEXT_EOF;
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR ? TLS_NEXT_NONE : TLS_NEXT_ERROR;
+	/* Record types 20-24; a command line starts with a letter. */
+	if (tmp[0] < 20 || tmp[0] > 24 || (n > 1 && tmp[1] != 3))
+		return TLS_NEXT_PLAIN;
+	if (n < TLS_REC_HDR)
+		return TLS_NEXT_PART;
+	need = TLS_REC_HDR + ((size_t)tmp[3] << 8 | tmp[4]);
+	if (need > tmplen)
+		return TLS_NEXT_ERROR;
+	n = recv(fd, tmp, need, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR ? TLS_NEXT_PART : TLS_NEXT_ERROR;
+	return (size_t)n >= need ? TLS_NEXT_RECORD : TLS_NEXT_PART;
+}
+
+/* Send our close_notify (after gathered records).  1 sent (0 when the
+ * peer's came first, too), -1 error. */
+static int
+tls_send_close_notify(struct tls_conn *c, long long deadline)
+{
+	int i, r, e;
+
+	for (i = 0; i < 1000; i++) {
+		if (tls_flush_wait(c, deadline) != 1)
+			return -1;
+		ERR_clear_error();
+		if ((r = SSL_shutdown(c->ssl)) >= 0)
+			return r == 0 ? 1 : 0;
+		e = SSL_get_error(c->ssl, r);
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    tls_wait(c->fd, e, deadline) != 1)
+			return -1;
+	}
+	return -1;
+}
+
+/* One whole record: application data goes to buf.  0 go on, 1 it was
+ * the close_notify, -1 error. */
+static int
+tls_unwrap_record(struct tls_conn *c, unsigned char *buf, size_t cap,
+    size_t *got, char *err, size_t errlen)
+{
+	ssize_t n;
+
+	if (*got >= cap) {
+		snprintf(err, errlen, "too much data before close_notify");
+		return -1;
+	}
+	n = tls_read(c, buf + *got, cap - *got);
+	if (n > 0) {
+		*got += (size_t)n;
+		return 0;
+	}
+	if (n == 0 && (SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN))
+		return 1;
+	if (n == -1 && errno == EAGAIN)
+		return 0;	/* not data: a post-handshake message */
+	snprintf(err, errlen, "%s", n == 0 ? "connection closed" :
+	    strerror(errno));
+	return -1;
+}
+
+/* Wait for more bytes: poll when there are none, nap when part of a
+ * record is there (poll would return at once).  A signal (the monitor's
+ * SIGTERM) ends the wait.  0, or -1 with err. */
+static int
+tls_unwrap_wait(int fd, enum tls_next k, long long deadline, char *err,
+    size_t errlen)
+{
+	struct timespec nap = { 0, 10 * 1000000L };
+	long long left = deadline - clock_ms();
+	struct pollfd pfd;
+	int r;
+
+	if (left <= 0) {
+		snprintf(err, errlen, "no close_notify from the client");
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (k == TLS_NEXT_PART)
+		r = nanosleep(&nap, NULL);
+	else
+		r = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+	if (r == -1) {
+		snprintf(err, errlen, "waiting for close_notify: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_unwrap(struct tls_conn *c, int timeout_ms, void *buf, size_t cap,
+    size_t *got, char *err, size_t errlen)
+{
+	long long deadline = clock_ms() + timeout_ms;
+	unsigned char *tmp;
+	enum tls_next k;
+	int flags, i, r, rc = -1;
+
+	*got = 0;
+	snprintf(err, errlen, "TLS shutdown failed");
+	tmp = xmalloc(TLS_REC_HDR + TLS_REC_MAX);
+	if ((flags = fcntl(c->fd, F_GETFL)) == -1 ||
+	    fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		goto out;
+	if ((r = tls_send_close_notify(c, deadline)) != 1) {
+		rc = r;		/* 0: the client's came first */
+		goto out;
+	}
+	for (i = 0; i < 1000000; i++) {
+		/* Data OpenSSL decrypted before CCC comes first. */
+		k = SSL_pending(c->ssl) > 0 ? TLS_NEXT_RECORD :
+		    tls_peek_next(c->fd, tmp, TLS_REC_HDR + TLS_REC_MAX);
+		if (k == TLS_NEXT_PLAIN) {
+			rc = 1;		/* went on in clear text */
+			break;
+		}
+		if (k == TLS_NEXT_RECORD) {
+			r = tls_unwrap_record(c, buf, cap, got, err, errlen);
+			if (r == 1)
+				rc = 0;
+			if (r != 0)
+				break;
+		} else if (k == TLS_NEXT_EOF || k == TLS_NEXT_ERROR) {
+			snprintf(err, errlen, "%s", k == TLS_NEXT_EOF ?
+			    "connection closed" : "not a TLS record");
+			break;
+		} else if (tls_unwrap_wait(c->fd, k, deadline, err,
+		    errlen) == -1)
+			break;
+	}
+out:
+	/* Clear text held inside OpenSSL would be lost: must not happen. */
+	if (rc != -1 && SSL_has_pending(c->ssl)) {
+		snprintf(err, errlen, "bytes left inside TLS after shutdown");
+		rc = -1;
+	}
+	if (flags != -1)
+		(void)fcntl(c->fd, F_SETFL, flags);
+	ERR_clear_error();
+	free(tmp);
+	return rc;
+}
+
+void
+tls_free(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	SSL_free(c->ssl);
+	freezero(c, sizeof(*c));
+}
+
+const char *
+tls_describe(struct tls_conn *c)
+{
+	return c != NULL ? c->desc : "plain text";
+}

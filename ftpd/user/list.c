@@ -1,0 +1,621 @@
+/*
+ * list.c - streaming directory listings for LIST, NLST, MLSD, STAT path,
+ * and the MLST facts line.
+ *
+ * Runs in the user process, as the account, usually chrooted.  The path
+ * comes from the client and is resolved only through policy.c (fs_open,
+ * fs_open_parent, fs_stat), which confines it beneath the session root;
+ * entries are then looked at relative to the opened directory fd with
+ * fstatat/readlinkat, which cannot leave it.  Symlink targets are followed
+ * (MLSD) only through fs_stat, again beneath the root.  The names in the
+ * directory are hostile bytes: they go as-is on the data connection and
+ * sanitised on the control connection.  Memory is bounded whatever the
+ * size of the directory: two getdents64 buffers of entries (one being
+ * stat'ed while the other is formatted) and one output buffer of about
+ * LIST_FLUSH_AT bytes, flushed whenever it fills.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/path.h"
+#include "common/xmalloc.h"
+#include "cmd/ctl.h"
+#include "user/list.h"
+#include "user/list_stat.h"
+#include "user/policy.h"
+#include "session.h"
+#include "user/xfer.h"
+
+/* Room beyond LIST_FLUSH_AT for the longest single line (path + target). */
+#define LIST_BUF_MAX	(LIST_FLUSH_AT + 3 * PATH_MAXLEN)
+/* getdents64 buffer, and how many of its entries are stat'ed together. */
+#define LIST_DENTS_BUF	(32 * 1024)
+/* The most entries one buffer can hold: a record is at least 24 bytes
+ * (19 of header, a one-byte name, its NUL, rounded up to 8). */
+#define LIST_BATCH	(LIST_DENTS_BUF / 24)
+/* A sanity bound on entries read from one directory. */
+#define LIST_MAX_ENTRIES	100000000UL
+/* Glob patterns (last component only): kept short and simple so that
+ * fnmatch cannot be made to backtrack for long. */
+#define LIST_GLOB_MAX	255
+#define LIST_GLOB_STARS	4
+
+/* The state of one listing being sent. */
+struct list_out {
+	struct session	*s;
+	struct list_job	*j;
+	int		 fd;		/* data connection, or -1: control */
+	struct buf	 b;		/* lines not yet sent */
+	struct buf	 tmp;		/* link targets, paths */
+	struct buf	 name;		/* glob prefix + entry name */
+	size_t		 lines;
+	unsigned	 facts;
+	struct list_clock clock;
+	enum xfer_result res;
+	unsigned long	 count;		/* directory entries looked at */
+	struct list_stat *ls;		/* NULL for NLST (no stat) */
+};
+
+/* The wanted entries of one getdents64 buffer. */
+struct list_batch {
+	unsigned char	*dents;
+	struct list_ent	*ents;		/* LIST_BATCH, names in dents */
+	size_t		 n;
+};
+
+static int
+may_read_cb(void *arg, const struct stat *st)
+{
+	return policy_may_read(arg, st);
+}
+
+/* The session's view for the perm fact. */
+static void
+who_init(struct session *s, struct list_job *j)
+{
+	int n, op;
+
+	j->who.uid = geteuid();
+	j->who.gid = getegid();
+	n = getgroups(0, NULL);
+	if (n > 0) {
+		j->groups = xcalloc((size_t)n, sizeof(gid_t));
+		n = getgroups(n, j->groups);
+		j->who.groups = j->groups;
+		j->who.ngroups = n > 0 ? (size_t)n : 0;
+	}
+	for (op = OP_READ; op <= OP_ATTR; op++)
+		if (policy_allow(s, (enum policy_op)op))
+			j->who.allow |= 1u << op;
+	j->who.may_read = may_read_cb;
+	j->who.may_read_arg = s;
+}
+
+static void
+job_init(struct list_job *j, enum list_fmt fmt)
+{
+	memset(j, 0, sizeof(*j));
+	j->fmt = fmt;
+	j->dirfd = -1;
+	buf_init(&j->vpath, PATH_MAXLEN + 1);
+	buf_init(&j->shown, PATH_MAXLEN + 1);
+	buf_init(&j->target, PATH_MAXLEN + 1);
+	buf_init(&j->pattern, LIST_GLOB_MAX + 1);
+}
+
+void
+list_job_free(struct list_job *j)
+{
+	if (j->dirfd != -1)
+		(void)close(j->dirfd);
+	j->dirfd = -1;
+	buf_free(&j->vpath);
+	buf_free(&j->shown);
+	buf_free(&j->target);
+	buf_free(&j->pattern);
+	free(j->groups);
+	j->groups = NULL;
+}
+
+/* readlinkat into out as a C string.  0 or -1. */
+static int
+read_link(int dfd, const char *name, struct buf *out)
+{
+	unsigned char *p;
+	ssize_t n;
+
+	buf_reset(out);
+	if ((p = buf_reserve(out, PATH_MAXLEN + 1)) == NULL)
+		return -1;
+	n = readlinkat(dfd, name, (char *)p, PATH_MAXLEN + 1);
+	if (n <= 0 || n > PATH_MAXLEN)
+		return -1;
+	buf_commit(out, (size_t)n);
+	return 0;
+}
+
+/* The one entry's name as the client typed it.  0, or -1 with errno. */
+static int
+set_shown(struct list_job *j, const char *shown)
+{
+	if (buf_set(&j->shown, shown) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* LIST/NLST of something that is not a directory (or with -d): that one
+ * entry.  0, or -1 with errno. */
+static int
+prepare_one(struct session *s, struct list_job *j, const char *shown)
+{
+	const char *base;
+	int pfd, rc;
+
+	if ((pfd = fs_open_parent(s, buf_cstr(&j->vpath), &base)) == -1)
+		return -1;
+	rc = fstatat(pfd, base, &j->one, AT_SYMLINK_NOFOLLOW);
+	if (rc == 0 && S_ISLNK(j->one.st_mode) &&
+	    read_link(pfd, base, &j->target) == -1)
+		buf_reset(&j->target);
+	(void)close(pfd);
+	return rc == -1 ? -1 : set_shown(j, shown);
+}
+
+/* LIST -d: the named entry itself; the session root has no parent to
+ * look it up in.  0, or -1 with errno. */
+static int
+prepare_self(struct session *s, struct list_job *j, const char *shown)
+{
+	if (strcmp(buf_cstr(&j->vpath), "/") != 0)
+		return prepare_one(s, j, shown);
+	if (fs_stat(s, "/", &j->one, 0) == -1)
+		return -1;
+	return set_shown(j, shown);
+}
+
+/* "dir/x*.txt": list dir, keeping the names that match the last part. */
+static int
+prepare_glob(struct session *s, struct list_job *j, const char *path)
+{
+	const char *base = path_basename(buf_cstr(&j->vpath)), *slash, *p;
+	struct buf parent;
+	int stars = 0, fd;
+
+	if (strpbrk(base, "*?[") == NULL || strlen(base) > LIST_GLOB_MAX)
+		return -1;
+	for (p = base; *p != '\0'; p++)
+		stars += *p == '*';
+	if (stars > LIST_GLOB_STARS || buf_set(&j->pattern, base) == -1)
+		return -1;
+	buf_init(&parent, PATH_MAXLEN + 1);
+	fd = -1;
+	if (path_dirname(buf_cstr(&j->vpath), &parent) == 0)
+		fd = fs_open(s, buf_cstr(&parent), O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC, 0);
+	if (fd == -1 || fstat(fd, &j->dirst) == -1 ||
+	    buf_set(&j->vpath, buf_cstr(&parent)) == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		buf_free(&parent);
+		buf_reset(&j->pattern);
+		return -1;
+	}
+	buf_free(&parent);
+	j->dirfd = fd;
+	j->is_root = strcmp(buf_cstr(&j->vpath), "/") == 0;
+	/* Names are shown with the directory part as the client typed it. */
+	buf_reset(&j->shown);
+	if ((slash = strrchr(path, '/')) != NULL)
+		(void)buf_append(&j->shown, path, (size_t)(slash - path) + 1);
+	return 0;
+}
+
+int
+list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
+    const char *arg)
+{
+	const char *path;
+	int fd, err;
+
+	job_init(j, fmt);
+	if (fmt == LIST_MLSD)
+		path = arg != NULL ? arg : "";
+	else
+		path = list_parse_opts(arg, &j->opts);
+	if (*path == '\0')
+		path = ".";
+	if (policy_path(s, path, &j->vpath) == -1)
+		goto fail;
+	if (fmt == LIST_MLSD)
+		who_init(s, j);
+	/* Always worth trying (list_stat.c): the user filter allows a
+	 * thread; without a filter RLIMIT_NPROC refuses it and the listing
+	 * runs on this thread. */
+	j->helper = 1;
+	if (fmt != LIST_MLSD && (j->opts & LIST_O_DIRSELF)) {
+		/* ls -d: the entry itself, never its contents, a link shown
+		 * as a link; as with ls, searching the parent is enough. */
+		if (prepare_self(s, j, path) == 0)
+			return 0;
+		err = errno;
+		if (err == ENOENT && prepare_glob(s, j, path) == 0)
+			return 0;
+		reply_errno(s, err, "Cannot list", buf_cstr(&j->vpath));
+		goto fail;
+	}
+	fd = fs_open(s, buf_cstr(&j->vpath), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC, 0);
+	if (fd != -1) {
+		j->dirfd = fd;
+		j->is_root = strcmp(buf_cstr(&j->vpath), "/") == 0;
+		if (fstat(fd, &j->dirst) == 0)
+			return 0;
+	}
+	err = errno;
+	if (fd == -1 && fmt == LIST_MLSD && err == ENOTDIR) {
+		reply(s, 501, "%s: Not a directory.", buf_cstr(&j->vpath));
+		goto fail;
+	}
+	if (fd == -1 && fmt != LIST_MLSD) {
+		if ((err == ENOTDIR || err == ENOENT) &&
+		    prepare_one(s, j, path) == 0)
+			return 0;
+		if (err == ENOENT && prepare_glob(s, j, path) == 0)
+			return 0;
+	}
+	reply_errno(s, err, "Cannot list", buf_cstr(&j->vpath));
+fail:
+	list_job_free(j);
+	return -1;
+}
+
+static int
+out_flush(struct list_out *o)
+{
+	if (o->b.len == 0 || o->res != XFER_OK)
+		return o->res == XFER_OK ? 0 : -1;
+	if (o->fd >= 0)
+		o->res = xfer_send_mem(o->s, o->fd, o->b.data, o->b.len);
+	else if (ctl_write(o->s, o->b.data, o->b.len) == -1)
+		o->res = XFER_CTL_GONE;
+	buf_reset(&o->b);
+	return o->res == XFER_OK ? 0 : -1;
+}
+
+/*
+ * A line from start to the end of o->b is complete: sanitise it, count
+ * it, flush when the buffer is full.  On the control connection (STAT)
+ * every control byte becomes '?'.  On a data connection only CR and LF
+ * do: a name holding one would split its line in two and show clients
+ * entries that do not exist (no command can name such a file anyway).
+ */
+static int
+out_line_done(struct list_out *o, size_t start)
+{
+	unsigned char *p = o->b.data + start;
+	size_t i, n = o->b.len - start - 2;	/* without the CRLF */
+
+	if (o->fd < 0) {
+		for (i = 0; i < n; i++)
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				p[i] = '?';
+	} else if (memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL)
+		for (i = 0; i < n; i++)
+			if (p[i] == '\r' || p[i] == '\n')
+				p[i] = '?';
+	o->lines++;
+	if (o->b.len >= LIST_FLUSH_AT)
+		return out_flush(o);
+	return 0;
+}
+
+/* The name to print: glob prefix (if any) and the entry name. */
+static const char *
+shown_name(struct list_out *o, const char *name)
+{
+	if (o->j->pattern.len == 0 || o->j->shown.len == 0)
+		return name;
+	if (buf_set(&o->name, buf_cstr(&o->j->shown)) == -1 ||
+	    buf_puts(&o->name, name) == -1)
+		return name;
+	return buf_cstr(&o->name);
+}
+
+/* MLSD: a symlink that resolves (beneath the root) is shown as its target. */
+static void
+mlsd_follow(struct list_out *o, const char *name, struct stat *st)
+{
+	struct stat tst;
+	const char *dir = buf_cstr(&o->j->vpath);
+
+	buf_reset(&o->tmp);
+	if (buf_puts(&o->tmp, dir) == -1 ||
+	    (strcmp(dir, "/") != 0 && buf_putc(&o->tmp, '/') == -1) ||
+	    buf_puts(&o->tmp, name) == -1)
+		return;
+	if (fs_stat(o->s, buf_cstr(&o->tmp), &tst, 1) == 0)
+		*st = tst;
+}
+
+/* Format one directory entry whose stat is in *st (unused for NLST).
+ * 0, or -1 when sending failed. */
+static int
+emit_entry(struct list_out *o, int dfd, const char *name, struct stat *st)
+{
+	struct list_job *j = o->j;
+	enum list_kind kind = LK_ENTRY;
+	const char *target = NULL;
+	size_t start = o->b.len;
+	int rc;
+
+	if (j->fmt == LIST_NAMES) {
+		if (buf_puts(&o->b, shown_name(o, name)) == -1 ||
+		    buf_append(&o->b, "\r\n", 2) == -1) {
+			buf_truncate(&o->b, start);
+			return 0;
+		}
+		return out_line_done(o, start);
+	}
+	if (name[0] == '.' && name[1] == '.' && name[2] == '\0') {
+		kind = LK_PDIR;
+		/* Never describe what lies above the session root. */
+		if (j->is_root)
+			*st = j->dirst;
+	} else if (name[0] == '.' && name[1] == '\0')
+		kind = LK_CDIR;
+	if (j->fmt == LIST_MLSD) {
+		if (S_ISLNK(st->st_mode))
+			mlsd_follow(o, name, st);
+		rc = list_fmt_facts(&o->b, o->facts, st, kind, &j->dirst,
+		    &j->who, name);
+	} else {
+		if (S_ISLNK(st->st_mode) && read_link(dfd, name, &o->tmp) == 0)
+			target = buf_cstr(&o->tmp);
+		rc = list_fmt_long(&o->b, st, shown_name(o, name), target,
+		    &o->clock);
+	}
+	if (rc == -1)
+		return 0;	/* cannot happen below LIST_BUF_MAX; skip */
+	return out_line_done(o, start);
+}
+
+/* Which directory entries a listing shows. */
+static int
+wanted(const struct list_job *j, const char *name)
+{
+	int dots = name[0] == '.' && (name[1] == '\0' ||
+	    (name[1] == '.' && name[2] == '\0'));
+
+	if (j->pattern.len > 0)
+		return !dots && fnmatch((const char *)j->pattern.data, name,
+		    FNM_PERIOD) == 0;
+	if (j->fmt == LIST_MLSD || name[0] != '.')
+		return 1;
+	if (j->opts & LIST_O_ALL)
+		return 1;
+	return (j->opts & LIST_O_ALMOST) && !dots;
+}
+
+/* 1 when the listing is over: sending failed or STAT's line limit. */
+static int
+out_done(struct list_out *o)
+{
+	if (o->res != XFER_OK)
+		return 1;
+	if (o->fd < 0 && o->lines >= LIST_CTL_MAX_LINES) {
+		(void)buf_appendf(&o->b, "(listing truncated after %u "
+		    "lines)\r\n", (unsigned)LIST_CTL_MAX_LINES);
+		return 1;
+	}
+	return 0;
+}
+
+/* Format a batch whose stats are in.  0, or -1 when the listing is over. */
+static int
+emit_batch(struct list_out *o, struct list_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		/* Gone since getdents: not an error, just not listed. */
+		if (o->j->fmt != LIST_NAMES && b->ents[i].err != 0)
+			continue;
+		if (emit_entry(o, o->j->dirfd, b->ents[i].name,
+		    &b->ents[i].st) == -1 || out_done(o))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read the next getdents64 buffer(s) into b until it holds wanted entries.
+ * 1 when it does, 0 at the end of the directory, -1 on a read error or a
+ * malformed buffer.
+ */
+static int
+read_batch(struct list_out *o, struct list_batch *b)
+{
+	struct dirent64 *de;
+	size_t off, hdr = offsetof(struct dirent64, d_name);
+	ssize_t got;
+
+	b->n = 0;
+	/* Bounded: each pass consumes directory entries, and at most
+	 * LIST_MAX_ENTRIES are looked at. */
+	while (b->n == 0 && o->count < LIST_MAX_ENTRIES) {
+		got = getdents64(o->j->dirfd, b->dents, LIST_DENTS_BUF);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got == 0 ? 0 : -1;
+		for (off = 0; off < (size_t)got; off += de->d_reclen) {
+			de = (struct dirent64 *)(void *)(b->dents + off);
+			if ((size_t)got - off <= hdr || de->d_reclen <= hdr ||
+			    de->d_reclen > (size_t)got - off ||
+			    memchr(de->d_name, '\0', de->d_reclen - hdr) ==
+			    NULL || b->n >= LIST_BATCH)
+				return -1;
+			if (++o->count > LIST_MAX_ENTRIES)
+				break;
+			if (wanted(o->j, de->d_name))
+				b->ents[b->n++].name = de->d_name;
+		}
+	}
+	return b->n > 0 ? 1 : 0;
+}
+
+static void
+batch_init(struct list_batch *b)
+{
+	b->dents = xmalloc(LIST_DENTS_BUF);
+	b->ents = xcalloc(LIST_BATCH, sizeof(b->ents[0]));
+	b->n = 0;
+}
+
+/*
+ * Two batches in flight: while the stats of one are taken (by the helper
+ * thread, if there is one), this thread reads the next getdents64 buffer
+ * and formats and sends the previous batch.
+ */
+static void
+read_dir(struct list_out *o)
+{
+	struct list_batch bb[2], *cur = &bb[0], *nxt = &bb[1], *t;
+	int rc, more;
+
+	batch_init(&bb[0]);
+	batch_init(&bb[1]);
+	if (o->j->fmt != LIST_NAMES)
+		o->ls = list_stat_new(o->j->dirfd, o->j->helper);
+	more = read_batch(o, cur);
+	if (more == 1 && o->ls != NULL)
+		list_stat_start(o->ls, cur->ents, cur->n);
+	while (more == 1) {
+		rc = read_batch(o, nxt);
+		if (o->ls != NULL)
+			list_stat_finish(o->ls);
+		if (rc == 1 && o->ls != NULL)
+			list_stat_start(o->ls, nxt->ents, nxt->n);
+		if (emit_batch(o, cur) == -1)
+			break;
+		more = rc;
+		t = cur;
+		cur = nxt;
+		nxt = t;
+	}
+	if (more == -1 && o->res == XFER_OK)
+		o->res = XFER_DISK_ERROR;
+	/* Stops the helper before the buffers it may be reading go. */
+	list_stat_free(o->ls);
+	o->ls = NULL;
+	free(bb[0].ents);
+	free(bb[0].dents);
+	free(bb[1].ents);
+	free(bb[1].dents);
+}
+
+static void
+emit_one(struct list_out *o)
+{
+	struct list_job *j = o->j;
+	const char *name = buf_cstr(&j->shown);
+	size_t start = o->b.len;
+	int rc;
+
+	if (j->fmt == LIST_NAMES)
+		rc = buf_puts(&o->b, name) == -1 ||
+		    buf_append(&o->b, "\r\n", 2) == -1 ? -1 : 0;
+	else
+		rc = list_fmt_long(&o->b, &j->one, name, j->target.len > 0 ?
+		    buf_cstr(&j->target) : NULL, &o->clock);
+	if (rc == -1)
+		buf_truncate(&o->b, start);
+	else
+		(void)out_line_done(o, start);
+}
+
+enum xfer_result
+list_run(struct session *s, struct list_job *j, int datafd)
+{
+	struct list_out o;
+	enum xfer_result res;
+
+	memset(&o, 0, sizeof(o));
+	o.s = s;
+	o.j = j;
+	o.fd = datafd;
+	o.res = XFER_OK;
+	o.facts = list_mlst_facts(s);
+	list_clock_init(&o.clock, time(NULL), 0);
+	buf_init(&o.b, LIST_BUF_MAX);
+	buf_init(&o.tmp, 2 * PATH_MAXLEN + 2);
+	buf_init(&o.name, 2 * PATH_MAXLEN + 2);
+	/* One allocation up front instead of doubling while we list. */
+	(void)buf_reserve(&o.b, LIST_FLUSH_AT + PATH_MAXLEN);
+	if (j->dirfd == -1)
+		emit_one(&o);
+	else
+		read_dir(&o);
+	if (o.res == XFER_OK)
+		(void)out_flush(&o);
+	else if (o.res == XFER_DISK_ERROR && o.b.len > 0) {
+		/* Send what we have; the caller reports the read error. */
+		o.res = XFER_OK;
+		if (out_flush(&o) == 0)
+			o.res = XFER_DISK_ERROR;
+	}
+	res = o.res;
+	buf_free(&o.b);
+	buf_free(&o.tmp);
+	buf_free(&o.name);
+	return res;
+}
+
+int
+list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
+{
+	struct list_job j;
+	struct stat st, tst, pst;
+	struct buf name, parent;
+	const struct stat *pp = NULL;
+	int rc;
+
+	if (fs_stat(s, vpath, &st, 0) == -1)
+		return -1;
+	if (S_ISLNK(st.st_mode) && fs_stat(s, vpath, &tst, 1) == 0)
+		st = tst;
+	buf_init(&parent, PATH_MAXLEN + 1);
+	if (strcmp(vpath, "/") != 0 && path_dirname(vpath, &parent) == 0 &&
+	    fs_stat(s, buf_cstr(&parent), &pst, 1) == 0)
+		pp = &pst;
+	job_init(&j, LIST_MLSD);
+	who_init(s, &j);
+	buf_init(&name, 2 * PATH_MAXLEN);
+	rc = list_put_safe(&name, vpath);
+	if (rc == 0)
+		rc = buf_putc(line, ' ');
+	if (rc == 0)
+		rc = list_fmt_facts(line, list_mlst_facts(s), &st,
+		    cdir && S_ISDIR(st.st_mode) ? LK_CDIR : LK_ENTRY, pp,
+		    &j.who, buf_cstr(&name));
+	if (rc == 0)
+		buf_truncate(line, line->len - 2);	/* the CRLF */
+	buf_free(&name);
+	buf_free(&parent);
+	list_job_free(&j);
+	if (rc == -1)
+		errno = ENAMETOOLONG;
+	return rc;
+}
