@@ -11,6 +11,23 @@ MANDIR	 = $(PREFIX)/share/man
 PYTHON	?= python3
 
 PKGS	 = openssl libxcrypt libseccomp zlib
+# The build's pkg-config modules and the Debian packages that carry them.
+BUILD_DEPS = openssl:libssl-dev libxcrypt:libcrypt-dev zlib:zlib1g-dev \
+	     libseccomp:libseccomp-dev
+MISSING_BUILD = $(strip $(shell command -v pkg-config >/dev/null 2>&1 || \
+	echo pkg-config; for d in $(BUILD_DEPS); do \
+	pkg-config --exists $${d%%:*} 2>/dev/null || echo $${d#*:}; done))
+# Goals that install what is missing themselves (as root), or need nothing.
+SELF_INSTALLING = deps test-deps check check-asan run fuzz clean
+# Anything else stops at once, before the compiler meets a missing header,
+# with the one line that fixes it.
+ifneq ($(filter-out $(SELF_INSTALLING),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(MISSING_BUILD),)
+$(error missing build packages; run:  sudo apt-get install -y \
+$(MISSING_BUILD)   (as root `make deps` does it; `make run` and `make check` \
+install them themselves))
+endif
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -81,12 +98,7 @@ INSTALL_MISSING = if [ -n "$$missing" ]; then \
 
 # Install missing build and test dependencies (Debian/Ubuntu).
 deps:
-	@missing=""; \
-	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
-	pkg-config --exists openssl 2>/dev/null || missing="$$missing libssl-dev"; \
-	pkg-config --exists libxcrypt 2>/dev/null || missing="$$missing libcrypt-dev"; \
-	pkg-config --exists zlib 2>/dev/null || missing="$$missing zlib1g-dev"; \
-	pkg-config --exists libseccomp 2>/dev/null || missing="$$missing libseccomp-dev"; \
+	@missing="$(if $(MISSING_BUILD), $(MISSING_BUILD))"; \
 	pkg-config --exists check 2>/dev/null || missing="$$missing check"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	$(INSTALL_MISSING)
@@ -108,6 +120,7 @@ test-deps:
 check: deps test-deps
 	$(MAKE) all test/unit/run_unit
 	test/banned.sh
+	test/layering.sh
 	test/unit/run_unit
 	$(PYTHON) test/integration/run.py
 

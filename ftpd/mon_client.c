@@ -1,6 +1,6 @@
 /*
  * mon_client.c - typed requests from the front and user processes to the
- * monitor (monitor.h lists the messages).
+ * monitor (monproto.h lists the messages).
  *
  * Runs unprivileged.  Trusts the monitor's replies only as far as their
  * framing: lengths and codes are still checked.
@@ -17,7 +17,7 @@
 #include "common/log.h"
 #include "config.h"
 #include "mon_client.h"
-#include "priv/monitor.h"
+#include "monproto.h"
 #include "session.h"
 
 #define REPLY_TIMEOUT_MS	60000
@@ -150,19 +150,6 @@ mon_connect_port20(struct session *s, const struct sockaddr_storage *dst,
 	if (fd == -1)
 		errno = err != 0 ? (int)err : EIO;
 	return fd;
-}
-
-void
-mon_log(int level, const char *line, void *arg)
-{
-	struct session *s = arg;
-	struct buf out;
-
-	buf_init(&out, 8192);
-	if (ipc_put_u32(&out, (uint32_t)level) == 0 &&
-	    ipc_put_str(&out, line) == 0)
-		(void)ipc_send(s->mon_fd, MON_LOG, out.data, out.len, -1);
-	buf_free(&out);
 }
 
 /*

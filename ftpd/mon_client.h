@@ -10,15 +10,11 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "monproto.h"
+
 struct session;
 struct buf;
 
-enum mon_login_result {
-	MON_LOGIN_OK = 0,	/* front: hand over and exit/relay */
-	MON_LOGIN_FAIL,		/* wrong user or password: 530 */
-	MON_LOGIN_CLOSE,	/* too many failures: 421 and close */
-	MON_LOGIN_ERROR,	/* server-side failure: 421 */
-};
 
 /*
  * front: ask the monitor to log in user/pass.  leftover holds control bytes
@@ -47,8 +43,6 @@ int	mon_proxy(struct session *s, int local,
  */
 int	mon_connect_port20(struct session *s,
 	    const struct sockaddr_storage *dst, int *stage);
-/* Send a log line to the monitor (installed as the log forwarder). */
-void	mon_log(int level, const char *line, void *arg);
 /* Record a finished transfer (xferlog, scoreboard).  direction 'i' / 'o';
  * complete 'c' or incomplete 'i'. */
 void	mon_xferlog(struct session *s, const char *vpath, off_t bytes,

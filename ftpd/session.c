@@ -1,16 +1,21 @@
 /*
  * session.c - creating and releasing the per-session state.
  *
- * Runs in the monitor's children (front and user process).  Nothing here
+ * Runs in the monitor's children (front and user process), after they
+ * dropped privileges.  Nothing here
  * touches client data; it only sets defaults and frees what the session
  * owns.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "common/path.h"
 #include "config.h"
+#include "monproto.h"
+#include "roles.h"
 #include "session.h"
 #include "tls/tls.h"
 
@@ -39,6 +44,22 @@ session_init(struct session *s)
 	s->mode = 'S';
 	s->xfer_total = -1;
 	s->umask = cfg != NULL ? (mode_t)cfg->umask : 022;
+}
+
+void
+session_start(struct session *s, const struct role_conn *c)
+{
+	session_init(s);
+	s->ctl_fd = c->ctl_fd;
+	s->mon_fd = c->mon_fd;
+	s->peer = c->peer;
+	s->via = c->via;
+	s->local = c->local;
+	s->implicit_tls = c->implicit_tls;
+	snprintf(s->peer_ip, sizeof(s->peer_ip), "%s", c->peer_ip);
+	/* The monitor forwarded to its own copy of the fd number; from now
+	 * on the session's is the one that stays valid. */
+	log_set_forward(mon_forward_log, &s->mon_fd);
 }
 
 static void

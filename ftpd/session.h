@@ -15,9 +15,10 @@
 
 #include "common/buf.h"
 #include "common/net.h"
+#include "monproto.h"
 
-#define SESSION_USER_MAX	256	/* longest user name we accept */
-#define CTL_LINE_MAX		4096	/* longest command line (ctl.c) */
+#define SESSION_USER_MAX	MON_USER_MAX	/* longest user name */
+#define CTL_LINE_MAX		MON_LINE_MAX	/* longest command line */
 #define CTL_HELD_MAX		(64 * 1024) /* a held reply and the next */
 
 struct tls_conn;
@@ -121,6 +122,10 @@ struct session {
 
 /* Set defaults for a new session; fds -1, buffers initialised. */
 void	session_init(struct session *s);
+struct role_conn;
+/* A role's session on the connection the monitor gave it (roles.h), its
+ * log lines forwarded to the monitor. */
+void	session_start(struct session *s, const struct role_conn *c);
 /* Release buffers and close fds owned by the session. */
 void	session_free(struct session *s);
 

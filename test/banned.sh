@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 banned='strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|system|popen'
 shopt -s nullglob
-files=(common/*.c ftpd/*.c)
+files=(common/*.c ftpd/*.c ftpd/*/*.c)
 if [ ${#files[@]} -eq 0 ]; then
 	echo "banned.sh: ok"
 	exit 0

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "cmd/ctl.h"
 #include "user/data.h"
+#include "bounce.h"
 #include "user/portarg.h"
 #include "session.h"
 
@@ -52,7 +53,7 @@ cmd_set_target(struct session *s, const char *verb,
 {
 	char addr[NET_ADDRSTRLEN];
 
-	if (!portarg_target_ok((const struct sockaddr *)ss,
+	if (!active_target_ok((const struct sockaddr *)ss,
 	    (const struct sockaddr *)&s->peer, cfg->allow_fxp)) {
 		net_format_addr((const struct sockaddr *)ss, addr,
 		    sizeof(addr));

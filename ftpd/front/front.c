@@ -1,9 +1,21 @@
 /*
- * front.c - the pre-login process: greeting, AUTH, USER, PASS.
+ * front.c - entry of the pre-login process: greeting, AUTH, USER, PASS.
  *
- * Runs as nopriv_user chrooted into empty_dir (become_nopriv was called by
- * the monitor before front_run).  Every byte from the client is parsed
- * here first, by ctl.c and the PRELOGIN handlers of the command table.
+ *   started by   the monitor (priv/monitor.c start_front), for every
+ *                connection, in a fresh fork of itself
+ *   runs as      nopriv_user, no new privileges, the "front" seccomp
+ *                filter
+ *   root         empty_dir (chroot; empty and root-owned)
+ *   may ask      MON_PROXY (first, with proxy_protocol), MON_LOGIN (until
+ *                one succeeds), MON_LOG (always); after login, as the TLS
+ *                relay (front/tlsrelay.c), only MON_LOG
+ *   parses       every byte from the client before login: the PROXY
+ *                header (front/proxy_peek.c, proxyhdr.c), TLS (tls/), the
+ *                command lines (cmd/ctl.c) and the PRELOGIN handlers of
+ *                the command table
+ *
+ * Everything that needed root was done by the monitor before front_main
+ * was called.  See DESIGN.md for the whole process model.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -14,16 +26,21 @@
 #include "config.h"
 #include "cmd/ctl.h"
 #include "front/front.h"
+#include "roles.h"
 #include "session.h"
 #include "shutdown.h"
 #include "tls/tls.h"
 #include "front/tlsrelay.h"
 
 void
-front_run(struct session *s)
+front_main(const struct role_conn *c)
 {
+	/* Static, not on the stack: the session lives until _exit. */
+	static struct session fs;
+	struct session *s = &fs;
 	char err[256], refusal[256] = "";
 
+	session_start(s, c);
 	shutdown_install();	/* a stopping server: 421, not a bare close */
 	if (cfg->proxy_protocol &&
 	    front_proxy(s, refusal, sizeof(refusal)) == -1 &&

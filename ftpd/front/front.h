@@ -2,7 +2,8 @@
  * front.h - the unprivileged, network-facing process before login.
  *
  * Runs as nopriv_user chrooted into empty_dir; owns the client socket,
- * parses every pre-login byte, is the TLS endpoint.  Forked by the monitor.
+ * parses every pre-login byte, is the TLS endpoint.  Forked by the monitor;
+ * its entry, front_main, is declared in roles.h.
  */
 #ifndef FTPD_FRONT_H
 #define FTPD_FRONT_H
@@ -19,9 +20,6 @@ struct session;
  */
 int	front_proxy(struct session *s, char *refusal, size_t refusal_len);
 
-/* Serve the pre-login part of a session: greeting, then the command loop
- * with only CMD_PRELOGIN commands.  Never returns. */
-void	front_run(struct session *s) __attribute__((noreturn));
 /*
  * Called by cmd_pass after mon_login() said MON_LOGIN_OK: plaintext
  * control -> exit (the monitor hands the socket to the user process);

@@ -1,5 +1,15 @@
 /*
- * tlsrelay.c - the TLS endpoint after login, across privilege separation.
+ * tlsrelay.c - entry of the TLS relay: the TLS endpoint after login.
+ *
+ *   started by   the front itself (front_handoff, called by PASS when the
+ *                monitor answered MON_LOGIN_OK on a TLS control
+ *                connection): the same process, not a new one
+ *   runs as      nopriv_user, the "front" seccomp filter (as the front)
+ *   root         empty_dir (chroot)
+ *   may ask      MON_LOG only (the monitor refuses MON_LOGIN after login)
+ *   parses       TLS records (OpenSSL, tls/); in the client's decrypted
+ *                control stream, only whether a line is ABOR (scan_abor);
+ *                messages of the user process (type, length, fd)
  *
  * tlsrelay_run runs in the front (nopriv_user, chrooted into empty_dir) for
  * the rest of a TLS session: it relays the control stream between the
@@ -15,9 +25,14 @@
  * on, data connections still in TLS.  The user process's side is
  * tlsrelay_user.c.
  *
- * Trust: client bytes are opaque here (never parsed, only copied between
- * bounded buffers); messages from the other process are checked for type,
- * length and descriptor, and a violation ends the session.
+ * Trust: the client's decrypted bytes are copied between bounded buffers
+ * and not interpreted, with one exception: while a PROT P transfer runs,
+ * scan_abor watches the control stream for a line that is exactly ABOR
+ * (a byte-at-a-time match that keeps no more than a counter), so that the
+ * relay stops moving the file at once.  The line itself still goes to the
+ * user process, which parses it.  Messages from the other process are
+ * checked for type, length and descriptor, and a violation ends the
+ * session.
  */
 #include <sys/socket.h>
 #include <sys/types.h>

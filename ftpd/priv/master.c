@@ -27,6 +27,7 @@
 #include "priv/bans.h"
 #include "config.h"
 #include "priv/master.h"
+#include "monproto.h"
 #include "priv/monitor.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"

@@ -5,8 +5,13 @@
  * ftpd started with, never reads client bytes, and serves a small table of
  * requests from its unprivileged children: MON_PROXY from the front first
  * of all with proxy_protocol; MON_LOGIN from the front only before login;
- * MON_PORT20 and MON_XFER from the user process only after; MON_LOG from
- * either.  Anything else, or a malformed message, is fatal.
+ * MON_PORT20, MON_XFER and MON_BUSY from the user process only after;
+ * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
+ * malformed message, is fatal.
+ *
+ * It starts each role (roles.h) in a fork of itself, confines it
+ * (privdrop.c) and only then calls the role's entry: none of the parsing
+ * code of the roles is included here, and none runs with root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,24 +33,19 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/net.h"
-#include "common/path.h"
+#include "bounce.h"
+#include "config.h"
+#include "monproto.h"
 #include "priv/auth.h"
 #include "priv/auth_child.h"
-#include "cmd/cmd.h"
-#include "config.h"
-#include "cmd/ctl.h"
-#include "front/front.h"
-#include "mon_client.h"
 #include "priv/monitor.h"
-#include "user/policy.h"
-#include "user/portarg.h"
 #include "priv/privdrop.h"
-#include "session.h"
 #include "priv/sessionlog.h"
-#include "shutdown.h"
+#include "roles.h"
 #include "tls/tls.h"
+#include "tls/tls_identity.h"
 
-#define PASS_MAX	(CTL_LINE_MAX + 1)	/* any PASS line the front takes */
+#define PASS_MAX	(MON_LINE_MAX + 1)	/* any PASS line the front takes */
 #define FRONT_FLUSH_MS	2000	/* a front ending on its own has this long */
 #define FRONT_EXIT_MS	5000	/* a front told to go has this long */
 #define ANON_IDENT_MAX	64	/* the anonymous password xferlog shows */
@@ -64,7 +64,7 @@ struct monitor {
 	int			 front_ipc, user_ipc;
 	unsigned		 failures;
 	struct auth_result	 auth;
-	char			 user[SESSION_USER_MAX];
+	char			 user[MON_USER_MAX];
 	char			 anon_ident[ANON_IDENT_MAX];	/* e-mail */
 	uint32_t		 tls, pbsz, prot, vhost;
 	struct buf		 leftover;
@@ -98,22 +98,41 @@ handle_log(struct monitor *m, const struct buf *p)
 	log_line((int)level, line);
 }
 
-/* Common start of a child process: new session struct on the control. */
+/*
+ * In a new child, while it still has root: its log lines go to the monitor
+ * from now on (so a failed drop is logged too), the log files stay out of
+ * its reach, and rc describes its connection for the role's entry.
+ */
+static int child_mon_fd = -1;
+
 static void
-child_session(struct monitor *m, struct session *s, int ctl_fd, int ipc)
+child_prepare(struct monitor *m, struct role_conn *rc, int ctl_fd, int ipc)
 {
-	session_init(s);
-	s->ctl_fd = ctl_fd;
-	s->mon_fd = ipc;
-	s->peer = m->peer;
-	s->via = m->via;
-	s->local = m->local;
-	s->implicit_tls = m->implicit_tls;
-	snprintf(s->peer_ip, sizeof(s->peer_ip), "%s", m->ip);
-	/* Lines go through the monitor; the files stay out of reach. */
-	log_set_forward(mon_log, s);
+	child_mon_fd = ipc;
+	log_set_forward(mon_forward_log, &child_mon_fd);
 	log_detach();
 	xferlog_close();
+	memset(rc, 0, sizeof(*rc));
+	rc->ctl_fd = ctl_fd;
+	rc->mon_fd = ipc;
+	rc->peer = m->peer;
+	rc->via = m->via;
+	rc->local = m->local;
+	rc->peer_ip = m->ip;
+	rc->implicit_tls = m->implicit_tls;
+}
+
+/*
+ * A child whose confinement failed says so with a fixed reply, written
+ * here as plain bytes: no role code runs before the drop succeeded.
+ * (Before the front there is no TLS yet; the user process's control is
+ * then the plaintext relay to the front, or the plain socket.)
+ */
+static void __attribute__((noreturn))
+child_refuse(int fd, const char *line)
+{
+	(void)net_write_all(fd, line, strlen(line), 5000);
+	_exit(1);
 }
 
 /*
@@ -177,7 +196,7 @@ mon_not_serving(void)
 static void
 start_front(struct monitor *m)
 {
-	struct session s;
+	struct role_conn rc;
 	sigset_t old;
 	int sv[2];
 
@@ -192,13 +211,11 @@ start_front(struct monitor *m)
 		/* The master's channel is the monitor's alone. */
 		if (m->ask != -1)
 			(void)close(m->ask);
-		child_session(m, &s, m->client_fd, sv[1]);
-		if (become_nopriv() == -1) {
-			reply(&s, 421, "Service not available (server "
-			    "configuration error).");
-			_exit(1);
-		}
-		front_run(&s);
+		child_prepare(m, &rc, m->client_fd, sv[1]);
+		if (become_nopriv() == -1)
+			child_refuse(m->client_fd, "421 Service not available "
+			    "(server configuration error).\r\n");
+		front_main(&rc);
 	}
 	(void)close(sv[1]);
 	m->front_ipc = sv[0];
@@ -426,70 +443,33 @@ serve_front(struct monitor *m)
 	buf_free(&p);
 }
 
-/*
- * The first working directory: / of the session root, or with chroot = no
- * (a system account seeing the whole file system) its home, which must
- * then be a directory, as chroot(2) would have demanded.
- */
-static int
-user_start_dir(struct session *s, const struct auth_result *a)
-{
-	int fd;
-
-	if (cfg->chroot || a->anonymous || a->virtual_user ||
-	    cfg->unprivileged)
-		return buf_set(&s->cwd, "/");
-	if (path_resolve("/", a->home, &s->cwd) == -1) {
-		log_msg(LOG_ERR, "home of %s: not a usable path", a->name);
-		return -1;
-	}
-	fd = fs_open(s, buf_cstr(&s->cwd), O_PATH | O_DIRECTORY | O_CLOEXEC,
-	    0);
-	if (fd == -1) {
-		log_msg(LOG_ERR, "home %s of %s: %s", a->home, a->name,
-		    strerror(errno));
-		return -1;
-	}
-	(void)close(fd);
-	return 0;
-}
-
-/* The user process: confine, drop, greet, serve commands. */
-static void
+/* In the user process's fork: confine it to the account, then start the
+ * role (user/user.c). */
+static void __attribute__((noreturn))
 run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 {
-	struct session s;
+	struct role_conn rc;
+	struct role_login rl;
+	const struct vhost *vh = config_vhost_at((int)m->vhost - 1);
 
-	child_session(m, &s, ctl_fd, ipc);
-	s.front_fd = front_data;
-	s.state = ST_LOGGED_IN;
-	s.anonymous = m->auth.anonymous;
-	s.tls_active = m->tls != 0;
-	s.pbsz_done = m->pbsz != 0;
-	s.prot_p = m->prot != 0;
-	s.login_time = time(NULL);
-	s.vhost = config_vhost_at((int)m->vhost - 1) != NULL ?
-	    (int)m->vhost - 1 : -1;
-	snprintf(s.user, sizeof(s.user), "%s", m->user);
-	if (buf_append(&s.ctl_in, m->leftover.data, m->leftover.len) == -1)
-		buf_reset(&s.ctl_in);
-	s.root_fd = become_user(&m->auth);
-	if (s.root_fd == -1) {
-		reply(&s, 421, "Cannot set up your session (see server log).");
-		_exit(1);
-	}
-	if (user_start_dir(&s, &m->auth) == -1) {
-		reply(&s, 421, "Cannot set up your session (see server log).");
-		_exit(1);
-	}
-	shutdown_install();	/* a stopping server: 426/421, no debris */
-	reply(&s, 230, "Login successful.");
-	/* Hand back the login's freed heap: an idle session keeps only
-	 * the pages it uses (see monitor_run). */
-	(void)malloc_trim(0);
-	cmd_loop(&s);
-	session_free(&s);
-	_exit(0);
+	child_prepare(m, &rc, ctl_fd, ipc);
+	memset(&rl, 0, sizeof(rl));
+	rl.root_fd = become_user(&m->auth);
+	if (rl.root_fd == -1)
+		child_refuse(ctl_fd, "421 Cannot set up your session (see "
+		    "server log).\r\n");
+	rl.user = m->user;
+	rl.anonymous = m->auth.anonymous;
+	rl.tls = m->tls != 0;
+	rl.pbsz = m->pbsz != 0;
+	rl.prot = m->prot != 0;
+	/* vhost is sent as index + 1; out of range means the main host */
+	rl.vhost = vh != NULL ? (int)m->vhost - 1 : -1;
+	rl.leftover = m->leftover.data;
+	rl.leftover_len = m->leftover.len;
+	rl.front_fd = front_data;
+	rl.home = privdrop_whole_fs_home(&m->auth);
+	user_main(&rc, &rl);
 }
 
 /* After MON_LOGIN_OK: give the front its relay ends (TLS) and fork the
@@ -601,7 +581,7 @@ handle_port20(struct monitor *m, const struct buf *p)
 	net_unmap_v4(&dst);
 	if (!cfg->active_from_port_20)
 		err = EPERM;
-	else if (!portarg_target_ok((struct sockaddr *)&dst,
+	else if (!active_target_ok((struct sockaddr *)&dst,
 	    (struct sockaddr *)&m->peer, cfg->allow_fxp)) {
 		log_msg(LOG_WARNING, "user process asked for a connection to "
 		    "a host or port PORT/EPRT refuse");
@@ -812,7 +792,7 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	m.implicit_tls = implicit_tls;
 	m.ask = ask;
 	m.front_ipc = m.user_ipc = -1;
-	buf_init(&m.leftover, 2 * CTL_LINE_MAX + 65536);
+	buf_init(&m.leftover, 2 * MON_LINE_MAX + 65536);
 	net_format_ip((const struct sockaddr *)peer, m.ip, sizeof(m.ip));
 	snprintf(prefix, sizeof(prefix), "%s:", m.ip);
 	log_set_prefix(prefix);

@@ -208,8 +208,8 @@ become_user(const struct auth_result *r)
 	/*
 	 * chroot = yes: the home becomes / for the kernel and the path
 	 * resolver alike.  chroot = no: a system account sees the whole
-	 * file system with its own permissions (run_user starts it in its
-	 * home).  Anonymous and virtual users stay confined to their home by
+	 * file system with its own permissions (user_main starts it in its
+	 * home: privdrop_whole_fs_home).  Anonymous and virtual users stay confined to their home by
 	 * the resolver: virtual users often share one uid, and would
 	 * otherwise reach each other's homes.
 	 */
@@ -231,4 +231,13 @@ become_user(const struct auth_result *r)
 		return -1;
 	}
 	return fd;
+}
+
+const char *
+privdrop_whole_fs_home(const struct auth_result *r)
+{
+	if (cfg->chroot || r->anonymous || r->virtual_user ||
+	    cfg->unprivileged)
+		return NULL;
+	return r->home;
 }

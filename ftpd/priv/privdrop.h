@@ -19,5 +19,8 @@ void	privdrop_prepare(void);
 /* User: chroot (cfg->chroot) into r->home, become the account.  Returns an
  * O_PATH directory fd of the session root, or -1 after logging. */
 int	become_user(const struct auth_result *r);
+/* The home a system account starts in when become_user left it the whole
+ * file system (chroot = no), or NULL: it starts at / of its root. */
+const char *privdrop_whole_fs_home(const struct auth_result *r);
 
 #endif

@@ -25,9 +25,6 @@ int	tls_available(void);
 /* Monitor, once per session before forking front: fresh ticket keys and
  * a random session token. */
 void	tls_session_prepare(void);
-/* Close the certificate and key copies: the monitor once its front is
- * forked, so the user process never inherits them. */
-void	tls_identity_forget(void);
 /*
  * Server handshake on fd within timeout_ms (the fd's O_NONBLOCK flag is
  * restored afterwards).  control is NULL for the

@@ -35,7 +35,6 @@
 #include "common/buf.h"
 #include "common/ipc.h"
 #include "config.h"
-#include "tls/tls.h"
 #include "tls/tls_identity.h"
 
 /* A certificate chain with its key is a few KiB; anything past this is

@@ -2,8 +2,8 @@
  * tls_identity.h - the server's certificate and private key, parsed only
  * by the process that does handshakes (the front).
  *
- * Part of the tls module: only tls.c calls these (tls_identity_forget
- * is in tls.h, for the monitor).  The master parses the certificates,
+ * Part of the tls module: only tls.c calls these, but for
+ * tls_identity_forget, which the monitor calls.  The master parses the certificates,
  * which are public, and keeps the key file as a sealed memory file that
  * it never parses: every process forked from the master inherits its
  * heap, and parsing a key leaves copies of it in freed memory that OpenSSL
@@ -29,5 +29,8 @@ void	tls_errtext(char *err, size_t errlen, const char *prefix,
 int	tls_identity_prepare(struct ssl_ctx_st *c, char *err, size_t errlen);
 /* Front, before its first handshake on c (a no-op after the first time). */
 int	tls_identity_load(struct ssl_ctx_st *c, char *err, size_t errlen);
+/* Close the certificate and key copies: the monitor once its front is
+ * forked, so the user process never inherits them. */
+void	tls_identity_forget(void);
 
 #endif

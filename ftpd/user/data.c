@@ -25,7 +25,7 @@
 #include "cmd/ctl.h"
 #include "user/data.h"
 #include "mon_client.h"
-#include "priv/monitor.h"
+#include "monproto.h"
 #include "front/proxy_peek.h"
 #include "session.h"
 #include "front/tlsrelay.h"

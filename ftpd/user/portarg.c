@@ -155,11 +155,3 @@ portarg_format_epsv(uint16_t port, char *out, size_t outlen)
 	    "Entering Extended Passive Mode (|||%u|).", (unsigned)port);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
-
-int
-portarg_target_ok(const struct sockaddr *dst, const struct sockaddr *peer,
-    int allow_fxp)
-{
-	return allow_fxp || (net_same_host(dst, peer) &&
-	    net_get_port(dst) >= 1024);
-}

@@ -3,9 +3,8 @@
  *
  * Pure functions over client text (RFC 959 4.1.2, RFC 2428), unit-tested
  * in test/unit/test_portarg.c.  The parsers only parse; whether a target
- * may be used is portarg_target_ok's rule, applied by cmd_data.c to the
- * command and again by the monitor to the connection it makes from port
- * L-1.
+ * may be used is bounce.h's rule, applied by cmd_data.c to the command and
+ * again by the monitor to the connection it makes from port L-1.
  */
 #ifndef FTPD_PORTARG_H
 #define FTPD_PORTARG_H
@@ -36,13 +35,6 @@ int	portarg_parse_eprt(const char *arg, struct sockaddr_storage *ss);
  */
 int	portarg_format_pasv(const struct sockaddr *sa, char *out,
 	    size_t outlen);
-/*
- * May an active data connection go to dst?  Only to the control
- * connection's own host (peer) and an unprivileged port, unless allow_fxp
- * (then anywhere): no bounce.  1 or 0.
- */
-int	portarg_target_ok(const struct sockaddr *dst,
-	    const struct sockaddr *peer, int allow_fxp);
 /* "Entering Extended Passive Mode (|||port|)."  0 or -1 (out too small). */
 int	portarg_format_epsv(uint16_t port, char *out, size_t outlen);
 

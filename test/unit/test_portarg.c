@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "bounce.h"
 #include "user/portarg.h"
 
 
@@ -158,18 +159,18 @@ START_TEST(target_ok)
 
 	ck_assert_int_eq(portarg_parse_port("127,0,0,1,4,0", &peer), 0);
 	ck_assert_int_eq(portarg_parse_port("127,0,0,1,156,64", &dst), 0);
-	ck_assert_int_eq(portarg_target_ok(d, p, 0), 1);
+	ck_assert_int_eq(active_target_ok(d, p, 0), 1);
 	/* port 1023: privileged */
 	ck_assert_int_eq(portarg_parse_port("127,0,0,1,3,255", &dst), 0);
-	ck_assert_int_eq(portarg_target_ok(d, p, 0), 0);
-	ck_assert_int_eq(portarg_target_ok(d, p, 1), 1);
+	ck_assert_int_eq(active_target_ok(d, p, 0), 0);
+	ck_assert_int_eq(active_target_ok(d, p, 1), 1);
 	/* another host */
 	ck_assert_int_eq(portarg_parse_port("127,0,0,2,156,64", &dst), 0);
-	ck_assert_int_eq(portarg_target_ok(d, p, 0), 0);
-	ck_assert_int_eq(portarg_target_ok(d, p, 1), 1);
+	ck_assert_int_eq(active_target_ok(d, p, 0), 0);
+	ck_assert_int_eq(active_target_ok(d, p, 1), 1);
 	/* another family is another host */
 	ck_assert_int_eq(portarg_parse_eprt("|2|::1|40000|", &dst), 0);
-	ck_assert_int_eq(portarg_target_ok(d, p, 0), 0);
+	ck_assert_int_eq(active_target_ok(d, p, 0), 0);
 }
 END_TEST
 

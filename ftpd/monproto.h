@@ -1,0 +1,66 @@
+/*
+ * monproto.h - the messages between the monitor and its unprivileged
+ * children (the front, the TLS relay and the user process).
+ *
+ * The one place both sides of the privilege boundary agree on: the monitor
+ * (priv/monitor.c) decodes these, mon_client.c encodes them.  Each message
+ * is allowed only in the states ftpd/DESIGN.md lists ("The monitor's
+ * messages"); anything else ends the session.
+ */
+#ifndef FTPD_MONPROTO_H
+#define FTPD_MONPROTO_H
+
+enum mon_msg {
+	MON_LOG = 1,		/* u32 level, str line; no reply */
+	MON_LOGIN,		/* str user, str pass, bytes leftover, u32 tls,
+				 * u32 pbsz, u32 prot, u32 vhost+1 */
+	MON_LOGIN_REPLY,	/* u32 result, str msg; then with TLS two
+				 * MON_FD messages (relay, data ipc) */
+	MON_FD,			/* carries one fd */
+	MON_PORT20,		/* request: u32 id, bytes sockaddr_storage
+				 * target; reply u32 id, u32 errno, u32
+				 * stage + the fd, connected from L-1 */
+	MON_XFER,		/* str path, u64 bytes, u64 ms, u32 dir,
+				 * u32 complete; no reply */
+	MON_BUSY,		/* str command of a transfer running for a
+				 * while, "" when it ended; no reply */
+	MON_PROXY,		/* front, first of all with proxy_protocol:
+				 * u32 local, bytes sockaddr_storage client */
+	MON_PROXY_REPLY,	/* u32 admitted, str client ip or refusal */
+};
+
+/* Sizes both sides size their buffers by (session.h uses them too). */
+#define MON_USER_MAX		256	/* longest user name accepted */
+#define MON_LINE_MAX		4096	/* longest command line: a PASS
+					 * argument is shorter */
+
+/* MON_LOGIN_REPLY results. */
+enum mon_login_result {
+	MON_LOGIN_OK = 0,	/* front: hand over and exit/relay */
+	MON_LOGIN_FAIL,		/* wrong user or password: 530 */
+	MON_LOGIN_CLOSE,	/* too many failures: 421 and close */
+	MON_LOGIN_ERROR,	/* server-side failure: 421 */
+};
+
+/* MON_PORT20 reply stages: where it failed. */
+#define MON_PORT20_BIND		0	/* no socket from L-1: use any port */
+#define MON_PORT20_CONNECT	1	/* the connection itself failed */
+/* The monitor's connect from L-1 gives up after this long (the user
+ * process waits a little longer for the answer). */
+#define MON_PORT20_CONNECT_MS	30000
+
+/* proxy_protocol: the master's answer to "may this client come in?",
+ * which the monitor turns into MON_PROXY_REPLY. */
+#define PROXY_VERDICT_OK	0
+#define PROXY_VERDICT_BANNED	1	/* too many failed logins */
+#define PROXY_VERDICT_TOO_MANY	2	/* max_per_ip reached */
+
+/*
+ * The log forwarder of every child of the monitor (log_set_forward): sends
+ * the line as MON_LOG on the channel *(const int *)mon_fd.  Installed by the
+ * monitor in each child before it drops privileges, so even a failed drop
+ * is logged, and kept by the roles.
+ */
+void	mon_forward_log(int level, const char *line, void *mon_fd);
+
+#endif
