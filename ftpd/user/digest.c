@@ -4,8 +4,8 @@
  *
  * Runs in the user process, as the account, after chroot.  The file
  * descriptor comes from the policy layer; the only client text here is the
- * RANG argument, parsed with parse_uint_n.  ARCHITECTURE.md says only tls.c
- * includes OpenSSL headers: this file is the deliberate second exception,
+ * RANG argument, parsed with parse_uint_n.  Apart from tls/, this is the one
+ * file that includes OpenSSL headers (DESIGN.md, "C rules"), deliberately:
  * because libcrypto's EVP digests are already linked and writing our own
  * hash functions would be worse.  It uses libcrypto only (no SSL), and only
  * the built-in default provider, so nothing is loaded from disk after the
