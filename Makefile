@@ -56,7 +56,10 @@ UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:.c=.o)
 HEADERS    := $(wildcard common/*.h ftpd/*.h ftpd/*/*.h ftpd/*.def)
 
-BINS	 = ftpd/ftpd ftpd/tools/ftpasswd ftpd/tools/ftpwho
+# The tools' sources are in ftpd/tools/; the programs stay where users
+# and scripts find them (ftpd/ftpasswd, ftpd/ftpwho).
+TOOL_BINS = ftpd/ftpasswd ftpd/ftpwho
+BINS	 = ftpd/ftpd $(TOOL_BINS)
 
 
 .PHONY: all deps test-deps check unit integration check-asan run install clean fuzz bench
@@ -69,7 +72,7 @@ common/libcommon.a: $(COMMON_OBJ)
 ftpd/ftpd: $(FTPD_OBJ) common/libcommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(FTPD_OBJ) common/libcommon.a $(PKG_LIBS)
 
-ftpd/tools/%: ftpd/tools/%.o common/libcommon.a
+$(TOOL_BINS): ftpd/%: ftpd/tools/%.o common/libcommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a $(PKG_LIBS)
 
 %.o: %.c $(HEADERS)
@@ -213,8 +216,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 ftpd/ftpd $(DESTDIR)$(SBINDIR)/ftpd
-	install -m 755 ftpd/tools/ftpasswd $(DESTDIR)$(SBINDIR)/ftpasswd
-	install -m 755 ftpd/tools/ftpwho $(DESTDIR)$(BINDIR)/ftpwho
+	install -m 755 ftpd/ftpasswd $(DESTDIR)$(SBINDIR)/ftpasswd
+	install -m 755 ftpd/ftpwho $(DESTDIR)$(BINDIR)/ftpwho
 	install -m 644 man/ftpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/ftpd.8 man/ftpasswd.8 man/ftpwho.8 \
 	    $(DESTDIR)$(MANDIR)/man8/

@@ -60,8 +60,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 FTPD = REPO / "ftpd" / "ftpd"
-FTPASSWD = REPO / "ftpd" / "tools" / "ftpasswd"
-FTPWHO = REPO / "ftpd" / "tools" / "ftpwho"
+FTPASSWD = REPO / "ftpd" / "ftpasswd"
+FTPWHO = REPO / "ftpd" / "ftpwho"
 HOST = "127.0.0.1"
 
 # Under AddressSanitizer everything is slower.
