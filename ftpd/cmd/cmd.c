@@ -1,11 +1,12 @@
 /*
- * cmd.c - the command table, the parser and the dispatcher.
+ * cmd.c - the command table and the dispatcher.
  *
  * Runs in the front (only CMD_PRELOGIN rows are reachable there, since its
  * session is never logged in) and in the user process.  The line comes from
  * ctl.c, already bounded and free of IAC and NUL, but otherwise hostile:
- * the verb must be letters only, and the flags of its row are enforced
- * here (login, argument rules, write permission) before any handler runs.
+ * cmd_parse (ctl.c) takes only a verb of letters, and the flags of its row
+ * are enforced here (login, argument rules, write permission) before any
+ * handler runs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,9 +29,6 @@
 #define W	CMD_WRITES
 #define AW	CMD_ANON_WRITE
 #define DX	CMD_DURING_XFER
-
-/* Longest verb accepted; anything longer is not a command. */
-#define CMD_VERB_MAX	8
 
 /* Sorted by name (HELP and FEAT list them in this order). */
 const struct cmd cmd_table[] = {
@@ -95,29 +93,6 @@ const struct cmd cmd_table[] = {
 	{ "XRMD", cmd_rmd, AR | W, NULL, "XRMD <sp> path" },
 };
 const size_t cmd_count = sizeof(cmd_table) / sizeof(cmd_table[0]);
-
-int
-cmd_parse(const char *line, char *verb, size_t verblen, const char **arg)
-{
-	size_t i;
-	char c;
-
-	*arg = NULL;
-	for (i = 0; line[i] != '\0' && line[i] != ' '; i++) {
-		c = line[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
-			return -1;
-		if (i + 1 >= verblen || i >= CMD_VERB_MAX)
-			return -1;
-		verb[i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
-	}
-	if (i == 0)
-		return -1;
-	verb[i] = '\0';
-	if (line[i] == ' ' && line[i + 1] != '\0')
-		*arg = line + i + 1;
-	return 0;
-}
 
 const struct cmd *
 cmd_find(const char *verb)

@@ -33,13 +33,6 @@ struct cmd {
 extern const struct cmd cmd_table[];
 extern const size_t cmd_count;
 
-/*
- * Split a command line into verb (upper-cased, at most verblen-1 letters)
- * and argument (the text after the first space; NULL when none).  Pure.
- * Returns 0, or -1 when the verb is empty, too long or not letters.
- */
-int	cmd_parse(const char *line, char *verb, size_t verblen,
-	    const char **arg);
 const struct cmd *cmd_find(const char *verb);
 /* Parse, check flags and run one command line, replying as needed. */
 void	cmd_dispatch(struct session *s, const char *line);

@@ -58,30 +58,6 @@ hash_progress(void *arg, off_t done)
 	return 1;
 }
 
-/* Open vpath for HASH: a readable regular file.  fd, or -1 (replied). */
-static int
-hash_open(struct session *s, const char *vpath, struct stat *st)
-{
-	int fd;
-
-	/* O_NONBLOCK: opening a FIFO must not hang the session. */
-	if ((fd = fs_open(s, vpath, O_RDONLY | O_NONBLOCK, 0)) == -1) {
-		reply_errno(s, errno, "Cannot open", vpath);
-		return -1;
-	}
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
-		(void)close(fd);
-		reply(s, 550, "Not a plain file.");
-		return -1;
-	}
-	if (!policy_may_read(s, st)) {
-		(void)close(fd);
-		reply(s, 550, "Permission denied.");
-		return -1;
-	}
-	return fd;
-}
-
 /* The inclusive byte range to hash, from RANG and the size.  0 or -1. */
 static int
 hash_range(struct session *s, off_t size, off_t *start, off_t *end)
@@ -153,7 +129,7 @@ cmd_hash(struct session *s, const char *arg)
 	}
 	if (policy_path(s, arg, &vpath) == -1)
 		goto out;
-	if ((fd = hash_open(s, buf_cstr(&vpath), &st)) == -1)
+	if ((fd = policy_open_read(s, buf_cstr(&vpath), &st)) == -1)
 		goto out;
 	if (hash_range(s, st.st_size, &start, &end) == 0)
 		hash_run(s, fd, buf_cstr(&vpath), arg, start, end);

@@ -134,29 +134,6 @@ xfer_end(struct session *s, int datafd, enum xfer_result res, int err,
 }
 
 /*
- * Open, for reading, only a regular file (O_NONBLOCK: FIFOs don't hang).
- * The flag stays: it means nothing to a regular file on Linux, and
- * clearing it would cost two syscalls per download.
- */
-static int
-open_regular(struct session *s, const char *vpath, int flags, mode_t mode,
-    struct stat *st)
-{
-	int fd;
-
-	if ((fd = fs_open(s, vpath, flags | O_NONBLOCK, mode)) == -1) {
-		reply_errno(s, errno, "Cannot open", vpath);
-		return -1;
-	}
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
-		(void)close(fd);
-		reply(s, 550, "Not a plain file.");
-		return -1;
-	}
-	return fd;
-}
-
-/*
  * Position a download at the REST offset: a wire offset in stream ASCII
  * (repr_rest_is_wire), else a file offset, which is also what the restart
  * markers of MODE B and C carry.  The file offset reached in *pos (-1:
@@ -265,16 +242,14 @@ cmd_retr(struct session *s, const char *arg)
 	buf_init(&vpath, PATH_MAXLEN);
 	if (policy_path(s, arg, &vpath) == -1)
 		goto out;
-	fd = open_regular(s, buf_cstr(&vpath), O_RDONLY, 0, &st);
+	fd = policy_open_read(s, buf_cstr(&vpath), &st);
 	if (fd == -1)
 		goto out;
 	end = st.st_size;
 	if (ranged)
 		pos = s->rang_start;
-	if (!policy_may_read(s, &st))
-		reply(s, 550, "Permission denied.");
-	else if (ranged ? retr_range(s, fd, &st, pos, s->rang_end,
-	    &end) == 0 : retr_seek(s, fd, &st, rest, &pos) == 0)
+	if (ranged ? retr_range(s, fd, &st, pos, s->rang_end, &end) == 0 :
+	    retr_seek(s, fd, &st, rest, &pos) == 0)
 		retr_send(s, buf_cstr(&vpath), fd, pos, end);
 	(void)close(fd);
 out:
@@ -364,7 +339,7 @@ upload_open(struct session *s, struct upload *u, int flags,
 	if ((u->fd = fs_open(s, vpath, flags | O_NONBLOCK,
 	    upload_mode(s))) == -1)
 		return -1;
-	/* O_NONBLOCK stays, as in open_regular: no meaning for a file. */
+	/* O_NONBLOCK stays, as in policy_open_read: no meaning for a file. */
 	if (fstat(u->fd, &st) == -1 || !S_ISREG(st.st_mode))
 		return -2;
 	u->opened = 1;

@@ -21,7 +21,6 @@
 #include "common/clock.h"
 #include "common/net.h"
 #include "common/xmalloc.h"
-#include "cmd/cmd.h"
 #include "config.h"
 #include "cmd/ctl.h"
 #include "session.h"
@@ -135,6 +134,29 @@ ctl_take_line(struct buf *in, struct buf *line, int *discarding)
 		return CTL_TOOLONG;
 	}
 	return CTL_TIMEOUT;
+}
+
+int
+cmd_parse(const char *line, char *verb, size_t verblen, const char **arg)
+{
+	size_t i;
+	char c;
+
+	*arg = NULL;
+	for (i = 0; line[i] != '\0' && line[i] != ' '; i++) {
+		c = line[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return -1;
+		if (i + 1 >= verblen || i >= CMD_VERB_MAX)
+			return -1;
+		verb[i] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+	}
+	if (i == 0)
+		return -1;
+	verb[i] = '\0';
+	if (line[i] == ' ' && line[i + 1] != '\0')
+		*arg = line + i + 1;
+	return 0;
 }
 
 static int	ctl_send(struct session *, const void *, size_t);
@@ -491,7 +513,7 @@ abort_fill(struct session *s)
 static int
 abort_kind(const char *line)
 {
-	char verb[16];
+	char verb[CMD_VERB_MAX + 1];
 	const char *arg;
 
 	if (cmd_parse(line, verb, sizeof(verb), &arg) == -1)

@@ -39,6 +39,20 @@ enum ctl_read ctl_read_line(struct session *s, struct buf *line,
  * CTL_BADLINE for a NUL.
  */
 enum ctl_read ctl_take_line(struct buf *in, struct buf *line, int *discarding);
+
+/* Longest verb accepted; anything longer is not a command. */
+#define CMD_VERB_MAX	8
+
+/*
+ * Split a command line into verb (upper-cased, at most verblen-1 letters,
+ * never more than CMD_VERB_MAX) and argument (the text after the first
+ * space; NULL when none).  Pure.  Here rather than in cmd.c because
+ * ctl_check_abort must tell ABOR and STAT from other lines while a
+ * transfer runs, and the dispatcher already depends on this file.
+ * Returns 0, or -1 when the verb is empty, too long or not letters.
+ */
+int	cmd_parse(const char *line, char *verb, size_t verblen,
+	    const char **arg);
 /*
  * Send a reply.  fmt's text may contain '\n': then a multi-line reply is
  * formatted ("code-first", " middle", "code last").  CR and other control

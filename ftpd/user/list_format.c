@@ -621,29 +621,30 @@ fact_type(const struct stat *st, enum list_kind kind)
 	}
 }
 
-/* The owner and group facts: names when known, else numbers (under
- * the same fact names: only those FEAT lists may appear). */
+/* One id fact: the name when known, else the number (under the same
+ * fact name: only the facts FEAT lists may appear). */
+static void
+wr_id_fact(struct wr *w, const char *fact, const char *name,
+    unsigned long long id)
+{
+	wr_str(w, fact);
+	if (name != NULL)
+		wr_str(w, name);
+	else
+		wr_num(w, id, 10, 0, '0');
+	wr_chr(w, ';');
+}
+
+/* The owner and group facts. */
 static void
 wr_ids(struct wr *w, unsigned facts, const struct stat *st)
 {
-	const char *name;
-
-	if (facts & MLST_F_UNIX_OWNER) {
-		wr_str(w, "unix.owner=");
-		if ((name = idcache_user(st->st_uid)) != NULL)
-			wr_str(w, name);
-		else
-			wr_num(w, (unsigned long long)st->st_uid, 10, 0, '0');
-		wr_chr(w, ';');
-	}
-	if (facts & MLST_F_UNIX_GROUP) {
-		wr_str(w, "unix.group=");
-		if ((name = idcache_group(st->st_gid)) != NULL)
-			wr_str(w, name);
-		else
-			wr_num(w, (unsigned long long)st->st_gid, 10, 0, '0');
-		wr_chr(w, ';');
-	}
+	if (facts & MLST_F_UNIX_OWNER)
+		wr_id_fact(w, "unix.owner=", idcache_user(st->st_uid),
+		    (unsigned long long)st->st_uid);
+	if (facts & MLST_F_UNIX_GROUP)
+		wr_id_fact(w, "unix.group=", idcache_group(st->st_gid),
+		    (unsigned long long)st->st_gid);
 }
 
 static void

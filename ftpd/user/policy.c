@@ -108,6 +108,26 @@ walk_setdir(struct walk *w, int fd)
 }
 
 /*
+ * Copy the component at p, up to the next '/' or the end, into name
+ * (NAME_MAX + 1 bytes).  Its length, or -1 with ENAMETOOLONG: no file
+ * system takes a longer name, and name could not hold it.  Shared by the
+ * forward walk and the reopen after "..", which must split alike.
+ */
+static ssize_t
+walk_name(const char *p, char *name)
+{
+	size_t n = strcspn(p, "/");
+
+	if (n > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(name, p, n);
+	name[n] = '\0';
+	return (ssize_t)n;
+}
+
+/*
  * Reopen w->cur from the root after "..".  cur holds no symlinks (each was
  * replaced by its target), so O_NOFOLLOW may only fail if the tree changed
  * under us, and then failing is right.
@@ -115,21 +135,15 @@ walk_setdir(struct walk *w, int fd)
 static int
 walk_reopen(struct walk *w)
 {
-	const char *p = buf_cstr(&w->cur), *slash;
+	const char *p = buf_cstr(&w->cur);
 	char name[NAME_MAX + 1];
-	size_t n;
+	ssize_t n;
 	int fd;
 
 	walk_setdir(w, w->root);
 	while (*p != '\0') {
-		slash = strchr(p, '/');
-		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		if (n > NAME_MAX) {
-			errno = ENAMETOOLONG;
+		if ((n = walk_name(p, name)) == -1)
 			return -1;
-		}
-		memcpy(name, p, n);
-		name[n] = '\0';
 		if (walk_charge(w) == -1)
 			return -1;
 		fd = openat(w->dir, name,
@@ -205,21 +219,15 @@ walk_follow(struct walk *w, const char *name)
 static int
 walk_next(struct walk *w, char *name, int *last)
 {
-	const char *p = (const char *)w->rest.data + w->pos, *slash;
-	size_t n;
+	const char *p = (const char *)w->rest.data + w->pos;
+	ssize_t n;
 
 	while (*p == '/')
 		p++;
 	if (*p == '\0')
 		return 0;
-	slash = strchr(p, '/');
-	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-	if (n > NAME_MAX) {
-		errno = ENAMETOOLONG;
+	if ((n = walk_name(p, name)) == -1)
 		return -1;
-	}
-	memcpy(name, p, n);
-	name[n] = '\0';
 	p += n;
 	w->pos = (size_t)(p - (const char *)w->rest.data);
 	while (*p == '/')
@@ -546,4 +554,31 @@ policy_may_read(struct session *s, const struct stat *st)
 	if (!s->anonymous || cfg->anon_upload_readable)
 		return 1;
 	return (st->st_mode & S_IROTH) != 0;
+}
+
+/*
+ * O_NONBLOCK: opening a FIFO must not hang the session.  The flag stays
+ * set: it means nothing to a regular file on Linux, and clearing it would
+ * cost two syscalls per download.
+ */
+int
+policy_open_read(struct session *s, const char *vpath, struct stat *st)
+{
+	int fd;
+
+	if ((fd = fs_open(s, vpath, O_RDONLY | O_NONBLOCK, 0)) == -1) {
+		reply_errno(s, errno, "Cannot open", vpath);
+		return -1;
+	}
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		(void)close(fd);
+		reply(s, 550, "Not a plain file.");
+		return -1;
+	}
+	if (!policy_may_read(s, st)) {
+		(void)close(fd);
+		reply(s, 550, "Permission denied.");
+		return -1;
+	}
+	return fd;
 }

@@ -90,5 +90,12 @@ int	policy_allow(struct session *s, enum policy_op op);
  * administrator makes it world-readable.
  */
 int	policy_may_read(struct session *s, const struct stat *st);
+/*
+ * Open vpath to send its bytes (RETR, HASH): a regular file, for reading,
+ * that policy_may_read allows; its stat in *st.  fd, or -1 after replying
+ * (reply_errno, or 550 for another kind of file or a refused read).
+ */
+int	policy_open_read(struct session *s, const char *vpath,
+	    struct stat *st);
 
 #endif

@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "cmd/cmd.h"
 #include "cmd/ctl.h"
 #include "session.h"
 

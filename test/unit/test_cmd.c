@@ -1,6 +1,6 @@
 /*
- * test_cmd.c - unit tests for cmd.c: parsing command lines, finding table
- * rows, and the flag checks of cmd_dispatch (login, arguments, write
+ * test_cmd.c - unit tests for cmd.c: finding table rows, and the flag
+ * checks of cmd_dispatch (login, arguments, write
  * permission), whose replies are read back from a socketpair.
  */
 #include <sys/socket.h>
@@ -12,30 +12,6 @@
 #include "cmd/cmd.h"
 #include "config.h"
 #include "session.h"
-
-START_TEST(parse)
-{
-	char verb[9];
-	const char *arg;
-
-	ck_assert_int_eq(cmd_parse("retr a b", verb, sizeof(verb), &arg), 0);
-	ck_assert_str_eq(verb, "RETR");
-	ck_assert_str_eq(arg, "a b");
-	ck_assert_int_eq(cmd_parse("NOOP", verb, sizeof(verb), &arg), 0);
-	ck_assert_ptr_null(arg);
-	ck_assert_int_eq(cmd_parse("CWD ", verb, sizeof(verb), &arg), 0);
-	ck_assert_ptr_null(arg);
-	ck_assert_int_eq(cmd_parse("LIST  -l", verb, sizeof(verb), &arg), 0);
-	ck_assert_str_eq(arg, " -l");
-	ck_assert_int_eq(cmd_parse("", verb, sizeof(verb), &arg), -1);
-	ck_assert_int_eq(cmd_parse(" NOOP", verb, sizeof(verb), &arg), -1);
-	ck_assert_int_eq(cmd_parse("NO1P", verb, sizeof(verb), &arg), -1);
-	ck_assert_int_eq(cmd_parse("ABCDEFGHI", verb, sizeof(verb), &arg),
-	    -1);
-	ck_assert_int_eq(cmd_parse("ABCDEFGH", verb, sizeof(verb), &arg), 0);
-	ck_assert_int_eq(cmd_parse("ABCDE", verb, 4, &arg), -1);
-}
-END_TEST
 
 START_TEST(find)
 {
@@ -139,7 +115,6 @@ cmd_suite(void)
 	Suite *su = suite_create("cmd");
 	TCase *tc = tcase_create("cmd");
 
-	tcase_add_test(tc, parse);
 	tcase_add_test(tc, find);
 	tcase_add_test(tc, dispatch);
 	tcase_add_test(tc, feat);

@@ -1,8 +1,8 @@
 /*
  * test_ctl.c - unit tests for the pure parts of ctl.c: taking command
  * lines off the input buffer (IAC, CRLF/LF, NUL, overlong lines), reply
- * formatting and 257-style path quoting; plus ctl_check_abort over a
- * socketpair.
+ * formatting, 257-style path quoting and splitting verb from argument
+ * (cmd_parse); plus ctl_check_abort over a socketpair.
  */
 #include <sys/socket.h>
 
@@ -177,6 +177,36 @@ START_TEST(quote_path)
 	buf_free(&o);
 }
 END_TEST
+/* cmd_parse: the verb splitter shared by cmd_dispatch, SITE and the
+ * ABOR/STAT sniffing of ctl_check_abort. */
+START_TEST(parse_verb)
+{
+	char verb[9], big[16];
+	const char *arg;
+
+	ck_assert_int_eq(cmd_parse("retr a b", verb, sizeof(verb), &arg), 0);
+	ck_assert_str_eq(verb, "RETR");
+	ck_assert_str_eq(arg, "a b");
+	ck_assert_int_eq(cmd_parse("NOOP", verb, sizeof(verb), &arg), 0);
+	ck_assert_ptr_null(arg);
+	ck_assert_int_eq(cmd_parse("CWD ", verb, sizeof(verb), &arg), 0);
+	ck_assert_ptr_null(arg);
+	ck_assert_int_eq(cmd_parse("LIST  -l", verb, sizeof(verb), &arg), 0);
+	ck_assert_str_eq(arg, " -l");
+	ck_assert_int_eq(cmd_parse("", verb, sizeof(verb), &arg), -1);
+	ck_assert_int_eq(cmd_parse(" NOOP", verb, sizeof(verb), &arg), -1);
+	ck_assert_int_eq(cmd_parse("NO1P", verb, sizeof(verb), &arg), -1);
+	ck_assert_int_eq(cmd_parse("ABCDEFGHI", verb, sizeof(verb), &arg),
+	    -1);
+	ck_assert_int_eq(cmd_parse("ABCDEFGH", verb, sizeof(verb), &arg), 0);
+	ck_assert_int_eq(cmd_parse("ABCDE", verb, 4, &arg), -1);
+	/* A larger buffer does not lift the CMD_VERB_MAX cap. */
+	ck_assert_int_eq(cmd_parse("ABCDEFGHI", big, sizeof(big), &arg), -1);
+	ck_assert_int_eq(cmd_parse("chmod 644 f", big, sizeof(big), &arg), 0);
+	ck_assert_str_eq(big, "CHMOD");
+	ck_assert_str_eq(arg, "644 f");
+}
+END_TEST
 
 static struct ftpd_config tcfg;
 
@@ -208,6 +238,11 @@ START_TEST(check_abort)
 	    == 16);
 	ck_assert_int_eq(ctl_check_abort(&s), 1);
 	ck_assert_str_eq(buf_cstr(&s.ctl_in), "NOOP\nPWD\nX\r\n");
+	/* STAT with a path is a listing for later, not progress. */
+	buf_reset(&s.ctl_in);
+	ck_assert(write(sv[1], "stat /x\r\n", 9) == 9);
+	ck_assert_int_eq(ctl_check_abort(&s), 0);
+	ck_assert_str_eq(buf_cstr(&s.ctl_in), "stat /x\n");
 	(void)close(sv[1]);
 	ck_assert_int_eq(ctl_check_abort(&s), -1);
 	session_free(&s);
@@ -231,6 +266,7 @@ ctl_suite(void)
 	tcase_add_test(tc, fmt_single);
 	tcase_add_test(tc, fmt_multi);
 	tcase_add_test(tc, quote_path);
+	tcase_add_test(tc, parse_verb);
 	tcase_add_test(tc, check_abort);
 	suite_add_tcase(su, tc);
 	return su;

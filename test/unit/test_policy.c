@@ -170,6 +170,32 @@ setup(void)
 	policy_force_walk(0);
 }
 
+/* A name of exactly NAME_MAX bytes: the longest a component may be. */
+static void
+long_name(char *out, size_t len, const char *tail)
+{
+	char name[NAME_MAX + 1];
+
+	memset(name, 'n', NAME_MAX);
+	name[NAME_MAX] = '\0';
+	ck_assert_int_lt(snprintf(out, len, "%s%s", name, tail), (int)len);
+}
+
+/* What test_name_max plants under its NAME_MAX-long directory. */
+static void
+rm_long(int fd)
+{
+	static const char *const tails[] = { "/d/f", "/d/e", "/d", "" };
+	char p[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		long_name(p, sizeof(p), tails[i]);
+		(void)unlinkat(fd, p, strcmp(tails[i], "/d/f") == 0 ? 0 :
+		    AT_REMOVEDIR);
+	}
+}
+
 static void
 rm_tree(const char *dir)
 {
@@ -183,7 +209,7 @@ rm_tree(const char *dir)
 		"sub/deep/up_secret", "link_self", "link_file",
 		"link_abs_sub", "dangling", "link_chain", "link_secret_abs",
 		"created_via_link.ftpdtest", "renamed.txt", "new.txt",
-		"sub/moved.txt",
+		"sub/moved.txt", "private.txt", "fifo",
 	};
 	static const char *const dirs[] = {
 		"sub/deep", "sub", "empty", "q\"d", "made",
@@ -193,6 +219,7 @@ rm_tree(const char *dir)
 	fd = open(dir, O_PATH | O_DIRECTORY);
 	if (fd == -1)
 		return;
+	rm_long(fd);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		(void)unlinkat(fd, files[i], 0);
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -476,6 +503,80 @@ START_TEST(test_link_limit)
 }
 END_TEST
 
+/*
+ * Components of exactly NAME_MAX bytes pass, one more fails; ".." after
+ * three levels reopens a two-component path from the root, so the walk's
+ * forward split and its reopen split must agree on where names end.
+ */
+START_TEST(test_name_max)
+{
+	char p[PATH_MAX], v[PATH_MAX], b[8];
+	int fd;
+
+	long_name(p, sizeof(p), "");
+	plant_dir(p);
+	long_name(p, sizeof(p), "/d");
+	plant_dir(p);
+	long_name(p, sizeof(p), "/d/e");
+	plant_dir(p);
+	long_name(p, sizeof(p), "/d/f");
+	plant_file(p, "long");
+	policy_force_walk(_i);
+	long_name(p, sizeof(p), "//d/e/../f");
+	ck_assert_int_lt(snprintf(v, sizeof(v), "/%s", p), (int)sizeof(v));
+	fd = fs_open(&S, v, O_RDONLY, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, b, sizeof(b)), 4);
+	close(fd);
+	long_name(p, sizeof(p), "n");
+	ck_assert_int_lt(snprintf(v, sizeof(v), "/%s", p), (int)sizeof(v));
+	ck_assert_int_eq(fs_open(&S, v, O_RDONLY, 0), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+}
+END_TEST
+
+/* The open behind RETR and HASH: regular, readable files only. */
+START_TEST(test_open_read)
+{
+	char p[PATH_MAX], txt[256];
+	struct stat st;
+	int fd, low = lowest_fd();
+
+	policy_force_walk(_i);
+	fd = policy_open_read(&S, "/link_file", &st);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(S_ISREG(st.st_mode) && st.st_size == 6);
+	close(fd);
+	ck_assert_int_eq(replies(txt, sizeof(txt)), -1);
+	ck_assert_int_eq(policy_open_read(&S, "/missing", &st), -1);
+	ck_assert_int_eq(replies(txt, sizeof(txt)), 550);
+	ck_assert_ptr_nonnull(strstr(txt, "Cannot open \"/missing\""));
+	ck_assert_int_eq(policy_open_read(&S, "/sub", &st), -1);
+	ck_assert_int_eq(replies(txt, sizeof(txt)), 550);
+	ck_assert_ptr_nonnull(strstr(txt, "Not a plain file."));
+	/* A FIFO with no writer: refused at once, not waited on. */
+	mkpath(p, sizeof(p), "fifo");
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	ck_assert_int_eq(policy_open_read(&S, "/fifo", &st), -1);
+	ck_assert_int_eq(replies(txt, sizeof(txt)), 550);
+	ck_assert_ptr_nonnull(strstr(txt, "Not a plain file."));
+	/* Anonymous: not world-readable, not sent. */
+	plant_file("private.txt", "x");
+	mkpath(p, sizeof(p), "private.txt");
+	ck_assert_int_eq(chmod(p, 0600), 0);
+	S.anonymous = 1;
+	ck_assert_int_eq(policy_open_read(&S, "/private.txt", &st), -1);
+	ck_assert_int_eq(replies(txt, sizeof(txt)), 550);
+	ck_assert_ptr_nonnull(strstr(txt, "Permission denied."));
+	tcfg.anon_upload_readable = 1;
+	fd = policy_open_read(&S, "/private.txt", &st);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	S.anonymous = 0;
+	ck_assert_int_eq(lowest_fd(), low);
+}
+END_TEST
+
 /* ---- pure helpers ------------------------------------------------------ */
 
 START_TEST(test_errno_codes)
@@ -720,6 +821,8 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_raw_dotdot, 0, 2);
 	tcase_add_loop_test(tc, test_long_paths, 0, 2);
 	tcase_add_loop_test(tc, test_parent, 0, 2);
+	tcase_add_loop_test(tc, test_name_max, 0, 2);
+	tcase_add_loop_test(tc, test_open_read, 0, 2);
 	tcase_add_test(tc, test_errno_codes);
 	tcase_add_test(tc, test_allow);
 	tcase_add_loop_test(tc, test_cmd_dirs, 0, 2);
