@@ -18,6 +18,7 @@
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
+#include "formats/scoreboard.h"	/* run_dir's default, shared with ftpwho */
 
 static const char *const tls_modes[] = { "off", "on", "required", NULL };
 static const char *const sendfile_modes[] = { "auto", "yes", "no", NULL };

@@ -23,11 +23,12 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
+#include "formats/users_file.h"
 #include "priv/auth.h"
 #include "config.h"
 #include "priv/hugemap.h"
 
-#define LINE_MAX_LEN	4096
+#define DENY_LINE_MAX	4096	/* deny_file (ftpusers) line buffer */
 
 int
 auth_is_anonymous(const char *user, const struct vhost *vh)
@@ -79,7 +80,7 @@ hash_matches(const char *pass, const char *hash)
 static int
 in_deny_file(const char *user)
 {
-	char line[LINE_MAX_LEN];
+	char line[DENY_LINE_MAX];
 	FILE *f;
 	size_t n;
 	int found = 0;
@@ -214,32 +215,26 @@ int
 auth_users_parse(char *line, const char *user, const char **hash,
     struct auth_result *r)
 {
-	char *f[7], *p = line;
+	char *f[USERS_FILE_NFIELDS];
 	unsigned long long uid, gid;
-	int i;
 
-	for (i = 0; i < 7; i++) {
-		f[i] = p;
-		p = strchr(p, ':');
-		if (p == NULL && i < 6)
-			return -1;
-		if (p != NULL)
-			*p++ = '\0';
-	}
-	f[6][strcspn(f[6], "\r\n")] = '\0';
-	if (strcmp(f[0], user) != 0)
+	if (users_file_split(line, f) < USERS_FILE_NFIELDS)
 		return -1;
-	if (parse_uint(f[2], 0, 0xfffffffeULL, &uid) == -1 ||
-	    parse_uint(f[3], 0, 0xfffffffeULL, &gid) == -1 || f[5][0] != '/')
+	f[USERS_FILE_SHELL][strcspn(f[USERS_FILE_SHELL], "\r\n")] = '\0';
+	if (strcmp(f[USERS_FILE_NAME], user) != 0)
+		return -1;
+	if (parse_uint(f[USERS_FILE_UID], 0, USERS_FILE_ID_MAX, &uid) == -1 ||
+	    parse_uint(f[USERS_FILE_GID], 0, USERS_FILE_ID_MAX, &gid) == -1 ||
+	    !users_file_home_ok(f[USERS_FILE_HOME]))
 		return -2;
-	snprintf(r->name, sizeof(r->name), "%s", f[0]);
+	snprintf(r->name, sizeof(r->name), "%s", f[USERS_FILE_NAME]);
 	r->uid = cfg->unprivileged ? getuid() : (uid_t)uid;
 	r->gid = cfg->unprivileged ? getgid() : (gid_t)gid;
-	if (snprintf(r->home, sizeof(r->home), "%s", f[5]) >=
+	if (snprintf(r->home, sizeof(r->home), "%s", f[USERS_FILE_HOME]) >=
 	    (int)sizeof(r->home))
 		return -2;
 	r->virtual_user = 1;
-	*hash = f[1];
+	*hash = f[USERS_FILE_HASH];
 	return 0;
 }
 
@@ -261,7 +256,7 @@ static int
 check_users_file(const char *file, const char *user, const char *pass,
     struct auth_result *r, char *why, size_t whylen)
 {
-	char line[LINE_MAX_LEN];
+	char line[USERS_FILE_LINE_MAX];
 	FILE *f;
 	int rc, res = 0;
 
@@ -274,7 +269,7 @@ check_users_file(const char *file, const char *user, const char *pass,
 		return 0;
 	}
 	while (res == 0 && fgets(line, sizeof(line), f) != NULL) {
-		if (line[0] == '#')
+		if (line[0] == USERS_FILE_COMMENT)
 			continue;
 		rc = auth_users_line(line, user, pass, r);
 		if (rc == 0)

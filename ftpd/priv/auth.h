@@ -30,8 +30,8 @@ int	auth_check(const char *user, const char *pass, const struct vhost *vh,
 	    struct auth_result *r, char *why, size_t whylen);
 /*
  * One users_file line "name:hash:uid:gid:gecos:home:shell" (modified in
- * place) checked for user/pass: 0 match (*r filled), -1 other user,
- * -2 malformed line, -3 wrong password.
+ * place; see formats/users_file.h) checked for user/pass: 0 match (*r
+ * filled), -1 other user, -2 malformed line, -3 wrong password.
  */
 int	auth_users_line(char *line, const char *user, const char *pass,
 	    struct auth_result *r);

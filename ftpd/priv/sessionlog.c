@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "config.h"
+#include "formats/scoreboard.h"
 #include "priv/sessionlog.h"
 
 static int xferlog_fd = -1;
@@ -94,19 +95,19 @@ xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
 }
 
 /*
- * The record is rewritten in place, padded with newlines to a fixed size,
- * so one pwrite replaces it whole: no temporary file, rename or truncate
- * per transfer (that cost ~100 us of ext4 metadata work per small file).
- * The fd is opened at the first update, after the monitor's last fork,
- * so no unprivileged child ever holds it.  ftpwho ignores blank lines.
+ * The record (formats/scoreboard.h) is rewritten in place, padded with
+ * newlines to a fixed size, so one pwrite replaces it whole: no temporary
+ * file, rename or truncate per transfer (that cost ~100 us of ext4
+ * metadata work per small file).  The fd is opened at the first update,
+ * after the monitor's last fork, so no unprivileged child ever holds it.
+ * ftpwho ignores blank lines.
  */
-#define SCOREBOARD_RECORD	1024
-
 void
 scoreboard_update(const char *peer_ip, const char *user, const char *state,
     const char *cmd, uint64_t bytes)
 {
-	char path[4096], text[SCOREBOARD_RECORD], u[256], c[256];
+	char path[4096], text[SCOREBOARD_RECORD_SIZE];
+	char u[SCOREBOARD_VALUE_MAX], c[SCOREBOARD_VALUE_MAX];
 	int n;
 
 	if (scoreboard_since == 0) {
@@ -115,16 +116,22 @@ scoreboard_update(const char *peer_ip, const char *user, const char *state,
 	}
 	sanitize(user, u, sizeof(u), 0);
 	sanitize(cmd, c, sizeof(c), 1);
-	n = snprintf(text, sizeof(text), "pid=%ld\npeer=%s\nuser=%s\n"
-	    "state=%s\nsince=%lld\ncmd=%s\nbytes=%llu\n",
+	n = snprintf(text, sizeof(text),
+	    SCOREBOARD_LINE(SCOREBOARD_PID, "%ld")
+	    SCOREBOARD_LINE(SCOREBOARD_PEER, "%s")
+	    SCOREBOARD_LINE(SCOREBOARD_USER, "%s")
+	    SCOREBOARD_LINE(SCOREBOARD_STATE, "%s")
+	    SCOREBOARD_LINE(SCOREBOARD_SINCE, "%lld")
+	    SCOREBOARD_LINE(SCOREBOARD_CMD, "%s")
+	    SCOREBOARD_LINE(SCOREBOARD_BYTES, "%llu"),
 	    (long)scoreboard_pid, peer_ip, u, state,
 	    (long long)scoreboard_since, c, (unsigned long long)bytes);
 	if (n <= 0 || (size_t)n >= sizeof(text))
 		return;
-	memset(text + n, '\n', sizeof(text) - (size_t)n);
+	memset(text + n, SCOREBOARD_EOL[0], sizeof(text) - (size_t)n);
 	if (scoreboard_fd == -1) {
-		if (snprintf(path, sizeof(path), "%s/%ld.sess", cfg->run_dir,
-		    (long)scoreboard_pid) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%ld" SCOREBOARD_SUFFIX,
+		    cfg->run_dir, (long)scoreboard_pid) >= (int)sizeof(path))
 			return;
 		scoreboard_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC |
 		    O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -145,8 +152,8 @@ scoreboard_remove(void)
 {
 	char path[4096];
 
-	if (snprintf(path, sizeof(path), "%s/%ld.sess", cfg->run_dir,
-	    (long)(scoreboard_pid != 0 ? scoreboard_pid : getpid())) <
-	    (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%ld" SCOREBOARD_SUFFIX,
+	    cfg->run_dir, (long)(scoreboard_pid != 0 ? scoreboard_pid :
+	    getpid())) < (int)sizeof(path))
 		(void)unlink(path);
 }

@@ -10,6 +10,10 @@
  * smuggle a ':' or a newline into the file; existing lines are kept as they
  * are.  The new file is written beside the old one and renamed over it, so
  * ftpd never reads a half-written file; FILE.lock serialises runs.
+ *
+ * Built apart from the daemon, this file includes only common/ headers and
+ * formats/users_file.h, where the format it shares with ftpd's reader
+ * (priv/auth.c) is written down once.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -32,10 +36,16 @@
 #include "common/buf.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
+#include "formats/users_file.h"
 
 #define DEFAULT_USERS_FILE	"/etc/ftpd.passwd"
 #define DEFAULT_SHELL		"/bin/sh"
 #define PASS_MAX		1024
+/*
+ * Longest line this tool writes, or copies from the old file.  It is
+ * above USERS_FILE_LINE_MAX, which bounds what ftpd reads whole: a line in
+ * between is written, but ftpd would read it in pieces.
+ */
 #define LINE_MAX_LEN		8192
 #define FILE_MAX		(64UL * 1024 * 1024)
 #define NAME_MAX_LEN		64
@@ -66,6 +76,8 @@ usage(void)
 	exit(1);
 }
 
+/* Portable user name characters: never USERS_FILE_SEP, and never
+ * USERS_FILE_COMMENT, or ftpd would take the user's line for a comment. */
 static int
 valid_name(const char *s)
 {
@@ -83,12 +95,14 @@ valid_name(const char *s)
 	return 1;
 }
 
-/* A field may not break the line format: no ':' and no control chars. */
+/* A field may not break the line format: no separator, no control chars
+ * (newline among them). */
 static int
 valid_field(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (*s == ':' || (unsigned char)*s < 0x20 || *s == 0x7f)
+		if (*s == USERS_FILE_SEP || (unsigned char)*s < 0x20 ||
+		    *s == 0x7f)
 			return 0;
 	return 1;
 }
@@ -101,7 +115,7 @@ check_args(const struct entry *e)
 	if (!valid_name(e->name))
 		errx(1, "%s: invalid user name", e->name);
 	if (e->uid != NULL) {
-		if (parse_uint(e->uid, 0, 4294967294ULL, &v) == -1)
+		if (parse_uint(e->uid, 0, USERS_FILE_ID_MAX, &v) == -1)
 			errx(1, "%s: invalid uid", e->uid);
 		/* ftpd refuses every uid 0 login, so such a user is only a
 		 * mistake.  gid 0 ftpd accepts, and so does this tool. */
@@ -109,9 +123,11 @@ check_args(const struct entry *e)
 			errx(1, "%s: uid 0 refused: ftpd never lets uid 0 log "
 			    "in", e->uid);
 	}
-	if (e->gid != NULL && parse_uint(e->gid, 0, 4294967294ULL, &v) == -1)
+	if (e->gid != NULL &&
+	    parse_uint(e->gid, 0, USERS_FILE_ID_MAX, &v) == -1)
 		errx(1, "%s: invalid gid", e->gid);
-	if (e->home != NULL && (e->home[0] != '/' || !valid_field(e->home)))
+	if (e->home != NULL &&
+	    (!users_file_home_ok(e->home) || !valid_field(e->home)))
 		errx(1, "%s: home must be an absolute path without ':'",
 		    e->home);
 	if (e->shell != NULL && (e->shell[0] != '/' || !valid_field(e->shell)))
@@ -219,29 +235,14 @@ hash_password(struct buf *pw, struct buf *out)
 	freezero(cd, sizeof(*cd));
 }
 
-/* Field i (0-based) of a users_file line, into out.  0, or -1 if absent. */
-static int
-line_field(const char *line, int i, struct buf *out)
-{
-	const char *p = line, *e;
-
-	for (; i > 0; i--) {
-		if ((p = strchr(p, ':')) == NULL)
-			return -1;
-		p++;
-	}
-	e = strchr(p, ':');
-	buf_reset(out);
-	return buf_append(out, p, e != NULL ? (size_t)(e - p) : strlen(p));
-}
-
-/* Does this line belong to name? */
+/* Does this line belong to name?  (valid_name keeps the separator out of
+ * name, so the prefix cannot end inside the name field.) */
 static int
 line_is(const char *line, const char *name)
 {
 	size_t n = strlen(name);
 
-	return strncmp(line, name, n) == 0 && line[n] == ':';
+	return strncmp(line, name, n) == 0 && line[n] == USERS_FILE_SEP;
 }
 
 /*
@@ -376,53 +377,59 @@ fail:
 	exit(1);
 }
 
-/* The field for the new line: argument, else old line's, else default. */
+/* The field for the new line: argument, else old line's (if not empty),
+ * else default. */
 static const char *
-pick(const char *arg, const char *old, int i, struct buf *tmp,
-    const char *def)
+pick(const char *arg, const char *old, const char *def)
 {
 	if (arg != NULL)
 		return arg;
-	if (old != NULL && line_field(old, i, tmp) == 0 && tmp->len > 0)
-		return buf_cstr(tmp);
+	if (old != NULL && old[0] != '\0')
+		return old;
 	return def;
 }
 
-/* Compose "name:hash:uid:gid:gecos:home:shell\n" into line. */
+/*
+ * Compose name's new line, newline included, into line.  old is name's
+ * line in the file (split here, in place), or NULL for a new user.
+ */
 static void
-compose(const struct entry *e, const char *old, const char *hash,
+compose(const struct entry *e, char *old, const char *hash,
     struct buf *line)
 {
-	struct buf uid, gid, gecos, home, shell;
-	const char *u, *g, *h;
+	char *of[USERS_FILE_NFIELDS];
+	const char *nf[USERS_FILE_NFIELDS];
 	unsigned long long id;
+	int i;
 
-	buf_init(&uid, 64);
-	buf_init(&gid, 64);
-	buf_init(&gecos, LINE_MAX_LEN);
-	buf_init(&home, LINE_MAX_LEN);
-	buf_init(&shell, LINE_MAX_LEN);
-	u = pick(e->uid, old, 2, &uid, NULL);
-	g = pick(e->gid, old, 3, &gid, NULL);
-	h = pick(e->home, old, 5, &home, NULL);
-	if (u == NULL || g == NULL || h == NULL)
+	if (old != NULL)
+		(void)users_file_split(old, of);
+	else
+		for (i = 0; i < USERS_FILE_NFIELDS; i++)
+			of[i] = NULL;
+	nf[USERS_FILE_NAME] = e->name;
+	nf[USERS_FILE_HASH] = hash;
+	nf[USERS_FILE_UID] = pick(e->uid, of[USERS_FILE_UID], NULL);
+	nf[USERS_FILE_GID] = pick(e->gid, of[USERS_FILE_GID], NULL);
+	nf[USERS_FILE_GECOS] = pick(NULL, of[USERS_FILE_GECOS], "");
+	nf[USERS_FILE_HOME] = pick(e->home, of[USERS_FILE_HOME], NULL);
+	nf[USERS_FILE_SHELL] = pick(e->shell, of[USERS_FILE_SHELL],
+	    DEFAULT_SHELL);
+	if (nf[USERS_FILE_UID] == NULL || nf[USERS_FILE_GID] == NULL ||
+	    nf[USERS_FILE_HOME] == NULL)
 		errx(1, "%s: a new user needs -u UID, -g GID and -d HOME",
 		    e->name);
 	/* -u 0 was refused already; this is a uid 0 kept from the file. */
-	if (parse_uint(u, 0, 4294967294ULL, &id) == 0 && id == 0)
+	if (parse_uint(nf[USERS_FILE_UID], 0, USERS_FILE_ID_MAX, &id) == 0 &&
+	    id == 0)
 		errx(1, "%s: has uid 0, which ftpd never lets log in; give "
 		    "another with -u", e->name);
-	if (old == NULL || line_field(old, 4, &gecos) == -1)
-		buf_reset(&gecos);
-	if (buf_appendf(line, "%s:%s:%s:%s:%s:%s:%s\n", e->name, hash, u, g,
-	    buf_cstr(&gecos), h, pick(e->shell, old, 6, &shell,
-	    DEFAULT_SHELL)) == -1)
+	for (i = 0; i < USERS_FILE_NFIELDS; i++)
+		if ((i > 0 && buf_putc(line, USERS_FILE_SEP) == -1) ||
+		    buf_puts(line, nf[i]) == -1)
+			errx(1, "line too long");
+	if (buf_putc(line, '\n') == -1)
 		errx(1, "line too long");
-	buf_free(&uid);
-	buf_free(&gid);
-	buf_free(&gecos);
-	buf_free(&home);
-	buf_free(&shell);
 }
 
 /*

@@ -8,6 +8,10 @@
  * cmd, bytes).  The files are written by root, but user and cmd are client
  * text, so every value is bounded and printed with non-printable bytes
  * replaced, and files whose process is gone are skipped as stale.
+ *
+ * Built apart from the daemon, this file includes only common/ headers and
+ * formats/scoreboard.h, where the record it shares with ftpd's writer
+ * (priv/sessionlog.c) is written down once.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -26,11 +30,10 @@
 #include "common/buf.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
+#include "formats/scoreboard.h"
 
-#define DEFAULT_RUN_DIR	"/run/ftpd"
-#define RECORD_MAX	8192		/* bytes read from one record */
-#define FIELD_MAX	256		/* bytes kept of one value */
 #define SESSIONS_MAX	1000000		/* bound on the directory walk */
+#define PID_MAX_LINUX	4194304		/* PID_MAX_LIMIT: bounds <pid>.sess */
 
 struct sess {
 	unsigned long long	 pid;
@@ -53,8 +56,8 @@ clean(const char *v, size_t n)
 	char *s;
 	size_t i;
 
-	if (n > FIELD_MAX)
-		n = FIELD_MAX;
+	if (n > SCOREBOARD_VALUE_MAX)
+		n = SCOREBOARD_VALUE_MAX;
 	s = xstrndup(v, n);
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
@@ -62,11 +65,18 @@ clean(const char *v, size_t n)
 	return s;
 }
 
+/* Is the key of klen bytes at line this one? */
+static int
+key_is(const char *line, size_t klen, const char *key)
+{
+	return klen == strlen(key) && memcmp(line, key, klen) == 0;
+}
+
 /* Set one field of se from a "key=value" line of n bytes. */
 static void
 record_field(struct sess *se, const char *line, size_t n)
 {
-	const char *eq = memchr(line, '=', n);
+	const char *eq = memchr(line, SCOREBOARD_SEP[0], n);
 	const char *v;
 	size_t klen, vlen;
 	char **dst = NULL;
@@ -76,16 +86,16 @@ record_field(struct sess *se, const char *line, size_t n)
 	klen = (size_t)(eq - line);
 	v = eq + 1;
 	vlen = n - klen - 1;
-	if (klen == 5 && memcmp(line, "since", 5) == 0)
+	if (key_is(line, klen, SCOREBOARD_SINCE))
 		(void)parse_uint_n(v, vlen, 0, (unsigned long long)-1,
 		    &se->since);
-	else if (klen == 4 && memcmp(line, "peer", 4) == 0)
+	else if (key_is(line, klen, SCOREBOARD_PEER))
 		dst = &se->peer;
-	else if (klen == 4 && memcmp(line, "user", 4) == 0)
+	else if (key_is(line, klen, SCOREBOARD_USER))
 		dst = &se->user;
-	else if (klen == 5 && memcmp(line, "state", 5) == 0)
+	else if (key_is(line, klen, SCOREBOARD_STATE))
 		dst = &se->state;
-	else if (klen == 3 && memcmp(line, "cmd", 3) == 0)
+	else if (key_is(line, klen, SCOREBOARD_CMD))
 		dst = &se->cmd;
 	if (dst != NULL) {
 		free(*dst);
@@ -106,10 +116,10 @@ read_record(int dfd, const char *name, struct sess *se)
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1)
 		return -1;	/* ended while we looked */
-	buf_init(&b, RECORD_MAX);
-	room = buf_reserve(&b, RECORD_MAX);
+	buf_init(&b, SCOREBOARD_RECORD_SIZE);
+	room = buf_reserve(&b, SCOREBOARD_RECORD_SIZE);
 	do {
-		n = read(fd, room, RECORD_MAX);
+		n = read(fd, room, SCOREBOARD_RECORD_SIZE);
 	} while (n == -1 && errno == EINTR);
 	(void)close(fd);
 	if (n < 0) {
@@ -120,7 +130,8 @@ read_record(int dfd, const char *name, struct sess *se)
 	p = (const char *)b.data;
 	end = p + b.len;
 	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		if ((nl = memchr(p, SCOREBOARD_EOL[0], (size_t)(end - p))) ==
+		    NULL)
 			nl = end;
 		record_field(se, p, (size_t)(nl - p));
 		p = nl + 1;
@@ -133,10 +144,10 @@ read_record(int dfd, const char *name, struct sess *se)
 static int
 live_pid(const char *name, unsigned long long *pid)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), sn = strlen(SCOREBOARD_SUFFIX);
 
-	if (n <= 5 || strcmp(name + n - 5, ".sess") != 0 ||
-	    parse_uint_n(name, n - 5, 1, 4194304, pid) == -1)
+	if (n <= sn || strcmp(name + n - sn, SCOREBOARD_SUFFIX) != 0 ||
+	    parse_uint_n(name, n - sn, 1, PID_MAX_LINUX, pid) == -1)
 		return 0;
 	return kill((pid_t)*pid, 0) == 0 || errno == EPERM;
 }
@@ -172,7 +183,7 @@ print_sess(const struct sess *se)
 int
 main(int argc, char *argv[])
 {
-	const char *dir = DEFAULT_RUN_DIR;
+	const char *dir = SCOREBOARD_DIR;
 	struct sess *v = NULL;
 	size_t n = 0, cap = 0, i;
 	struct dirent *de;
