@@ -3,7 +3,8 @@
 # broken by an #include (see ftpd/DESIGN.md, "The tree").
 #
 #  1. ftpd/priv/ (code that runs as root after a client connects) includes
-#     only common/, priv/ and the few shared headers that hold no parser:
+#     only common/, priv/, formats/ and the shared headers that hold no
+#     parser of client bytes:
 #     the configuration, the monitor protocol, the role entries, the
 #     bounce rule, TLS context set-up, CPU pinning and the seccomp filters.
 #     Nothing of cmd/, user/, front/, the TLS relay or the session state.
@@ -19,7 +20,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 
-priv_allowed='^(common/[a-z_]+\.h|priv/[a-z_]+\.h|config\.h|config_keys\.def|monproto\.h|roles\.h|bounce\.h|tls/tls\.h|tls/tls_identity\.h|cpupin\.h|sandbox\.h)$'
+priv_allowed='^(common/[a-z_]+\.h|priv/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_keys\.def|monproto\.h|roles\.h|bounce\.h|tls/tls\.h|tls/tls_identity\.h|cpupin\.h|sandbox\.h)$'
 tools_allowed='^(common/[a-z_]+\.h|formats/[a-z_]+\.h)$'
 
 # FILE:LINE:HEADER for every quoted include of the files given.
