@@ -251,6 +251,17 @@ auth_users_line(char *line, const char *user, const char *pass,
 	return hash_matches(pass, hash) ? 0 : -3;
 }
 
+/* Read f up to and including the next newline (or to its end). */
+static void
+skip_rest_of_line(FILE *f)
+{
+	int c;
+
+	do
+		c = getc(f);
+	while (c != EOF && c != '\n');
+}
+
 /* 1 matched, 0 not found, -1 found but wrong/bad. */
 static int
 check_users_file(const char *file, const char *user, const char *pass,
@@ -269,6 +280,16 @@ check_users_file(const char *file, const char *user, const char *pass,
 		return 0;
 	}
 	while (res == 0 && fgets(line, sizeof(line), f) != NULL) {
+		/* A line longer than the buffer would come back in pieces,
+		 * and a piece must never count as a line of its own: the
+		 * whole line is skipped. */
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			skip_rest_of_line(f);
+			log_msg(LOG_WARNING, "users_file %s: a line longer "
+			    "than %d bytes skipped", file,
+			    USERS_FILE_LINE_MAX - 1);
+			continue;
+		}
 		if (line[0] == USERS_FILE_COMMENT)
 			continue;
 		rc = auth_users_line(line, user, pass, r);

@@ -42,9 +42,9 @@
 #define DEFAULT_SHELL		"/bin/sh"
 #define PASS_MAX		1024
 /*
- * Longest line this tool writes, or copies from the old file.  It is
- * above USERS_FILE_LINE_MAX, which bounds what ftpd reads whole: a line in
- * between is written, but ftpd would read it in pieces.
+ * Longest line this tool copies from the old file unchanged.  It is above
+ * USERS_FILE_LINE_MAX, which bounds what ftpd reads (and so what compose
+ * writes): a longer line someone else wrote is kept, and ftpd skips it.
  */
 #define LINE_MAX_LEN		8192
 #define FILE_MAX		(64UL * 1024 * 1024)
@@ -430,6 +430,11 @@ compose(const struct entry *e, char *old, const char *hash,
 			errx(1, "line too long");
 	if (buf_putc(line, '\n') == -1)
 		errx(1, "line too long");
+	/* ftpd reads a line whole only up to USERS_FILE_LINE_MAX - 1 bytes
+	 * with its newline, and refuses a longer one: never write it. */
+	if (line->len > USERS_FILE_LINE_MAX - 1)
+		errx(1, "%s: the line would be %zu bytes, ftpd reads at most "
+		    "%d", e->name, line->len, USERS_FILE_LINE_MAX - 1);
 }
 
 /*

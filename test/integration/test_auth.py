@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 
-from harness import (check, expect_code, greeting_line, is_root,
+from harness import (check, crypt_hash, expect_code, greeting_line, is_root,
                      process_holds, require_root, retr_bytes, Server,
                      session_process, stor_bytes, SystemUser)
 
@@ -131,6 +131,31 @@ def test_virtual_users():
             if code == 331:
                 code, text = c.cmd("PASS whatever")
                 check(code == 530, f"unknown user: {text!r}")
+
+
+def test_users_file_long_line_is_skipped_whole():
+    """A users_file line longer than ftpd's line buffer is skipped whole:
+    its tail is never read as a line of its own (here, one that would
+    let "evil" in)."""
+    with Server(users={USER: PASS}) as srv:
+        tail = (f"evil:{crypt_hash('Evil-pw-1')}:{srv.vuid}:{srv.vgid}::"
+                f"{srv.home(USER)}:/bin/sh")
+        head = f"pad:x:{srv.vuid}:{srv.vgid}:"
+        pad = "g" * (4095 - len(head))
+        good = srv.users_path.read_text()
+        srv.users_path.write_text(head + pad + tail + "\n" + good)
+        with srv.raw() as c:
+            c.cmd("USER evil")
+            code, text = c.cmd("PASS Evil-pw-1")
+            check(code == 530, f"the tail of a long line logged in: {text!r}")
+        f = srv.ftp(USER, PASS)
+        try:
+            check(f.pwd() == "/", "the line after the long one")
+            f.quit()
+        finally:
+            f.close()
+        check("longer than 4095 bytes skipped" in srv.log(),
+              "the skipped line is not logged")
 
 
 def test_login_attempts():

@@ -337,3 +337,19 @@ def test_ftpwho_lists_sessions():
             time.sleep(0.1)
         check("wanda" not in p.stdout, f"ended session still listed:\n"
               f"{p.stdout}")
+
+
+def test_ftpasswd_refuses_a_line_ftpd_cannot_read():
+    """ftpd reads a users_file line whole only up to 4095 bytes; ftpasswd
+    does not write a longer one."""
+    check(FTPASSWD.exists(), f"{FTPASSWD} not built")
+    with _tmpdir() as d:
+        users = Path(d) / "ftpd.passwd"
+        _add(users, "short", "Short-pw-1")
+        before = users.read_bytes()
+        p = run([FTPASSWD, "-f", users, "-u", "4711", "-g", "4711", "-d",
+                 "/srv/" + "h" * 4000, "--stdin", "longhome"],
+                input="Long-pw-2\n", check_rc=False, timeout=30)
+        check(p.returncode == 1 and "ftpd reads at most 4095" in p.stderr,
+              f"long line written: exit {p.returncode}: {p.stderr!r}")
+        check(users.read_bytes() == before, "users file changed")
