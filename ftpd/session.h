@@ -22,7 +22,6 @@
 #define CTL_HELD_MAX		(64 * 1024) /* a held reply and the next */
 
 struct tls_conn;
-struct repr_enc;
 
 enum session_state {
 	ST_FRESH,	/* nothing yet: expect USER (or AUTH) */
@@ -84,17 +83,15 @@ struct session {
 	int			 utf8;		/* OPTS UTF8 ON */
 	unsigned		 mlst_facts;	/* bit set of enabled MLST facts */
 
-	/* Progress of the transfer in flight, for STAT (ctl.c reads it). */
+	/* Progress of the transfer in flight, for STAT (ctl.c reads it).
+	 * How its bytes move, its route (route.h), is not session state:
+	 * the command running it holds it. */
 	int			 in_xfer;
-	int			 xfer_via_front; /* PROT P: the front moves
-						  * the file (tlsrelay.c) */
 	int			 splice_pipe[2]; /* kept empty between
 						  * uploads, or -1 (xfer.c) */
 	off_t			 xfer_done;
 	off_t			 xfer_total;	/* -1 unknown, else the most
 						   file bytes to send */
-	int			 xfer_skip_cr;	/* TYPE A REST between CR and
-						   LF: send that LF alone */
 	char			 xfer_what[128];
 
 	/* Counters for STAT and the session log. */
@@ -115,9 +112,6 @@ struct session {
 	 * form 'T'/'C', stru 'R', mode 'B'/'C'/'Z' need repr.c. */
 	int			 zlevel;	/* OPTS MODE Z LEVEL n as n + 1;
 						 * 0: the default */
-	struct repr_enc		*list_enc;	/* listing being encoded: set
-						 * by cmd_list.c for
-						 * xfer_send_mem() */
 };
 
 /* Set defaults for a new session; fds -1, buffers initialised. */

@@ -79,9 +79,9 @@ self_test() {
 	tmp=$(mktemp -d /tmp/layering.XXXXXX) || exit 2
 	trap 'rm -rf "$tmp"' EXIT
 	plant() {	# FILE LINE-TO-ADD EXPECTED-WORDS
-		rm -rf "$tmp/t" && mkdir -p "$tmp/t" &&
-		    (cd "$top" && tar -cf - common ftpd --exclude='*.o' \
-		    --exclude=ftpd/ftpd) | tar -C "$tmp/t" -xf - || exit 2
+		rm -rf "$tmp/t" && mkdir -p "$tmp/t" || exit 2
+		(cd "$top" && tar --exclude='*.o' -cf - common ftpd) |
+		    tar -C "$tmp/t" -xf - || exit 2
 		printf '%s\n' "$2" >>"$tmp/t/$1"
 		out=$(check_tree "$tmp/t") && {
 			echo "layering.sh: self-test: $1 + '$2' not caught"
@@ -100,7 +100,7 @@ self_test() {
 	plant ftpd/priv/master.c '#include "session.h"' 'parser side'
 	plant ftpd/tools/ftpwho.c '#include "config.h"' 'only common'
 	plant common/buf.c '#include "config.h"' 'common/ includes'
-	plant ftpd/user/data.c '#include "user/xfer.h"' 'include each other'
+	plant ftpd/user/route.c '#include "user/xfer.h"' 'include each other'
 	plant ftpd/cmd/ctl.c '#include "cmd/cmd.h"' 'include each other'
 	[ $rc = 0 ] && echo "layering.sh: self-test: all 7 violations caught"
 	exit $rc

@@ -15,53 +15,48 @@
 #include "common/buf.h"
 #include "common/path.h"
 #include "cmd/cmd.h"
+#include "config.h"
 #include "cpupin.h"
 #include "cmd/ctl.h"
 #include "user/data.h"
 #include "user/list.h"
 #include "user/policy.h"
 #include "user/repr.h"
+#include "user/route.h"
 #include "session.h"
 #include "user/xfer.h"
 
 #define STAT_TEXT_MAX	4096
 
 /*
- * Listings are CRLF text.  TYPE E and MODE B/C/Z encode them like a text
- * file in the current type (TYPE I: the bytes as they are), always as
- * STRU F.  0, or -1 if the encoder could not start.
+ * TYPE E and MODE B/C/Z encode a listing (route.c says how): *enc gets
+ * the encoder, or NULL when the listing goes as it is.  0, or -1 if the
+ * encoder could not start.
  */
 static int
-listing_encoder(struct session *s)
+listing_encoder(const struct xfer_route *r, struct repr_enc **enc)
 {
-	struct repr_params p;
-
-	repr_params_session(s, &p);
-	p.form = 'N';
-	p.stru = 'F';
-	p.crlf_in = p.type != 'I';
-	s->list_enc = NULL;
-	if (!repr_needed(&p))
+	*enc = NULL;
+	if (r->path != XFER_PATH_CODEC)
 		return 0;
-	s->list_enc = repr_enc_new(&p);
-	return s->list_enc == NULL ? -1 : 0;
+	*enc = repr_enc_new(&r->repr);
+	return *enc == NULL ? -1 : 0;
 }
 
 /* The list went out: send the encoder's end (EOF, end of zlib stream). */
 static enum xfer_result
-listing_finish(struct session *s, int fd, enum xfer_result res)
+listing_finish(struct session *s, const struct xfer_route *r,
+    struct repr_enc *e, int fd, enum xfer_result res)
 {
-	struct repr_enc *e = s->list_enc;
 	struct buf t;
 
 	if (e == NULL)
 		return res;
-	s->list_enc = NULL;
 	buf_init(&t, REPR_ENC_BOUND(0) + REPR_OUT_SLACK);
 	if (res == XFER_OK && repr_enc_finish(e, &t) == -1)
 		res = XFER_DISK_ERROR;
 	if (res == XFER_OK && t.len > 0)
-		res = xfer_send_mem(s, fd, t.data, t.len);
+		res = xfer_send_mem(s, r, NULL, fd, t.data, t.len);
 	repr_enc_free(e);
 	buf_free(&t);
 	return res;
@@ -72,6 +67,8 @@ static void
 send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 {
 	struct list_job j;
+	struct xfer_route r;
+	struct repr_enc *enc;
 	enum xfer_result res;
 	int fd;
 
@@ -86,19 +83,22 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "%s %s",
 	    fmt == LIST_MLSD ? "MLSD" : fmt == LIST_NAMES ? "NLST" : "LIST",
 	    buf_cstr(&j.vpath));
+	xfer_route_for(s, XFER_OP_LIST, (enum sendfile_mode)cfg->sendfile,
+	    (int)cfg->mode_z_max_level, &r);
 	if ((fd = data_open(s, "Here comes the directory listing.",
-	    DATA_LISTING)) == -1) {
+	    &r)) == -1) {
 		list_job_free(&j);
 		return;
 	}
-	if (listing_encoder(s) == -1)
+	if (listing_encoder(&r, &enc) == -1)
 		res = XFER_DISK_ERROR;
 	else
-		res = listing_finish(s, fd, list_run(s, &j, fd));
+		res = listing_finish(s, &r, enc, fd, list_run(s, &j, fd, &r,
+		    enc));
 	list_job_free(&j);
 	/* On ABOR the transfer code has closed it and replied 426 + 226. */
 	if (res != XFER_ABORTED)
-		data_close(s, fd);
+		(void)xfer_close(s, &r, fd);
 	switch (res) {
 	case XFER_OK:
 		reply(s, 226, "Directory send OK.");
@@ -258,7 +258,7 @@ stat_path(struct session *s, const char *arg)
 		(void)buf_set(&head, "213-Status follows:\r\n");
 	if (ctl_write(s, head.data, head.len) == 0) {
 		cpupin_leave();		/* a listing, as over a data connection */
-		res = list_run(s, &j, -1);
+		res = list_run(s, &j, -1, NULL, NULL);
 		if (res != XFER_CTL_GONE)
 			(void)ctl_write(s, "213 End of status\r\n", 19);
 	}

@@ -32,6 +32,7 @@
 #include "mon_client.h"
 #include "user/policy.h"
 #include "user/repr.h"
+#include "user/route.h"
 #include "session.h"
 #include "shutdown.h"
 #include "user/xfer.h"
@@ -104,11 +105,11 @@ reply_disk(struct session *s, int err)
  * Returns 1 if the transfer completed.
  */
 static int
-xfer_end(struct session *s, int datafd, enum xfer_result res, int err,
-    const char *ok)
+xfer_end(struct session *s, const struct xfer_route *r, int datafd,
+    enum xfer_result res, int err, const char *ok)
 {
 	/* Under PROT P, the end of TLS says whether the client got it all. */
-	if (res != XFER_ABORTED && data_close(s, datafd) == -1 &&
+	if (res != XFER_ABORTED && xfer_close(s, r, datafd) == -1 &&
 	    res == XFER_OK)
 		res = XFER_NET_ERROR;
 	switch (res) {
@@ -137,11 +138,12 @@ xfer_end(struct session *s, int datafd, enum xfer_result res, int err,
  * Position a download at the REST offset: a wire offset in stream ASCII
  * (repr_rest_is_wire), else a file offset, which is also what the restart
  * markers of MODE B and C carry.  The file offset reached in *pos (-1:
- * unknown).
+ * unknown); *skip_cr set when it is the LF of a line end whose CR the
+ * client has (xfer_seek_ascii).
  */
 static int
 retr_seek(struct session *s, int fd, const struct stat *st, off_t rest,
-    off_t *pos)
+    off_t *pos, int *skip_cr)
 {
 	struct repr_params p;
 	int r;
@@ -152,7 +154,7 @@ retr_seek(struct session *s, int fd, const struct stat *st, off_t rest,
 	repr_params_session(s, &p);
 	if (repr_rest_is_wire(&p)) {
 		if ((r = xfer_seek_ascii(fd, rest)) == 1)
-			s->xfer_skip_cr = 1;
+			*skip_cr = 1;
 		/* A wire offset lands at a file offset only lseek knows. */
 		*pos = lseek(fd, 0, SEEK_CUR);
 	} else if (rest > st->st_size)
@@ -196,12 +198,14 @@ retr_range(struct session *s, int fd, const struct stat *st, off_t start,
 	return 0;
 }
 
-/* Send fd from its offset, pos (-1: unknown), up to end (exclusive). */
+/* Send fd from its offset, pos (-1: unknown), up to end (exclusive);
+ * skip_cr from retr_seek. */
 static void
 retr_send(struct session *s, const char *vpath, int fd, off_t pos,
-    off_t end)
+    off_t end, int skip_cr)
 {
 	char what[WHAT_MAX];
+	struct xfer_route r;
 	enum xfer_result res;
 	off_t bytes = 0;
 	double t0;
@@ -213,11 +217,13 @@ retr_send(struct session *s, const char *vpath, int fd, off_t pos,
 	    "Opening %s mode data connection for %s (%lld bytes).",
 	    xfer_type_name(s), vpath,
 	    (long long)(pos == -1 ? end : end - pos));
+	xfer_route_for(s, XFER_OP_RETR, (enum sendfile_mode)cfg->sendfile,
+	    (int)cfg->mode_z_max_level, &r);
 	t0 = xfer_clock();
-	if ((datafd = data_open(s, what, DATA_FILE)) == -1)
+	if ((datafd = data_open(s, what, &r)) == -1)
 		return;
-	res = xfer_send_file(s, fd, datafd, &bytes, &err);
-	ok = xfer_end(s, datafd, res, err, "Transfer complete.");
+	res = xfer_send_file(s, &r, fd, datafd, skip_cr, &bytes, &err);
+	ok = xfer_end(s, &r, datafd, res, err, "Transfer complete.");
 	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'o', ok ? 'c' : 'i');
 	s->bytes_out += (unsigned long long)bytes;
 	if (ok)
@@ -230,11 +236,10 @@ cmd_retr(struct session *s, const char *arg)
 	struct buf vpath;
 	struct stat st;
 	off_t rest = s->rest, end, pos = 0;
-	int fd, ranged = s->rang_set;
+	int fd, ranged = s->rang_set, skip_cr = 0;
 
 	s->rest = 0;
 	s->rang_set = 0;
-	s->xfer_skip_cr = 0;
 	if (!policy_allow(s, OP_READ)) {
 		reply(s, 550, "Permission denied.");
 		return;
@@ -249,8 +254,8 @@ cmd_retr(struct session *s, const char *arg)
 	if (ranged)
 		pos = s->rang_start;
 	if (ranged ? retr_range(s, fd, &st, pos, s->rang_end, &end) == 0 :
-	    retr_seek(s, fd, &st, rest, &pos) == 0)
-		retr_send(s, buf_cstr(&vpath), fd, pos, end);
+	    retr_seek(s, fd, &st, rest, &pos, &skip_cr) == 0)
+		retr_send(s, buf_cstr(&vpath), fd, pos, end, skip_cr);
 	(void)close(fd);
 out:
 	buf_free(&vpath);
@@ -573,6 +578,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 {
 	const char *vpath = buf_cstr(&u->vpath);
 	char what[WHAT_MAX], ok_text[WHAT_MAX];
+	struct xfer_route r;
 	enum xfer_result res;
 	off_t bytes = 0;
 	double t0;
@@ -590,19 +596,21 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		    xfer_type_name(s), vpath);
 		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
 	}
+	xfer_route_for(s, XFER_OP_STOR, (enum sendfile_mode)cfg->sendfile,
+	    (int)cfg->mode_z_max_level, &r);
 	t0 = xfer_clock();
-	if ((datafd = data_open(s, what, DATA_FILE | DATA_UPLOAD)) == -1) {
+	if ((datafd = data_open(s, what, &r)) == -1) {
 		upload_done(u, 0, 0);
 		return;
 	}
-	res = xfer_recv_file(s, datafd, u->fd, &bytes, &err);
+	res = xfer_recv_file(s, &r, datafd, u->fd, &bytes, &err);
 	/*
 	 * Under PROT P the end of the plaintext stream does not say how TLS
 	 * ended: ask the front before the upload replaces anything, so a
 	 * reset data connection leaves the old file in place.
 	 */
-	if (res == XFER_OK && s->prot_p) {
-		if (data_close(s, datafd) == -1)
+	if (res == XFER_OK && r.tls) {
+		if (xfer_close(s, &r, datafd) == -1)
 			res = XFER_NET_ERROR;
 		datafd = -1;
 	}
@@ -613,7 +621,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'i',
 	    res == XFER_OK ? 'c' : 'i');
 	upload_done(u, res == XFER_OK, res == XFER_DISK_ERROR);
-	ok = xfer_end(s, datafd, res, err, ok_text);
+	ok = xfer_end(s, &r, datafd, res, err, ok_text);
 	s->bytes_in += (unsigned long long)bytes;
 	if (ok)
 		s->files_in++;

@@ -29,7 +29,7 @@
 #include "front/proxy_peek.h"
 #include "session.h"
 #include "front/tlsrelay.h"
-#include "user/xfer.h"
+#include "user/route.h"
 
 #define DATA_RANDOM_TRIES	32	/* random ports before a scan */
 #define DATA_BACKLOG		4	/* a thief and the client */
@@ -235,7 +235,7 @@ data_connect(struct session *s)
 }
 
 int
-data_open(struct session *s, const char *what, int file)
+data_open(struct session *s, const char *what, const struct xfer_route *r)
 {
 	char err[256];
 	int fd, plain, hold;
@@ -245,7 +245,7 @@ data_open(struct session *s, const char *what, int file)
 		return -1;
 	}
 	/* tls = required: an account's files never cross in clear text. */
-	if (cfg->tls == TLS_REQUIRED && !s->anonymous && !s->prot_p) {
+	if (cfg->tls == TLS_REQUIRED && !s->anonymous && !r->tls) {
 		data_reset(s);
 		reply(s, 521, "Data connections must be protected: use PBSZ 0 "
 		    "and PROT P.");
@@ -267,47 +267,22 @@ data_open(struct session *s, const char *what, int file)
 	 * client that reads the data only after the 150 cannot deadlock.
 	 * Not under PROT P: there the client starts TLS after the 150.
 	 */
-	hold = !s->prot_p && file == DATA_FILE && s->xfer_total >= 0 &&
+	hold = !r->tls && r->op == XFER_OP_RETR && s->xfer_total >= 0 &&
 	    s->xfer_total <= DATA_HOLD_MAX;
 	ctl_hold(s, hold);
 	reply(s, 150, "%s", what);
 	ctl_hold(s, 0);
-	if (!s->prot_p)
+	if (!r->tls)
 		return fd;
 	err[0] = '\0';
-	s->xfer_via_front = (file & DATA_FILE) && xfer_front_ok(s);
-	if ((plain = tlsrelay_wrap_data(s, fd, s->xfer_via_front ?
-	    TR_MODE_FILE : TR_MODE_RELAY, (file & DATA_UPLOAD) != 0, err,
+	if ((plain = tlsrelay_wrap_data(s, fd, r->path == XFER_PATH_FRONT ?
+	    TR_MODE_FILE : TR_MODE_RELAY, r->op == XFER_OP_STOR, err,
 	    sizeof(err))) == -1) {
-		s->xfer_via_front = 0;
 		reply(s, 522, "Data connection must be protected with TLS "
 		    "session reuse: %s", err[0] != '\0' ? err : "failed");
 		return -1;
 	}
 	return plain;
-}
-
-int
-data_close(struct session *s, int fd)
-{
-	int rc = 0;
-
-	if (fd == -1)
-		return 0;
-	s->xfer_via_front = 0;
-	if (s->prot_p) {
-		/* The front sends close_notify when it sees our EOF. */
-		if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
-			log_msg(LOG_DEBUG, "data shutdown: %s",
-			    strerror(errno));
-		if (tlsrelay_finish_data(s, fd) == -1) {
-			log_msg(LOG_INFO, "TLS data connection did not close "
-			    "cleanly");
-			rc = -1;
-		}
-	}
-	(void)close(fd);
-	return rc;
 }
 
 void

@@ -10,6 +10,7 @@
 #define FTPD_DATA_H
 
 struct session;
+struct xfer_route;
 
 /*
  * Open a passive listener (closing any previous one) on the control
@@ -18,26 +19,20 @@ struct session;
  */
 int	data_listen(struct session *s);
 /*
- * Establish the data connection for a transfer: accept on the passive
- * listener (peer must be the control peer; others are closed and logged)
- * or connect to the PORT/EPRT target, within data_timeout.  Then reply
- * "150 <what>" and, under PROT P, secure it (TLS via the front).
- * Returns the fd to read/write plaintext on, or -1 after replying 425/522.
- * The passive listener and PORT target are consumed either way.
+ * Establish the data connection for a transfer on route r: accept on the
+ * passive listener (peer must be the control peer; others are closed and
+ * logged) or connect to the PORT/EPRT target, within data_timeout.  Then
+ * reply "150 <what>" and, on a TLS route, secure it (TLS via the front,
+ * which moves the bytes itself on XFER_PATH_FRONT).  Returns the fd to
+ * read/write plaintext on, or -1 after replying 425/521/522.  The
+ * passive listener and PORT target are consumed either way.  It is
+ * closed with xfer_close().
  */
-int	data_open(struct session *s, const char *what, int file);
-/* data_open's file argument: a listing or a file transfer.  Under PROT P
- * the front moves a file transfer's bytes itself when it can
- * (xfer_front_ok); s->xfer_via_front says so. */
-#define DATA_LISTING	0
-#define DATA_FILE	1
-#define DATA_UPLOAD	2	/* or'ed in: the client sends */
+int	data_open(struct session *s, const char *what,
+	    const struct xfer_route *r);
 /* A clear-text download of at most this many bytes sends its 150 with
  * its 226 (ctl_hold). */
 #define DATA_HOLD_MAX	(64 * 1024)
-/* Close the data connection (TLS close_notify via the front first).
- * 0, or -1 when TLS did not end cleanly (bytes may not have arrived). */
-int	data_close(struct session *s, int fd);
 /* Forget PASV/PORT state (REIN, errors). */
 void	data_reset(struct session *s);
 

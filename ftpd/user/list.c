@@ -55,6 +55,8 @@ struct list_out {
 	struct session	*s;
 	struct list_job	*j;
 	int		 fd;		/* data connection, or -1: control */
+	const struct xfer_route *r;	/* fd's route (route.h) */
+	struct repr_enc	*enc;		/* its encoder, or NULL */
 	struct buf	 b;		/* lines not yet sent */
 	struct buf	 tmp;		/* link targets, paths */
 	struct buf	 name;		/* glob prefix + entry name */
@@ -287,7 +289,8 @@ out_flush(struct list_out *o)
 	if (o->b.len == 0 || o->res != XFER_OK)
 		return o->res == XFER_OK ? 0 : -1;
 	if (o->fd >= 0)
-		o->res = xfer_send_mem(o->s, o->fd, o->b.data, o->b.len);
+		o->res = xfer_send_mem(o->s, o->r, o->enc, o->fd, o->b.data,
+		    o->b.len);
 	else if (ctl_write(o->s, o->b.data, o->b.len) == -1)
 		o->res = XFER_CTL_GONE;
 	buf_reset(&o->b);
@@ -547,7 +550,8 @@ emit_one(struct list_out *o)
 }
 
 enum xfer_result
-list_run(struct session *s, struct list_job *j, int datafd)
+list_run(struct session *s, struct list_job *j, int datafd,
+    const struct xfer_route *r, struct repr_enc *enc)
 {
 	struct list_out o;
 	enum xfer_result res;
@@ -556,6 +560,8 @@ list_run(struct session *s, struct list_job *j, int datafd)
 	o.s = s;
 	o.j = j;
 	o.fd = datafd;
+	o.r = r;
+	o.enc = enc;
 	o.res = XFER_OK;
 	o.facts = list_mlst_facts(s);
 	list_clock_init(&o.clock, time(NULL), 0);

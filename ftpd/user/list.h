@@ -31,6 +31,8 @@
 #include "user/xfer.h"
 
 struct session;
+struct xfer_route;
+struct repr_enc;
 
 /* ---- MLST facts (RFC 3659 section 7) ---------------------------------- */
 
@@ -205,12 +207,14 @@ struct list_job {
 int	list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 	    const char *arg);
 /*
- * Stream the listing to datafd with xfer_send_mem, or with datafd == -1 to
- * the control connection (ctl_write; names sanitised; at most
- * LIST_CTL_MAX_LINES lines).  XFER_OK, an xfer error, or XFER_DISK_ERROR
- * when reading the directory failed midway.
+ * Stream the listing to datafd with xfer_send_mem on route r through enc
+ * (NULL: none), or with datafd == -1 (r and enc NULL) to the control
+ * connection (ctl_write; names sanitised; at most LIST_CTL_MAX_LINES
+ * lines).  XFER_OK, an xfer error, or XFER_DISK_ERROR when reading the
+ * directory failed midway.
  */
-enum xfer_result list_run(struct session *s, struct list_job *j, int datafd);
+enum xfer_result list_run(struct session *s, struct list_job *j, int datafd,
+	    const struct xfer_route *r, struct repr_enc *enc);
 void	list_job_free(struct list_job *j);
 /*
  * MLST: the facts line for vpath (" fact=...; /path", no CRLF) appended to

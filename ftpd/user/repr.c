@@ -52,18 +52,22 @@ struct repr_enc {
 /* ---- parameters ---------------------------------------------------- */
 
 void
-repr_params_session(const struct session *s, struct repr_params *p)
+repr_params_of(const struct session *s, int zmax, struct repr_params *p)
 {
-	int max = (int)cfg->mode_z_max_level;
-
 	memset(p, 0, sizeof(*p));
 	p->type = s->type;
 	p->form = s->type == 'I' ? 'N' : s->form;
 	p->stru = s->stru;
 	p->mode = s->mode;
 	p->zlevel = s->zlevel > 0 ? s->zlevel - 1 : ZLEVEL_DEFAULT;
-	if (p->zlevel > max)
-		p->zlevel = max;
+	if (p->zlevel > zmax)
+		p->zlevel = zmax;
+}
+
+void
+repr_params_session(const struct session *s, struct repr_params *p)
+{
+	repr_params_of(s, (int)cfg->mode_z_max_level, p);
 }
 
 int

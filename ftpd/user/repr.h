@@ -73,7 +73,11 @@ unsigned char repr_filler(const struct repr_params *p);
 /* Append a MODE B header for a block of n <= REPR_BLOCK_MAX bytes. */
 int	repr_block_header(unsigned desc, size_t n, struct buf *out);
 
-/* The parameters of the session (zlevel: OPTS MODE Z LEVEL, capped). */
+/* The parameters of the session (zlevel: OPTS MODE Z LEVEL, capped at
+ * zmax).  Pure. */
+void	repr_params_of(const struct session *s, int zmax,
+	    struct repr_params *p);
+/* The same, capped at the configured mode_z_max_level. */
 void	repr_params_session(const struct session *s, struct repr_params *p);
 /* 1 if the plain fast paths of xfer.c cannot carry p (p->crlf_in unset:
  * a file; set: a CRLF listing). */

@@ -9,9 +9,10 @@
  * checked without blocking every XFER_CHECK_MS or XFER_CHECK_BYTES, so
  * ABOR and STAT are answered even on a saturated loopback.
  *
- * TYPE E, FORM C, STRU R and MODE B/C/Z go through repr.c in a separate
- * read/encode/write loop (xfer_repr_out, xfer_repr_in), chosen only when
- * repr_needed(); the sendfile and splice fast paths are untouched.
+ * Which loop runs is the route's choice (route.c), made once when the
+ * transfer started: TYPE E, FORM C, STRU R and MODE B/C/Z go through
+ * repr.c in a separate read/encode/write loop (xfer_repr_out,
+ * xfer_repr_in); the sendfile and splice fast paths are untouched.
  */
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -34,9 +35,9 @@
 #include "common/xmalloc.h"
 #include "config.h"
 #include "cmd/ctl.h"
-#include "user/data.h"
 #include "mon_client.h"
 #include "user/repr.h"
+#include "user/route.h"
 #include "session.h"
 #include "shutdown.h"
 #include "front/tlsrelay.h"
@@ -61,6 +62,7 @@
 
 struct xfer_ctx {
 	struct session	*s;
+	const struct xfer_route *r;	/* decided when the transfer began */
 	int		 datafd;
 	int		 waitfd;	/* what xfer_wait watches: datafd,
 					 * or the front's ipc */
@@ -110,10 +112,12 @@ xfer_ignore_sigpipe(void)
 }
 
 static int
-xfer_begin(struct xfer_ctx *x, struct session *s, int datafd)
+xfer_begin(struct xfer_ctx *x, struct session *s, const struct xfer_route *r,
+    int datafd)
 {
 	memset(x, 0, sizeof(*x));
 	x->s = s;
+	x->r = r;
 	x->datafd = x->waitfd = datafd;
 	x->timeout = (long long)cfg->data_timeout * 1000;
 	x->last = xfer_now_ms();
@@ -124,11 +128,33 @@ xfer_begin(struct xfer_ctx *x, struct session *s, int datafd)
 	return net_set_nonblock(datafd, 1);
 }
 
+int
+xfer_close(struct session *s, const struct xfer_route *r, int fd)
+{
+	int rc = 0;
+
+	if (fd == -1)
+		return 0;
+	if (r->tls) {
+		/* The front sends close_notify when it sees our EOF. */
+		if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
+			log_msg(LOG_DEBUG, "data shutdown: %s",
+			    strerror(errno));
+		if (tlsrelay_finish_data(s, fd) == -1) {
+			log_msg(LOG_INFO, "TLS data connection did not close "
+			    "cleanly");
+			rc = -1;
+		}
+	}
+	(void)close(fd);
+	return rc;
+}
+
 /* ABOR arrived: close the data connection first, then 426 and 226. */
 static enum xfer_result
 xfer_aborted(struct xfer_ctx *x)
 {
-	data_close(x->s, x->datafd);
+	(void)xfer_close(x->s, x->r, x->datafd);
 	x->datafd = -1;
 	reply(x->s, 426, "Connection closed; transfer aborted.");
 	reply(x->s, 226, "ABOR successful.");
@@ -350,7 +376,7 @@ static enum xfer_result
 xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
     int skip_cr)
 {
-	int ascii = x->s->type == 'A';
+	int ascii = x->r->ascii;
 	size_t chunk = ascii ? XFER_ABUF : XFER_BUF, want, k;
 	unsigned char *in, *out = NULL;
 	enum xfer_result res = XFER_OK;
@@ -464,7 +490,6 @@ static enum xfer_result
 xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
     int skip_cr)
 {
-	struct repr_params p;
 	struct repr_enc *e;
 	struct buf out;
 	enum xfer_result res = XFER_OK;
@@ -472,8 +497,7 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 	off_t pos, since = 0;
 	ssize_t n;
 
-	repr_params_session(x->s, &p);
-	if ((e = repr_enc_new(&p)) == NULL) {
+	if ((e = repr_enc_new(&x->r->repr)) == NULL) {
 		*err = ENOMEM;
 		return XFER_DISK_ERROR;
 	}
@@ -511,16 +535,6 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 	buf_free(&out);
 	free(in);
 	return res;
-}
-
-int
-xfer_front_ok(const struct session *s)
-{
-	struct repr_params p;
-
-	repr_params_session(s, &p);
-	return s->prot_p && s->front_fd != -1 && s->type != 'A' &&
-	    !repr_needed(&p);
 }
 
 /*
@@ -583,33 +597,17 @@ xfer_via_front(struct xfer_ctx *x, int filefd, int dir, off_t *bytes,
 	return where == TR_DONE_OK ? XFER_OK : XFER_NET_ERROR;
 }
 
-/*
- * sendfile saves a copy when pages go to a network card.  To a client on
- * the loopback the receiver copies every byte out anyway, and on the
- * machines we measured (test/bench) 256 KiB read/write pairs beat
- * sendfile there by 20-30%, so "auto" copies for loopback peers.
- */
-static int
-xfer_use_sendfile(const struct session *s)
-{
-	if (cfg->sendfile != SENDFILE_AUTO)
-		return cfg->sendfile == SENDFILE_YES;
-	return !net_is_loopback((const struct sockaddr *)&s->peer);
-}
-
 enum xfer_result
-xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
-    int *err)
+xfer_send_file(struct session *s, const struct xfer_route *r, int filefd,
+    int datafd, int skip_cr, off_t *bytes, int *err)
 {
-	struct repr_params p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
-	int fallback = 0, corked = 0, skip_cr = s->xfer_skip_cr;
+	int fallback = 0, corked = 0;
 
 	*bytes = 0;
 	*err = 0;
-	s->xfer_skip_cr = 0;
-	if (xfer_begin(&x, s, datafd) == -1) {
+	if (xfer_begin(&x, s, r, datafd) == -1) {
 		*err = errno;
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
@@ -622,20 +620,24 @@ xfer_send_file(struct session *s, int filefd, int datafd, off_t *bytes,
 	 * Under PROT P datafd is the socketpair to the front, which corks
 	 * the TCP socket itself.
 	 */
-	if (!s->prot_p && (s->xfer_total < 0 ||
+	if (!r->tls && (s->xfer_total < 0 ||
 	    s->xfer_total >= XFER_CORK_MIN))
 		corked = net_set_cork(datafd, 1) == 0;
-	repr_params_session(s, &p);
-	if (s->xfer_via_front)
+	switch (r->path) {
+	case XFER_PATH_FRONT:
 		res = xfer_via_front(&x, filefd, 'o', bytes, err);
-	else if (repr_needed(&p))
+		break;
+	case XFER_PATH_CODEC:
 		res = xfer_repr_out(&x, filefd, bytes, err, skip_cr);
-	else if (s->type != 'A' && xfer_use_sendfile(s))
+		break;
+	case XFER_PATH_SENDFILE:
 		res = xfer_sendfile(&x, filefd, bytes, err, &fallback);
-	else if (s->type != 'A')
+		break;
+	default:
 		fallback = 1;
-	if ((s->type == 'A' && !repr_needed(&p) && !s->xfer_via_front) ||
-	    fallback)
+		break;
+	}
+	if (fallback)
 		res = xfer_copy_out(&x, filefd, bytes, err, skip_cr);
 	/* Push the last partial segment now rather than at close. */
 	if (corked && x.datafd != -1)
@@ -762,7 +764,7 @@ xfer_copy_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	ssize_t n;
 
 	in = xmalloc(XFER_BUF);
-	if (x->s->type == 'A')
+	if (x->r->ascii)
 		out = xmalloc(XFER_BUF + 1);
 	while (res == XFER_OK) {
 		n = read(x->datafd, in, XFER_BUF);
@@ -861,7 +863,6 @@ xfer_repr_feed(struct xfer_ctx *x, struct repr_dec *d, const unsigned char *in,
 static enum xfer_result
 xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 {
-	struct repr_params p;
 	struct repr_dec *d;
 	struct buf out;
 	enum xfer_result res = XFER_OK;
@@ -869,8 +870,7 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	ssize_t n;
 	int eof = 0;
 
-	repr_params_session(x->s, &p);
-	if ((d = repr_dec_new(&p)) == NULL) {
+	if ((d = repr_dec_new(&x->r->repr)) == NULL) {
 		*err = ENOMEM;
 		return XFER_DISK_ERROR;
 	}
@@ -902,34 +902,36 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 }
 
 enum xfer_result
-xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
-    int *err)
+xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
+    int filefd, off_t *bytes, int *err)
 {
-	struct repr_params p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
-	int fallback = 1;
+	int fallback = 0;
 
 	*bytes = 0;
 	*err = 0;
-	if (xfer_begin(&x, s, datafd) == -1) {
+	if (xfer_begin(&x, s, r, datafd) == -1) {
 		*err = errno;
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
 	xfer_busy_start(&x);
-	repr_params_session(s, &p);
-	if (s->xfer_via_front) {
+	switch (r->path) {
+	case XFER_PATH_FRONT:
 		res = xfer_via_front(&x, filefd, 'i', bytes, err);
-		fallback = 0;
-	} else if (repr_needed(&p)) {
+		break;
+	case XFER_PATH_CODEC:
 		res = xfer_repr_in(&x, filefd, bytes, err);
-		fallback = 0;
+		break;
 	/* splice(2) refuses O_APPEND targets (APPE) with EINVAL, and
 	 * xfer_drain_pipe then copies: no fcntl per upload to ask. */
-	} else if (s->type != 'A') {
-		fallback = 0;
+	case XFER_PATH_SPLICE:
 		res = xfer_splice_in(&x, filefd, bytes, err, &fallback);
+		break;
+	default:
+		fallback = 1;
+		break;
 	}
 	if (fallback)
 		res = xfer_copy_in(&x, filefd, bytes, err);
@@ -938,30 +940,31 @@ xfer_recv_file(struct session *s, int datafd, int filefd, off_t *bytes,
 }
 
 enum xfer_result
-xfer_send_mem(struct session *s, int datafd, const void *p, size_t n)
+xfer_send_mem(struct session *s, const struct xfer_route *r,
+    struct repr_enc *enc, int datafd, const void *p, size_t n)
 {
 	const unsigned char *c = p;
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
-	struct buf enc;
+	struct buf eb;
 	size_t k;
 
-	if (xfer_begin(&x, s, datafd) == -1) {
+	if (xfer_begin(&x, s, r, datafd) == -1) {
 		s->in_xfer = 0;
 		return XFER_NET_ERROR;
 	}
 	/* A listing in TYPE E or MODE B/C/Z: cmd_list.c set up an encoder
 	 * that lives across calls, and sends its end itself. */
-	buf_init(&enc, s->list_enc == NULL ? 0 :
+	buf_init(&eb, enc == NULL ? 0 :
 	    REPR_ENC_BOUND(XFER_RBUF) + REPR_OUT_SLACK);
 	while (n > 0 && res == XFER_OK) {
 		k = n < XFER_BUF ? n : XFER_BUF;
-		if (s->list_enc != NULL) {
+		if (enc != NULL) {
 			k = n < XFER_RBUF ? n : XFER_RBUF;
-			if (repr_enc_data(s->list_enc, c, k, &enc) == -1)
+			if (repr_enc_data(enc, c, k, &eb) == -1)
 				res = XFER_DISK_ERROR;
 			else
-				res = xfer_repr_flush(&x, &enc);
+				res = xfer_repr_flush(&x, &eb);
 		} else
 			res = xfer_write_all(&x, c, k);
 		if (res != XFER_OK)
@@ -971,7 +974,7 @@ xfer_send_mem(struct session *s, int datafd, const void *p, size_t n)
 		s->xfer_done += (off_t)k;
 		res = xfer_moved(&x, k);
 	}
-	buf_free(&enc);
+	buf_free(&eb);
 	s->in_xfer = 0;
 	return res;
 }

@@ -1,10 +1,12 @@
 /*
  * xfer.h - moving bytes between files and data connections.
  *
- * sendfile for binary plaintext RETR, read/write otherwise, streaming
- * LF<->CRLF for TYPE A; under PROT P binary files move in the front.
- * Every wait polls the data fd (data_timeout) and the control fd (ABOR,
- * STAT) together.  Runs in the user process.
+ * Each transfer follows the route it was given (route.h): sendfile for
+ * binary plaintext RETR, splice for binary STOR, read/write otherwise
+ * (streaming LF<->CRLF for TYPE A), repr.c for the other
+ * representations; under PROT P binary files move in the front.  Every
+ * wait polls the data fd (data_timeout) and the control fd (ABOR, STAT)
+ * together.  Runs in the user process.
  */
 #ifndef FTPD_XFER_H
 #define FTPD_XFER_H
@@ -13,6 +15,8 @@
 #include <sys/types.h>
 
 struct session;
+struct xfer_route;
+struct repr_enc;
 
 enum xfer_result {
 	XFER_OK = 0,
@@ -23,25 +27,32 @@ enum xfer_result {
 	XFER_CTL_GONE,		/* control connection closed */
 };
 
-/* File -> data connection, from the file's current offset.
- * *bytes gets the count of file bytes sent. */
-enum xfer_result xfer_send_file(struct session *s, int filefd, int datafd,
-	    off_t *bytes, int *err);
-/* Data connection -> file.  *bytes gets the count of file bytes written. */
-enum xfer_result xfer_recv_file(struct session *s, int datafd, int filefd,
-	    off_t *bytes, int *err);
-/* Under PROT P, may the front move this session's file transfers itself
- * (binary, no conversion; see tlsrelay.h)?  1 or 0. */
-int	xfer_front_ok(const struct session *s);
-/* Send a memory buffer (listings) on the data connection, honouring ABOR
- * and data_timeout.  XFER_OK or an error result. */
-enum xfer_result xfer_send_mem(struct session *s, int datafd, const void *p,
-	    size_t n);
+/* File -> data connection on route r (an XFER_OP_RETR route), from the
+ * file's current offset; skip_cr: the first byte is the LF of a line end
+ * whose CR went before (xfer_seek_ascii returned 1).  *bytes gets the
+ * count of file bytes sent. */
+enum xfer_result xfer_send_file(struct session *s, const struct xfer_route *r,
+	    int filefd, int datafd, int skip_cr, off_t *bytes, int *err);
+/* Data connection -> file on route r (an XFER_OP_STOR route).  *bytes
+ * gets the count of file bytes written. */
+enum xfer_result xfer_recv_file(struct session *s, const struct xfer_route *r,
+	    int datafd, int filefd, off_t *bytes, int *err);
+/* Send a memory buffer (listings) on the data connection of route r,
+ * honouring ABOR and data_timeout.  enc: NULL, or on an XFER_PATH_CODEC
+ * route the listing's encoder, which lives across calls (the caller
+ * sends its end).  XFER_OK or an error result. */
+enum xfer_result xfer_send_mem(struct session *s, const struct xfer_route *r,
+	    struct repr_enc *enc, int datafd, const void *p, size_t n);
+/* Close the data connection of route r that data_open() returned (on a
+ * TLS route the front sends close_notify first).  0, or -1 when TLS did
+ * not end cleanly (bytes may not have arrived).  After XFER_ABORTED it
+ * is closed already. */
+int	xfer_close(struct session *s, const struct xfer_route *r, int fd);
 /*
  * For TYPE A REST: advance filefd to the file offset whose wire (CRLF)
  * offset is wire_off.  0; 1 when wire_off falls between the CR and the
  * LF of a line end, filefd then being at that LF, so a download must
- * send it without its CR (session xfer_skip_cr) while an upload simply
+ * send it without its CR (xfer_send_file skip_cr) while an upload simply
  * receives it again; or -1 (errno) if the file is shorter.
  */
 int	xfer_seek_ascii(int filefd, off_t wire_off);

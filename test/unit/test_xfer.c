@@ -1,7 +1,8 @@
 /*
- * test_xfer.c - unit tests for ftpd/xfer.c: the TYPE A REST offset
+ * test_xfer.c - unit tests for ftpd/user/xfer.c: the TYPE A REST offset
  * mapping, and the send/receive loops over socketpairs (TYPE A and I,
- * sendfile, a stalled peer timing out, ABOR read from the control fd).
+ * sendfile, a stalled peer timing out, ABOR read from the control fd),
+ * each on the route the server would take (route.c, test_route.c).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include "unit.h"
 #include "config.h"
 #include "session.h"
+#include "user/route.h"
 #include "user/xfer.h"
 
 #define BIG	(8 * 1024 * 1024 + 123)
@@ -85,6 +87,14 @@ session_with_ctl(struct session *s, int *ctl_peer, char type)
 	s->state = ST_LOGGED_IN;
 }
 
+/* The route the server would take for op in s, configured as xcfg. */
+static void
+route_of(const struct session *s, enum xfer_op op, struct xfer_route *r)
+{
+	xfer_route_for(s, op, (enum sendfile_mode)xcfg.sendfile,
+	    (int)xcfg.mode_z_max_level, r);
+}
+
 static size_t
 read_all(int fd, unsigned char *out, size_t max)
 {
@@ -124,6 +134,7 @@ END_TEST
 START_TEST(send_ascii)
 {
 	struct session s;
+	struct xfer_route r;
 	unsigned char out[64];
 	off_t bytes;
 	int fd, ctl, dv[2], err;
@@ -131,7 +142,8 @@ START_TEST(send_ascii)
 	session_with_ctl(&s, &ctl, 'A');
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, dv), 0);
 	fd = tmpfile_with("a\nbc\n\n", 6, 6);
-	ck_assert_int_eq(xfer_send_file(&s, fd, dv[0], &bytes, &err),
+	route_of(&s, XFER_OP_RETR, &r);
+	ck_assert_int_eq(xfer_send_file(&s, &r, fd, dv[0], 0, &bytes, &err),
 	    XFER_OK);
 	ck_assert_int_eq(bytes, 6);
 	(void)close(dv[0]);
@@ -146,6 +158,7 @@ END_TEST
 START_TEST(recv_ascii)
 {
 	struct session s;
+	struct xfer_route r;
 	char out[64];
 	off_t bytes;
 	int fd, ctl, dv[2], err;
@@ -155,7 +168,8 @@ START_TEST(recv_ascii)
 	fd = tmpfile_with("", 0, 0);
 	ck_assert_int_eq(write(dv[1], "x\r\ny\r\r\nz\r", 9), 9);
 	(void)close(dv[1]);
-	ck_assert_int_eq(xfer_recv_file(&s, dv[0], fd, &bytes, &err),
+	route_of(&s, XFER_OP_STOR, &r);
+	ck_assert_int_eq(xfer_recv_file(&s, &r, dv[0], fd, &bytes, &err),
 	    XFER_OK);
 	ck_assert_int_eq(bytes, 7);
 	ck_assert_int_eq(pread(fd, out, sizeof(out), 0), 7);
@@ -183,6 +197,7 @@ START_TEST(send_binary_big)
 	static const char pat[] = "0123456789abcdefghijklmnopqrstuvwxyz\n";
 	unsigned char *want, *got;
 	struct session s;
+	struct xfer_route r;
 	off_t bytes;
 	pid_t pid;
 	int fd, ctl, dv[2], err, st;
@@ -191,12 +206,15 @@ START_TEST(send_binary_big)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, dv), 0);
 	fd = tmpfile_with(pat, sizeof(pat) - 1, BIG);
 	ck_assert_int_eq(lseek(fd, 1000, SEEK_SET), 1000);
+	xcfg.sendfile = SENDFILE_YES;
+	route_of(&s, XFER_OP_RETR, &r);
+	ck_assert_int_eq(r.path, XFER_PATH_SENDFILE);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
 		(void)close(dv[1]);
-		_exit(xfer_send_file(&s, fd, dv[0], &bytes, &err) == XFER_OK &&
-		    bytes == BIG - 1000 ? 0 : 1);
+		_exit(xfer_send_file(&s, &r, fd, dv[0], 0, &bytes, &err) ==
+		    XFER_OK && bytes == BIG - 1000 ? 0 : 1);
 	}
 	(void)close(dv[0]);
 	want = malloc(BIG);
@@ -221,6 +239,7 @@ START_TEST(recv_binary_big)
 {
 	unsigned char *buf, *back;
 	struct session s;
+	struct xfer_route r;
 	off_t bytes;
 	size_t i;
 	pid_t pid;
@@ -249,7 +268,8 @@ START_TEST(recv_binary_big)
 	}
 	(void)close(dv[1]);
 	fd = tmpfile_with("", 0, 0);
-	ck_assert_int_eq(xfer_recv_file(&s, dv[0], fd, &bytes, &err),
+	route_of(&s, XFER_OP_STOR, &r);
+	ck_assert_int_eq(xfer_recv_file(&s, &r, dv[0], fd, &bytes, &err),
 	    XFER_OK);
 	ck_assert_int_eq(bytes, BIG);
 	ck_assert_int_eq(pread(fd, back, BIG, 0), BIG);
@@ -267,6 +287,7 @@ END_TEST
 START_TEST(send_timeout)
 {
 	struct session s;
+	struct xfer_route r;
 	off_t bytes;
 	int fd, ctl, dv[2], err;
 
@@ -274,7 +295,8 @@ START_TEST(send_timeout)
 	session_with_ctl(&s, &ctl, 'I');
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, dv), 0);
 	fd = tmpfile_big();
-	ck_assert_int_eq(xfer_send_file(&s, fd, dv[0], &bytes, &err),
+	route_of(&s, XFER_OP_RETR, &r);
+	ck_assert_int_eq(xfer_send_file(&s, &r, fd, dv[0], 0, &bytes, &err),
 	    XFER_TIMEOUT);
 	ck_assert_int_lt(bytes, BIG);
 	(void)close(fd);
@@ -288,6 +310,7 @@ END_TEST
 START_TEST(send_abort)
 {
 	struct session s;
+	struct xfer_route r;
 	char rep[512];
 	off_t bytes;
 	size_t got;
@@ -297,7 +320,8 @@ START_TEST(send_abort)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, dv), 0);
 	fd = tmpfile_big();
 	ck_assert_int_eq(write(ctl, "ABOR\r\n", 6), 6);
-	ck_assert_int_eq(xfer_send_file(&s, fd, dv[0], &bytes, &err),
+	route_of(&s, XFER_OP_RETR, &r);
+	ck_assert_int_eq(xfer_send_file(&s, &r, fd, dv[0], 0, &bytes, &err),
 	    XFER_ABORTED);
 	/* The data connection was closed before the replies. */
 	(void)close(s.ctl_fd);
@@ -315,13 +339,15 @@ END_TEST
 START_TEST(send_mem_ok)
 {
 	struct session s;
+	struct xfer_route r;
 	unsigned char out[64];
 	int ctl, dv[2];
 
 	session_with_ctl(&s, &ctl, 'A');
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, dv), 0);
-	ck_assert_int_eq(xfer_send_mem(&s, dv[0], "one\r\ntwo\r\n", 10),
-	    XFER_OK);
+	route_of(&s, XFER_OP_LIST, &r);
+	ck_assert_int_eq(xfer_send_mem(&s, &r, NULL, dv[0], "one\r\ntwo\r\n",
+	    10), XFER_OK);
 	(void)close(dv[0]);
 	ck_assert_uint_eq(read_all(dv[1], out, sizeof(out)), 10);
 	ck_assert_int_eq(memcmp(out, "one\r\ntwo\r\n", 10), 0);
