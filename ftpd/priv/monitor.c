@@ -193,32 +193,48 @@ mon_not_serving(void)
 	mon_term_target = 0;
 }
 
+/*
+ * Fork the process of a role with a new channel to it, SIGTERM held (see
+ * mon_hold_term).  Returns the pid; *ipc is the child's end in the child
+ * and the monitor's in the monitor, where the caller then calls
+ * mon_serving(pid, old).
+ */
+static pid_t
+fork_role(const char *what, int *ipc, sigset_t *old)
+{
+	pid_t pid;
+	int sv[2];
+
+	if (ipc_pair(sv) == -1)
+		fatal("monitor: socketpair: %s", strerror(errno));
+	mon_hold_term(old);
+	pid = fork();
+	if (pid == -1)
+		fatal("monitor: fork %s: %s", what, strerror(errno));
+	(void)close(sv[pid == 0 ? 0 : 1]);
+	*ipc = sv[pid == 0 ? 1 : 0];
+	return pid;
+}
+
 static void
 start_front(struct monitor *m)
 {
 	struct role_conn rc;
 	sigset_t old;
-	int sv[2];
+	int ipc;
 
-	if (ipc_pair(sv) == -1)
-		fatal("monitor: socketpair: %s", strerror(errno));
-	mon_hold_term(&old);
-	m->front_pid = fork();
-	if (m->front_pid == -1)
-		fatal("monitor: fork front: %s", strerror(errno));
+	m->front_pid = fork_role("front", &ipc, &old);
 	if (m->front_pid == 0) {
-		(void)close(sv[0]);
 		/* The master's channel is the monitor's alone. */
 		if (m->ask != -1)
 			(void)close(m->ask);
-		child_prepare(m, &rc, m->client_fd, sv[1]);
+		child_prepare(m, &rc, m->client_fd, ipc);
 		if (become_nopriv() == -1)
 			child_refuse(m->client_fd, "421 Service not available "
 			    "(server configuration error).\r\n");
 		front_main(&rc);
 	}
-	(void)close(sv[1]);
-	m->front_ipc = sv[0];
+	m->front_ipc = ipc;
 	mon_serving(m->front_pid, &old);
 }
 
@@ -477,7 +493,7 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 static void
 start_user(struct monitor *m)
 {
-	int relay[2] = { -1, -1 }, data[2] = { -1, -1 }, sv[2], ctl;
+	int relay[2] = { -1, -1 }, data[2] = { -1, -1 }, ipc, ctl;
 	sigset_t old;
 
 	if (m->tls) {
@@ -500,28 +516,21 @@ start_user(struct monitor *m)
 		m->front_ipc = -1;
 		ctl = m->client_fd;
 	}
-	if (ipc_pair(sv) == -1)
-		fatal("monitor: socketpair: %s", strerror(errno));
-	mon_hold_term(&old);
-	m->user_pid = fork();
-	if (m->user_pid == -1)
-		fatal("monitor: fork user: %s", strerror(errno));
+	m->user_pid = fork_role("user", &ipc, &old);
 	if (m->user_pid == 0) {
-		(void)close(sv[0]);
 		if (m->front_ipc != -1)
 			(void)close(m->front_ipc);
 		if (ctl != m->client_fd)
 			(void)close(m->client_fd);
-		run_user(m, ctl, sv[1], data[1]);
+		run_user(m, ctl, ipc, data[1]);
 	}
-	(void)close(sv[1]);
 	if (relay[1] != -1)
 		(void)close(relay[1]);
 	if (data[1] != -1)
 		(void)close(data[1]);
 	(void)close(m->client_fd);
 	m->client_fd = -1;
-	m->user_ipc = sv[0];
+	m->user_ipc = ipc;
 	mon_serving(m->user_pid, &old);
 }
 
