@@ -63,7 +63,13 @@ cmd_cwd(struct session *s, const char *arg)
 		reply(s, 553, "Directory name too long; now in \"/\".");
 		goto out;
 	}
-	reply(s, 250, "Directory changed to \"%s\".", buf_cstr(&vpath));
+	/*
+	 * No path in the text: clients that parse CWD replies (yafc) read
+	 * quoted or trailing paths in several servers' wordings and would
+	 * take the quotes and the full stop for part of the name.  The path
+	 * is PWD's to tell, in a 257.
+	 */
+	reply(s, 250, "Directory successfully changed.");
 out:
 	buf_free(&vpath);
 }
