@@ -398,6 +398,9 @@ wanted(const struct list_job *j, const char *name)
 	int dots = name[0] == '.' && (name[1] == '\0' ||
 	    (name[1] == '.' && name[2] == '\0'));
 
+	/* An upload in progress is not a file yet (atomic_uploads). */
+	if (policy_upload_tmp(name))
+		return 0;
 	if (j->pattern.len > 0)
 		return !dots && fnmatch((const char *)j->pattern.data, name,
 		    FNM_PERIOD) == 0;

@@ -539,6 +539,21 @@ reply_errno(struct session *s, int err, const char *what, const char *vpath)
 }
 
 int
+policy_upload_tmp(const char *name)
+{
+	size_t n = sizeof(POLICY_UPLOAD_TMP) - 1, i;
+
+	/* Most names fail on the first byte: listings call this for each. */
+	if (name[0] != '.' || strncmp(name, POLICY_UPLOAD_TMP, n) != 0)
+		return 0;
+	for (i = 0; i < POLICY_UPLOAD_TMP_RANDOM; i++)
+		if (!((name[n + i] >= '0' && name[n + i] <= '9') ||
+		    (name[n + i] >= 'a' && name[n + i] <= 'z')))
+			return 0;
+	return name[n + i] == '\0';
+}
+
+int
 policy_allow(struct session *s, enum policy_op op)
 {
 	if (op == OP_READ || op == OP_LIST)

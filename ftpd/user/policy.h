@@ -58,6 +58,17 @@ void	reply_errno(struct session *s, int err, const char *what,
 int	policy_errno_code(int err, const char **reason);
 
 /*
+ * atomic_uploads write to POLICY_UPLOAD_TMP followed by
+ * POLICY_UPLOAD_TMP_RANDOM characters of [0-9a-z] beside the target, and
+ * listings never show such a name (a client refreshing during an upload
+ * would show a half-written file that vanishes).
+ */
+#define POLICY_UPLOAD_TMP	".ftpd-upload."
+#define POLICY_UPLOAD_TMP_RANDOM 12
+/* 1 if name (one directory entry) has the form of such a temporary. */
+int	policy_upload_tmp(const char *name);
+
+/*
  * Tests: force (1) or stop forcing (0) the component walk instead of
  * openat2.  The environment variable FTPD_NO_OPENAT2=1 forces it too.
  */

@@ -651,6 +651,26 @@ START_TEST(test_allow)
 }
 END_TEST
 
+/* The atomic-upload temporaries that listings hide, and only those. */
+START_TEST(test_upload_tmp)
+{
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789az"), 1);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.zzzzzzzzzzzz"), 1);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload."), 0);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789a"), 0);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789abc"), 0);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789aB"), 0);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789a-"), 0);
+	ck_assert_int_eq(policy_upload_tmp("ftpd-upload.0123456789ab"), 0);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-uploads0123456789ab"), 0);
+	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.my-notes.txt"), 0);
+	ck_assert_int_eq(policy_upload_tmp("."), 0);
+	ck_assert_int_eq(policy_upload_tmp(""), 0);
+	ck_assert_uint_eq(sizeof(POLICY_UPLOAD_TMP) - 1 +
+	    POLICY_UPLOAD_TMP_RANDOM, strlen(".ftpd-upload.0123456789az"));
+}
+END_TEST
+
 /* ---- commands ---------------------------------------------------------- */
 
 START_TEST(test_cmd_dirs)
@@ -825,6 +845,7 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_open_read, 0, 2);
 	tcase_add_test(tc, test_errno_codes);
 	tcase_add_test(tc, test_allow);
+	tcase_add_test(tc, test_upload_tmp);
 	tcase_add_loop_test(tc, test_cmd_dirs, 0, 2);
 	tcase_add_loop_test(tc, test_cmd_files, 0, 2);
 	tcase_add_loop_test(tc, test_cmd_chmod, 0, 2);
