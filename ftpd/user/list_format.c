@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -487,6 +488,106 @@ list_parse_opts(const char *arg, unsigned *opts)
 		p = tok + i;
 	}
 	return p;
+}
+
+/* ---- sorting ------------------------------------------------------------ */
+
+/* Below this many names, insertion sort. */
+#define SORT_SMALL	16
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+name_swap(const char **v, size_t i, size_t j)
+{
+	const char *t = v[i];
+
+	v[i] = v[j];
+	v[j] = t;
+}
+
+/* The names in v all agree on their first d bytes. */
+static void
+sort_small(const char **v, size_t n, size_t d)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(v[j - 1] + d, v[j] + d) > 0; j--)
+			name_swap(v, j - 1, j);
+}
+
+static unsigned char
+median3(unsigned char a, unsigned char b, unsigned char c)
+{
+	if (a > b) {
+		unsigned char t = a;
+
+		a = b;
+		b = t;
+	}
+	return c < a ? a : c > b ? b : c;
+}
+
+/*
+ * Multikey quicksort (Bentley and Sedgewick): partition on byte d into
+ * less, equal and greater; only the equal part goes on to byte d + 1.
+ * Names in a directory share long prefixes ("entry-000123.dat"), which
+ * strcmp would compare again at every step.  The names in v all agree
+ * on their first d bytes.  depth bounds the recursion on the unequal
+ * parts (a hostile directory could make them lopsided); past it the
+ * names go to qsort, O(n log n) whatever they are.
+ */
+static void
+sort_mkqs(const char **v, size_t n, size_t d, unsigned depth)
+{
+	size_t lt, i, gt;
+	unsigned char p, c;
+
+	/* Bounded: each pass returns or moves one byte further into names
+	 * that are NUL-terminated (byte 0 ends the pass). */
+	while (n > SORT_SMALL) {
+		if (depth == 0) {
+			qsort(v, n, sizeof(v[0]), name_cmp);
+			return;
+		}
+		p = median3((unsigned char)v[0][d],
+		    (unsigned char)v[n / 2][d], (unsigned char)v[n - 1][d]);
+		lt = i = 0;
+		gt = n;
+		while (i < gt) {
+			c = (unsigned char)v[i][d];
+			if (c < p)
+				name_swap(v, lt++, i++);
+			else if (c > p)
+				name_swap(v, i, --gt);
+			else
+				i++;
+		}
+		sort_mkqs(v, lt, d, depth - 1);
+		sort_mkqs(v + gt, n - gt, d, depth - 1);
+		if (p == 0)
+			return;		/* the equal part: equal names */
+		v += lt;
+		n = gt - lt;
+		d++;
+	}
+	sort_small(v, n, d);
+}
+
+void
+list_sort_names(const char **v, size_t n)
+{
+	unsigned depth = 8;
+	size_t m;
+
+	for (m = n; m > 1; m >>= 1)
+		depth += 2;
+	sort_mkqs(v, n, 0, depth);
 }
 
 int

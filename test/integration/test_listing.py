@@ -95,3 +95,61 @@ def test_upload_temporary_never_listed():
         names = _names("MLSD", _lines(f, "MLSD"))
         check("big.bin" in names, f"finished upload not listed: {names}")
         f.quit()
+
+
+# ---------------------------------------------------------------- item 11
+
+SORT_NAMES = ["b.txt", "a.txt", "B.txt", "Zed", "_under", "~tilde", "!bang",
+              "#hash", "-dash", "10.txt", "9.txt", "a", "ab", "a b",
+              ".hidden", "d\u00e9j\u00e0.txt", "z.txt", "sub"]
+
+
+def _byte_sorted(names):
+    return sorted(names, key=lambda n: n.encode("utf-8", "surrogateescape"))
+
+
+def test_listings_sorted():
+    """LIST, NLST, MLSD and STAT list names in byte order, as LC_ALL=C ls
+    does (dot entries where their bytes put them), whatever the
+    directory's own order; globs too."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        d = home / "dir"
+        d.mkdir()
+        import random
+        order = list(SORT_NAMES)
+        random.Random(7).shuffle(order)
+        for n in order:
+            if n == "sub":
+                (d / n).mkdir()
+            else:
+                (d / n).write_bytes(b"x")
+        srv.give(USER)
+        visible = [n for n in SORT_NAMES if not n.startswith(".")]
+        everything = SORT_NAMES + [".", ".."]
+        f = srv.ftp(USER, PASS)
+        f.encoding = "utf-8"
+        want = {
+            "LIST dir": _byte_sorted(visible),
+            "NLST dir": _byte_sorted(visible),
+            "LIST -a dir": _byte_sorted(everything),
+            "LIST -A dir": _byte_sorted(SORT_NAMES),
+            "NLST -a dir": _byte_sorted(everything),
+            "MLSD dir": _byte_sorted(everything),
+        }
+        for cmd, names in want.items():
+            got = _names(cmd, _lines(f, cmd))
+            if cmd.startswith("NLST"):
+                got = [g.split("/")[-1] for g in got]
+            check(got == names, f"{cmd} not in byte order:\n{got}\n"
+                  f"want\n{names}")
+        got = _names("LIST", _lines(f, "LIST dir/*.txt"))
+        txt = _byte_sorted([f"dir/{n}" for n in visible
+                            if n.endswith(".txt")])
+        check(got == txt, f"LIST of a glob not sorted: {got}, want {txt}")
+        f.cwd("dir")
+        got = [l.split(None, 8)[8] for l in _stat_lines(f, "-a")
+               if not l.startswith("total")]
+        check(got == _byte_sorted(everything),
+              f"STAT -a not sorted: {got}")
+        f.quit()
