@@ -138,6 +138,8 @@ setup(void)
 	plant_link("../../../../../../etc", "sub/rel_escape");
 	plant_link("../../secret", "sub/deep/up_secret");
 	plant_link("link_self", "link_self");
+	plant_link(".", "sub/self");
+	plant_link("../..", "sub/deep/back");
 	plant_link("file.txt", "link_file");
 	plant_link("/sub", "link_abs_sub");
 	plant_link("/created_via_link.ftpdtest", "dangling");
@@ -209,7 +211,8 @@ rm_tree(const char *dir)
 		"sub/deep/up_secret", "link_self", "link_file",
 		"link_abs_sub", "dangling", "link_chain", "link_secret_abs",
 		"created_via_link.ftpdtest", "renamed.txt", "new.txt",
-		"sub/moved.txt", "private.txt", "fifo",
+		"sub/moved.txt", "private.txt", "fifo", "sub/self",
+		"sub/deep/back",
 	};
 	static const char *const dirs[] = {
 		"sub/deep", "sub", "empty", "q\"d", "made",
@@ -600,7 +603,7 @@ START_TEST(test_errno_codes)
 	ck_assert_int_eq(policy_errno_code(EFBIG, &r), 552);
 	ck_assert_int_eq(policy_errno_code(ENAMETOOLONG, &r), 553);
 	ck_assert_int_eq(policy_errno_code(EINVAL, &r), 553);
-	ck_assert_int_eq(policy_errno_code(ELOOP, &r), 553);
+	ck_assert_int_eq(policy_errno_code(ELOOP, &r), 550);
 	ck_assert_int_eq(policy_errno_code(EBUSY, &r), 450);
 	ck_assert_int_eq(policy_errno_code(ETXTBSY, &r), 450);
 	ck_assert_int_eq(policy_errno_code(12345, &r), 550);
@@ -692,6 +695,25 @@ START_TEST(test_cmd_dirs)
 	ck_assert_int_eq(RUN(cmd_cwd, "file.txt"), 550);
 	ck_assert_str_eq(buf_cstr(&S.cwd), "/");
 	ck_assert_int_eq(RUN(cmd_cwd, "link_up"), 250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/");
+	ck_assert_int_eq(RUN(cmd_cwd, "/"), 250);
+
+	/* Through links the session lands on the physical directory. */
+	ck_assert_int_eq(RUN(cmd_cwd, "link_abs_sub/deep"), 250);
+	ck_assert_str_eq(txt, "250 Directory successfully changed.\r\n");
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/sub/deep");
+	ck_assert_int_eq(RUN(cmd_cwd, "/sub/self/self/./self"), 250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/sub");
+	ck_assert_int_eq(RUN(cmd_cwd, "/sub/deep/back"), 250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/");
+	ck_assert_int_eq(RUN(cmd_cwd, "sub/deep/back/sub/deep/back/empty"),
+	    250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/empty");
+	ck_assert_int_eq(RUN(cmd_pwd, NULL), 257);
+	ck_assert_str_eq(txt, "257 \"/empty\" is the current directory.\r\n");
+	/* A loop of links is the file's fault, not the name's: 550. */
+	ck_assert_int_eq(RUN(cmd_cwd, "/link_self"), 550);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/empty");
 	ck_assert_int_eq(RUN(cmd_cwd, "/"), 250);
 
 	ck_assert_int_eq(RUN(cmd_mkd, "made"), 257);
