@@ -67,6 +67,7 @@ struct list_out {
 	int		 fd;		/* data connection, or -1: control */
 	struct buf	 b;		/* lines not yet sent */
 	struct buf	 tmp;		/* link targets, paths */
+	struct buf	 link;		/* MLSD: a link's target */
 	struct buf	 name;		/* glob prefix + entry name */
 	size_t		 lines;
 	unsigned	 facts;
@@ -354,7 +355,8 @@ shown_name(struct list_out *o, const char *name)
 	return buf_cstr(&o->name);
 }
 
-/* MLSD: a symlink that resolves (beneath the root) is shown as its target. */
+/* MLSD: the stat of what a symlink leads to, when it resolves (beneath
+ * the root); else *st stays the link's. */
 static void
 mlsd_follow(struct list_out *o, const char *name, struct stat *st)
 {
@@ -397,10 +399,14 @@ emit_entry(struct list_out *o, int dfd, const char *name, struct stat *st)
 	} else if (name[0] == '.' && name[1] == '\0')
 		kind = LK_CDIR;
 	if (j->fmt == LIST_MLSD) {
-		if (S_ISLNK(st->st_mode))
+		/* A link is typed as a link, with the facts of its target. */
+		if (S_ISLNK(st->st_mode)) {
+			target = read_link(dfd, name, &o->link) == 0 ?
+			    buf_cstr(&o->link) : "";
 			mlsd_follow(o, name, st);
+		}
 		rc = list_fmt_facts(&o->b, o->facts, st, kind, &j->dirst,
-		    &j->who, name);
+		    &j->who, target, name);
 	} else {
 		if (S_ISLNK(st->st_mode) && read_link(dfd, name, &o->tmp) == 0)
 			target = buf_cstr(&o->tmp);
@@ -649,6 +655,7 @@ list_run(struct session *s, struct list_job *j, int datafd)
 	list_clock_init(&o.clock, time(NULL), 0);
 	buf_init(&o.b, LIST_BUF_MAX);
 	buf_init(&o.tmp, 2 * PATH_MAXLEN + 2);
+	buf_init(&o.link, PATH_MAXLEN + 1);
 	buf_init(&o.name, 2 * PATH_MAXLEN + 2);
 	/* One allocation up front instead of doubling while we list. */
 	(void)buf_reserve(&o.b, LIST_FLUSH_AT + PATH_MAXLEN);
@@ -667,8 +674,23 @@ list_run(struct session *s, struct list_job *j, int datafd)
 	res = o.res;
 	buf_free(&o.b);
 	buf_free(&o.tmp);
+	buf_free(&o.link);
 	buf_free(&o.name);
 	return res;
+}
+
+/* The target of the symlink vpath, read beneath the root.  0 or -1. */
+static int
+read_link_path(struct session *s, const char *vpath, struct buf *out)
+{
+	const char *base;
+	int pfd, rc;
+
+	if ((pfd = fs_open_parent(s, vpath, &base)) == -1)
+		return -1;
+	rc = read_link(pfd, base, out);
+	(void)close(pfd);
+	return rc;
 }
 
 int
@@ -676,14 +698,21 @@ list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
 {
 	struct list_job j;
 	struct stat st, tst, pst;
-	struct buf name, parent;
+	struct buf name, parent, target;
 	const struct stat *pp = NULL;
+	const char *link = NULL;
 	int rc;
 
 	if (fs_stat(s, vpath, &st, 0) == -1)
 		return -1;
-	if (S_ISLNK(st.st_mode) && fs_stat(s, vpath, &tst, 1) == 0)
-		st = tst;
+	buf_init(&target, PATH_MAXLEN + 1);
+	/* As in MLSD: a link, with the facts of what it leads to. */
+	if (S_ISLNK(st.st_mode)) {
+		link = read_link_path(s, vpath, &target) == 0 ?
+		    buf_cstr(&target) : "";
+		if (fs_stat(s, vpath, &tst, 1) == 0)
+			st = tst;
+	}
 	buf_init(&parent, PATH_MAXLEN + 1);
 	if (strcmp(vpath, "/") != 0 && path_dirname(vpath, &parent) == 0 &&
 	    fs_stat(s, buf_cstr(&parent), &pst, 1) == 0)
@@ -697,11 +726,12 @@ list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
 	if (rc == 0)
 		rc = list_fmt_facts(line, list_mlst_facts(s), &st,
 		    cdir && S_ISDIR(st.st_mode) ? LK_CDIR : LK_ENTRY, pp,
-		    &j.who, buf_cstr(&name));
+		    &j.who, link, buf_cstr(&name));
 	if (rc == 0)
 		buf_truncate(line, line->len - 2);	/* the CRLF */
 	buf_free(&name);
 	buf_free(&parent);
+	buf_free(&target);
 	list_job_free(&j);
 	if (rc == -1)
 		errno = ENAMETOOLONG;

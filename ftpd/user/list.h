@@ -144,12 +144,16 @@ int	list_fmt_perm(struct buf *out, const struct stat *st,
 	    const struct stat *parent, const struct list_who *who);
 /*
  * Append one MLSx line: "fact=val;...; name" + CRLF, facts per the
- * MLST_F_* set.  A symlink st (one that did not resolve) is typed
- * OS.unix=symlink.  0 or -1 (out unchanged).
+ * MLST_F_* set.  link is NULL, or the entry is a symbolic link and link
+ * its target ("" when unreadable): it is typed OS.unix=slink:<target>, or
+ * OS.unix=symlink when the target cannot be a fact value (empty, or
+ * holding a space, ';' or a control byte); st is then what the link
+ * leads to if it resolves (size, modify and perm of the target), else the
+ * link itself.  0 or -1 (out unchanged).
  */
 int	list_fmt_facts(struct buf *out, unsigned facts, const struct stat *st,
 	    enum list_kind kind, const struct stat *parent,
-	    const struct list_who *who, const char *name);
+	    const struct list_who *who, const char *link, const char *name);
 /* Sort n names in byte order (strcmp), as ls(1) in the C locale lists
  * them. */
 void	list_sort_names(const char **v, size_t n);

@@ -748,19 +748,58 @@ wr_ids(struct wr *w, unsigned facts, const struct stat *st)
 		    (unsigned long long)st->st_gid);
 }
 
+/*
+ * May a link's target be written into the type fact?  A fact value holds
+ * no space (the space ends the facts, RFC 3659 7.5) and no ';' (it ends a
+ * fact); control bytes would garble the line.  Bytes above 0x7f are kept,
+ * as they are in names.
+ */
+static int
+fact_value_ok(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == ';' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * The type fact.  A symbolic link is typed as one, whatever it leads to:
+ * "OS.unix=slink:<target>" as in RFC 3659's example (7.7.4), which
+ * FileZilla reads as a link (and lftp, which knows only the next form,
+ * lists again with LIST and finds the "l" line), else the errata's
+ * "OS.unix=symlink".  Typed "dir", a link back up the tree (self -> .)
+ * made mirrors descend forty levels.
+ */
+static void
+wr_type(struct wr *w, const struct stat *st, enum list_kind kind,
+    const char *link)
+{
+	wr_str(w, "type=");
+	if (link != NULL && fact_value_ok(link)) {
+		wr_str(w, "OS.unix=slink:");
+		wr_str(w, link);
+	} else if (link != NULL)
+		wr_str(w, "OS.unix=symlink");
+	else
+		wr_str(w, fact_type(st, kind));
+	wr_chr(w, ';');
+}
+
 static void
 wr_facts(struct wr *w, unsigned facts, const struct stat *st,
     enum list_kind kind, const struct stat *parent,
-    const struct list_who *who)
+    const struct list_who *who, const char *link)
 {
 	char perm[PERM_MAX];
 	struct wr save;
 
-	if (facts & MLST_F_TYPE) {
-		wr_str(w, "type=");
-		wr_str(w, fact_type(st, kind));
-		wr_chr(w, ';');
-	}
+	if (facts & MLST_F_TYPE)
+		wr_type(w, st, kind, link);
 	if ((facts & MLST_F_SIZE) && S_ISREG(st->st_mode)) {
 		wr_str(w, "size=");
 		wr_num(w, (unsigned long long)st->st_size, 10, 0, '0');
@@ -801,14 +840,15 @@ wr_facts(struct wr *w, unsigned facts, const struct stat *st,
 int
 list_fmt_facts(struct buf *out, unsigned facts, const struct stat *st,
     enum list_kind kind, const struct stat *parent,
-    const struct list_who *who, const char *name)
+    const struct list_who *who, const char *link, const char *name)
 {
 	size_t oldlen = out->len;
 	struct wr w;
 
-	if (wr_begin(&w, out, FACTS_MAX) == -1)
+	if (wr_begin(&w, out, FACTS_MAX + (link != NULL ? strlen(link) : 0))
+	    == -1)
 		return -1;
-	wr_facts(&w, facts, st, kind, parent, who);
+	wr_facts(&w, facts, st, kind, parent, who, link);
 	wr_chr(&w, ' ');
 	if (wr_commit(&w, out) == -1 || buf_puts(out, name) == -1 ||
 	    buf_append(out, "\r\n", 2) == -1) {

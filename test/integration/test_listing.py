@@ -153,3 +153,202 @@ def test_listings_sorted():
         check(got == _byte_sorted(everything),
               f"STAT -a not sorted: {got}")
         f.quit()
+
+
+# ---------------------------------------------------------------- item 6
+
+def _loop_tree(home):
+    """looptest/ with two files and three links back to itself (self ->
+    ., sub/back -> .., again -> ../looptest): one copy is 2 files."""
+    top = home / "looptest"
+    want = {"f.bin": make_file(top / "f.bin", 200000, seed=61),
+            "sub/g.bin": make_file(top / "sub" / "g.bin", 70000, seed=62)}
+    os.symlink(".", top / "self")
+    os.symlink("..", top / "sub" / "back")
+    os.symlink("../looptest", top / "again")
+    return want
+
+
+def _fetched(local):
+    """{relative path: sha256} of the regular files under local, and the
+    number of symlinks (a mirror may recreate the links as links)."""
+    got = tree_hashes(local)
+    links = sum(1 for dp, dn, fn in os.walk(local) for n in dn + fn
+                if os.path.islink(os.path.join(dp, n)))
+    return got, links
+
+
+def test_mlsd_types_links_as_links():
+    """MLSD and MLST type a symbolic link as OS.unix=slink:<target> (RFC
+    3659 7.7.4) with its target's facts, never as the dir or file it
+    leads to; a target that cannot be a fact value gives
+    OS.unix=symlink.  LIST keeps its l lines."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        _loop_tree(home)
+        top = home / "looptest"
+        os.symlink("f.bin", top / "flink")
+        os.symlink("/nowhere", top / "dangling")
+        os.symlink("a b;c", top / "odd")
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        facts = {}
+        for l in _lines(f, "MLSD looptest"):
+            fl, name = l.split(" ", 1)
+            facts[name] = dict(x.split("=", 1) for x in fl[:-1].split(";"))
+        want = {"self": "OS.unix=slink:.", "again": "OS.unix=slink:"
+                "../looptest", "flink": "OS.unix=slink:f.bin",
+                "dangling": "OS.unix=slink:/nowhere",
+                "odd": "OS.unix=symlink", "f.bin": "file", "sub": "dir",
+                ".": "cdir", "..": "pdir"}
+        for name, t in want.items():
+            check(facts.get(name, {}).get("type") == t,
+                  f"MLSD type of {name}: {facts.get(name)}, want {t}")
+        check(facts["flink"].get("size") == "200000",
+              f"a link to a file has its target's size: {facts['flink']}")
+        check("size" not in facts["dangling"],
+              f"a dangling link has no size: {facts['dangling']}")
+        resp = f.sendcmd("MLST looptest/self")
+        check("type=OS.unix=slink:.;" in resp, f"MLST of a link: {resp!r}")
+        lines = [l for l in _lines(f, "LIST looptest") if l[:1] == "l"]
+        check(sorted(l.split(None, 8)[8] for l in lines) ==
+              ["again -> ../looptest", "dangling -> /nowhere",
+               "flink -> f.bin", "odd -> a b;c", "self -> ."],
+              f"LIST link lines: {lines}")
+        f.quit()
+
+
+def test_cwd_through_links_pwd_physical():
+    """CWD through a link lands on the physical directory and PWD says
+    so (a client that remembers PWDs sees the loop); a loop of links is
+    550 (ELOOP is not a bad name: not 553)."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        _loop_tree(home)
+        os.symlink("ring-b", home / "ring-a")
+        os.symlink("ring-a", home / "ring-b")
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        for path in ("looptest/self", "/looptest/self/self/./self",
+                     "/looptest/sub/back", "/looptest/again/sub/back/self",
+                     "looptest"):
+            f.cwd("/")
+            resp = f.sendcmd(f"CWD {path}")
+            check(resp.startswith("250") and '"' not in resp,
+                  f"CWD {path}: {resp!r}")
+            check(f.pwd() == "/looptest", f"CWD {path}: PWD {f.pwd()!r}")
+        f.cwd("sub")
+        check(f.pwd() == "/looptest/sub", f"PWD {f.pwd()!r}")
+        f.sendcmd("CDUP")
+        check(f.pwd() == "/looptest", f"CDUP: PWD {f.pwd()!r}")
+        deep = "/looptest" + "/self" * 41
+        for path in ("/ring-a", deep):
+            try:
+                resp = f.sendcmd(f"CWD {path}")
+            except ftplib.error_perm as e:
+                resp = str(e)
+            check(resp.startswith("550") and "symbolic links" in resp,
+                  f"CWD {path[:40]}: {resp!r}")
+        check(f.pwd() == "/looptest", f"after failed CWDs: {f.pwd()!r}")
+        f.quit()
+
+
+def _filezilla_walk(f, top, limit=200):
+    """What FileZilla's recursive download does: MLSD each directory,
+    enter every dir and every link (OS.unix=slink is taken for a
+    directory link), and skip a directory whose PWD after CWD was seen
+    before.  Returns the paths of the files it would fetch."""
+    seen, files, todo = set(), [], [top]
+    while todo and len(seen) < limit:
+        path = todo.pop()
+        try:
+            f.cwd(path)
+        except ftplib.error_perm:
+            continue            # a link to a file: fetched as a file
+        real = f.pwd()
+        if real in seen:
+            continue
+        seen.add(real)
+        for l in _lines(f, "MLSD"):
+            fl, name = l.split(" ", 1)
+            t = dict(x.split("=", 1) for x in fl[:-1].split(";"))["type"]
+            kind = t.lower().split(":", 1)[0]
+            if kind in ("dir", "os.unix=slink", "os.unix=symlink"):
+                todo.append(f"{real.rstrip('/')}/{name}")
+            elif kind == "file":
+                files.append(f"{real.rstrip('/')}/{name}")
+    return files
+
+
+def test_filezilla_like_walk_stops_at_link_loops():
+    """A recursive walk that knows directories by their PWD (FileZilla's)
+    fetches each file of a looping tree once."""
+    with Server(users={USER: PASS}) as srv:
+        _loop_tree(srv.home(USER))
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        files = _filezilla_walk(f, "/looptest")
+        check(sorted(files) == ["/looptest/f.bin", "/looptest/sub/g.bin"],
+              f"the walk fetched {len(files)} files: {files[:6]}")
+        f.quit()
+
+
+def _check_one_copy(want, local, client):
+    got, _links = _fetched(local)
+    check(got == want, f"{client} fetched {len(got)} files, not "
+          f"{len(want)}: {sorted(got)[:6]}")
+
+
+def test_lftp_mirror_symlink_loop():
+    """lftp mirror of a tree with links back to itself fetches it once
+    (MLSD types the links as links; lftp lists with LIST for their
+    targets and makes them links locally)."""
+    require_tool("lftp")
+    with Server(users={USER: PASS}) as srv, \
+            tempfile.TemporaryDirectory(prefix="ftpd-loop-") as d:
+        want = _loop_tree(srv.home(USER))
+        srv.give(USER)
+        local = Path(d) / "m"
+        run(["lftp", "-u", f"{USER},{PASS}", "-p", str(srv.port), "-e",
+             "set ftp:ssl-allow no; set net:max-retries 2; "
+             "set cmd:fail-exit yes; mirror /looptest " + str(local) +
+             "; quit", "127.0.0.1"], timeout=30, cwd=d)
+        _check_one_copy(want, local, "lftp mirror")
+        check(os.readlink(local / "self") == ".",
+              "lftp did not recreate self -> . as a link")
+
+
+def test_wget_mirror_symlink_loop():
+    """wget -m (LIST, l lines) of the looping tree fetches it once and
+    ends."""
+    require_tool("wget")
+    with Server(users={USER: PASS}) as srv, \
+            tempfile.TemporaryDirectory(prefix="ftpd-loop-") as d:
+        want = _loop_tree(srv.home(USER))
+        srv.give(USER)
+        p = run(["wget", "-m", "-nv", "-nH", "--tries=1",
+                 f"ftp://{USER}:{PASS}@127.0.0.1:{srv.port}/looptest/"],
+                timeout=30, cwd=d, check_rc=False)
+        local = Path(d) / "looptest"
+        for listing in local.rglob(".listing"):
+            listing.unlink()
+        _check_one_copy(want, local, f"wget -m (exit {p.returncode})")
+
+
+def test_rclone_copy_symlink_loop():
+    """rclone copy (MLSD) of the looping tree fetches it once and ends;
+    rclone takes a link for a file and reports the directory links it
+    cannot download."""
+    require_tool("rclone")
+    with Server(users={USER: PASS}) as srv, \
+            tempfile.TemporaryDirectory(prefix="ftpd-loop-") as d:
+        want = _loop_tree(srv.home(USER))
+        srv.give(USER)
+        ob = run(["rclone", "obscure", PASS], timeout=30).stdout.strip()
+        local = Path(d) / "r"
+        env = dict(os.environ, RCLONE_CONFIG=str(Path(d) / "none.conf"))
+        run(["rclone", "copy", "--retries", "1", "--low-level-retries", "1",
+             f":ftp,host=127.0.0.1,port={srv.port},user={USER},pass={ob}:"
+             "looptest", str(local)], timeout=30, cwd=d, env=env,
+            check_rc=False)
+        _check_one_copy(want, local, "rclone copy")

@@ -14,6 +14,7 @@
 
 #include "unit.h"
 #include "common/buf.h"
+#include "common/path.h"
 #include "user/idcache.h"
 #include "user/list.h"
 #include "user/policy.h"
@@ -334,13 +335,21 @@ START_TEST(t_perm_user)
 END_TEST
 
 static const char *
+facts_link(struct buf *b, unsigned facts, const struct stat *st,
+    enum list_kind kind, const struct list_who *w, const char *link,
+    const char *name)
+{
+	buf_reset(b);
+	ck_assert_int_eq(list_fmt_facts(b, facts, st, kind, NULL, w, link,
+	    name), 0);
+	return buf_cstr(b);
+}
+
+static const char *
 facts_str(struct buf *b, unsigned facts, const struct stat *st,
     enum list_kind kind, const struct list_who *w, const char *name)
 {
-	buf_reset(b);
-	ck_assert_int_eq(list_fmt_facts(b, facts, st, kind, NULL, w, name),
-	    0);
-	return buf_cstr(b);
+	return facts_link(b, facts, st, kind, w, NULL, name);
 }
 
 START_TEST(t_facts_each)
@@ -387,6 +396,52 @@ START_TEST(t_facts_each)
 	    "d"), "unix.group=4343; d\r\n");
 	ck_assert_str_eq(facts_str(&b, 0, &f, LK_ENTRY, &w, "a b"),
 	    " a b\r\n");
+	buf_free(&b);
+}
+END_TEST
+
+/* A symbolic link is typed as one, with the facts of what it leads to. */
+START_TEST(t_facts_link)
+{
+	struct list_who w = anon_who();
+	struct stat f, d, l;
+	struct buf b;
+
+	names();
+	buf_init(&b, 8192);
+	f = mkst(S_IFREG | 0644, 1000, 100, 42, NOW);
+	d = mkst(S_IFDIR | 0755, 4242, 4343, 4096, NOW);
+	l = mkst(S_IFLNK | 0777, 0, 0, 4, NOW);
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w, ".",
+	    "self"), "type=OS.unix=slink:.; self\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE | MLST_F_SIZE, &f,
+	    LK_ENTRY, &w, "../pub/f=1.txt", "f"),
+	    "type=OS.unix=slink:../pub/f=1.txt;size=42; f\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &l, LK_ENTRY, &w,
+	    "/gone", "dangling"), "type=OS.unix=slink:/gone; dangling\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "d\xc3\xa9j\xc3\xa0", "u"),
+	    "type=OS.unix=slink:d\xc3\xa9j\xc3\xa0; u\r\n");
+	/* Targets that cannot be a fact value. */
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "a b", "s"), "type=OS.unix=symlink; s\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "a;b", "s"), "type=OS.unix=symlink; s\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "a\tb", "s"), "type=OS.unix=symlink; s\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &l, LK_ENTRY, &w, "",
+	    "s"), "type=OS.unix=symlink; s\r\n");
+	/* A target as long as a path may be still fits the line. */
+	{
+		char t[PATH_MAXLEN + 1];
+
+		memset(t, 'x', PATH_MAXLEN);
+		t[PATH_MAXLEN] = '\0';
+		buf_reset(&b);
+		ck_assert_int_eq(list_fmt_facts(&b, MLST_F_DEFAULT, &f,
+		    LK_ENTRY, NULL, &w, t, "long"), 0);
+		ck_assert(strstr(buf_cstr(&b), t) != NULL);
+	}
 	buf_free(&b);
 }
 END_TEST
@@ -668,6 +723,7 @@ list_suite(void)
 	tcase_add_test(tc, t_perm_user);
 	tcase_add_test(tc, t_facts_each);
 	tcase_add_test(tc, t_facts_all);
+	tcase_add_test(tc, t_facts_link);
 	tcase_add_test(tc, t_opts_mlst);
 	tcase_add_test(tc, t_safe);
 	tcase_add_test(tc, t_idcache);
