@@ -49,8 +49,9 @@ struct upload {
 	int		 opened;	/* fd was opened by us */
 	int		 dirfd;		/* O_PATH parent, or -1 */
 	const char	*base;		/* final name, inside vpath */
-	/* temporary name, or "" */
-	char		 tmp[sizeof(POLICY_UPLOAD_TMP) + POLICY_UPLOAD_TMP_RANDOM];
+	/* The temporary name, or "". */
+	char		 tmp[sizeof(POLICY_UPLOAD_TMP) +
+			     POLICY_UPLOAD_TMP_RANDOM];
 	enum store_remove remove;	/* what to do on failure */
 };
 

@@ -58,8 +58,8 @@ int	fs_stat(struct session *s, const char *vpath, struct stat *st,
  * denied / not a directory / exists / not empty / cross-device / symlink
  * loop (ELOOP), 552 quota (EDQUOT, EFBIG), 452 disk full (ENOSPC), 553
  * bad name (ENAMETOOLONG, EINVAL), 450 busy (EBUSY, ETXTBSY, EAGAIN), 451
- * local error (ENOMEM, EMFILE, ENFILE, EIO); text "what \"vpath\": reason".  what names
- * the action ("Cannot open", "Cannot delete").
+ * local error (ENOMEM, EMFILE, ENFILE, EIO); text "what \"vpath\":
+ * reason".  what names the action ("Cannot open", "Cannot delete").
  */
 void	reply_errno(struct session *s, int err, const char *what,
 	    const char *vpath);

@@ -657,20 +657,30 @@ END_TEST
 /* The atomic-upload temporaries that listings hide, and only those. */
 START_TEST(test_upload_tmp)
 {
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789az"), 1);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.zzzzzzzzzzzz"), 1);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload."), 0);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789a"), 0);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789abc"), 0);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789aB"), 0);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.0123456789a-"), 0);
-	ck_assert_int_eq(policy_upload_tmp("ftpd-upload.0123456789ab"), 0);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-uploads0123456789ab"), 0);
-	ck_assert_int_eq(policy_upload_tmp(".ftpd-upload.my-notes.txt"), 0);
-	ck_assert_int_eq(policy_upload_tmp("."), 0);
-	ck_assert_int_eq(policy_upload_tmp(""), 0);
+	static const struct {
+		const char	*name;
+		int		 tmp;
+	} t[] = {
+		{ ".ftpd-upload.0123456789az", 1 },
+		{ ".ftpd-upload.zzzzzzzzzzzz", 1 },
+		{ ".ftpd-upload.", 0 },
+		{ ".ftpd-upload.0123456789a", 0 },	/* one short */
+		{ ".ftpd-upload.0123456789abc", 0 },	/* one over */
+		{ ".ftpd-upload.0123456789aB", 0 },
+		{ ".ftpd-upload.0123456789a-", 0 },
+		{ "ftpd-upload.0123456789ab", 0 },
+		{ ".ftpd-uploads0123456789ab", 0 },
+		{ ".ftpd-upload.my-notes.txt", 0 },
+		{ ".", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(policy_upload_tmp(t[i].name) == t[i].tmp, "%s",
+		    t[i].name);
 	ck_assert_uint_eq(sizeof(POLICY_UPLOAD_TMP) - 1 +
-	    POLICY_UPLOAD_TMP_RANDOM, strlen(".ftpd-upload.0123456789az"));
+	    POLICY_UPLOAD_TMP_RANDOM, strlen(t[0].name));
 }
 END_TEST
 
