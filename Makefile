@@ -109,7 +109,7 @@ deps:
 # Tools the integration tests drive (real clients).
 test-deps:
 	@missing=""; \
-	for p in curl lftp ftp python3; do \
+	for p in curl lftp ftp python3 wget yafc rclone; do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	$(INSTALL_MISSING)
 	@# Optional: only the test behind a real HAProxy needs it (it skips,

@@ -41,10 +41,11 @@ reply_257(struct session *s, const char *vpath, const char *text)
 void
 cmd_cwd(struct session *s, const char *arg)
 {
-	struct buf vpath;
+	struct buf vpath, real;
 	int fd;
 
 	buf_init(&vpath, PATH_MAXLEN);
+	buf_init(&real, PATH_MAXLEN);
 	if (policy_path(s, arg, &vpath) == -1)
 		goto out;
 	/*
@@ -57,14 +58,31 @@ cmd_cwd(struct session *s, const char *arg)
 		    buf_cstr(&vpath));
 		goto out;
 	}
+	/*
+	 * Through a symlink the session lands where the link leads, and PWD
+	 * says so (as vsftpd's getcwd does): a recursive client that
+	 * compares the PWD of each directory it enters with those it has
+	 * seen (FileZilla) then knows "self -> ." for the directory it is
+	 * in, instead of descending 40 times.  Should the tree change
+	 * between the two resolutions, the lexical path stays.
+	 */
+	if (fs_realpath(s, buf_cstr(&vpath), fd, &real) == 0)
+		(void)buf_set(&vpath, buf_cstr(&real));
 	(void)close(fd);
 	if (buf_set(&s->cwd, buf_cstr(&vpath)) == -1) {
 		(void)buf_set(&s->cwd, "/");
 		reply(s, 553, "Directory name too long; now in \"/\".");
 		goto out;
 	}
-	reply(s, 250, "Directory changed to \"%s\".", buf_cstr(&vpath));
+	/*
+	 * No path in the text: clients that parse CWD replies (yafc) read
+	 * quoted or trailing paths in several servers' wordings and would
+	 * take the quotes and the full stop for part of the name.  The path
+	 * is PWD's to tell, in a 257.
+	 */
+	reply(s, 250, "Directory successfully changed.");
 out:
+	buf_free(&real);
 	buf_free(&vpath);
 }
 

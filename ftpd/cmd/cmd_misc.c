@@ -63,6 +63,11 @@ cmd_feat(struct session *s, const char *arg)
 		f = cmd_table[i].feat;
 		if (f == NULL || (feat_needs_tls(f) && !tls_available()))
 			continue;
+		/* On an implicit-TLS port the session is TLS from its first
+		 * byte: AUTH would only be refused (503), so it is not
+		 * offered; PBSZ and PROT still apply. */
+		if (s->implicit_tls && strncmp(f, "AUTH", 4) == 0)
+			continue;
 		if (strncmp(f, "MLST ", 5) == 0) {
 			r |= buf_puts(&t, " MLST ");
 			r |= list_feat_mlst(s, &t);

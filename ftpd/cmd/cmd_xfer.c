@@ -50,7 +50,9 @@ struct upload {
 	int		 opened;	/* fd was opened by us */
 	int		 dirfd;		/* O_PATH parent, or -1 */
 	const char	*base;		/* final name, inside vpath */
-	char		 tmp[32];	/* temporary name, or "" */
+	/* The temporary name, or "". */
+	char		 tmp[sizeof(POLICY_UPLOAD_TMP) +
+			     POLICY_UPLOAD_TMP_RANDOM];
 	enum store_remove remove;	/* what to do on failure */
 };
 
@@ -398,22 +400,23 @@ upload_open_unique(struct session *s, struct upload *u)
 	return 0;
 }
 
-/* atomic_uploads: ".ftpd-upload.<random>" beside the final name.
- * 0, or -1 (errno) without replying. */
+/* atomic_uploads: POLICY_UPLOAD_TMP + random beside the final name (a
+ * name the listings hide).  0, or -1 (errno) without replying. */
 static int
 upload_open_tmp(struct session *s, struct upload *u)
 {
 	const char *vpath = buf_cstr(&u->vpath);
-	char sfx[16];
+	char sfx[POLICY_UPLOAD_TMP_RANDOM + 1];
 	struct stat st;
 	int i;
 
 	if ((u->dirfd = fs_open_parent(s, vpath, &u->base)) == -1)
 		return -1;
 	for (i = 0; i < NAME_TRIES && u->fd == -1; i++) {
-		if (random_name(sfx, 12) == -1)
+		if (random_name(sfx, POLICY_UPLOAD_TMP_RANDOM) == -1)
 			break;
-		(void)snprintf(u->tmp, sizeof(u->tmp), ".ftpd-upload.%s", sfx);
+		(void)snprintf(u->tmp, sizeof(u->tmp), "%s%s",
+		    POLICY_UPLOAD_TMP, sfx);
 		u->fd = openat(u->dirfd, u->tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, upload_mode(s));
 		if (u->fd == -1 && errno != EEXIST)

@@ -10,9 +10,10 @@
  * (MLSD) only through fs_stat, again beneath the root.  The names in the
  * directory are hostile bytes: they go as-is on the data connection and
  * sanitised on the control connection.  Memory is bounded whatever the
- * size of the directory: two getdents64 buffers of entries (one being
- * stat'ed while the other is formatted) and one output buffer of about
- * LIST_FLUSH_AT bytes, flushed whenever it fills.
+ * size of the directory: the names, to be sorted, up to LIST_SORT_MAX
+ * bytes (past it they go out in sorted runs), two batches of stats (one
+ * being taken while the other is formatted) and one output buffer of
+ * about LIST_FLUSH_AT bytes, flushed whenever it fills.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -38,11 +39,20 @@
 
 /* Room beyond LIST_FLUSH_AT for the longest single line (path + target). */
 #define LIST_BUF_MAX	(LIST_FLUSH_AT + 3 * PATH_MAXLEN)
-/* getdents64 buffer, and how many of its entries are stat'ed together. */
+/* getdents64 buffer. */
 #define LIST_DENTS_BUF	(32 * 1024)
-/* The most entries one buffer can hold: a record is at least 24 bytes
- * (19 of header, a one-byte name, its NUL, rounded up to 8). */
-#define LIST_BATCH	(LIST_DENTS_BUF / 24)
+/* Entries stat'ed together (shared with the helper thread) while the
+ * previous batch is formatted and sent. */
+#define LIST_BATCH	1024
+/*
+ * Names are held to be sorted: copied into blocks that never move, with
+ * an array of pointers to them.  Past LIST_SORT_MAX bytes (names, NULs
+ * and pointers: some 1.5 million typical names) the names read so far
+ * are sorted and sent as one run, and the rest of the directory follows
+ * in further sorted runs, so memory stays bounded whatever its size.
+ */
+#define LIST_NAME_BLOCK	(256 * 1024)
+#define LIST_SORT_MAX	(64UL * 1024 * 1024)
 /* A sanity bound on entries read from one directory. */
 #define LIST_MAX_ENTRIES	100000000UL
 /* Glob patterns (last component only): kept short and simple so that
@@ -59,6 +69,7 @@ struct list_out {
 	struct repr_enc	*enc;		/* its encoder, or NULL */
 	struct buf	 b;		/* lines not yet sent */
 	struct buf	 tmp;		/* link targets, paths */
+	struct buf	 link;		/* MLSD: a link's target */
 	struct buf	 name;		/* glob prefix + entry name */
 	size_t		 lines;
 	unsigned	 facts;
@@ -68,10 +79,21 @@ struct list_out {
 	struct list_stat *ls;		/* NULL for NLST (no stat) */
 };
 
-/* The wanted entries of one getdents64 buffer. */
+/* The wanted names of a directory (or of one run of it), to be sorted. */
+struct list_names {
+	char		**blocks;	/* LIST_NAME_BLOCK bytes each */
+	size_t		 nblocks;
+	char		*at;		/* free space in the last block */
+	size_t		 left;
+	const char	**v;		/* the names, in blocks */
+	size_t		 n;
+	size_t		 cap;
+	size_t		 bytes;		/* held, for LIST_SORT_MAX */
+};
+
+/* Entries stat'ed and formatted together. */
 struct list_batch {
-	unsigned char	*dents;
-	struct list_ent	*ents;		/* LIST_BATCH, names in dents */
+	struct list_ent	*ents;		/* LIST_BATCH, names in list_names */
 	size_t		 n;
 };
 
@@ -336,7 +358,8 @@ shown_name(struct list_out *o, const char *name)
 	return buf_cstr(&o->name);
 }
 
-/* MLSD: a symlink that resolves (beneath the root) is shown as its target. */
+/* MLSD: the stat of what a symlink leads to, when it resolves (beneath
+ * the root); else *st stays the link's. */
 static void
 mlsd_follow(struct list_out *o, const char *name, struct stat *st)
 {
@@ -379,10 +402,14 @@ emit_entry(struct list_out *o, int dfd, const char *name, struct stat *st)
 	} else if (name[0] == '.' && name[1] == '\0')
 		kind = LK_CDIR;
 	if (j->fmt == LIST_MLSD) {
-		if (S_ISLNK(st->st_mode))
+		/* A link is typed as a link, with the facts of its target. */
+		if (S_ISLNK(st->st_mode)) {
+			target = read_link(dfd, name, &o->link) == 0 ?
+			    buf_cstr(&o->link) : "";
 			mlsd_follow(o, name, st);
+		}
 		rc = list_fmt_facts(&o->b, o->facts, st, kind, &j->dirst,
-		    &j->who, name);
+		    &j->who, target, name);
 	} else {
 		if (S_ISLNK(st->st_mode) && read_link(dfd, name, &o->tmp) == 0)
 			target = buf_cstr(&o->tmp);
@@ -401,6 +428,9 @@ wanted(const struct list_job *j, const char *name)
 	int dots = name[0] == '.' && (name[1] == '\0' ||
 	    (name[1] == '.' && name[2] == '\0'));
 
+	/* An upload in progress is not a file yet (atomic_uploads). */
+	if (policy_upload_tmp(name))
+		return 0;
 	if (j->pattern.len > 0)
 		return !dots && fnmatch((const char *)j->pattern.data, name,
 		    FNM_PERIOD) == 0;
@@ -442,91 +472,155 @@ emit_batch(struct list_out *o, struct list_batch *b)
 	return 0;
 }
 
+static void
+names_free(struct list_names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->nblocks; i++)
+		free(nm->blocks[i]);
+	free(nm->blocks);
+	free(nm->v);
+	memset(nm, 0, sizeof(*nm));
+}
+
+/* Keep a copy of name (len bytes, NUL-terminated) for sorting. */
+static void
+names_add(struct list_names *nm, const char *name, size_t len)
+{
+	if (len + 1 > nm->left) {
+		/* A name (at most NAME_MAX) always fits a fresh block. */
+		nm->blocks = xreallocarray(nm->blocks, nm->nblocks + 1,
+		    sizeof(nm->blocks[0]));
+		nm->at = nm->blocks[nm->nblocks++] = xmalloc(LIST_NAME_BLOCK);
+		nm->left = LIST_NAME_BLOCK;
+	}
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap == 0 ? LIST_BATCH : 2 * nm->cap;
+		nm->v = xreallocarray(nm->v, nm->cap, sizeof(nm->v[0]));
+	}
+	memcpy(nm->at, name, len + 1);
+	nm->v[nm->n++] = nm->at;
+	nm->at += len + 1;
+	nm->left -= len + 1;
+	nm->bytes += len + 1 + sizeof(nm->v[0]);
+}
+
 /*
- * Read the next getdents64 buffer(s) into b until it holds wanted entries.
- * 1 when it does, 0 at the end of the directory, -1 on a read error or a
- * malformed buffer.
+ * Read the directory's wanted names into nm, getdents64 buffer by
+ * buffer, until its end or until nm holds LIST_SORT_MAX bytes.  0 at the
+ * end of the directory, 1 when more is left to read, -1 on a read error
+ * or a malformed buffer (nm keeps what was read before).
  */
 static int
-read_batch(struct list_out *o, struct list_batch *b)
+read_names(struct list_out *o, struct list_names *nm, unsigned char *dents)
 {
 	struct dirent64 *de;
-	size_t off, hdr = offsetof(struct dirent64, d_name);
+	size_t off, hdr = offsetof(struct dirent64, d_name), len;
 	ssize_t got;
 
-	b->n = 0;
 	/* Bounded: each pass consumes directory entries, and at most
 	 * LIST_MAX_ENTRIES are looked at. */
-	while (b->n == 0 && o->count < LIST_MAX_ENTRIES) {
-		got = getdents64(o->j->dirfd, b->dents, LIST_DENTS_BUF);
+	while (o->count < LIST_MAX_ENTRIES) {
+		if (nm->bytes >= LIST_SORT_MAX)
+			return 1;
+		got = getdents64(o->j->dirfd, dents, LIST_DENTS_BUF);
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			return got == 0 ? 0 : -1;
 		for (off = 0; off < (size_t)got; off += de->d_reclen) {
-			de = (struct dirent64 *)(void *)(b->dents + off);
+			de = (struct dirent64 *)(void *)(dents + off);
 			if ((size_t)got - off <= hdr || de->d_reclen <= hdr ||
-			    de->d_reclen > (size_t)got - off ||
-			    memchr(de->d_name, '\0', de->d_reclen - hdr) ==
-			    NULL || b->n >= LIST_BATCH)
+			    de->d_reclen > (size_t)got - off)
+				return -1;
+			len = strnlen(de->d_name, de->d_reclen - hdr);
+			if (len == de->d_reclen - hdr)
 				return -1;
 			if (++o->count > LIST_MAX_ENTRIES)
 				break;
 			if (wanted(o->j, de->d_name))
-				b->ents[b->n++].name = de->d_name;
+				names_add(nm, de->d_name, len);
 		}
 	}
-	return b->n > 0 ? 1 : 0;
+	return 0;
 }
 
+/* The next (up to) LIST_BATCH names from v[*pos] on into b. */
 static void
-batch_init(struct list_batch *b)
+batch_fill(struct list_batch *b, const char **v, size_t n, size_t *pos)
 {
-	b->dents = xmalloc(LIST_DENTS_BUF);
-	b->ents = xcalloc(LIST_BATCH, sizeof(b->ents[0]));
-	b->n = 0;
+	for (b->n = 0; b->n < LIST_BATCH && *pos < n; b->n++)
+		b->ents[b->n].name = v[(*pos)++];
 }
 
 /*
- * Two batches in flight: while the stats of one are taken (by the helper
- * thread, if there is one), this thread reads the next getdents64 buffer
- * and formats and sends the previous batch.
+ * Stat (not for NLST), format and send the n sorted names v.  Two
+ * batches in flight: while the stats of one are taken (shared with the
+ * helper thread, if there is one), this thread formats and sends the
+ * previous one.  0, or -1 when the listing is over.
  */
-static void
-read_dir(struct list_out *o)
+static int
+send_names(struct list_out *o, struct list_batch bb[2], const char **v,
+    size_t n)
 {
-	struct list_batch bb[2], *cur = &bb[0], *nxt = &bb[1], *t;
-	int rc, more;
+	struct list_batch *cur = &bb[0], *nxt = &bb[1], *t;
+	size_t pos = 0;
 
-	batch_init(&bb[0]);
-	batch_init(&bb[1]);
-	if (o->j->fmt != LIST_NAMES)
-		o->ls = list_stat_new(o->j->dirfd, o->j->helper);
-	more = read_batch(o, cur);
-	if (more == 1 && o->ls != NULL)
+	batch_fill(cur, v, n, &pos);
+	if (cur->n > 0 && o->ls != NULL)
 		list_stat_start(o->ls, cur->ents, cur->n);
-	while (more == 1) {
-		rc = read_batch(o, nxt);
+	while (cur->n > 0) {
+		batch_fill(nxt, v, n, &pos);
 		if (o->ls != NULL)
 			list_stat_finish(o->ls);
-		if (rc == 1 && o->ls != NULL)
+		if (nxt->n > 0 && o->ls != NULL)
 			list_stat_start(o->ls, nxt->ents, nxt->n);
+		/* A batch left in flight is stopped by list_stat_free. */
 		if (emit_batch(o, cur) == -1)
-			break;
-		more = rc;
+			return -1;
 		t = cur;
 		cur = nxt;
 		nxt = t;
 	}
+	return 0;
+}
+
+/*
+ * Read the directory's names, sort them and send them, in one run or
+ * (past LIST_SORT_MAX) several.  A read error midway still sends what
+ * was read, then reports XFER_DISK_ERROR.
+ */
+static void
+read_dir(struct list_out *o)
+{
+	struct list_names nm;
+	struct list_batch bb[2];
+	unsigned char *dents;
+	int more;
+
+	memset(&nm, 0, sizeof(nm));
+	dents = xmalloc(LIST_DENTS_BUF);
+	bb[0].ents = xcalloc(LIST_BATCH, sizeof(bb[0].ents[0]));
+	bb[1].ents = xcalloc(LIST_BATCH, sizeof(bb[1].ents[0]));
+	if (o->j->fmt != LIST_NAMES)
+		o->ls = list_stat_new(o->j->dirfd, o->j->helper);
+	do {
+		more = read_names(o, &nm, dents);
+		list_sort_names(nm.v, nm.n);
+		if (send_names(o, bb, nm.v, nm.n) == -1)
+			break;
+		names_free(&nm);
+	} while (more == 1);
 	if (more == -1 && o->res == XFER_OK)
 		o->res = XFER_DISK_ERROR;
-	/* Stops the helper before the buffers it may be reading go. */
+	/* Stops the helper before the names it may be reading go. */
 	list_stat_free(o->ls);
 	o->ls = NULL;
+	names_free(&nm);
 	free(bb[0].ents);
-	free(bb[0].dents);
 	free(bb[1].ents);
-	free(bb[1].dents);
+	free(dents);
 }
 
 static void
@@ -567,6 +661,7 @@ list_run(struct session *s, struct list_job *j, int datafd,
 	list_clock_init(&o.clock, time(NULL), 0);
 	buf_init(&o.b, LIST_BUF_MAX);
 	buf_init(&o.tmp, 2 * PATH_MAXLEN + 2);
+	buf_init(&o.link, PATH_MAXLEN + 1);
 	buf_init(&o.name, 2 * PATH_MAXLEN + 2);
 	/* One allocation up front instead of doubling while we list. */
 	(void)buf_reserve(&o.b, LIST_FLUSH_AT + PATH_MAXLEN);
@@ -585,8 +680,23 @@ list_run(struct session *s, struct list_job *j, int datafd,
 	res = o.res;
 	buf_free(&o.b);
 	buf_free(&o.tmp);
+	buf_free(&o.link);
 	buf_free(&o.name);
 	return res;
+}
+
+/* The target of the symlink vpath, read beneath the root.  0 or -1. */
+static int
+read_link_path(struct session *s, const char *vpath, struct buf *out)
+{
+	const char *base;
+	int pfd, rc;
+
+	if ((pfd = fs_open_parent(s, vpath, &base)) == -1)
+		return -1;
+	rc = read_link(pfd, base, out);
+	(void)close(pfd);
+	return rc;
 }
 
 int
@@ -594,14 +704,21 @@ list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
 {
 	struct list_job j;
 	struct stat st, tst, pst;
-	struct buf name, parent;
+	struct buf name, parent, target;
 	const struct stat *pp = NULL;
+	const char *link = NULL;
 	int rc;
 
 	if (fs_stat(s, vpath, &st, 0) == -1)
 		return -1;
-	if (S_ISLNK(st.st_mode) && fs_stat(s, vpath, &tst, 1) == 0)
-		st = tst;
+	buf_init(&target, PATH_MAXLEN + 1);
+	/* As in MLSD: a link, with the facts of what it leads to. */
+	if (S_ISLNK(st.st_mode)) {
+		link = read_link_path(s, vpath, &target) == 0 ?
+		    buf_cstr(&target) : "";
+		if (fs_stat(s, vpath, &tst, 1) == 0)
+			st = tst;
+	}
 	buf_init(&parent, PATH_MAXLEN + 1);
 	if (strcmp(vpath, "/") != 0 && path_dirname(vpath, &parent) == 0 &&
 	    fs_stat(s, buf_cstr(&parent), &pst, 1) == 0)
@@ -615,11 +732,12 @@ list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
 	if (rc == 0)
 		rc = list_fmt_facts(line, list_mlst_facts(s), &st,
 		    cdir && S_ISDIR(st.st_mode) ? LK_CDIR : LK_ENTRY, pp,
-		    &j.who, buf_cstr(&name));
+		    &j.who, link, buf_cstr(&name));
 	if (rc == 0)
 		buf_truncate(line, line->len - 2);	/* the CRLF */
 	buf_free(&name);
 	buf_free(&parent);
+	buf_free(&target);
 	list_job_free(&j);
 	if (rc == -1)
 		errno = ENAMETOOLONG;

@@ -4,11 +4,12 @@
  *
  * Two layers.  The formatters (list_format.c) are pure functions of a
  * struct stat and a name, unit-tested.  The streaming part (list.c) reads a
- * directory in getdents64 batches, does one fstatat per entry (list_stat.c,
- * which can share them with a helper thread) and flushes a ~64 KiB buffer
- * to the data connection whenever it fills, so memory does not grow with
- * the size of the directory.  Entries come in directory order, unsorted
- * (sorting would need the whole directory in memory).
+ * directory's names with getdents64, sorts them (byte order, as ls in the
+ * C locale), does one fstatat per entry (list_stat.c, which can share them
+ * with a helper thread) and flushes a ~64 KiB buffer to the data
+ * connection whenever it fills.  Only the names are held, up to a bound
+ * past which a huge directory is sent as several sorted runs.  Entries
+ * that are an upload's temporary file (policy_upload_tmp) are never shown.
  *
  * Names, as ls(1) would print them: for a directory argument the bare entry
  * names (LIST and NLST alike); for a single file the argument as the client
@@ -145,12 +146,19 @@ int	list_fmt_perm(struct buf *out, const struct stat *st,
 	    const struct stat *parent, const struct list_who *who);
 /*
  * Append one MLSx line: "fact=val;...; name" + CRLF, facts per the
- * MLST_F_* set.  A symlink st (one that did not resolve) is typed
- * OS.unix=symlink.  0 or -1 (out unchanged).
+ * MLST_F_* set.  link is NULL, or the entry is a symbolic link and link
+ * its target ("" when unreadable): it is typed OS.unix=slink:<target>, or
+ * OS.unix=symlink when the target cannot be a fact value (empty, or
+ * holding a space, ';' or a control byte); st is then what the link
+ * leads to if it resolves (size, modify and perm of the target), else the
+ * link itself.  0 or -1 (out unchanged).
  */
 int	list_fmt_facts(struct buf *out, unsigned facts, const struct stat *st,
 	    enum list_kind kind, const struct stat *parent,
-	    const struct list_who *who, const char *name);
+	    const struct list_who *who, const char *link, const char *name);
+/* Sort n names in byte order (strcmp), as ls(1) in the C locale lists
+ * them. */
+void	list_sort_names(const char **v, size_t n);
 /* Append name with CR, LF and other control bytes replaced by '?', for
  * text that goes on the control connection.  0 or -1. */
 int	list_put_safe(struct buf *out, const char *name);

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -489,6 +490,106 @@ list_parse_opts(const char *arg, unsigned *opts)
 	return p;
 }
 
+/* ---- sorting ------------------------------------------------------------ */
+
+/* Below this many names, insertion sort. */
+#define SORT_SMALL	16
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+name_swap(const char **v, size_t i, size_t j)
+{
+	const char *t = v[i];
+
+	v[i] = v[j];
+	v[j] = t;
+}
+
+/* The names in v all agree on their first d bytes. */
+static void
+sort_small(const char **v, size_t n, size_t d)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(v[j - 1] + d, v[j] + d) > 0; j--)
+			name_swap(v, j - 1, j);
+}
+
+static unsigned char
+median3(unsigned char a, unsigned char b, unsigned char c)
+{
+	if (a > b) {
+		unsigned char t = a;
+
+		a = b;
+		b = t;
+	}
+	return c < a ? a : c > b ? b : c;
+}
+
+/*
+ * Multikey quicksort (Bentley and Sedgewick): partition on byte d into
+ * less, equal and greater; only the equal part goes on to byte d + 1.
+ * Names in a directory share long prefixes ("entry-000123.dat"), which
+ * strcmp would compare again at every step.  The names in v all agree
+ * on their first d bytes.  depth bounds the recursion on the unequal
+ * parts (a hostile directory could make them lopsided); past it the
+ * names go to qsort, O(n log n) whatever they are.
+ */
+static void
+sort_mkqs(const char **v, size_t n, size_t d, unsigned depth)
+{
+	size_t lt, i, gt;
+	unsigned char p, c;
+
+	/* Bounded: each pass returns or moves one byte further into names
+	 * that are NUL-terminated (byte 0 ends the pass). */
+	while (n > SORT_SMALL) {
+		if (depth == 0) {
+			qsort(v, n, sizeof(v[0]), name_cmp);
+			return;
+		}
+		p = median3((unsigned char)v[0][d],
+		    (unsigned char)v[n / 2][d], (unsigned char)v[n - 1][d]);
+		lt = i = 0;
+		gt = n;
+		while (i < gt) {
+			c = (unsigned char)v[i][d];
+			if (c < p)
+				name_swap(v, lt++, i++);
+			else if (c > p)
+				name_swap(v, i, --gt);
+			else
+				i++;
+		}
+		sort_mkqs(v, lt, d, depth - 1);
+		sort_mkqs(v + gt, n - gt, d, depth - 1);
+		if (p == 0)
+			return;		/* the equal part: equal names */
+		v += lt;
+		n = gt - lt;
+		d++;
+	}
+	sort_small(v, n, d);
+}
+
+void
+list_sort_names(const char **v, size_t n)
+{
+	unsigned depth = 8;
+	size_t m;
+
+	for (m = n; m > 1; m >>= 1)
+		depth += 2;
+	sort_mkqs(v, n, 0, depth);
+}
+
 int
 list_put_safe(struct buf *out, const char *name)
 {
@@ -647,19 +748,58 @@ wr_ids(struct wr *w, unsigned facts, const struct stat *st)
 		    (unsigned long long)st->st_gid);
 }
 
+/*
+ * May a link's target be written into the type fact?  A fact value holds
+ * no space (the space ends the facts, RFC 3659 7.5) and no ';' (it ends a
+ * fact); control bytes would garble the line.  Bytes above 0x7f are kept,
+ * as they are in names.
+ */
+static int
+fact_value_ok(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == ';' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * The type fact.  A symbolic link is typed as one, whatever it leads to:
+ * "OS.unix=slink:<target>" as in RFC 3659's example (7.7.4), which
+ * FileZilla reads as a link (and lftp, which knows only the next form,
+ * lists again with LIST and finds the "l" line), else the errata's
+ * "OS.unix=symlink".  Typed "dir", a link back up the tree (self -> .)
+ * made mirrors descend forty levels.
+ */
+static void
+wr_type(struct wr *w, const struct stat *st, enum list_kind kind,
+    const char *link)
+{
+	wr_str(w, "type=");
+	if (link != NULL && fact_value_ok(link)) {
+		wr_str(w, "OS.unix=slink:");
+		wr_str(w, link);
+	} else if (link != NULL)
+		wr_str(w, "OS.unix=symlink");
+	else
+		wr_str(w, fact_type(st, kind));
+	wr_chr(w, ';');
+}
+
 static void
 wr_facts(struct wr *w, unsigned facts, const struct stat *st,
     enum list_kind kind, const struct stat *parent,
-    const struct list_who *who)
+    const struct list_who *who, const char *link)
 {
 	char perm[PERM_MAX];
 	struct wr save;
 
-	if (facts & MLST_F_TYPE) {
-		wr_str(w, "type=");
-		wr_str(w, fact_type(st, kind));
-		wr_chr(w, ';');
-	}
+	if (facts & MLST_F_TYPE)
+		wr_type(w, st, kind, link);
 	if ((facts & MLST_F_SIZE) && S_ISREG(st->st_mode)) {
 		wr_str(w, "size=");
 		wr_num(w, (unsigned long long)st->st_size, 10, 0, '0');
@@ -700,14 +840,15 @@ wr_facts(struct wr *w, unsigned facts, const struct stat *st,
 int
 list_fmt_facts(struct buf *out, unsigned facts, const struct stat *st,
     enum list_kind kind, const struct stat *parent,
-    const struct list_who *who, const char *name)
+    const struct list_who *who, const char *link, const char *name)
 {
 	size_t oldlen = out->len;
 	struct wr w;
 
-	if (wr_begin(&w, out, FACTS_MAX) == -1)
+	if (wr_begin(&w, out, FACTS_MAX + (link != NULL ? strlen(link) : 0))
+	    == -1)
 		return -1;
-	wr_facts(&w, facts, st, kind, parent, who);
+	wr_facts(&w, facts, st, kind, parent, who, link);
 	wr_chr(&w, ' ');
 	if (wr_commit(&w, out) == -1 || buf_puts(out, name) == -1 ||
 	    buf_append(out, "\r\n", 2) == -1) {

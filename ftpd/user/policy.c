@@ -11,7 +11,8 @@
  * which treats absolute symlinks and ".." as if root_fd were "/".  Without
  * openat2 (ENOSYS, or forced for tests) walk_open() does the same one
  * component at a time with O_NOFOLLOW, re-resolving symlink targets beneath
- * the root itself.
+ * the root itself.  The walk also tells the physical path it reached,
+ * which fs_realpath() gives CWD (checked against the kernel's open).
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -85,6 +86,7 @@ struct walk {
 	size_t		 pos;	/* offset of the unresolved part of rest */
 	int		 links;	/* symlinks followed */
 	unsigned	 budget; /* openat calls left */
+	struct buf	*real;	/* NULL, or gets the physical path reached */
 };
 
 /* Charge one openat against the budget.  0, or -1 with ELOOP. */
@@ -307,6 +309,33 @@ walk_last(struct walk *w, const char *name, int flags, mode_t mode)
 	return walk_follow(w, name) == 0 ? -2 : -1;
 }
 
+/*
+ * Success: the physical path of what was opened, "/" + cur, and name when
+ * the last component was opened by name.  -1 (ENAMETOOLONG) if it does
+ * not fit: the caller then has no path to give.
+ */
+static int
+walk_set_real(struct walk *w, int fd, const char *name)
+{
+	int err, rc;
+
+	if (fd < 0 || w->real == NULL)
+		return fd;
+	rc = buf_set(w->real, "/");
+	if (rc == 0)
+		rc = buf_append(w->real, w->cur.data, w->cur.len);
+	if (rc == 0 && name != NULL && w->cur.len > 0)
+		rc = buf_putc(w->real, '/');
+	if (rc == 0 && name != NULL)
+		rc = buf_puts(w->real, name);
+	if (rc == 0)
+		return fd;
+	err = ENAMETOOLONG;
+	(void)close(fd);
+	errno = err;
+	return -1;
+}
+
 static int
 walk_step(struct walk *w, int flags, mode_t mode)
 {
@@ -315,8 +344,11 @@ walk_step(struct walk *w, int flags, mode_t mode)
 
 	for (;;) {
 		r = walk_next(w, name, &last);
-		if (r <= 0)
-			return r == 0 ? openat(w->dir, ".", flags, mode) : -1;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return walk_set_real(w, openat(w->dir, ".", flags,
+			    mode), NULL);
 		if (strcmp(name, ".") == 0)
 			continue;
 		if (strcmp(name, "..") == 0) {
@@ -331,12 +363,14 @@ walk_step(struct walk *w, int flags, mode_t mode)
 		}
 		r = walk_last(w, name, flags, mode);
 		if (r != -2)
-			return r;
+			return walk_set_real(w, r, name);
 	}
 }
 
+/* The fallback resolution; with real, also the physical path reached. */
 static int
-walk_open(int root, const char *rel, int flags, mode_t mode)
+walk_open(int root, const char *rel, int flags, mode_t mode,
+    struct buf *real)
 {
 	struct walk w;
 	int fd, err;
@@ -346,6 +380,7 @@ walk_open(int root, const char *rel, int flags, mode_t mode)
 	w.pos = 0;
 	w.links = 0;
 	w.budget = WALK_BUDGET;
+	w.real = real;
 	buf_init(&w.cur, PATH_MAXLEN);
 	buf_init(&w.rest, PATH_MAXLEN);
 	if (buf_puts(&w.rest, rel) == -1) {
@@ -373,7 +408,7 @@ root_open(int root, const char *rel, int flags, mode_t mode)
 
 	flags |= O_CLOEXEC;
 	if (!openat2_wanted())
-		return walk_open(root, rel, flags, mode);
+		return walk_open(root, rel, flags, mode, NULL);
 	memset(&how, 0, sizeof(how));
 	how.flags = (unsigned)flags;
 	/* openat2 insists on mode 0 unless something is being created. */
@@ -389,7 +424,7 @@ root_open(int root, const char *rel, int flags, mode_t mode)
 	}
 	if (errno == ENOSYS) {
 		use_openat2 = -1;
-		return walk_open(root, rel, flags, mode);
+		return walk_open(root, rel, flags, mode, NULL);
 	}
 	return -1;
 }
@@ -460,6 +495,36 @@ fs_open_parent(struct session *s, const char *vpath, const char **base)
 }
 
 int
+fs_realpath(struct session *s, const char *vpath, int fd, struct buf *real)
+{
+	struct stat a, b;
+	struct buf tmp;
+	int pfd, same, err;
+
+	buf_init(&tmp, PATH_MAXLEN + 1);
+	pfd = walk_open(s->root_fd, rel_path(vpath), O_PATH | O_CLOEXEC, 0,
+	    &tmp);
+	if (pfd == -1) {
+		err = errno;
+		buf_free(&tmp);
+		errno = err;
+		return -1;
+	}
+	/* The walk and the kernel resolved alike unless the tree changed
+	 * in between: then the lexical path is the better answer. */
+	same = fstat(pfd, &a) == 0 && fstat(fd, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	(void)close(pfd);
+	if (!same || buf_set(real, buf_cstr(&tmp)) == -1) {
+		buf_free(&tmp);
+		errno = ESTALE;
+		return -1;
+	}
+	buf_free(&tmp);
+	return 0;
+}
+
+int
 fs_stat(struct session *s, const char *vpath, struct stat *st, int follow)
 {
 	const char *base = NULL;
@@ -507,7 +572,9 @@ policy_errno_code(int err, const char **reason)
 		{ EFBIG,	552, "File too large" },
 		{ ENAMETOOLONG,	553, "File name too long" },
 		{ EINVAL,	553, "Invalid file name" },
-		{ ELOOP,	553, "Too many levels of symbolic links" },
+		/* The name is fine; what it leads to is not (RFC 959:
+		 * 553 is for names not allowed). */
+		{ ELOOP,	550, "Too many levels of symbolic links" },
 		{ EBUSY,	450, "Device or resource busy" },
 		{ ETXTBSY,	450, "Text file busy" },
 		{ EAGAIN,	450, "Resource temporarily unavailable" },
@@ -536,6 +603,21 @@ reply_errno(struct session *s, int err, const char *what, const char *vpath)
 
 	code = policy_errno_code(err, &reason);
 	reply(s, code, "%s \"%s\": %s.", what, vpath, reason);
+}
+
+int
+policy_upload_tmp(const char *name)
+{
+	size_t n = sizeof(POLICY_UPLOAD_TMP) - 1, i;
+
+	/* Most names fail on the first byte: listings call this for each. */
+	if (name[0] != '.' || strncmp(name, POLICY_UPLOAD_TMP, n) != 0)
+		return 0;
+	for (i = 0; i < POLICY_UPLOAD_TMP_RANDOM; i++)
+		if (!((name[n + i] >= '0' && name[n + i] <= '9') ||
+		    (name[n + i] >= 'a' && name[n + i] <= 'z')))
+			return 0;
+	return name[n + i] == '\0';
 }
 
 int

@@ -41,21 +41,41 @@ int	fs_open(struct session *s, const char *vpath, int flags, mode_t mode);
  * the final component (inside vpath).  Fails with EINVAL for "/".  fd or -1.
  */
 int	fs_open_parent(struct session *s, const char *vpath, const char **base);
+/*
+ * The physical path of vpath beneath the root: each symlink replaced by
+ * what it leads to and ".." taken after it, as the kernel resolves it
+ * ("/a/self" is "/a" for a link self -> ".").  fd is vpath already opened
+ * with fs_open: the answer must name the same file, else (the tree
+ * changed meanwhile) -1 with ESTALE.  0 with real set, or -1 (errno).
+ */
+int	fs_realpath(struct session *s, const char *vpath, int fd,
+	    struct buf *real);
 /* stat(2) (follow = 1) or lstat(2) (follow = 0) of a virtual path. 0/-1. */
 int	fs_stat(struct session *s, const char *vpath, struct stat *st,
 	    int follow);
 /*
  * Reply for a failed file-system call on vpath: 550 not found / permission
- * denied / not a directory / exists / not empty / cross-device, 552 quota
- * (EDQUOT, EFBIG), 452 disk full (ENOSPC), 553 bad name (ENAMETOOLONG,
- * EINVAL, ELOOP), 450 busy (EBUSY, ETXTBSY, EAGAIN), 451 local error
- * (ENOMEM, EMFILE, ENFILE, EIO); text "what \"vpath\": reason".  what names
- * the action ("Cannot open", "Cannot delete").
+ * denied / not a directory / exists / not empty / cross-device / symlink
+ * loop (ELOOP), 552 quota (EDQUOT, EFBIG), 452 disk full (ENOSPC), 553
+ * bad name (ENAMETOOLONG, EINVAL), 450 busy (EBUSY, ETXTBSY, EAGAIN), 451
+ * local error (ENOMEM, EMFILE, ENFILE, EIO); text "what \"vpath\":
+ * reason".  what names the action ("Cannot open", "Cannot delete").
  */
 void	reply_errno(struct session *s, int err, const char *what,
 	    const char *vpath);
 /* The reply code and reason reply_errno() uses for err.  Pure. */
 int	policy_errno_code(int err, const char **reason);
+
+/*
+ * atomic_uploads write to POLICY_UPLOAD_TMP followed by
+ * POLICY_UPLOAD_TMP_RANDOM characters of [0-9a-z] beside the target, and
+ * listings never show such a name (a client refreshing during an upload
+ * would show a half-written file that vanishes).
+ */
+#define POLICY_UPLOAD_TMP	".ftpd-upload."
+#define POLICY_UPLOAD_TMP_RANDOM 12
+/* 1 if name (one directory entry) has the form of such a temporary. */
+int	policy_upload_tmp(const char *name);
 
 /*
  * Tests: force (1) or stop forcing (0) the component walk instead of

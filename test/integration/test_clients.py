@@ -1,4 +1,5 @@
-"""test_clients.py - whole trees with lftp, get/put with the ftp client.
+"""test_clients.py - whole trees with lftp, get/put with the ftp client,
+yafc in subdirectories.
 
 Real command-line clients against the real server; trees compared file by
 file by SHA-256.
@@ -110,3 +111,34 @@ def test_ftp_client_active():
         check(got.exists() and sha256_file(got) == down,
               f"ftp active get failed:\n{p.stdout}\n{p.stderr}")
         check(not os.path.exists(srv.anon_root / "got.bin"), "bogus file")
+
+
+def test_yafc_in_subdirectories():
+    """yafc takes the directory from some servers' CWD replies ("250
+    Directory changed to /x"); ours names no path, so yafc asks PWD and
+    can work two levels down (issue 17, item 7)."""
+    require_tool("yafc")
+    with Server(users={USER: PASS}) as srv, \
+            tempfile.TemporaryDirectory(prefix="ftpd-yafc-") as d:
+        want = make_file(srv.home(USER) / "sub" / "in ner" / "f.bin", 70000)
+        srv.give(USER)
+        with srv.raw() as c:
+            c.cmd(f"USER {USER}")
+            c.cmd(f"PASS {PASS}")
+            code, text = c.cmd("CWD sub")
+            check(code == 250 and '"' not in text and "/sub" not in text,
+                  f"CWD reply names a path: {code} {text!r}")
+        script = ("cd sub\n"
+                  "cd \"in ner\"\n"
+                  "ls\n"
+                  "get f.bin\n"
+                  "quit\n")
+        p = run(["yafc", "-n", "-q", "-W", d,
+                 f"ftp://{USER}:{PASS}@127.0.0.1:{srv.port}/"],
+                input=script, timeout=60, cwd=d, check_rc=False)
+        got = Path(d) / "f.bin"
+        check(got.exists() and sha256_file(got) == want,
+              f"yafc get in /sub/in ner failed:\n{p.stdout[-1500:]}\n"
+              f"{p.stderr[-1500:]}")
+        check("Cannot change directory" not in p.stdout + p.stderr,
+              f"yafc lost its directory:\n{p.stdout[-1500:]}")

@@ -1250,3 +1250,37 @@ def test_sighup_reloads_certificate():
             time.sleep(0.1)
         check(_served_cn(srv) == "second.example",
               "a broken reload replaced the working certificate")
+
+
+def test_feat_implicit_has_no_auth():
+    """FEAT on the implicit-TLS port offers no AUTH TLS (the session is
+    already TLS, AUTH would be refused); PBSZ and PROT stay.  The
+    explicit port still offers AUTH TLS (issue 17, item 11)."""
+    with _tls_server(implicit_tls=True) as srv:
+        ctx = _context(srv)
+        for login in (False, True):
+            raw = socket.create_connection((HOST, srv.tls_port),
+                                           timeout=30 * SLOW)
+            with ctx.wrap_socket(raw, server_hostname="localhost") as t:
+                f = ftplib.FTP(timeout=30 * SLOW)
+                f.sock = t
+                f.af = t.family
+                f.file = t.makefile("r", encoding=f.encoding)
+                f.welcome = f.getresp()
+                if login:
+                    f.login(USER, PASS)
+                feat = f.sendcmd("FEAT")
+                lines = [l.strip() for l in feat.splitlines()[1:-1]]
+                check(not any(l.upper().startswith("AUTH") for l in lines),
+                      f"implicit FEAT offers AUTH (login {login}): {feat!r}")
+                check("PBSZ" in lines and "PROT" in lines,
+                      f"implicit FEAT lacks PBSZ/PROT: {feat!r}")
+                code = f.sendcmd("NOOP")[:3]
+                check(code == "200", f"NOOP after FEAT: {code}")
+        f = srv.ftp(login=False)
+        try:
+            feat = f.sendcmd("FEAT")
+            check("AUTH TLS" in [l.strip() for l in feat.splitlines()],
+                  f"explicit port lost AUTH TLS: {feat!r}")
+        finally:
+            f.close()

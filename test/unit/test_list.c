@@ -9,10 +9,12 @@
 #include <sys/sysmacros.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
 #include "common/buf.h"
+#include "common/path.h"
 #include "user/idcache.h"
 #include "user/list.h"
 #include "user/policy.h"
@@ -333,13 +335,21 @@ START_TEST(t_perm_user)
 END_TEST
 
 static const char *
+facts_link(struct buf *b, unsigned facts, const struct stat *st,
+    enum list_kind kind, const struct list_who *w, const char *link,
+    const char *name)
+{
+	buf_reset(b);
+	ck_assert_int_eq(list_fmt_facts(b, facts, st, kind, NULL, w, link,
+	    name), 0);
+	return buf_cstr(b);
+}
+
+static const char *
 facts_str(struct buf *b, unsigned facts, const struct stat *st,
     enum list_kind kind, const struct list_who *w, const char *name)
 {
-	buf_reset(b);
-	ck_assert_int_eq(list_fmt_facts(b, facts, st, kind, NULL, w, name),
-	    0);
-	return buf_cstr(b);
+	return facts_link(b, facts, st, kind, w, NULL, name);
 }
 
 START_TEST(t_facts_each)
@@ -349,7 +359,7 @@ START_TEST(t_facts_each)
 	struct buf b;
 
 	names();
-	buf_init(&b, 1024);
+	buf_init(&b, 8192);
 	f = mkst(S_IFREG | 0644, 1000, 100, 42, NOW);
 	d = mkst(S_IFDIR | 0755, 4242, 4343, 4096, NOW);
 	l = mkst(S_IFLNK | 0777, 0, 0, 4, NOW);
@@ -386,6 +396,38 @@ START_TEST(t_facts_each)
 	    "d"), "unix.group=4343; d\r\n");
 	ck_assert_str_eq(facts_str(&b, 0, &f, LK_ENTRY, &w, "a b"),
 	    " a b\r\n");
+	/* A symbolic link is typed as one (whatever st it is given: the
+	 * target's when it resolves). */
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w, ".",
+	    "self"), "type=OS.unix=slink:.; self\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE | MLST_F_SIZE, &f,
+	    LK_ENTRY, &w, "../pub/f=1.txt", "f"),
+	    "type=OS.unix=slink:../pub/f=1.txt;size=42; f\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &l, LK_ENTRY, &w,
+	    "/gone", "dangling"), "type=OS.unix=slink:/gone; dangling\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "d\xc3\xa9j\xc3\xa0", "u"),
+	    "type=OS.unix=slink:d\xc3\xa9j\xc3\xa0; u\r\n");
+	/* Targets that cannot be a fact value. */
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "a b", "s"), "type=OS.unix=symlink; s\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "a;b", "s"), "type=OS.unix=symlink; s\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &d, LK_ENTRY, &w,
+	    "a\tb", "s"), "type=OS.unix=symlink; s\r\n");
+	ck_assert_str_eq(facts_link(&b, MLST_F_TYPE, &l, LK_ENTRY, &w, "",
+	    "s"), "type=OS.unix=symlink; s\r\n");
+	/* A target as long as a path may be still fits the line. */
+	{
+		char t[PATH_MAXLEN + 1];
+
+		memset(t, 'x', PATH_MAXLEN);
+		t[PATH_MAXLEN] = '\0';
+		buf_reset(&b);
+		ck_assert_int_eq(list_fmt_facts(&b, MLST_F_DEFAULT, &f,
+		    LK_ENTRY, NULL, &w, t, "long"), 0);
+		ck_assert(strstr(buf_cstr(&b), t) != NULL);
+	}
 	buf_free(&b);
 }
 END_TEST
@@ -536,6 +578,119 @@ START_TEST(t_idcache_many)
 }
 END_TEST
 
+/* ---- list_sort_names: byte order, against qsort + strcmp ---------------- */
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sort v with list_sort_names and check it against the reference. */
+static void
+sort_check(const char **v, size_t n)
+{
+	const char **ref = calloc(n + 1, sizeof(*ref));
+	size_t i;
+
+	ck_assert_ptr_nonnull(ref);
+	memcpy(ref, v, n * sizeof(*v));
+	qsort(ref, n, sizeof(*ref), ref_cmp);
+	list_sort_names(v, n);
+	for (i = 0; i < n; i++)
+		ck_assert_msg(strcmp(v[i], ref[i]) == 0, "at %zu: %s, want %s",
+		    i, v[i], ref[i]);
+	free(ref);
+}
+
+START_TEST(t_sort_fixed)
+{
+	const char *v[] = { "b", "a", "..", ".", "B", "_z", "~q", "!e", "#x",
+	    "-y", "\xc3\xa9t\xc3\xa9", "a.txt", "ab", "a", "Zed", "z", "10",
+	    "9", ".h", "\x7f", "\xff" };
+	const char *want[] = { "!e", "#x", "-y", ".", "..", ".h", "10", "9",
+	    "B", "Zed", "_z", "a", "a", "a.txt", "ab", "b", "z", "~q", "\x7f",
+	    "\xc3\xa9t\xc3\xa9", "\xff" };
+	size_t i, n = sizeof(v) / sizeof(v[0]);
+
+	list_sort_names(v, n);
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq(v[i], want[i]);
+	list_sort_names(v, 0);
+	list_sort_names(v, 1);
+	ck_assert_str_eq(v[0], "!e");
+}
+END_TEST
+
+/* Random names over a small alphabet: shared prefixes, duplicates, bytes
+ * above 0x7f, lengths 0 to 40; sizes around the insertion-sort cutoff. */
+START_TEST(t_sort_random)
+{
+	static const char alpha[] = "ab0.\xff";
+	static const size_t sizes[] = { 2, 15, 16, 17, 33, 100, 5000 };
+	unsigned long x = 12345;
+	char *pool, *at;
+	const char **v;
+	size_t k, i, len, j;
+
+	pool = malloc(5000 * 48);
+	v = calloc(5000, sizeof(*v));
+	ck_assert(pool != NULL && v != NULL);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		at = pool;
+		for (i = 0; i < sizes[k]; i++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			len = (x >> 33) % 41;
+			for (j = 0; j < len; j++) {
+				x = x * 6364136223846793005UL + 1;
+				at[j] = alpha[(x >> 40) % (sizeof(alpha) - 1)];
+			}
+			at[len] = '\0';
+			v[i] = at;
+			at += len + 1;
+		}
+		sort_check(v, sizes[k]);
+	}
+	free(v);
+	free(pool);
+}
+END_TEST
+
+/* Orders that hurt quicksorts: sorted, reversed, all equal, long common
+ * prefixes (the deep byte loop), and the names of a big directory. */
+START_TEST(t_sort_shapes)
+{
+	enum { N = 20000 };
+	char *pool = malloc((size_t)N * 240);
+	const char **v = calloc(N, sizeof(*v));
+	size_t i;
+
+	ck_assert(pool != NULL && v != NULL);
+	for (i = 0; i < N; i++) {
+		snprintf(pool + i * 240, 240, "entry-%06zu.dat", i);
+		v[i] = pool + i * 240;
+	}
+	sort_check(v, N);			/* already sorted */
+	for (i = 0; i < N; i++)
+		v[i] = pool + (N - 1 - i) * 240;
+	sort_check(v, N);			/* reversed */
+	for (i = 0; i < N; i++)
+		v[i] = pool + (i % 2 ? i : N - 1 - i) * 240;
+	sort_check(v, N);			/* interleaved */
+	for (i = 0; i < N; i++)
+		v[i] = "same";
+	sort_check(v, N);
+	for (i = 0; i < N; i++) {
+		memset(pool + i * 240, 'p', 200);
+		snprintf(pool + i * 240 + 200, 40, "%zu", (i * 7919) % N);
+		v[i] = pool + i * 240;
+	}
+	sort_check(v, N);			/* 200-byte common prefix */
+	free(v);
+	free(pool);
+}
+END_TEST
+
 static Suite *
 list_suite(void)
 {
@@ -558,6 +713,9 @@ list_suite(void)
 	tcase_add_test(tc, t_safe);
 	tcase_add_test(tc, t_idcache);
 	tcase_add_test(tc, t_idcache_many);
+	tcase_add_test(tc, t_sort_fixed);
+	tcase_add_test(tc, t_sort_random);
+	tcase_add_test(tc, t_sort_shapes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -138,6 +138,8 @@ setup(void)
 	plant_link("../../../../../../etc", "sub/rel_escape");
 	plant_link("../../secret", "sub/deep/up_secret");
 	plant_link("link_self", "link_self");
+	plant_link(".", "sub/self");
+	plant_link("../..", "sub/deep/back");
 	plant_link("file.txt", "link_file");
 	plant_link("/sub", "link_abs_sub");
 	plant_link("/created_via_link.ftpdtest", "dangling");
@@ -209,7 +211,8 @@ rm_tree(const char *dir)
 		"sub/deep/up_secret", "link_self", "link_file",
 		"link_abs_sub", "dangling", "link_chain", "link_secret_abs",
 		"created_via_link.ftpdtest", "renamed.txt", "new.txt",
-		"sub/moved.txt", "private.txt", "fifo",
+		"sub/moved.txt", "private.txt", "fifo", "sub/self",
+		"sub/deep/back",
 	};
 	static const char *const dirs[] = {
 		"sub/deep", "sub", "empty", "q\"d", "made",
@@ -600,7 +603,7 @@ START_TEST(test_errno_codes)
 	ck_assert_int_eq(policy_errno_code(EFBIG, &r), 552);
 	ck_assert_int_eq(policy_errno_code(ENAMETOOLONG, &r), 553);
 	ck_assert_int_eq(policy_errno_code(EINVAL, &r), 553);
-	ck_assert_int_eq(policy_errno_code(ELOOP, &r), 553);
+	ck_assert_int_eq(policy_errno_code(ELOOP, &r), 550);
 	ck_assert_int_eq(policy_errno_code(EBUSY, &r), 450);
 	ck_assert_int_eq(policy_errno_code(ETXTBSY, &r), 450);
 	ck_assert_int_eq(policy_errno_code(12345, &r), 550);
@@ -651,6 +654,36 @@ START_TEST(test_allow)
 }
 END_TEST
 
+/* The atomic-upload temporaries that listings hide, and only those. */
+START_TEST(test_upload_tmp)
+{
+	static const struct {
+		const char	*name;
+		int		 tmp;
+	} t[] = {
+		{ ".ftpd-upload.0123456789az", 1 },
+		{ ".ftpd-upload.zzzzzzzzzzzz", 1 },
+		{ ".ftpd-upload.", 0 },
+		{ ".ftpd-upload.0123456789a", 0 },	/* one short */
+		{ ".ftpd-upload.0123456789abc", 0 },	/* one over */
+		{ ".ftpd-upload.0123456789aB", 0 },
+		{ ".ftpd-upload.0123456789a-", 0 },
+		{ "ftpd-upload.0123456789ab", 0 },
+		{ ".ftpd-uploads0123456789ab", 0 },
+		{ ".ftpd-upload.my-notes.txt", 0 },
+		{ ".", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(policy_upload_tmp(t[i].name) == t[i].tmp, "%s",
+		    t[i].name);
+	ck_assert_uint_eq(sizeof(POLICY_UPLOAD_TMP) - 1 +
+	    POLICY_UPLOAD_TMP_RANDOM, strlen(t[0].name));
+}
+END_TEST
+
 /* ---- commands ---------------------------------------------------------- */
 
 START_TEST(test_cmd_dirs)
@@ -672,6 +705,25 @@ START_TEST(test_cmd_dirs)
 	ck_assert_int_eq(RUN(cmd_cwd, "file.txt"), 550);
 	ck_assert_str_eq(buf_cstr(&S.cwd), "/");
 	ck_assert_int_eq(RUN(cmd_cwd, "link_up"), 250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/");
+	ck_assert_int_eq(RUN(cmd_cwd, "/"), 250);
+
+	/* Through links the session lands on the physical directory. */
+	ck_assert_int_eq(RUN(cmd_cwd, "link_abs_sub/deep"), 250);
+	ck_assert_str_eq(txt, "250 Directory successfully changed.\r\n");
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/sub/deep");
+	ck_assert_int_eq(RUN(cmd_cwd, "/sub/self/self/./self"), 250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/sub");
+	ck_assert_int_eq(RUN(cmd_cwd, "/sub/deep/back"), 250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/");
+	ck_assert_int_eq(RUN(cmd_cwd, "sub/deep/back/sub/deep/back/empty"),
+	    250);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/empty");
+	ck_assert_int_eq(RUN(cmd_pwd, NULL), 257);
+	ck_assert_str_eq(txt, "257 \"/empty\" is the current directory.\r\n");
+	/* A loop of links is the file's fault, not the name's: 550. */
+	ck_assert_int_eq(RUN(cmd_cwd, "/link_self"), 550);
+	ck_assert_str_eq(buf_cstr(&S.cwd), "/empty");
 	ck_assert_int_eq(RUN(cmd_cwd, "/"), 250);
 
 	ck_assert_int_eq(RUN(cmd_mkd, "made"), 257);
@@ -825,6 +877,7 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_open_read, 0, 2);
 	tcase_add_test(tc, test_errno_codes);
 	tcase_add_test(tc, test_allow);
+	tcase_add_test(tc, test_upload_tmp);
 	tcase_add_loop_test(tc, test_cmd_dirs, 0, 2);
 	tcase_add_loop_test(tc, test_cmd_files, 0, 2);
 	tcase_add_loop_test(tc, test_cmd_chmod, 0, 2);
