@@ -23,6 +23,7 @@
 
 struct tls_conn;
 struct repr_enc;
+struct repr_zkeep;
 
 enum session_state {
 	ST_FRESH,	/* nothing yet: expect USER (or AUTH) */
@@ -115,6 +116,8 @@ struct session {
 	 * form 'T'/'C', stru 'R', mode 'B'/'C'/'Z' need repr.c. */
 	int			 zlevel;	/* OPTS MODE Z LEVEL n as n + 1;
 						 * 0: the default */
+	struct repr_zkeep	*zkeep;		/* deflate state kept between
+						 * MODE Z transfers, or NULL */
 	struct repr_enc		*list_enc;	/* listing being encoded: set
 						 * by cmd_list.c for
 						 * xfer_send_mem() */

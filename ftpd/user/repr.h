@@ -48,6 +48,8 @@ struct repr_params {
 	char	stru;		/* 'F' or 'R' */
 	char	mode;		/* 'S', 'B', 'C' or 'Z' */
 	int	zlevel;		/* MODE Z: deflate level 0-9 */
+	struct repr_zkeep *zkeep; /* MODE Z: the session's kept deflate
+				   * state, or NULL (repr_zkeep_new) */
 	int	crlf_in;	/* input lines end in CRLF (listings) */
 };
 
@@ -73,7 +75,8 @@ unsigned char repr_filler(const struct repr_params *p);
 /* Append a MODE B header for a block of n <= REPR_BLOCK_MAX bytes. */
 int	repr_block_header(unsigned desc, size_t n, struct buf *out);
 
-/* The parameters of the session (zlevel: OPTS MODE Z LEVEL, capped). */
+/* The parameters of the session (zlevel: OPTS MODE Z LEVEL, capped;
+ * zkeep: the session's). */
 void	repr_params_session(const struct session *s, struct repr_params *p);
 /* 1 if the plain fast paths of xfer.c cannot carry p (p->crlf_in unset:
  * a file; set: a CRLF listing). */
@@ -81,6 +84,14 @@ int	repr_needed(const struct repr_params *p);
 /* 1 if REST offsets under p count wire bytes of TYPE A (classic stream
  * ASCII, see xfer_seek_ascii), 0 if they are file offsets. */
 int	repr_rest_is_wire(const struct repr_params *p);
+
+/*
+ * A deflate state a session keeps for its MODE Z transfers, so each one
+ * costs a reset rather than a set-up; NULL in repr_params: none.
+ */
+struct repr_zkeep;
+struct repr_zkeep *repr_zkeep_new(void);
+void	repr_zkeep_free(struct repr_zkeep *k);
 
 /* New encoder, or NULL (zlib could not start). Free with repr_enc_free. */
 struct repr_enc *repr_enc_new(const struct repr_params *p);
