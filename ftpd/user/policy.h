@@ -20,6 +20,14 @@
 struct session;
 struct buf;
 
+/*
+ * Names of the upload files cmd_xfer.c keeps beside the final name (never
+ * listed): an atomic upload while it runs, and a cut one kept for resuming
+ * (DESIGN.md, "The life of a STOR").
+ */
+#define UPLOAD_TEMP_PREFIX	".ftpd-upload."
+#define UPLOAD_PARTIAL_PREFIX	".ftpd-partial."
+
 /* Symlinks followed in one resolution before ELOOP (as the kernel). */
 #define POLICY_MAXLINKS	40
 
