@@ -549,6 +549,10 @@ upload_open_partial(struct session *s, struct upload *u,
 	}
 	u->opened = 1;
 	u->resumed = 1;
+	if (!S_ISREG(st.st_mode)) {
+		reply(s, 550, "Not a plain file.");
+		return -1;
+	}
 	if (kind == STORE_APPE)
 		pos = lseek(u->fd, 0, SEEK_END);
 	else if (wire) {
