@@ -9,6 +9,7 @@ ABOR, refused uploads, anonymous uploads and atomic_uploads = no keep the
 old behaviour.  Files are compared by SHA-256.
 """
 
+import contextlib
 import os
 import socket
 import struct
@@ -71,15 +72,23 @@ def _curl_resume(srv, local, name):
          f"ftp://{USER}:{PASS}@127.0.0.1:{srv.port}/{name}"], timeout=90)
 
 
+@contextlib.contextmanager
+def _server_and_file(name, seed, conf=None):
+    """A server for USER, and a local file of SIZE bytes: (srv, directory,
+    local path, its SHA-256)."""
+    with Server(users={USER: PASS}, conf=conf) as srv, \
+            tempfile.TemporaryDirectory(prefix="ftpd-resume-") as d:
+        local = Path(d) / name
+        want = make_file(local, SIZE, seed=seed)
+        srv.give(USER)
+        yield srv, d, local, want
+
+
 def test_resume_cut_upload_with_curl():
     require_tool("curl")
-    with Server(users={USER: PASS}) as srv, \
-            tempfile.TemporaryDirectory(prefix="ftpd-resume-") as d:
-        local = Path(d) / "big.bin"
-        want = make_file(local, SIZE, seed=9)
+    with _server_and_file("big.bin", 9) as (srv, d, local, want):
         data = local.read_bytes()
         home = srv.home(USER)
-        srv.give(USER)
         code = cut_upload(srv, "big.bin", data, SIZE // 2)
         check(code == 426, f"cut upload answered {code}")
         part = home / (PART + "big.bin")
@@ -99,12 +108,8 @@ def test_resume_cut_upload_with_curl():
 
 def test_resume_cut_upload_with_lftp():
     require_tool("lftp")
-    with Server(users={USER: PASS}) as srv, \
-            tempfile.TemporaryDirectory(prefix="ftpd-resume-") as d:
-        local = Path(d) / "l.bin"
-        want = make_file(local, SIZE, seed=10)
+    with _server_and_file("l.bin", 10) as (srv, d, local, want):
         home = srv.home(USER)
-        srv.give(USER)
         cut_upload(srv, "l.bin", local.read_bytes(), SIZE // 3)
         n = (home / (PART + "l.bin")).stat().st_size
         p = run(["lftp", "-d", "-c",
@@ -224,12 +229,9 @@ def test_resume_anonymous_and_not_atomic():
                    "a@b.c")
         left = os.listdir(srv.anon_root / "upload")
         check(left == [], f"anonymous cut left {left}")
-    with Server(users={USER: PASS}, conf={"atomic_uploads": "no"}) as srv, \
-            tempfile.TemporaryDirectory(prefix="ftpd-resume-") as d:
+    with _server_and_file("n.bin", 11, {"atomic_uploads": "no"}) as \
+            (srv, d, local, want):
         home = srv.home(USER)
-        srv.give(USER)
-        local = Path(d) / "n.bin"
-        want = make_file(local, SIZE, seed=11)
         cut_upload(srv, "n.bin", local.read_bytes(), SIZE // 2)
         check((home / "n.bin").exists(), "non-atomic cut removed the file")
         check(not any(f.startswith(".ftpd-") for f in os.listdir(home)),
