@@ -481,7 +481,7 @@ START_TEST(deflate_incompressible)
 	nine = z_cpu(data, ZR_SIZE, 9, &wire);
 	ck_assert_msg(wire.len < ZR_SIZE + ZR_SIZE / 1000 + 1024,
 	    "%zu wire bytes for %d", wire.len, ZR_SIZE);
-	ck_assert_msg(nine < 1.5 * copy + 0.02, "level 9 took %.3f s, "
+	ck_assert_msg(nine < 3 * copy + 0.03, "level 9 took %.3f s, "
 	    "a stored copy %.3f s", nine, copy);
 	buf_free(&wire);
 	free(data);
