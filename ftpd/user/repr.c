@@ -55,7 +55,7 @@ struct repr_enc {
 	size_t			 nlit;
 	unsigned char		 run_b;		/* MODE C: pending run */
 	size_t			 run_n;
-	z_stream		*z;		/* MODE Z: zown or the kept one */
+	z_stream		*z;		/* MODE Z: zown or zkeep->z */
 	z_stream		 zown;
 	int			 zinit;		/* zown needs deflateEnd */
 	struct repr_zkeep	*zkeep;		/* z is zkeep->z: give back */
