@@ -22,6 +22,7 @@
 #define CTL_HELD_MAX		(64 * 1024) /* a held reply and the next */
 
 struct tls_conn;
+struct repr_zkeep;
 
 enum session_state {
 	ST_FRESH,	/* nothing yet: expect USER (or AUTH) */
@@ -112,6 +113,8 @@ struct session {
 	 * form 'T'/'C', stru 'R', mode 'B'/'C'/'Z' need repr.c. */
 	int			 zlevel;	/* OPTS MODE Z LEVEL n as n + 1;
 						 * 0: the default */
+	struct repr_zkeep	*zkeep;		/* deflate state kept between
+						 * MODE Z transfers, or NULL */
 };
 
 /* Set defaults for a new session; fds -1, buffers initialised. */

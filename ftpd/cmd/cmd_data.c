@@ -22,6 +22,7 @@
 #include "user/data.h"
 #include "bounce.h"
 #include "user/portarg.h"
+#include "user/repr.h"
 #include "session.h"
 
 #define CMD_REPLY_MAX	128
@@ -250,7 +251,11 @@ cmd_stru(struct session *s, const char *arg)
 		reply(s, 501, "Syntax error in STRU arguments.");
 }
 
-/* MODE S, B, C and Z (deflate; OPTS MODE Z LEVEL n sets the level). */
+/*
+ * MODE S, B, C and Z (deflate; OPTS MODE Z LEVEL n sets the level).
+ * With mode_z = no, Z is a mode this server does not implement (504),
+ * so FEAT does not offer it either (cmd_misc.c).
+ */
 void
 cmd_mode(struct session *s, const char *arg)
 {
@@ -261,6 +266,13 @@ cmd_mode(struct session *s, const char *arg)
 		reply(s, 501, "Syntax error in MODE arguments.");
 		return;
 	}
+	if (m == 'Z' && !cfg->mode_z) {
+		reply(s, 504, "MODE Z is turned off on this server.");
+		return;
+	}
+	/* One deflate state for all the session's MODE Z transfers. */
+	if (m == 'Z' && s->zkeep == NULL)
+		s->zkeep = repr_zkeep_new();
 	s->mode = m;
 	reply(s, 200, "Mode set to %c.", m);
 }

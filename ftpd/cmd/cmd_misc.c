@@ -68,6 +68,9 @@ cmd_feat(struct session *s, const char *arg)
 		 * offered; PBSZ and PROT still apply. */
 		if (s->implicit_tls && strncmp(f, "AUTH", 4) == 0)
 			continue;
+		/* lftp turns MODE Z on whenever it is offered. */
+		if (strcmp(f, "MODE Z") == 0 && !cfg->mode_z)
+			continue;
 		if (strncmp(f, "MLST ", 5) == 0) {
 			r |= buf_puts(&t, " MLST ");
 			r |= list_feat_mlst(s, &t);
@@ -130,6 +133,8 @@ cmd_opts(struct session *s, const char *arg)
 		opts_text(s, list_opts_mlst, NULL, "MLST");
 	else if (strncasecmp(arg, "MLST ", 5) == 0)
 		opts_text(s, list_opts_mlst, arg + 5, "MLST");
+	else if (strncasecmp(arg, "MODE ", 5) == 0 && !cfg->mode_z)
+		reply(s, 504, "MODE Z is turned off on this server.");
 	else if (strncasecmp(arg, "MODE ", 5) == 0)
 		opts_text(s, repr_opts_mode, arg + 5, "MODE");
 	else if (strcasecmp(arg, "HASH") == 0)

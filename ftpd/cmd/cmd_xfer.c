@@ -7,8 +7,10 @@
  * block or leak).  Uploads by anonymous sessions never replace anything
  * (O_EXCL); with atomic_uploads a user's STOR is written under a temporary
  * name and renamed into place only once complete, so an aborted upload
- * leaves the previous file intact.  The final reply is sent only after the
- * data connection is closed (clients treat 226 as "all data is here").
+ * leaves the previous file intact, and a cut one is kept as a hidden
+ * partial that REST+STOR or APPE continue (DESIGN.md, "The life of a
+ * STOR").  The final reply is sent only after the data connection is
+ * closed (clients treat 226 as "all data is here").
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -50,9 +53,9 @@ struct upload {
 	int		 opened;	/* fd was opened by us */
 	int		 dirfd;		/* O_PATH parent, or -1 */
 	const char	*base;		/* final name, inside vpath */
-	/* The temporary name, or "". */
-	char		 tmp[sizeof(POLICY_UPLOAD_TMP) +
-			     POLICY_UPLOAD_TMP_RANDOM];
+	char		 tmp[NAME_MAX + 1]; /* temporary or partial, or "" */
+	int		 resumed;	/* tmp is a kept partial */
+	int		 cut;		/* the connection was lost: keep */
 	enum store_remove remove;	/* what to do on failure */
 };
 
@@ -296,6 +299,36 @@ upload_init(struct upload *u)
 	u->dirfd = -1;
 }
 
+/* ".ftpd-partial.<base>" into out; 0, or -1 if that is no valid name. */
+static int
+partial_name(const char *base, char *out, size_t outlen)
+{
+	int n;
+
+	n = snprintf(out, outlen, "%s%s", POLICY_UPLOAD_PARTIAL, base);
+	return n < 0 || (size_t)n >= outlen || n > NAME_MAX ? -1 : 0;
+}
+
+/*
+ * A fresh atomic upload failed: a cut one (u->cut) with data becomes the
+ * partial of its name, replacing an older partial; anything else goes.
+ */
+static void
+upload_drop_tmp(struct upload *u)
+{
+	char part[NAME_MAX + 1];
+	struct stat st;
+
+	if (u->cut && fstatat(u->dirfd, u->tmp, &st, AT_SYMLINK_NOFOLLOW) ==
+	    0 && st.st_size > 0 && partial_name(u->base, part,
+	    sizeof(part)) == 0 && renameat(u->dirfd, u->tmp, u->dirfd,
+	    part) == 0)
+		return;
+	if (unlinkat(u->dirfd, u->tmp, 0) == -1)
+		log_msg(LOG_WARNING, "cannot remove %s: %s", u->tmp,
+		    strerror(errno));
+}
+
 /* Close everything; after a failure remove what u->remove says. */
 static void
 upload_done(struct upload *u, int ok, int disk_error)
@@ -305,12 +338,11 @@ upload_done(struct upload *u, int ok, int disk_error)
 
 	if (u->fd != -1)
 		(void)close(u->fd);
-	if (!ok && u->opened && u->dirfd != -1 && !gone) {
-		if (u->tmp[0] != '\0') {
-			if (unlinkat(u->dirfd, u->tmp, 0) == -1)
-				log_msg(LOG_WARNING, "cannot remove %s: %s",
-				    u->tmp, strerror(errno));
-		} else if (u->remove == REMOVE_ALWAYS ||
+	/* A resumed partial stays for the next resume, whatever happened. */
+	if (!ok && u->opened && u->dirfd != -1 && !gone && !u->resumed) {
+		if (u->tmp[0] != '\0')
+			upload_drop_tmp(u);
+		else if (u->remove == REMOVE_ALWAYS ||
 		    (u->remove == REMOVE_ON_DISK && disk_error))
 			(void)unlinkat(u->dirfd, u->base, 0);
 	}
@@ -463,6 +495,88 @@ upload_open_rest(struct session *s, struct upload *u, off_t rest)
 	return r == -1 ? -1 : 0;	/* 1: at the LF of a CRLF, fine */
 }
 
+int
+upload_partial(struct session *s, const char *vpath,
+    const struct stat *target, struct buf *pvpath, struct stat *pst)
+{
+	const char *slash = strrchr(vpath, '/');
+	char part[NAME_MAX + 1];
+	size_t dir;
+
+	/* Anonymous sessions never keep one: resuming would overwrite. */
+	if (s->anonymous || !cfg->atomic_uploads || slash == NULL ||
+	    partial_name(slash + 1, part, sizeof(part)) == -1)
+		return 0;
+	dir = (size_t)(slash + 1 - vpath);
+	buf_reset(pvpath);
+	if (buf_append(pvpath, vpath, dir) == -1 ||
+	    buf_puts(pvpath, part) == -1 ||
+	    fs_stat(s, buf_cstr(pvpath), pst, 0) == -1)
+		return 0;
+	if (!S_ISREG(pst->st_mode) || pst->st_uid != geteuid())
+		return 0;
+	/* A file written since the cut is newer than the partial: the
+	 * partial is stale, and a complete file is never replaced by it. */
+	if (target == NULL)
+		return 1;
+	return S_ISREG(target->st_mode) &&
+	    (pst->st_mtim.tv_sec > target->st_mtim.tv_sec ||
+	    (pst->st_mtim.tv_sec == target->st_mtim.tv_sec &&
+	    pst->st_mtim.tv_nsec >= target->st_mtim.tv_nsec));
+}
+
+/*
+ * REST n + STOR or APPE with a kept partial: continue the partial (APPE
+ * at its end, REST at n, dropping what lies beyond, which the client
+ * sends again), renamed over the final name only once complete.
+ * 0, or -1 after a reply.
+ */
+static int
+upload_open_partial(struct session *s, struct upload *u,
+    enum store_kind kind, off_t rest)
+{
+	struct repr_params p;
+	struct stat st;
+	off_t pos;
+	int wire, r = 0;
+
+	repr_params_session(s, &p);
+	wire = kind != STORE_APPE && repr_rest_is_wire(&p);
+	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
+	    &u->base)) == -1 ||
+	    partial_name(u->base, u->tmp, sizeof(u->tmp)) == -1 ||
+	    (u->fd = openat(u->dirfd, u->tmp, (wire ? O_RDWR : O_WRONLY) |
+	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    fstat(u->fd, &st) == -1) {
+		u->tmp[0] = '\0';
+		reply_errno(s, errno, "Cannot open", buf_cstr(&u->vpath));
+		return -1;
+	}
+	u->opened = 1;
+	u->resumed = 1;
+	if (!S_ISREG(st.st_mode)) {
+		reply(s, 550, "Not a plain file.");
+		return -1;
+	}
+	if (kind == STORE_APPE)
+		pos = lseek(u->fd, 0, SEEK_END);
+	else if (wire) {
+		r = xfer_seek_ascii(u->fd, rest);
+		pos = lseek(u->fd, 0, SEEK_CUR);
+	} else
+		pos = rest > st.st_size ? -1 : lseek(u->fd, rest, SEEK_SET);
+	if (r == -1 || pos == -1) {
+		reply(s, 554, "Restart position %lld beyond end of file.",
+		    (long long)rest);
+		return -1;
+	}
+	if (ftruncate(u->fd, pos) == -1) {
+		reply_disk(s, errno);
+		return -1;
+	}
+	return 0;
+}
+
 /* Anonymous: create new files only, never continue or replace one. */
 static int
 store_prepare_anon(struct session *s, const char *arg, enum store_kind kind,
@@ -501,8 +615,9 @@ static int
 store_prepare(struct session *s, const char *arg, enum store_kind kind,
     off_t rest, struct upload *u)
 {
-	struct stat st;
-	int exists, is_link;
+	struct stat st, pst;
+	int exists, is_link, r;
+	struct buf pvpath;
 
 	if (s->anonymous)
 		return store_prepare_anon(s, arg, kind, rest, u);
@@ -528,6 +643,17 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 	    OP_OVERWRITE : OP_CREATE)) {
 		reply(s, 550, "Permission denied.");
 		return -1;
+	}
+	/* A resume goes to the kept partial of a cut upload, if any, when
+	 * the partial may replace the target as the upload would have. */
+	if ((kind == STORE_APPE || rest != 0) &&
+	    (!exists || replace_atomically(&st, is_link))) {
+		buf_init(&pvpath, PATH_MAXLEN);
+		r = upload_partial(s, buf_cstr(&u->vpath), exists ? &st :
+		    NULL, &pvpath, &pst);
+		buf_free(&pvpath);
+		if (r == 1)
+			return upload_open_partial(s, u, kind, rest);
 	}
 	if (kind == STORE_APPE)
 		return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_APPEND,
@@ -556,6 +682,7 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 static enum xfer_result
 upload_commit(struct upload *u, int *err)
 {
+	char part[NAME_MAX + 1];
 	int fd = u->fd;
 
 	u->fd = -1;
@@ -571,6 +698,11 @@ upload_commit(struct upload *u, int *err)
 			*err = errno;
 			return XFER_DISK_ERROR;
 		}
+		/* A whole new file: a cut earlier upload is no longer worth
+		 * resuming. */
+		if (!u->resumed && partial_name(u->base, part,
+		    sizeof(part)) == 0)
+			(void)unlinkat(u->dirfd, part, 0);
 		u->tmp[0] = '\0';
 	}
 	return XFER_OK;
@@ -623,6 +755,9 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	 * reply never sees a temporary file (upload_done frees vpath). */
 	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'i',
 	    res == XFER_OK ? 'c' : 'i');
+	/* Lost, not refused or cancelled (ABOR): worth resuming. */
+	u->cut = res == XFER_NET_ERROR || res == XFER_TIMEOUT ||
+	    res == XFER_CTL_GONE;
 	upload_done(u, res == XFER_OK, res == XFER_DISK_ERROR);
 	ok = xfer_end(s, &r, datafd, res, err, ok_text);
 	s->bytes_in += (unsigned long long)bytes;

@@ -611,7 +611,12 @@ policy_upload_tmp(const char *name)
 	size_t n = sizeof(POLICY_UPLOAD_TMP) - 1, i;
 
 	/* Most names fail on the first byte: listings call this for each. */
-	if (name[0] != '.' || strncmp(name, POLICY_UPLOAD_TMP, n) != 0)
+	if (name[0] != '.')
+		return 0;
+	if (strncmp(name, POLICY_UPLOAD_PARTIAL,
+	    sizeof(POLICY_UPLOAD_PARTIAL) - 1) == 0)
+		return name[sizeof(POLICY_UPLOAD_PARTIAL) - 1] != '\0';
+	if (strncmp(name, POLICY_UPLOAD_TMP, n) != 0)
 		return 0;
 	for (i = 0; i < POLICY_UPLOAD_TMP_RANDOM; i++)
 		if (!((name[n + i] >= '0' && name[n + i] <= '9') ||

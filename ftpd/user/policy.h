@@ -69,12 +69,16 @@ int	policy_errno_code(int err, const char **reason);
 /*
  * atomic_uploads write to POLICY_UPLOAD_TMP followed by
  * POLICY_UPLOAD_TMP_RANDOM characters of [0-9a-z] beside the target, and
- * listings never show such a name (a client refreshing during an upload
- * would show a half-written file that vanishes).
+ * keep a cut upload as POLICY_UPLOAD_PARTIAL followed by the target's
+ * name, for a resume (DESIGN.md, "The life of a STOR").  Listings never
+ * show either (a client refreshing during an upload would show a
+ * half-written file that vanishes).
  */
 #define POLICY_UPLOAD_TMP	".ftpd-upload."
 #define POLICY_UPLOAD_TMP_RANDOM 12
-/* 1 if name (one directory entry) has the form of such a temporary. */
+#define POLICY_UPLOAD_PARTIAL	".ftpd-partial."
+/* 1 if name (one directory entry) has the form of such a temporary or
+ * kept partial. */
 int	policy_upload_tmp(const char *name);
 
 /*

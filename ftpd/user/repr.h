@@ -48,6 +48,8 @@ struct repr_params {
 	char	stru;		/* 'F' or 'R' */
 	char	mode;		/* 'S', 'B', 'C' or 'Z' */
 	int	zlevel;		/* MODE Z: deflate level 0-9 */
+	struct repr_zkeep *zkeep; /* MODE Z: the session's kept deflate
+				   * state, or NULL (repr_zkeep_new) */
 	int	crlf_in;	/* input lines end in CRLF (listings) */
 };
 
@@ -74,7 +76,7 @@ unsigned char repr_filler(const struct repr_params *p);
 int	repr_block_header(unsigned desc, size_t n, struct buf *out);
 
 /* The parameters of the session (zlevel: OPTS MODE Z LEVEL, capped at
- * zmax).  Pure. */
+ * zmax; zkeep: the session's kept deflate state).  Pure. */
 void	repr_params_of(const struct session *s, int zmax,
 	    struct repr_params *p);
 /* The same, capped at the configured mode_z_max_level. */
@@ -85,6 +87,14 @@ int	repr_needed(const struct repr_params *p);
 /* 1 if REST offsets under p count wire bytes of TYPE A (classic stream
  * ASCII, see xfer_seek_ascii), 0 if they are file offsets. */
 int	repr_rest_is_wire(const struct repr_params *p);
+
+/*
+ * A deflate state a session keeps for its MODE Z transfers, so each one
+ * costs a reset rather than a set-up; NULL in repr_params: none.
+ */
+struct repr_zkeep;
+struct repr_zkeep *repr_zkeep_new(void);
+void	repr_zkeep_free(struct repr_zkeep *k);
 
 /* New encoder, or NULL (zlib could not start). Free with repr_enc_free. */
 struct repr_enc *repr_enc_new(const struct repr_params *p);

@@ -36,6 +36,7 @@
 #include "session.h"
 #include "shutdown.h"
 #include "user/policy.h"
+#include "user/repr.h"
 
 /*
  * The first working directory: / of the session root, or for a system
@@ -92,6 +93,7 @@ user_main(const struct role_conn *c, const struct role_login *l)
 	 * the pages it uses (see monitor_run). */
 	(void)malloc_trim(0);
 	cmd_loop(&s);
+	repr_zkeep_free(s.zkeep);
 	session_free(&s);
 	_exit(0);
 }

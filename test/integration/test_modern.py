@@ -737,7 +737,7 @@ def test_rang_retr_and_restart_edges():
     """RANG bounds a RETR and is used up by it; REST in TYPE A between a
     CR and its LF resumes with the bare LF; failed commands change
     nothing (REST+STOR of a missing file, a refused RNTO)."""
-    with Server(users={USER: PASS}) as srv:
+    with Server(users={USER: PASS}, conf={"mode_z": "yes"}) as srv:
         home = srv.home(USER)
         data = os.urandom(70000)
         (home / "r.bin").write_bytes(data)

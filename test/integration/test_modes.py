@@ -4,7 +4,8 @@ Files go up and down in every combination of TYPE A/E/I (form N and C),
 STRU F/R and MODE S/B/C/Z.  The wire format is produced and checked by
 the small codec below, written from RFC 959 (3.1-3.4), RFC 1950 and
 draft-preston-ftpext-deflate alone and sharing no code with the server;
-files are compared by SHA-256.  lftp checks MODE Z against a real client.
+files are compared by SHA-256.  lftp checks MODE Z against a real client;
+mode_z = no (the default) hides MODE Z from FEAT and refuses it.
 
 Conventions the server documents and this codec follows:
   * TYPE E is code page 037 with NL (0x15) as the end of line.
@@ -18,6 +19,7 @@ Conventions the server documents and this codec follows:
 
 import ftplib
 import re
+import shutil
 import tempfile
 import zlib
 from pathlib import Path
@@ -26,6 +28,8 @@ from harness import (Server, check, require_tool, run, sha256_bytes,
                      sha256_file)
 
 USER, PASS = "carol", "Modes-s3cret"
+# MODE Z is off unless mode_z = yes (lftp turns it on whenever offered).
+ZCONF = {"mode_z": "yes"}
 D_EOR, D_EOF, D_SUSPECT, D_MARK = 0x80, 0x40, 0x20, 0x10
 
 
@@ -394,7 +398,7 @@ def stor_raw(ftp, path, wire):
 # ------------------------------------------------------------ tests
 
 def test_modes_feat_and_commands():
-    with Server(users={USER: PASS}) as srv:
+    with Server(users={USER: PASS}, conf=ZCONF) as srv:
         ftp = srv.ftp(USER, PASS)
         ftp.putcmd("FEAT")
         lines = ftp.getmultiline()
@@ -447,7 +451,7 @@ def _roundtrip(srv, ftp, name, data, typ, form, stru, mode):
 
 
 def _all_modes(modes):
-    with Server(users={USER: PASS}) as srv:
+    with Server(users={USER: PASS}, conf=ZCONF) as srv:
         ftp = srv.ftp(USER, PASS)
         text, binary = sample_text(), sample_binary()
         for mode in modes:
@@ -478,7 +482,7 @@ def test_modes_deflate():
 
 def test_modes_block_restart():
     """A marker from a MODE B download is a REST point."""
-    with Server(users={USER: PASS}) as srv:
+    with Server(users={USER: PASS}, conf=ZCONF) as srv:
         ftp = srv.ftp(USER, PASS)
         data = sample_binary(3 * 1024 * 1024)
         marks = _roundtrip(srv, ftp, "r.bin", data, "I", "N", "F", "B")
@@ -490,7 +494,7 @@ def test_modes_block_restart():
 
 
 def test_modes_listings():
-    with Server(users={USER: PASS}) as srv:
+    with Server(users={USER: PASS}, conf=ZCONF) as srv:
         for i in range(50):
             (srv.home(USER) / f"file{i:03d}.txt").write_bytes(b"x" * i)
         srv.give(USER)
@@ -527,7 +531,7 @@ def test_modes_listings():
 
 def test_modes_lftp_mode_z():
     require_tool("lftp")
-    with Server(users={USER: PASS}) as srv, \
+    with Server(users={USER: PASS}, conf=ZCONF) as srv, \
             tempfile.TemporaryDirectory(prefix="ftpd-client-") as d:
         data = sample_binary(300000)
         (srv.home(USER) / "z.bin").write_bytes(data)
@@ -546,12 +550,97 @@ def test_modes_lftp_mode_z():
         check(sha256_file(out) == sha256_bytes(data), "lftp MODE Z get")
 
 
+def test_modes_mode_z_off():
+    """By default MODE Z is not offered: absent from FEAT, MODE Z and OPTS
+    MODE Z answer 504 (a mode not implemented here), the mode stays S and
+    lftp, left to itself, never sends MODE Z."""
+    with Server(users={USER: PASS}) as srv:
+        ftp = srv.ftp(USER, PASS)
+        ftp.putcmd("FEAT")
+        lines = ftp.getmultiline().split("\n")
+        check(" MODE Z" not in lines and " SIZE" in lines, f"FEAT: {lines}")
+        for cmd in ("MODE Z", "mode z", "OPTS MODE Z LEVEL 1"):
+            try:
+                r = ftp.sendcmd(cmd)
+            except ftplib.Error as e:
+                r = str(e)
+            check(r.startswith("504"), f"{cmd}: {r}")
+        check("MODE: Stream" in ftp.sendcmd("STAT"), "mode changed")
+        ftp.quit()
+        if not shutil.which("lftp"):
+            return
+        (srv.home(USER) / "f.txt").write_bytes(sample_text())
+        srv.give(USER)
+        with tempfile.TemporaryDirectory(prefix="ftpd-client-") as d:
+            p = run(["lftp", "-d", "-c",
+                     "set ftp:ssl-allow no; set net:max-retries 1; "
+                     f"open -u {USER},{PASS} -p {srv.port} 127.0.0.1; "
+                     f"get f.txt -o {d}/f.txt"], timeout=60)
+            check("MODE Z" not in p.stdout + p.stderr, "lftp sent MODE Z")
+            check(sha256_file(Path(d) / "f.txt") ==
+                  sha256_bytes(sample_text()), "lftp get differs")
+
+
+def test_modes_deflate_incompressible():
+    """Random data (incompressible: the server sends it as stored deflate
+    blocks after a probe) goes down and up byte-exact in MODE Z at every
+    level, and down costs no more than the stored-block overhead."""
+    rnd = __import__("random").Random(1950)
+    data = rnd.randbytes(3 * 1024 * 1024) + sample_text() + \
+        rnd.randbytes(300000)
+    with Server(users={USER: PASS}, conf=ZCONF) as srv:
+        (srv.home(USER) / "r.bin").write_bytes(data)
+        srv.give(USER)
+        ftp = srv.ftp(USER, PASS)
+        _setup(ftp, "I", "N", "F", "Z")
+        for level in (1, 6, 0):
+            ftp.sendcmd(f"OPTS MODE Z LEVEL {level}")
+            wire = retr_raw(ftp, "r.bin")
+            check(len(wire) < len(data) + len(data) // 1000 + 4096,
+                  f"level {level}: {len(wire)} wire bytes for {len(data)}")
+            check(sha256_bytes(zlib.decompress(wire)) == sha256_bytes(data),
+                  f"level {level}: RETR differs")
+            stor_raw(ftp, f"up{level}.bin", zlib.compress(data, level))
+            check(sha256_file(srv.home(USER) / f"up{level}.bin") ==
+                  sha256_bytes(data), f"level {level}: STOR differs")
+        ftp.quit()
+
+
+def test_modes_lftp_mirror_mode_z():
+    """lftp mirrors a tree of small files down and up with MODE Z (which
+    it uses by itself when offered), byte-exact."""
+    require_tool("lftp")
+    rnd = __import__("random").Random(1951)
+    with Server(users={USER: PASS}, conf=ZCONF) as srv, \
+            tempfile.TemporaryDirectory(prefix="ftpd-client-") as d:
+        tree = srv.home(USER) / "tree"
+        want = {}
+        for i in range(40):
+            data = rnd.randbytes(rnd.randint(0, 9000)) if i % 2 else \
+                sample_text()[:rnd.randint(0, 20000)]
+            (tree / f"d{i % 4}").mkdir(parents=True, exist_ok=True)
+            (tree / f"d{i % 4}" / f"f{i}").write_bytes(data)
+            want[f"d{i % 4}/f{i}"] = sha256_bytes(data)
+        srv.give(USER)
+        pre = (f"set ftp:ssl-allow no; set net:max-retries 1; "
+               "set cmd:fail-exit yes; "
+               f"open -u {USER},{PASS} -p {srv.port} 127.0.0.1; ")
+        p = run(["lftp", "-d", "-c", pre + f"mirror /tree {d}/down"],
+                timeout=120)
+        check("---> MODE Z" in p.stdout + p.stderr, "lftp did not use Z")
+        run(["lftp", "-c", pre + f"mirror -R {d}/down /back"], timeout=120)
+        for name, h in want.items():
+            check(sha256_file(Path(d) / "down" / name) == h, f"down {name}")
+            check(sha256_file(srv.home(USER) / "back" / name) == h,
+                  f"up {name}")
+
+
 def test_restart_marker_replies_are_bounded():
     """A MODE B upload made of tiny blocks, each followed by a restart
     marker: the file is stored whole, but only the first 1000 markers get
     a 110 reply, so the control connection cannot carry ten times what
     the client sends."""
-    with Server(users={USER: PASS}) as srv:
+    with Server(users={USER: PASS}, conf=ZCONF) as srv:
         srv.give(USER)
         data = sample_binary()[:1600 * 40]
         ftp = srv.ftp(USER, PASS)

@@ -192,13 +192,16 @@ def test_data_timeout_and_atomic_upload():
             conn.close()
             check((home / "doc.bin").read_bytes() == old,
                   "aborted upload replaced the file")
-            temps = [p.name for p in home.iterdir() if p.name != "doc.bin"]
-            for _ in range(20):  # the 426 may come just before the unlink
+            # A timeout is a cut: what arrived is kept for resuming, under
+            # the partial's name only (DESIGN.md, "Cut uploads").
+            keep = ("doc.bin", ".ftpd-partial.doc.bin")
+            temps = [p.name for p in home.iterdir() if p.name not in keep]
+            for _ in range(20):  # the 426 may come just before the rename
                 if not temps:
                     break
                 time.sleep(0.1)
                 temps = [p.name for p in home.iterdir()
-                         if p.name != "doc.bin"]
+                         if p.name not in keep]
             check(temps == [], f"temporary files left: {temps}")
             if resp[:3] != "421":
                 f.sock.settimeout(30)
@@ -209,6 +212,8 @@ def test_data_timeout_and_atomic_upload():
                 f.storbinary("STOR doc.bin", io.BytesIO(new))
                 check((home / "doc.bin").read_bytes() == new,
                       "complete upload did not replace the file")
+                check(not (home / ".ftpd-partial.doc.bin").exists(),
+                      "a complete upload left the partial")
             f.close()
         finally:
             f.close()

@@ -1101,7 +1101,8 @@ def test_prot_p_client_vanishes_mid_upload():
     reset, or with a TCP FIN but no close_notify (which anyone on the
     path can forge), binary (the front writes the file) and TYPE A
     (relayed to the user process): 426, and (atomic_uploads, the
-    default) the previous file is left as it was."""
+    default) the previous file is left as it was, what arrived kept only
+    as the partial a resume continues."""
     with _tls_server() as srv:
         home = srv.home(USER)
         old = b"old content\n"
@@ -1137,7 +1138,8 @@ def test_prot_p_client_vanishes_mid_upload():
                 check((home / "keep.bin").read_bytes() == old,
                       f"TYPE {typ}, {end}: a cut upload replaced the file")
                 left = sorted(x.name for x in home.iterdir())
-                check(left == ["keep.bin"], f"files left: {left}")
+                check(left == [".ftpd-partial.keep.bin", "keep.bin"],
+                      f"files left: {left}")
                 check(f.voidcmd("NOOP").startswith("200"), "NOOP after 426")
             f.voidcmd("TYPE I")
             data = os.urandom(MIB + 1)
@@ -1145,6 +1147,8 @@ def test_prot_p_client_vanishes_mid_upload():
             check(r.startswith("226") and
                   (home / "keep.bin").read_bytes() == data,
                   f"STOR after the reset upload: {r!r}")
+            check(sorted(x.name for x in home.iterdir()) == ["keep.bin"],
+                  "a complete upload left the partial")
             f.quit()
         finally:
             f.close()

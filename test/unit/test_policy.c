@@ -671,6 +671,9 @@ START_TEST(test_upload_tmp)
 		{ "ftpd-upload.0123456789ab", 0 },
 		{ ".ftpd-uploads0123456789ab", 0 },
 		{ ".ftpd-upload.my-notes.txt", 0 },
+		{ ".ftpd-partial.report.pdf", 1 },	/* a kept cut upload */
+		{ ".ftpd-partial.", 0 },
+		{ ".ftpd-partia.x", 0 },
 		{ ".", 0 },
 		{ "", 0 },
 	};

@@ -237,9 +237,9 @@ START_TEST(zlevel_cap)
 
 	sess(&s, 'I', 'N', 'F', 'Z', 0, 0, REMOTE);
 	xfer_route_for(&s, XFER_OP_RETR, SENDFILE_AUTO, 9, &r);
-	ck_assert_int_eq(r.repr.zlevel, 6);	/* the default */
-	xfer_route_for(&s, XFER_OP_RETR, SENDFILE_AUTO, 2, &r);
-	ck_assert_int_eq(r.repr.zlevel, 2);
+	ck_assert_int_eq(r.repr.zlevel, 1);	/* the default */
+	xfer_route_for(&s, XFER_OP_RETR, SENDFILE_AUTO, 0, &r);
+	ck_assert_int_eq(r.repr.zlevel, 0);	/* the default, capped */
 	s.zlevel = 9 + 1;			/* OPTS MODE Z LEVEL 9 */
 	xfer_route_for(&s, XFER_OP_STOR, SENDFILE_AUTO, 9, &r);
 	ck_assert_int_eq(r.repr.zlevel, 9);
