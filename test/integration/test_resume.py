@@ -101,6 +101,17 @@ def test_resume_cut_upload_with_curl():
                       os.listdir(home)), "temporary file left")
         code, text = _size(srv, "big.bin")
         check(code == 213 and text.split()[1] == str(n), f"SIZE: {text}")
+        # The partial is on disk, never in a listing.
+        f = srv.ftp(USER, PASS)
+        try:
+            names = f.nlst("-a") + [n for n, _ in f.mlsd()]
+            lines = []
+            f.retrlines("LIST -a", lines.append)
+            f.quit()
+        finally:
+            f.close()
+        check(not any(PART in x for x in names + lines),
+              f"the partial is listed: {names} {lines}")
         _curl_resume(srv, local, "big.bin")
         check(sha256_file(home / "big.bin") == want, "curl resume differs")
         check(not part.exists(), "partial left after the resume")
