@@ -36,6 +36,8 @@
  */
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -339,11 +341,18 @@ static void
 data_end(struct relay *r, int clean)
 {
 	struct data_relay *d = &r->d;
+	int one = 1;
 
 	/* A file transfer cut short: its report comes before the close. */
 	file_done(r, TR_DONE_NET, ECONNABORTED);
 
-	/* Uncork so the last records and close_notify leave now. */
+	/*
+	 * Uncork so the last records leave now, and no Nagle: close_notify
+	 * is a second small write, which would otherwise wait for the ACK
+	 * of the first (a delayed ACK: 40 ms per transfer).
+	 */
+	(void)setsockopt(d->net.fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
 	(void)net_set_cork(d->net.fd, 0);
 	if (clean)
 		tls_close(d->net.tls, TR_CLOSE_MS);
@@ -412,10 +421,26 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 	err[0] = '\0';
 	t = tls_accept(fd, r->ctl_tls, (int)cfg->data_timeout * 1000,
 	    err, sizeof(err));
+	/* A fresh ticket for the next one, whatever became of this one:
+	 * a client may offer each ticket only once (curl). */
+	if (r->client.tls != NULL && tls_issue_ticket(r->client.tls) == -1)
+		log_msg(LOG_DEBUG, "tlsrelay: no session ticket issued");
 	if (t == NULL) {
-		log_msg(LOG_NOTICE, "data connection refused: %s", err);
+		log_msg(LOG_NOTICE, "data connection failed: %s", err);
 		(void)close(fd);
-		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
+		reply_to_user(r, TR_DATA_REPLY, TR_OPEN_FAILED, err, -1);
+		return;
+	}
+	if (cfg->tls_reuse_required &&
+	    tls_check_reuse(t, r->ctl_tls, err, sizeof(err)) == -1) {
+		log_msg(LOG_NOTICE, "data connection refused: %s", err);
+		/* The handshake is done: close cleanly, so the client's
+		 * read ends and it turns to the 522 on the control
+		 * connection rather than reporting a reset. */
+		(void)net_set_nonblock(fd, 1);
+		tls_close(t, TR_CLOSE_MS);
+		(void)close(fd);
+		reply_to_user(r, TR_DATA_REPLY, TR_OPEN_REFUSED, err, -1);
 		return;
 	}
 	if (!(mode & TR_MODE_UPLOAD))
@@ -431,7 +456,7 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 		}
 		tls_free(t);
 		(void)close(fd);
-		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
+		reply_to_user(r, TR_DATA_REPLY, TR_OPEN_FAILED, err, -1);
 		return;
 	}
 	pair_bufsize(sv);
@@ -455,7 +480,7 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 	rb_init(&d->up, TR_DATA_BUF);
 	rb_init(&d->down, TR_DATA_BUF);
 	d->last_progress = clock_ms();
-	reply_to_user(r, TR_DATA_REPLY, 1, "", sv[1]);
+	reply_to_user(r, TR_DATA_REPLY, TR_OPEN_OK, "", sv[1]);
 	(void)close(sv[1]);
 }
 
@@ -862,6 +887,10 @@ tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
 	if (s->ctl_tls == NULL)
 		fatal("tlsrelay: control connection is not TLS");
 	relay_setup(&r, s, relay_fd, data_ipc_fd);
+	/* The control handshake issued no tickets (no account yet); this
+	 * one, under the account's keys, goes out before the 230. */
+	if (tls_issue_ticket(r.client.tls) == -1)
+		log_msg(LOG_DEBUG, "tlsrelay: no session ticket issued");
 	/* Ends when either side of the control connection closes; the user
 	 * process enforces idle_timeout, the data side data_timeout. */
 	for (;;) {

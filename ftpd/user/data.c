@@ -278,10 +278,18 @@ data_open(struct session *s, const char *what, int file)
 	s->xfer_via_front = (file & DATA_FILE) && xfer_front_ok(s);
 	if ((plain = tlsrelay_wrap_data(s, fd, s->xfer_via_front ?
 	    TR_MODE_FILE : TR_MODE_RELAY, (file & DATA_UPLOAD) != 0, err,
-	    sizeof(err))) == -1) {
+	    sizeof(err))) < 0) {
 		s->xfer_via_front = 0;
-		reply(s, 522, "Data connection must be protected with TLS "
-		    "session reuse: %s", err[0] != '\0' ? err : "failed");
+		/* 522 only for the reuse policy (RFC 4217 leaves the code
+		 * to the server); a failed handshake is 425 (RFC 959). */
+		if (plain == -2)
+			reply(s, 522, "Data connection refused: %s; use a "
+			    "client that resumes the control connection's TLS "
+			    "session, or the server's tls_reuse_required = "
+			    "no.", err);
+		else
+			reply(s, 425, "Can't open data connection: %s.",
+			    err[0] != '\0' ? err : "TLS handshake failed");
 		return -1;
 	}
 	return plain;
