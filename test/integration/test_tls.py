@@ -660,32 +660,41 @@ def test_plaintext_injection_after_auth():
 
 
 def test_data_connection_garbage():
-    """A data connection that does not speak TLS under PROT P gets 425:
-    the handshake failed, which is no matter of session reuse (522)."""
+    """A data connection that does not speak TLS under PROT P, or hangs up
+    in the handshake (basic-ftp on some empty uploads), gets 425: the
+    handshake failed, which is no matter of session reuse (522)."""
     with _tls_server() as srv:
         f = _ftps(srv)
         try:
-            resp = f.sendcmd("PASV")
-            nums = resp[resp.index("(") + 1:resp.index(")")].split(",")
-            port = int(nums[4]) * 256 + int(nums[5])
-            s = socket.create_connection((HOST, port), timeout=10)
-            f.putcmd("LIST")
-            check(f.getresp().startswith("150"), "LIST not started")
-            s.sendall(b"this is not TLS\r\n" * 8)
-            s.settimeout(10)
-            with __import__("contextlib").suppress(OSError):
-                while s.recv(4096):
-                    pass
-            s.close()
-            try:
-                text = f.getresp()
-            except ftplib.all_errors as e:
-                text = str(e)
-            check(text.startswith("425") and "TLS handshake" in text,
-                  f"expected 425 for the handshake, got {text!r}")
-            check(f.voidcmd("NOOP").startswith("200"), "session lost")
+            _garbage_on_data(f, b"this is not TLS\r\n" * 8, False)
+            _garbage_on_data(f, b"\x16\x03\x01\x00\xc8\x01", True)
         finally:
             f.close()
+
+
+def _garbage_on_data(f, payload, hang_up):
+    """LIST whose data connection gets payload instead of a ClientHello;
+    hang_up: close at once, else read until the server closes."""
+    resp = f.sendcmd("PASV")
+    nums = resp[resp.index("(") + 1:resp.index(")")].split(",")
+    port = int(nums[4]) * 256 + int(nums[5])
+    s = socket.create_connection((HOST, port), timeout=10)
+    f.putcmd("LIST")
+    check(f.getresp().startswith("150"), "LIST not started")
+    s.sendall(payload)
+    s.settimeout(10)
+    if not hang_up:
+        with contextlib.suppress(OSError):
+            while s.recv(4096):
+                pass
+    s.close()
+    try:
+        text = f.getresp()
+    except ftplib.all_errors as e:
+        text = str(e)
+    check(text.startswith("425") and "TLS handshake" in text,
+          f"expected 425 for the handshake, got {text!r}")
+    check(f.voidcmd("NOOP").startswith("200"), "session lost")
 
 
 def test_abor_during_prot_p_download():
