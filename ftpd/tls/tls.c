@@ -5,12 +5,16 @@
  * forking (tls_init); the private key is parsed only by the front
  * (tls_identity.c).  Each monitor installs fresh ticket keys and a random
  * session token (tls_session_prepare) before forking the front, which runs
- * as nopriv_user in an empty chroot and does every handshake.  The peer is
+ * as nopriv_user in an empty chroot and does every handshake, and at login
+ * gives it the ticket keys of the account at the client's address
+ * (tls_bind_derive, from the master's ticket secret).  The peer is
  * an untrusted client: handshakes are bounded in time, garbage ends them at
  * once, renegotiation and compression are off.  A data connection proves it
  * belongs to this control session by resuming it: a ticket carrying this
- * session's token (TLS 1.3 and 1.2 tickets) or the control connection's
- * session id (TLS 1.2 session cache, private to this front process).
+ * session's token (TLS 1.3 and 1.2 tickets), the control connection's
+ * session id (TLS 1.2 session cache, private to this front process), or
+ * a ticket under the account's keys (another control connection of the
+ * same account from the same address; DESIGN.md, TLS).
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -102,15 +106,14 @@ static int tls_token_set;
 static const struct tls_tkey *
 tls_key_named(const unsigned char *name)
 {
-	if (tls_own.set &&
-	    CRYPTO_memcmp(name, tls_own.name, sizeof(tls_own.name)) == 0)
-		return &tls_own;
-	if (tls_bound[0].set &&
-	    CRYPTO_memcmp(name, tls_bound[0].name, 16) == 0)
-		return &tls_bound[0];
-	if (tls_bound[1].set &&
-	    CRYPTO_memcmp(name, tls_bound[1].name, 16) == 0)
-		return &tls_bound[1];
+	const struct tls_tkey *all[] = { &tls_own, &tls_bound[0],
+	    &tls_bound[1] };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->set && CRYPTO_memcmp(name, all[i]->name,
+		    sizeof(all[i]->name)) == 0)
+			return all[i];
 	return NULL;
 }
 
