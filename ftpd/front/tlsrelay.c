@@ -624,20 +624,29 @@ file_fill(struct data_relay *d)
 	return 0;
 }
 
-/* A file transfer is complete once every byte is in the file ('i') or
- * handed to the kernel for the client ('o'). */
-static void
+/*
+ * A file transfer is complete once every byte is in the file ('i') or
+ * handed to the kernel for the client ('o').  The data connection carried
+ * only the file, so it ends at once, and both reports go out together:
+ * the user process, which closes it next anyway, finds TR_DATA_CLOSED
+ * waiting and answers 226 without another round trip through us (a
+ * small file's transfer is mostly such round trips).  1 if it ended.
+ */
+static int
 file_check_done(struct relay *r)
 {
 	struct data_relay *d = &r->d;
 
 	if (d->file.fd == -1)
-		return;
-	if (d->file_dir == 'i' && d->net.eof && rb_len(&d->up) == 0)
+		return 0;
+	if ((d->file_dir == 'i' && d->net.eof && rb_len(&d->up) == 0) ||
+	    (d->file_dir == 'o' && d->file.eof && rb_len(&d->down) == 0 &&
+	    !d->net.unflushed)) {
 		file_done(r, TR_DONE_OK, 0);
-	else if (d->file_dir == 'o' && d->file.eof && rb_len(&d->down) == 0 &&
-	    !d->net.unflushed)
-		file_done(r, TR_DONE_OK, 0);
+		data_end(r, 1);
+		return 1;
+	}
+	return 0;
 }
 
 /* Move data-connection bytes both ways; finish or abort when done. */
@@ -690,7 +699,8 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 	}
 	if (a > 0 || b > 0 || c > 0 || e > 0)
 		d->last_progress = clock_ms();
-	file_check_done(r);
+	if (file_check_done(r))
+		return;
 	if (d->net.eof && rb_len(&d->up) == 0 && !d->up_shut && !up_file) {
 		/* Upload complete: the user process reads EOF. */
 		if (shutdown(d->plain.fd, SHUT_WR) == -1 && errno != ENOTCONN) {
