@@ -41,6 +41,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -67,6 +68,7 @@
 #define TR_CLOSE_MS	1000		/* close_notify exchange */
 #define TR_PAIR_BUF	(1024 * 1024)	/* socketpair buffers: fewer wakeups */
 #define TR_ERR_MAX	200
+#define TR_HEAP_KEEP	(4 * 1024 * 1024)	/* freed heap kept, not trimmed */
 
 /* The monitor sends SIGTERM when the user process has ended; the relay
  * then still owes the client the last reply (221). */
@@ -866,6 +868,15 @@ relay_setup(struct relay *r, struct session *s, int relay_fd,
 {
 	struct sigaction sa;
 
+	/*
+	 * Each data connection takes about 1 MiB of buffers (OpenSSL's read
+	 * ahead and write gathering, the two queues) and frees it at its
+	 * end.  glibc would hand that back to the kernel and fault it in
+	 * again for the next one, a cost that dominates small transfers:
+	 * keep it in the heap.  Only sessions that transfer over TLS hold it.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, TR_HEAP_KEEP / 2);
+	(void)mallopt(M_TRIM_THRESHOLD, TR_HEAP_KEEP);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = tr_on_term;
 	(void)sigemptyset(&sa.sa_mask);
