@@ -106,11 +106,15 @@ deps:
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	$(INSTALL_MISSING)
 
-# Tools the integration tests drive (real clients).
+# Tools the integration tests drive (real clients; the Go one is built
+# offline from Debian's gocode tree by test_tls_clients.py).
 test-deps:
 	@missing=""; \
 	for p in curl lftp ftp python3 wget yafc rclone; do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v go >/dev/null 2>&1 || missing="$$missing golang-go"; \
+	[ -d /usr/share/gocode/src/github.com/jlaffaye/ftp ] || \
+	  missing="$$missing golang-github-jlaffaye-ftp-dev"; \
 	$(INSTALL_MISSING)
 	@# Optional: only the test behind a real HAProxy needs it (it skips,
 	@# saying so, when haproxy cannot be installed).

@@ -39,10 +39,10 @@ recv_fd_msg(struct session *s, int *fd)
 
 enum mon_login_result
 mon_login(struct session *s, const char *user, const char *pass,
-    const struct buf *leftover, int *relay_fd, int *data_fd, char *msg,
-    size_t msglen)
+    const struct buf *leftover, int *relay_fd, int *data_fd,
+    unsigned char *tls_keys, char *msg, size_t msglen)
 {
-	struct buf out;
+	struct buf out, keys;
 	uint32_t type, res = MON_LOGIN_ERROR;
 	size_t off = 0;
 	int ok;
@@ -61,14 +61,21 @@ mon_login(struct session *s, const char *user, const char *pass,
 	if (!ok)
 		return MON_LOGIN_ERROR;
 	buf_init(&out, 4096);
+	buf_init(&keys, MON_TLS_BIND_LEN);
 	/* The monitor delays failures on purpose: no short timeout here. */
 	if (ipc_recv(s->mon_fd, &type, &out, NULL) == -1 ||
 	    type != MON_LOGIN_REPLY || ipc_get_u32(&out, &off, &res) == -1 ||
 	    ipc_get_str(&out, &off, msg, msglen) == -1 ||
-	    res > MON_LOGIN_ERROR) {
+	    res > MON_LOGIN_ERROR || (res == MON_LOGIN_OK && s->tls_active &&
+	    (ipc_get_bytes(&out, &off, &keys) == -1 ||
+	    keys.len != MON_TLS_BIND_LEN))) {
+		buf_free(&keys);
 		buf_free(&out);
 		return MON_LOGIN_ERROR;
 	}
+	if (keys.len == MON_TLS_BIND_LEN)
+		memcpy(tls_keys, keys.data, MON_TLS_BIND_LEN);
+	buf_free(&keys);
 	buf_free(&out);
 	if (res == MON_LOGIN_OK && s->tls_active &&
 	    (recv_fd_msg(s, relay_fd) == -1 || recv_fd_msg(s, data_fd) == -1))

@@ -21,12 +21,13 @@ struct buf;
  * already read after PASS (pipelined commands) for the user process.
  * The password is wiped by the caller.  On MON_LOGIN_OK with TLS active,
  * *relay_fd gets the socketpair end to relay control lines over, and
- * *data_fd the ipc end the user process sends data sockets on; else -1.
+ * *data_fd the ipc end the user process sends data sockets on, and
+ * tls_keys (MON_TLS_BIND_LEN bytes) the account's ticket keys; else -1.
  * msg receives a text for the 530/421 reply.
  */
 enum mon_login_result mon_login(struct session *s, const char *user,
 	    const char *pass, const struct buf *leftover, int *relay_fd,
-	    int *data_fd, char *msg, size_t msglen);
+	    int *data_fd, unsigned char *tls_keys, char *msg, size_t msglen);
 /*
  * front, with proxy_protocol: tell the monitor the client the PROXY
  * header names (local: the header names none; keep the connection's

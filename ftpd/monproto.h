@@ -14,8 +14,10 @@ enum mon_msg {
 	MON_LOG = 1,		/* u32 level, str line; no reply */
 	MON_LOGIN,		/* str user, str pass, bytes leftover, u32 tls,
 				 * u32 pbsz, u32 prot, u32 vhost+1 */
-	MON_LOGIN_REPLY,	/* u32 result, str msg; then with TLS two
-				 * MON_FD messages (relay, data ipc) */
+	MON_LOGIN_REPLY,	/* u32 result, str msg; with TLS and OK
+				 * also bytes ticket keys (MON_TLS_BIND_LEN),
+				 * then two MON_FD messages (relay, data
+				 * ipc) */
 	MON_FD,			/* carries one fd */
 	MON_PORT20,		/* request: u32 id, bytes sockaddr_storage
 				 * target; reply u32 id, u32 errno, u32
@@ -33,6 +35,9 @@ enum mon_msg {
 #define MON_USER_MAX		256	/* longest user name accepted */
 #define MON_LINE_MAX		4096	/* longest command line: a PASS
 					 * argument is shorter */
+
+/* The account's TLS ticket keys in MON_LOGIN_REPLY (TLS_BIND_LEN). */
+#define MON_TLS_BIND_LEN	64
 
 /* MON_LOGIN_REPLY results. */
 enum mon_login_result {

@@ -20,6 +20,7 @@
 #include "cmd/ctl.h"
 #include "front/front.h"
 #include "mon_client.h"
+#include "monproto.h"
 #include "session.h"
 
 /* 1 if name would be an anonymous login on this session's host. */
@@ -119,6 +120,7 @@ void
 cmd_pass(struct session *s, const char *arg)
 {
 	enum mon_login_result r;
+	unsigned char keys[MON_TLS_BIND_LEN];
 	int relay_fd = -1, data_fd = -1;
 	char msg[256];
 
@@ -132,7 +134,7 @@ cmd_pass(struct session *s, const char *arg)
 	}
 	msg[0] = '\0';
 	r = mon_login(s, s->user, arg != NULL ? arg : "", &s->ctl_in,
-	    &relay_fd, &data_fd, msg, sizeof(msg));
+	    &relay_fd, &data_fd, keys, msg, sizeof(msg));
 	if (msg[0] == '\0')
 		(void)snprintf(msg, sizeof(msg), "%s", r == MON_LOGIN_FAIL ?
 		    "Login incorrect." : "Service not available.");
@@ -144,7 +146,7 @@ cmd_pass(struct session *s, const char *arg)
 		if (arg != NULL)
 			explicit_bzero((char *)(uintptr_t)arg, strlen(arg));
 		ctl_wipe_spent(s);
-		front_handoff(s, relay_fd, data_fd);
+		front_handoff(s, relay_fd, data_fd, keys);
 	case MON_LOGIN_FAIL:
 		s->state = ST_FRESH;
 		s->user[0] = '\0';

@@ -18,6 +18,7 @@
  * was called.  See DESIGN.md for the whole process model.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -26,6 +27,7 @@
 #include "config.h"
 #include "cmd/ctl.h"
 #include "front/front.h"
+#include "monproto.h"
 #include "roles.h"
 #include "session.h"
 #include "shutdown.h"
@@ -74,9 +76,16 @@ front_main(const struct role_conn *c)
 }
 
 void
-front_handoff(struct session *s, int relay_fd, int data_fd)
+front_handoff(struct session *s, int relay_fd, int data_fd,
+    unsigned char *tls_keys)
 {
+	int rc;
+
 	if (s->ctl_tls == NULL)
 		_exit(0);
+	rc = tls_bind_install(tls_keys);
+	explicit_bzero(tls_keys, MON_TLS_BIND_LEN);
+	if (rc == -1)
+		fatal("front: cannot install the session's ticket keys");
 	tlsrelay_run(s, relay_fd, data_fd);
 }

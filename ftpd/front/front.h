@@ -23,9 +23,11 @@ int	front_proxy(struct session *s, char *refusal, size_t refusal_len);
 /*
  * Called by cmd_pass after mon_login() said MON_LOGIN_OK: plaintext
  * control -> exit (the monitor hands the socket to the user process);
- * TLS control -> become the relay (tlsrelay_run).  Never returns.
+ * TLS control -> install the account's ticket keys (tls_keys,
+ * MON_TLS_BIND_LEN bytes, wiped here) and become the relay
+ * (tlsrelay_run).  Never returns.
  */
-void	front_handoff(struct session *s, int relay_fd, int data_fd)
-	    __attribute__((noreturn));
+void	front_handoff(struct session *s, int relay_fd, int data_fd,
+	    unsigned char *tls_keys) __attribute__((noreturn));
 
 #endif

@@ -36,9 +36,12 @@
  */
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -65,6 +68,7 @@
 #define TR_CLOSE_MS	1000		/* close_notify exchange */
 #define TR_PAIR_BUF	(1024 * 1024)	/* socketpair buffers: fewer wakeups */
 #define TR_ERR_MAX	200
+#define TR_HEAP_KEEP	(4 * 1024 * 1024)	/* freed heap kept, not trimmed */
 
 /* The monitor sends SIGTERM when the user process has ended; the relay
  * then still owes the client the last reply (221). */
@@ -339,11 +343,18 @@ static void
 data_end(struct relay *r, int clean)
 {
 	struct data_relay *d = &r->d;
+	int one = 1;
 
 	/* A file transfer cut short: its report comes before the close. */
 	file_done(r, TR_DONE_NET, ECONNABORTED);
 
-	/* Uncork so the last records and close_notify leave now. */
+	/*
+	 * Uncork so the last records leave now, and no Nagle: close_notify
+	 * is a second small write, which would otherwise wait for the ACK
+	 * of the first (a delayed ACK: 40 ms per transfer).
+	 */
+	(void)setsockopt(d->net.fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
 	(void)net_set_cork(d->net.fd, 0);
 	if (clean)
 		tls_close(d->net.tls, TR_CLOSE_MS);
@@ -412,10 +423,26 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 	err[0] = '\0';
 	t = tls_accept(fd, r->ctl_tls, (int)cfg->data_timeout * 1000,
 	    err, sizeof(err));
+	/* A fresh ticket for the next one, whatever became of this one:
+	 * a client may offer each ticket only once (curl). */
+	if (r->client.tls != NULL && tls_issue_ticket(r->client.tls) == -1)
+		log_msg(LOG_DEBUG, "tlsrelay: no session ticket issued");
 	if (t == NULL) {
-		log_msg(LOG_NOTICE, "data connection refused: %s", err);
+		log_msg(LOG_NOTICE, "data connection failed: %s", err);
 		(void)close(fd);
-		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
+		reply_to_user(r, TR_DATA_REPLY, TR_OPEN_FAILED, err, -1);
+		return;
+	}
+	if (cfg->tls_reuse_required &&
+	    tls_check_reuse(t, r->ctl_tls, err, sizeof(err)) == -1) {
+		log_msg(LOG_NOTICE, "data connection refused: %s", err);
+		/* The handshake is done: close cleanly, so the client's
+		 * read ends and it turns to the 522 on the control
+		 * connection rather than reporting a reset. */
+		(void)net_set_nonblock(fd, 1);
+		tls_close(t, TR_CLOSE_MS);
+		(void)close(fd);
+		reply_to_user(r, TR_DATA_REPLY, TR_OPEN_REFUSED, err, -1);
 		return;
 	}
 	if (!(mode & TR_MODE_UPLOAD))
@@ -431,7 +458,7 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 		}
 		tls_free(t);
 		(void)close(fd);
-		reply_to_user(r, TR_DATA_REPLY, 0, err, -1);
+		reply_to_user(r, TR_DATA_REPLY, TR_OPEN_FAILED, err, -1);
 		return;
 	}
 	pair_bufsize(sv);
@@ -455,7 +482,7 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 	rb_init(&d->up, TR_DATA_BUF);
 	rb_init(&d->down, TR_DATA_BUF);
 	d->last_progress = clock_ms();
-	reply_to_user(r, TR_DATA_REPLY, 1, "", sv[1]);
+	reply_to_user(r, TR_DATA_REPLY, TR_OPEN_OK, "", sv[1]);
 	(void)close(sv[1]);
 }
 
@@ -599,20 +626,29 @@ file_fill(struct data_relay *d)
 	return 0;
 }
 
-/* A file transfer is complete once every byte is in the file ('i') or
- * handed to the kernel for the client ('o'). */
-static void
+/*
+ * A file transfer is complete once every byte is in the file ('i') or
+ * handed to the kernel for the client ('o').  The data connection carried
+ * only the file, so it ends at once, and both reports go out together:
+ * the user process, which closes it next anyway, finds TR_DATA_CLOSED
+ * waiting and answers 226 without another round trip through us (a
+ * small file's transfer is mostly such round trips).  1 if it ended.
+ */
+static int
 file_check_done(struct relay *r)
 {
 	struct data_relay *d = &r->d;
 
 	if (d->file.fd == -1)
-		return;
-	if (d->file_dir == 'i' && d->net.eof && rb_len(&d->up) == 0)
+		return 0;
+	if ((d->file_dir == 'i' && d->net.eof && rb_len(&d->up) == 0) ||
+	    (d->file_dir == 'o' && d->file.eof && rb_len(&d->down) == 0 &&
+	    !d->net.unflushed)) {
 		file_done(r, TR_DONE_OK, 0);
-	else if (d->file_dir == 'o' && d->file.eof && rb_len(&d->down) == 0 &&
-	    !d->net.unflushed)
-		file_done(r, TR_DONE_OK, 0);
+		data_end(r, 1);
+		return 1;
+	}
+	return 0;
 }
 
 /* Move data-connection bytes both ways; finish or abort when done. */
@@ -665,7 +701,8 @@ pump_data(struct relay *r, short net_ev, short plain_ev)
 	}
 	if (a > 0 || b > 0 || c > 0 || e > 0)
 		d->last_progress = clock_ms();
-	file_check_done(r);
+	if (file_check_done(r))
+		return;
 	if (d->net.eof && rb_len(&d->up) == 0 && !d->up_shut && !up_file) {
 		/* Upload complete: the user process reads EOF. */
 		if (shutdown(d->plain.fd, SHUT_WR) == -1 && errno != ENOTCONN) {
@@ -831,6 +868,15 @@ relay_setup(struct relay *r, struct session *s, int relay_fd,
 {
 	struct sigaction sa;
 
+	/*
+	 * Each data connection takes about 1 MiB of buffers (OpenSSL's read
+	 * ahead and write gathering, the two queues) and frees it at its
+	 * end.  glibc would hand that back to the kernel and fault it in
+	 * again for the next one, a cost that dominates small transfers:
+	 * keep it in the heap.  Only sessions that transfer over TLS hold it.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, TR_HEAP_KEEP / 2);
+	(void)mallopt(M_TRIM_THRESHOLD, TR_HEAP_KEEP);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = tr_on_term;
 	(void)sigemptyset(&sa.sa_mask);
@@ -862,6 +908,10 @@ tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
 	if (s->ctl_tls == NULL)
 		fatal("tlsrelay: control connection is not TLS");
 	relay_setup(&r, s, relay_fd, data_ipc_fd);
+	/* The control handshake issued no tickets (no account yet); this
+	 * one, under the account's keys, goes out before the 230. */
+	if (tls_issue_ticket(r.client.tls) == -1)
+		log_msg(LOG_DEBUG, "tlsrelay: no session ticket issued");
 	/* Ends when either side of the control connection closes; the user
 	 * process enforces idle_timeout, the data side data_timeout. */
 	for (;;) {

@@ -20,8 +20,9 @@ enum tlsrelay_msg {
 	TR_DATA_OPEN = 0x54520001,	/* user->front: u32 mode (tlsrelay_
 					 * mode, | TR_MODE_UPLOAD); fd = raw
 					 * data socket */
-	TR_DATA_REPLY,			/* front->user: u32 ok, str error;
-					 * fd = plaintext end when ok */
+	TR_DATA_REPLY,			/* front->user: u32 tlsrelay_open,
+					 * str error; fd = plaintext end
+					 * when TR_OPEN_OK */
 	TR_DATA_CLOSED,			/* front->user: u32 clean */
 	TR_CCC,				/* user->front: the reply to CCC
 					 * (formatted lines) */
@@ -43,6 +44,14 @@ enum tlsrelay_mode {
 	TR_MODE_FILE,		/* move nothing until TR_DATA_FILE: then
 				 * between the file and TLS directly */
 };
+/* TR_DATA_REPLY: how the data connection's handshake went. */
+enum tlsrelay_open {
+	TR_OPEN_FAILED = 0,	/* no TLS connection (425) */
+	TR_OPEN_OK,
+	TR_OPEN_REFUSED,	/* TLS, but it resumed no session of this
+				 * control connection or account (522) */
+};
+
 /* Or'ed into TR_DATA_OPEN's mode: the client sends (an upload), so its
  * end of data must come with close_notify. */
 #define TR_MODE_UPLOAD	0x100
@@ -66,7 +75,8 @@ void	tlsrelay_run(struct session *s, int relay_fd, int data_ipc_fd)
 /*
  * user process, PROT P: hand the connected data socket fd to the front,
  * which handshakes (reuse checked) and relays.  Returns a plaintext fd to
- * use instead (fd itself is closed here), or -1 with a reason in err.
+ * use instead (fd itself is closed here), or with a reason in err -1 (no
+ * TLS connection: 425) or -2 (the reuse check refused it: 522).
  */
 int	tlsrelay_wrap_data(struct session *s, int fd, enum tlsrelay_mode mode,
 	    int upload, char *err, size_t errlen);

@@ -233,6 +233,7 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 		refuse(fd, "-", "Server busy, try later.");
 		return;
 	}
+	tls_rotate();
 	pid = fork();
 	if (pid == -1) {
 		log_msg(LOG_ERR, "fork: %s", strerror(errno));

@@ -225,6 +225,9 @@ start_front(struct monitor *m)
 
 	m->front_pid = fork_role("front", &ipc, &old);
 	if (m->front_pid == 0) {
+		/* The front gets the account's ticket keys at login, never
+		 * the secret that makes every account's. */
+		tls_secret_forget(0);
 		/* The master's channel is the monitor's alone. */
 		if (m->ask != -1)
 			(void)close(m->ask);
@@ -297,17 +300,30 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	return MON_LOGIN_FAIL;
 }
 
+/*
+ * With TLS and OK the reply carries the ticket keys of this account at
+ * this address (tls_bind_derive): the front holds them for the rest of
+ * the session, the monitor forgets them and the master's secret with
+ * them, before the user process is forked.
+ */
 static void
 send_login_reply(struct monitor *m, enum mon_login_result r, const char *msg)
 {
+	unsigned char bind[TLS_BIND_LEN];
 	struct buf out;
+	int with_keys = r == MON_LOGIN_OK && m->tls;
 
+	if (with_keys && tls_bind_derive(m->auth.name, m->auth.home, m->ip,
+	    bind) == -1)
+		fatal("monitor: no TLS ticket keys for the session");
 	buf_init(&out, 4096);
 	if (ipc_put_u32(&out, (uint32_t)r) == -1 ||
 	    ipc_put_str(&out, msg) == -1 ||
+	    (with_keys && ipc_put_bytes(&out, bind, sizeof(bind)) == -1) ||
 	    ipc_send(m->front_ipc, MON_LOGIN_REPLY, out.data, out.len,
 	    -1) == -1)
 		fatal("monitor: send login reply: %s", strerror(errno));
+	explicit_bzero(bind, sizeof(bind));
 	buf_free(&out);
 }
 
@@ -829,6 +845,8 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	if (cfg->proxy_protocol)
 		proxy_admit(&m);
 	serve_front(&m);
+	/* The user process must not be able to make tickets. */
+	tls_secret_forget(1);
 	start_user(&m);
 	scoreboard_update(m.ip, m.user, "idle", "", 0);
 	/*

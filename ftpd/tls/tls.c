@@ -5,12 +5,16 @@
  * forking (tls_init); the private key is parsed only by the front
  * (tls_identity.c).  Each monitor installs fresh ticket keys and a random
  * session token (tls_session_prepare) before forking the front, which runs
- * as nopriv_user in an empty chroot and does every handshake.  The peer is
+ * as nopriv_user in an empty chroot and does every handshake, and at login
+ * gives it the ticket keys of the account at the client's address
+ * (tls_bind_derive, from the master's ticket secret).  The peer is
  * an untrusted client: handshakes are bounded in time, garbage ends them at
  * once, renegotiation and compression are off.  A data connection proves it
  * belongs to this control session by resuming it: a ticket carrying this
- * session's token (TLS 1.3 and 1.2 tickets) or the control connection's
- * session id (TLS 1.2 session cache, private to this front process).
+ * session's token (TLS 1.3 and 1.2 tickets), the control connection's
+ * session id (TLS 1.2 session cache, private to this front process), or
+ * a ticket under the account's keys (another control connection of the
+ * same account from the same address; DESIGN.md, TLS).
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -19,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +46,8 @@
 #include "tls/tls_identity.h"
 
 #define TLS_TOKEN_LEN	32
+#define TLS_SECRET_LEN	32
+#define TLS_ROTATE_MS	(12LL * 3600 * 1000)	/* ticket secret lifetime */
 #define TLS_SID_CTX	"ftpd"
 #define TLS_CACHE_SECS	86400L	/* sessions outlive any idle_timeout */
 #define TLS_LINGER_MS	250	/* wait for the peer's close_notify */
@@ -59,50 +66,98 @@ struct tls_conn {
 	int		 want_write;	/* last I/O wanted POLLOUT */
 	int		 buffered;	/* tls_bulk */
 	int		 strict_eof;	/* data: EOF needs close_notify */
+	int		 bound;		/* resumed a ticket of the account's
+					 * keys (tls_dec_ticket_cb) */
 	char		 desc[96];
 };
 
 static SSL_CTX *tls_ctx;
 
-/* Per session (set by tls_session_prepare in the monitor, inherited). */
-static struct {
+/* One set of ticket keys: which key a ticket names says who made it. */
+struct tls_tkey {
 	unsigned char	name[16];
 	unsigned char	aes[32];
 	unsigned char	hmac[32];
-	unsigned char	token[TLS_TOKEN_LEN];
 	int		set;
-} tls_keys;
+};
 
-/* Session tickets are encrypted under keys that exist only in this
- * session's processes, so a ticket cannot be replayed into another. */
+/*
+ * The master's ticket secret (tls_init, tls_rotate): the current one and
+ * the one before.  Only the master and a monitor until its login hold it:
+ * the front forgets it at once and the monitor before the user process
+ * exists (tls_secret_forget).  See DESIGN.md, TLS.
+ */
+static struct {
+	unsigned char	cur[TLS_SECRET_LEN];
+	unsigned char	prev[TLS_SECRET_LEN];
+	long long	born;		/* clock_ms of cur */
+	int		set;
+} tls_secret;
+
+/* Per session (tls_session_prepare in the monitor, inherited by the
+ * front): before login, tickets only this session can open, with its
+ * token; after login (tls_bind_install), the keys of this account at
+ * this address, current and previous. */
+static struct tls_tkey tls_own;
+static struct tls_tkey tls_bound[2];
+static unsigned char tls_token[TLS_TOKEN_LEN];
+static int tls_token_set;
+
+static const struct tls_tkey *
+tls_key_named(const unsigned char *name)
+{
+	const struct tls_tkey *all[] = { &tls_own, &tls_bound[0],
+	    &tls_bound[1] };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->set && CRYPTO_memcmp(name, all[i]->name,
+		    sizeof(all[i]->name)) == 0)
+			return all[i];
+	return NULL;
+}
+
+static int
+tls_key_is_bound(const unsigned char *name)
+{
+	const struct tls_tkey *k = tls_key_named(name);
+
+	return k != NULL && k != &tls_own;
+}
+
+/* Tickets are encrypted under this session's own keys before login and
+ * under the account's keys after it; any other ticket is not ours. */
 static int
 tls_ticket_key_cb(SSL *ssl, unsigned char name[16],
     unsigned char iv[EVP_MAX_IV_LENGTH], EVP_CIPHER_CTX *cctx,
     EVP_MAC_CTX *hctx, int enc)
 {
+	const struct tls_tkey *k;
 	OSSL_PARAM params[3];
 	char digest[] = "SHA256";
 
 	(void)ssl;
-	if (!tls_keys.set)
-		return enc ? -1 : 0;
+	if (enc)
+		k = tls_bound[0].set ? &tls_bound[0] : &tls_own;
+	else
+		k = tls_key_named(name);
+	if (k == NULL || !k->set)
+		return enc ? -1 : 0;	/* not ours: full handshake */
 	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
-	    tls_keys.hmac, sizeof(tls_keys.hmac));
+	    (void *)(uintptr_t)k->hmac, sizeof(k->hmac));
 	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    digest, 0);
 	params[2] = OSSL_PARAM_construct_end();
 	if (enc) {
-		memcpy(name, tls_keys.name, sizeof(tls_keys.name));
+		memcpy(name, k->name, sizeof(k->name));
 		if (RAND_bytes(iv, 16) != 1 ||
 		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
-		    tls_keys.aes, iv) != 1 ||
+		    k->aes, iv) != 1 ||
 		    EVP_MAC_CTX_set_params(hctx, params) != 1)
 			return -1;
 		return 1;
 	}
-	if (CRYPTO_memcmp(name, tls_keys.name, sizeof(tls_keys.name)) != 0)
-		return 0;	/* not ours: full handshake */
-	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, tls_keys.aes,
+	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, k->aes,
 	    iv) != 1 || EVP_MAC_CTX_set_params(hctx, params) != 1)
 		return -1;
 	return 1;
@@ -114,7 +169,7 @@ tls_gen_ticket_cb(SSL *ssl, void *arg)
 {
 	(void)arg;
 	return SSL_SESSION_set1_ticket_appdata(SSL_get_session(ssl),
-	    tls_keys.token, sizeof(tls_keys.token));
+	    tls_token, sizeof(tls_token));
 }
 
 static int
@@ -123,22 +178,27 @@ tls_token_ok(SSL_SESSION *ss)
 	void *ad;
 	size_t adlen;
 
-	if (ss == NULL || !tls_keys.set ||
+	if (ss == NULL || !tls_token_set ||
 	    SSL_SESSION_get0_ticket_appdata(ss, &ad, &adlen) != 1)
 		return 0;
 	return adlen == TLS_TOKEN_LEN &&
-	    CRYPTO_memcmp(ad, tls_keys.token, TLS_TOKEN_LEN) == 0;
+	    CRYPTO_memcmp(ad, tls_token, TLS_TOKEN_LEN) == 0;
 }
 
-/* A ticket whose token is not ours is ignored: full handshake, which the
- * reuse check then refuses. */
+/*
+ * Which tickets resume: one under this session's own keys with its
+ * token, or one under the account's keys (any control connection of
+ * this account from this address made it).  Others are ignored: full
+ * handshake, which the reuse check then refuses.  Renewal is asked for
+ * always; only TLS 1.2 acts on it, inside the handshake, since data
+ * connections issue no TLS 1.3 tickets (tls_accept).
+ */
 static SSL_TICKET_RETURN
 tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
     size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
 {
-	(void)ssl;
-	(void)keyname;
-	(void)keyname_len;
+	struct tls_conn *c = SSL_get_app_data(ssl);
+
 	(void)arg;
 	switch (status) {
 	case SSL_TICKET_SUCCESS:
@@ -150,10 +210,12 @@ tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
 	default:
 		return SSL_TICKET_RETURN_ABORT;
 	}
-	if (!tls_token_ok(ss))
+	if (keyname_len == 16 && tls_key_is_bound(keyname)) {
+		if (c != NULL)
+			c->bound = 1;
+	} else if (!tls_token_ok(ss))
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
-	    SSL_TICKET_RETURN_USE_RENEW;
+	return SSL_TICKET_RETURN_USE_RENEW;
 }
 
 static int
@@ -198,6 +260,28 @@ tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Random bytes straight from the kernel: RAND_bytes would first
+ * instantiate OpenSSL's DRBG in a freshly forked monitor, for every
+ * session, plaintext or not. */
+static void
+tls_random(void *p, size_t n, const char *what)
+{
+	if (getrandom(p, n, 0) != (ssize_t)n)
+		fatal("tls: no random bytes for %s", what);
+}
+
+static void
+tls_new_secret(void)
+{
+	memcpy(tls_secret.prev, tls_secret.set ? tls_secret.cur :
+	    tls_secret.prev, TLS_SECRET_LEN);
+	tls_random(tls_secret.cur, TLS_SECRET_LEN, "the ticket secret");
+	if (!tls_secret.set)	/* no previous one: the same twice */
+		memcpy(tls_secret.prev, tls_secret.cur, TLS_SECRET_LEN);
+	tls_secret.born = clock_ms();
+	tls_secret.set = 1;
+}
+
 int
 tls_init(char *err, size_t errlen)
 {
@@ -220,6 +304,8 @@ tls_init(char *err, size_t errlen)
 		SSL_CTX_free(c);
 		return -1;
 	}
+	if (!tls_secret.set)
+		tls_new_secret();
 	if (tls_ctx != NULL)
 		SSL_CTX_free(tls_ctx);
 	tls_ctx = c;
@@ -233,33 +319,150 @@ tls_available(void)
 }
 
 void
+tls_rotate(void)
+{
+	if (tls_ctx != NULL && (!tls_secret.set ||
+	    clock_ms() - tls_secret.born > TLS_ROTATE_MS))
+		tls_new_secret();
+}
+
+void
 tls_session_prepare(void)
 {
-	unsigned char r[sizeof(tls_keys.name) + sizeof(tls_keys.aes) +
-	    sizeof(tls_keys.hmac) + sizeof(tls_keys.token)], *p = r;
+	unsigned char r[sizeof(tls_own.name) + sizeof(tls_own.aes) +
+	    sizeof(tls_own.hmac) + TLS_TOKEN_LEN], *p = r;
 
 	if (tls_ctx == NULL)
 		return;		/* no TLS: nothing to bind */
-	/*
-	 * Straight from the kernel: RAND_bytes would first instantiate
-	 * OpenSSL's DRBG in this freshly forked monitor, for every session,
-	 * plaintext or not.
-	 */
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		fatal("tls: no random bytes for session keys");
-	memcpy(tls_keys.name, p, sizeof(tls_keys.name));
-	p += sizeof(tls_keys.name);
-	memcpy(tls_keys.aes, p, sizeof(tls_keys.aes));
-	p += sizeof(tls_keys.aes);
-	memcpy(tls_keys.hmac, p, sizeof(tls_keys.hmac));
-	p += sizeof(tls_keys.hmac);
-	memcpy(tls_keys.token, p, sizeof(tls_keys.token));
+	tls_random(r, sizeof(r), "session keys");
+	memcpy(tls_own.name, p, sizeof(tls_own.name));
+	p += sizeof(tls_own.name);
+	memcpy(tls_own.aes, p, sizeof(tls_own.aes));
+	p += sizeof(tls_own.aes);
+	memcpy(tls_own.hmac, p, sizeof(tls_own.hmac));
+	p += sizeof(tls_own.hmac);
+	memcpy(tls_token, p, TLS_TOKEN_LEN);
 	explicit_bzero(r, sizeof(r));
-	tls_keys.set = 1;
+	tls_own.set = tls_token_set = 1;
 	/* The cache was copied from the master; it must start empty. */
 	if (SSL_CTX_sess_number(tls_ctx) > 0)
 		SSL_CTX_flush_sessions(tls_ctx, (long)time(NULL) +
 		    TLS_CACHE_SECS + 1);
+}
+
+void
+tls_secret_forget(int all)
+{
+	explicit_bzero(&tls_secret, sizeof(tls_secret));
+	if (!all)
+		return;
+	explicit_bzero(&tls_own, sizeof(tls_own));
+	explicit_bzero(tls_bound, sizeof(tls_bound));
+	explicit_bzero(tls_token, sizeof(tls_token));
+	tls_token_set = 0;
+}
+
+/* HMAC-SHA256 of what under key into out (32 bytes).  0 or -1. */
+static int
+tls_hmac(const unsigned char *key, size_t keylen, const void *what,
+    size_t len, unsigned char out[32])
+{
+	size_t outlen = 0;
+
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, what,
+	    len, out, 32, &outlen) == NULL || outlen != 32) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_bind_derive(const char *account, const char *root, const char *ip,
+    unsigned char out[TLS_BIND_LEN])
+{
+	static const char label[] = "ftpd ticket keys v1";
+	const char *part[3] = { account, root, ip };
+	unsigned char *msg;
+	size_t len[3], n, i;
+	int rc = 0;
+
+	n = sizeof(label);
+	for (i = 0; i < 3; i++) {
+		if ((len[i] = strlen(part[i])) > 0xffff)
+			return -1;
+		n += 2 + len[i];
+	}
+	if (!tls_secret.set)
+		return -1;
+	/* Length-prefixed, so no two different triples give one message. */
+	msg = xmalloc(n);
+	memcpy(msg, label, sizeof(label));
+	n = sizeof(label);
+	for (i = 0; i < 3; i++) {
+		msg[n++] = (unsigned char)(len[i] >> 8);
+		msg[n++] = (unsigned char)len[i];
+		memcpy(msg + n, part[i], len[i]);
+		n += len[i];
+	}
+	if (tls_hmac(tls_secret.cur, TLS_SECRET_LEN, msg, n, out) == -1 ||
+	    tls_hmac(tls_secret.prev, TLS_SECRET_LEN, msg, n,
+	    out + TLS_BIND_LEN / 2) == -1) {
+		explicit_bzero(out, TLS_BIND_LEN);
+		rc = -1;
+	}
+	free(msg);
+	return rc;
+}
+
+/* Expand one 32-byte account key into a key set. */
+static int
+tls_expand(const unsigned char *k, struct tls_tkey *t)
+{
+	unsigned char name[32];
+
+	if (tls_hmac(k, 32, "name", 4, name) == -1 ||
+	    tls_hmac(k, 32, "aes", 3, t->aes) == -1 ||
+	    tls_hmac(k, 32, "hmac", 4, t->hmac) == -1)
+		return -1;
+	memcpy(t->name, name, sizeof(t->name));
+	t->set = 1;
+	return 0;
+}
+
+int
+tls_bind_install(const unsigned char in[TLS_BIND_LEN])
+{
+	if (tls_expand(in, &tls_bound[0]) == -1 ||
+	    tls_expand(in + TLS_BIND_LEN / 2, &tls_bound[1]) == -1) {
+		explicit_bzero(tls_bound, sizeof(tls_bound));
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_issue_ticket(struct tls_conn *c)
+{
+	int r;
+
+	if (c == NULL || SSL_version(c->ssl) < TLS1_3_VERSION)
+		return 0;	/* TLS 1.2 tickets come with handshakes */
+	ERR_clear_error();
+	if (SSL_new_session_ticket(c->ssl) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	/* Written now if the socket takes it, else with the next write. */
+	r = SSL_do_handshake(c->ssl);
+	if (r != 1) {
+		r = SSL_get_error(c->ssl, r);
+		ERR_clear_error();
+		if (r != SSL_ERROR_WANT_WRITE && r != SSL_ERROR_WANT_READ)
+			return -1;
+		c->want_write = r == SSL_ERROR_WANT_WRITE;
+	}
+	return 0;
 }
 
 /* Wait for what OpenSSL asked for, until deadline.  1 ready, 0 timeout,
@@ -319,8 +522,7 @@ tls_handshake(SSL *ssl, int fd, int timeout_ms, char *err, size_t errlen)
 	return -1;
 }
 
-/* A data connection must have resumed this control session. */
-static int
+int
 tls_check_reuse(struct tls_conn *c, struct tls_conn *control, char *err,
     size_t errlen)
 {
@@ -329,11 +531,11 @@ tls_check_reuse(struct tls_conn *c, struct tls_conn *control, char *err,
 	unsigned int idlen = 0;
 
 	if (!SSL_session_reused(c->ssl)) {
-		snprintf(err, errlen, "TLS session of control connection "
+		snprintf(err, errlen, "TLS session of the control connection "
 		    "not reused");
 		return -1;
 	}
-	if (tls_token_ok(ss))
+	if (c->bound || tls_token_ok(ss))
 		return 0;
 	id = ss != NULL ? SSL_SESSION_get_id(ss, &idlen) : NULL;
 	if (id != NULL && idlen > 0 && idlen == control->sidlen &&
@@ -423,10 +625,17 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 		 * the whole session.  Commands are few and short. */
 		SSL_set_options(c->ssl, SSL_OP_CLEANSE_PLAINTEXT);
 	}
+	/*
+	 * No TLS 1.3 tickets after these handshakes.  Before login a ticket
+	 * could name no account, and a client with one cache entry per host
+	 * (Go, rclone) would let it replace a good one; the relay issues
+	 * them after login (tls_issue_ticket).  On a data connection a
+	 * client that only writes never reads them, and unread bytes make
+	 * its close a reset that loses the end of the upload.
+	 */
+	SSL_set_num_tickets(c->ssl, 0);
+	SSL_set_app_data(c->ssl, c);
 	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1)
-		goto fail;
-	if (control != NULL && cfg->tls_reuse_required &&
-	    tls_check_reuse(c, control, err, errlen) == -1)
 		goto fail;
 	if (control == NULL)
 		tls_remember_sid(c);

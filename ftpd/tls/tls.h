@@ -6,7 +6,8 @@
  * the front parses, at its first handshake (tls_identity.c).  The front does
  * every handshake.  Data connections must resume the control session when
  * tls_reuse_required: same session, proved by a per-session token in the
- * ticket's application data (TLS 1.3) or the session id (TLS 1.2).
+ * ticket's application data or the session id (TLS 1.2), or a ticket
+ * under the keys of the same account at the same address (tls_bind_*).
  */
 #ifndef FTPD_TLS_H
 #define FTPD_TLS_H
@@ -22,18 +23,52 @@ struct tls_conn;
 int	tls_init(char *err, size_t errlen);
 /* 1 if tls_init built a context (AUTH TLS can be offered). */
 int	tls_available(void);
+/* Master, before forking each monitor: a new ticket secret every
+ * 12 hours, the previous one kept (tickets of either resume). */
+void	tls_rotate(void);
 /* Monitor, once per session before forking front: fresh ticket keys and
- * a random session token. */
+ * a random session token for the tickets of the control handshake. */
 void	tls_session_prepare(void);
+/* Bytes of an account's ticket keys (tls_bind_derive) */
+#define TLS_BIND_LEN	64
+/*
+ * Monitor, at a login on TLS: the ticket keys of this account (name and
+ * session root: the same name in two HOST sections is two accounts) at
+ * this client address, derived from the master's ticket secret (current and
+ * previous); the front installs them (tls_bind_install) and encrypts every
+ * later ticket with them, so a data connection of any control connection
+ * of the same account from the same address can resume them, and nobody
+ * else's.  0, or -1 (no secret).
+ */
+int	tls_bind_derive(const char *account, const char *root,
+	    const char *ip, unsigned char out[TLS_BIND_LEN]);
+int	tls_bind_install(const unsigned char in[TLS_BIND_LEN]);
+/*
+ * Forget the master's ticket secret (the front at once, the monitor after
+ * the login); all also forgets this session's keys and token (the monitor
+ * before forking the user process, which must not be able to make
+ * tickets).
+ */
+void	tls_secret_forget(int all);
 /*
  * Server handshake on fd within timeout_ms (the fd's O_NONBLOCK flag is
  * restored afterwards).  control is NULL for the
- * control connection; for a data connection it is the control connection,
- * and reuse is enforced when cfg->tls_reuse_required.  Returns the
+ * control connection; for a data connection it is the control connection
+ * (whether it was resumed is tls_check_reuse's to say).  Returns the
  * connection, or NULL with a reason in err.
  */
 struct tls_conn *tls_accept(int fd, struct tls_conn *control, int timeout_ms,
 	    char *err, size_t errlen);
+/*
+ * A data connection must have resumed a session of this control
+ * connection, or one of the account's keys (tls_bind_derive).  0, or -1
+ * with the reason in err.
+ */
+int	tls_check_reuse(struct tls_conn *c, struct tls_conn *control,
+	    char *err, size_t errlen);
+/* TLS 1.3: send the client a fresh ticket on this (control) connection,
+ * for its next data connection.  0 (also: TLS 1.2, nothing to do) or -1. */
+int	tls_issue_ticket(struct tls_conn *c);
 /* A data connection's end of input without close_notify counts as EOF
  * (a download, where the client's half-close is harmless); by default it
  * is an error, so a forged FIN cannot cut an upload short. */

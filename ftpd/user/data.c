@@ -277,9 +277,17 @@ data_open(struct session *s, const char *what, const struct xfer_route *r)
 	err[0] = '\0';
 	if ((plain = tlsrelay_wrap_data(s, fd, r->path == XFER_PATH_FRONT ?
 	    TR_MODE_FILE : TR_MODE_RELAY, r->op == XFER_OP_STOR, err,
-	    sizeof(err))) == -1) {
-		reply(s, 522, "Data connection must be protected with TLS "
-		    "session reuse: %s", err[0] != '\0' ? err : "failed");
+	    sizeof(err))) < 0) {
+		/* 522 only for the reuse policy (RFC 4217 leaves the code
+		 * to the server); a failed handshake is 425 (RFC 959). */
+		if (plain == -2)
+			reply(s, 522, "Data connection refused: %s; use a "
+			    "client that resumes the control connection's TLS "
+			    "session, or the server's tls_reuse_required = "
+			    "no.", err);
+		else
+			reply(s, 425, "Can't open data connection: %s.",
+			    err[0] != '\0' ? err : "TLS handshake failed");
 		return -1;
 	}
 	return plain;

@@ -90,17 +90,18 @@ tlsrelay_wrap_data(struct session *s, int fd, enum tlsrelay_mode mode,
 		return -1;
 	}
 	if (type != TR_DATA_REPLY || ipc_get_u32(&msg, &off, &ok) == -1 ||
-	    ipc_get_str(&msg, &off, err, errlen) == -1 || (ok && pfd == -1)) {
+	    ipc_get_str(&msg, &off, err, errlen) == -1 ||
+	    ok > TR_OPEN_REFUSED || (ok == TR_OPEN_OK && pfd == -1)) {
 		if (pfd != -1)
 			(void)close(pfd);
 		buf_free(&msg);
 		fatal("tlsrelay: bad reply from TLS front");
 	}
 	buf_free(&msg);
-	if (!ok) {
+	if (ok != TR_OPEN_OK) {
 		if (pfd != -1)
 			(void)close(pfd);
-		return -1;
+		return ok == TR_OPEN_REFUSED ? -2 : -1;
 	}
 	return pfd;
 }

@@ -42,7 +42,7 @@ LOADGEN = os.path.join(HERE, "loadgen")
 HASHCOST = os.path.join(HERE, "hashcost")
 BAREFORKER = os.path.join(HERE, "bareforker")
 # Write workloads whose first run after other work is not counted.
-DISCARD_FIRST = ("stor", "stor_tls", "put4k")
+DISCARD_FIRST = ("stor", "stor_tls", "put4k", "many_tls")
 # Figures a workload records besides its own.
 COMPANIONS = {"sessions": ["session_cpu"], "pwlogin": ["pwlogin_huge"]}
 
@@ -51,6 +51,7 @@ BIG = 2 << 30            # the single-file RETR and STOR
 PAR_FILE = 32 << 20      # 32 parallel downloads of 32 MiB each
 SMALL_N = 2000
 SMALL_SIZE = 4096
+TLS_MANY_N = 500         # many_tls: a site mirrored or deployed over FTPS
 LIST_N = 50000
 IDLE_N = 1000
 SESS_THREADS = 8
@@ -80,6 +81,8 @@ WORKLOADS = {
     "pwlogin_huge": ("  the same, in huge-page hashes", "hashes", False),
     "get4k": ("2000 x 4 KiB RETR, 1 session", "files/s", True),
     "put4k": ("2000 x 4 KiB STOR, 1 session", "files/s", True),
+    "many_tls": (f"{TLS_MANY_N} x (4 KiB RETR + STOR), 1 session, PROT P",
+                 "files/s", True),
     "list": ("LIST 50,000 entries", "s", False),
     "mlsd": ("MLSD 50,000 entries", "s", False),
     "idle": (f"PSS per idle session ({IDLE_N})", "KiB", False),
@@ -89,7 +92,7 @@ WORKLOADS = {
 # pwlogin_huge with pwlogin).
 GROUPS = ["retr", "stor", "retr_tls", "stor_tls", "sessions", "pwlogin",
           "get4k",
-          "put4k", "list", "mlsd", "idle", "par32"]
+          "put4k", "many_tls", "list", "mlsd", "idle", "par32"]
 
 
 def log(msg):
@@ -549,13 +552,28 @@ def w_get4k(srv, pw):
     return int(res["files"]) / float(res["seconds"])
 
 
-def w_put4k(srv, pw):
+def upload_dir():
+    """An empty up/p owned by the benchmark user."""
     clean_uploads()
     os.makedirs(os.path.join(HOME, "up", "p"))
     u = pwd.getpwnam(USER)
     os.chown(os.path.join(HOME, "up", "p"), u.pw_uid, u.pw_gid)
+
+
+def w_put4k(srv, pw):
+    upload_dir()
     res = loadgen(srv.port, ["putmany", "up/p", str(SMALL_N),
                              str(SMALL_SIZE), str(MANY_SECONDS)], pw)
+    clean_uploads()
+    return int(res["files"]) / float(res["seconds"])
+
+
+def w_many_tls(srv, pw):
+    """Small files both ways over FTPS in one session: what a mirror or a
+    deploy does, where each transfer's handshake and close count."""
+    upload_dir()
+    res = loadgen(srv.port, ["bothmany", "small", "up/p", str(TLS_MANY_N),
+                             str(SMALL_SIZE), str(MANY_SECONDS)], pw, True)
     clean_uploads()
     return int(res["files"]) / float(res["seconds"])
 
@@ -608,6 +626,7 @@ RUNNERS = {
     "pwlogin": w_pwlogin,
     "get4k": w_get4k,
     "put4k": w_put4k,
+    "many_tls": w_many_tls,
     "list": lambda s, p: w_list(s, p, "LIST"),
     "mlsd": lambda s, p: w_list(s, p, "MLSD"),
     "idle": w_idle,
@@ -644,7 +663,8 @@ def record(res, server, name, value):
 
 # What each workload serves, read again before every run (warm_cache).
 WARM = {"retr": "big", "retr_tls": "big", "par32": "f32m",
-        "get4k": "small", "list": "many", "mlsd": "many"}
+        "get4k": "small", "many_tls": "small", "list": "many",
+        "mlsd": "many"}
 
 
 def warm_cache(g):

@@ -15,6 +15,9 @@
  *     getmany DIR N SECS        RETR DIR/fNNNNN for N files, one session,
  *                               stopping early after SECS seconds
  *     putmany DIR N BYTES SECS  STOR N files of BYTES, one session
+ *     bothmany DIR PUTDIR N BYTES SECS
+ *                               N times a RETR DIR/fNNNNN and a STOR of
+ *                               BYTES to PUTDIR/fNNNNN, one session
  *     list CMD PATH             one LIST or MLSD, bytes and lines
  *     sessions THREADS SECONDS  connect/login/PWD/QUIT loops (anonymous
  *                               when -u anonymous, else -u/-w logins)
@@ -480,37 +483,52 @@ mode_one(const char *mode, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
-/* getmany/putmany: N small files in one session. */
+/*
+ * getmany/putmany/bothmany: N small files in one session (what a mirror
+ * or a deploy does); bothmany alternates directions, 2 N files.
+ */
+enum many { MANY_GET, MANY_PUT, MANY_BOTH };
+
 static int
-mode_many(int put, int argc, char **argv)
+mode_many(enum many how, int argc, char **argv)
 {
 	struct conn c;
-	unsigned long long n, i, size = 0, bytes = 0;
+	unsigned long long n, i, size = 0, bytes = 0, files = 0;
+	const char *getdir = argv[0], *putdir;
 	char *buf = chunk_alloc(), name[512];
 	double t0, t1, secs;
-	int rc = 0;
+	int rc = 0, a = how == MANY_BOTH;
 
-	if (argc != (put ? 4 : 3))
+	if (argc != (how == MANY_GET ? 3 : how == MANY_PUT ? 4 : 5))
 		return 2;
-	n = num_arg(argv[1], 1, 1000000);
-	if (put)
-		size = num_arg(argv[2], 0, IO_CHUNK);
+	putdir = argv[a];
+	n = num_arg(argv[1 + a], 1, 1000000);
+	if (how != MANY_GET)
+		size = num_arg(argv[2 + a], 0, IO_CHUNK);
 	secs = (double)num_arg(argv[argc - 1], 1, 600);
 	if (session_open(&c, opt.user, opt.pass, opt.tls) == -1)
 		return 1;
 	t0 = now();
 	for (i = 0; i < n && rc == 0 && now() - t0 < secs; i++) {
-		(void)snprintf(name, sizeof(name), "%s/f%05llu", argv[0], i);
-		if (put) {
-			rc = xfer_out(&c, name, size, buf);
+		if (how != MANY_PUT) {
+			(void)snprintf(name, sizeof(name), "%s/f%05llu",
+			    getdir, i);
+			if ((rc = xfer_in(&c, "RETR", name, &bytes, NULL,
+			    buf)) == 0)
+				files++;
+		}
+		if (how != MANY_GET && rc == 0) {
+			(void)snprintf(name, sizeof(name), "%s/f%05llu",
+			    putdir, i);
+			if ((rc = xfer_out(&c, name, size, buf)) == 0)
+				files++;
 			bytes += size;
-		} else
-			rc = xfer_in(&c, "RETR", name, &bytes, NULL, buf);
+		}
 	}
 	t1 = now();
 	if (rc == 0)
-		printf("ok seconds=%.6f files=%llu bytes=%llu\n", t1 - t0, i,
-		    bytes);
+		printf("ok seconds=%.6f files=%llu bytes=%llu\n", t1 - t0,
+		    files, bytes);
 	else
 		fprintf(stderr, "loadgen: file %llu: %s\n", i, c.line);
 	session_quit(&c);
@@ -779,7 +797,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen [-t] -p PORT [-u USER] [-w PASS] "
-	    "retr|stor|getmany|putmany|list|sessions|par|idle ARGS...\n");
+	    "retr|stor|getmany|putmany|bothmany|list|sessions|par|idle "
+	    "ARGS...\n");
 	exit(2);
 }
 
@@ -834,8 +853,12 @@ main(int argc, char **argv)
 		return 2;
 	SSL_CTX_set_session_cache_mode(opt.ctx, SSL_SESS_CACHE_CLIENT);
 	mode = argv[0];
-	if (strcmp(mode, "getmany") == 0 || strcmp(mode, "putmany") == 0)
-		return mode_many(mode[0] == 'p', argc - 1, argv + 1);
+	if (strcmp(mode, "getmany") == 0)
+		return mode_many(MANY_GET, argc - 1, argv + 1);
+	if (strcmp(mode, "putmany") == 0)
+		return mode_many(MANY_PUT, argc - 1, argv + 1);
+	if (strcmp(mode, "bothmany") == 0)
+		return mode_many(MANY_BOTH, argc - 1, argv + 1);
 	if (strcmp(mode, "sessions") == 0 || strcmp(mode, "par") == 0)
 		return mode_threads(mode[0] == 's', argc - 1, argv + 1);
 	if (strcmp(mode, "loopback") == 0)

@@ -300,11 +300,12 @@ def _expect_522(f, what):
 
 
 def test_session_of_another_control_connection_refused():
-    """A data connection resuming a different control session (another
-    client's ticket or session id) is refused: TLS 1.3 and 1.2."""
+    """A data connection resuming a TLS 1.2 session of another control
+    connection (its handshake's ticket or session id, made before any
+    login) is refused.  (Tickets issued after login name the account:
+    test_tls_clients.py.)"""
     with _tls_server() as srv:
-        for ver, no_ticket in ((None, False),
-                               (ssl.TLSVersion.TLSv1_2, False),
+        for ver, no_ticket in ((ssl.TLSVersion.TLSv1_2, False),
                                (ssl.TLSVersion.TLSv1_2, True)):
             ctx = _context(srv, ver)
             if no_ticket:
@@ -323,26 +324,32 @@ def test_session_of_another_control_connection_refused():
 
 
 def test_ftplib_without_reuse_refused():
+    """Stock FTP_TLS resumes nothing: each transfer ends in the 522 itself,
+    whose text says what to do, not in a reset or a TLS error (the data
+    connection is closed with close_notify before the 522)."""
     with _tls_server() as srv:
+        make_file(srv.home(USER) / "f.bin", 5000, seed=3)
+        srv.give(USER)
         f = _ftps(srv, cls=ftplib.FTP_TLS)
         try:
-            refused = False
-            try:
-                f.retrlines("LIST", lambda line: None)
-            except (ftplib.error_perm, ftplib.error_temp, ssl.SSLError,
-                    ConnectionError, EOFError, OSError) as e:
-                refused = True
-                text = str(e)
-            check(refused, "data connection without reuse accepted")
-            # The 522 may be read by the failing call or be next in line.
-            if "522" not in text:
+            for what, call in (
+                    ("LIST", lambda: f.retrlines("LIST", lambda line: None)),
+                    ("RETR", lambda: f.retrbinary("RETR f.bin",
+                                                  lambda b: None)),
+                    ("STOR", lambda: f.storbinary("STOR g.bin",
+                                                  io.BytesIO(b"x" * 100)))):
                 try:
-                    text = f.getresp()
-                except ftplib.all_errors as e:
+                    call()
+                    check(False, f"{what}: data connection without reuse "
+                          f"accepted")
+                except ftplib.error_perm as e:
                     text = str(e)
-            check("522" in text, f"expected 522, got {text!r}")
-            check(f.voidcmd("NOOP").startswith("200"),
-                  "session unusable after the refusal")
+                check(text.startswith("522") and "resume" in text and
+                      "tls_reuse_required" in text,
+                      f"{what}: expected a 522 saying what to do, got "
+                      f"{text!r}")
+                check(f.voidcmd("NOOP").startswith("200"),
+                      "session unusable after the refusal")
         finally:
             f.close()
         check("not reused" in srv.log(), "refusal not logged")
@@ -653,30 +660,41 @@ def test_plaintext_injection_after_auth():
 
 
 def test_data_connection_garbage():
-    """A data connection that does not speak TLS under PROT P gets 522."""
+    """A data connection that does not speak TLS under PROT P, or hangs up
+    in the handshake (basic-ftp on some empty uploads), gets 425: the
+    handshake failed, which is no matter of session reuse (522)."""
     with _tls_server() as srv:
         f = _ftps(srv)
         try:
-            resp = f.sendcmd("PASV")
-            nums = resp[resp.index("(") + 1:resp.index(")")].split(",")
-            port = int(nums[4]) * 256 + int(nums[5])
-            s = socket.create_connection((HOST, port), timeout=10)
-            f.putcmd("LIST")
-            check(f.getresp().startswith("150"), "LIST not started")
-            s.sendall(b"this is not TLS\r\n" * 8)
-            s.settimeout(10)
-            with __import__("contextlib").suppress(OSError):
-                while s.recv(4096):
-                    pass
-            s.close()
-            try:
-                text = f.getresp()
-            except ftplib.all_errors as e:
-                text = str(e)
-            check(text.startswith("522"), f"expected 522, got {text!r}")
-            check(f.voidcmd("NOOP").startswith("200"), "session lost")
+            _garbage_on_data(f, b"this is not TLS\r\n" * 8, False)
+            _garbage_on_data(f, b"\x16\x03\x01\x00\xc8\x01", True)
         finally:
             f.close()
+
+
+def _garbage_on_data(f, payload, hang_up):
+    """LIST whose data connection gets payload instead of a ClientHello;
+    hang_up: close at once, else read until the server closes."""
+    resp = f.sendcmd("PASV")
+    nums = resp[resp.index("(") + 1:resp.index(")")].split(",")
+    port = int(nums[4]) * 256 + int(nums[5])
+    s = socket.create_connection((HOST, port), timeout=10)
+    f.putcmd("LIST")
+    check(f.getresp().startswith("150"), "LIST not started")
+    s.sendall(payload)
+    s.settimeout(10)
+    if not hang_up:
+        with contextlib.suppress(OSError):
+            while s.recv(4096):
+                pass
+    s.close()
+    try:
+        text = f.getresp()
+    except ftplib.all_errors as e:
+        text = str(e)
+    check(text.startswith("425") and "TLS handshake" in text,
+          f"expected 425 for the handshake, got {text!r}")
+    check(f.voidcmd("NOOP").startswith("200"), "session lost")
 
 
 def test_abor_during_prot_p_download():

@@ -378,6 +378,45 @@ START_TEST(init_errors)
 }
 END_TEST
 
+/*
+ * The account's ticket keys: the same for the same account, root and
+ * address (two sessions of one client share tickets), different when any
+ * of the three differs, also where only the split between them moves;
+ * none once the secret is forgotten (the front, the user process).
+ */
+START_TEST(bind_keys)
+{
+	unsigned char a[TLS_BIND_LEN], b[TLS_BIND_LEN];
+	static const char *other[][3] = {
+		{ "otto", "/home/tess", "127.0.0.1" },
+		{ "tess", "/srv/tess", "127.0.0.1" },
+		{ "tess", "/home/tess", "127.0.0.2" },
+		{ "tes", "s/home/tess", "127.0.0.1" },
+	};
+	char err[256];
+	size_t i;
+
+	if (!have_certs)
+		return;
+	ck_assert_int_eq(tls_init(err, sizeof(err)), 0);
+	tls_rotate();
+	ck_assert_int_eq(tls_bind_derive("tess", "/home/tess", "127.0.0.1",
+	    a), 0);
+	ck_assert_int_eq(tls_bind_derive("tess", "/home/tess", "127.0.0.1",
+	    b), 0);
+	ck_assert_mem_eq(a, b, sizeof(a));
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		ck_assert_int_eq(tls_bind_derive(other[i][0], other[i][1],
+		    other[i][2], b), 0);
+		ck_assert(memcmp(a, b, sizeof(a)) != 0);
+	}
+	ck_assert_int_eq(tls_bind_install(a), 0);
+	tls_secret_forget(1);
+	ck_assert_int_eq(tls_bind_derive("tess", "/home/tess", "127.0.0.1",
+	    b), -1);
+}
+END_TEST
+
 /* Append the file at from to f (CRLF line ends if crlf).  0 or -1. */
 static int
 append_file(FILE *f, const char *from, int crlf)
@@ -487,6 +526,7 @@ tls_suite(void)
 	tcase_add_test(tc, auth_refusals);
 	tcase_add_test(tc, init_errors);
 	tcase_add_test(tc, combined_file);
+	tcase_add_test(tc, bind_keys);
 	tcase_add_test(tc, handshake_garbage_and_silence);
 	suite_add_tcase(su, tc);
 	return su;
