@@ -10,7 +10,9 @@
  * scoreboard record and logs its end.  One thing cannot wait for the
  * loops, because the master kills what is left after a few seconds: an
  * upload's temporary file (atomic_uploads) is unlinked in the handler
- * itself, so a stopped server leaves no ".ftpd-upload.*" behind.
+ * itself, so a stopped server leaves no ".ftpd-upload.*" behind.  A
+ * resume works on the user's own file, moved aside under such a name:
+ * that one is renamed back, never unlinked (it is the user's data).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -32,6 +34,23 @@ static volatile sig_atomic_t temp_live;
 static volatile sig_atomic_t temp_removed;
 static int temp_dirfd = -1;
 static char temp_name[256];	/* NAME_MAX + 1 */
+/* Restore mode: rename to temp_home if free, else to temp_fallback. */
+static volatile sig_atomic_t temp_restore;
+static char temp_home[256];
+static char temp_fallback[256];
+
+/* Async-signal-safe: renameat2 and renameat are bare system calls. */
+static int
+temp_put_back(void)
+{
+	if (renameat2(temp_dirfd, temp_name, temp_dirfd, temp_home,
+	    RENAME_NOREPLACE) == 0)
+		return 0;
+	if (temp_fallback[0] != '\0' && renameat(temp_dirfd, temp_name,
+	    temp_dirfd, temp_fallback) == 0)
+		return 0;
+	return -1;
+}
 
 static void
 on_term(int sig)
@@ -40,7 +59,8 @@ on_term(int sig)
 	shutdown_requested = 1;
 	if (temp_live) {
 		temp_live = 0;
-		if (unlinkat(temp_dirfd, temp_name, 0) == 0)
+		if (temp_restore ? temp_put_back() == 0 :
+		    unlinkat(temp_dirfd, temp_name, 0) == 0)
 			temp_removed = 1;
 	}
 }
@@ -65,12 +85,24 @@ shutdown_install(void)
 void
 shutdown_temp_set(int dirfd, const char *name)
 {
+	shutdown_temp_restore(dirfd, name, NULL, NULL);
+}
+
+void
+shutdown_temp_restore(int dirfd, const char *name, const char *home,
+    const char *fallback)
+{
 	temp_live = 0;
 	temp_removed = 0;
 	if (snprintf(temp_name, sizeof(temp_name), "%s", name) >=
-	    (int)sizeof(temp_name))
+	    (int)sizeof(temp_name) ||
+	    snprintf(temp_home, sizeof(temp_home), "%s",
+	    home != NULL ? home : "") >= (int)sizeof(temp_home) ||
+	    snprintf(temp_fallback, sizeof(temp_fallback), "%s",
+	    fallback != NULL ? fallback : "") >= (int)sizeof(temp_fallback))
 		return;		/* longer than NAME_MAX: not a name */
 	temp_dirfd = dirfd;
+	temp_restore = home != NULL;
 	atomic_signal_fence(memory_order_seq_cst);
 	temp_live = 1;
 }

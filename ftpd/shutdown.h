@@ -18,6 +18,11 @@ void	shutdown_install(void);
  * comes before the upload is renamed into place or cleaned up.  _clear
  * returns 1 if the handler did remove it (do not unlink it again). */
 void	shutdown_temp_set(int dirfd, const char *name);
+/* The same for a user's file moved aside under name (a resume): the
+ * handler renames it back to home if nothing has that name, else to
+ * fallback (may be NULL), and never unlinks it. */
+void	shutdown_temp_restore(int dirfd, const char *name, const char *home,
+	    const char *fallback);
 int	shutdown_temp_clear(void);
 
 #endif

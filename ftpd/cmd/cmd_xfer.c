@@ -6,10 +6,10 @@
  * is checked with fstat (regular files only: a FIFO or device must not
  * block or leak).  Uploads by anonymous sessions never replace anything
  * (O_EXCL); with atomic_uploads a user's STOR is written under a temporary
- * name and renamed into place only once complete, so an aborted upload
- * leaves the previous file intact, and a cut one is kept as a hidden
- * partial that REST+STOR or APPE continue (DESIGN.md, "The life of a
- * STOR").  The final reply is sent only after the data connection is
+ * name and renamed into place only once it has ended, so an aborted upload
+ * leaves the previous file intact; a cut one goes into place if the name
+ * is free, else it is kept as a hidden partial, and REST+STOR or APPE
+ * continue either (DESIGN.md, "The life of a STOR").  The final reply is sent only after the data connection is
  * closed (clients treat 226 as "all data is here").
  */
 #include <sys/random.h>
@@ -55,6 +55,7 @@ struct upload {
 	const char	*base;		/* final name, inside vpath */
 	char		 tmp[NAME_MAX + 1]; /* temporary or partial, or "" */
 	int		 resumed;	/* tmp is a kept partial */
+	int		 aside;		/* tmp is the target, moved aside */
 	int		 cut;		/* the connection was lost: keep */
 	enum store_remove remove;	/* what to do on failure */
 };
@@ -310,8 +311,12 @@ partial_name(const char *base, char *out, size_t outlen)
 }
 
 /*
- * A fresh atomic upload failed: a cut one (u->cut) with data becomes the
- * partial of its name, replacing an older partial; anything else goes.
+ * An atomic upload failed.  A cut one (u->cut) with data, and the user's
+ * file moved aside for a resume (u->aside) whatever happened, go into
+ * place if nothing has the name (the upload has ended: a reader sees the
+ * shorter file only now), else become the partial of the name, replacing
+ * an older partial: a complete file is never replaced by a prefix.
+ * Anything else goes; the user's file never does.
  */
 static void
 upload_drop_tmp(struct upload *u)
@@ -319,11 +324,20 @@ upload_drop_tmp(struct upload *u)
 	char part[NAME_MAX + 1];
 	struct stat st;
 
-	if (u->cut && fstatat(u->dirfd, u->tmp, &st, AT_SYMLINK_NOFOLLOW) ==
-	    0 && st.st_size > 0 && partial_name(u->base, part,
-	    sizeof(part)) == 0 && renameat(u->dirfd, u->tmp, u->dirfd,
-	    part) == 0)
-		return;
+	if (u->aside || (u->cut && fstatat(u->dirfd, u->tmp, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && st.st_size > 0)) {
+		if (renameat2(u->dirfd, u->tmp, u->dirfd, u->base,
+		    RENAME_NOREPLACE) == 0)
+			return;
+		if (partial_name(u->base, part, sizeof(part)) == 0 &&
+		    renameat(u->dirfd, u->tmp, u->dirfd, part) == 0)
+			return;
+		if (u->aside) {
+			log_msg(LOG_WARNING, "cannot put %s back as %s: %s",
+			    u->tmp, u->base, strerror(errno));
+			return;
+		}
+	}
 	if (unlinkat(u->dirfd, u->tmp, 0) == -1)
 		log_msg(LOG_WARNING, "cannot remove %s: %s", u->tmp,
 		    strerror(errno));
@@ -526,6 +540,42 @@ upload_partial(struct session *s, const char *vpath,
 }
 
 /*
+ * Where a resume of fd (st) continues: APPE at its end, REST at n (a
+ * wire offset in stream ASCII, fd then open for reading too).  Leaves fd
+ * there; the offset, or -1 after a 554 reply.
+ */
+static off_t
+upload_resume_pos(struct session *s, int fd, const struct stat *st,
+    enum store_kind kind, int wire, off_t rest)
+{
+	off_t pos;
+	int r = 0;
+
+	if (kind == STORE_APPE)
+		pos = lseek(fd, 0, SEEK_END);
+	else if (wire) {
+		r = xfer_seek_ascii(fd, rest);
+		pos = lseek(fd, 0, SEEK_CUR);
+	} else
+		pos = rest > st->st_size ? -1 : lseek(fd, rest, SEEK_SET);
+	if (r == -1 || pos == -1) {
+		reply(s, 554, "Restart position %lld beyond end of file.",
+		    (long long)rest);
+		return -1;
+	}
+	return pos;
+}
+
+static int
+upload_resume_wire(struct session *s, enum store_kind kind)
+{
+	struct repr_params p;
+
+	repr_params_session(s, &p);
+	return kind != STORE_APPE && repr_rest_is_wire(&p);
+}
+
+/*
  * REST n + STOR or APPE with a kept partial: continue the partial (APPE
  * at its end, REST at n, dropping what lies beyond, which the client
  * sends again), renamed over the final name only once complete.
@@ -535,13 +585,10 @@ static int
 upload_open_partial(struct session *s, struct upload *u,
     enum store_kind kind, off_t rest)
 {
-	struct repr_params p;
 	struct stat st;
 	off_t pos;
-	int wire, r = 0;
+	int wire = upload_resume_wire(s, kind);
 
-	repr_params_session(s, &p);
-	wire = kind != STORE_APPE && repr_rest_is_wire(&p);
 	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
 	    &u->base)) == -1 ||
 	    partial_name(u->base, u->tmp, sizeof(u->tmp)) == -1 ||
@@ -558,16 +605,77 @@ upload_open_partial(struct session *s, struct upload *u,
 		reply(s, 550, "Not a plain file.");
 		return -1;
 	}
-	if (kind == STORE_APPE)
-		pos = lseek(u->fd, 0, SEEK_END);
-	else if (wire) {
-		r = xfer_seek_ascii(u->fd, rest);
-		pos = lseek(u->fd, 0, SEEK_CUR);
-	} else
-		pos = rest > st.st_size ? -1 : lseek(u->fd, rest, SEEK_SET);
-	if (r == -1 || pos == -1) {
-		reply(s, 554, "Restart position %lld beyond end of file.",
-		    (long long)rest);
+	if ((pos = upload_resume_pos(s, u->fd, &st, kind, wire, rest)) == -1)
+		return -1;
+	if (ftruncate(u->fd, pos) == -1) {
+		reply_disk(s, errno);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * REST n + STOR or APPE of an existing file without a kept partial,
+ * atomic_uploads: move the file aside to a fresh hidden temporary name
+ * (a reader of the name gets 550, never a growing file), cut it at the
+ * restart point (what the client asked: it sends the rest again), write
+ * the new bytes at its end and rename it back once the upload has ended
+ * (upload_commit; upload_drop_tmp when not complete: back in place, never
+ * removed).  0; -1 after a reply; -2 (nothing done, no reply): the
+ * directory does not let us rename, so resume in place as before.
+ */
+static int
+upload_open_aside(struct session *s, struct upload *u, enum store_kind kind,
+    off_t rest)
+{
+	char sfx[POLICY_UPLOAD_TMP_RANDOM + 1], part[NAME_MAX + 1];
+	struct stat st, tst;
+	off_t pos;
+	int i, wire = upload_resume_wire(s, kind), err = EEXIST;
+
+	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
+	    &u->base)) == -1 ||
+	    (u->fd = openat(u->dirfd, u->base, (wire ? O_RDWR : O_WRONLY) |
+	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    fstat(u->fd, &st) == -1) {
+		reply_errno(s, errno, "Cannot open", buf_cstr(&u->vpath));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		reply(s, 550, "Not a plain file.");
+		return -1;
+	}
+	/* Checked before anything moves: a 554 leaves the file alone. */
+	if ((pos = upload_resume_pos(s, u->fd, &st, kind, wire, rest)) == -1)
+		return -1;
+	for (i = 0; i < NAME_TRIES && err == EEXIST; i++) {
+		if (random_name(sfx, POLICY_UPLOAD_TMP_RANDOM) == -1) {
+			err = EAGAIN;
+			break;
+		}
+		(void)snprintf(u->tmp, sizeof(u->tmp), "%s%s",
+		    POLICY_UPLOAD_TMP, sfx);
+		err = renameat2(u->dirfd, u->base, u->dirfd, u->tmp,
+		    RENAME_NOREPLACE) == 0 ? 0 : errno;
+	}
+	if (err != 0) {
+		u->tmp[0] = '\0';
+		/* Not ours to rename, or no RENAME_NOREPLACE here. */
+		if (err == EACCES || err == EPERM || err == EINVAL)
+			return -2;
+		reply_errno(s, err, "Cannot open", buf_cstr(&u->vpath));
+		return -1;
+	}
+	u->opened = 1;
+	u->aside = 1;
+	u->remove = REMOVE_NEVER;
+	/* SIGTERM puts it back too (shutdown.c), never removes it. */
+	shutdown_temp_restore(u->dirfd, u->tmp, u->base,
+	    partial_name(u->base, part, sizeof(part)) == 0 ? part : NULL);
+	/* The name may have changed hands between open and rename. */
+	if (fstatat(u->dirfd, u->tmp, &tst, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    tst.st_ino != st.st_ino || tst.st_dev != st.st_dev) {
+		reply(s, 450, "File changed meanwhile; try again.");
 		return -1;
 	}
 	if (ftruncate(u->fd, pos) == -1) {
@@ -654,6 +762,15 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		buf_free(&pvpath);
 		if (r == 1)
 			return upload_open_partial(s, u, kind, rest);
+		if (exists && cfg->atomic_uploads &&
+		    (r = upload_open_aside(s, u, kind, rest)) != -2)
+			return r;
+		if (u->fd != -1)
+			(void)close(u->fd);
+		if (u->dirfd != -1)
+			(void)close(u->dirfd);
+		u->fd = -1;
+		u->dirfd = -1;
 	}
 	if (kind == STORE_APPE)
 		return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_APPEND,
