@@ -1,12 +1,16 @@
 """test_resume.py - cut uploads kept for resuming (atomic_uploads).
 
 A STOR whose data connection is lost (reset here, deterministically: the
-client sends part of the file, then closes the data socket with RST) is
-kept as the hidden partial ".ftpd-partial.<name>"; the final name is not
-touched.  SIZE then reports the partial, and real clients resume it:
-curl --continue-at - (SIZE, APPE) and lftp put -c (SIZE, REST, STOR).
-ABOR, refused uploads, anonymous uploads and atomic_uploads = no keep the
-old behaviour.  Files are compared by SHA-256.
+client sends part of the file, then closes the data socket with RST) goes
+into place under its name when the name is free, so a listing shows the
+size FileZilla resumes from; over an existing file it is kept as the
+hidden partial ".ftpd-partial.<name>" and the old file is not touched.
+A resume without a partial moves the file aside (the name is absent
+while it runs) and puts it back when it ends, however it ends.  Real
+clients resume: curl --continue-at - (SIZE, APPE), lftp put -c (SIZE,
+REST, STOR) and FileZilla (size from LIST, REST, STOR).  ABOR, refused
+uploads, anonymous uploads and atomic_uploads = no keep the old
+behaviour.  Files are compared by SHA-256.
 """
 
 import contextlib
@@ -17,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (Server, check, make_file, require_tool, run,
-                     sha256_bytes, sha256_file)
+from harness import (Server, check, make_file, recv_all, require_tool,
+                     run, sha256_bytes, sha256_file, stor_bytes)
 
 USER, PASS = "dave", "Resume-s3cret"
 PART = ".ftpd-partial."
@@ -59,6 +63,50 @@ def cut_upload(srv, name, data, sent, user=USER, password=PASS):
     return code
 
 
+def _hidden(home):
+    return [f for f in os.listdir(home) if f.startswith(".ftpd-")]
+
+
+def _list_size(c, name):
+    """The size of name in a LIST of the current directory, as FileZilla
+    reads it (None if not listed), and the listing."""
+    d = _pasv(c)
+    code, text = c.cmd("LIST")
+    check(code in (125, 150), f"LIST: {code} {text}")
+    lines = recv_all(d).decode().splitlines()
+    code, text = c.reply()
+    check(code == 226, f"LIST end: {code} {text}")
+    for line in lines:
+        f = line.split(None, 8)
+        if len(f) == 9 and f[8] == name:
+            return int(f[4]), lines
+    return None, lines
+
+
+def _names(srv):
+    """What another session sees: NLST -a and MLSD names."""
+    f = srv.ftp(USER, PASS)
+    try:
+        names = f.nlst("-a") + [n for n, _ in f.mlsd()]
+        f.quit()
+    finally:
+        f.close()
+    return names
+
+
+def _start_resume(srv, name, rest, first):
+    """REST rest + STOR name, send first and keep the data connection
+    open: (control, data socket)."""
+    c = _login(srv)
+    d = _pasv(c)
+    check(c.cmd(f"REST {rest}")[0] == 350, "REST")
+    code, text = c.cmd(f"STOR {name}")
+    check(code == 150, f"resume STOR: {code} {text}")
+    d.sendall(first)
+    time.sleep(0.3)
+    return c, d
+
+
 def _size(srv, name):
     c = _login(srv)
     code, text = c.cmd(f"SIZE {name}")
@@ -91,30 +139,18 @@ def test_resume_cut_upload_with_curl():
         home = srv.home(USER)
         code = cut_upload(srv, "big.bin", data, SIZE // 2)
         check(code == 426, f"cut upload answered {code}")
-        part = home / (PART + "big.bin")
-        check(not (home / "big.bin").exists(), "final name appeared")
-        check(part.is_file(), f"no partial kept: {os.listdir(home)}")
-        n = part.stat().st_size
-        check(0 < n <= SIZE // 2 and part.read_bytes() == data[:n],
-              f"partial of {n} bytes is not a prefix")
-        check(not any(f.startswith(".ftpd-upload.") for f in
-                      os.listdir(home)), "temporary file left")
+        # A new file: the cut upload went into place, nothing hidden.
+        got = home / "big.bin"
+        check(got.is_file(), f"cut upload not in place: {os.listdir(home)}")
+        n = got.stat().st_size
+        check(0 < n <= SIZE // 2 and got.read_bytes() == data[:n],
+              f"cut file of {n} bytes is not a prefix")
+        check(_hidden(home) == [], f"hidden files left: {_hidden(home)}")
         code, text = _size(srv, "big.bin")
         check(code == 213 and text.split()[1] == str(n), f"SIZE: {text}")
-        # The partial is on disk, never in a listing.
-        f = srv.ftp(USER, PASS)
-        try:
-            names = f.nlst("-a") + [n for n, _ in f.mlsd()]
-            lines = []
-            f.retrlines("LIST -a", lines.append)
-            f.quit()
-        finally:
-            f.close()
-        check(not any(PART in x for x in names + lines),
-              f"the partial is listed: {names} {lines}")
         _curl_resume(srv, local, "big.bin")
         check(sha256_file(home / "big.bin") == want, "curl resume differs")
-        check(not part.exists(), "partial left after the resume")
+        check(_hidden(home) == [], f"left after the resume: {_hidden(home)}")
 
 
 def test_resume_cut_upload_with_lftp():
@@ -122,7 +158,7 @@ def test_resume_cut_upload_with_lftp():
     with _server_and_file("l.bin", 10) as (srv, d, local, want):
         home = srv.home(USER)
         cut_upload(srv, "l.bin", local.read_bytes(), SIZE // 3)
-        n = (home / (PART + "l.bin")).stat().st_size
+        n = (home / "l.bin").stat().st_size
         p = run(["lftp", "-d", "-c",
                  "set ftp:ssl-allow no; set net:max-retries 1; "
                  f"open -u {USER},{PASS} -p {srv.port} 127.0.0.1; "
@@ -130,7 +166,7 @@ def test_resume_cut_upload_with_lftp():
         check(f"REST {n}" in p.stdout + p.stderr,
               f"lftp did not resume at {n}:\n{(p.stdout + p.stderr)[-2000:]}")
         check(sha256_file(home / "l.bin") == want, "lftp put -c differs")
-        check(not (home / (PART + "l.bin")).exists(), "partial left")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
 
 
 def test_resume_keeps_old_file_until_complete():
@@ -149,6 +185,17 @@ def test_resume_keeps_old_file_until_complete():
         n = (home / (PART + "f.bin")).stat().st_size
         code, text = _size(srv, "f.bin")
         check(text.split()[1] == str(n), f"SIZE not the partial's: {text}")
+        # The partial is on disk, never in a listing.
+        f = srv.ftp(USER, PASS)
+        try:
+            names = f.nlst("-a") + [n for n, _ in f.mlsd()]
+            lines = []
+            f.retrlines("LIST -a", lines.append)
+            f.quit()
+        finally:
+            f.close()
+        check(not any(PART in x for x in names + lines),
+              f"the partial is listed: {names} {lines}")
         # REST n + STOR of the rest: the old file stays whole meanwhile.
         c = _login(srv)
         dc = _pasv(c)
@@ -196,7 +243,7 @@ def test_resume_keeps_old_file_until_complete():
 
 def test_resume_not_after_abor_or_refusal():
     """ABOR is the client's own cancel: nothing is kept.  REST beyond the
-    partial is 554 and the partial stays."""
+    end is 554 and the file, or the partial, stays as it was."""
     with Server(users={USER: PASS}) as srv:
         home = srv.home(USER)
         srv.give(USER)
@@ -219,6 +266,16 @@ def test_resume_not_after_abor_or_refusal():
                       for f in os.listdir(home)),
               f"ABOR left {os.listdir(home)}")
         cut_upload(srv, "b.bin", data, 50000)
+        n = (home / "b.bin").stat().st_size
+        dc = _pasv(c)
+        c.cmd(f"REST {n + 1}")
+        code, text = c.cmd("STOR b.bin")
+        check(code == 554, f"REST beyond the end: {code} {text}")
+        dc.close()
+        check((home / "b.bin").read_bytes() == data[:n], "cut file hurt")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        # Over an existing file the cut is a partial: 554 past it too.
+        cut_upload(srv, "b.bin", data[::-1], 50000)
         n = (home / (PART + "b.bin")).stat().st_size
         dc = _pasv(c)
         c.cmd(f"REST {n + 1}")
@@ -226,6 +283,7 @@ def test_resume_not_after_abor_or_refusal():
         check(code == 554, f"REST beyond the partial: {code} {text}")
         dc.close()
         check((home / (PART + "b.bin")).stat().st_size == n, "partial hurt")
+        check((home / "b.bin").read_bytes() == data[:50000], "file hurt")
         c.close()
 
 
@@ -249,3 +307,133 @@ def test_resume_anonymous_and_not_atomic():
               f"debris: {os.listdir(home)}")
         _curl_resume(srv, local, "n.bin")
         check(sha256_file(home / "n.bin") == want, "curl resume in place")
+
+
+def test_resume_size_from_listing_like_filezilla():
+    """FileZilla takes the remote size from LIST, not SIZE: a cut new
+    upload is listed under its name with what arrived, and REST <that> +
+    STOR of the rest gives the whole file."""
+    with _server_and_file("fz.bin", 12) as (srv, d, local, want):
+        home = srv.home(USER)
+        data = local.read_bytes()
+        check(cut_upload(srv, "fz.bin", data, SIZE // 2) == 426, "cut")
+        c = _login(srv)
+        n, lines = _list_size(c, "fz.bin")
+        check(n is not None and 0 < n <= SIZE // 2,
+              f"cut upload not listed: {lines}")
+        check(not any(".ftpd-" in x for x in lines), f"listed: {lines}")
+        c.cmd("TYPE I")
+        dc = _pasv(c)
+        check(c.cmd(f"REST {n}")[0] == 350, "REST")
+        code, text = c.cmd("STOR fz.bin")
+        check(code == 150, f"STOR: {code} {text}")
+        dc.sendall(data[n:])
+        dc.close()
+        code, text = c.reply()
+        check(code == 226, f"resume: {code} {text}")
+        check(sha256_file(home / "fz.bin") == want, "FileZilla-like resume")
+        check(_list_size(c, "fz.bin")[0] == SIZE, "listed size")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        c.close()
+
+
+def test_resume_name_absent_while_running():
+    """A resume of an existing file (no partial) never shows a growing
+    file: while it runs the name is in no listing, RETR gets 550, and no
+    hidden name is listed; afterwards the file is whole."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        srv.give(USER)
+        data = os.urandom(SIZE)
+        n = SIZE // 3
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "s.bin", data[:n])
+        f.quit()
+        c, dc = _start_resume(srv, "s.bin", n, data[n:n + 100000])
+        names = _names(srv)
+        check("s.bin" not in names, f"listed while resuming: {names}")
+        check(not any(".ftpd-" in x for x in names), f"hidden: {names}")
+        o = _login(srv)
+        code, text = o.cmd("SIZE s.bin")
+        check(code == 550, f"SIZE while resuming: {code} {text}")
+        od = _pasv(o)
+        code, text = o.cmd("RETR s.bin")
+        check(code == 550, f"RETR while resuming: {code} {text}")
+        od.close()
+        o.close()
+        check(not (home / "s.bin").exists(), "name present while resuming")
+        dc.sendall(data[n + 100000:])
+        dc.close()
+        code, text = c.reply()
+        check(code == 226, f"resume: {code} {text}")
+        check(sha256_file(home / "s.bin") == sha256_bytes(data), "whole")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        check("s.bin" in _names(srv), "not listed after the resume")
+        c.close()
+
+
+def test_resume_abor_and_cut_put_file_back():
+    """A resume moved aside comes back under its name however it ends:
+    ABOR puts it back (cut at the restart point, plus what arrived), a
+    second cut too; the user's file is never deleted."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        srv.give(USER)
+        data = os.urandom(SIZE)
+        n = 100000
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "a.bin", data[:n])
+        f.quit()
+        c, dc = _start_resume(srv, "a.bin", n, data[n:2 * n])
+        c.send("ABOR\r\n")
+        codes = [c.reply()[0]]
+        if codes[0] != 226:
+            codes.append(c.reply()[0])
+        dc.close()
+        c.cmd("NOOP")
+        got = (home / "a.bin").read_bytes()
+        check(n <= len(got) <= 2 * n and got == data[:len(got)],
+              f"ABOR: a.bin is {len(got)} bytes, not a prefix")
+        check(_hidden(home) == [], f"ABOR left {_hidden(home)}")
+        c.close()
+        # Cut while resuming: back in place with what arrived.
+        m = len(got)
+        c, dc = _start_resume(srv, "a.bin", m, data[m:m + n])
+        dc.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                      struct.pack("ii", 1, 0))
+        dc.close()
+        check(c.reply()[0] == 426, "cut resume")
+        c.cmd("NOOP")
+        got = (home / "a.bin").read_bytes()
+        check(m < len(got) <= m + n and got == data[:len(got)],
+              f"cut resume: a.bin is {len(got)} bytes, not a prefix")
+        check(_hidden(home) == [], f"cut resume left {_hidden(home)}")
+        # And the rest, APPE: whole.
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "a.bin", data[len(got):], cmd="APPE")
+        f.quit()
+        check(sha256_file(home / "a.bin") == sha256_bytes(data), "APPE")
+        c.close()
+
+
+def test_resume_sigterm_puts_file_back():
+    """Stopping the server during a resume: the file is back under its
+    name with its bytes (no data lost) and no temporary is left."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        srv.give(USER)
+        data = os.urandom(SIZE)
+        n = SIZE // 2
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "t.bin", data[:n])
+        f.quit()
+        c, dc = _start_resume(srv, "t.bin", n, data[n:n + 50000])
+        srv.stop()
+        dc.close()
+        c.close()
+        got = (home / "t.bin").read_bytes() if (home / "t.bin").exists() \
+            else b""
+        check(n <= len(got) <= n + 50000 and got == data[:len(got)],
+              f"after SIGTERM t.bin is {len(got)} bytes: "
+              f"{os.listdir(home)}")
+        check(_hidden(home) == [], f"SIGTERM left {_hidden(home)}")
