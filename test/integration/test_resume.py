@@ -385,6 +385,7 @@ def test_resume_abor_and_cut_put_file_back():
         stor_bytes(f, "a.bin", data[:n])
         f.quit()
         c, dc = _start_resume(srv, "a.bin", n, data[n:2 * n])
+        check(not (home / "a.bin").exists(), "a.bin not moved aside")
         c.send("ABOR\r\n")
         codes = [c.reply()[0]]
         if codes[0] != 226:
@@ -399,6 +400,7 @@ def test_resume_abor_and_cut_put_file_back():
         # Cut while resuming: back in place with what arrived.
         m = len(got)
         c, dc = _start_resume(srv, "a.bin", m, data[m:m + n])
+        check(not (home / "a.bin").exists(), "a.bin not moved aside")
         dc.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                       struct.pack("ii", 1, 0))
         dc.close()
@@ -428,6 +430,8 @@ def test_resume_sigterm_puts_file_back():
         stor_bytes(f, "t.bin", data[:n])
         f.quit()
         c, dc = _start_resume(srv, "t.bin", n, data[n:n + 50000])
+        check(not (home / "t.bin").exists(), "t.bin not moved aside")
+        check(len(_hidden(home)) == 1, f"moved aside: {_hidden(home)}")
         srv.stop()
         dc.close()
         c.close()
