@@ -278,7 +278,7 @@ cmd_size(struct session *s, const char *arg)
 	err = errno;
 	/*
 	 * A cut upload kept for resuming is what REST+STOR and APPE continue,
-	 * so its size is the offset curl, lftp and FileZilla must resume at.
+	 * so its size is the offset curl and lftp must resume at.
 	 */
 	if (upload_partial(s, buf_cstr(&vpath), exists ? &st : NULL,
 	    &pvpath, &pst) == 1) {
