@@ -6,11 +6,13 @@
  * is checked with fstat (regular files only: a FIFO or device must not
  * block or leak).  Uploads by anonymous sessions never replace anything
  * (O_EXCL); with atomic_uploads a user's STOR is written under a temporary
- * name and renamed into place only once it has ended, so an aborted upload
- * leaves the previous file intact; a cut one goes into place if the name
- * is free, else it is kept as a hidden partial, and REST+STOR or APPE
- * continue either (DESIGN.md, "The life of a STOR").  The final reply is sent only after the data connection is
- * closed (clients treat 226 as "all data is here").
+ * name and never shows under its name while it runs: a complete one is
+ * renamed over the name, a cut one goes there only if the name is free
+ * (else it becomes a hidden partial), anything else leaves the previous
+ * file intact.  A resume continues the partial, or the file moved aside
+ * (DESIGN.md, "The life of a STOR").  The final reply is sent only after
+ * the data connection is closed (clients treat 226 as "all data is
+ * here").
  */
 #include <sys/random.h>
 #include <sys/stat.h>
