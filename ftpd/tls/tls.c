@@ -68,6 +68,7 @@ struct tls_conn {
 	int		 strict_eof;	/* data: EOF needs close_notify */
 	int		 bound;		/* resumed a ticket of the account's
 					 * keys (tls_dec_ticket_cb) */
+	int		 data;		/* a data connection */
 	char		 desc[96];
 };
 
@@ -125,6 +126,22 @@ tls_key_is_bound(const unsigned char *name)
 	return k != NULL && k != &tls_own;
 }
 
+/*
+ * A data connection that did not resume one of our sessions is refused
+ * by the reuse check after its handshake; a TLS 1.2 ticket issued in
+ * that handshake would reach whoever made it (anyone at the client's
+ * address who won the race for the passive port) and, carrying the
+ * account's keys, resume on the next data connection.  So such a
+ * handshake issues none.
+ */
+static int
+tls_may_issue(SSL *ssl)
+{
+	const struct tls_conn *c = SSL_get_app_data(ssl);
+
+	return c == NULL || !c->data || SSL_session_reused(ssl);
+}
+
 /* Tickets are encrypted under this session's own keys before login and
  * under the account's keys after it; any other ticket is not ours. */
 static int
@@ -136,7 +153,8 @@ tls_ticket_key_cb(SSL *ssl, unsigned char name[16],
 	OSSL_PARAM params[3];
 	char digest[] = "SHA256";
 
-	(void)ssl;
+	if (enc && !tls_may_issue(ssl))
+		return 0;		/* an empty ticket: none */
 	if (enc)
 		k = tls_bound[0].set ? &tls_bound[0] : &tls_own;
 	else
@@ -190,8 +208,9 @@ tls_token_ok(SSL_SESSION *ss)
  * token, or one under the account's keys (any control connection of
  * this account from this address made it).  Others are ignored: full
  * handshake, which the reuse check then refuses.  Renewal is asked for
- * always; only TLS 1.2 acts on it, inside the handshake, since data
- * connections issue no TLS 1.3 tickets (tls_accept).
+ * on every resumption; only TLS 1.2 acts on it, inside the handshake,
+ * since data connections issue no TLS 1.3 tickets (tls_accept).  A data
+ * connection's full handshake asks for none (tls_may_issue).
  */
 static SSL_TICKET_RETURN
 tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
@@ -206,7 +225,9 @@ tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
 		break;
 	case SSL_TICKET_EMPTY:
 	case SSL_TICKET_NO_DECRYPT:
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
+		/* A full handshake: on a data connection, no new ticket. */
+		return c != NULL && c->data ? SSL_TICKET_RETURN_IGNORE :
+		    SSL_TICKET_RETURN_IGNORE_RENEW;
 	default:
 		return SSL_TICKET_RETURN_ABORT;
 	}
@@ -214,7 +235,8 @@ tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
 		if (c != NULL)
 			c->bound = 1;
 	} else if (!tls_token_ok(ss))
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
+		return c != NULL && c->data ? SSL_TICKET_RETURN_IGNORE :
+		    SSL_TICKET_RETURN_IGNORE_RENEW;
 	return SSL_TICKET_RETURN_USE_RENEW;
 }
 
@@ -609,6 +631,7 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 	 * unread bytes must stay in the socket for CCC.
 	 */
 	if (control != NULL) {
+		c->data = 1;
 		SSL_set_default_read_buffer_len(c->ssl, TLS_WBUF);
 		SSL_set_read_ahead(c->ssl, 1);
 		/*

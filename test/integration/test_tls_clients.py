@@ -133,6 +133,57 @@ def test_ticket_from_another_address_refused():
             b.close()
 
 
+def _hijack_data(f, ctx, session=None):
+    """Another client at the session's address takes the next passive
+    data connection of f with a TLS 1.2 handshake of its own (or resuming
+    session).  Returns (its TLS session, f's final reply text)."""
+    host, port = f.makepasv()
+    f.putcmd("LIST")
+    raw = socket.create_connection((host, port), timeout=30 * SLOW)
+    got = None
+    try:
+        m = ctx.wrap_socket(raw, server_hostname=HOST, session=session)
+        got = m.session
+        try:
+            while m.recv(65536):
+                pass
+        except (ssl.SSLError, OSError):
+            pass
+        m.close()
+    except (ssl.SSLError, OSError):
+        raw.close()
+    text = ""
+    for _ in range(3):
+        try:
+            text = f.getresp()
+        except ftplib.all_errors as e:
+            text = str(e)
+        if not text.startswith("1"):
+            break
+    return got, text
+
+
+def test_data_handshake_gives_no_ticket_to_a_stranger():
+    """A stranger at the client's address (a NAT) who wins the race for a
+    passive port gets a 522, and no ticket: a TLS 1.2 ticket issued in
+    that full handshake would carry the account's keys and be accepted on
+    the next data connection of any session of this account."""
+    with _two_user_server() as srv:
+        a = _login(srv, USER, PASS)
+        ctx = _context(srv, ssl.TLSVersion.TLSv1_2)
+        try:
+            stolen, text = _hijack_data(a, ctx)
+            check("522" in text, f"stranger's data connection: {text!r}")
+            check(stolen is not None, "no TLS 1.2 handshake happened")
+            check(not stolen.has_ticket,
+                  "a ticket was issued on a refused data connection")
+            _, text = _hijack_data(a, ctx, session=stolen)
+            check("522" in text, f"resumed stranger accepted: {text!r}")
+            check(a.voidcmd("NOOP").startswith("200"), "session lost")
+        finally:
+            a.close()
+
+
 # ---------------------------------------------------------------- uploads
 
 def _upload_raw(srv, f, name, data, session):
