@@ -9,10 +9,10 @@
  * name and never shows under its name while it runs: a complete one is
  * renamed over the name, a cut one goes there only if the name is free
  * (else it becomes a hidden partial), anything else leaves the previous
- * file intact.  A resume continues the partial, or the file moved aside
- * (DESIGN.md, "The life of a STOR").  The final reply is sent only after
- * the data connection is closed (clients treat 226 as "all data is
- * here").
+ * file intact.  A REST resume continues the partial, or the file moved
+ * aside; APPE appends in place (DESIGN.md, "The life of a STOR").  The
+ * final reply is sent only after the data connection is closed (clients
+ * treat 226 as "all data is here").
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -542,20 +542,18 @@ upload_partial(struct session *s, const char *vpath,
 }
 
 /*
- * Where a resume of fd (st) continues: APPE at its end, REST at n (a
- * wire offset in stream ASCII, fd then open for reading too).  Leaves fd
- * there; the offset, or -1 after a 554 reply.
+ * Where a resume of fd (st) continues: at REST n (a wire offset in stream
+ * ASCII, fd then open for reading too).  Leaves fd there; the offset, or
+ * -1 after a 554 reply.
  */
 static off_t
 upload_resume_pos(struct session *s, int fd, const struct stat *st,
-    enum store_kind kind, int wire, off_t rest)
+    int wire, off_t rest)
 {
 	off_t pos;
 	int r = 0;
 
-	if (kind == STORE_APPE)
-		pos = lseek(fd, 0, SEEK_END);
-	else if (wire) {
+	if (wire) {
 		r = xfer_seek_ascii(fd, rest);
 		pos = lseek(fd, 0, SEEK_CUR);
 	} else
@@ -569,27 +567,25 @@ upload_resume_pos(struct session *s, int fd, const struct stat *st,
 }
 
 static int
-upload_resume_wire(struct session *s, enum store_kind kind)
+upload_resume_wire(struct session *s)
 {
 	struct repr_params p;
 
 	repr_params_session(s, &p);
-	return kind != STORE_APPE && repr_rest_is_wire(&p);
+	return repr_rest_is_wire(&p);
 }
 
 /*
- * REST n + STOR or APPE with a kept partial: continue the partial (APPE
- * at its end, REST at n, dropping what lies beyond, which the client
- * sends again), renamed over the final name only once complete.
- * 0, or -1 after a reply.
+ * REST n + STOR with a kept partial: continue the partial at n, dropping
+ * what lies beyond (the client sends it again), renamed over the final
+ * name only once complete.  0, or -1 after a reply.
  */
 static int
-upload_open_partial(struct session *s, struct upload *u,
-    enum store_kind kind, off_t rest)
+upload_open_partial(struct session *s, struct upload *u, off_t rest)
 {
 	struct stat st;
 	off_t pos;
-	int wire = upload_resume_wire(s, kind);
+	int wire = upload_resume_wire(s);
 
 	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
 	    &u->base)) == -1 ||
@@ -607,7 +603,7 @@ upload_open_partial(struct session *s, struct upload *u,
 		reply(s, 550, "Not a plain file.");
 		return -1;
 	}
-	if ((pos = upload_resume_pos(s, u->fd, &st, kind, wire, rest)) == -1)
+	if ((pos = upload_resume_pos(s, u->fd, &st, wire, rest)) == -1)
 		return -1;
 	if (ftruncate(u->fd, pos) == -1) {
 		reply_disk(s, errno);
@@ -617,7 +613,7 @@ upload_open_partial(struct session *s, struct upload *u,
 }
 
 /*
- * REST n + STOR or APPE of an existing file without a kept partial,
+ * REST n + STOR of an existing file without a kept partial,
  * atomic_uploads: move the file aside to a fresh hidden temporary name
  * (a reader of the name gets 550, never a growing file), cut it at the
  * restart point (what the client asked: it sends the rest again), write
@@ -627,13 +623,12 @@ upload_open_partial(struct session *s, struct upload *u,
  * directory does not let us rename, so resume in place as before.
  */
 static int
-upload_open_aside(struct session *s, struct upload *u, enum store_kind kind,
-    off_t rest)
+upload_open_aside(struct session *s, struct upload *u, off_t rest)
 {
 	char sfx[POLICY_UPLOAD_TMP_RANDOM + 1], part[NAME_MAX + 1];
 	struct stat st, tst;
 	off_t pos;
-	int i, wire = upload_resume_wire(s, kind), err = EEXIST;
+	int i, wire = upload_resume_wire(s), err = EEXIST;
 
 	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
 	    &u->base)) == -1 ||
@@ -648,7 +643,7 @@ upload_open_aside(struct session *s, struct upload *u, enum store_kind kind,
 		return -1;
 	}
 	/* Checked before anything moves: a 554 leaves the file alone. */
-	if ((pos = upload_resume_pos(s, u->fd, &st, kind, wire, rest)) == -1)
+	if ((pos = upload_resume_pos(s, u->fd, &st, wire, rest)) == -1)
 		return -1;
 	for (i = 0; i < NAME_TRIES && err == EEXIST; i++) {
 		if (random_name(sfx, POLICY_UPLOAD_TMP_RANDOM) == -1) {
@@ -755,17 +750,20 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		return -1;
 	}
 	/* A resume goes to the kept partial of a cut upload, if any, when
-	 * the partial may replace the target as the upload would have. */
-	if ((kind == STORE_APPE || rest != 0) &&
+	 * the partial may replace the target as the upload would have.
+	 * Not APPE: it appends in place (O_APPEND), so that concurrent
+	 * appends to one file all land and a complete file never gives
+	 * way to a partial. */
+	if (kind == STORE_STOR && rest != 0 &&
 	    (!exists || replace_atomically(&st, is_link))) {
 		buf_init(&pvpath, PATH_MAXLEN);
 		r = upload_partial(s, buf_cstr(&u->vpath), exists ? &st :
 		    NULL, &pvpath, &pst);
 		buf_free(&pvpath);
 		if (r == 1)
-			return upload_open_partial(s, u, kind, rest);
+			return upload_open_partial(s, u, rest);
 		if (exists && cfg->atomic_uploads &&
-		    (r = upload_open_aside(s, u, kind, rest)) != -2)
+		    (r = upload_open_aside(s, u, rest)) != -2)
 			return r;
 		if (u->fd != -1)
 			(void)close(u->fd);

@@ -441,3 +441,62 @@ def test_resume_sigterm_puts_file_back():
               f"after SIGTERM t.bin is {len(got)} bytes: "
               f"{os.listdir(home)}")
         check(_hidden(home) == [], f"SIGTERM left {_hidden(home)}")
+
+
+def test_resume_concurrent_appe_both_land():
+    """Two APPEs to one file at once (log shipping) both land: APPE
+    appends in place, it never moves the file aside."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        orig = b"original line\n" * 500
+        (home / "log.txt").write_bytes(orig)
+        srv.give(USER)
+        a, b = os.urandom(200000), os.urandom(150000)
+        ca = _login(srv)
+        da = _pasv(ca)
+        code, text = ca.cmd("APPE log.txt")
+        check(code == 150, f"APPE A: {code} {text}")
+        da.sendall(a[:50000])
+        time.sleep(0.3)
+        cb = _login(srv)
+        db = _pasv(cb)
+        code, text = cb.cmd("APPE log.txt")
+        check(code == 150, f"APPE B: {code} {text}")
+        db.sendall(b)
+        db.close()
+        code, text = cb.reply()
+        check(code == 226, f"APPE B end: {code} {text}")
+        da.sendall(a[50000:])
+        da.close()
+        code, text = ca.reply()
+        check(code == 226, f"APPE A end: {code} {text}")
+        got = (home / "log.txt").read_bytes()
+        check(len(got) == len(orig) + len(a) + len(b),
+              f"{len(got)} bytes, want {len(orig) + len(a) + len(b)}")
+        check(got.startswith(orig), "original not kept")
+        i = got.find(b)
+        check(i >= len(orig) and got[:i] + got[i + len(b):] == orig + a,
+              "the two appends do not both land whole")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        ca.close()
+        cb.close()
+
+
+def test_resume_appe_ignores_live_partial():
+    """A plain APPE while a partial exists appends to the complete file
+    in place; the partial stays as it was."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        old = b"complete file\n" * 1000
+        (home / "p.bin").write_bytes(old)
+        srv.give(USER)
+        cut_upload(srv, "p.bin", os.urandom(SIZE), SIZE // 2)
+        part = home / (PART + "p.bin")
+        check(part.exists(), "no partial")
+        want_part = sha256_file(part)
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "p.bin", b"appended\n", cmd="APPE")
+        f.quit()
+        check((home / "p.bin").read_bytes() == old + b"appended\n",
+              "APPE did not append to the complete file")
+        check(sha256_file(part) == want_part, "partial touched")
