@@ -511,7 +511,12 @@ upload_open_rest(struct session *s, struct upload *u, off_t rest)
 	return r == -1 ? -1 : 0;	/* 1: at the LF of a CRLF, fine */
 }
 
-int
+/*
+ * The kept partial of a cut upload to vpath that REST n + STOR continues:
+ * 1 with its virtual path in pvpath and its stat in pst, else 0.
+ * target: vpath's stat (links followed), or NULL if it does not exist.
+ */
+static int
 upload_partial(struct session *s, const char *vpath,
     const struct stat *target, struct buf *pvpath, struct stat *pst)
 {

@@ -171,9 +171,9 @@ def test_resume_cut_upload_with_lftp():
 
 def test_resume_keeps_old_file_until_complete():
     """Over an existing file: the old file stays whole until the resumed
-    upload completes; a newer complete STOR drops the partial; a file
-    written after the cut makes the partial stale (SIZE and REST see the
-    file again, never the partial)."""
+    upload completes; SIZE reports the file, not the partial; a newer
+    complete STOR drops the partial; a file written after the cut makes
+    the partial stale (REST sees the file again, never the partial)."""
     with Server(users={USER: PASS}) as srv:
         home = srv.home(USER)
         old = b"old contents\n" * 1000
@@ -183,8 +183,10 @@ def test_resume_keeps_old_file_until_complete():
         cut_upload(srv, "f.bin", new, SIZE // 2)
         check((home / "f.bin").read_bytes() == old, "old file touched")
         n = (home / (PART + "f.bin")).stat().st_size
+        # SIZE is what RETR would send (RFC 3659), never the partial.
         code, text = _size(srv, "f.bin")
-        check(text.split()[1] == str(n), f"SIZE not the partial's: {text}")
+        check(code == 213 and text.split()[1] == str(len(old)),
+              f"SIZE not the file's: {code} {text}")
         # The partial is on disk, never in a listing.
         f = srv.ftp(USER, PASS)
         try:
@@ -500,3 +502,28 @@ def test_resume_appe_ignores_live_partial():
         check((home / "p.bin").read_bytes() == old + b"appended\n",
               "APPE did not append to the complete file")
         check(sha256_file(part) == want_part, "partial touched")
+
+
+def test_resume_size_never_the_partial():
+    """SIZE of a missing name is 550 even when a partial of it exists; REST
+    n + STOR with n within the partial still continues it."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        (home / "g.bin").write_bytes(b"older\n" * 100)
+        srv.give(USER)
+        new = os.urandom(SIZE)
+        cut_upload(srv, "g.bin", new, SIZE // 2)
+        part = home / (PART + "g.bin")
+        n = part.stat().st_size
+        (home / "g.bin").unlink()
+        code, text = _size(srv, "g.bin")
+        check(code == 550, f"SIZE of a missing name: {code} {text}")
+        m = n // 2
+        c, dc = _start_resume(srv, "g.bin", m, new[m:m + 1000])
+        dc.sendall(new[m + 1000:])
+        dc.close()
+        code, text = c.reply()
+        check(code == 226, f"resume of the partial: {code} {text}")
+        check(sha256_file(home / "g.bin") == sha256_bytes(new), "resumed")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        c.close()
