@@ -527,3 +527,32 @@ def test_resume_size_never_the_partial():
         check(sha256_file(home / "g.bin") == sha256_bytes(new), "resumed")
         check(_hidden(home) == [], f"left: {_hidden(home)}")
         c.close()
+
+
+def test_resume_failed_data_connection_leaves_file():
+    """REST n + STOR whose data connection fails (425: PORT to a closed
+    port) leaves the file whole under its name: it is cut at n only once
+    the data connection is open."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        data = os.urandom(200000)
+        (home / "d.bin").write_bytes(data)
+        srv.give(USER)
+        want = sha256_file(home / "d.bin")
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()           # nothing listens there now
+        c = _login(srv)
+        code, text = c.cmd(f"PORT 127,0,0,1,{port >> 8},{port & 255}")
+        check(code == 200, f"PORT: {code} {text}")
+        check(c.cmd("REST 1000")[0] == 350, "REST")
+        code, text = c.cmd("STOR d.bin")
+        if code == 150:
+            code, text = c.reply()
+        check(code == 425, f"STOR without a data connection: {code} {text}")
+        c.cmd("NOOP")
+        check(sha256_file(home / "d.bin") == want, "file changed by a "
+              "resume that never got its data connection")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        c.close()
