@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from harness import (Server, check, make_file, recv_all, require_tool,
-                     run, sha256_bytes, sha256_file, stor_bytes)
+                     run, session_process, sha256_bytes, sha256_file,
+                     stor_bytes)
 
 USER, PASS = "dave", "Resume-s3cret"
 PART = ".ftpd-partial."
@@ -554,5 +555,41 @@ def test_resume_failed_data_connection_leaves_file():
         c.cmd("NOOP")
         check(sha256_file(home / "d.bin") == want, "file changed by a "
               "resume that never got its data connection")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        c.close()
+
+
+def test_resume_sigkill_leaves_partial_to_resume():
+    """A resume moves the file aside to its partial name: a session killed
+    outright (SIGKILL, no handler runs) leaves it there, and the next REST
+    n + STOR continues it, so nothing is hidden for good."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        srv.give(USER)
+        data = os.urandom(SIZE)
+        n = SIZE // 3
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "k.bin", data[:n])
+        f.quit()
+        c, dc = _start_resume(srv, "k.bin", n, data[n:n + 50000])
+        check(_hidden(home) == [PART + "k.bin"], f"aside: {_hidden(home)}")
+        pid = session_process(srv, srv.vuid)[1]
+        check(pid is not None, "no session process")
+        os.kill(pid, 9)
+        dc.close()
+        c.close()
+        time.sleep(0.3)
+        part = home / (PART + "k.bin")
+        check(part.exists() and not (home / "k.bin").exists(),
+              f"after SIGKILL: {os.listdir(home)}")
+        m = part.stat().st_size
+        check(n <= m <= n + 50000 and part.read_bytes() == data[:m],
+              f"partial of {m} bytes is not a prefix")
+        c, dc = _start_resume(srv, "k.bin", m, data[m:m + 1000])
+        dc.sendall(data[m + 1000:])
+        dc.close()
+        code, text = c.reply()
+        check(code == 226, f"resume after SIGKILL: {code} {text}")
+        check(sha256_file(home / "k.bin") == sha256_bytes(data), "whole")
         check(_hidden(home) == [], f"left: {_hidden(home)}")
         c.close()
