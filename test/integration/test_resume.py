@@ -5,12 +5,14 @@ client sends part of the file, then closes the data socket with RST) goes
 into place under its name when the name is free, so a listing shows the
 size FileZilla resumes from; over an existing file it is kept as the
 hidden partial ".ftpd-partial.<name>" and the old file is not touched.
-A resume without a partial moves the file aside (the name is absent
-while it runs) and puts it back when it ends, however it ends.  Real
-clients resume: curl --continue-at - (SIZE, APPE), lftp put -c (SIZE,
-REST, STOR) and FileZilla (size from LIST, REST, STOR).  ABOR, refused
-uploads, anonymous uploads and atomic_uploads = no keep the old
-behaviour.  Files are compared by SHA-256.
+A REST + STOR resume without a partial moves the file aside to its
+partial name (the name is absent while it runs), cuts it only once the
+data connection is open, and puts it back when it ends, however it
+ends.  APPE appends in place, and SIZE reports the file, never a
+partial.  Real clients resume: curl --continue-at - (SIZE, APPE), lftp
+put -c (SIZE, REST, STOR) and FileZilla (size from LIST, REST, STOR).
+ABOR, refused uploads, anonymous uploads and atomic_uploads = no keep
+the old behaviour.  Files are compared by SHA-256.
 """
 
 import contextlib
