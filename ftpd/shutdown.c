@@ -11,9 +11,11 @@
  * loops, because the master kills what is left after a few seconds: an
  * upload's temporary file (atomic_uploads) is unlinked in the handler
  * itself, so a stopped server leaves no ".ftpd-upload.*" behind.  A
- * resume works on the user's own file, moved aside under such a name:
- * that one is renamed back, never unlinked (it is the user's data).
+ * resume works on the user's own file, moved aside to its partial name
+ * ".ftpd-partial.<name>": that one is renamed back, never unlinked (it
+ * is the user's data), and is registered before the rename.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -55,6 +57,9 @@ temp_put_back(void)
 static void
 on_term(int sig)
 {
+	/* The interrupted code may be about to read errno. */
+	int saved = errno;
+
 	(void)sig;
 	shutdown_requested = 1;
 	if (temp_live) {
@@ -63,6 +68,7 @@ on_term(int sig)
 		    unlinkat(temp_dirfd, temp_name, 0) == 0)
 			temp_removed = 1;
 	}
+	errno = saved;
 }
 
 void

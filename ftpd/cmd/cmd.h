@@ -55,15 +55,6 @@ cmd_fn	cmd_dele, cmd_rnfr, cmd_rnto, cmd_size, cmd_mdtm, cmd_mfmt;
 cmd_fn	site_chmod, site_utime;
 /* cmd_xfer.c */
 cmd_fn	cmd_retr, cmd_stor, cmd_stou, cmd_appe, cmd_rest, cmd_abor;
-struct buf;
-struct stat;
-/*
- * The kept partial of a cut upload to vpath that a resume continues, for
- * SIZE: 1 with its virtual path in pvpath and its stat in pst, else 0.
- * target: vpath's stat (links followed), or NULL if it does not exist.
- */
-int	upload_partial(struct session *s, const char *vpath,
-	    const struct stat *target, struct buf *pvpath, struct stat *pst);
 /* cmd_data.c */
 cmd_fn	cmd_port, cmd_eprt, cmd_pasv, cmd_epsv, cmd_type, cmd_stru, cmd_mode;
 /* cmd_list.c */

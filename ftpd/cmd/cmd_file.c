@@ -265,30 +265,20 @@ ascii_size_vpath(struct session *s, const char *vpath, off_t *size)
 void
 cmd_size(struct session *s, const char *arg)
 {
-	struct buf vpath, pvpath;
-	struct stat st, pst;
-	const char *file = NULL;	/* what is measured */
+	struct buf vpath;
+	struct stat st;
 	off_t size;
-	int exists, err;
 
-	buf_init(&pvpath, PATH_MAXLEN);
+	/*
+	 * The size of what RETR would send (RFC 3659), never of a hidden
+	 * partial: a missing name is 550 even when a partial exists.
+	 */
 	if (file_begin(s, OP_READ, arg, &vpath) == -1)
 		goto out;
-	exists = fs_stat(s, buf_cstr(&vpath), &st, 1) == 0;
-	err = errno;
-	/*
-	 * A cut upload kept for resuming is what REST+STOR and APPE continue,
-	 * so its size is the offset curl and lftp must resume at.
-	 */
-	if (upload_partial(s, buf_cstr(&vpath), exists ? &st : NULL,
-	    &pvpath, &pst) == 1) {
-		file = buf_cstr(&pvpath);
-		st = pst;
-	} else if (!exists) {
-		reply_errno(s, err, "Cannot get size of", buf_cstr(&vpath));
+	if (fs_stat(s, buf_cstr(&vpath), &st, 1) == -1) {
+		reply_errno(s, errno, "Cannot get size of", buf_cstr(&vpath));
 		goto out;
-	} else
-		file = buf_cstr(&vpath);
+	}
 	if (!S_ISREG(st.st_mode)) {
 		reply(s, 550, "\"%s\": not a plain file.", buf_cstr(&vpath));
 		goto out;
@@ -304,14 +294,13 @@ cmd_size(struct session *s, const char *arg)
 		goto out;
 	}
 	if (s->type == 'A' &&
-	    ascii_size_vpath(s, file, &size) == -1) {
+	    ascii_size_vpath(s, buf_cstr(&vpath), &size) == -1) {
 		reply_errno(s, errno, "Cannot read", buf_cstr(&vpath));
 		goto out;
 	}
 	reply(s, 213, "%lld", (long long)size);
 out:
 	buf_free(&vpath);
-	buf_free(&pvpath);
 }
 
 void

@@ -9,10 +9,10 @@
  * name and never shows under its name while it runs: a complete one is
  * renamed over the name, a cut one goes there only if the name is free
  * (else it becomes a hidden partial), anything else leaves the previous
- * file intact.  A resume continues the partial, or the file moved aside
- * (DESIGN.md, "The life of a STOR").  The final reply is sent only after
- * the data connection is closed (clients treat 226 as "all data is
- * here").
+ * file intact.  A REST resume continues the partial, or the file moved
+ * aside; APPE appends in place (DESIGN.md, "The life of a STOR").  The
+ * final reply is sent only after the data connection is closed (clients
+ * treat 226 as "all data is here").
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -59,6 +59,7 @@ struct upload {
 	int		 resumed;	/* tmp is a kept partial */
 	int		 aside;		/* tmp is the target, moved aside */
 	int		 cut;		/* the connection was lost: keep */
+	off_t		 trunc_at;	/* cut fd here once data flows, or -1 */
 	enum store_remove remove;	/* what to do on failure */
 };
 
@@ -300,6 +301,7 @@ upload_init(struct upload *u)
 	buf_init(&u->vpath, PATH_MAXLEN);
 	u->fd = -1;
 	u->dirfd = -1;
+	u->trunc_at = -1;
 }
 
 /* ".ftpd-partial.<base>" into out; 0, or -1 if that is no valid name. */
@@ -511,7 +513,12 @@ upload_open_rest(struct session *s, struct upload *u, off_t rest)
 	return r == -1 ? -1 : 0;	/* 1: at the LF of a CRLF, fine */
 }
 
-int
+/*
+ * The kept partial of a cut upload to vpath that REST n + STOR continues:
+ * 1 with its virtual path in pvpath and its stat in pst, else 0.
+ * target: vpath's stat (links followed), or NULL if it does not exist.
+ */
+static int
 upload_partial(struct session *s, const char *vpath,
     const struct stat *target, struct buf *pvpath, struct stat *pst)
 {
@@ -542,20 +549,18 @@ upload_partial(struct session *s, const char *vpath,
 }
 
 /*
- * Where a resume of fd (st) continues: APPE at its end, REST at n (a
- * wire offset in stream ASCII, fd then open for reading too).  Leaves fd
- * there; the offset, or -1 after a 554 reply.
+ * Where a resume of fd (st) continues: at REST n (a wire offset in stream
+ * ASCII, fd then open for reading too).  Leaves fd there; the offset, or
+ * -1 after a 554 reply.
  */
 static off_t
 upload_resume_pos(struct session *s, int fd, const struct stat *st,
-    enum store_kind kind, int wire, off_t rest)
+    int wire, off_t rest)
 {
 	off_t pos;
 	int r = 0;
 
-	if (kind == STORE_APPE)
-		pos = lseek(fd, 0, SEEK_END);
-	else if (wire) {
+	if (wire) {
 		r = xfer_seek_ascii(fd, rest);
 		pos = lseek(fd, 0, SEEK_CUR);
 	} else
@@ -569,27 +574,25 @@ upload_resume_pos(struct session *s, int fd, const struct stat *st,
 }
 
 static int
-upload_resume_wire(struct session *s, enum store_kind kind)
+upload_resume_wire(struct session *s)
 {
 	struct repr_params p;
 
 	repr_params_session(s, &p);
-	return kind != STORE_APPE && repr_rest_is_wire(&p);
+	return repr_rest_is_wire(&p);
 }
 
 /*
- * REST n + STOR or APPE with a kept partial: continue the partial (APPE
- * at its end, REST at n, dropping what lies beyond, which the client
- * sends again), renamed over the final name only once complete.
- * 0, or -1 after a reply.
+ * REST n + STOR with a kept partial: continue the partial at n, dropping
+ * what lies beyond (the client sends it again), renamed over the final
+ * name only once complete.  0, or -1 after a reply.
  */
 static int
-upload_open_partial(struct session *s, struct upload *u,
-    enum store_kind kind, off_t rest)
+upload_open_partial(struct session *s, struct upload *u, off_t rest)
 {
 	struct stat st;
 	off_t pos;
-	int wire = upload_resume_wire(s, kind);
+	int wire = upload_resume_wire(s);
 
 	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
 	    &u->base)) == -1 ||
@@ -607,33 +610,31 @@ upload_open_partial(struct session *s, struct upload *u,
 		reply(s, 550, "Not a plain file.");
 		return -1;
 	}
-	if ((pos = upload_resume_pos(s, u->fd, &st, kind, wire, rest)) == -1)
+	if ((pos = upload_resume_pos(s, u->fd, &st, wire, rest)) == -1)
 		return -1;
-	if (ftruncate(u->fd, pos) == -1) {
-		reply_disk(s, errno);
-		return -1;
-	}
+	u->trunc_at = pos;	/* once the data connection is open */
 	return 0;
 }
 
 /*
- * REST n + STOR or APPE of an existing file without a kept partial,
- * atomic_uploads: move the file aside to a fresh hidden temporary name
- * (a reader of the name gets 550, never a growing file), cut it at the
- * restart point (what the client asked: it sends the rest again), write
- * the new bytes at its end and rename it back once the upload has ended
- * (upload_commit; upload_drop_tmp when not complete: back in place, never
- * removed).  0; -1 after a reply; -2 (nothing done, no reply): the
- * directory does not let us rename, so resume in place as before.
+ * REST n + STOR of an existing file without a live partial,
+ * atomic_uploads: move the file aside to its partial name (a reader of
+ * the name gets 550, never a growing file; a stale partial of the name
+ * is replaced, and after a SIGKILL the next resume finds it there), cut
+ * it at the restart point once the data connection is open (what the
+ * client asked: it sends the rest again), write the new bytes at its end
+ * and rename it back once the upload has ended (upload_commit;
+ * upload_drop_tmp when not complete: back in place, never removed).  0;
+ * -1 after a reply; -2 (nothing done, no reply): the directory does not
+ * let us rename, or the name is too long for the prefix, so resume in
+ * place as before.
  */
 static int
-upload_open_aside(struct session *s, struct upload *u, enum store_kind kind,
-    off_t rest)
+upload_open_aside(struct session *s, struct upload *u, off_t rest)
 {
-	char sfx[POLICY_UPLOAD_TMP_RANDOM + 1], part[NAME_MAX + 1];
 	struct stat st, tst;
 	off_t pos;
-	int i, wire = upload_resume_wire(s, kind), err = EEXIST;
+	int wire = upload_resume_wire(s), err;
 
 	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
 	    &u->base)) == -1 ||
@@ -648,22 +649,25 @@ upload_open_aside(struct session *s, struct upload *u, enum store_kind kind,
 		return -1;
 	}
 	/* Checked before anything moves: a 554 leaves the file alone. */
-	if ((pos = upload_resume_pos(s, u->fd, &st, kind, wire, rest)) == -1)
+	if ((pos = upload_resume_pos(s, u->fd, &st, wire, rest)) == -1)
 		return -1;
-	for (i = 0; i < NAME_TRIES && err == EEXIST; i++) {
-		if (random_name(sfx, POLICY_UPLOAD_TMP_RANDOM) == -1) {
-			err = EAGAIN;
-			break;
-		}
-		(void)snprintf(u->tmp, sizeof(u->tmp), "%s%s",
-		    POLICY_UPLOAD_TMP, sfx);
-		err = renameat2(u->dirfd, u->base, u->dirfd, u->tmp,
-		    RENAME_NOREPLACE) == 0 ? 0 : errno;
-	}
-	if (err != 0) {
+	if (partial_name(u->base, u->tmp, sizeof(u->tmp)) == -1) {
 		u->tmp[0] = '\0';
-		/* Not ours to rename, or no RENAME_NOREPLACE here. */
-		if (err == EACCES || err == EPERM || err == EINVAL)
+		return -2;
+	}
+	/*
+	 * SIGTERM puts it back (shutdown.c), never removes it.  Registered
+	 * before the rename, so that no moment leaves it hidden for good: a
+	 * signal before the rename finds the name taken and does nothing,
+	 * and shutdown_requested, checked after it, catches that case.
+	 */
+	shutdown_temp_restore(u->dirfd, u->tmp, u->base, NULL);
+	if (renameat(u->dirfd, u->base, u->dirfd, u->tmp) == -1) {
+		err = errno;
+		(void)shutdown_temp_clear();
+		u->tmp[0] = '\0';
+		/* Not ours to rename. */
+		if (err == EACCES || err == EPERM)
 			return -2;
 		reply_errno(s, err, "Cannot open", buf_cstr(&u->vpath));
 		return -1;
@@ -671,19 +675,19 @@ upload_open_aside(struct session *s, struct upload *u, enum store_kind kind,
 	u->opened = 1;
 	u->aside = 1;
 	u->remove = REMOVE_NEVER;
-	/* SIGTERM puts it back too (shutdown.c), never removes it. */
-	shutdown_temp_restore(u->dirfd, u->tmp, u->base,
-	    partial_name(u->base, part, sizeof(part)) == 0 ? part : NULL);
+	/* A stop that came before the rename did not see the file moved:
+	 * upload_done puts it back. */
+	if (shutdown_requested) {
+		reply(s, 450, "Server shutting down; try again later.");
+		return -1;
+	}
 	/* The name may have changed hands between open and rename. */
 	if (fstatat(u->dirfd, u->tmp, &tst, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    tst.st_ino != st.st_ino || tst.st_dev != st.st_dev) {
 		reply(s, 450, "File changed meanwhile; try again.");
 		return -1;
 	}
-	if (ftruncate(u->fd, pos) == -1) {
-		reply_disk(s, errno);
-		return -1;
-	}
+	u->trunc_at = pos;	/* once the data connection is open */
 	return 0;
 }
 
@@ -755,17 +759,20 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		return -1;
 	}
 	/* A resume goes to the kept partial of a cut upload, if any, when
-	 * the partial may replace the target as the upload would have. */
-	if ((kind == STORE_APPE || rest != 0) &&
+	 * the partial may replace the target as the upload would have.
+	 * Not APPE: it appends in place (O_APPEND), so that concurrent
+	 * appends to one file all land and a complete file never gives
+	 * way to a partial. */
+	if (kind == STORE_STOR && rest != 0 &&
 	    (!exists || replace_atomically(&st, is_link))) {
 		buf_init(&pvpath, PATH_MAXLEN);
 		r = upload_partial(s, buf_cstr(&u->vpath), exists ? &st :
 		    NULL, &pvpath, &pst);
 		buf_free(&pvpath);
 		if (r == 1)
-			return upload_open_partial(s, u, kind, rest);
+			return upload_open_partial(s, u, rest);
 		if (exists && cfg->atomic_uploads &&
-		    (r = upload_open_aside(s, u, kind, rest)) != -2)
+		    (r = upload_open_aside(s, u, rest)) != -2)
 			return r;
 		if (u->fd != -1)
 			(void)close(u->fd);
@@ -818,8 +825,8 @@ upload_commit(struct upload *u, int *err)
 			return XFER_DISK_ERROR;
 		}
 		/* A whole new file: a cut earlier upload is no longer worth
-		 * resuming. */
-		if (!u->resumed && partial_name(u->base, part,
+		 * resuming (a resume's own partial name is gone already). */
+		if (!u->resumed && !u->aside && partial_name(u->base, part,
 		    sizeof(part)) == 0)
 			(void)unlinkat(u->dirfd, part, 0);
 		u->tmp[0] = '\0';
@@ -857,7 +864,13 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		upload_done(u, 0, 0);
 		return;
 	}
-	res = xfer_recv_file(s, &r, datafd, u->fd, &bytes, &err);
+	/* A resume cuts its file only now: a data connection that never
+	 * came (425) leaves it whole. */
+	if (u->trunc_at != -1 && ftruncate(u->fd, u->trunc_at) == -1) {
+		err = errno;
+		res = XFER_DISK_ERROR;
+	} else
+		res = xfer_recv_file(s, &r, datafd, u->fd, &bytes, &err);
 	/*
 	 * Under PROT P the end of the plaintext stream does not say how TLS
 	 * ended: ask the front before the upload replaces anything, so a

@@ -5,12 +5,14 @@ client sends part of the file, then closes the data socket with RST) goes
 into place under its name when the name is free, so a listing shows the
 size FileZilla resumes from; over an existing file it is kept as the
 hidden partial ".ftpd-partial.<name>" and the old file is not touched.
-A resume without a partial moves the file aside (the name is absent
-while it runs) and puts it back when it ends, however it ends.  Real
-clients resume: curl --continue-at - (SIZE, APPE), lftp put -c (SIZE,
-REST, STOR) and FileZilla (size from LIST, REST, STOR).  ABOR, refused
-uploads, anonymous uploads and atomic_uploads = no keep the old
-behaviour.  Files are compared by SHA-256.
+A REST + STOR resume without a partial moves the file aside to its
+partial name (the name is absent while it runs), cuts it only once the
+data connection is open, and puts it back when it ends, however it
+ends.  APPE appends in place, and SIZE reports the file, never a
+partial.  Real clients resume: curl --continue-at - (SIZE, APPE), lftp
+put -c (SIZE, REST, STOR) and FileZilla (size from LIST, REST, STOR).
+ABOR, refused uploads, anonymous uploads and atomic_uploads = no keep
+the old behaviour.  Files are compared by SHA-256.
 """
 
 import contextlib
@@ -22,7 +24,8 @@ import time
 from pathlib import Path
 
 from harness import (Server, check, make_file, recv_all, require_tool,
-                     run, sha256_bytes, sha256_file, stor_bytes)
+                     run, session_process, sha256_bytes, sha256_file,
+                     stor_bytes)
 
 USER, PASS = "dave", "Resume-s3cret"
 PART = ".ftpd-partial."
@@ -171,9 +174,9 @@ def test_resume_cut_upload_with_lftp():
 
 def test_resume_keeps_old_file_until_complete():
     """Over an existing file: the old file stays whole until the resumed
-    upload completes; a newer complete STOR drops the partial; a file
-    written after the cut makes the partial stale (SIZE and REST see the
-    file again, never the partial)."""
+    upload completes; SIZE reports the file, not the partial; a newer
+    complete STOR drops the partial; a file written after the cut makes
+    the partial stale (REST sees the file again, never the partial)."""
     with Server(users={USER: PASS}) as srv:
         home = srv.home(USER)
         old = b"old contents\n" * 1000
@@ -183,8 +186,10 @@ def test_resume_keeps_old_file_until_complete():
         cut_upload(srv, "f.bin", new, SIZE // 2)
         check((home / "f.bin").read_bytes() == old, "old file touched")
         n = (home / (PART + "f.bin")).stat().st_size
+        # SIZE is what RETR would send (RFC 3659), never the partial.
         code, text = _size(srv, "f.bin")
-        check(text.split()[1] == str(n), f"SIZE not the partial's: {text}")
+        check(code == 213 and text.split()[1] == str(len(old)),
+              f"SIZE not the file's: {code} {text}")
         # The partial is on disk, never in a listing.
         f = srv.ftp(USER, PASS)
         try:
@@ -441,3 +446,152 @@ def test_resume_sigterm_puts_file_back():
               f"after SIGTERM t.bin is {len(got)} bytes: "
               f"{os.listdir(home)}")
         check(_hidden(home) == [], f"SIGTERM left {_hidden(home)}")
+
+
+def test_resume_concurrent_appe_both_land():
+    """Two APPEs to one file at once (log shipping) both land: APPE
+    appends in place, it never moves the file aside."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        orig = b"original line\n" * 500
+        (home / "log.txt").write_bytes(orig)
+        srv.give(USER)
+        a, b = os.urandom(200000), os.urandom(150000)
+        ca = _login(srv)
+        da = _pasv(ca)
+        code, text = ca.cmd("APPE log.txt")
+        check(code == 150, f"APPE A: {code} {text}")
+        da.sendall(a[:50000])
+        time.sleep(0.3)
+        cb = _login(srv)
+        db = _pasv(cb)
+        code, text = cb.cmd("APPE log.txt")
+        check(code == 150, f"APPE B: {code} {text}")
+        db.sendall(b)
+        db.close()
+        code, text = cb.reply()
+        check(code == 226, f"APPE B end: {code} {text}")
+        da.sendall(a[50000:])
+        da.close()
+        code, text = ca.reply()
+        check(code == 226, f"APPE A end: {code} {text}")
+        got = (home / "log.txt").read_bytes()
+        check(len(got) == len(orig) + len(a) + len(b),
+              f"{len(got)} bytes, want {len(orig) + len(a) + len(b)}")
+        check(got.startswith(orig), "original not kept")
+        i = got.find(b)
+        check(i >= len(orig) and got[:i] + got[i + len(b):] == orig + a,
+              "the two appends do not both land whole")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        ca.close()
+        cb.close()
+
+
+def test_resume_appe_ignores_live_partial():
+    """A plain APPE while a partial exists appends to the complete file
+    in place; the partial stays as it was."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        old = b"complete file\n" * 1000
+        (home / "p.bin").write_bytes(old)
+        srv.give(USER)
+        cut_upload(srv, "p.bin", os.urandom(SIZE), SIZE // 2)
+        part = home / (PART + "p.bin")
+        check(part.exists(), "no partial")
+        want_part = sha256_file(part)
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "p.bin", b"appended\n", cmd="APPE")
+        f.quit()
+        check((home / "p.bin").read_bytes() == old + b"appended\n",
+              "APPE did not append to the complete file")
+        check(sha256_file(part) == want_part, "partial touched")
+
+
+def test_resume_size_never_the_partial():
+    """SIZE of a missing name is 550 even when a partial of it exists; REST
+    n + STOR with n within the partial still continues it."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        (home / "g.bin").write_bytes(b"older\n" * 100)
+        srv.give(USER)
+        new = os.urandom(SIZE)
+        cut_upload(srv, "g.bin", new, SIZE // 2)
+        part = home / (PART + "g.bin")
+        n = part.stat().st_size
+        (home / "g.bin").unlink()
+        code, text = _size(srv, "g.bin")
+        check(code == 550, f"SIZE of a missing name: {code} {text}")
+        m = n // 2
+        c, dc = _start_resume(srv, "g.bin", m, new[m:m + 1000])
+        dc.sendall(new[m + 1000:])
+        dc.close()
+        code, text = c.reply()
+        check(code == 226, f"resume of the partial: {code} {text}")
+        check(sha256_file(home / "g.bin") == sha256_bytes(new), "resumed")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        c.close()
+
+
+def test_resume_failed_data_connection_leaves_file():
+    """REST n + STOR whose data connection fails (425: PORT to a closed
+    port) leaves the file whole under its name: it is cut at n only once
+    the data connection is open."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        data = os.urandom(200000)
+        (home / "d.bin").write_bytes(data)
+        srv.give(USER)
+        want = sha256_file(home / "d.bin")
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()           # nothing listens there now
+        c = _login(srv)
+        code, text = c.cmd(f"PORT 127,0,0,1,{port >> 8},{port & 255}")
+        check(code == 200, f"PORT: {code} {text}")
+        check(c.cmd("REST 1000")[0] == 350, "REST")
+        code, text = c.cmd("STOR d.bin")
+        if code == 150:
+            code, text = c.reply()
+        check(code == 425, f"STOR without a data connection: {code} {text}")
+        c.cmd("NOOP")
+        check(sha256_file(home / "d.bin") == want, "file changed by a "
+              "resume that never got its data connection")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        c.close()
+
+
+def test_resume_sigkill_leaves_partial_to_resume():
+    """A resume moves the file aside to its partial name: a session killed
+    outright (SIGKILL, no handler runs) leaves it there, and the next REST
+    n + STOR continues it, so nothing is hidden for good."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        srv.give(USER)
+        data = os.urandom(SIZE)
+        n = SIZE // 3
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, "k.bin", data[:n])
+        f.quit()
+        c, dc = _start_resume(srv, "k.bin", n, data[n:n + 50000])
+        check(_hidden(home) == [PART + "k.bin"], f"aside: {_hidden(home)}")
+        pid = session_process(srv, srv.vuid)[1]
+        check(pid is not None, "no session process")
+        os.kill(pid, 9)
+        dc.close()
+        c.close()
+        time.sleep(0.3)
+        part = home / (PART + "k.bin")
+        check(part.exists() and not (home / "k.bin").exists(),
+              f"after SIGKILL: {os.listdir(home)}")
+        m = part.stat().st_size
+        check(n <= m <= n + 50000 and part.read_bytes() == data[:m],
+              f"partial of {m} bytes is not a prefix")
+        c, dc = _start_resume(srv, "k.bin", m, data[m:m + 1000])
+        dc.sendall(data[m + 1000:])
+        dc.close()
+        code, text = c.reply()
+        check(code == 226, f"resume after SIGKILL: {code} {text}")
+        check(sha256_file(home / "k.bin") == sha256_bytes(data), "whole")
+        check(_hidden(home) == [], f"left: {_hidden(home)}")
+        c.close()
