@@ -135,6 +135,33 @@ def _server_and_file(name, seed, conf=None):
         yield srv, d, local, want
 
 
+def _resume_to_end(srv, home, name, m, data, what):
+    """REST m + STOR of the rest of data on a new session: 226, name holds
+    exactly data, nothing hidden is left."""
+    c, dc = _start_resume(srv, name, m, data[m:m + 1000])
+    dc.sendall(data[m + 1000:])
+    dc.close()
+    code, text = c.reply()
+    check(code == 226, f"{what}: {code} {text}")
+    check(sha256_file(home / name) == sha256_bytes(data), f"{what}: bytes")
+    check(_hidden(home) == [], f"left: {_hidden(home)}")
+    c.close()
+
+
+@contextlib.contextmanager
+def _server_and_prefix(name, n):
+    """A server for USER whose home holds name: the first n bytes of SIZE
+    random bytes, uploaded.  Yields (srv, home, the SIZE bytes)."""
+    with Server(users={USER: PASS}) as srv:
+        home = srv.home(USER)
+        srv.give(USER)
+        data = os.urandom(SIZE)
+        f = srv.ftp(USER, PASS)
+        stor_bytes(f, name, data[:n])
+        f.quit()
+        yield srv, home, data
+
+
 def test_resume_cut_upload_with_curl():
     require_tool("curl")
     with _server_and_file("big.bin", 9) as (srv, d, local, want):
@@ -346,14 +373,8 @@ def test_resume_name_absent_while_running():
     """A resume of an existing file (no partial) never shows a growing
     file: while it runs the name is in no listing, RETR gets 550, and no
     hidden name is listed; afterwards the file is whole."""
-    with Server(users={USER: PASS}) as srv:
-        home = srv.home(USER)
-        srv.give(USER)
-        data = os.urandom(SIZE)
-        n = SIZE // 3
-        f = srv.ftp(USER, PASS)
-        stor_bytes(f, "s.bin", data[:n])
-        f.quit()
+    n = SIZE // 3
+    with _server_and_prefix("s.bin", n) as (srv, home, data):
         c, dc = _start_resume(srv, "s.bin", n, data[n:n + 100000])
         names = _names(srv)
         check("s.bin" not in names, f"listed while resuming: {names}")
@@ -381,14 +402,8 @@ def test_resume_abor_and_cut_put_file_back():
     """A resume moved aside comes back under its name however it ends:
     ABOR puts it back (cut at the restart point, plus what arrived), a
     second cut too; the user's file is never deleted."""
-    with Server(users={USER: PASS}) as srv:
-        home = srv.home(USER)
-        srv.give(USER)
-        data = os.urandom(SIZE)
-        n = 100000
-        f = srv.ftp(USER, PASS)
-        stor_bytes(f, "a.bin", data[:n])
-        f.quit()
+    n = 100000
+    with _server_and_prefix("a.bin", n) as (srv, home, data):
         c, dc = _start_resume(srv, "a.bin", n, data[n:2 * n])
         check(not (home / "a.bin").exists(), "a.bin not moved aside")
         c.send("ABOR\r\n")
@@ -426,14 +441,8 @@ def test_resume_abor_and_cut_put_file_back():
 def test_resume_sigterm_puts_file_back():
     """Stopping the server during a resume: the file is back under its
     name with its bytes (no data lost) and no temporary is left."""
-    with Server(users={USER: PASS}) as srv:
-        home = srv.home(USER)
-        srv.give(USER)
-        data = os.urandom(SIZE)
-        n = SIZE // 2
-        f = srv.ftp(USER, PASS)
-        stor_bytes(f, "t.bin", data[:n])
-        f.quit()
+    n = SIZE // 2
+    with _server_and_prefix("t.bin", n) as (srv, home, data):
         c, dc = _start_resume(srv, "t.bin", n, data[n:n + 50000])
         check(not (home / "t.bin").exists(), "t.bin not moved aside")
         check(len(_hidden(home)) == 1, f"moved aside: {_hidden(home)}")
@@ -522,14 +531,8 @@ def test_resume_size_never_the_partial():
         code, text = _size(srv, "g.bin")
         check(code == 550, f"SIZE of a missing name: {code} {text}")
         m = n // 2
-        c, dc = _start_resume(srv, "g.bin", m, new[m:m + 1000])
-        dc.sendall(new[m + 1000:])
-        dc.close()
-        code, text = c.reply()
-        check(code == 226, f"resume of the partial: {code} {text}")
-        check(sha256_file(home / "g.bin") == sha256_bytes(new), "resumed")
-        check(_hidden(home) == [], f"left: {_hidden(home)}")
-        c.close()
+        _resume_to_end(srv, home, "g.bin", m, new,
+                       "resume of the partial")
 
 
 def test_resume_failed_data_connection_leaves_file():
@@ -565,14 +568,8 @@ def test_resume_sigkill_leaves_partial_to_resume():
     """A resume moves the file aside to its partial name: a session killed
     outright (SIGKILL, no handler runs) leaves it there, and the next REST
     n + STOR continues it, so nothing is hidden for good."""
-    with Server(users={USER: PASS}) as srv:
-        home = srv.home(USER)
-        srv.give(USER)
-        data = os.urandom(SIZE)
-        n = SIZE // 3
-        f = srv.ftp(USER, PASS)
-        stor_bytes(f, "k.bin", data[:n])
-        f.quit()
+    n = SIZE // 3
+    with _server_and_prefix("k.bin", n) as (srv, home, data):
         c, dc = _start_resume(srv, "k.bin", n, data[n:n + 50000])
         check(_hidden(home) == [PART + "k.bin"], f"aside: {_hidden(home)}")
         pid = session_process(srv, srv.vuid)[1]
@@ -587,11 +584,5 @@ def test_resume_sigkill_leaves_partial_to_resume():
         m = part.stat().st_size
         check(n <= m <= n + 50000 and part.read_bytes() == data[:m],
               f"partial of {m} bytes is not a prefix")
-        c, dc = _start_resume(srv, "k.bin", m, data[m:m + 1000])
-        dc.sendall(data[m + 1000:])
-        dc.close()
-        code, text = c.reply()
-        check(code == 226, f"resume after SIGKILL: {code} {text}")
-        check(sha256_file(home / "k.bin") == sha256_bytes(data), "whole")
-        check(_hidden(home) == [], f"left: {_hidden(home)}")
-        c.close()
+        _resume_to_end(srv, home, "k.bin", m, data,
+                       "resume after SIGKILL")
