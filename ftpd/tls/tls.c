@@ -240,6 +240,30 @@ tls_dec_ticket_cb(SSL *ssl, SSL_SESSION *ss, const unsigned char *keyname,
 	return SSL_TICKET_RETURN_USE_RENEW;
 }
 
+/*
+ * ALPN (RFC 7301): a client that names protocols gets "ftp", the IANA
+ * name for FTP over TLS, or, if "ftp" is not among them, the handshake
+ * ends with a no_application_protocol alert.  A client that speaks to
+ * this port believing it is another service (the ALPACA cross-protocol
+ * attacks: an HTTPS client lured here) so never gets a session.
+ * Clients that offer no ALPN, as most FTP clients, are not asked.
+ */
+static int
+tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char ftp[] = "\003ftp";
+	unsigned char *sel = NULL;
+
+	(void)ssl;
+	(void)arg;
+	if (SSL_select_next_proto(&sel, outlen, ftp, sizeof(ftp) - 1, in,
+	    inlen) != OPENSSL_NPN_NEGOTIATED || sel == NULL)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
 static int
 tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
 {
@@ -279,6 +303,7 @@ tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
 		tls_errtext(err, errlen, "tls", "cannot set up session cache");
 		return -1;
 	}
+	SSL_CTX_set_alpn_select_cb(c, tls_alpn_cb, NULL);
 	return 0;
 }
 

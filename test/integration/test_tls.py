@@ -1306,3 +1306,49 @@ def test_feat_implicit_has_no_auth():
                   f"explicit port lost AUTH TLS: {feat!r}")
         finally:
             f.close()
+
+
+def test_alpn_ftp_selected_others_refused():
+    """RFC 7301 / ALPACA: a client offering ALPN gets "ftp" selected, on
+    explicit and implicit TLS and on data connections; a client offering
+    only other protocols (an HTTPS client lured to this port) is refused
+    with a no_application_protocol alert; no ALPN is served as before."""
+    with _tls_server(implicit_tls=True) as srv:
+        want = make_file(srv.home(USER) / "a.bin", 100000, seed=3)
+        srv.give(USER)
+        ctx = _context(srv)
+        ctx.set_alpn_protocols(["h2", "ftp"])
+        f = ReuseFTP_TLS(context=ctx, timeout=30 * SLOW)
+        try:
+            f.connect(HOST, srv.port)
+            f.auth()
+            check(f.sock.selected_alpn_protocol() == "ftp",
+                  f"ALPN: {f.sock.selected_alpn_protocol()!r}")
+            f.login(USER, PASS)
+            f.prot_p()
+            got = []
+            f.retrbinary("RETR a.bin", got.append)
+            check(hashlib.sha256(b"".join(got)).hexdigest() == want,
+                  "download with ALPN differs")
+            f.quit()
+        finally:
+            f.close()
+        http = _context(srv)
+        http.set_alpn_protocols(["http/1.1"])
+        for port, explicit in ((srv.port, True), (srv.tls_port, False)):
+            raw = socket.create_connection((HOST, port), timeout=30 * SLOW)
+            try:
+                if explicit:
+                    raw.recv(1024)
+                    raw.sendall(b"AUTH TLS\r\n")
+                    raw.recv(1024)
+                err = ""
+                try:
+                    http.wrap_socket(raw, server_hostname="localhost")
+                except ssl.SSLError as e:
+                    err = str(e)
+                check("no application protocol" in
+                      err.lower().replace("_", " "),
+                      f"http/1.1 only, port {port}: {err!r}")
+            finally:
+                raw.close()
