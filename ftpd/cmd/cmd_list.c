@@ -83,8 +83,7 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 	(void)snprintf(s->xfer_what, sizeof(s->xfer_what), "%s %s",
 	    fmt == LIST_MLSD ? "MLSD" : fmt == LIST_NAMES ? "NLST" : "LIST",
 	    buf_cstr(&j.vpath));
-	xfer_route_for(s, XFER_OP_LIST, (enum sendfile_mode)cfg->sendfile,
-	    (int)cfg->mode_z_max_level, &r);
+	xfer_route_start(s, XFER_OP_LIST, &r);
 	if ((fd = data_open(s, "Here comes the directory listing.",
 	    &r)) == -1) {
 		list_job_free(&j);

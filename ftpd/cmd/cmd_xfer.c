@@ -61,6 +61,8 @@ struct upload {
 	int		 cut;		/* the connection was lost: keep */
 	off_t		 trunc_at;	/* cut fd here once data flows, or -1 */
 	enum store_remove remove;	/* what to do on failure */
+	struct xfer_route route;	/* decided when the command came:
+					 * REST's unit and the loop */
 };
 
 static double
@@ -151,17 +153,15 @@ xfer_end(struct session *s, const struct xfer_route *r, int datafd,
  * client has (xfer_seek_ascii).
  */
 static int
-retr_seek(struct session *s, int fd, const struct stat *st, off_t rest,
-    off_t *pos, int *skip_cr)
+retr_seek(struct session *s, const struct xfer_route *route, int fd,
+    const struct stat *st, off_t rest, off_t *pos, int *skip_cr)
 {
-	struct repr_params p;
 	int r;
 
 	*pos = rest;
 	if (rest == 0)
 		return 0;
-	repr_params_session(s, &p);
-	if (repr_rest_is_wire(&p)) {
+	if (repr_rest_is_wire(&route->repr)) {
 		if ((r = xfer_seek_ascii(fd, rest)) == 1)
 			*skip_cr = 1;
 		/* A wire offset lands at a file offset only lseek knows. */
@@ -184,13 +184,10 @@ retr_seek(struct session *s, int fd, const struct stat *st, off_t rest,
  * where file and wire bytes are the same.  The end, exclusive, in *end.
  */
 static int
-retr_range(struct session *s, int fd, const struct stat *st, off_t start,
-    off_t last, off_t *end)
+retr_range(struct session *s, const struct xfer_route *route, int fd,
+    const struct stat *st, off_t start, off_t last, off_t *end)
 {
-	struct repr_params p;
-
-	repr_params_session(s, &p);
-	if (s->type == 'A' || repr_needed(&p)) {
+	if (s->type == 'A' || repr_needed(&route->repr)) {
 		reply(s, 504, "RANG needs TYPE I, MODE S and STRU F.");
 		return -1;
 	}
@@ -210,11 +207,10 @@ retr_range(struct session *s, int fd, const struct stat *st, off_t start,
 /* Send fd from its offset, pos (-1: unknown), up to end (exclusive);
  * skip_cr from retr_seek. */
 static void
-retr_send(struct session *s, const char *vpath, int fd, off_t pos,
-    off_t end, int skip_cr)
+retr_send(struct session *s, const struct xfer_route *r, const char *vpath,
+    int fd, off_t pos, off_t end, int skip_cr)
 {
 	char what[WHAT_MAX];
-	struct xfer_route r;
 	enum xfer_result res;
 	off_t bytes = 0;
 	double t0;
@@ -226,13 +222,11 @@ retr_send(struct session *s, const char *vpath, int fd, off_t pos,
 	    "Opening %s mode data connection for %s (%lld bytes).",
 	    xfer_type_name(s), vpath,
 	    (long long)(pos == -1 ? end : end - pos));
-	xfer_route_for(s, XFER_OP_RETR, (enum sendfile_mode)cfg->sendfile,
-	    (int)cfg->mode_z_max_level, &r);
 	t0 = xfer_clock();
-	if ((datafd = data_open(s, what, &r)) == -1)
+	if ((datafd = data_open(s, what, r)) == -1)
 		return;
-	res = xfer_send_file(s, &r, fd, datafd, skip_cr, &bytes, &err);
-	ok = xfer_end(s, &r, datafd, res, err, "Transfer complete.");
+	res = xfer_send_file(s, r, fd, datafd, skip_cr, &bytes, &err);
+	ok = xfer_end(s, r, datafd, res, err, "Transfer complete.");
 	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'o', ok ? 'c' : 'i');
 	s->bytes_out += (unsigned long long)bytes;
 	if (ok)
@@ -242,6 +236,7 @@ retr_send(struct session *s, const char *vpath, int fd, off_t pos,
 void
 cmd_retr(struct session *s, const char *arg)
 {
+	struct xfer_route r;
 	struct buf vpath;
 	struct stat st;
 	off_t rest = s->rest, end, pos = 0;
@@ -262,9 +257,12 @@ cmd_retr(struct session *s, const char *arg)
 	end = st.st_size;
 	if (ranged)
 		pos = s->rang_start;
-	if (ranged ? retr_range(s, fd, &st, pos, s->rang_end, &end) == 0 :
-	    retr_seek(s, fd, &st, rest, &pos, &skip_cr) == 0)
-		retr_send(s, buf_cstr(&vpath), fd, pos, end, skip_cr);
+	/* Decided once: where REST lands and how the bytes move. */
+	xfer_route_start(s, XFER_OP_RETR, &r);
+	if (ranged ? retr_range(s, &r, fd, &st, pos, s->rang_end,
+	    &end) == 0 : retr_seek(s, &r, fd, &st, rest, &pos,
+	    &skip_cr) == 0)
+		retr_send(s, &r, buf_cstr(&vpath), fd, pos, end, skip_cr);
 	(void)close(fd);
 out:
 	buf_free(&vpath);
@@ -492,12 +490,9 @@ upload_open_tmp(struct session *s, struct upload *u)
 static int
 upload_open_rest(struct session *s, struct upload *u, off_t rest)
 {
-	struct repr_params p;
 	struct stat st;
-	int r, wire;
+	int r, wire = repr_rest_is_wire(&u->route.repr);
 
-	repr_params_session(s, &p);
-	wire = repr_rest_is_wire(&p);
 	if (upload_open_reply(s, u, wire ? O_RDWR : O_WRONLY,
 	    REMOVE_NEVER) == -1)
 		return -1;
@@ -573,15 +568,6 @@ upload_resume_pos(struct session *s, int fd, const struct stat *st,
 	return pos;
 }
 
-static int
-upload_resume_wire(struct session *s)
-{
-	struct repr_params p;
-
-	repr_params_session(s, &p);
-	return repr_rest_is_wire(&p);
-}
-
 /*
  * REST n + STOR with a kept partial: continue the partial at n, dropping
  * what lies beyond (the client sends it again), renamed over the final
@@ -592,7 +578,7 @@ upload_open_partial(struct session *s, struct upload *u, off_t rest)
 {
 	struct stat st;
 	off_t pos;
-	int wire = upload_resume_wire(s);
+	int wire = repr_rest_is_wire(&u->route.repr);
 
 	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
 	    &u->base)) == -1 ||
@@ -634,7 +620,7 @@ upload_open_aside(struct session *s, struct upload *u, off_t rest)
 {
 	struct stat st, tst;
 	off_t pos;
-	int wire = upload_resume_wire(s), err;
+	int wire = repr_rest_is_wire(&u->route.repr), err;
 
 	if ((u->dirfd = fs_open_parent(s, buf_cstr(&u->vpath),
 	    &u->base)) == -1 ||
@@ -839,7 +825,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 {
 	const char *vpath = buf_cstr(&u->vpath);
 	char what[WHAT_MAX], ok_text[WHAT_MAX];
-	struct xfer_route r;
+	const struct xfer_route *r = &u->route;
 	enum xfer_result res;
 	off_t bytes = 0;
 	double t0;
@@ -857,10 +843,8 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		    xfer_type_name(s), vpath);
 		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
 	}
-	xfer_route_for(s, XFER_OP_STOR, (enum sendfile_mode)cfg->sendfile,
-	    (int)cfg->mode_z_max_level, &r);
 	t0 = xfer_clock();
-	if ((datafd = data_open(s, what, &r)) == -1) {
+	if ((datafd = data_open(s, what, r)) == -1) {
 		upload_done(u, 0, 0);
 		return;
 	}
@@ -870,14 +854,14 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		err = errno;
 		res = XFER_DISK_ERROR;
 	} else
-		res = xfer_recv_file(s, &r, datafd, u->fd, &bytes, &err);
+		res = xfer_recv_file(s, r, datafd, u->fd, &bytes, &err);
 	/*
 	 * Under PROT P the end of the plaintext stream does not say how TLS
 	 * ended: ask the front before the upload replaces anything, so a
 	 * reset data connection leaves the old file in place.
 	 */
-	if (res == XFER_OK && r.tls) {
-		if (xfer_close(s, &r, datafd) == -1)
+	if (res == XFER_OK && r->tls) {
+		if (xfer_close(s, r, datafd) == -1)
 			res = XFER_NET_ERROR;
 		datafd = -1;
 	}
@@ -891,7 +875,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	u->cut = res == XFER_NET_ERROR || res == XFER_TIMEOUT ||
 	    res == XFER_CTL_GONE;
 	upload_done(u, res == XFER_OK, res == XFER_DISK_ERROR);
-	ok = xfer_end(s, &r, datafd, res, err, ok_text);
+	ok = xfer_end(s, r, datafd, res, err, ok_text);
 	s->bytes_in += (unsigned long long)bytes;
 	if (ok)
 		s->files_in++;
@@ -917,6 +901,7 @@ store(struct session *s, const char *arg, enum store_kind kind)
 		return;
 	}
 	upload_init(&u);
+	xfer_route_start(s, XFER_OP_STOR, &u.route);
 	if (store_prepare(s, arg, kind, rest, &u) == -1) {
 		upload_done(&u, 0, 0);
 		return;

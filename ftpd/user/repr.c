@@ -81,12 +81,6 @@ repr_params_of(const struct session *s, int zmax, struct repr_params *p)
 	p->zkeep = s->zkeep;
 }
 
-void
-repr_params_session(const struct session *s, struct repr_params *p)
-{
-	repr_params_of(s, (int)cfg->mode_z_max_level, p);
-}
-
 int
 repr_needed(const struct repr_params *p)
 {
@@ -611,7 +605,7 @@ repr_opts_mode(struct session *s, const char *arg, struct buf *reply_text)
 		s->zlevel = (v > (unsigned long long)max ? max : (int)v) + 1;
 	} else if (arg[1] != '\0')
 		return -1;
-	repr_params_session(s, &p);
+	repr_params_of(s, max, &p);
 	return buf_appendf(reply_text, "MODE Z LEVEL %d (maximum %d).",
 	    p.zlevel, max);
 }

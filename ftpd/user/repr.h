@@ -79,8 +79,6 @@ int	repr_block_header(unsigned desc, size_t n, struct buf *out);
  * zmax; zkeep: the session's kept deflate state).  Pure. */
 void	repr_params_of(const struct session *s, int zmax,
 	    struct repr_params *p);
-/* The same, capped at the configured mode_z_max_level. */
-void	repr_params_session(const struct session *s, struct repr_params *p);
 /* 1 if the plain fast paths of xfer.c cannot carry p (p->crlf_in unset:
  * a file; set: a CRLF listing). */
 int	repr_needed(const struct repr_params *p);

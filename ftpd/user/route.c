@@ -75,3 +75,11 @@ xfer_route_for(const struct session *s, enum xfer_op op,
 		r->path = route_sendfile(s, sendfile) ? XFER_PATH_SENDFILE :
 		    XFER_PATH_COPY;
 }
+
+void
+xfer_route_start(const struct session *s, enum xfer_op op,
+    struct xfer_route *r)
+{
+	xfer_route_for(s, op, (enum sendfile_mode)cfg->sendfile,
+	    (int)cfg->mode_z_max_level, r);
+}

@@ -57,5 +57,9 @@ struct xfer_route {
  */
 void	xfer_route_for(const struct session *s, enum xfer_op op,
 	    enum sendfile_mode sendfile, int zmax, struct xfer_route *r);
+/* The route under the configured sendfile and mode_z_max_level: what
+ * the command handlers call when a transfer starts. */
+void	xfer_route_start(const struct session *s, enum xfer_op op,
+	    struct xfer_route *r);
 
 #endif
