@@ -208,10 +208,11 @@ become_user(const struct auth_result *r)
 	/*
 	 * chroot = yes: the home becomes / for the kernel and the path
 	 * resolver alike.  chroot = no: a system account sees the whole
-	 * file system with its own permissions (user_main starts it in its
-	 * home: privdrop_whole_fs_home).  Anonymous and virtual users stay confined to their home by
-	 * the resolver: virtual users often share one uid, and would
-	 * otherwise reach each other's homes.
+	 * file system with its own permissions (privdrop_whole_fs_home
+	 * decides it, and user_main starts it in its home).  Anonymous and
+	 * virtual users stay confined to their home by the resolver:
+	 * virtual users often share one uid, and would otherwise reach each
+	 * other's homes.
 	 */
 	if (cfg->chroot) {
 		if (chroot(r->home) == -1)
@@ -220,8 +221,8 @@ become_user(const struct auth_result *r)
 			return fail("user", "chdir");
 		fd = open_root("/", "user");
 	} else
-		fd = open_root(r->anonymous || r->virtual_user ? r->home : "/",
-		    "user");
+		fd = open_root(privdrop_whole_fs_home(r) != NULL ? "/" :
+		    r->home, "user");
 	if (fd == -1)
 		return -1;
 	if (set_ids(r->uid, r->gid, "user", 1) == -1 ||

@@ -3,9 +3,9 @@
  * by the process that does handshakes (the front).
  *
  * Part of the tls module: only tls.c calls these, but for
- * tls_identity_forget, which the monitor calls.  The master parses the certificates,
- * which are public, and keeps the key file as a sealed memory file that
- * it never parses: every process forked from the master inherits its
+ * tls_identity_forget, which the monitor calls.  The master parses the
+ * certificates, which are public, and keeps the key file as a sealed
+ * memory file that it never parses: every process forked from the master inherits its
  * heap, and parsing a key leaves copies of it in freed memory that OpenSSL
  * does not wipe, so a parse in the master would hand the key to the
  * logged-in account's process.  The key is checked in a child that exits,
