@@ -40,12 +40,26 @@ cmd_noop(struct session *s, const char *arg)
 	reply(s, 200, "NOOP ok.");
 }
 
-/* FEAT lines that depend on TLS being configured. */
+/*
+ * Whether FEAT lists a table row's feature in this session: the TLS
+ * lines only with TLS configured; AUTH not on an implicit-TLS port, whose
+ * session is TLS from its first byte (AUTH would only be refused, 503;
+ * PBSZ and PROT still apply); MODE Z only with mode_z, since lftp turns
+ * it on whenever it is offered.
+ */
 static int
-feat_needs_tls(const char *feat)
+feat_offered(const struct session *s, const char *feat)
 {
-	return strncmp(feat, "AUTH", 4) == 0 || strcmp(feat, "PBSZ") == 0 ||
-	    strcmp(feat, "PROT") == 0;
+	int auth = strncmp(feat, "AUTH", 4) == 0;
+
+	if ((auth || strcmp(feat, "PBSZ") == 0 ||
+	    strcmp(feat, "PROT") == 0) && !tls_available())
+		return 0;
+	if (auth && s->implicit_tls)
+		return 0;
+	if (strcmp(feat, "MODE Z") == 0)
+		return cfg->mode_z != 0;
+	return 1;
 }
 
 void
@@ -61,15 +75,7 @@ cmd_feat(struct session *s, const char *arg)
 	r |= buf_puts(&t, "Features:\n");
 	for (i = 0; i < cmd_count; i++) {
 		f = cmd_table[i].feat;
-		if (f == NULL || (feat_needs_tls(f) && !tls_available()))
-			continue;
-		/* On an implicit-TLS port the session is TLS from its first
-		 * byte: AUTH would only be refused (503), so it is not
-		 * offered; PBSZ and PROT still apply. */
-		if (s->implicit_tls && strncmp(f, "AUTH", 4) == 0)
-			continue;
-		/* lftp turns MODE Z on whenever it is offered. */
-		if (strcmp(f, "MODE Z") == 0 && !cfg->mode_z)
+		if (f == NULL || !feat_offered(s, f))
 			continue;
 		if (strncmp(f, "MLST ", 5) == 0) {
 			r |= buf_puts(&t, " MLST ");
