@@ -10,10 +10,15 @@ BINDIR	 = $(PREFIX)/bin
 MANDIR	 = $(PREFIX)/share/man
 PYTHON	?= python3
 
-PKGS	 = openssl libxcrypt libseccomp zlib
+PKGS	 = openssl libxcrypt libseccomp zlib pam
+# The account service (ftpd-accounts) alone links the database and
+# directory clients: the sessions, forked from the master, never map them.
+ACCT_PKGS = sqlite3 libpq libmariadb ldap lber
 # The build's pkg-config modules and the Debian packages that carry them.
 BUILD_DEPS = openssl:libssl-dev libxcrypt:libcrypt-dev zlib:zlib1g-dev \
-	     libseccomp:libseccomp-dev
+	     libseccomp:libseccomp-dev pam:libpam0g-dev \
+	     sqlite3:libsqlite3-dev libpq:libpq-dev \
+	     libmariadb:libmariadb-dev ldap:libldap-dev
 MISSING_BUILD = $(strip $(shell command -v pkg-config >/dev/null 2>&1 || \
 	echo pkg-config; for d in $(BUILD_DEPS); do \
 	pkg-config --exists $${d%%:*} 2>/dev/null || echo $${d#*:}; done))
@@ -30,6 +35,8 @@ endif
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ACCT_CFLAGS := $(shell pkg-config --cflags $(ACCT_PKGS) 2>/dev/null)
+ACCT_LIBS  := $(shell pkg-config --libs $(ACCT_PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
@@ -47,11 +54,18 @@ LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:.c=.o)
 # The daemon is every .c under ftpd/ and its role folders but the admin
-# tools, each of which is one file of ftpd/tools/.
-FTPD_DIRS  := ftpd $(filter-out ftpd/tools/,$(wildcard ftpd/*/))
+# tools, each of which is one file of ftpd/tools/, and the account
+# service (ftpd/accounts/, its own program).
+FTPD_DIRS  := ftpd $(filter-out ftpd/tools/ ftpd/accounts/,$(wildcard ftpd/*/))
 FTPD_SRC   := $(foreach d,$(FTPD_DIRS),$(wildcard $(d:/=)/*.c))
 FTPD_OBJ   := $(FTPD_SRC:.c=.o)
 FTPD_LIBOBJ := $(filter-out ftpd/main.o,$(FTPD_OBJ))
+ACCT_SRC   := $(wildcard ftpd/accounts/*.c)
+ACCT_OBJ   := $(ACCT_SRC:.c=.o)
+ACCT_LIBOBJ := $(filter-out ftpd/accounts/service.o,$(ACCT_OBJ))
+# What the account service shares with the daemon: the configuration,
+# its wire format to the authentication child.
+ACCT_SHARED := ftpd/config.o ftpd/formats/acctproto.o
 UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:.c=.o)
 HEADERS    := $(wildcard common/*.h ftpd/*.h ftpd/*/*.h ftpd/*.def)
@@ -59,7 +73,7 @@ HEADERS    := $(wildcard common/*.h ftpd/*.h ftpd/*/*.h ftpd/*.def)
 # The tools' sources are in ftpd/tools/; the programs stay where users
 # and scripts find them (ftpd/ftpasswd, ftpd/ftpwho).
 TOOL_BINS = ftpd/ftpasswd ftpd/ftpwho
-BINS	 = ftpd/ftpd $(TOOL_BINS)
+BINS	 = ftpd/ftpd ftpd/ftpd-accounts $(TOOL_BINS)
 
 
 .PHONY: all deps test-deps check unit integration check-asan run install clean fuzz bench
@@ -72,18 +86,30 @@ common/libcommon.a: $(COMMON_OBJ)
 ftpd/ftpd: $(FTPD_OBJ) common/libcommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(FTPD_OBJ) common/libcommon.a $(PKG_LIBS)
 
-$(TOOL_BINS): ftpd/%: ftpd/tools/%.o common/libcommon.a
+ftpd/ftpd-accounts: $(ACCT_OBJ) $(ACCT_SHARED) common/libcommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(ACCT_OBJ) $(ACCT_SHARED) \
+	    common/libcommon.a $(ACCT_LIBS) -lseccomp
+
+# ftpasswd also keeps accounts in an SQLite database (-b sqlite:PATH).
+ftpd/ftpasswd: ftpd/tools/ftpasswd.o common/libcommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a $(PKG_LIBS) \
+	    $(shell pkg-config --libs sqlite3 2>/dev/null)
+
+ftpd/ftpwho: ftpd/tools/ftpwho.o common/libcommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a $(PKG_LIBS)
 
 %.o: %.c $(HEADERS)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
+ftpd/accounts/%.o: ftpd/accounts/%.c $(HEADERS)
+	$(CC) $(CFLAGS_ALL) $(ACCT_CFLAGS) -c -o $@ $<
+
 test/unit/%.o: test/unit/%.c $(HEADERS)
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Wno-shadow -c -o $@ $<
 
-test/unit/run_unit: $(UNIT_OBJ) $(FTPD_LIBOBJ) common/libcommon.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(FTPD_LIBOBJ) \
-	    common/libcommon.a $(PKG_LIBS) $(CHECK_LIBS)
+test/unit/run_unit: $(UNIT_OBJ) $(FTPD_LIBOBJ) $(ACCT_LIBOBJ) common/libcommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(FTPD_LIBOBJ) $(ACCT_LIBOBJ) \
+	    common/libcommon.a $(PKG_LIBS) $(ACCT_LIBS) $(CHECK_LIBS)
 
 # Shell tail shared by the dependency targets: install the Debian packages
 # named in $$missing when root, else print the one command to run.
@@ -220,6 +246,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 ftpd/ftpd $(DESTDIR)$(SBINDIR)/ftpd
+	install -m 755 ftpd/ftpd-accounts $(DESTDIR)$(SBINDIR)/ftpd-accounts
 	install -m 755 ftpd/ftpasswd $(DESTDIR)$(SBINDIR)/ftpasswd
 	install -m 755 ftpd/ftpwho $(DESTDIR)$(BINDIR)/ftpwho
 	install -m 644 man/ftpd.conf.5 $(DESTDIR)$(MANDIR)/man5/

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pwd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -22,6 +23,9 @@
 
 static const char *const tls_modes[] = { "off", "on", "required", NULL };
 static const char *const sendfile_modes[] = { "auto", "yes", "no", NULL };
+static const char *const sql_drivers[] = { "sqlite", "postgresql", "mysql",
+	NULL };
+static const char *const ldap_auths[] = { "bind", "hash", NULL };
 static const char *const log_levels[] = {
 	"error", "warning", "notice", "info", "debug", NULL
 };
@@ -98,6 +102,108 @@ config_locate_error(char *err, size_t errlen)
 	}
 }
 
+/*
+ * accounts = "SOURCE, SOURCE...": the lookup chain.  Unset, it is what
+ * ftpd always did: users_file, then the system's accounts when
+ * system_users is on.
+ */
+static int
+parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
+{
+	static const char *const names[] = { "file", "system", "pam", "sql",
+	    "ldap" };
+	const char *p = c->accounts;
+	size_t n, i, j;
+
+	c->acct_nchain = 0;
+	if (p[0] == '\0') {
+		c->acct_chain[c->acct_nchain++] = SRC_FILE;
+		if (c->system_users)
+			c->acct_chain[c->acct_nchain++] = SRC_SYSTEM;
+		return 0;
+	}
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n == 0)
+			break;
+		for (i = 0; i < ACCT_SOURCES_MAX; i++)
+			if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
+				break;
+		if (i == ACCT_SOURCES_MAX) {
+			snprintf(err, errlen, "accounts: unknown source \"%.*s\" "
+			    "(file, system, pam, sql, ldap)", (int)n, p);
+			return -1;
+		}
+		for (j = 0; j < c->acct_nchain; j++)
+			if (c->acct_chain[j] == (enum acct_source)i) {
+				snprintf(err, errlen, "accounts: %s listed "
+				    "twice", names[i]);
+				return -1;
+			}
+		c->acct_chain[c->acct_nchain++] = (enum acct_source)i;
+		p += n;
+	}
+	if (c->acct_nchain == 0) {
+		snprintf(err, errlen, "accounts: no source listed");
+		return -1;
+	}
+	for (j = 0; j < c->acct_nchain; j++) {
+		if (c->acct_chain[j] == SRC_SQL && c->sql_dsn[0] == '\0') {
+			snprintf(err, errlen, "accounts: sql needs sql_dsn");
+			return -1;
+		}
+		if (c->acct_chain[j] == SRC_LDAP && (c->ldap_uri[0] == '\0' ||
+		    c->ldap_base[0] == '\0')) {
+			snprintf(err, errlen, "accounts: ldap needs ldap_uri "
+			    "and ldap_base");
+			return -1;
+		}
+		if (c->acct_chain[j] == SRC_SQL || c->acct_chain[j] == SRC_LDAP)
+			c->acct_service = 1;
+	}
+	return 0;
+}
+
+/*
+ * account_user: "UID", "UID:GID" or a user name.  The numeric forms need
+ * no entry in /etc/passwd, so a stock system runs the account service
+ * under ids nothing else has, without creating an account.
+ */
+static int
+parse_account_user(struct ftpd_config *c, char *err, size_t errlen)
+{
+	const char *s = c->account_user, *colon = strchr(s, ':');
+	unsigned long long uid, gid;
+	struct passwd *pw;
+
+	if (s[0] >= '0' && s[0] <= '9') {
+		if ((colon == NULL ? parse_uint(s, 1, 4294967294ULL, &uid) :
+		    parse_uint_n(s, (size_t)(colon - s), 1, 4294967294ULL,
+		    &uid)) == -1 || parse_uint(colon != NULL ? colon + 1 : s,
+		    1, 4294967294ULL, &gid) == -1) {
+			snprintf(err, errlen, "account_user: not UID, UID:GID "
+			    "(not 0) or a user name: %s", s);
+			return -1;
+		}
+	} else {
+		if ((pw = getpwnam(s)) == NULL) {
+			snprintf(err, errlen, "account_user: no such user: %s",
+			    s);
+			return -1;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+		if (uid == 0 || gid == 0) {
+			snprintf(err, errlen, "account_user: %s has id 0", s);
+			return -1;
+		}
+	}
+	c->acct_uid = (unsigned)uid;
+	c->acct_gid = (unsigned)gid;
+	return 0;
+}
+
 static int
 check_rules(struct ftpd_config *c, char *err, size_t errlen)
 {
@@ -148,7 +254,15 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 	}
 	if (c->log_level > 4)
 		c->log_level = 3;
-	return 0;
+	if (c->accounts_home_root[0] != '\0' && c->accounts_home_root[0] !=
+	    '/') {
+		snprintf(err, errlen, "accounts_home_root: not an absolute "
+		    "path");
+		return -1;
+	}
+	if (parse_accounts(c, err, errlen) == -1)
+		return -1;
+	return c->acct_service ? parse_account_user(c, err, errlen) : 0;
 }
 
 /* "[host NAME]": a new vhost starting from the settings so far. */

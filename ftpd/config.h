@@ -13,6 +13,11 @@
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
 enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };
+enum sql_driver { SQL_SQLITE, SQL_POSTGRESQL, SQL_MYSQL };
+enum ldap_auth { LDAP_AUTH_BIND, LDAP_AUTH_HASH };
+/* Where a login is looked up (the accounts key), in the order listed. */
+enum acct_source { SRC_FILE, SRC_SYSTEM, SRC_PAM, SRC_SQL, SRC_LDAP };
+#define ACCT_SOURCES_MAX	5
 
 #define VHOST_MAX	64
 
@@ -38,6 +43,10 @@ struct ftpd_config {
 	int		unprivileged;		/* started by a non-root user */
 	struct vhost	vhosts[VHOST_MAX];
 	size_t		nvhosts;
+	enum acct_source acct_chain[ACCT_SOURCES_MAX];	/* accounts */
+	size_t		acct_nchain;
+	int		acct_service;	/* sql or ldap: the account service runs */
+	unsigned	acct_uid, acct_gid;	/* account_user, resolved */
 };
 
 /* The one configuration of this process (read-only after config_load). */

@@ -102,6 +102,31 @@ check_empty_dir(char *err, size_t errlen)
 	return 0;
 }
 
+/* The account service's ids are its own: a front (nopriv_user) or an
+ * anonymous session that shared them could trace it and read the
+ * database password out of its memory. */
+static int
+check_account_user(char *err, size_t errlen)
+{
+	const char *who[] = { cfg->nopriv_user, cfg->anon_user };
+	struct passwd *pw;
+	size_t i;
+
+	if (!cfg->acct_service)
+		return 0;
+	for (i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		pw = getpwnam(who[i]);
+		if (pw != NULL && (pw->pw_uid == cfg->acct_uid ||
+		    pw->pw_gid == cfg->acct_gid)) {
+			snprintf(err, errlen, "account_user: shares its ids "
+			    "with %s (give the account service ids of its "
+			    "own)", who[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 config_check_system(char *err, size_t errlen)
 {
@@ -133,7 +158,8 @@ config_check_system(char *err, size_t errlen)
 	if (cfg->unprivileged)
 		return 0;	/* sessions run as this user: no switch */
 	if (need_user("nopriv_user", cfg->nopriv_user, err, errlen) == -1 ||
-	    check_empty_dir(err, errlen) == -1)
+	    check_empty_dir(err, errlen) == -1 ||
+	    check_account_user(err, errlen) == -1)
 		return -1;
 	if (anon && need_user("anon_user", cfg->anon_user, err,
 	    errlen) == -1)

@@ -1,0 +1,20 @@
+/*
+ * backends.c - which backend serves a source.
+ */
+#include "config.h"
+#include "accounts/service.h"
+
+const struct acct_backend *
+backend_for(unsigned source)
+{
+	if (source == SRC_LDAP)
+		return &acct_ldap;
+	if (source != SRC_SQL)
+		return NULL;
+	switch (cfg->sql_driver) {
+	case SQL_SQLITE:	return &acct_sqlite;
+	case SQL_POSTGRESQL:	return &acct_postgresql;
+	case SQL_MYSQL:		return &acct_mysql;
+	default:		return NULL;
+	}
+}

@@ -1,0 +1,150 @@
+/*
+ * columns.c - one store's row (or entry) into a struct acct_record.
+ *
+ * Shared by every backend, so that a value means the same thing whichever
+ * store it came from.  Runs in the account service; the values are the
+ * store's bytes, hostile until parsed here.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/parse.h"
+#include "accounts/backend.h"
+
+#define COL_PASSWORD	0x1u
+#define COL_UID		0x2u
+#define COL_GID		0x4u
+#define COL_HOME	0x8u
+#define COL_REQUIRED	(COL_PASSWORD | COL_UID | COL_GID | COL_HOME)
+/* The per-user policy columns: read by a later issue, accepted now. */
+static const char *const policy_cols[] = {
+	"name", "quota_bytes", "quota_files", "rate_up", "rate_down",
+	"max_sessions", "allow_from", "permissions", "tls_required",
+	"start_dir", NULL
+};
+
+void
+acct_col_begin(struct acct_cols *c, struct acct_record *r, const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	memset(r, 0, sizeof(*r));
+	(void)snprintf(r->name, sizeof(r->name), "%s", name);
+	r->enabled = 1;
+}
+
+static int
+copy_text(char *out, size_t outlen, const char *col, const char *val,
+    char *err, size_t errlen)
+{
+	if (strlen(val) >= outlen) {
+		snprintf(err, errlen, "column %s: longer than %zu bytes", col,
+		    outlen - 1);
+		return -1;
+	}
+	memcpy(out, val, strlen(val) + 1);
+	return 0;
+}
+
+static int
+parse_id(uint64_t *out, const char *col, const char *val, char *err,
+    size_t errlen)
+{
+	unsigned long long v;
+
+	if (parse_uint(val, 0, 4294967294ULL, &v) == -1) {
+		snprintf(err, errlen, "column %s: not a number from 0 to "
+		    "4294967294: \"%.40s\"", col, val);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* SQL has no portable boolean: 1/0, true/false, t/f, yes/no. */
+static int
+parse_flag(uint32_t *out, const char *col, const char *val, char *err,
+    size_t errlen)
+{
+	static const char *const yes[] = { "1", "t", "true", "y", "yes",
+	    "on", NULL };
+	static const char *const no[] = { "0", "f", "false", "n", "no",
+	    "off", NULL };
+	size_t i;
+
+	for (i = 0; yes[i] != NULL; i++)
+		if (strcasecmp(val, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+	for (i = 0; no[i] != NULL; i++)
+		if (strcasecmp(val, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	snprintf(err, errlen, "column %s: not a truth value: \"%.40s\"", col,
+	    val);
+	return -1;
+}
+
+int
+acct_col_set(struct acct_cols *c, struct acct_record *r, const char *col,
+    const char *val, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (strcasecmp(col, "enabled") == 0) {
+		if (val == NULL) {
+			snprintf(err, errlen, "column enabled: NULL");
+			return -1;
+		}
+		return parse_flag(&r->enabled, "enabled", val, err, errlen);
+	}
+	for (i = 0; policy_cols[i] != NULL; i++)
+		if (strcasecmp(col, policy_cols[i]) == 0)
+			return 0;
+	if (strcasecmp(col, "password") != 0 && strcasecmp(col, "uid") != 0 &&
+	    strcasecmp(col, "gid") != 0 && strcasecmp(col, "home") != 0)
+		return 0;	/* a column the query chose for itself */
+	if (val == NULL) {
+		snprintf(err, errlen, "column %s: NULL", col);
+		return -1;
+	}
+	if (strcasecmp(col, "password") == 0) {
+		c->seen |= COL_PASSWORD;
+		return copy_text(r->hash, sizeof(r->hash), col, val, err,
+		    errlen);
+	}
+	if (strcasecmp(col, "home") == 0) {
+		c->seen |= COL_HOME;
+		return copy_text(r->home, sizeof(r->home), col, val, err,
+		    errlen);
+	}
+	if (strcasecmp(col, "uid") == 0) {
+		c->seen |= COL_UID;
+		return parse_id(&r->uid, col, val, err, errlen);
+	}
+	c->seen |= COL_GID;
+	return parse_id(&r->gid, col, val, err, errlen);
+}
+
+int
+acct_col_end(const struct acct_cols *c, const struct acct_record *r,
+    char *err, size_t errlen)
+{
+	static const struct {
+		unsigned	bit;
+		const char	*name;
+	} req[] = { { COL_PASSWORD, "password" }, { COL_UID, "uid" },
+	    { COL_GID, "gid" }, { COL_HOME, "home" } };
+	size_t i;
+
+	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++)
+		if ((c->seen & req[i].bit) == 0 &&
+		    !(req[i].bit == COL_PASSWORD && r->verified)) {
+			snprintf(err, errlen, "column %s: missing from the "
+			    "result", req[i].name);
+			return -1;
+		}
+	return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * acctproto.h - the messages between the authentication child  (priv/,
+ * root) and the account service (accounts/, unprivileged).
+ *
+ * One connection per login attempt, over a SOCK_SEQPACKET Unix socket
+ * with the framing of common/ipc.h: one ACCT_LOOKUP, one ACCT_ANSWER.
+ * The service is a parser of database and directory bytes, so the
+ * root side trusts nothing in an answer beyond its length checks until
+ * acct_record_check (priv/acct_check.c) has judged the record.
+ */
+#ifndef FTPD_ACCTPROTO_H
+#define FTPD_ACCTPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum acct_msg {
+	ACCT_LOOKUP = 1,	/* u32 source (SRC_SQL, SRC_LDAP), str user,
+				 * str host (RFC 7151, "" without HOST),
+				 * str client ip, str password (only for
+				 * ldap_auth = bind, else "") */
+	ACCT_ANSWER,		/* u32 status, str why, then with ACCT_FOUND:
+				 * str name, str hash, u64 uid, u64 gid,
+				 * str home, u32 enabled, u32 verified */
+};
+
+enum acct_status {
+	ACCT_FOUND = 0,		/* one record; verified: the source checked
+				 * the password itself (LDAP bind) */
+	ACCT_UNKNOWN,		/* no such account here: the next source */
+	ACCT_REFUSED,		/* wrong password (bind), two records, a bad
+				 * value: 530, the chain stops */
+	ACCT_UNAVAILABLE,	/* the backend is down, slow or answered
+				 * garbage: 421, no failure counted */
+};
+
+#define ACCT_NAME_MAX	256
+#define ACCT_HASH_MAX	512
+#define ACCT_HOME_MAX	4096
+#define ACCT_WHY_MAX	512
+#define ACCT_PASS_MAX	4097
+
+/* An account as a source describes it, before any check. */
+struct acct_record {
+	char		name[ACCT_NAME_MAX];
+	char		hash[ACCT_HASH_MAX];	/* crypt(3); "" if verified */
+	uint64_t	uid, gid;
+	char		home[ACCT_HOME_MAX];
+	uint32_t	enabled;	/* 0: the account is switched off */
+	uint32_t	verified;	/* the source checked the password */
+};
+
+struct buf;
+
+/* Encode/decode an ACCT_ANSWER payload.  0, or -1 (too long/short). */
+int	acct_put_answer(struct buf *b, enum acct_status st, const char *why,
+	    const struct acct_record *r);
+int	acct_get_answer(const struct buf *b, enum acct_status *st, char *why,
+	    size_t whylen, struct acct_record *r);
+
+/*
+ * The abstract Unix socket name of this server's account service
+ * (without the leading NUL), chosen by the master at start: its pid and
+ * random bytes, so no other process can claim it first.
+ */
+#define ACCT_SOCK_NAME_MAX	64
+
+#endif
