@@ -42,7 +42,7 @@
 
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "priv/auth.h"
+#include "priv/auth_result.h"
 #include "priv/pam_auth.h"
 #include "config.h"
 

@@ -264,7 +264,12 @@ def test_ftpasswd_sqlite_login():
                 c.cmd("USER sqlia")
                 return c.cmd("PASS Sqlia-pw-18")[0]
 
+        before = os.stat(db)
         _fp(["-b", f"sqlite:{db}", "--disable", "sqlia"])
+        after = os.stat(db)
+        check((after.st_uid, after.st_gid, after.st_mode) ==
+              (before.st_uid, before.st_gid, before.st_mode),
+              "ftpasswd changed the database's owner or mode")
         check(code() == 530, "a disabled account logged in")
         _fp(["-b", f"sqlite:{db}", "--enable", "sqlia"])
         deadline = time.monotonic() + 10 * SLOW
