@@ -9,13 +9,16 @@ accounts (SystemUser) in through it.  Root only, and only where
 import contextlib
 import os
 import secrets
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
-from harness import (REPO, Server, SystemUser, check, make_file,
-                     require_root, retr_bytes, sha256_bytes, sha256_file,
-                     stor_bytes, Skip)
+from harness import (REPO, Server, SystemUser, check, expect_code,
+                     make_file, process_holds, require_root, retr_bytes,
+                     session_process, sha256_bytes, sha256_file, stor_bytes,
+                     Skip)
 
 PAM_DIR = Path("/etc/pam.d")
 UNIX_STACK = ("auth     required  pam_unix.so\n"
@@ -89,6 +92,58 @@ def test_pam_login_and_transfer():
               f"upload owned by {st.st_uid}:{st.st_gid}, not {u.uid}:{u.gid}")
         check(sha256_file(u.home / "up.bin") == sha256_bytes(up),
               "upload differs")
+
+
+def test_pam_session_holds_no_secret():
+    """PAM runs in the authentication child, which exits: neither the
+    monitor nor the user process of a PAM session holds the password
+    typed, the account's shadow hash or another account's (pam_unix read
+    /etc/shadow)."""
+    with pam_service(UNIX_STACK) as svc, \
+            Server(conf=pam_conf(svc)) as srv, SystemUser(srv.tmp) as a, \
+            SystemUser(srv.tmp) as b:
+        with open("/etc/shadow") as f:
+            shadow = {ln.split(":")[0]: ln.split(":")[1] for ln in f
+                      if ":" in ln}
+        secret = {"the password typed": a.password,
+                  f"{a.name}'s hash": shadow[a.name],
+                  f"{b.name}'s hash": shadow[b.name]}
+        f = srv.ftp(login=False)
+        try:
+            expect_code(lambda: f.login(b.name, "wrong"), ("530",))
+            check(f.login(a.name, a.password).startswith("230"), "login")
+            mon, user = session_process(srv, a.uid)
+            check(user is not None, "the user process not found")
+            for what, pid in (("monitor", mon), ("user process", user)):
+                held = process_holds(pid, secret)
+                check(not held, f"the {what} holds {held}")
+            f.quit()
+        finally:
+            f.close()
+
+
+def test_pam_items():
+    """Modules see the client's address as PAM_RHOST and "ftp" as
+    PAM_TTY (pam_exec passes the items to a program as variables)."""
+    env = shutil.which("env")
+    if env is None:
+        raise Skip("env(1) not found")
+    out = Path(tempfile.mkdtemp(prefix="ftpd-pam-")) / "items"
+    try:
+        stack = (f"auth     optional  pam_exec.so quiet log={out} {env}\n"
+                 + UNIX_STACK)
+        with pam_service(stack) as svc, \
+                Server(conf=pam_conf(svc)) as srv, \
+                SystemUser(srv.tmp) as u:
+            code, text = login_code(srv, u.name, u.password)
+            check(code == 230, f"login: {code} {text!r}")
+            items = out.read_text() if out.exists() else ""
+            for want in ("PAM_RHOST=127.0.0.1", "PAM_TTY=ftp",
+                         f"PAM_USER={u.name}", f"PAM_SERVICE={svc}"):
+                check(want in items.splitlines(),
+                      f"{want} not seen by the module: {items!r}")
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
 
 
 def test_pam_wrong_password():
