@@ -234,8 +234,12 @@ fuzz: deps
 # BENCH_ARGS, e.g. "--servers ftpd --workloads retr,stor --runs 1"; results
 # accumulate in test/bench/.data/results.json ("--report" prints them).
 BENCH_ARGS ?= --fresh
+# ACCT_BENCH=no skips the per-login cost of each account source
+# (test/bench/acctbench.py: real PostgreSQL, MariaDB and slapd).
+ACCT_BENCH ?= yes
 bench: all test/bench/loadgen test/bench/hashcost test/bench/bareforker
 	$(PYTHON) test/bench/bench.py $(BENCH_ARGS)
+	[ "$(ACCT_BENCH)" = no ] || $(PYTHON) test/bench/acctbench.py
 
 test/bench/loadgen: test/bench/loadgen.c common/libcommon.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a \
