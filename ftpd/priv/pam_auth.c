@@ -44,6 +44,7 @@
 #include "common/xmalloc.h"
 #include "priv/auth_result.h"
 #include "priv/pam_auth.h"
+#include "priv/sysacct.h"
 #include "config.h"
 
 #define PAM_TTY_NAME	"ftp"
@@ -228,54 +229,17 @@ verdict(int prc)
 	}
 }
 
-static int
-shell_ok(const char *shell)
-{
-	const char *s;
-	int ok = 0;
-
-	if (!cfg->check_shell)
-		return 1;
-	setusershell();
-	while (!ok && (s = getusershell()) != NULL)
-		ok = strcmp(s, shell) == 0;
-	endusershell();
-	return ok;
-}
-
-/*
- * *r from the passwd entry, with the supplementary groups (as the system
- * source fills it; the monitor forks the session with these).  0 or -1.
- */
+/* *r from the passwd entry, with the supplementary groups (as the
+ * system source fills it; the monitor forks the session with these). */
 static int
 fill_account(const struct passwd *pw, struct auth_result *r)
 {
-	int n = 32, i;
-
-	if (snprintf(r->name, sizeof(r->name), "%s", pw->pw_name) >=
-	    (int)sizeof(r->name) ||
-	    snprintf(r->home, sizeof(r->home), "%s", pw->pw_dir) >=
-	    (int)sizeof(r->home))
-		return -1;
-	r->uid = pw->pw_uid;
-	r->gid = pw->pw_gid;
 	r->anonymous = 0;
 	r->virtual_user = 0;
-	for (i = 0; i < 12; i++) {
-		r->groups = xreallocarray(r->groups, (size_t)n,
-		    sizeof(*r->groups));
-		r->ngroups = n;
-		if (getgrouplist(r->name, r->gid, r->groups, &r->ngroups) !=
-		    -1)
-			return 0;
-		if (r->ngroups <= n)
-			break;		/* failed, and not for room */
-		n = r->ngroups;
-	}
-	free(r->groups);
-	r->groups = NULL;
-	r->ngroups = 0;
-	return -1;
+	if (sysacct_fill(pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir,
+	    r) == -1)
+		return -1;
+	return sysacct_groups(r);
 }
 
 /* Set the items modules look at.  PAM_SUCCESS or PAM's error. */
@@ -369,7 +333,7 @@ pam_check(const char *user, const char *pass, const char *client,
 	if (h != NULL)
 		(void)pam_end(h, prc);	/* wipes PAM_AUTHTOK */
 	if (rc == SRC_MATCH) {
-		if (!shell_ok(pw.pw.pw_shell != NULL ? pw.pw.pw_shell : "")) {
+		if (!sysacct_shell_ok(pw.pw.pw_shell != NULL ? pw.pw.pw_shell : "")) {
 			snprintf(why, whylen, "shell %s not in /etc/shells",
 			    pw.pw.pw_shell);
 			rc = SRC_REFUSED;
