@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "config_check.h"
+#include "priv/pam_auth.h"
 
 /* "key: path: reason" unless path is an existing directory. */
 static int
@@ -157,6 +158,10 @@ config_check_system(char *err, size_t errlen)
 		return -1;
 	if (cfg->unprivileged)
 		return 0;	/* sessions run as this user: no switch */
+	for (i = 0; i < cfg->acct_nchain; i++)
+		if (cfg->acct_chain[i] == SRC_PAM &&
+		    pam_service_ok(cfg->pam_service, err, errlen) == -1)
+			return -1;
 	if (need_user("nopriv_user", cfg->nopriv_user, err, errlen) == -1 ||
 	    check_empty_dir(err, errlen) == -1 ||
 	    check_account_user(err, errlen) == -1)

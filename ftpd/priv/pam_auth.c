@@ -48,7 +48,6 @@
 #include "config.h"
 
 #define PAM_TTY_NAME	"ftp"
-#define PAM_SERVICE_MAX	64	/* a file name in /etc/pam.d */
 #define PW_BUF_MAX	(1024 * 1024)	/* getpwnam_r: give up beyond */
 
 /* The passwd entry, copied out of NSS's static storage (PAM modules call
@@ -145,6 +144,24 @@ service_file_exists(const char *name)
 			return 1;
 	}
 	return !any_dir;
+}
+
+int
+pam_service_ok(const char *service, char *why, size_t whylen)
+{
+	char svc[NAME_MAX + 1];
+
+	if (service_file_name(service, svc, sizeof(svc)) == -1) {
+		snprintf(why, whylen, "pam_service \"%s\" is not a file name",
+		    service);
+		return -1;
+	}
+	if (!service_file_exists(svc)) {
+		snprintf(why, whylen, "pam_service %s: no /etc/pam.d/%s (PAM "
+		    "would use its \"other\" stack instead)", service, svc);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -292,7 +309,6 @@ pam_check(const char *user, const char *pass, const char *client,
     struct auth_result *r, char *why, size_t whylen)
 {
 	struct pam_conv conv = { conv_answer, NULL };
-	char svc[PAM_SERVICE_MAX];
 	struct pw_copy pw = { .buf = NULL };
 	pam_handle_t *h = NULL;
 	const char *step = "pam_start";
@@ -304,17 +320,8 @@ pam_check(const char *user, const char *pass, const char *client,
 		snprintf(why, whylen, "pam: ftpd does not run as root");
 		return SRC_NONE;
 	}
-	if (service_file_name(cfg->pam_service, svc, sizeof(svc)) == -1) {
-		snprintf(why, whylen, "pam_service \"%s\" is not a file name",
-		    cfg->pam_service);
+	if (pam_service_ok(cfg->pam_service, why, whylen) == -1)
 		return SRC_DOWN;
-	}
-	if (!service_file_exists(svc)) {
-		snprintf(why, whylen, "pam_service %s: no /etc/pam.d/%s (PAM "
-		    "would use its \"other\" stack instead)",
-		    cfg->pam_service, svc);
-		return SRC_DOWN;
-	}
 	if ((rc = pw_lookup(user, &pw, why, whylen)) != SRC_MATCH)
 		return rc;
 	/* The conversation reads pass and copies it; nothing writes it. */

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (REPO, Server, SystemUser, check, expect_code,
+from harness import (FTPD, REPO, Server, SystemUser, check, expect_code,
                      make_file, process_holds, require_root, retr_bytes,
                      session_process, sha256_bytes, sha256_file, stor_bytes,
                      Skip)
@@ -213,18 +213,26 @@ def test_pam_deny_stack():
 
 def test_pam_missing_service_file():
     """A pam_service without a file is the server's fault, not the
-    client's: 421 and a log line naming it, and no login, although
-    Linux-PAM would fall back to its "other" stack (Debian's lets
-    common-auth decide, which would accept the password)."""
+    client's: ftpd -t and the start refuse it, and a file removed while
+    the server runs gives 421 and a log line naming it, and no login,
+    although Linux-PAM would fall back to its "other" stack (Debian's
+    lets common-auth decide, which would accept the password)."""
     require_root("PAM with pam_unix needs root")
     if not PAM_DIR.is_dir():
         raise Skip("no /etc/pam.d")
     svc = "ftpd-test-missing-" + secrets.token_hex(4)
-    with Server(conf=pam_conf(svc)) as srv, SystemUser(srv.tmp) as u:
-        code, text = login_code(srv, u.name, u.password)
-        check(code == 421, f"missing service file: {code} {text!r}")
-        check(wait_log(srv, f"no /etc/pam.d/{svc}"),
-              "the missing file is not named in the log")
+    p = subprocess.run([str(FTPD), "-t", "-f", "/dev/null", "-o", "tls=off",
+                        "-o", "accounts=pam", "-o", f"pam_service={svc}"],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1 and f"no /etc/pam.d/{svc}" in p.stderr,
+          f"ftpd -t accepted a missing service file: {p.stderr!r}")
+    with pam_service(UNIX_STACK) as name:
+        with Server(conf=pam_conf(name)) as srv, SystemUser(srv.tmp) as u:
+            (PAM_DIR / name).unlink()
+            code, text = login_code(srv, u.name, u.password)
+            check(code == 421, f"missing service file: {code} {text!r}")
+            check(wait_log(srv, f"no /etc/pam.d/{name}"),
+                  "the missing file is not named in the log")
 
 
 def test_pam_shipped_service_file():
