@@ -223,14 +223,18 @@ run: deps
 # libFuzzer targets (clang): each runs FUZZ_SECONDS (default 60) on its
 # seed corpus in test/fuzz/corpus/NAME; crashes land in test/fuzz/out/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = ctl path portarg conf users proxyhdr
+FUZZ_TARGETS = ctl path portarg conf users proxyhdr acct
+# The daemon's sources, and the account service's parsers of hostile
+# store bytes that fuzz_acct drives (ftpd/accounts/ is its own program).
+FUZZ_SRC = $(COMMON_SRC) $(FTPD_SRC) ftpd/accounts/sqlparams.c \
+	   ftpd/accounts/columns.c
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	     $(INCLUDES) $(PKG_CFLAGS) -fsanitize=address,undefined
 fuzz: deps
 	@missing=""; command -v clang >/dev/null 2>&1 || \
 	  missing="clang libclang-rt-dev"; $(INSTALL_MISSING)
 	rm -rf .fuzz && mkdir -p .fuzz test/fuzz/out
-	for f in $(COMMON_SRC) $(FTPD_SRC); do \
+	for f in $(FUZZ_SRC); do \
 	  case $$f in ftpd/main.c) continue;; esac; \
 	  clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $$f \
 	    -o .fuzz/$$(echo $$f | tr / _).o || exit 1; done
