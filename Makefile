@@ -65,13 +65,13 @@ ACCT_OBJ   := $(ACCT_SRC:.c=.o)
 ACCT_LIBOBJ := $(filter-out ftpd/accounts/service.o,$(ACCT_OBJ))
 # What the account service shares with the daemon: the configuration,
 # its wire format to the authentication child.
-ACCT_SHARED := ftpd/config.o ftpd/formats/acctproto.o
+ACCT_SHARED := ftpd/config.o ftpd/plan/plan.o ftpd/formats/acctproto.o
 UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:.c=.o)
 # The generated schema header (below) is a prerequisite of ftpasswd alone.
 SCHEMA_H   := ftpd/formats/accounts_schema.h
 HEADERS    := $(filter-out $(SCHEMA_H),\
-	      $(wildcard common/*.h ftpd/*.h ftpd/*/*.h ftpd/*.def))
+	      $(wildcard common/*.h ftpd/*.h ftpd/*/*.h ftpd/*.def ftpd/*/*.def))
 
 # The tools' sources are in ftpd/tools/; the programs stay where users
 # and scripts find them (ftpd/ftpasswd, ftpd/ftpwho).

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "unit.h"
 #include "common/buf.h"
@@ -296,13 +297,57 @@ START_TEST(cols_enabled)
 }
 END_TEST
 
+/* The plan's columns are parsed as the configuration's keys would be:
+ * a good value is kept as text, a bad one refused naming the column,
+ * NULL leaves the server's setting. */
+START_TEST(cols_plan)
+{
+	static const struct { const char *col, *val; int ok; } cases[] = {
+		{ "quota_bytes", "10G", 1 }, { "QUOTA_BYTES", "1048576", 1 },
+		{ "quota_bytes", "-1", 0 }, { "quota_bytes", "lots", 0 },
+		{ "quota_files", "1000", 1 }, { "quota_files", "1K", 0 },
+		{ "rate_up", "512K", 1 }, { "rate_down", "0", 1 },
+		{ "max_sessions", "3", 1 }, { "max_sessions", "x", 0 },
+		{ "allow_from", "10.0.0.0/8, 192.0.2.7", 1 },
+		{ "allow_from", "10.0.0.1/8", 0 },
+		{ "permissions", "read list", 1 },
+		{ "Permissions", "read fly", 0 },
+		{ "tls_required", "yes", 1 }, { "tls_required", "maybe", 0 },
+		{ "start_dir", "www", 1 }, { "start_dir", "../etc", 0 },
+	};
+	struct acct_record r;
+	struct acct_cols c;
+	char err[256];
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		full_row(&c, &r);
+		ck_assert_int_eq(acct_col_set(&c, &r, cases[i].col,
+		    cases[i].val, err, sizeof(err)), cases[i].ok ? 0 : -1);
+		k = -1;
+		for (size_t j = 0; j < PLAN_NKEYS; j++)
+			if (strcasecmp(plan_key_name((enum plan_key)j),
+			    cases[i].col) == 0)
+				k = (int)j;
+		ck_assert_int_ge(k, 0);
+		if (cases[i].ok) {
+			ck_assert(r.plan_set & (1u << k));
+			ck_assert_str_eq(r.plan[k], cases[i].val);
+		} else {
+			ck_assert(strstr(err, cases[i].col) != NULL);
+		}
+		full_row(&c, &r);
+		ck_assert_int_eq(acct_col_set(&c, &r, cases[i].col, NULL, err,
+		    sizeof(err)), 0);
+		ck_assert_uint_eq(r.plan_set, 0);
+	}
+}
+END_TEST
+
 START_TEST(cols_ignored)
 {
-	static const char *const policy[] = {
-		"name", "quota_bytes", "quota_files", "rate_up", "rate_down",
-		"max_sessions", "allow_from", "permissions", "tls_required",
-		"start_dir", "QUOTA_BYTES", "Start_Dir",
-	};
+	static const char *const policy[] = { "name", "NAME" };
 	static const char *const other[] = {
 		"shell", "id", "user", "passwd", "homedir", "uid2", "", " uid",
 		"uid ", "password_hash", "enable", "verified",
@@ -605,6 +650,7 @@ put_found(struct buf *b, const char *name, size_t namelen, const char *home,
 	ck_assert_int_eq(ipc_put_u32(b, 0), 0);
 	ck_assert_int_eq(ipc_put_str(b, uid_name), 0);
 	ck_assert_int_eq(ipc_put_str(b, gid_name), 0);
+	ck_assert_int_eq(ipc_put_u32(b, 0), 0);		/* no plan values */
 }
 
 START_TEST(answer_bad_fields)
@@ -730,6 +776,7 @@ acctcols_suite(void)
 	tcase_add_test(tc, cols_id_names);
 	tcase_add_test(tc, cols_enabled);
 	tcase_add_test(tc, cols_ignored);
+	tcase_add_test(tc, cols_plan);
 	tcase_add_test(tc, cols_too_long);
 	tcase_add_test(tc, cols_verified);
 	tcase_add_test(ta, answer_found);
