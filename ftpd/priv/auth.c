@@ -375,8 +375,7 @@ auth_check(const struct auth_login *l, struct auth_result *r, char *why,
 	size_t i;
 	int rc;
 
-	free(r->groups);	/* from an earlier attempt of this session */
-	memset(r, 0, sizeof(*r));
+	auth_result_clear(r);	/* from an earlier attempt of this session */
 	why[0] = '\0';
 	if (in_deny_file(l->user)) {
 		snprintf(why, whylen, "listed in deny_file %s", cfg->deny_file);

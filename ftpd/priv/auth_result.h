@@ -11,6 +11,8 @@
 #include <limits.h>
 #include <sys/types.h>
 
+#include "plan/plan.h"
+
 struct auth_result {
 	char	name[256];	/* account name (anon_user for anonymous) */
 	uid_t	uid;
@@ -20,6 +22,12 @@ struct auth_result {
 	int	virtual_user;	/* from users_file: no supplementary groups */
 	gid_t	*groups;	/* system users: supplementary groups, */
 	int	 ngroups;	/* looked up by the monitor (NULL, 0 else) */
+	/* The account row's own plan values (sql), malloc'd text, NULL
+	 * where the row sets none; resolved by acct_plan.c. */
+	char	*plan_row[PLAN_NKEYS];
 };
+
+/* Free what r holds (groups, plan values) and zero it. */
+void	auth_result_clear(struct auth_result *r);
 
 #endif
