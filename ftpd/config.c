@@ -331,6 +331,18 @@ open_plan_section(struct ftpd_config *c, const char *kind, const char *name,
 	return 0;
 }
 
+static int
+check_rate(const char *key, const char *val, char *err, size_t errlen)
+{
+	char e[256];
+
+	if (plan_check(PLAN_rate_down, val, e, sizeof(e)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: not a size in bytes per second (K, M, G, "
+	    "T allowed) (got \"%.60s\")", key, val);
+	return -1;
+}
+
 /* Every plan value, global and in sections, is parsed once at load. */
 static int
 check_plans(struct ftpd_config *c, char *err, size_t errlen)
@@ -344,6 +356,11 @@ check_plans(struct ftpd_config *c, char *err, size_t errlen)
 	for (k = 0; k < PLAN_NKEYS; k++)
 		if (plan_check((enum plan_key)k, g.val[k], err, errlen) == -1)
 			return -1;
+	/* Rates for anonymous sessions and for the whole node: sizes like
+	 * rate_down's. */
+	if (check_rate("anon_rate", c->anon_rate, err, errlen) == -1 ||
+	    check_rate("rate_total", c->rate_total, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < c->nplan_sections; i++)
 		for (k = 0; k < PLAN_NKEYS; k++)
 			if (c->plan_sections[i].val[k] != NULL &&
