@@ -73,6 +73,12 @@ parse_bytes(const char *s, unsigned long long *out)
 	return 0;
 }
 
+int
+plan_bytes(const char *text, unsigned long long *out)
+{
+	return parse_bytes(text, out);
+}
+
 static int
 parse_bool(const char *s, int *out)
 {

@@ -66,6 +66,9 @@ struct plan_layer {
 	const char	*where;		/* names the layer for `from` */
 };
 
+/* A size ("1048576", "512K", "10M", "2G", "1T": powers of 1024) into
+ * *out.  0, or -1.  anon_rate and rate_total are read with it. */
+int	plan_bytes(const char *text, unsigned long long *out);
 /* The key named name, or -1. */
 int	plan_key(const char *name);
 const char *plan_key_name(enum plan_key k);
