@@ -25,6 +25,8 @@
 #include <ldap.h>
 #include <lber.h>
 
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +273,29 @@ dir_disconnect(void *vh)
 	free(h);
 }
 
+/*
+ * liblber writes requests with write(2): on a connection the server has
+ * closed (a restart, an idle timeout) that raises SIGPIPE, which would
+ * end the worker instead of giving LDAP_SERVER_DOWN to retry on.  Only
+ * the default disposition is changed: a handler the service set stays.
+ */
+static int
+no_sigpipe(char *err, size_t errlen)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, NULL, &old) == -1 ||
+	    (old.sa_handler == SIG_DFL && sigaction(SIGPIPE, &sa, NULL) ==
+	    -1)) {
+		snprintf(err, errlen, "connect: ignoring SIGPIPE: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 dir_connect(void **vh, const char *password, char *err, size_t errlen)
 {
@@ -278,7 +303,8 @@ dir_connect(void **vh, const char *password, char *err, size_t errlen)
 	struct ldap_h *h;
 
 	*vh = NULL;
-	if (config_ok(password, err, errlen) == -1)
+	if (config_ok(password, err, errlen) == -1 ||
+	    no_sigpipe(err, errlen) == -1)
 		return -1;
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		snprintf(err, errlen, "connect: out of memory");
@@ -307,9 +333,11 @@ reopen(struct ldap_h *h, LDAP **which, const struct timespec *end,
 {
 	long left = ms_left(end);
 
-	if (left == 0)
-		return -1;
 	close_conn(which);
+	if (left == 0) {
+		snprintf(err, errlen, "connect: no time left to reconnect");
+		return -1;
+	}
 	return which == &h->search ? open_search(h, left, err, errlen) :
 	    open_auth(h, left, err, errlen);
 }
@@ -674,11 +702,15 @@ dir_lookup(void *vh, const struct acct_query *q, struct acct_record *r,
 	memset(r, 0, sizeof(*r));
 	deadline_in(&end, q->deadline_ms > 0 ? q->deadline_ms :
 	    (long)cfg->accounts_timeout * 1000);
-	if (h == NULL || h->search == NULL ||
-	    (cfg->ldap_auth == LDAP_AUTH_BIND && h->auth == NULL)) {
+	if (h == NULL) {
 		snprintf(err, errlen, "search: not connected");
 		return ACCT_UNAVAILABLE;
 	}
+	/* A reopen that failed in an earlier lookup left a hole. */
+	if ((h->search == NULL && reopen(h, &h->search, &end, err,
+	    errlen) == -1) || (cfg->ldap_auth == LDAP_AUTH_BIND &&
+	    h->auth == NULL && reopen(h, &h->auth, &end, err, errlen) == -1))
+		return ACCT_UNAVAILABLE;
 	if (ldapfilter_build(filter, sizeof(filter), cfg->ldap_filter,
 	    q->user, strlen(q->user), err, errlen) == -1)
 		return ACCT_REFUSED;
