@@ -95,7 +95,10 @@ dir_fail(char *err, size_t errlen, const char *step, LDAP *ld, int rc)
 	if (ld != NULL && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE,
 	    &diag) != LDAP_OPT_SUCCESS)
 		diag = NULL;
-	if (diag != NULL && diag[0] != '\0')
+	/* libldap's placeholder when it has nothing to add (TLS and
+	 * socket errors): it would only double the parentheses. */
+	if (diag != NULL && diag[0] != '\0' &&
+	    strcmp(diag, "(unknown error code)") != 0)
 		snprintf(err, errlen, "%s: %s (%.200s)", step,
 		    ldap_err2string(rc), diag);
 	else

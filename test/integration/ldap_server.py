@@ -20,6 +20,9 @@ directory serves ldap_auth = bind (slapd checks them) and = hash (the
 ftpd authentication child does).  Only the service DN and the entry
 itself may read userPassword; anyone may bind with it.
 
+With tls=True slapd also listens on loopback TCP, at tcp_uri (ldap://,
+for StartTLS) and ldaps_uri, with harness.cert_pair's certificate (cert).
+
 slapd runs in the foreground as a child of the test (it carries the
 test's token, so run.py reaps it if the test dies), is stopped by its PID
 with SIGTERM and then SIGKILL, and every wait is bounded.  Skips (harness
@@ -36,7 +39,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from harness import SLOW, VUSER_GID, VUSER_UID, Skip, TestFailure, crypt_hash
+from harness import (HOST, SLOW, VUSER_GID, VUSER_UID, Skip, TestFailure,
+                     cert_pair, crypt_hash, free_port)
 
 SLAPD = "/usr/sbin/slapd"
 SLAPADD = "/usr/sbin/slapadd"
@@ -98,8 +102,14 @@ def require_slapd():
 class LdapServer:
     """One slapd on ldapi:// in a fresh temporary directory."""
 
-    def __init__(self, entries=(), bind_password=None):
+    def __init__(self, entries=(), bind_password=None, tls=False):
         require_slapd()
+        # tls: also listen on loopback TCP, ldap:// (for StartTLS) and
+        # ldaps://, with harness.cert_pair's certificate (self.cert is
+        # what a client must trust).
+        self.tls = tls
+        self.cert = self.key = None
+        self.tcp_uri = self.ldaps_uri = None
         self.entries = list(entries)
         self.tmp = Path(tempfile.mkdtemp(prefix="ftpd-ldap-"))
         # The account service connects as its own unprivileged uid: it
@@ -123,12 +133,16 @@ class LdapServer:
     def _config_ldif(self):
         schemas = "".join(f"include: file://{SCHEMA_DIR}/{s}.ldif\n\n"
                           for s in SCHEMAS)
+        tls = ""
+        if self.tls:
+            tls = (f"olcTLSCertificateFile: {self.cert}\n"
+                   f"olcTLSCertificateKeyFile: {self.key}\n")
         return f"""dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: {self.tmp}/slapd.pid
 olcArgsFile: {self.tmp}/slapd.args
-
+{tls}
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
 cn: module{{0}}
@@ -203,6 +217,10 @@ userPassword: {{CRYPT}}{crypt_hash(self.bind_password)}
                               + p.stderr.decode(errors="replace")[-3000:])
 
     def _load(self):
+        if self.tls:
+            self.cert, self.key = cert_pair()
+            self.tcp_uri = f"ldap://{HOST}:{free_port()}"
+            self.ldaps_uri = f"ldaps://{HOST}:{free_port()}"
         self.conf_dir.mkdir()
         self.db_dir.mkdir()
         self._slapadd(["-n0", "-F", str(self.conf_dir)], self._config_ldif(),
@@ -224,8 +242,10 @@ userPassword: {{CRYPT}}{crypt_hash(self.bind_password)}
         self._logf = open(self.log_path, "ab")
         # -d 0: stay in the foreground (a child we stop by its PID),
         # logging nothing but start-up errors.
+        urls = " ".join(u for u in (self.uri, self.tcp_uri, self.ldaps_uri)
+                        if u is not None)
         self.proc = subprocess.Popen(
-            [SLAPD, "-d", "0", "-F", str(self.conf_dir), "-h", self.uri],
+            [SLAPD, "-d", "0", "-F", str(self.conf_dir), "-h", urls],
             stdin=subprocess.DEVNULL, stdout=self._logf, stderr=self._logf,
             start_new_session=True)
         deadline = time.monotonic() + timeout * SLOW
