@@ -3,7 +3,7 @@
  *
  * Runs only in a worker of the account service (unprivileged, confined).
  * One login: search ldap_base for ldap_filter with the name escaped
- * (ldapfilter.c), exactly one entry, its uid/gid/home attributes into a
+ * (common/ldapfilter.c), exactly one entry, its uid/gid/home attributes into a
  * record (columns.c), then either bind as that entry with the client's
  * password (ldap_auth = bind: the directory checks it, the record comes
  * back verified) or hand its {CRYPT} userPassword to the authentication
@@ -36,7 +36,7 @@
 
 #include "config.h"
 #include "accounts/backend.h"
-#include "accounts/ldapfilter.h"
+#include "common/ldapfilter.h"
 
 /* As struct acct_secrets.ldap: the service DN's password. */
 #define BINDPW_MAX	1024
@@ -148,9 +148,15 @@ uri_ok(char *err, size_t errlen)
 static int
 config_ok(const char *password, char *err, size_t errlen)
 {
-	if (uri_ok(err, errlen) == -1 ||
-	    ldapfilter_check(cfg->ldap_filter, err, errlen) == -1)
+	char why[128];
+
+	if (uri_ok(err, errlen) == -1)
 		return -1;
+	/* config.c checks it too; this backend does not rely on that. */
+	if (ldapfilter_check(cfg->ldap_filter, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "ldap_filter: %s", why);
+		return -1;
+	}
 	/* A DN with an empty password is an "unauthenticated bind": most
 	 * servers accept it and grant only anonymous rights, which would
 	 * hide the mistake until the first search finds nothing. */
@@ -697,7 +703,7 @@ dir_lookup(void *vh, const struct acct_query *q, struct acct_record *r,
     char *err, size_t errlen)
 {
 	struct ldap_h *h = vh;
-	char filter[LDAPFILTER_MAX];
+	char filter[LDAPFILTER_MAX], why[128];
 	LDAPMessage *res = NULL, *e;
 	struct timespec end;
 	int st;
@@ -715,8 +721,10 @@ dir_lookup(void *vh, const struct acct_query *q, struct acct_record *r,
 	    h->auth == NULL && reopen(h, &h->auth, &end, err, errlen) == -1))
 		return ACCT_UNAVAILABLE;
 	if (ldapfilter_build(filter, sizeof(filter), cfg->ldap_filter,
-	    q->user, strlen(q->user), err, errlen) == -1)
+	    q->user, strlen(q->user), why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "ldap_filter: %s", why);
 		return ACCT_REFUSED;
+	}
 	st = search_entry(h, q->user, filter, &end, &res, &e, err, errlen);
 	if (st == ACCT_FOUND)
 		st = found_entry(h, q, e, &end, r, err, errlen);

@@ -138,6 +138,30 @@ def test_ldap_unknown_falls_through():
         check(code == 530, f"a name nobody has gave {code}")
 
 
+def test_ldap_filter_template_checked_at_load():
+    """ldap_filter knows %u and %% only: anything else stops ftpd -t at
+    the line of the key (no slapd needed)."""
+    import tempfile
+    from harness import FTPD
+    with tempfile.TemporaryDirectory(prefix="ftpd-ldapconf-") as d:
+        conf = os.path.join(d, "ftpd.conf")
+        base = ("tls = off\naccounts = ldap\nldap_uri = ldapi:///\n"
+                "ldap_base = dc=x\n")
+        for flt, ok in (("(uid=%s)", False), ("(uid=%u)%", False),
+                        ("(|(uid=%u)(mail=%u@x))", True),
+                        ("(&(uid=%u)(x=100%%))", True)):
+            with open(conf, "w") as f:
+                f.write(base + f"ldap_filter = {flt}\n")
+            r = run([FTPD, "-t", "-f", conf], check_rc=False)
+            if ok:
+                check(r.returncode == 0, f"{flt!r} refused: {r.stderr}")
+            else:
+                check(r.returncode != 0, f"{flt!r} accepted")
+                check(f"{conf}:5: ldap_filter:" in r.stderr,
+                      f"{flt!r}: no FILE:LINE: ldap_filter error: "
+                      f"{r.stderr!r}")
+
+
 # -------------------------------------------------------- injection
 
 INJECTIONS = ["*", "a*", "a*)(uid=*", "*)(|(uid=*", "alice)(uid=*",

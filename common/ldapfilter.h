@@ -1,23 +1,24 @@
 /*
- * ldapfilter.h - the LDAP search filter of one login (ldap_filter).
+ * ldapfilter.h - an LDAP search filter from a template and one value,
+ * such as a user name (ftpd's ldap_filter).
  *
- * The administrator writes the filter with %u where the user name goes;
- * the name is the client's bytes, so it enters the filter only escaped
- * per RFC 4515: a name cannot add a wildcard, close a parenthesis or
- * open a new clause, whatever it holds.
+ * The template holds %u where the value goes.  The value is untrusted
+ * bytes, so it enters the filter only escaped per RFC 4515: it cannot
+ * add a wildcard, close a parenthesis or open a new clause, whatever it
+ * holds.
  */
-#ifndef FTPD_ACCOUNTS_LDAPFILTER_H
-#define FTPD_ACCOUNTS_LDAPFILTER_H
+#ifndef COMMON_LDAPFILTER_H
+#define COMMON_LDAPFILTER_H
 
 #include <stddef.h>
 
-/* The longest filter built, NUL included: a 255-byte name escaped to
+/* The longest filter built, NUL included: a 255-byte value escaped to
  * three bytes each still fits twice with room for the template. */
 #define LDAPFILTER_MAX	2048
 
 /*
- * 0 if tmpl uses % only as %u (the name) and %% (a literal %), else -1
- * with err naming the offending sequence (a configuration error).
+ * 0 if tmpl uses % only as %u (the value) and %% (a literal %), else
+ * -1 with err naming the offending sequence.
  */
 int	ldapfilter_check(const char *tmpl, char *err, size_t errlen);
 

@@ -1,20 +1,22 @@
 /*
- * ldapfilter.c - ldap_filter with the user name in it, escaped per
- * RFC 4515 (see ldapfilter.h).
+ * ldapfilter.c - an LDAP filter template with the value in it, escaped
+ * per RFC 4515 (see ldapfilter.h).
  *
  * No libldap here: the escaping is ours, small enough to read whole and
  * to unit-test, and the same whichever client library sends the filter.
+ * It lives in common/ so the configuration can check a template when it
+ * is loaded, in the daemon that never links the directory client.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "accounts/ldapfilter.h"
+#include "ldapfilter.h"
 
 /*
  * RFC 4515 section 3 requires escaping NUL, '*', '(', ')' and '\'.  We
  * also escape controls, DEL and every byte >= 0x80: escaped, they are
  * the same octets to the server, and the filter stays printable ASCII in
- * a log line whatever a client sent.
+ * a log line whatever the value held.
  */
 static int
 must_escape(unsigned char c)
@@ -32,11 +34,11 @@ ldapfilter_check(const char *tmpl, char *err, size_t errlen)
 		if (p[1] == 'u' || p[1] == '%')
 			continue;
 		if (p[1] == '\0')
-			snprintf(err, errlen, "ldap_filter: ends in a lone %% "
-			    "(write %%%% for a literal %%)");
+			snprintf(err, errlen, "ends in a lone %% (write %%%% "
+			    "for a literal %%)");
 		else
-			snprintf(err, errlen, "ldap_filter: %%%c is not %%u "
-			    "(the user name) or %%%% (a literal %%)",
+			snprintf(err, errlen, "%%%c is not %%u (the value) "
+			    "or %%%% (a literal %%)",
 			    (unsigned char)p[1] < 0x20 ||
 			    (unsigned char)p[1] >= 0x7f ? '?' : p[1]);
 		return -1;
@@ -118,8 +120,8 @@ ldapfilter_build(char *out, size_t outlen, const char *tmpl,
 		p = pct + 2;
 	}
 	if (full || put(out, outlen, &o, p, strlen(p)) == -1) {
-		snprintf(err, errlen, "ldap_filter: longer than %zu bytes with "
-		    "this user name", outlen - 1);
+		snprintf(err, errlen, "longer than %zu bytes with this value",
+		    outlen - 1);
 		out[0] = '\0';
 		return -1;
 	}
