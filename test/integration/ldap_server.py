@@ -6,6 +6,7 @@ directory, reached only through an ldapi:// socket in that directory.
     entries = [posix_user("alice", "pw", home="/tmp/.../home/alice")]
     with LdapServer(entries) as ldap:
         ldap.uri, ldap.base, ldap.bind_dn, ldap.password_file
+        srv.keys.update(ldap.ftpd_conf(ldap_auth="hash"))
         ldap.search("(uid=alice)")      # ldapsearch as the service DN
         ldap.stop(); ldap.start()       # the same directory, its data kept
 
@@ -102,7 +103,12 @@ def require_slapd():
 class LdapServer:
     """One slapd on ldapi:// in a fresh temporary directory."""
 
-    def __init__(self, entries=(), bind_password=None, tls=False):
+    def __init__(self, entries=(), bind_password=None, tls=False,
+                 users=()):
+        """entries: LDIF texts (posix_user); users: (name, password,
+        uid, gid, home[, crypt hash]) tuples made into posixAccount
+        entries under ou=people (the hash, when given, instead of one
+        made from the password)."""
         require_slapd()
         # tls: also listen on loopback TCP, ldap:// (for StartTLS) and
         # ldaps://, with harness.cert_pair's certificate (self.cert is
@@ -111,6 +117,12 @@ class LdapServer:
         self.cert = self.key = None
         self.tcp_uri = self.ldaps_uri = None
         self.entries = list(entries)
+        for u in users:
+            name, password, uid, gid, home = u[:5]
+            given = u[5] if len(u) > 5 and u[5] else None
+            self.entries.append(posix_user(
+                name, password, home, uid=uid, gid=gid,
+                password_value="{CRYPT}" + given if given else None))
         self.tmp = Path(tempfile.mkdtemp(prefix="ftpd-ldap-"))
         # The account service connects as its own unprivileged uid: it
         # must reach the socket (slapd makes it mode 0777).
@@ -315,6 +327,16 @@ userPassword: {{CRYPT}}{crypt_hash(self.bind_password)}
                 os.kill(self.proc.pid, signal.SIGCONT)
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ftpd_conf(self, **more):
+        """The ftpd keys that look accounts up here (accounts = ldap,
+        ldap_auth = bind unless more says otherwise)."""
+        keys = {"accounts": "ldap", "ldap_uri": self.uri,
+                "ldap_base": self.base, "ldap_bind_dn": self.bind_dn,
+                "ldap_bind_password_file": str(self.password_file),
+                "ldap_auth": "bind"}
+        keys.update({k: str(v) for k, v in more.items()})
+        return keys
 
     # -- looking
 

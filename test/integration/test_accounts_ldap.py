@@ -33,12 +33,9 @@ def user(srv, name, password, **kw):
 
 
 def ldap_keys(ldap, mode, accounts="ldap", **more):
-    keys = {"accounts": accounts, "ldap_uri": ldap.uri,
-            "ldap_base": ldap.base, "ldap_bind_dn": ldap.bind_dn,
-            "ldap_bind_password_file": str(ldap.password_file),
-            "ldap_auth": mode, "login_attempts": "100", "ban_after": "0"}
-    keys.update({k: str(v) for k, v in more.items()})
-    return keys
+    keys = {"login_attempts": "100", "ban_after": "0"}
+    keys.update(more)
+    return ldap.ftpd_conf(accounts=accounts, ldap_auth=mode, **keys)
 
 
 @contextlib.contextmanager
