@@ -57,7 +57,9 @@ extern const struct acct_backend acct_ldap;
  * now, any other column ignored.  -1 with err naming the column when a
  * value is bad (negative, not a number, NULL where one is required,
  * too long).  acct_col_end: -1 unless every required column was seen
- * (password is not required of a record the source verified itself).
+ * (password is not required of a record the source verified itself);
+ * for SQL that is the query's fault, answered ACCT_UNAVAILABLE (421),
+ * not the account's.
  */
 struct acct_cols {
 	unsigned	seen;
