@@ -17,6 +17,7 @@
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/ldapfilter.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
@@ -125,6 +126,7 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 	static const char *const names[] = { "file", "system", "pam", "sql",
 	    "ldap" };
 	const char *p = c->accounts;
+	char why[128];
 	size_t n, i, j;
 
 	c->acct_nchain = 0;
@@ -169,6 +171,11 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 		    c->ldap_base[0] == '\0')) {
 			snprintf(err, errlen, "accounts: ldap needs ldap_uri "
 			    "and ldap_base");
+			return -1;
+		}
+		if (c->acct_chain[j] == SRC_LDAP &&
+		    ldapfilter_check(c->ldap_filter, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "ldap_filter: %s", why);
 			return -1;
 		}
 		if (c->acct_chain[j] == SRC_SQL || c->acct_chain[j] == SRC_LDAP)
