@@ -31,6 +31,7 @@
 #include "cmd/ctl.h"
 #include "user/digest.h"
 #include "user/policy.h"
+#include "user/quota.h"
 #include "session.h"
 
 /* Look at the control connection every this many chunks (4 MiB). */
@@ -186,7 +187,7 @@ cmd_avbl(struct session *s, const char *arg)
 {
 	struct buf vpath;
 	struct statvfs sv;
-	unsigned long long avail;
+	unsigned long long avail, left;
 	int fd;
 
 	buf_init(&vpath, PATH_MAXLEN);
@@ -204,6 +205,9 @@ cmd_avbl(struct session *s, const char *arg)
 		if (__builtin_mul_overflow((unsigned long long)sv.f_bavail,
 		    (unsigned long long)sv.f_frsize, &avail))
 			avail = ~0ULL;
+		/* A quota smaller than the disk's free space is the limit. */
+		if (quota_left(s, &left) == 0 && left < avail)
+			avail = left;
 		reply(s, 213, "%llu", avail);
 	}
 	(void)close(fd);

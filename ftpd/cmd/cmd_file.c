@@ -28,6 +28,7 @@
 #include "cmd/cmd.h"
 #include "cmd/ctl.h"
 #include "user/policy.h"
+#include "user/quota.h"
 #include "session.h"
 
 #ifndef SYS_fchmodat2
@@ -117,6 +118,7 @@ void
 cmd_dele(struct session *s, const char *arg)
 {
 	struct buf vpath;
+	struct stat st;
 	const char *base;
 	int pfd;
 
@@ -127,11 +129,16 @@ cmd_dele(struct session *s, const char *arg)
 		    "Cannot delete", buf_cstr(&vpath));
 		goto out;
 	}
+	/* What the name held, for the quota: a link frees nothing. */
+	if (!quota_on(s) || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		st.st_mode = 0;
 	/* Without AT_REMOVEDIR a directory fails with EISDIR: 550. */
 	if (unlinkat(pfd, base, 0) == -1)
 		reply_errno(s, errno, "Cannot delete", buf_cstr(&vpath));
-	else
+	else {
+		quota_removed(s, &st);	/* before the reply: see quota.h */
 		reply(s, 250, "File deleted.");
+	}
 	(void)close(pfd);
 out:
 	buf_free(&vpath);
@@ -163,11 +170,15 @@ out:
 	buf_free(&vpath);
 }
 
-/* renameat between the parents of from and to; errno on -1. */
+/* renameat between the parents of from and to; errno on -1.  *over
+ * gets what the target held (st_mode 0: nothing, or no quota), which
+ * the rename replaced. */
 static int
-rename_vpaths(struct session *s, const char *from, const char *to)
+rename_vpaths(struct session *s, const char *from, const char *to,
+    struct stat *over)
 {
 	const char *fbase, *tbase;
+	struct stat src;
 	int fpd, tpd, rc, err;
 
 	if ((fpd = fs_open_parent(s, from, &fbase)) == -1)
@@ -178,6 +189,13 @@ rename_vpaths(struct session *s, const char *from, const char *to)
 		errno = err == EINVAL ? EBUSY : err;	/* "/" as target */
 		return -1;
 	}
+	/* A name renamed onto itself, or onto another link of its file,
+	 * replaces nothing that was counted apart. */
+	if (!quota_on(s) || fstatat(tpd, tbase, over,
+	    AT_SYMLINK_NOFOLLOW) == -1 || fstatat(fpd, fbase, &src,
+	    AT_SYMLINK_NOFOLLOW) == -1 || (src.st_ino == over->st_ino &&
+	    src.st_dev == over->st_dev))
+		over->st_mode = 0;
 	rc = renameat(fpd, fbase, tpd, tbase);
 	err = errno;
 	(void)close(fpd);
@@ -190,6 +208,7 @@ void
 cmd_rnto(struct session *s, const char *arg)
 {
 	struct buf vpath, from;
+	struct stat over;
 
 	buf_init(&from, PATH_MAXLEN);
 	if (s->rnfr.len == 0) {
@@ -202,10 +221,12 @@ cmd_rnto(struct session *s, const char *arg)
 	buf_reset(&s->rnfr);
 	if (file_begin(s, OP_RENAME, arg, &vpath) == -1)
 		goto out;
-	if (rename_vpaths(s, buf_cstr(&from), buf_cstr(&vpath)) == -1)
+	if (rename_vpaths(s, buf_cstr(&from), buf_cstr(&vpath), &over) == -1)
 		reply_errno(s, errno, "Cannot rename to", buf_cstr(&vpath));
-	else
+	else {
+		quota_removed(s, &over);
 		reply(s, 250, "Rename successful.");
+	}
 out:
 	buf_free(&vpath);
 	buf_free(&from);

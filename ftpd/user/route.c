@@ -11,6 +11,7 @@
 
 #include "common/net.h"
 #include "config.h"
+#include "user/quota.h"
 #include "user/repr.h"
 #include "user/route.h"
 #include "session.h"
@@ -61,8 +62,13 @@ xfer_route_for(const struct session *s, enum xfer_op op,
 	 * (tlsrelay.c): two copies and a trip through the socketpair less
 	 * per byte.  Anything converted is relayed as plaintext instead.
 	 */
+	/*
+	 * An upload under a quota is written here, where each byte past
+	 * the reserved room is refused (user/quota.c); the front would
+	 * write whatever came.
+	 */
 	if (r->tls && s->front_fd != -1 && s->type != 'A' &&
-	    !repr_needed(&r->repr))
+	    !repr_needed(&r->repr) && !(op == XFER_OP_STOR && quota_on(s)))
 		r->path = XFER_PATH_FRONT;
 	else if (repr_needed(&r->repr))
 		r->path = XFER_PATH_CODEC;

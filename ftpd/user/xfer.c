@@ -36,6 +36,7 @@
 #include "config.h"
 #include "cmd/ctl.h"
 #include "mon_client.h"
+#include "user/quota.h"
 #include "user/repr.h"
 #include "user/route.h"
 #include "session.h"
@@ -77,6 +78,7 @@ struct xfer_ctx {
 	long long	 busy_at;	/* ms: tell the monitor (0: never) */
 	int		 busy_sent;	/* ftpwho shows this transfer */
 	unsigned	 marks;		/* restart markers received */
+	struct quota_up	*q;		/* uploads with a quota, or NULL */
 };
 
 static long long
@@ -646,21 +648,44 @@ xfer_send_file(struct session *s, const struct xfer_route *r, int filefd,
 	return res;
 }
 
+/*
+ * n upload bytes into the file, within the quota when there is one: what
+ * does not fit is not written, and the upload stops there (552: cut at
+ * the limit, or 451 when the tally is unavailable).
+ */
+static enum xfer_result
+xfer_write_quota(struct xfer_ctx *x, int filefd, const unsigned char *p,
+    size_t n, off_t *bytes, int *err)
+{
+	enum xfer_result res = XFER_OK;
+	size_t room = n;
+
+	if (x->q != NULL)
+		room = quota_room(x->s, x->q, n);
+	if (room > 0)
+		res = xfer_write_file(filefd, p, room, err);
+	if (res != XFER_OK)
+		return res;
+	if (x->q != NULL)
+		quota_wrote(x->q, room);
+	*bytes += (off_t)room;
+	x->s->xfer_done += (off_t)room;
+	if (room < n) {
+		*err = x->q->err;
+		return XFER_DISK_ERROR;
+	}
+	return XFER_OK;
+}
+
 /* One chunk off the wire into the file. */
 static enum xfer_result
 xfer_store(struct xfer_ctx *x, struct ascii_state *st, unsigned char *in,
     size_t n, unsigned char *out, int filefd, off_t *bytes, int *err)
 {
-	enum xfer_result res;
-
 	if (out != NULL)
 		n = ascii_to_lf(st, in, n, out);
-	res = xfer_write_file(filefd, out != NULL ? out : in, n, err);
-	if (res != XFER_OK)
-		return res;
-	*bytes += (off_t)n;
-	x->s->xfer_done += (off_t)n;
-	return XFER_OK;
+	return xfer_write_quota(x, filefd, out != NULL ? out : in, n, bytes,
+	    err);
 }
 
 /*
@@ -709,6 +734,7 @@ xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 {
 	enum xfer_result res = XFER_OK;
 	int *p = x->s->splice_pipe, nosplice = 0;
+	size_t want;
 	ssize_t n;
 
 	/* One pipe per session, not per upload: four calls less per file. */
@@ -722,13 +748,24 @@ xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 		(void)fcntl(p[1], F_SETPIPE_SZ, XFER_PIPE_SZ);
 	}
 	while (res == XFER_OK) {
-		n = splice(x->datafd, NULL, p[1], NULL, XFER_PIPE_SZ,
+		/* With a quota, only what may be written leaves the socket:
+		 * bytes in the pipe must go to the file. */
+		want = XFER_PIPE_SZ;
+		if (x->q != NULL && (want = quota_room(x->s, x->q, want)) ==
+		    0) {
+			*err = x->q->err;
+			res = XFER_DISK_ERROR;
+			break;
+		}
+		n = splice(x->datafd, NULL, p[1], NULL, want,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			res = xfer_drain_pipe(p[0], filefd, (size_t)n, err,
 			    &nosplice);
 			if (res != XFER_OK)
 				break;
+			if (x->q != NULL)
+				quota_wrote(x->q, (size_t)n);
 			*bytes += n;
 			x->s->xfer_done += n;
 			res = xfer_moved(x, (size_t)n);
@@ -801,12 +838,10 @@ xfer_repr_store(struct xfer_ctx *x, struct buf *out, int filefd,
 
 	if (n == 0)
 		return XFER_OK;
-	res = xfer_write_file(filefd, out->data, n, err);
+	res = xfer_write_quota(x, filefd, out->data, n, bytes, err);
 	buf_reset(out);
 	if (res != XFER_OK)
 		return res;
-	*bytes += (off_t)n;
-	x->s->xfer_done += (off_t)n;
 	return xfer_moved(x, n);
 }
 
@@ -903,7 +938,7 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 
 enum xfer_result
 xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
-    int filefd, off_t *bytes, int *err)
+    int filefd, struct quota_up *q, off_t *bytes, int *err)
 {
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
@@ -917,6 +952,7 @@ xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
 		return XFER_NET_ERROR;
 	}
 	xfer_busy_start(&x);
+	x.q = q != NULL && q->on ? q : NULL;
 	switch (r->path) {
 	case XFER_PATH_FRONT:
 		res = xfer_via_front(&x, filefd, 'i', bytes, err);
