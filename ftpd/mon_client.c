@@ -220,7 +220,7 @@ quota_magnitude(long long v)
 
 int
 mon_quota(struct session *s, unsigned op, long long bytes, long long files,
-    struct mon_quota_answer *a)
+    unsigned long long frees, struct mon_quota_answer *a)
 {
 	uint32_t type = 0, status, signs;
 	struct buf p;
@@ -234,6 +234,7 @@ mon_quota(struct session *s, unsigned op, long long bytes, long long files,
 	ok = ipc_put_u32(&p, op) == 0 && ipc_put_u32(&p, signs) == 0 &&
 	    ipc_put_u64(&p, quota_magnitude(bytes)) == 0 &&
 	    ipc_put_u64(&p, quota_magnitude(files)) == 0 &&
+	    ipc_put_u64(&p, frees) == 0 &&
 	    ipc_send(s->mon_fd, MON_QUOTA, p.data, p.len, -1) == 0;
 	buf_reset(&p);
 	/* No deadline of our own: the monitor answers within the account

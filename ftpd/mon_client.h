@@ -62,10 +62,12 @@ struct mon_quota_answer {
 /*
  * user, with a quota in the plan only: one MON_QUOTA round trip (op
  * MON_QUOTA_*; bytes and files wanted for RESERVE, signed changes for
- * ADJUST, 0 for QUERY).  The answer comes once the tally is written.
+ * ADJUST, 0 for QUERY; frees: what a RESERVE's upload frees once
+ * complete).  The answer comes once the tally is written.
  * 0 with *a, or -1 when the monitor did not answer.
  */
 int	mon_quota(struct session *s, unsigned op, long long bytes,
-	    long long files, struct mon_quota_answer *a);
+	    long long files, unsigned long long frees,
+	    struct mon_quota_answer *a);
 
 #endif

@@ -31,7 +31,8 @@ enum mon_msg {
 	MON_PROXY_REPLY,	/* u32 admitted, str client ip or refusal */
 	MON_QUOTA,		/* user, only with a quota in the plan:
 				 * request u32 op (MON_QUOTA_*), u32 signs
-				 * (MON_QUOTA_NEG_*), u64 bytes, u64 files;
+				 * (MON_QUOTA_NEG_*), u64 bytes, u64 files,
+				 * u64 frees;
 				 * reply u32 status, u64 granted bytes,
 				 * u64 granted files, u64 used bytes, u64
 				 * used files, u64 quota bytes, u64 quota
@@ -65,7 +66,10 @@ enum mon_login_result {
  * MON_QUOTA: the account's tally of bytes and files stored, kept by the
  * monitor (priv/quota.c) where the account's processes cannot write it.
  * RESERVE asks room for an upload before its bytes are written: files
- * (0 or 1, a new name) whole or not at all, bytes as many as fit.
+ * (0 or 1, a new name) whole or not at all, bytes as many as fit; an
+ * upload that replaces a file when it completes (an atomic overwrite)
+ * may use the bytes it frees then (frees) before, so that replacing a
+ * file by one of the same size never needs room for both.
  * ADJUST reports what changed on disk beyond the reservations (a deleted
  * or replaced file, reserved room left unused), signed.  QUERY only
  * reads.  The monitor bounds every number and never lets the tally go

@@ -99,6 +99,9 @@ struct session {
 						   file bytes to send */
 	char			 xfer_what[128];
 
+	int			 quota_counted;	/* the monitor has the
+						 * account's tally (quota.c) */
+
 	/* Counters for STAT and the session log. */
 	time_t			 login_time;
 	unsigned long long	 bytes_in, bytes_out, files_in, files_out;

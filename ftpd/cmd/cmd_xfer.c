@@ -67,6 +67,8 @@ struct upload {
 	int		 exists;	/* the target existed */
 	int		 created;	/* fd is a file this upload made */
 	off_t		 counted;	/* fd's size before O_TRUNC, or -1 */
+	off_t		 replaces;	/* what the target holds, when a
+					 * complete upload replaces it */
 	struct quota_up	 q;		/* its share of the quota */
 	struct xfer_route route;	/* decided when the command came:
 					 * REST's unit and the loop */
@@ -799,8 +801,10 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		r = upload_partial(s, buf_cstr(&u->vpath), exists ? &st :
 		    NULL, &pvpath, &pst);
 		buf_free(&pvpath);
-		if (r == 1)
+		if (r == 1) {
+			u->replaces = exists ? st.st_size : 0;
 			return upload_open_partial(s, u, rest);
+		}
 		if (exists && cfg->atomic_uploads &&
 		    (r = upload_open_aside(s, u, rest)) != -2)
 			return r;
@@ -820,8 +824,10 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		return upload_open_rest(s, u, rest);
 	if (cfg->atomic_uploads && (!exists ||
 	    replace_atomically(&st, is_link))) {
-		if (upload_open_tmp(s, u) == 0)
+		if (upload_open_tmp(s, u) == 0) {
+			u->replaces = exists ? st.st_size : 0;
 			return 0;
+		}
 		/* A writable file in a read-only directory: write in place. */
 		if (!exists || (errno != EACCES && errno != EPERM)) {
 			reply_errno(s, errno, "Cannot create",
@@ -902,7 +908,8 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	/* A new name and the first room, before the client sends a byte:
 	 * an account at its quota hears 552 at once. */
 	if ((err = quota_up_begin(s, &u->q, u->fd, u->counted, u->created,
-	    u->created && !u->exists, kind == STORE_APPE)) != 0) {
+	    u->created && !u->exists, kind == STORE_APPE, u->replaces)) !=
+	    0) {
 		upload_done(s, u, 0, 1);
 		reply_disk(s, err);
 		return;

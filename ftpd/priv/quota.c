@@ -108,14 +108,18 @@ static void
 decode(const struct buf *p, struct quota_req *rq)
 {
 	uint32_t op, signs;
-	uint64_t bytes, files;
+	uint64_t bytes, files, frees;
 	size_t off = 0;
 
 	if (ipc_get_u32(p, &off, &op) == -1 ||
 	    ipc_get_u32(p, &off, &signs) == -1 ||
 	    ipc_get_u64(p, &off, &bytes) == -1 ||
-	    ipc_get_u64(p, &off, &files) == -1 || off != p->len)
+	    ipc_get_u64(p, &off, &files) == -1 ||
+	    ipc_get_u64(p, &off, &frees) == -1 || off != p->len)
 		fatal("monitor: malformed MON_QUOTA");
+	if (frees != 0 && (op != MON_QUOTA_RESERVE ||
+	    frees > MON_QUOTA_ADJUST_MAX))
+		fatal("monitor: MON_QUOTA frees out of bounds");
 	memset(rq, 0, sizeof(*rq));
 	switch (op) {
 	case MON_QUOTA_RESERVE:
@@ -124,6 +128,7 @@ decode(const struct buf *p, struct quota_req *rq)
 		rq->op = QUOTA_RESERVE;
 		rq->want_bytes = bytes;
 		rq->want_files = files;
+		rq->frees = frees;
 		break;
 	case MON_QUOTA_ADJUST:
 		if ((signs & ~(MON_QUOTA_NEG_BYTES | MON_QUOTA_NEG_FILES)) !=
@@ -161,6 +166,10 @@ mon_quota_serve(struct mon_quota *q, const struct buf *p, int reply_fd)
 	decode(p, &rq);
 	rq.max_bytes = q->max_bytes;
 	rq.max_files = q->max_files;
+	/* An overwrite may hold what the file it replaces frees at its
+	 * end: the account never ends above its quota for it. */
+	if (rq.max_bytes != 0 && rq.frees != 0)
+		rq.max_bytes = rq.max_bytes + rq.frees;	/* both <= 2^62 */
 	memset(&a, 0, sizeof(a));
 	why[0] = '\0';
 	if (rq.op == QUOTA_ADJUST) {

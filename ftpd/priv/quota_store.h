@@ -20,6 +20,9 @@ enum quota_op { QUOTA_READ, QUOTA_RESERVE, QUOTA_ADJUST };
 struct quota_req {
 	enum quota_op		op;
 	unsigned long long	want_bytes, want_files;	/* RESERVE */
+	unsigned long long	frees;		/* RESERVE: bytes the upload
+						 * frees once complete, which
+						 * it may use meanwhile */
 	long long		dbytes, dfiles;		/* ADJUST: signed */
 	unsigned long long	max_bytes, max_files;	/* the plan's quota,
 							 * 0: none */

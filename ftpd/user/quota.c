@@ -38,10 +38,17 @@ quota_on(const struct session *s)
 }
 
 void
-quota_up_init(const struct session *s, struct quota_up *q)
+quota_up_init(struct session *s, struct quota_up *q)
 {
+	struct mon_quota_answer a;
+
 	memset(q, 0, sizeof(*q));
 	q->on = quota_on(s);
+	/* A tally counted from disk once this upload has made its file
+	 * would count the file, and its reservation again. */
+	if (q->on && !s->quota_counted && mon_quota(s, MON_QUOTA_QUERY, 0, 0,
+	    0, &a) == 0 && a.ok)
+		s->quota_counted = 1;
 }
 
 static unsigned long long
@@ -64,7 +71,7 @@ reserve(struct session *s, struct quota_up *q, unsigned long long bytes,
 	if (bytes > MON_QUOTA_RESERVE_MAX)
 		bytes = MON_QUOTA_RESERVE_MAX;
 	if (mon_quota(s, MON_QUOTA_RESERVE, (long long)bytes,
-	    (long long)files, &a) == -1 || !a.ok) {
+	    (long long)files, q->frees, &a) == -1 || !a.ok) {
 		q->full = 1;
 		q->err = EAGAIN;
 		return;
@@ -80,13 +87,15 @@ reserve(struct session *s, struct quota_up *q, unsigned long long bytes,
 
 int
 quota_up_begin(struct session *s, struct quota_up *q, int fd, off_t start,
-    int created, int new_name, int append)
+    int created, int new_name, int append, off_t frees)
 {
 	struct stat st;
 
 	if (!q->on)
 		return 0;
 	q->begun = 1;
+	q->frees = frees > 0 && (unsigned long long)frees <=
+	    MON_QUOTA_ADJUST_MAX ? (unsigned long long)frees : 0;
 	q->created = created;
 	q->append = append;
 	if (fstat(fd, &st) == -1)
@@ -179,7 +188,7 @@ adjust(struct session *s, long long bytes, long long files)
 
 	if (bytes == 0 && files == 0)
 		return;
-	if (mon_quota(s, MON_QUOTA_ADJUST, bytes, files, &a) == -1)
+	if (mon_quota(s, MON_QUOTA_ADJUST, bytes, files, 0, &a) == -1)
 		log_msg(LOG_WARNING, "quota: no answer from the monitor to a "
 		    "change of %lld bytes, %lld files", bytes, files);
 }
@@ -218,7 +227,7 @@ quota_left(struct session *s, unsigned long long *left)
 
 	if (!quota_on(s) || s->plan->quota_bytes == 0)
 		return -1;
-	if (mon_quota(s, MON_QUOTA_QUERY, 0, 0, &a) == -1 || !a.ok)
+	if (mon_quota(s, MON_QUOTA_QUERY, 0, 0, 0, &a) == -1 || !a.ok)
 		return -1;
 	*left = a.used_bytes >= a.max_bytes ? 0 : a.max_bytes - a.used_bytes;
 	return 0;

@@ -32,6 +32,8 @@ struct quota_up {
 	off_t			pos;	/* where the next byte goes */
 	off_t			end;	/* its end as this upload left it */
 	unsigned long long	granted;	/* bytes reserved for growth */
+	unsigned long long	frees;		/* what completing frees (the
+					 * file an atomic upload replaces) */
 	unsigned long long	files;		/* files reserved: a new name */
 	unsigned long long	chunk;		/* the next reservation */
 	long long		freed_bytes, freed_files;	/* other files
@@ -40,18 +42,24 @@ struct quota_up {
 
 /* 1 if the session's plan has a quota (bytes or files). */
 int	quota_on(const struct session *s);
-/* Before anything of an upload is touched: q->on and nothing else. */
-void	quota_up_init(const struct session *s, struct quota_up *q);
+/*
+ * Before anything of an upload is touched: q->on, and at the session's
+ * first upload the tally made sure of (counted from the home if there
+ * is none yet, which must not see this upload's own new file).
+ */
+void	quota_up_init(struct session *s, struct quota_up *q);
 /*
  * The upload is about to write fd (its offset, or its end with append):
  * start is the file's size as the tally counts it (the size before an
  * O_TRUNC; -1: its size now), created says this upload made the file,
- * new_name that a complete upload adds a name.  The new name and some
- * room are reserved now.  0, or an errno for the reply (EDQUOT: over
+ * new_name that a complete upload adds a name, frees what completing it
+ * frees (the size of the file an atomic upload replaces: room it may
+ * use meanwhile).  The new name and some room are reserved now.  0, or an errno for the reply (EDQUOT: over
  * the quota, 552; EAGAIN: the tally is unavailable, 451).
  */
 int	quota_up_begin(struct session *s, struct quota_up *q, int fd,
-	    off_t start, int created, int new_name, int append);
+	    off_t start, int created, int new_name, int append,
+	    off_t frees);
 /* The file was cut at off before the data came (a resume). */
 void	quota_up_truncated(struct quota_up *q, off_t off);
 /* How many of the next n bytes may be written now: n, or fewer (0 at

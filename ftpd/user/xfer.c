@@ -60,6 +60,8 @@
 #define XFER_TICK_MS		500	/* progress check, front transfers */
 #define XFER_BUSY_MS		1000	/* shown by ftpwho after this long */
 #define XFER_MARK_LEN		32
+#define XFER_DRAIN_MAX		(8 * 1024 * 1024) /* after a quota cut */
+#define XFER_DRAIN_MS		2000
 
 struct xfer_ctx {
 	struct session	*s;
@@ -936,6 +938,45 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	return res;
 }
 
+/*
+ * An upload stopped at the quota: read and drop what the client still
+ * sends, up to XFER_DRAIN_MAX bytes or XFER_DRAIN_MS, so that a client
+ * somewhat over its quota reaches the end of its data and reads the
+ * 552.  Closing with unread bytes would reset the connection, and most
+ * clients then report the reset, not the reply.  Nothing more is
+ * written; a client far over the quota is reset after the bound.
+ */
+static void
+xfer_drain(struct xfer_ctx *x)
+{
+	long long deadline = xfer_now_ms() + XFER_DRAIN_MS, left;
+	unsigned char *b = xmalloc(XFER_RBUF);
+	struct pollfd pfd;
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < XFER_DRAIN_MAX) {
+		n = read(x->datafd, b, XFER_RBUF);
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EINTR && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			break;
+		if (errno == EINTR)
+			continue;
+		if ((left = deadline - xfer_now_ms()) <= 0)
+			break;
+		pfd.fd = x->datafd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)left) == 0)
+			break;
+	}
+	free(b);
+}
+
 enum xfer_result
 xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
     int filefd, struct quota_up *q, off_t *bytes, int *err)
@@ -971,6 +1012,9 @@ xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
 	}
 	if (fallback)
 		res = xfer_copy_in(&x, filefd, bytes, err);
+	if (res == XFER_DISK_ERROR && x.q != NULL && x.q->full &&
+	    (*err == EDQUOT || *err == EAGAIN))
+		xfer_drain(&x);
 	xfer_file_end(&x);
 	return res;
 }
