@@ -906,11 +906,13 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
 	}
 	/* A new name and the first room, before the client sends a byte:
-	 * an account at its quota hears 552 at once. */
+	 * an account at its quota hears 552 at once.  A file this upload
+	 * made goes; one it found stays (an O_TRUNC'd one cannot refuse
+	 * for room, only for a tally out of reach). */
 	if ((err = quota_up_begin(s, &u->q, u->fd, u->counted, u->created,
 	    u->created && !u->exists, kind == STORE_APPE, u->replaces)) !=
 	    0) {
-		upload_done(s, u, 0, 1);
+		upload_done(s, u, 0, u->created);
 		reply_disk(s, err);
 		return;
 	}

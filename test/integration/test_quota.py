@@ -182,6 +182,61 @@ def test_appe_over_quota_is_cut_at_the_limit():
         check(tally(srv) == (QUOTA, 1), f"tally {tally(srv)}")
 
 
+def test_resume_and_in_place_overwrite():
+    """REST + STOR rewrites inside the file for free and pays for what
+    it adds past the end (cut at the limit, the file put back); without
+    atomic_uploads an overwrite in place reuses the old file's room."""
+    srv = quota_server()
+    with srv:
+        home = srv.home(USER)
+        f = srv.ftp(USER, PASS)
+        first = os.urandom(600_000)
+        check(stor(f, "STOR r.bin", first).startswith("226"), "first")
+        tail = os.urandom(300_000)
+        f.sendcmd("TYPE I")
+        r = stor_rest(f, "r.bin", 300_000, tail)
+        check(r.startswith("226"), f"a resume inside the file: {r}")
+        check((home / "r.bin").read_bytes() == first[:300_000] + tail,
+              "resumed file")
+        check(tally(srv) == (600_000, 1), f"after the resume {tally(srv)}")
+        more = os.urandom(500_000)
+        r = stor_rest(f, "r.bin", 600_000, more)
+        check(r.startswith("552"), f"a resume past the quota: {r}")
+        check((home / "r.bin").read_bytes() ==
+              first[:300_000] + tail + more[:QUOTA - 600_000],
+              "the resumed file is not cut at the limit, or not back")
+        check(names(home) == ["r.bin"], f"left: {names(home)}")
+        f.delete("r.bin")
+        f.quit()
+        check(tally(srv) == (0, 0), f"after DELE {tally(srv)}")
+    srv = quota_server(conf={"atomic_uploads": "no"})
+    with srv:
+        home = srv.home(USER)
+        f = srv.ftp(USER, PASS)
+        check(stor(f, "STOR o.bin", os.urandom(600_000)).startswith("226"),
+              "first")
+        new = os.urandom(800_000)
+        r = stor(f, "STOR o.bin", new)
+        check(r.startswith("226"), f"in-place overwrite at 60%: {r}")
+        check((home / "o.bin").read_bytes() == new, "overwritten file")
+        f.quit()
+        check(tally(srv) == (800_000, 1), f"tally {tally(srv)}")
+
+
+def stor_rest(f, name, offset, data):
+    """REST offset + STOR name with data: the reply, or the error."""
+    try:
+        f.sendcmd(f"REST {offset}")
+        with f.transfercmd(f"STOR {name}") as conn:
+            try:
+                conn.sendall(data)
+            except OSError:
+                pass
+        return f.voidresp()
+    except ftplib.all_errors as e:
+        return str(e)
+
+
 def test_upload_crossing_the_limit_stops_early():
     """A 64 MiB STOR against 1 MiB of quota: the server stops reading at
     the limit and closes the data connection, the client hears 552 long
