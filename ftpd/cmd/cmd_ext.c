@@ -6,7 +6,9 @@
  * through policy_path() and fs_open(), numbers only through parse_uint (in
  * digest_parse_range).  HASH reads the file in DIGEST_CHUNK pieces and
  * watches the control connection for ABOR and STAT meanwhile, so hashing a
- * huge file costs neither memory nor an unresponsive session.
+ * huge file costs neither memory nor an unresponsive session.  AVBL is
+ * the disk's free space, or what is left of the account's quota when
+ * that is less (user/quota.c asks the monitor's tally).
  *
  * Table rows (cmd.c):
  *   HASH cmd_hash CMD_ARG_REQ  feat "HASH SHA-256*;SHA-1;SHA-512;MD5"
