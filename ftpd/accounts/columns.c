@@ -19,7 +19,7 @@
 #define COL_REQUIRED	(COL_PASSWORD | COL_UID | COL_GID | COL_HOME)
 /* The per-user policy columns: read by a later issue, accepted now. */
 static const char *const policy_cols[] = {
-	"name", "quota_bytes", "quota_files", "rate_up", "rate_down",
+	"quota_bytes", "quota_files", "rate_up", "rate_down",
 	"max_sessions", "allow_from", "permissions", "tls_required",
 	"start_dir", NULL
 };
@@ -99,6 +99,19 @@ acct_col_set(struct acct_cols *c, struct acct_record *r, const char *col,
 			return -1;
 		}
 		return parse_flag(&r->enabled, "enabled", val, err, errlen);
+	}
+	/* A row answers for the name asked, byte for byte.  MariaDB's
+	 * default collations match "ALICE" and "alice " to the row of
+	 * alice (LDAP's uid matching is case-blind too): one account
+	 * would log in under names that deny_file and every per-name
+	 * count do not know.  A query that wants such aliases on purpose
+	 * leaves name out of its columns. */
+	if (strcasecmp(col, "name") == 0) {
+		if (val != NULL && strcmp(val, r->name) == 0)
+			return 0;
+		snprintf(err, errlen, "column name: the row is for \"%.64s\", "
+		    "not for the name asked", val != NULL ? val : "NULL");
+		return -1;
 	}
 	for (i = 0; policy_cols[i] != NULL; i++)
 		if (strcasecmp(col, policy_cols[i]) == 0)
