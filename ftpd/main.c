@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "priv/acct_service.h"
 #include "priv/auth.h"
 #include "config.h"
 #include "config_check.h"
@@ -145,8 +146,14 @@ main(int argc, char **argv)
 		    "the log); seccomp = no turns them off\n");
 		return 1;
 	}
+	if (inetd && cfg->acct_service) {
+		log_msg(LOG_ERR, "-i: accounts sql and ldap need the standalone "
+		    "server (its master runs the account service)");
+		return 1;
+	}
 	if (inetd)
 		return run_inetd();
+	acct_spawn_args(path, explicit, overrides, nover);
 	cpupin_init();
 	if (cfg->unprivileged)
 		log_msg(LOG_NOTICE, "running unprivileged (uid %u): sessions "

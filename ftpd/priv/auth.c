@@ -24,7 +24,9 @@
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "formats/users_file.h"
+#include "priv/acct_service.h"
 #include "priv/auth.h"
+#include "priv/pam_auth.h"
 #include "config.h"
 #include "priv/hugemap.h"
 
@@ -331,6 +333,7 @@ shadow_aging_refuses(const struct spwd *sp)
 	return NULL;
 }
 
+/* The system's accounts (passwd, shadow): a SRC_* result. */
 static int
 check_system(const char *user, const char *pass, struct auth_result *r,
     char *why, size_t whylen)
@@ -340,57 +343,116 @@ check_system(const char *user, const char *pass, struct auth_result *r,
 	struct spwd *sp;
 	const char *hash;
 
-	if (!cfg->system_users || cfg->unprivileged) {
+	if (cfg->unprivileged || (pw = getpwnam(user)) == NULL) {
 		snprintf(why, whylen, "no such user");
-		return -1;
-	}
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		snprintf(why, whylen, "no such user");
-		return -1;
+		return SRC_NONE;
 	}
 	sp = getspnam(user);
 	hash = sp != NULL ? sp->sp_pwdp : pw->pw_passwd;
 	if (!hash_matches(pass, hash)) {
 		snprintf(why, whylen, "wrong password");
-		return -1;
+		return SRC_REFUSED;
 	}
 	if (sp != NULL && (aged = shadow_aging_refuses(sp)) != NULL) {
 		snprintf(why, whylen, "%s: %s", user, aged);
-		return -1;
+		return SRC_REFUSED;
 	}
 	if (!valid_shell(pw->pw_shell != NULL ? pw->pw_shell : "")) {
 		snprintf(why, whylen, "shell %s not in /etc/shells",
 		    pw->pw_shell);
-		return -1;
+		return SRC_REFUSED;
 	}
 	if (fill_from_pw(pw, pw->pw_dir, r) == -1 || load_groups(r) == -1) {
 		snprintf(why, whylen, "cannot look up the groups of %s", user);
-		return -1;
+		return SRC_REFUSED;
 	}
-	return 0;
+	return SRC_MATCH;
 }
 
-int
-auth_check(const char *user, const char *pass, const struct vhost *vh,
+/* sql and ldap: the account service describes, acct_check judges, and
+ * the hash is checked here unless the source checked the password. */
+static int
+check_service(unsigned source, const struct auth_login *l,
     struct auth_result *r, char *why, size_t whylen)
 {
+	struct acct_record rec;
+	enum acct_status st;
+	int rc = SRC_REFUSED;
+
+	st = acct_ask(source, l->user, l->vh != NULL ? l->vh->name : "",
+	    l->client, source == SRC_LDAP && cfg->ldap_auth ==
+	    LDAP_AUTH_BIND ? l->pass : "", &rec, why, whylen);
+	if (st == ACCT_UNKNOWN)
+		rc = SRC_NONE;
+	else if (st == ACCT_UNAVAILABLE)
+		rc = SRC_DOWN;
+	else if (st == ACCT_FOUND && acct_check(l->user, &rec, r, why,
+	    whylen) == 0) {
+		if (rec.verified || hash_matches(l->pass, rec.hash))
+			rc = SRC_MATCH;
+		else
+			snprintf(why, whylen, "wrong password (%s)", source ==
+			    SRC_SQL ? "sql" : "ldap");
+	}
+	explicit_bzero(&rec, sizeof(rec));
+	return rc;
+}
+
+static int
+check_source(enum acct_source src, const struct auth_login *l,
+    struct auth_result *r, char *why, size_t whylen)
+{
+	switch (src) {
+	case SRC_FILE:
+		return check_users_file(l->vh != NULL ? l->vh->users_file :
+		    cfg->users_file, l->user, l->pass, r, why, whylen);
+	case SRC_SYSTEM:
+		return check_system(l->user, l->pass, r, why, whylen);
+	case SRC_PAM:
+		return pam_check(l->user, l->pass, l->client, r, why, whylen);
+	case SRC_SQL:
+	case SRC_LDAP:
+		return check_service(src, l, r, why, whylen);
+	}
+	return SRC_REFUSED;
+}
+
+/*
+ * The accounts chain: each source in turn until one knows the name.  A
+ * source that knows it decides (a wrong password never falls through to
+ * the next one, which would be a second guess at another hash); one
+ * that cannot be reached stops the chain too, since a later source must
+ * not let in a name the earlier one might have refused.
+ */
+int
+auth_check(const struct auth_login *l, struct auth_result *r, char *why,
+    size_t whylen)
+{
+	size_t i;
 	int rc;
 
 	free(r->groups);	/* from an earlier attempt of this session */
 	memset(r, 0, sizeof(*r));
 	why[0] = '\0';
-	if (in_deny_file(user)) {
+	if (in_deny_file(l->user)) {
 		snprintf(why, whylen, "listed in deny_file %s", cfg->deny_file);
-		return -1;
+		return AUTH_REFUSED;
 	}
-	if (auth_is_anonymous(user, vh))
-		return check_anonymous(vh, r, why, whylen);
-	rc = check_users_file(vh != NULL ? vh->users_file : cfg->users_file,
-	    user, pass, r, why, whylen);
-	if (rc == 1)
-		return 0;
-	if (rc == -1)
-		return -1;
-	return check_system(user, pass, r, why, whylen);
+	if (auth_is_anonymous(l->user, l->vh))
+		return check_anonymous(l->vh, r, why, whylen);
+	for (i = 0; i < cfg->acct_nchain; i++) {
+		rc = check_source(cfg->acct_chain[i], l, r, why, whylen);
+		if (rc == SRC_NONE)
+			continue;
+		if (rc == SRC_MATCH && cfg->acct_service &&
+		    r->uid == (uid_t)cfg->acct_uid && !cfg->unprivileged) {
+			snprintf(why, whylen, "uid %u is account_user's",
+			    (unsigned)r->uid);
+			rc = SRC_REFUSED;
+		}
+		return rc == SRC_MATCH ? AUTH_OK : rc == SRC_DOWN ?
+		    AUTH_UNAVAILABLE : AUTH_REFUSED;
+	}
+	snprintf(why, whylen, "no such user");
+	return AUTH_REFUSED;
 }

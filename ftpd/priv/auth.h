@@ -19,15 +19,28 @@ struct auth_result {
 	int	 ngroups;	/* looked up by the monitor (NULL, 0 else) */
 };
 
-/*
- * Check user/pass.  0 and *r filled on success; -1 on failure with the
- * reason (for the log, never for the client) in why.
- */
 struct vhost;
-/* vh: the HOST section chosen by the client, or NULL.  *r must start
- * zeroed; each call frees the groups a previous call left in it. */
-int	auth_check(const char *user, const char *pass, const struct vhost *vh,
-	    struct auth_result *r, char *why, size_t whylen);
+
+/* One login attempt as the monitor received it. */
+struct auth_login {
+	const char		*user;
+	const char		*pass;
+	const struct vhost	*vh;	/* the HOST section chosen, or NULL */
+	const char		*client;	/* the client's address */
+};
+
+#define AUTH_OK			0
+#define AUTH_REFUSED		(-1)	/* 530 */
+#define AUTH_UNAVAILABLE	(-2)	/* an account store is down: 421 */
+
+/*
+ * Check l through the accounts chain.  AUTH_OK and *r filled, or
+ * AUTH_REFUSED / AUTH_UNAVAILABLE with the reason (for the log, never
+ * for the client) in why.  *r must start zeroed; each call frees the
+ * groups a previous call left in it.
+ */
+int	auth_check(const struct auth_login *l, struct auth_result *r,
+	    char *why, size_t whylen);
 /*
  * One users_file line "name:hash:uid:gid:gecos:home:shell" (modified in
  * place; see formats/users_file.h) checked for user/pass: 0 match (*r

@@ -34,13 +34,6 @@
 /* Supplementary groups that fit one IPC message with the rest. */
 #define AUTH_GROUPS_MAX	((IPC_MAX - 2 * PATH_MAX - 1024) / sizeof(gid_t))
 
-/* What the child checks. */
-struct auth_req {
-	const char	*user;
-	const char	*pass;
-	const struct vhost *vh;
-};
-
 /* Child: check, send {rc, why, result}, exit. */
 static void __attribute__((noreturn))
 auth_child(int fd, void *arg)
@@ -52,18 +45,18 @@ auth_child(int fd, void *arg)
 
 	/* crypt(3) is the CPU-heavy part of a login: let concurrent
 	 * logins hash on every CPU, not only the one sessions start on. */
-	const struct auth_req *q = arg;
+	const struct auth_login *l = arg;
 
 	cpupin_leave();
 	memset(&r, 0, sizeof(r));
-	rc = auth_check(q->user, q->pass, q->vh, &r, why, sizeof(why));
-	if (rc == 0 && (size_t)r.ngroups > AUTH_GROUPS_MAX) {
-		rc = -1;
+	rc = auth_check(l, &r, why, sizeof(why));
+	if (rc == AUTH_OK && (size_t)r.ngroups > AUTH_GROUPS_MAX) {
+		rc = AUTH_REFUSED;
 		snprintf(why, sizeof(why), "%s has more than %zu supplementary "
 		    "groups", r.name, AUTH_GROUPS_MAX);
 	}
 	buf_init(&out, IPC_MAX);
-	if (ipc_put_u32(&out, rc == 0 ? 0 : 1) == -1 ||
+	if (ipc_put_u32(&out, (uint32_t)-rc) == -1 ||
 	    ipc_put_str(&out, why) == -1 ||
 	    ipc_put_str(&out, r.name) == -1 ||
 	    ipc_put_u32(&out, (uint32_t)r.uid) == -1 ||
@@ -71,14 +64,15 @@ auth_child(int fd, void *arg)
 	    ipc_put_str(&out, r.home) == -1 ||
 	    ipc_put_u32(&out, (uint32_t)r.anonymous) == -1 ||
 	    ipc_put_u32(&out, (uint32_t)r.virtual_user) == -1 ||
-	    ipc_put_bytes(&out, r.groups, rc == 0 ?
+	    ipc_put_bytes(&out, r.groups, rc == AUTH_OK ?
 	    (size_t)r.ngroups * sizeof(gid_t) : 0) == -1 ||
 	    ipc_send(fd, AUTH_RESULT, out.data, out.len, -1) == -1)
 		_exit(1);
 	_exit(0);
 }
 
-/* Parent: read the child's message into *r.  0 ok, -1 failed (why set). */
+/* Parent: read the child's message into *r.  AUTH_OK, or AUTH_REFUSED /
+ * AUTH_UNAVAILABLE (why set). */
 static int
 auth_read(const struct buf *p, struct auth_result *r, char *why,
     size_t whylen)
@@ -100,7 +94,7 @@ auth_read(const struct buf *p, struct auth_result *r, char *why,
 	    groups.len % sizeof(gid_t) != 0) {
 		buf_free(&groups);
 		snprintf(why, whylen, "malformed answer from the check");
-		return -1;
+		return AUTH_REFUSED;
 	}
 	r->uid = (uid_t)uid;
 	r->gid = (gid_t)gid;
@@ -112,25 +106,26 @@ auth_read(const struct buf *p, struct auth_result *r, char *why,
 		memcpy(r->groups, groups.data, groups.len);
 	}
 	buf_free(&groups);
-	return rc == 0 ? 0 : -1;
+	return rc == 0 ? AUTH_OK : rc == (uint32_t)-AUTH_UNAVAILABLE ?
+	    AUTH_UNAVAILABLE : AUTH_REFUSED;
 }
 
 int
-auth_check_isolated(const char *user, const char *pass,
-    const struct vhost *vh, struct auth_result *r, char *why, size_t whylen)
+auth_check_isolated(const struct auth_login *l, struct auth_result *r,
+    char *why, size_t whylen)
 {
-	struct auth_req q = { user, pass, vh };
 	struct buf p;
 	uint32_t type;
 	int rc;
 
-	if (auth_is_anonymous(user, vh))
-		return auth_check(user, pass, vh, r, why, whylen);
+	if (auth_is_anonymous(l->user, l->vh))
+		return auth_check(l, r, why, whylen);
 	free(r->groups);	/* from an earlier attempt of this session */
 	memset(r, 0, sizeof(*r));
 	snprintf(why, whylen, "password check failed to run");
 	buf_init(&p, IPC_MAX);
-	rc = ipc_call_child(auth_child, &q, &type, &p, AUTH_TIMEOUT_MS);
+	rc = ipc_call_child(auth_child, (void *)(uintptr_t)l, &type, &p,
+	    AUTH_TIMEOUT_MS);
 	if (rc == 0 && type == AUTH_RESULT)
 		rc = auth_read(&p, r, why, whylen);
 	else {
@@ -139,7 +134,7 @@ auth_check_isolated(const char *user, const char *pass,
 		rc = -1;
 	}
 	buf_free(&p);
-	if (rc == -1) {
+	if (rc != AUTH_OK) {
 		free(r->groups);
 		memset(r, 0, sizeof(*r));
 	}

@@ -7,16 +7,16 @@
 
 #include <stddef.h>
 
+struct auth_login;
 struct auth_result;
-struct vhost;
 
 /*
- * As auth_check (auth.h): 0 and *r filled, or -1 with the reason in why.
- * Anonymous logins are checked in place; any other in a forked child.
- * Frees the groups an earlier call left in *r.
+ * As auth_check (auth.h): AUTH_OK and *r filled, or AUTH_REFUSED /
+ * AUTH_UNAVAILABLE with the reason in why.  Anonymous logins are checked
+ * in place; any other in a forked child.  Frees the groups an earlier
+ * call left in *r.
  */
-int	auth_check_isolated(const char *user, const char *pass,
-	    const struct vhost *vh, struct auth_result *r, char *why,
-	    size_t whylen);
+int	auth_check_isolated(const struct auth_login *l, struct auth_result *r,
+	    char *why, size_t whylen);
 
 #endif

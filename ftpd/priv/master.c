@@ -24,6 +24,7 @@
 #include "common/net.h"
 #include "common/netmask.h"
 #include "common/xmalloc.h"
+#include "priv/acct_service.h"
 #include "priv/bans.h"
 #include "config.h"
 #include "priv/master.h"
@@ -178,6 +179,8 @@ reap(void)
 	size_t i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (acct_spawn_reaped(pid, status))
+			continue;
 		if (WIFSIGNALED(status))
 			log_msg(LOG_WARNING, "session %ld killed by signal %d",
 			    (long)pid, WTERMSIG(status));
@@ -254,6 +257,7 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 				(void)close(children[i].ask);
 		if (ask[0] != -1)
 			(void)close(ask[0]);
+		acct_spawn_child_close();
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
@@ -419,6 +423,12 @@ master_run(void)
 	int n;
 
 	install_signals();
+	/* After -D's fork: the service's parent must be the master that
+	 * stays (it ends with its parent). */
+	if (acct_spawn_start() == -1) {
+		free(chan_of);
+		return 1;
+	}
 	for (i = 0; i < nlisteners; i++)
 		(void)net_set_nonblock(listeners[i].fd, 1);
 	while (!got_term) {
@@ -433,6 +443,7 @@ master_run(void)
 			got_chld = 0;
 			reap();
 		}
+		acct_spawn_tick();
 		if (n <= 0)
 			continue;
 		/* Channels before accepts: accept_one and reap reorder the
@@ -451,6 +462,7 @@ master_run(void)
 	    nchildren);
 	for (i = 0; i < nlisteners; i++)
 		(void)close(listeners[i].fd);
+	acct_spawn_stop();
 	shutdown_children();
 	return 0;
 }

@@ -246,8 +246,9 @@ static enum mon_login_result
 do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 {
 	char pass[PASS_MAX], why[512];
+	struct auth_login l;
 	size_t off = 0;
-	int ok;
+	int rc, ok;
 
 	buf_reset(&m->leftover);
 	if (ipc_get_str(p, &off, m->user, sizeof(m->user)) == -1 ||
@@ -259,9 +260,12 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	    ipc_get_u32(p, &off, &m->vhost) == -1)
 		fatal("monitor: malformed MON_LOGIN");
 	/* vhost is sent as index + 1; out of range means the main host */
-	ok = auth_check_isolated(m->user, pass,
-	    config_vhost_at((int)m->vhost - 1), &m->auth, why,
-	    sizeof(why)) == 0;
+	l.user = m->user;
+	l.pass = pass;
+	l.vh = config_vhost_at((int)m->vhost - 1);
+	l.client = m->ip;
+	rc = auth_check_isolated(&l, &m->auth, why, sizeof(why));
+	ok = rc == AUTH_OK;
 	/* xferlog(5) names an anonymous user by the identification given
 	 * as the password (by custom an e-mail address); never a real
 	 * password: this is kept only for anonymous logins. */
@@ -277,6 +281,15 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	    !cfg->unprivileged) {
 		ok = 0;
 		snprintf(why, sizeof(why), "uid 0 may not log in");
+	}
+	/* The account store, not the client, failed: no guess is counted
+	 * and the client may come back at once (RFC 959's 421). */
+	if (rc == AUTH_UNAVAILABLE) {
+		log_msg(LOG_ERR, "login unavailable: user %s from %s: %s",
+		    m->user, m->ip, why);
+		snprintf(msg, msglen, "Service not available, account "
+		    "lookup failed; try again later.");
+		return MON_LOGIN_ERROR;
 	}
 	if (ok) {
 		log_msg(LOG_NOTICE, "login ok: user %s from %s%s%s", m->user,

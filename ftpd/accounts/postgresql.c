@@ -1,0 +1,203 @@
+/*
+ * postgresql.c - accounts in PostgreSQL (sql_driver = postgresql), with
+ * libpq.
+ *
+ * sql_dsn is a libpq connection string (host=... dbname=... user=...);
+ * the password comes from sql_password_file, never from the string.
+ * The query is prepared once per connection and run asynchronously, so
+ * that a statement still running at the deadline is cancelled on the
+ * server instead of holding the worker.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "common/clock.h"
+#include "config.h"
+#include "accounts/backend.h"
+#include "accounts/sqlparams.h"
+
+#define STMT_NAME	"ftpd_user"
+
+struct pg {
+	PGconn		*conn;
+	struct sql_text	 q;
+};
+
+/* libpq's messages end with a newline; a log line must not. */
+static void
+pg_error(char *err, size_t errlen, const char *step, const char *msg)
+{
+	size_t n;
+
+	snprintf(err, errlen, "%s: %s", step, msg);
+	n = strlen(err);
+	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == '\r'))
+		err[--n] = '\0';
+}
+
+static void
+pg_disconnect(void *h)
+{
+	struct pg *p = h;
+
+	if (p == NULL)
+		return;
+	PQfinish(p->conn);
+	explicit_bzero(p, sizeof(*p));
+	free(p);
+}
+
+static int
+pg_connect(void **h, const char *password, char *err, size_t errlen)
+{
+	const char *keys[] = { "dbname", "password", "connect_timeout",
+	    "application_name", NULL };
+	const char *vals[5];
+	char timeout[24];
+	struct pg *p;
+	PGresult *res;
+
+	*h = NULL;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		snprintf(err, errlen, "connect: out of memory");
+		return -1;
+	}
+	if (sql_translate(cfg->sql_user_query, SQLP_DOLLAR, &p->q, err,
+	    errlen) == -1) {
+		free(p);
+		return -1;
+	}
+	(void)snprintf(timeout, sizeof(timeout), "%llu",
+	    cfg->accounts_timeout);
+	vals[0] = cfg->sql_dsn;		/* expanded: the later keys win */
+	vals[1] = password != NULL && password[0] != '\0' ? password : NULL;
+	vals[2] = timeout;
+	vals[3] = "ftpd";
+	vals[4] = NULL;
+	if (vals[1] == NULL) {
+		keys[1] = "connect_timeout";	/* keep the list dense */
+		vals[1] = timeout;
+	}
+	p->conn = PQconnectdbParams(keys, vals, 1);
+	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
+		pg_error(err, errlen, "connect", p->conn != NULL ?
+		    PQerrorMessage(p->conn) : "out of memory");
+		pg_disconnect(p);
+		return -1;
+	}
+	res = PQprepare(p->conn, STMT_NAME, p->q.text, 0, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_error(err, errlen, "prepare", PQerrorMessage(p->conn));
+		PQclear(res);
+		pg_disconnect(p);
+		return -1;
+	}
+	PQclear(res);
+	*h = p;
+	return 0;
+}
+
+/* Wait for the whole result until the deadline: 0, or -1 (err set, the
+ * statement cancelled). */
+static int
+await_result(struct pg *p, long long deadline, char *err, size_t errlen)
+{
+	struct pollfd pfd = { PQsocket(p->conn), POLLIN, 0 };
+	char cerr[256];
+	PGcancel *c;
+	long long left;
+	int r;
+
+	while (PQisBusy(p->conn)) {
+		left = deadline - clock_ms();
+		if (left <= 0) {
+			snprintf(err, errlen, "query: no answer within the "
+			    "deadline (accounts_timeout)");
+			c = PQgetCancel(p->conn);
+			if (c != NULL) {
+				(void)PQcancel(c, cerr, sizeof(cerr));
+				PQfreeCancel(c);
+			}
+			return -1;
+		}
+		r = poll(&pfd, 1, (int)left);
+		if (r == -1 && errno != EINTR) {
+			snprintf(err, errlen, "query: poll: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (r > 0 && !PQconsumeInput(p->conn)) {
+			pg_error(err, errlen, "query", PQerrorMessage(p->conn));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+take_row(const PGresult *res, const char *user, struct acct_record *r,
+    char *err, size_t errlen)
+{
+	struct acct_cols c;
+	int i, n = PQnfields(res);
+
+	acct_col_begin(&c, r, user);
+	for (i = 0; i < n; i++)
+		if (acct_col_set(&c, r, PQfname(res, i), PQgetisnull(res, 0, i) ?
+		    NULL : PQgetvalue(res, 0, i), err, errlen) == -1)
+			return ACCT_REFUSED;
+	return acct_col_end(&c, r, err, errlen) == -1 ? ACCT_REFUSED :
+	    ACCT_FOUND;
+}
+
+static int
+pg_lookup(void *h, const struct acct_query *q, struct acct_record *r,
+    char *err, size_t errlen)
+{
+	struct pg *p = h;
+	const char *vals[SQLP_MAX];
+	PGresult *res, *extra;
+	size_t i;
+	int st;
+
+	for (i = 0; i < p->q.n; i++)
+		vals[i] = sql_param_value(p->q.order[i], q->user, q->host,
+		    q->client);
+	if (!PQsendQueryPrepared(p->conn, STMT_NAME, (int)p->q.n, vals, NULL,
+	    NULL, 0)) {
+		pg_error(err, errlen, "query", PQerrorMessage(p->conn));
+		return ACCT_UNAVAILABLE;
+	}
+	if (await_result(p, clock_ms() + q->deadline_ms, err, errlen) == -1)
+		return ACCT_UNAVAILABLE;
+	res = PQgetResult(p->conn);
+	while ((extra = PQgetResult(p->conn)) != NULL)
+		PQclear(extra);		/* one statement: nothing should come */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pg_error(err, errlen, "query", res != NULL ?
+		    PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+		st = ACCT_UNAVAILABLE;
+	} else if (PQntuples(res) == 0) {
+		snprintf(err, errlen, "no row for %s", q->user);
+		st = ACCT_UNKNOWN;
+	} else if (PQntuples(res) > 1) {
+		snprintf(err, errlen, "query: %d rows for %s", PQntuples(res),
+		    q->user);
+		st = ACCT_REFUSED;
+	} else
+		st = take_row(res, q->user, r, err, errlen);
+	PQclear(res);
+	if (st != ACCT_FOUND)
+		explicit_bzero(r, sizeof(*r));
+	return st;
+}
+
+const struct acct_backend acct_postgresql = {
+	"postgresql", pg_connect, pg_lookup, pg_disconnect
+};

@@ -1,0 +1,113 @@
+/*
+ * acct_check.c - judge an account record from the account service.
+ *
+ * Runs in the authentication child, as root, on what an unprivileged
+ * process parsed out of a database or directory: every field that
+ * decides who the session runs as, and where, is checked here before it
+ * is trusted.  A record that fails is a refused login, and the log line
+ * names the field.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "priv/acct_service.h"
+#include "priv/auth.h"
+
+/* path lies at or beneath root (both absolute, root without a trailing
+ * slash unless it is "/"). */
+static int
+beneath(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 1)
+		return 1;
+	return strncmp(path, root, n) == 0 && (path[n] == '\0' ||
+	    path[n] == '/');
+}
+
+static int
+has_dotdot(const char *p)
+{
+	const char *s;
+
+	for (s = p; (s = strstr(s, "..")) != NULL; s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return 1;
+	return 0;
+}
+
+int
+acct_check(const char *user, const struct acct_record *r,
+    struct auth_result *a, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (strcmp(r->name, user) != 0) {
+		snprintf(why, whylen, "record names %.64s, not %s", r->name,
+		    user);
+		return -1;
+	}
+	if (!r->enabled) {
+		snprintf(why, whylen, "account %s is disabled (enabled)", user);
+		return -1;
+	}
+	if (r->uid == 0 || r->gid == 0) {
+		snprintf(why, whylen, "%s: %s 0 may not log in", user,
+		    r->uid == 0 ? "uid" : "gid");
+		return -1;
+	}
+	if (r->uid > 4294967294ULL || r->gid > 4294967294ULL) {
+		snprintf(why, whylen, "%s: uid or gid out of range", user);
+		return -1;
+	}
+	if (!cfg->unprivileged && r->uid < cfg->min_uid) {
+		snprintf(why, whylen, "%s: uid %llu below min_uid %llu", user,
+		    (unsigned long long)r->uid, cfg->min_uid);
+		return -1;
+	}
+	if (r->uid == cfg->acct_uid) {
+		snprintf(why, whylen, "%s: uid %llu is account_user's", user,
+		    (unsigned long long)r->uid);
+		return -1;
+	}
+	if (r->home[0] != '/' || has_dotdot(r->home)) {
+		snprintf(why, whylen, "%s: home \"%.200s\" is not an absolute "
+		    "path without ..", user, r->home);
+		return -1;
+	}
+	if (cfg->accounts_home_root[0] != '\0' &&
+	    !beneath(r->home, cfg->accounts_home_root)) {
+		snprintf(why, whylen, "%s: home %.200s is not beneath "
+		    "accounts_home_root %.200s", user, r->home,
+		    cfg->accounts_home_root);
+		return -1;
+	}
+	if (stat(r->home, &st) == -1) {
+		snprintf(why, whylen, "%s: home %.200s: %s", user, r->home,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s: home %.200s: not a directory", user,
+		    r->home);
+		return -1;
+	}
+	if (snprintf(a->name, sizeof(a->name), "%s", r->name) >=
+	    (int)sizeof(a->name) || snprintf(a->home, sizeof(a->home), "%s",
+	    r->home) >= (int)sizeof(a->home)) {
+		snprintf(why, whylen, "%s: name or home too long", user);
+		return -1;
+	}
+	a->uid = cfg->unprivileged ? getuid() : (uid_t)r->uid;
+	a->gid = cfg->unprivileged ? getgid() : (gid_t)r->gid;
+	a->virtual_user = 1;
+	return 0;
+}
