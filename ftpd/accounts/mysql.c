@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errmsg.h>
 #include <mysql.h>
 
+#include "common/clock.h"
 #include "config.h"
 #include "accounts/backend.h"
 #include "accounts/dsn.h"
@@ -230,10 +232,29 @@ fail:
 	return -1;
 }
 
+/*
+ * err for a failed step of a lookup begun at t0.  The library reports a
+ * read that timed out as a lost connection; the administrator should
+ * read that the query was too slow, not that the server fell over.
+ */
+static void
+query_error(struct my_conn *c, long long t0, char *err, size_t errlen)
+{
+	long long limit = (long long)cfg->accounts_timeout * 1000;
+
+	if (mysql_stmt_errno(c->st) == CR_SERVER_LOST &&
+	    clock_ms() - t0 >= limit - limit / 10)
+		snprintf(err, errlen, "query: no answer within the deadline "
+		    "(accounts_timeout = %llus): %s", cfg->accounts_timeout,
+		    mysql_stmt_error(c->st));
+	else
+		snprintf(err, errlen, "query: %s", mysql_stmt_error(c->st));
+}
+
 /* Run the statement with this query's values.  0, or -1 with err. */
 static int
-execute(struct my_conn *c, const struct acct_query *q, char *err,
-    size_t errlen)
+execute(struct my_conn *c, const struct acct_query *q, long long t0,
+    char *err, size_t errlen)
 {
 	MYSQL_BIND in[SQLP_MAX];
 	unsigned long len[SQLP_MAX];
@@ -257,11 +278,13 @@ execute(struct my_conn *c, const struct acct_query *q, char *err,
 		return -1;
 	}
 	if (mysql_stmt_execute(c->st) != 0) {
-		snprintf(err, errlen, "query: %s", mysql_stmt_error(c->st));
+		query_error(c, t0, err, errlen);
 		return -1;
 	}
-	/* The server prepares again after an ALTER TABLE; a SELECT * could
-	 * then bring other columns than the ones bound. */
+	/* The server prepares again after an ALTER TABLE, and a SELECT *
+	 * then brings other columns.  The library says so itself
+	 * (CR_NEW_STMT_METADATA, above); this keeps the buffers safe
+	 * should a version not. */
 	if (mysql_stmt_field_count(c->st) != c->ncols) {
 		snprintf(err, errlen, "query: the result's columns changed "
 		    "since it was prepared");
@@ -309,7 +332,7 @@ take_row(struct my_conn *c, struct acct_cols *cols, struct acct_record *r,
 
 /* The first row, then proof there is no second.  An enum acct_status. */
 static int
-read_rows(struct my_conn *c, const struct acct_query *q,
+read_rows(struct my_conn *c, const struct acct_query *q, long long t0,
     struct acct_record *r, char *err, size_t errlen)
 {
 	struct acct_cols cols;
@@ -320,7 +343,7 @@ read_rows(struct my_conn *c, const struct acct_query *q,
 	if (rc == MYSQL_NO_DATA)
 		return ACCT_UNKNOWN;
 	if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) {
-		snprintf(err, errlen, "query: %s", mysql_stmt_error(c->st));
+		query_error(c, t0, err, errlen);
 		return ACCT_UNAVAILABLE;
 	}
 	/* Judged now, before the second fetch overwrites the buffers;
@@ -333,7 +356,7 @@ read_rows(struct my_conn *c, const struct acct_query *q,
 		return ACCT_REFUSED;
 	}
 	if (rc != MYSQL_NO_DATA) {
-		snprintf(err, errlen, "query: %s", mysql_stmt_error(c->st));
+		query_error(c, t0, err, errlen);
 		return ACCT_UNAVAILABLE;
 	}
 	return st;
@@ -344,11 +367,12 @@ my_lookup(void *h, const struct acct_query *q, struct acct_record *r,
     char *err, size_t errlen)
 {
 	struct my_conn *c = h;
+	long long t0 = clock_ms();
 	int st;
 
-	if (execute(c, q, err, errlen) == -1)
+	if (execute(c, q, t0, err, errlen) == -1)
 		return ACCT_UNAVAILABLE;
-	st = read_rows(c, q, r, err, errlen);
+	st = read_rows(c, q, t0, r, err, errlen);
 	/* Reads and drops any rows left (a third, a fourth...), so the
 	 * connection is ready for the next lookup. */
 	if (mysql_stmt_free_result(c->st) != 0 && st != ACCT_UNAVAILABLE) {
