@@ -136,8 +136,13 @@ deps:
 # offline from Debian's gocode tree by test_tls_clients.py).
 test-deps:
 	@missing=""; \
-	for p in curl lftp ftp python3 wget yafc rclone; do \
+	for p in curl lftp ftp python3 wget yafc rclone sqlite3; do \
 	  command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  missing="$$missing postgresql"; \
+	[ -x /usr/sbin/mariadbd ] || missing="$$missing mariadb-server"; \
+	[ -x /usr/sbin/slapd ] || missing="$$missing slapd"; \
+	command -v ldapsearch >/dev/null 2>&1 || missing="$$missing ldap-utils"; \
 	command -v go >/dev/null 2>&1 || missing="$$missing golang-go"; \
 	[ -d /usr/share/gocode/src/github.com/jlaffaye/ftp ] || \
 	  missing="$$missing golang-github-jlaffaye-ftp-dev"; \
@@ -229,8 +234,12 @@ fuzz: deps
 # BENCH_ARGS, e.g. "--servers ftpd --workloads retr,stor --runs 1"; results
 # accumulate in test/bench/.data/results.json ("--report" prints them).
 BENCH_ARGS ?= --fresh
+# ACCT_BENCH=no skips the per-login cost of each account source
+# (test/bench/acctbench.py: real PostgreSQL, MariaDB and slapd).
+ACCT_BENCH ?= yes
 bench: all test/bench/loadgen test/bench/hashcost test/bench/bareforker
 	$(PYTHON) test/bench/bench.py $(BENCH_ARGS)
+	[ "$(ACCT_BENCH)" = no ] || $(PYTHON) test/bench/acctbench.py
 
 test/bench/loadgen: test/bench/loadgen.c common/libcommon.a
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< common/libcommon.a \

@@ -9,6 +9,9 @@
 #     bounce rule, TLS context set-up, CPU pinning and the seccomp filters.
 #     Nothing of cmd/, user/, front/, the TLS relay or the session state.
 #  2. ftpd/tools/ includes only common/ and ftpd/formats/.
+#  2a. ftpd/accounts/ (the account service, its own program) includes
+#     only common/, accounts/, formats/ and the configuration; nothing
+#     of the daemon, and priv/ nothing of it (the rule above).
 #  3. common/ includes nothing of ftpd/.
 #  4. No two modules of ftpd/ include each other's headers (an import
 #     cycle between a.c and b.c through a.h and b.h).
@@ -22,6 +25,7 @@ top=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 
 priv_allowed='^(common/[a-z_]+\.h|priv/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_keys\.def|monproto\.h|roles\.h|bounce\.h|tls/tls\.h|tls/tls_identity\.h|cpupin\.h|sandbox\.h)$'
 tools_allowed='^(common/[a-z_]+\.h|formats/[a-z_]+\.h)$'
+accounts_allowed='^(common/[a-z_]+\.h|accounts/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_keys\.def)$'
 
 # FILE:LINE:HEADER for every quoted include of the files given.
 includes() {
@@ -43,6 +47,11 @@ check_tree() {
 		echo "$f:$line: tools/ includes \"$hdr\" (only common/, formats/)"
 		bad=1
 	done < <(includes ftpd/tools/*.[ch] /dev/null)
+	while IFS=: read -r f line hdr; do
+		[[ $hdr =~ $accounts_allowed ]] && continue
+		echo "$f:$line: accounts/ includes \"$hdr\" (its own program)"
+		bad=1
+	done < <(includes ftpd/accounts/*.[ch] /dev/null)
 	while IFS=: read -r f line hdr; do
 		[[ $hdr != */* && -e common/$hdr ]] && continue
 		echo "$f:$line: common/ includes \"$hdr\""
@@ -98,11 +107,13 @@ self_test() {
 	plant ftpd/priv/monitor.c '#include "cmd/ctl.h"' 'parser side'
 	plant ftpd/priv/auth.h '#include "user/policy.h"' 'parser side'
 	plant ftpd/priv/master.c '#include "session.h"' 'parser side'
+	plant ftpd/priv/auth.c '#include "accounts/backend.h"' 'parser side'
+	plant ftpd/accounts/worker.c '#include "priv/auth.h"' 'its own program'
 	plant ftpd/tools/ftpwho.c '#include "config.h"' 'only common'
 	plant common/buf.c '#include "config.h"' 'common/ includes'
 	plant ftpd/user/route.c '#include "user/xfer.h"' 'include each other'
 	plant ftpd/cmd/ctl.c '#include "cmd/cmd.h"' 'include each other'
-	[ $rc = 0 ] && echo "layering.sh: self-test: all 7 violations caught"
+	[ $rc = 0 ] && echo "layering.sh: self-test: all 9 violations caught"
 	exit $rc
 }
 

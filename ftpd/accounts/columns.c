@@ -46,19 +46,44 @@ copy_text(char *out, size_t outlen, const char *col, const char *val,
 	return 0;
 }
 
+/* A portable user or group name (POSIX's portable set, as useradd
+ * takes it): what a panel stores when it names the web user. */
 static int
-parse_id(uint64_t *out, const char *col, const char *val, char *err,
-    size_t errlen)
+is_id_name(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' || s[0] == '-' || (s[0] >= '0' && s[0] <= '9') ||
+	    strlen(s) >= ACCT_IDNAME_MAX)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* A number, or a name the root side looks up (name: its buffer). */
+static int
+parse_id(uint64_t *out, char *name, const char *col, const char *val,
+    char *err, size_t errlen)
 {
 	unsigned long long v;
 
-	if (parse_uint(val, 0, 4294967294ULL, &v) == -1) {
-		snprintf(err, errlen, "column %s: not a number from 0 to "
-		    "4294967294: \"%.40s\"", col, val);
-		return -1;
+	name[0] = '\0';
+	if (parse_uint(val, 0, 4294967294ULL, &v) == 0) {
+		*out = v;
+		return 0;
 	}
-	*out = v;
-	return 0;
+	if (is_id_name(val)) {
+		memcpy(name, val, strlen(val) + 1);
+		*out = 0;
+		return 0;
+	}
+	snprintf(err, errlen, "column %s: neither a number from 0 to "
+	    "4294967294 nor a user or group name: \"%.40s\"", col, val);
+	return -1;
 }
 
 /* SQL has no portable boolean: 1/0, true/false, t/f, yes/no. */
@@ -135,10 +160,10 @@ acct_col_set(struct acct_cols *c, struct acct_record *r, const char *col,
 	}
 	if (strcasecmp(col, "uid") == 0) {
 		c->seen |= COL_UID;
-		return parse_id(&r->uid, col, val, err, errlen);
+		return parse_id(&r->uid, r->uid_name, col, val, err, errlen);
 	}
 	c->seen |= COL_GID;
-	return parse_id(&r->gid, col, val, err, errlen);
+	return parse_id(&r->gid, r->gid_name, col, val, err, errlen);
 }
 
 int

@@ -21,7 +21,9 @@ acct_put_answer(struct buf *b, enum acct_status st, const char *why,
 	    ipc_put_u64(b, r->uid) == -1 || ipc_put_u64(b, r->gid) == -1 ||
 	    ipc_put_str(b, r->home) == -1 ||
 	    ipc_put_u32(b, r->enabled) == -1 ||
-	    ipc_put_u32(b, r->verified) == -1 ? -1 : 0;
+	    ipc_put_u32(b, r->verified) == -1 ||
+	    ipc_put_str(b, r->uid_name) == -1 ||
+	    ipc_put_str(b, r->gid_name) == -1 ? -1 : 0;
 }
 
 int
@@ -44,7 +46,10 @@ acct_get_answer(const struct buf *b, enum acct_status *st, char *why,
 	    ipc_get_u64(b, &off, &r->gid) == -1 ||
 	    ipc_get_str(b, &off, r->home, sizeof(r->home)) == -1 ||
 	    ipc_get_u32(b, &off, &r->enabled) == -1 ||
-	    ipc_get_u32(b, &off, &r->verified) == -1 || off != b->len)
+	    ipc_get_u32(b, &off, &r->verified) == -1 ||
+	    ipc_get_str(b, &off, r->uid_name, sizeof(r->uid_name)) == -1 ||
+	    ipc_get_str(b, &off, r->gid_name, sizeof(r->gid_name)) == -1 ||
+	    off != b->len)
 		return -1;
 	return 0;
 }

@@ -21,7 +21,8 @@ enum acct_msg {
 				 * ldap_auth = bind, else "") */
 	ACCT_ANSWER,		/* u32 status, str why, then with ACCT_FOUND:
 				 * str name, str hash, u64 uid, u64 gid,
-				 * str home, u32 enabled, u32 verified */
+				 * str home, u32 enabled, u32 verified,
+				 * str uid name, str gid name */
 };
 
 enum acct_status {
@@ -39,6 +40,7 @@ enum acct_status {
 #define ACCT_HOME_MAX	4096
 #define ACCT_WHY_MAX	512
 #define ACCT_PASS_MAX	4097
+#define ACCT_IDNAME_MAX	33	/* a user or group name in uid/gid */
 
 /* An account as a source describes it, before any check. */
 struct acct_record {
@@ -48,6 +50,10 @@ struct acct_record {
 	char		home[ACCT_HOME_MAX];
 	uint32_t	enabled;	/* 0: the account is switched off */
 	uint32_t	verified;	/* the source checked the password */
+	/* uid/gid given as names (a panel's web user): looked up by the
+	 * root side in the system's databases; "" when numeric. */
+	char		uid_name[ACCT_IDNAME_MAX];
+	char		gid_name[ACCT_IDNAME_MAX];
 };
 
 struct buf;

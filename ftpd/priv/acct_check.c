@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,10 +46,42 @@ has_dotdot(const char *p)
 	return 0;
 }
 
+/* uid and gid given by name: the system's databases give the numbers
+ * (NSS in the password-check child, where the system source runs it
+ * too). */
+static int
+resolve_ids(const char *user, const struct acct_record *r, uint64_t *uid,
+    uint64_t *gid, char *why, size_t whylen)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	*uid = r->uid;
+	*gid = r->gid;
+	if (r->uid_name[0] != '\0') {
+		if ((pw = getpwnam(r->uid_name)) == NULL) {
+			snprintf(why, whylen, "%s: uid %s: no such user", user,
+			    r->uid_name);
+			return -1;
+		}
+		*uid = pw->pw_uid;
+	}
+	if (r->gid_name[0] != '\0') {
+		if ((gr = getgrnam(r->gid_name)) == NULL) {
+			snprintf(why, whylen, "%s: gid %s: no such group", user,
+			    r->gid_name);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
 int
 acct_check(const char *user, const struct acct_record *r,
     struct auth_result *a, char *why, size_t whylen)
 {
+	uint64_t uid, gid;
 	struct stat st;
 
 	if (strcmp(r->name, user) != 0) {
@@ -59,23 +93,25 @@ acct_check(const char *user, const struct acct_record *r,
 		snprintf(why, whylen, "account %s is disabled (enabled)", user);
 		return -1;
 	}
-	if (r->uid == 0 || r->gid == 0) {
+	if (resolve_ids(user, r, &uid, &gid, why, whylen) == -1)
+		return -1;
+	if (uid == 0 || gid == 0) {
 		snprintf(why, whylen, "%s: %s 0 may not log in", user,
-		    r->uid == 0 ? "uid" : "gid");
+		    uid == 0 ? "uid" : "gid");
 		return -1;
 	}
-	if (r->uid > 4294967294ULL || r->gid > 4294967294ULL) {
+	if (uid > 4294967294ULL || gid > 4294967294ULL) {
 		snprintf(why, whylen, "%s: uid or gid out of range", user);
 		return -1;
 	}
-	if (!cfg->unprivileged && r->uid < cfg->min_uid) {
+	if (!cfg->unprivileged && uid < cfg->min_uid) {
 		snprintf(why, whylen, "%s: uid %llu below min_uid %llu", user,
-		    (unsigned long long)r->uid, cfg->min_uid);
+		    (unsigned long long)uid, cfg->min_uid);
 		return -1;
 	}
-	if (r->uid == cfg->acct_uid) {
+	if (uid == cfg->acct_uid) {
 		snprintf(why, whylen, "%s: uid %llu is account_user's", user,
-		    (unsigned long long)r->uid);
+		    (unsigned long long)uid);
 		return -1;
 	}
 	if (r->home[0] != '/' || has_dotdot(r->home)) {
@@ -106,8 +142,8 @@ acct_check(const char *user, const struct acct_record *r,
 		snprintf(why, whylen, "%s: name or home too long", user);
 		return -1;
 	}
-	a->uid = cfg->unprivileged ? getuid() : (uid_t)r->uid;
-	a->gid = cfg->unprivileged ? getgid() : (gid_t)r->gid;
+	a->uid = cfg->unprivileged ? getuid() : (uid_t)uid;
+	a->gid = cfg->unprivileged ? getgid() : (gid_t)gid;
 	a->virtual_user = 1;
 	return 0;
 }

@@ -163,7 +163,10 @@ def test_sqlite_bad_rows_named_in_the_log():
             ("nullgid", h, srv.vuid, None, str(home), "1"),
             ("neg", h, -5, srv.vgid, str(home), "1"),
             ("garbage", h, srv.vuid, srv.vgid, str(home), "maybe"),
-            ("bob", h, srv.vuid, srv.vgid, str(home), "true")]
+            ("bob", h, srv.vuid, srv.vgid, str(home), "true"),
+            # a panel's names for the web user and group
+            ("named", h, "nobody", "nogroup", str(home), "y"),
+            ("ghost", h, "nosuchuserx", srv.vgid, str(home), "y")]
     con.executemany("INSERT INTO extra VALUES (?, ?, ?, ?, ?, ?)", rows)
     con.commit()
     con.close()
@@ -175,13 +178,17 @@ def test_sqlite_bad_rows_named_in_the_log():
     with srv:
         for user, needle in [("twice", "more than one row"),
                              ("nullgid", "column gid: NULL"),
-                             ("neg", "column uid: not a number"),
-                             ("garbage", "column enabled: not a truth")]:
+                             ("neg", "column uid: neither a number"),
+                             ("garbage", "column enabled: not a truth"),
+                             ("ghost", "uid nosuchuserx: no such user")]:
             code, _ = login_code(srv, user, "pw")
             check(code == 530, f"{user} gave {code}")
             check(needle in srv.log(), f"log lacks {needle!r}")
         code, _ = login_code(srv, "bob", "pw")
         check(code == 230, f"a good row refused: {code}")
+        if is_root():
+            code, _ = login_code(srv, "named", "pw")
+            check(code == 230, f"uid/gid given by name refused: {code}")
 
 
 def test_home_root_and_min_uid():
