@@ -9,14 +9,15 @@ logins come back by themselves when the database does.
 """
 
 import ftplib
+import io
 import os
 import threading
 import time
 
 from harness import (SLOW, VUSER_GID, VUSER_UID, RawControl, Server, check,
-                     greeting_line, is_root, make_file, random_name, run,
-                     sha256_file)
-from mariadb_server import MariaDB
+                     crypt_hash, greeting_line, is_root, make_file,
+                     random_name, run, sha256_file)
+from mariadb_server import MariaDB, sql_str
 
 PASSWORD = "Sql-pw-4711"
 DEFAULT_COLS = "name, password, uid, gid, home, enabled"
@@ -328,6 +329,38 @@ def test_mysql_bad_query_unavailable():
             code, text = login_code(srv, "someone", PASSWORD)
             check(code == 421, f"bad query: {code} {text!r}")
             check("SQL syntax" in srv.log(), "SQL error not logged")
+
+
+def test_mysql_panel_table():
+    """A hosting panel's own table (pure-ftpd-mysql's users, as
+    CyberPanel keeps it), read through the README's sql_user_query."""
+    with MariaDB() as db:
+        query = ("SELECT User AS name, Password AS password, Uid AS uid, "
+                 "Gid AS gid, Dir AS home, Status AS enabled "
+                 "FROM users WHERE User = :user")
+        srv = sql_server(db, conf={"sql_user_query": query})
+        home = sql_home(srv, "webmaster")
+        db.sql("CREATE TABLE users (User VARCHAR(32) NOT NULL PRIMARY KEY,"
+               " Password VARCHAR(255) NOT NULL, Uid VARCHAR(11) NOT NULL,"
+               " Gid VARCHAR(11) NOT NULL, Dir VARCHAR(255) NOT NULL,"
+               " Status ENUM('0', '1') NOT NULL DEFAULT '1');"
+               f"GRANT SELECT ON ftp.users TO 'ftpd'@'localhost';")
+        db.sql("INSERT INTO users VALUES ('webmaster', "
+               f"{sql_str(crypt_hash(PASSWORD))}, '{srv.vuid}', "
+               f"'{srv.vgid}', {sql_str(str(home))}, '1'), ('parked', "
+               f"{sql_str(crypt_hash(PASSWORD))}, '{srv.vuid}', "
+               f"'{srv.vgid}', {sql_str(str(home))}, '0');")
+        with srv:
+            data = os.urandom(50000)
+            f = srv.ftp("webmaster", PASSWORD)
+            try:
+                f.storbinary("STOR site.bin", io.BytesIO(data))
+                f.quit()
+            finally:
+                f.close()
+            check((home / "site.bin").read_bytes() == data, "panel upload")
+            expect_login(srv, "parked", PASSWORD, 530, "Status '0'")
+            expect_login(srv, "WebMaster", PASSWORD, 530, "another case")
 
 
 def test_mysql_dsn_unknown_key():
