@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/ldapfilter.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
@@ -50,7 +52,18 @@ static const struct conf_key vhost_keys[] = {
 };
 #define NVHOST_KEYS (sizeof(vhost_keys) / sizeof(vhost_keys[0]))
 
+/* A [user] or [group] section sets plan keys only, as text. */
+static const struct conf_key plan_keys[] = {
+#define X(name, kind, def) { #name, CONF_STRING, NULL, 0, 0, NULL, \
+	offsetof(struct plan_section, val) + PLAN_##name * sizeof(char *) },
+#include "plan/plan_keys.def"
+#undef X
+};
+#define NPLAN_KEYS (sizeof(plan_keys) / sizeof(plan_keys[0]))
+#define PLAN_SECTIONS_MAX	100000
+
 static struct ftpd_config the_config;
+static int	check_plans(struct ftpd_config *, char *, size_t);
 const struct ftpd_config *cfg = &the_config;
 
 /* "LOW-HIGH" was validated by conf; split it into numbers. */
@@ -113,6 +126,7 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 	static const char *const names[] = { "file", "system", "pam", "sql",
 	    "ldap" };
 	const char *p = c->accounts;
+	char why[128];
 	size_t n, i, j;
 
 	c->acct_nchain = 0;
@@ -157,6 +171,11 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 		    c->ldap_base[0] == '\0')) {
 			snprintf(err, errlen, "accounts: ldap needs ldap_uri "
 			    "and ldap_base");
+			return -1;
+		}
+		if (c->acct_chain[j] == SRC_LDAP &&
+		    ldapfilter_check(c->ldap_filter, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "ldap_filter: %s", why);
 			return -1;
 		}
 		if (c->acct_chain[j] == SRC_SQL || c->acct_chain[j] == SRC_LDAP)
@@ -260,9 +279,107 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		    "path");
 		return -1;
 	}
-	if (parse_accounts(c, err, errlen) == -1)
+	if (parse_accounts(c, err, errlen) == -1 ||
+	    check_plans(c, err, errlen) == -1)
 		return -1;
 	return c->acct_service ? parse_account_user(c, err, errlen) : 0;
+}
+
+/*
+ * "[user NAME]", "[group NAME]": plan values for one account or for the
+ * members of one group.  A group is named by its name or its number; a
+ * name is looked up now, once.
+ */
+static int
+open_plan_section(struct ftpd_config *c, const char *kind, const char *name,
+    const char *where, const struct conf_key **k, size_t *n, void **obj,
+    char *err, size_t errlen)
+{
+	struct plan_section *ps;
+	unsigned long long id;
+	struct group *gr;
+	size_t i;
+
+	for (i = 0; i < c->nplan_sections; i++)
+		if (strcmp(c->plan_sections[i].name, name) == 0 &&
+		    c->plan_sections[i].is_group == (kind[0] == 'g')) {
+			snprintf(err, errlen, "%s: [%s %s]: defined twice (also "
+			    "at %s)", where, kind, name,
+			    c->plan_sections[i].where);
+			return -1;
+		}
+	if (c->nplan_sections == PLAN_SECTIONS_MAX) {
+		snprintf(err, errlen, "%s: more than %d [user]/[group] "
+		    "sections", where, PLAN_SECTIONS_MAX);
+		return -1;
+	}
+	c->plan_sections = xreallocarray(c->plan_sections,
+	    c->nplan_sections + 1, sizeof(*c->plan_sections));
+	ps = &c->plan_sections[c->nplan_sections];
+	memset(ps, 0, sizeof(*ps));
+	ps->is_group = kind[0] == 'g';
+	if (ps->is_group) {
+		if (parse_uint(name, 0, 4294967294ULL, &id) == 0)
+			ps->gid = (unsigned)id;
+		else if ((gr = getgrnam(name)) != NULL)
+			ps->gid = (unsigned)gr->gr_gid;
+		else {
+			snprintf(err, errlen, "%s: [group %s]: no such group",
+			    where, name);
+			return -1;
+		}
+	}
+	ps->name = xstrdup(name);
+	ps->where = xstrdup(where);
+	c->nplan_sections++;
+	*k = plan_keys;
+	*n = NPLAN_KEYS;
+	*obj = ps;
+	return 0;
+}
+
+static int
+check_rate(const char *key, const char *val, char *err, size_t errlen)
+{
+	char e[256];
+
+	if (plan_check(PLAN_rate_down, val, e, sizeof(e)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: not a size in bytes per second (K, M, G, "
+	    "T allowed) (got \"%.60s\")", key, val);
+	return -1;
+}
+
+/* Every plan value, global and in sections, is parsed once at load. */
+static int
+check_plans(struct ftpd_config *c, char *err, size_t errlen)
+{
+	struct plan_layer g;
+	size_t i;
+	int k;
+	char e[512];
+
+	config_plan_global(&g);
+	for (k = 0; k < PLAN_NKEYS; k++)
+		if (plan_check((enum plan_key)k, g.val[k], err, errlen) == -1)
+			return -1;
+	/* Rates for anonymous sessions and for the whole node: sizes like
+	 * rate_down's. */
+	if (check_rate("anon_rate", c->anon_rate, err, errlen) == -1 ||
+	    check_rate("rate_total", c->rate_total, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < c->nplan_sections; i++)
+		for (k = 0; k < PLAN_NKEYS; k++)
+			if (c->plan_sections[i].val[k] != NULL &&
+			    plan_check((enum plan_key)k,
+			    c->plan_sections[i].val[k], e, sizeof(e)) == -1) {
+				snprintf(err, errlen, "%s: [%s %s] %s",
+				    c->plan_sections[i].where,
+				    c->plan_sections[i].is_group ? "group" :
+				    "user", c->plan_sections[i].name, e);
+				return -1;
+			}
+	return 0;
 }
 
 /* "[host NAME]": a new vhost starting from the settings so far. */
@@ -274,8 +391,12 @@ open_section(void *arg, const char *kind, const char *name,
 	struct ftpd_config *c = arg;
 	struct vhost *v;
 
+	if (strcmp(kind, "user") == 0 || strcmp(kind, "group") == 0)
+		return open_plan_section(c, kind, name, where, k, n, obj, err,
+		    errlen);
 	if (strcmp(kind, "host") != 0) {
-		snprintf(err, errlen, "%s: unknown section [%s]", where, kind);
+		snprintf(err, errlen, "%s: unknown section [%s] (host, user, "
+		    "group)", where, kind);
 		return -1;
 	}
 	if (c->nvhosts == VHOST_MAX || config_vhost(name) != -1) {
@@ -331,6 +452,14 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 		free(c->vhosts[i].where);
 	}
 	c->nvhosts = 0;
+	for (i = 0; i < c->nplan_sections; i++) {
+		conf_free(plan_keys, NPLAN_KEYS, &c->plan_sections[i]);
+		free(c->plan_sections[i].name);
+		free(c->plan_sections[i].where);
+	}
+	free(c->plan_sections);
+	c->plan_sections = NULL;
+	c->nplan_sections = 0;
 	conf_track(keys, key_where, NKEYS);
 	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
 		return -1;
@@ -354,6 +483,29 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 }
 
 void
+config_plan_global(struct plan_layer *l)
+{
+	const struct ftpd_config *c = &the_config;
+
+#define X(name, kind, def) l->val[PLAN_##name] = c->name;
+#include "plan/plan_keys.def"
+#undef X
+	l->where = "ftpd.conf";
+}
+
+const char *
+config_key_where(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return key_where[i][0] != '\0' ? key_where[i] :
+			    "default";
+	return "default";
+}
+
+void
 config_dump(void)
 {
 	struct buf out;
@@ -366,6 +518,18 @@ config_dump(void)
 	for (i = 0; rc == 0 && i < cfg->nvhosts; i++)
 		rc = buf_appendf(&out, "\n[host %s]\n", cfg->vhosts[i].name) |
 		    conf_dump(vhost_keys, NVHOST_KEYS, &cfg->vhosts[i], &out);
+	/* A section shows the keys it sets: an unset key is not empty. */
+	for (i = 0; rc == 0 && i < cfg->nplan_sections; i++) {
+		const struct plan_section *ps = &cfg->plan_sections[i];
+		int k;
+
+		rc = buf_appendf(&out, "\n[%s %s]\n", ps->is_group ? "group" :
+		    "user", ps->name);
+		for (k = 0; rc == 0 && k < PLAN_NKEYS; k++)
+			if (ps->val[k] != NULL)
+				rc = buf_appendf(&out, "%s = %s\n",
+				    plan_key_name((enum plan_key)k), ps->val[k]);
+	}
 	if (rc == 0)
 		fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "common/netmask.h"
+#include "plan/plan.h"
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
 enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };
@@ -32,6 +33,16 @@ struct vhost {
 	int	 anonymous;
 };
 
+/* A "[user NAME]" or "[group NAME]" section: plan values as text (NULL
+ * where the section does not set the key), checked at load. */
+struct plan_section {
+	char	*name;
+	char	*where;		/* "FILE:LINE" of its [user/group] line */
+	int	 is_group;
+	unsigned gid;		/* [group]: the group's id (name or number) */
+	char	*val[PLAN_NKEYS];
+};
+
 struct ftpd_config {
 #define X(name, type, ctype, def, min, max, enums) ctype name;
 #include "config_keys.def"
@@ -47,6 +58,8 @@ struct ftpd_config {
 	size_t		acct_nchain;
 	int		acct_service;	/* sql or ldap: the account service runs */
 	unsigned	acct_uid, acct_gid;	/* account_user, resolved */
+	struct plan_section *plan_sections;	/* in file order */
+	size_t		nplan_sections;
 };
 
 /* The one configuration of this process (read-only after config_load). */
@@ -63,6 +76,10 @@ int	config_load(const char *path, int path_explicit, char *const *overrides,
 int	config_vhost(const char *name);
 /* The section for index i, or NULL for -1 (the main settings). */
 const struct vhost *config_vhost_at(int i);
+/* The global plan values as a layer (where: the file line or "-o"). */
+void	config_plan_global(struct plan_layer *l);
+/* Where top-level key name was set: "FILE:LINE", "-o", or "default". */
+const char *config_key_where(const char *name);
 /* Print every effective setting, "key = value", to stdout. */
 void	config_dump(void);
 /* An error "KEY: ..." about a key set in a file or by -o becomes

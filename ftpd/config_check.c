@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "config_check.h"
+#include "priv/pam_auth.h"
 
 /* "key: path: reason" unless path is an existing directory. */
 static int
@@ -36,6 +37,24 @@ need_dir(const char *key, const char *path, char *err, size_t errlen)
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: %s: not a directory", key, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* path must be an existing regular file (SQLite's database: the
+ * service opens it, never creates it). */
+static int
+need_file(const char *key, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s: not a regular file", key, path);
 		return -1;
 	}
 	return 0;
@@ -155,6 +174,15 @@ config_check_system(char *err, size_t errlen)
 	if (cfg->xferlog[0] != '\0' && need_parent("xferlog", cfg->xferlog,
 	    err, errlen) == -1)
 		return -1;
+	for (i = 0; i < cfg->acct_nchain; i++) {
+		if (cfg->acct_chain[i] == SRC_PAM && !cfg->unprivileged &&
+		    pam_service_ok(cfg->pam_service, err, errlen) == -1)
+			return -1;
+		if (cfg->acct_chain[i] == SRC_SQL &&
+		    cfg->sql_driver == SQL_SQLITE &&
+		    need_file("sql_dsn", cfg->sql_dsn, err, errlen) == -1)
+			return -1;
+	}
 	if (cfg->unprivileged)
 		return 0;	/* sessions run as this user: no switch */
 	if (need_user("nopriv_user", cfg->nopriv_user, err, errlen) == -1 ||

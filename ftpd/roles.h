@@ -34,6 +34,8 @@ struct role_conn {
 };
 
 /* What the monitor decided at login, for the user process. */
+struct plan;
+
 struct role_login {
 	const char		*user;
 	int			 anonymous;
@@ -51,6 +53,8 @@ struct role_login {
 						 * account sees the whole file
 						 * system (chroot = no), else
 						 * NULL: "/" of its root */
+	const struct plan	*plan;		/* the account's plan, resolved
+						 * by the monitor at login */
 };
 
 /* The front: greeting, AUTH TLS, USER, PASS; then, with TLS, the relay.

@@ -30,8 +30,12 @@ enum session_state {
 	ST_LOGGED_IN,	/* user process */
 };
 
+struct plan;
+
 struct session {
 	int			 vhost;		/* HOST section index, -1 main */
+	const struct plan	*plan;		/* the account's (plan/plan.h),
+						 * NULL before login */
 	/* Control connection. */
 	int			 ctl_fd;	/* client socket, or relay to front */
 	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */

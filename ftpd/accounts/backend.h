@@ -52,14 +52,14 @@ extern const struct acct_backend acct_ldap;
  * Columns (SQL) and attributes (LDAP) into a record.  acct_col_begin
  * starts a record for name with enabled = 1.  acct_col_set takes one
  * column by its name and its text value (NULL for SQL NULL): the
- * required ones (password, uid, gid, home) and enabled are parsed, a
- * name column must equal the name asked byte for byte (a collation
- * that ignores case or trailing spaces must not alias accounts), the
+ * required ones (password, uid, gid, home) and enabled are parsed, the
  * policy columns (quota_bytes ... start_dir) accepted and ignored for
  * now, any other column ignored.  -1 with err naming the column when a
  * value is bad (negative, not a number, NULL where one is required,
- * too long, another name).  acct_col_end: -1 unless every required column was seen
- * (password is not required of a record the source verified itself).
+ * too long).  acct_col_end: -1 unless every required column was seen
+ * (password is not required of a record the source verified itself);
+ * for SQL that is the query's fault, answered ACCT_UNAVAILABLE (421),
+ * not the account's.
  */
 struct acct_cols {
 	unsigned	seen;

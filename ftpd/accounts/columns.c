@@ -17,12 +17,6 @@
 #define COL_GID		0x4u
 #define COL_HOME	0x8u
 #define COL_REQUIRED	(COL_PASSWORD | COL_UID | COL_GID | COL_HOME)
-/* The per-user policy columns: read by a later issue, accepted now. */
-static const char *const policy_cols[] = {
-	"quota_bytes", "quota_files", "rate_up", "rate_down",
-	"max_sessions", "allow_from", "permissions", "tls_required",
-	"start_dir", NULL
-};
 
 void
 acct_col_begin(struct acct_cols *c, struct acct_record *r, const char *name)
@@ -112,11 +106,45 @@ parse_flag(uint32_t *out, const char *col, const char *val, char *err,
 	return -1;
 }
 
+/* The plan key a column names (case does not matter in SQL), or -1. */
+static int
+plan_key_ci(const char *col)
+{
+	char low[32];
+	size_t i, n = strlen(col);
+
+	if (n >= sizeof(low))
+		return -1;
+	for (i = 0; i <= n; i++)
+		low[i] = (char)(col[i] >= 'A' && col[i] <= 'Z' ? col[i] + 32 :
+		    col[i]);
+	return plan_key(low);
+}
+
+/* A plan column: NULL leaves the server's setting; a value must parse
+ * as the configuration's would (the root side parses it again). */
+static int
+plan_col(struct acct_record *r, int k, const char *col, const char *val,
+    char *err, size_t errlen)
+{
+	char e[256];
+
+	if (val == NULL)
+		return 0;
+	if (plan_check((enum plan_key)k, val, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "column %s: %s", col, e);
+		return -1;
+	}
+	memcpy(r->plan[k], val, strlen(val) + 1);	/* checked < max */
+	r->plan_set |= 1u << k;
+	return 0;
+}
+
 int
 acct_col_set(struct acct_cols *c, struct acct_record *r, const char *col,
     const char *val, char *err, size_t errlen)
 {
-	size_t i;
+	int k;
 
 	if (strcasecmp(col, "enabled") == 0) {
 		if (val == NULL) {
@@ -125,22 +153,10 @@ acct_col_set(struct acct_cols *c, struct acct_record *r, const char *col,
 		}
 		return parse_flag(&r->enabled, "enabled", val, err, errlen);
 	}
-	/* A row answers for the name asked, byte for byte.  MariaDB's
-	 * default collations match "ALICE" and "alice " to the row of
-	 * alice (LDAP's uid matching is case-blind too): one account
-	 * would log in under names that deny_file and every per-name
-	 * count do not know.  A query that wants such aliases on purpose
-	 * leaves name out of its columns. */
-	if (strcasecmp(col, "name") == 0) {
-		if (val != NULL && strcmp(val, r->name) == 0)
-			return 0;
-		snprintf(err, errlen, "column name: the row is for \"%.64s\", "
-		    "not for the name asked", val != NULL ? val : "NULL");
-		return -1;
-	}
-	for (i = 0; policy_cols[i] != NULL; i++)
-		if (strcasecmp(col, policy_cols[i]) == 0)
-			return 0;
+	if (strcasecmp(col, "name") == 0)
+		return 0;	/* the query's key, not a value */
+	if ((k = plan_key_ci(col)) != -1)
+		return plan_col(r, k, col, val, err, errlen);
 	if (strcasecmp(col, "password") != 0 && strcasecmp(col, "uid") != 0 &&
 	    strcasecmp(col, "gid") != 0 && strcasecmp(col, "home") != 0)
 		return 0;	/* a column the query chose for itself */

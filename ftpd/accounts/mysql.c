@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <errmsg.h>
 #include <mysql.h>
@@ -293,40 +294,71 @@ execute(struct my_conn *c, const struct acct_query *q, long long t0,
 	return bind_columns(c, err, errlen);
 }
 
-/* The fetched row into r.  ACCT_FOUND, or ACCT_REFUSED with err. */
+/*
+ * A row answers for the name asked, byte for byte.  MariaDB's usual
+ * collations (utf8mb4_general_ci, PAD SPACE) match "ALICE" and "alice "
+ * to alice's row: one account would log in under names that deny_file
+ * and every per-name count do not know.  So a name column, when the
+ * query selects one (the default query does), must be the name asked;
+ * a query that wants such aliases on purpose leaves it out.
+ */
 static int
-take_row(struct my_conn *c, struct acct_cols *cols, struct acct_record *r,
-    char *err, size_t errlen)
+same_name(const struct my_col *col, const char *asked, char *err,
+    size_t errlen)
+{
+	if (!col->null && strcmp(col->buf, asked) == 0)
+		return 0;
+	snprintf(err, errlen, "column name: the row is for \"%.64s\", not "
+	    "for the name asked", col->null ? "NULL" : col->buf);
+	return -1;
+}
+
+/* One column's value, checked for what C strings cannot hold, made a
+ * string in its buffer.  0, or -1 with err. */
+static int
+col_text(struct my_col *col, char *err, size_t errlen)
+{
+	if (col->null)
+		return 0;
+	if (col->trunc || col->len >= sizeof(col->buf)) {
+		snprintf(err, errlen, "column %s: longer than %zu bytes",
+		    col->name, sizeof(col->buf) - 1);
+		return -1;
+	}
+	/* A NUL inside would make C read a shorter value than the
+	 * database holds. */
+	if (memchr(col->buf, '\0', col->len) != NULL) {
+		snprintf(err, errlen, "column %s: holds a NUL byte",
+		    col->name);
+		return -1;
+	}
+	col->buf[col->len] = '\0';
+	return 0;
+}
+
+/* The fetched row into r.  ACCT_FOUND, ACCT_REFUSED with err, or
+ * ACCT_UNAVAILABLE when the query lacks a required column. */
+static int
+take_row(struct my_conn *c, const char *asked, struct acct_cols *cols,
+    struct acct_record *r, char *err, size_t errlen)
 {
 	struct my_col *col;
 	unsigned i;
 
 	for (i = 0; i < c->ncols; i++) {
 		col = &c->col[i];
-		if (col->null) {
-			if (acct_col_set(cols, r, col->name, NULL, err,
-			    errlen) == -1)
-				return ACCT_REFUSED;
-			continue;
-		}
-		if (col->trunc || col->len >= sizeof(col->buf)) {
-			snprintf(err, errlen, "column %s: longer than %zu "
-			    "bytes", col->name, sizeof(col->buf) - 1);
+		if (col_text(col, err, errlen) == -1)
 			return ACCT_REFUSED;
-		}
-		/* A NUL inside would make C read a shorter value than the
-		 * database holds. */
-		if (memchr(col->buf, '\0', col->len) != NULL) {
-			snprintf(err, errlen, "column %s: holds a NUL byte",
-			    col->name);
+		if (strcasecmp(col->name, "name") == 0 &&
+		    same_name(col, asked, err, errlen) == -1)
 			return ACCT_REFUSED;
-		}
-		col->buf[col->len] = '\0';
-		if (acct_col_set(cols, r, col->name, col->buf, err,
-		    errlen) == -1)
+		if (acct_col_set(cols, r, col->name, col->null ? NULL :
+		    col->buf, err, errlen) == -1)
 			return ACCT_REFUSED;
 	}
-	return acct_col_end(cols, r, err, errlen) == -1 ? ACCT_REFUSED :
+	/* A column the query does not return is missing from every row:
+	 * the administrator's query, not this account, is at fault. */
+	return acct_col_end(cols, r, err, errlen) == -1 ? ACCT_UNAVAILABLE :
 	    ACCT_FOUND;
 }
 
@@ -340,15 +372,17 @@ read_rows(struct my_conn *c, const struct acct_query *q, long long t0,
 
 	acct_col_begin(&cols, r, q->user);
 	rc = mysql_stmt_fetch(c->st);
-	if (rc == MYSQL_NO_DATA)
+	if (rc == MYSQL_NO_DATA) {
+		snprintf(err, errlen, "no row for %.*s", NAME_SHOW, q->user);
 		return ACCT_UNKNOWN;
+	}
 	if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) {
 		query_error(c, t0, err, errlen);
 		return ACCT_UNAVAILABLE;
 	}
 	/* Judged now, before the second fetch overwrites the buffers;
 	 * reported only if there is no second row, the worse fault. */
-	st = take_row(c, &cols, r, err, errlen);
+	st = take_row(c, q->user, &cols, r, err, errlen);
 	rc = mysql_stmt_fetch(c->st);
 	if (rc == 0 || rc == MYSQL_DATA_TRUNCATED) {
 		snprintf(err, errlen, "two rows for %.*s", NAME_SHOW,
@@ -380,7 +414,7 @@ my_lookup(void *h, const struct acct_query *q, struct acct_record *r,
 		st = ACCT_UNAVAILABLE;
 	}
 	if (st != ACCT_FOUND)
-		explicit_bzero(r->hash, sizeof(r->hash));
+		explicit_bzero(r, sizeof(*r));
 	return st;
 }
 

@@ -152,7 +152,9 @@ take_row(const PGresult *res, const char *user, struct acct_record *r,
 		if (acct_col_set(&c, r, PQfname(res, i), PQgetisnull(res, 0, i) ?
 		    NULL : PQgetvalue(res, 0, i), err, errlen) == -1)
 			return ACCT_REFUSED;
-	return acct_col_end(&c, r, err, errlen) == -1 ? ACCT_REFUSED :
+	/* A column the query does not return is missing from every row:
+	 * the administrator's query, not this account, is at fault. */
+	return acct_col_end(&c, r, err, errlen) == -1 ? ACCT_UNAVAILABLE :
 	    ACCT_FOUND;
 }
 

@@ -133,7 +133,9 @@ take_row(sqlite3_stmt *st, const char *user, struct acct_record *r,
 		    errlen) == -1)
 			return ACCT_REFUSED;
 	}
-	return acct_col_end(&c, r, err, errlen) == -1 ? ACCT_REFUSED :
+	/* A column the query does not return is missing from every row:
+	 * the administrator's query, not this account, is at fault. */
+	return acct_col_end(&c, r, err, errlen) == -1 ? ACCT_UNAVAILABLE :
 	    ACCT_FOUND;
 }
 

@@ -87,7 +87,7 @@ conn_ready(struct conn *c, char *why, size_t whylen)
 	c->delay_ms = c->delay_ms == 0 ? BACKOFF_FIRST_MS :
 	    c->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->delay_ms * 2;
 	c->next_try = now + c->delay_ms;
-	snprintf(why, whylen, "%s: %s", c->be->name, err);
+	snprintf(why, whylen, "%.32s: %.440s", c->be->name, err);
 	log_msg(LOG_ERR, "accounts: %s (retrying in %d ms)", why, c->delay_ms);
 	return -1;
 }
@@ -121,7 +121,7 @@ serve(const struct request *rq, long long started, struct acct_record *r,
 	st = c->be->lookup(c->h, &q, r, err, sizeof(err));
 	if (st < ACCT_FOUND || st > ACCT_UNAVAILABLE)
 		st = ACCT_UNAVAILABLE;
-	snprintf(why, whylen, "%s: %s", c->be->name, err);
+	snprintf(why, whylen, "%.32s: %.440s", c->be->name, err);
 	if (st == ACCT_UNAVAILABLE) {
 		log_msg(LOG_ERR, "accounts: %s (user %s)", why, rq->user);
 		conn_fail(c);

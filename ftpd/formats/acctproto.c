@@ -8,6 +8,35 @@
 #include "common/ipc.h"
 #include "formats/acctproto.h"
 
+static int
+put_plan(struct buf *b, const struct acct_record *r)
+{
+	int k;
+
+	if (ipc_put_u32(b, r->plan_set) == -1)
+		return -1;
+	for (k = 0; k < PLAN_NKEYS; k++)
+		if ((r->plan_set & (1u << k)) != 0 &&
+		    ipc_put_str(b, r->plan[k]) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+get_plan(const struct buf *b, size_t *off, struct acct_record *r)
+{
+	int k;
+
+	if (ipc_get_u32(b, off, &r->plan_set) == -1 ||
+	    (r->plan_set >> PLAN_NKEYS) != 0)
+		return -1;
+	for (k = 0; k < PLAN_NKEYS; k++)
+		if ((r->plan_set & (1u << k)) != 0 &&
+		    ipc_get_str(b, off, r->plan[k], sizeof(r->plan[k])) == -1)
+			return -1;
+	return 0;
+}
+
 int
 acct_put_answer(struct buf *b, enum acct_status st, const char *why,
     const struct acct_record *r)
@@ -23,7 +52,7 @@ acct_put_answer(struct buf *b, enum acct_status st, const char *why,
 	    ipc_put_u32(b, r->enabled) == -1 ||
 	    ipc_put_u32(b, r->verified) == -1 ||
 	    ipc_put_str(b, r->uid_name) == -1 ||
-	    ipc_put_str(b, r->gid_name) == -1 ? -1 : 0;
+	    ipc_put_str(b, r->gid_name) == -1 || put_plan(b, r) == -1 ? -1 : 0;
 }
 
 int
@@ -49,7 +78,7 @@ acct_get_answer(const struct buf *b, enum acct_status *st, char *why,
 	    ipc_get_u32(b, &off, &r->verified) == -1 ||
 	    ipc_get_str(b, &off, r->uid_name, sizeof(r->uid_name)) == -1 ||
 	    ipc_get_str(b, &off, r->gid_name, sizeof(r->gid_name)) == -1 ||
-	    off != b->len)
+	    get_plan(b, &off, r) == -1 || off != b->len)
 		return -1;
 	return 0;
 }

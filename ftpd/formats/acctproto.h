@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan/plan.h"
+
 enum acct_msg {
 	ACCT_LOOKUP = 1,	/* u32 source (SRC_SQL, SRC_LDAP), str user,
 				 * str host (RFC 7151, "" without HOST),
@@ -22,7 +24,9 @@ enum acct_msg {
 	ACCT_ANSWER,		/* u32 status, str why, then with ACCT_FOUND:
 				 * str name, str hash, u64 uid, u64 gid,
 				 * str home, u32 enabled, u32 verified,
-				 * str uid name, str gid name */
+				 * str uid name, str gid name, u32 mask of
+				 * the plan values set, str each set value
+				 * in plan_keys.def order */
 };
 
 enum acct_status {
@@ -54,6 +58,11 @@ struct acct_record {
 	 * root side in the system's databases; "" when numeric. */
 	char		uid_name[ACCT_IDNAME_MAX];
 	char		gid_name[ACCT_IDNAME_MAX];
+	/* The account's own plan values (quota_bytes ... start_dir
+	 * columns), as text, checked by plan_check; plan_set has bit k
+	 * for each value the row carries (NULL columns are unset). */
+	uint32_t	plan_set;
+	char		plan[PLAN_NKEYS][PLAN_TEXT_MAX];
 };
 
 struct buf;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/xmalloc.h"
 #include "config.h"
 #include "priv/acct_service.h"
 #include "priv/auth.h"
@@ -82,7 +83,7 @@ acct_check(const char *user, const struct acct_record *r,
     struct auth_result *a, char *why, size_t whylen)
 {
 	uint64_t uid, gid;
-	struct stat st;
+	int k;
 
 	if (strcmp(r->name, user) != 0) {
 		snprintf(why, whylen, "record names %.64s, not %s", r->name,
@@ -126,16 +127,6 @@ acct_check(const char *user, const struct acct_record *r,
 		    cfg->accounts_home_root);
 		return -1;
 	}
-	if (stat(r->home, &st) == -1) {
-		snprintf(why, whylen, "%s: home %.200s: %s", user, r->home,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "%s: home %.200s: not a directory", user,
-		    r->home);
-		return -1;
-	}
 	if (snprintf(a->name, sizeof(a->name), "%s", r->name) >=
 	    (int)sizeof(a->name) || snprintf(a->home, sizeof(a->home), "%s",
 	    r->home) >= (int)sizeof(a->home)) {
@@ -145,5 +136,8 @@ acct_check(const char *user, const struct acct_record *r,
 	a->uid = cfg->unprivileged ? getuid() : (uid_t)uid;
 	a->gid = cfg->unprivileged ? getgid() : (gid_t)gid;
 	a->virtual_user = 1;
+	for (k = 0; k < PLAN_NKEYS; k++)
+		if ((r->plan_set & (1u << k)) != 0)
+			a->plan_row[k] = xstrdup(r->plan[k]);
 	return 0;
 }

@@ -42,7 +42,7 @@ enum acct_status acct_ask(unsigned source, const char *user,
  * Judge a record the service returned for user: the name as asked,
  * enabled, uid and gid not 0, uid at least min_uid and not the
  * service's own, home absolute, without "..", beneath
- * accounts_home_root when set, an existing directory.  0 and *a filled
+ * accounts_home_root when set (its existence: acct_plan.c).  0 and *a filled
  * (virtual user: no supplementary groups), or -1 with why naming the
  * field.
  */

@@ -27,6 +27,7 @@
 #include "priv/acct_service.h"
 #include "priv/auth.h"
 #include "priv/pam_auth.h"
+#include "priv/sysacct.h"
 #include "config.h"
 #include "priv/hugemap.h"
 
@@ -102,66 +103,9 @@ in_deny_file(const char *user)
 }
 
 static int
-valid_shell(const char *shell)
-{
-	const char *s;
-	int ok = 0;
-
-	if (!cfg->check_shell)
-		return 1;
-	setusershell();
-	while (!ok && (s = getusershell()) != NULL)
-		ok = strcmp(s, shell) == 0;
-	endusershell();
-	return ok;
-}
-
-static int
-fill_ids(const char *name, uid_t uid, gid_t gid, const char *home,
-    struct auth_result *r)
-{
-	if (snprintf(r->name, sizeof(r->name), "%s", name) >=
-	    (int)sizeof(r->name) ||
-	    snprintf(r->home, sizeof(r->home), "%s", home) >=
-	    (int)sizeof(r->home))
-		return -1;
-	r->uid = uid;
-	r->gid = gid;
-	return 0;
-}
-
-/*
- * The supplementary groups of a system user, looked up here in the
- * monitor rather than by initgroups(3) in the user process: the user
- * process is forked from the monitor and inherits the list, and the
- * name-service work (and the heap it dirties) is not done twice.
- */
-static int
-load_groups(struct auth_result *r)
-{
-	int n = 32, i;
-
-	for (i = 0; i < 12; i++) {
-		r->groups = xreallocarray(r->groups, (size_t)n,
-		    sizeof(*r->groups));
-		r->ngroups = n;
-		if (getgrouplist(r->name, r->gid, r->groups, &r->ngroups) !=
-		    -1)
-			return 0;
-		if (r->ngroups <= n)
-			break;		/* failed, and not for room */
-		n = r->ngroups;
-	}
-	free(r->groups);
-	r->groups = NULL;
-	r->ngroups = 0;
-	return -1;
-}
-
-static int
 fill_from_pw(const struct passwd *pw, const char *home, struct auth_result *r)
 {
-	return fill_ids(pw->pw_name, pw->pw_uid, pw->pw_gid, home, r);
+	return sysacct_fill(pw->pw_name, pw->pw_uid, pw->pw_gid, home, r);
 }
 
 /* anon_user as the master found it at startup (auth_prepare): one NSS
@@ -203,7 +147,7 @@ check_anonymous(const struct vhost *vh, struct auth_result *r, char *why,
 		return 0;
 	}
 	if (anon.found)
-		return fill_ids(anon.name, anon.uid, anon.gid, root, r);
+		return sysacct_fill(anon.name, anon.uid, anon.gid, root, r);
 	pw = getpwnam(cfg->anon_user);
 	if (pw == NULL) {
 		snprintf(why, whylen, "anon_user %s does not exist",
@@ -357,12 +301,12 @@ check_system(const char *user, const char *pass, struct auth_result *r,
 		snprintf(why, whylen, "%s: %s", user, aged);
 		return SRC_REFUSED;
 	}
-	if (!valid_shell(pw->pw_shell != NULL ? pw->pw_shell : "")) {
+	if (!sysacct_shell_ok(pw->pw_shell != NULL ? pw->pw_shell : "")) {
 		snprintf(why, whylen, "shell %s not in /etc/shells",
 		    pw->pw_shell);
 		return SRC_REFUSED;
 	}
-	if (fill_from_pw(pw, pw->pw_dir, r) == -1 || load_groups(r) == -1) {
+	if (fill_from_pw(pw, pw->pw_dir, r) == -1 || sysacct_groups(r) == -1) {
 		snprintf(why, whylen, "cannot look up the groups of %s", user);
 		return SRC_REFUSED;
 	}
@@ -431,8 +375,7 @@ auth_check(const struct auth_login *l, struct auth_result *r, char *why,
 	size_t i;
 	int rc;
 
-	free(r->groups);	/* from an earlier attempt of this session */
-	memset(r, 0, sizeof(*r));
+	auth_result_clear(r);	/* from an earlier attempt of this session */
 	why[0] = '\0';
 	if (in_deny_file(l->user)) {
 		snprintf(why, whylen, "listed in deny_file %s", cfg->deny_file);

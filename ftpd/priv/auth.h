@@ -8,16 +8,7 @@
 #include <limits.h>
 #include <sys/types.h>
 
-struct auth_result {
-	char	name[256];	/* account name (anon_user for anonymous) */
-	uid_t	uid;
-	gid_t	gid;
-	char	home[PATH_MAX];	/* the session root */
-	int	anonymous;
-	int	virtual_user;	/* from users_file: no supplementary groups */
-	gid_t	*groups;	/* system users: supplementary groups, */
-	int	 ngroups;	/* looked up by the monitor (NULL, 0 else) */
-};
+#include "priv/auth_result.h"
 
 struct vhost;
 

@@ -34,6 +34,44 @@
 /* Supplementary groups that fit one IPC message with the rest. */
 #define AUTH_GROUPS_MAX	((IPC_MAX - 2 * PATH_MAX - 1024) / sizeof(gid_t))
 
+/* The row's plan values: u32 mask, then each set value. */
+static int
+put_plan_row(struct buf *out, const struct auth_result *r)
+{
+	uint32_t set = 0;
+	int k;
+
+	for (k = 0; r != NULL && k < PLAN_NKEYS; k++)
+		if (r->plan_row[k] != NULL)
+			set |= 1u << k;
+	if (ipc_put_u32(out, set) == -1)
+		return -1;
+	for (k = 0; k < PLAN_NKEYS; k++)
+		if ((set & (1u << k)) != 0 &&
+		    ipc_put_str(out, r->plan_row[k]) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+get_plan_row(const struct buf *p, size_t *off, struct auth_result *r)
+{
+	char text[PLAN_TEXT_MAX];
+	uint32_t set;
+	int k;
+
+	if (ipc_get_u32(p, off, &set) == -1 || (set >> PLAN_NKEYS) != 0)
+		return -1;
+	for (k = 0; k < PLAN_NKEYS; k++) {
+		if ((set & (1u << k)) == 0)
+			continue;
+		if (ipc_get_str(p, off, text, sizeof(text)) == -1)
+			return -1;
+		r->plan_row[k] = xstrdup(text);
+	}
+	return 0;
+}
+
 /* Child: check, send {rc, why, result}, exit. */
 static void __attribute__((noreturn))
 auth_child(int fd, void *arg)
@@ -66,6 +104,7 @@ auth_child(int fd, void *arg)
 	    ipc_put_u32(&out, (uint32_t)r.virtual_user) == -1 ||
 	    ipc_put_bytes(&out, r.groups, rc == AUTH_OK ?
 	    (size_t)r.ngroups * sizeof(gid_t) : 0) == -1 ||
+	    put_plan_row(&out, rc == AUTH_OK ? &r : NULL) == -1 ||
 	    ipc_send(fd, AUTH_RESULT, out.data, out.len, -1) == -1)
 		_exit(1);
 	_exit(0);
@@ -91,7 +130,8 @@ auth_read(const struct buf *p, struct auth_result *r, char *why,
 	    ipc_get_u32(p, &off, &anon) == -1 ||
 	    ipc_get_u32(p, &off, &virt) == -1 ||
 	    ipc_get_bytes(p, &off, &groups) == -1 ||
-	    groups.len % sizeof(gid_t) != 0) {
+	    groups.len % sizeof(gid_t) != 0 ||
+	    get_plan_row(p, &off, r) == -1 || off != p->len) {
 		buf_free(&groups);
 		snprintf(why, whylen, "malformed answer from the check");
 		return AUTH_REFUSED;
@@ -120,8 +160,7 @@ auth_check_isolated(const struct auth_login *l, struct auth_result *r,
 
 	if (auth_is_anonymous(l->user, l->vh))
 		return auth_check(l, r, why, whylen);
-	free(r->groups);	/* from an earlier attempt of this session */
-	memset(r, 0, sizeof(*r));
+	auth_result_clear(r);	/* from an earlier attempt of this session */
 	snprintf(why, whylen, "password check failed to run");
 	buf_init(&p, IPC_MAX);
 	rc = ipc_call_child(auth_child, (void *)(uintptr_t)l, &type, &p,
@@ -134,9 +173,7 @@ auth_check_isolated(const struct auth_login *l, struct auth_result *r,
 		rc = -1;
 	}
 	buf_free(&p);
-	if (rc != AUTH_OK) {
-		free(r->groups);
-		memset(r, 0, sizeof(*r));
-	}
+	if (rc != AUTH_OK)
+		auth_result_clear(r);
 	return rc;
 }

@@ -33,9 +33,11 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "common/xmalloc.h"
 #include "bounce.h"
 #include "config.h"
 #include "monproto.h"
+#include "priv/acct_plan.h"
 #include "priv/auth.h"
 #include "priv/auth_child.h"
 #include "priv/monitor.h"
@@ -64,6 +66,9 @@ struct monitor {
 	int			 front_ipc, user_ipc;
 	unsigned		 failures;
 	struct auth_result	 auth;
+	struct plan		*plan;		/* the account's, at login (a
+						 * session that never logs in
+						 * never pays for it) */
 	char			 user[MON_USER_MAX];
 	char			 anon_ident[ANON_IDENT_MAX];	/* e-mail */
 	uint32_t		 tls, pbsz, prot, vhost;
@@ -245,7 +250,7 @@ start_front(struct monitor *m)
 static enum mon_login_result
 do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 {
-	char pass[PASS_MAX], why[512];
+	char pass[PASS_MAX], why[512], refusal[128];
 	struct auth_login l;
 	size_t off = 0;
 	int rc, ok;
@@ -282,6 +287,17 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		ok = 0;
 		snprintf(why, sizeof(why), "uid 0 may not log in");
 	}
+	/* The account's plan: resolved once, enforced here for what must
+	 * hold before any file is touched, inherited by the user process
+	 * for the rest. */
+	snprintf(refusal, sizeof(refusal), "Login incorrect.");
+	if (ok && m->plan == NULL)
+		m->plan = xmalloc(sizeof(*m->plan));
+	if (ok && (acct_plan_resolve(&m->auth, m->plan, why,
+	    sizeof(why)) == -1 || acct_plan_admit(m->plan, &m->auth,
+	    (const struct sockaddr *)&m->peer, m->tls != 0, refusal,
+	    sizeof(refusal), why, sizeof(why)) == -1))
+		ok = 0;
 	/* The account store, not the client, failed: no guess is counted
 	 * and the client may come back at once (RFC 959's 421). */
 	if (rc == AUTH_UNAVAILABLE) {
@@ -309,7 +325,7 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		snprintf(msg, msglen, "Too many failed logins, closing.");
 		return MON_LOGIN_CLOSE;
 	}
-	snprintf(msg, msglen, "Login incorrect.");
+	snprintf(msg, msglen, "%s", refusal);
 	return MON_LOGIN_FAIL;
 }
 
@@ -514,6 +530,7 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	rl.leftover_len = m->leftover.len;
 	rl.front_fd = front_data;
 	rl.home = privdrop_whole_fs_home(&m->auth);
+	rl.plan = m->plan;
 	user_main(&rc, &rl);
 }
 

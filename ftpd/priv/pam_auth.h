@@ -27,4 +27,8 @@ struct auth_result;
 int	pam_check(const char *user, const char *pass, const char *client,
 	    struct auth_result *r, char *why, size_t whylen);
 
+/* The service names a stack file of its own (not PAM's "other"): 0, or
+ * -1 with why.  ftpd -t and the pam source both ask. */
+int	pam_service_ok(const char *service, char *why, size_t whylen);
+
 #endif

@@ -1,19 +1,35 @@
 /*
- * ftpasswd.c - add, replace or delete a virtual user in ftpd's users_file.
+ * ftpasswd.c - add, change, list or delete ftpd's virtual users, in its
+ * users_file or in an SQLite account database (accounts = sql).
  *
- *	ftpasswd [-f FILE] [-u UID] [-g GID] [-d HOME] [-s SHELL] [--stdin] NAME
- *	ftpasswd [-f FILE] -D NAME
+ *	ftpasswd [-f FILE | -b BACKEND] [-u UID] [-g GID] [-d HOME] [-s SHELL]
+ *	    [--stdin] NAME
+ *	ftpasswd [-f FILE | -b BACKEND] -D NAME
+ *	ftpasswd [-f FILE | -b BACKEND] -l
+ *	ftpasswd -b sqlite:PATH --disable NAME | --enable NAME
  *
- * The file is in passwd(5) format, name:hash:uid:gid:gecos:home:shell, with
- * a yescrypt hash.  Run by an administrator (usually root) as a separate
- * command, never by the daemon.  Arguments are checked so that no field can
- * smuggle a ':' or a newline into the file; existing lines are kept as they
- * are.  The new file is written beside the old one and renamed over it, so
- * ftpd never reads a half-written file; FILE.lock serialises runs.
+ * BACKEND is file:PATH (the same as -f PATH) or sqlite:PATH.
+ *
+ * The users file is in passwd(5) format, name:hash:uid:gid:gecos:home:shell,
+ * with a yescrypt hash.  Run by an administrator (usually root) as a
+ * separate command, never by the daemon.  Arguments are checked so that no
+ * field can smuggle a ':' or a newline into the file; existing lines are
+ * kept as they are.  The new file is written beside the old one and renamed
+ * over it, so ftpd never reads a half-written file; FILE.lock serialises
+ * runs.
+ *
+ * An SQLite database holds the ftp_accounts table of
+ * etc/ftpd-accounts.sql, which make builds into formats/accounts_schema.h:
+ * a new (empty) database gets every table of that file, so there is one
+ * copy of the schema.  The same names, ids, homes and yescrypt hashes are
+ * written there, with bound parameters only (no text of the command line
+ * ever becomes SQL); each change is one transaction (BEGIN IMMEDIATE, so
+ * concurrent runs wait for each other as with FILE.lock), and SQLite's own
+ * journal keeps a reader from seeing half of it.
  *
  * Built apart from the daemon, this file includes only common/ headers and
- * formats/users_file.h, where the format it shares with ftpd's reader
- * (priv/auth.c) is written down once.
+ * formats/users_file.h and formats/accounts_schema.h, where the formats it
+ * shares with ftpd are written down once.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -26,6 +42,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +50,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "common/buf.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
+#include "formats/accounts_schema.h"
 #include "formats/users_file.h"
 
 #define DEFAULT_USERS_FILE	"/etc/ftpd.passwd"
@@ -52,6 +72,11 @@
 #define LOCK_WAIT_MS		10000	/* give up on FILE.lock after this */
 #define LOCK_POLL_MS		50
 #define DUP_LIST_MAX		256	/* room for duplicate line numbers */
+#define SQL_HOME_MAX		1024	/* ftp_accounts.home is VARCHAR(1024) */
+#define BACKEND_FILE		"file:"
+#define BACKEND_SQLITE		"sqlite:"
+
+enum op { OP_SET, OP_DELETE, OP_LIST, OP_ENABLE, OP_DISABLE };
 
 struct entry {
 	const char	*name;
@@ -70,9 +95,13 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: ftpasswd [-f file] [-u uid] [-g gid] [-d home] [-s shell] "
-	    "[--stdin] name\n"
-	    "       ftpasswd [-f file] -D name\n");
+	    "usage: ftpasswd [-f file | -b backend] [-u uid] [-g gid] "
+	    "[-d home] [-s shell]\n"
+	    "                [--stdin] name\n"
+	    "       ftpasswd [-f file | -b backend] -D name\n"
+	    "       ftpasswd [-f file | -b backend] -l\n"
+	    "       ftpasswd -b sqlite:path --disable name | --enable name\n"
+	    "backend: file:path (as -f path) or sqlite:path\n");
 	exit(1);
 }
 
@@ -510,25 +539,407 @@ find_line(const struct buf *content, const char *name, const char *file)
 	return found;
 }
 
+/*
+ * Print s for a listing: control characters (a tab among them) as \xNN,
+ * so that a field cannot break the columns or drive the terminal.
+ */
+static void
+print_field(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
+			printf("\\x%02x", (unsigned char)*s);
+		else
+			putchar(*s);
+}
+
+/* One line of a listing: name, uid, gid, home, state, tab-separated. */
+static void
+print_account(const char *name, const char *uid, const char *gid,
+    const char *home, int enabled)
+{
+	print_field(name);
+	putchar('\t');
+	print_field(uid);
+	putchar('\t');
+	print_field(gid);
+	putchar('\t');
+	print_field(home);
+	printf("\t%s\n", enabled ? "enabled" : "disabled");
+}
+
+/* -l on a users file: every user line; a hash ftpd never matches (empty,
+ * '!' or '*', see formats/users_file.h) shows as disabled. */
+static void
+file_list(const char *path)
+{
+	char *f[USERS_FILE_NFIELDS], *line, *p, *nl;
+	struct buf content;
+
+	buf_init(&content, FILE_MAX);
+	load_file(path, &content);
+	p = (char *)buf_cstr(&content);
+	for (; *p != '\0'; p = nl + 1) {
+		line = p;
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		if (line[0] != USERS_FILE_COMMENT &&
+		    users_file_split(line, f) == USERS_FILE_NFIELDS)
+			print_account(f[USERS_FILE_NAME], f[USERS_FILE_UID],
+			    f[USERS_FILE_GID], f[USERS_FILE_HOME],
+			    f[USERS_FILE_HASH][0] != '\0' &&
+			    f[USERS_FILE_HASH][0] != '!' &&
+			    f[USERS_FILE_HASH][0] != '*');
+		if (nl == NULL)
+			break;
+	}
+	buf_free(&content);
+}
+
+/* ---------------------------------------------------------------- SQLite */
+
+/* Roll back what this run began, close, exit 1 with the message. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+db_die(sqlite3 *db, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	if (db != NULL) {
+		if (!sqlite3_get_autocommit(db))
+			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		(void)sqlite3_close_v2(db);
+	}
+	exit(1);
+}
+
+/*
+ * Open the database at path.  create: a missing file is made, empty,
+ * with mode 0600 (SQLite takes an empty file for an empty database); else
+ * it must exist.  Symbolic links are refused, as for the users file.
+ */
+static sqlite3 *
+db_open(const char *path, int create, int readonly)
+{
+	struct stat st;
+	sqlite3 *db = NULL;
+	int fd, flags;
+
+	if (path[0] == '\0')
+		errx(1, "sqlite: no database path given");
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			errno = ELOOP;
+			open_failed(path);
+		}
+		if (!S_ISREG(st.st_mode))
+			errx(1, "%s: not a regular file", path);
+	} else if (errno == ENOENT && create) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST)
+			open_failed(path);
+		if (fd != -1)
+			(void)close(fd);
+	} else
+		err(1, "%s", path);
+	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+#ifdef SQLITE_OPEN_NOFOLLOW
+	flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK)
+		db_die(db, "%s: %s", path, db != NULL ? sqlite3_errmsg(db) :
+		    "cannot open the database");
+	(void)sqlite3_extended_result_codes(db, 1);
+	/* A writer holding the database: wait as long as for FILE.lock. */
+	(void)sqlite3_busy_timeout(db, LOCK_WAIT_MS);
+	return db;
+}
+
+static sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *path, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	return st;
+}
+
+static void
+db_exec(sqlite3 *db, const char *path, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* Bind text (SQLITE_TRANSIENT: SQLite keeps its own copy), or NULL. */
+static void
+db_bind_text(sqlite3 *db, const char *path, sqlite3_stmt *st, int i,
+    const char *v)
+{
+	int rc = v != NULL ?
+	    sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) :
+	    sqlite3_bind_null(st, i);
+
+	if (rc != SQLITE_OK)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* Bind a decimal id checked by check_args, or NULL when not given. */
+static void
+db_bind_id(sqlite3 *db, const char *path, sqlite3_stmt *st, int i,
+    const char *v)
+{
+	unsigned long long id;
+	int rc;
+
+	if (v == NULL)
+		rc = sqlite3_bind_null(st, i);
+	else if (parse_uint(v, 0, USERS_FILE_ID_MAX, &id) == -1)
+		db_die(db, "%s: invalid id", v);
+	else
+		rc = sqlite3_bind_int64(st, i, (sqlite3_int64)id);
+	if (rc != SQLITE_OK)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* Run a statement that returns no rows; the number of rows it changed. */
+static int
+db_step_done(sqlite3 *db, const char *path, sqlite3_stmt *st)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	(void)sqlite3_finalize(st);
+	return sqlite3_changes(db);
+}
+
+/* Does the database have the table?  (Its name is ours, bound all the
+ * same.) */
+static int
+db_has_table(sqlite3 *db, const char *path, const char *table)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(db, path, "SELECT 1 FROM sqlite_master "
+	    "WHERE type = 'table' AND name = ?1");
+	db_bind_text(db, path, st, 1, table);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	(void)sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
+static int
+db_is_empty(sqlite3 *db, const char *path)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(db, path, "SELECT 1 FROM sqlite_master LIMIT 1");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	(void)sqlite3_finalize(st);
+	return rc == SQLITE_DONE;
+}
+
+/*
+ * The ftp_accounts table must be there.  create: a database with no
+ * tables at all (a new file) gets etc/ftpd-accounts.sql; one with other
+ * tables but not this one is somebody else's, and is left alone.
+ */
+static void
+db_need_accounts(sqlite3 *db, const char *path, int create)
+{
+	if (db_has_table(db, path, "ftp_accounts"))
+		return;
+	if (create && db_is_empty(db, path)) {
+		db_exec(db, path, accounts_schema_sql);
+		return;
+	}
+	db_die(db, "%s: no ftp_accounts table in this database (load "
+	    "ftpd-accounts.sql into it, or give a new file)", path);
+}
+
+/*
+ * Add name, or give it a new password and the fields given.  hash is
+ * made already.  A new account needs uid, gid and home; an existing one
+ * keeps what is not given, but not a uid 0 or a NULL field.
+ */
+static void
+db_set(const char *path, const struct entry *e, const char *hash)
+{
+	static const char *const what[] = { "uid", "gid", "home" };
+	static const char *const opt[] = { "-u", "-g", "-d" };
+	const char *given[3] = { e->uid, e->gid, e->home };
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int rc, rows = 0, i;
+
+	db = db_open(path, 1, 0);
+	db_exec(db, path, "BEGIN IMMEDIATE");
+	db_need_accounts(db, path, 1);
+	st = db_prepare(db, path, "SELECT uid, gid, home FROM ftp_accounts "
+	    "WHERE name = ?1");
+	db_bind_text(db, path, st, 1, e->name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (rows++ > 0)
+			db_die(db, "%s: on more than one row of %s; database "
+			    "unchanged: remove the extra rows by hand, or all "
+			    "of them with -D", e->name, path);
+		for (i = 0; i < 3; i++)
+			if (given[i] == NULL &&
+			    sqlite3_column_type(st, i) == SQLITE_NULL)
+				db_die(db, "%s: has no %s; give one with %s",
+				    e->name, what[i], opt[i]);
+		/* -u 0 was refused already; this is a uid 0 in the row. */
+		if (e->uid == NULL &&
+		    sqlite3_column_int64(st, 0) == 0)
+			db_die(db, "%s: has uid 0, which ftpd never lets log "
+			    "in; give another with -u", e->name);
+	}
+	if (rc != SQLITE_DONE)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	(void)sqlite3_finalize(st);
+	if (rows == 0) {
+		if (e->uid == NULL || e->gid == NULL || e->home == NULL)
+			db_die(db, "%s: a new user needs -u UID, -g GID and "
+			    "-d HOME", e->name);
+		st = db_prepare(db, path, "INSERT INTO ftp_accounts "
+		    "(name, password, uid, gid, home, enabled) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, 1)");
+	} else
+		st = db_prepare(db, path, "UPDATE ftp_accounts SET "
+		    "password = ?2, uid = coalesce(?3, uid), "
+		    "gid = coalesce(?4, gid), home = coalesce(?5, home) "
+		    "WHERE name = ?1");
+	db_bind_text(db, path, st, 1, e->name);
+	db_bind_text(db, path, st, 2, hash);
+	db_bind_id(db, path, st, 3, e->uid);
+	db_bind_id(db, path, st, 4, e->gid);
+	db_bind_text(db, path, st, 5, e->home);
+	if (db_step_done(db, path, st) != 1)
+		db_die(db, "%s: %s not written", path, e->name);
+	db_exec(db, path, "COMMIT");
+	if (sqlite3_close(db) != SQLITE_OK)
+		errx(1, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* -D: every row of name.  --enable, --disable: its enabled column. */
+static void
+db_change(const char *path, enum op op, const char *name)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	db = db_open(path, 0, 0);
+	db_exec(db, path, "BEGIN IMMEDIATE");
+	db_need_accounts(db, path, 0);
+	if (op == OP_DELETE)
+		st = db_prepare(db, path, "DELETE FROM ftp_accounts "
+		    "WHERE name = ?1");
+	else {
+		st = db_prepare(db, path, "UPDATE ftp_accounts "
+		    "SET enabled = ?2 WHERE name = ?1");
+		if (sqlite3_bind_int(st, 2, op == OP_ENABLE) != SQLITE_OK)
+			db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	}
+	db_bind_text(db, path, st, 1, name);
+	if (db_step_done(db, path, st) == 0)
+		db_die(db, "%s: no such user in %s", name, path);
+	db_exec(db, path, "COMMIT");
+	if (sqlite3_close(db) != SQLITE_OK)
+		errx(1, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* Column i as text for a listing ("NULL" for NULL). */
+static const char *
+db_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? (const char *)t : "NULL";
+}
+
+/* -l: every account, by name.  enabled is false only when it is 0 (as
+ * a number): NULL is the server's default, which lets the account in. */
+static void
+db_list(const char *path)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int rc;
+
+	db = db_open(path, 0, 1);
+	db_need_accounts(db, path, 0);
+	st = db_prepare(db, path, "SELECT name, uid, gid, home, enabled "
+	    "FROM ftp_accounts ORDER BY name");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		print_account(db_text(st, 0), db_text(st, 1), db_text(st, 2),
+		    db_text(st, 3), sqlite3_column_type(st, 4) == SQLITE_NULL ||
+		    sqlite3_column_int64(st, 4) != 0);
+	if (rc != SQLITE_DONE)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	(void)sqlite3_finalize(st);
+	(void)sqlite3_close(db);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+}
+
+/* ---------------------------------------------------------------- main */
+
+/* -b BACKEND: "file:PATH" or "sqlite:PATH".  *sqlite set for the latter;
+ * returns PATH. */
+static const char *
+parse_backend(const char *arg, int *sqlite)
+{
+	size_t nf = strlen(BACKEND_FILE), ns = strlen(BACKEND_SQLITE);
+
+	if (strncmp(arg, BACKEND_FILE, nf) == 0) {
+		*sqlite = 0;
+		return arg + nf;
+	}
+	if (strncmp(arg, BACKEND_SQLITE, ns) == 0) {
+		*sqlite = 1;
+		return arg + ns;
+	}
+	errx(1, "%s: unknown backend (file:PATH or sqlite:PATH)", arg);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "stdin", no_argument, NULL, 'S' },
+		{ "enable", no_argument, NULL, 'E' },
+		{ "disable", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct entry e = { NULL, NULL, NULL, NULL, NULL };
 	const char *file = DEFAULT_USERS_FILE;
 	struct buf old, out, pw, hash, line;
-	int ch, del = 0, from_stdin = 0;
+	int ch, from_stdin = 0, sqlite = 0, nfile = 0, nop = 0;
+	enum op op = OP_SET;
 	char *oldline;
 
-	while ((ch = getopt_long(argc, argv, "f:u:g:d:s:Dh", longopts,
+	while ((ch = getopt_long(argc, argv, "f:b:u:g:d:s:Dlh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			file = optarg;
+			sqlite = 0;
+			nfile++;
+			break;
+		case 'b':
+			file = parse_backend(optarg, &sqlite);
+			nfile++;
 			break;
 		case 'u':
 			e.uid = optarg;
@@ -543,7 +954,20 @@ main(int argc, char *argv[])
 			e.shell = optarg;
 			break;
 		case 'D':
-			del = 1;
+			op = OP_DELETE;
+			nop++;
+			break;
+		case 'l':
+			op = OP_LIST;
+			nop++;
+			break;
+		case 'E':
+			op = OP_ENABLE;
+			nop++;
+			break;
+		case 'X':
+			op = OP_DISABLE;
+			nop++;
 			break;
 		case 'S':
 			from_stdin = 1;
@@ -552,16 +976,35 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (argc - optind != 1)
+	if (nfile > 1 || nop > 1 || argc - optind != (op == OP_LIST ? 0 : 1))
 		usage();
+	if (op != OP_SET && (e.uid || e.gid || e.home || e.shell ||
+	    from_stdin))
+		usage();
+	if ((op == OP_ENABLE || op == OP_DISABLE) && !sqlite)
+		errx(1, "--enable and --disable need -b sqlite:PATH (a users "
+		    "file has no enabled column)");
+	if (sqlite && e.shell != NULL)
+		errx(1, "-s: an SQLite account has no shell");
+	if (op == OP_LIST) {
+		if (sqlite)
+			db_list(file);
+		else
+			file_list(file);
+		return 0;
+	}
 	e.name = argv[optind];
 	check_args(&e);
-	if (del && (e.uid || e.gid || e.home || e.shell || from_stdin))
-		usage();
+	if (sqlite && e.home != NULL && strlen(e.home) > SQL_HOME_MAX)
+		errx(1, "%s: home longer than %d bytes", e.name, SQL_HOME_MAX);
+	if (sqlite && op != OP_SET) {
+		db_change(file, op, e.name);
+		return 0;
+	}
 	buf_init(&old, FILE_MAX);
 	buf_init(&out, FILE_MAX + LINE_MAX_LEN);
 	buf_init(&line, LINE_MAX_LEN);
-	if (del) {
+	if (op == OP_DELETE) {
 		lock_file(file);
 		load_file(file, &old);
 		if (rewrite(&old, e.name, NULL, &out) == 0)
@@ -574,6 +1017,11 @@ main(int argc, char *argv[])
 		get_password(from_stdin, &pw);
 		hash_password(&pw, &hash);
 		buf_free(&pw);
+		if (sqlite) {
+			db_set(file, &e, buf_cstr(&hash));
+			buf_free(&hash);
+			return 0;
+		}
 		lock_file(file);
 		load_file(file, &old);
 		oldline = find_line(&old, e.name, file);

@@ -32,6 +32,7 @@
 #include "cmd/cmd.h"
 #include "cmd/ctl.h"
 #include "config.h"
+#include "plan/plan.h"
 #include "roles.h"
 #include "session.h"
 #include "shutdown.h"
@@ -65,6 +66,32 @@ start_dir(struct session *s, const char *name, const char *home)
 	return 0;
 }
 
+/*
+ * The plan's start_dir, inside the root: a directory the account keeps
+ * its web site in, say.  One that is missing is logged and the session
+ * starts where it would have; the login itself is not refused.
+ */
+static void
+plan_start_dir(struct session *s)
+{
+	struct buf want;
+	int fd;
+
+	if (s->plan == NULL || s->plan->start_dir[0] == '\0')
+		return;
+	buf_init(&want, PATH_MAX);
+	if (path_resolve(buf_cstr(&s->cwd), s->plan->start_dir, &want) == 0 &&
+	    (fd = fs_open(s, buf_cstr(&want), O_PATH | O_DIRECTORY |
+	    O_CLOEXEC, 0)) != -1) {
+		(void)close(fd);
+		(void)buf_set(&s->cwd, buf_cstr(&want));
+	} else
+		log_msg(LOG_WARNING, "start_dir %s of %s: not a directory in "
+		    "its root (%s); starting at %s", s->plan->start_dir,
+		    s->user, strerror(errno), buf_cstr(&s->cwd));
+	buf_free(&want);
+}
+
 void
 user_main(const struct role_conn *c, const struct role_login *l)
 {
@@ -83,10 +110,12 @@ user_main(const struct role_conn *c, const struct role_login *l)
 	snprintf(s.user, sizeof(s.user), "%s", l->user);
 	if (buf_append(&s.ctl_in, l->leftover, l->leftover_len) == -1)
 		buf_reset(&s.ctl_in);
+	s.plan = l->plan;
 	if (start_dir(&s, l->user, l->home) == -1) {
 		reply(&s, 421, "Cannot set up your session (see server log).");
 		_exit(1);
 	}
+	plan_start_dir(&s);
 	shutdown_install();	/* a stopping server: 426/421, no debris */
 	reply(&s, 230, "Login successful.");
 	/* Hand back the login's freed heap: an idle session keeps only

@@ -10,6 +10,7 @@ restart, a query past its deadline, and a pool that bounds connections.
 
 import ftplib
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from harness import (Server, Skip, check, crypt_hash, make_file, run,
+from harness import (FTPD, Server, Skip, check, crypt_hash, make_file, run,
                      sha256_file, is_root, random_name)
 from pg_server import PostgresServer, SCHEMA
 
@@ -216,24 +217,29 @@ def test_home_root_and_min_uid():
 
 
 def test_unavailable_is_421_not_a_ban_and_recovers():
-    """A database that cannot be opened answers 421 (not 530), counts
-    no failure toward bans, and once it is back logins work again
-    without restarting ftpd."""
+    """A database that cannot be read answers 421 (not 530), counts no
+    failure toward bans, and once it is back logins work again without
+    restarting ftpd; a query that lacks a required column is the
+    administrator's fault: 421 too."""
     srv = Server()
     home = make_home(srv, "alice")
-    db = srv.tmp / "later.db"
+    db = sqlite_db(srv, [("alice", "apw", srv.vuid, srv.vgid, home, 1)])
+    good = db.read_bytes()
     srv.keys.update({"accounts": "sql", "sql_driver": "sqlite",
                      "sql_dsn": str(db), "login_attempts": "1",
                      "ban_after": "2"})
     with srv:
+        check(login_code(srv, "alice", "apw")[0] == 230, "first login")
+        # Overwritten in place (the service holds the file open).
+        with open(db, "r+b") as f:
+            f.write(b"this is not a database" * 200)
         for _ in range(4):
             code, text = login_code(srv, "alice", "apw")
-            check(code == 421, f"database missing gave {code} {text!r}")
-        check("connect:" in srv.log() and "sqlite" in srv.log(),
-              "no log line naming the backend and the step")
-        good = sqlite_db(srv, [("alice", "apw", srv.vuid, srv.vgid, home,
-                                1)])
-        os.rename(good, db)
+            check(code == 421, f"database garbled gave {code} {text!r}")
+        check("accounts: sqlite:" in srv.log(),
+              "no log line naming the backend")
+        with open(db, "r+b") as f:
+            f.write(good)
         deadline = time.monotonic() + 30
         code = None
         while time.monotonic() < deadline:
@@ -243,6 +249,38 @@ def test_unavailable_is_421_not_a_ban_and_recovers():
             time.sleep(0.5)
         check(code == 230, f"not recovered within 30 s: {code}")
         check("banned" not in srv.log(), "an outage banned the client")
+    srv = Server()
+    home = make_home(srv, "alice")
+    db = sqlite_db(srv, [("alice", "apw", srv.vuid, srv.vgid, home, 1)])
+    srv.keys.update({"accounts": "sql", "sql_driver": "sqlite",
+                     "sql_dsn": str(db), "sql_user_query":
+                     "SELECT password, gid, home FROM ftp_accounts "
+                     "WHERE name = :user"})
+    with srv:
+        code, _ = login_code(srv, "alice", "apw")
+        check(code == 421, f"a query without uid gave {code}")
+        check("column uid: missing" in srv.log(), "no line for the column")
+
+
+def test_sql_needs_the_standalone_server_and_a_database():
+    """ftpd -i cannot run the account service; a missing SQLite file is
+    refused by ftpd -t, naming the key."""
+    srv = Server()
+    db = sqlite_db(srv, [])
+    p = subprocess.run([str(FTPD), "-i", "-f", "/dev/null", "-o",
+                        "tls=off", "-o", "accounts=sql", "-o",
+                        f"sql_dsn={db}", "-o", "log=stderr"],
+                       capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    check(p.returncode == 1 and "standalone" in p.stderr,
+          f"-i with sql: {p.returncode} {p.stderr!r}")
+    p = subprocess.run([str(FTPD), "-t", "-f", "/dev/null", "-o",
+                        "tls=off", "-o", "accounts=sql", "-o",
+                        f"sql_dsn={srv.tmp}/none.db"], capture_output=True,
+                       text=True, timeout=30)
+    check(p.returncode == 1 and "sql_dsn" in p.stderr and
+          "No such file" in p.stderr, f"-t: {p.stderr!r}")
+    shutil.rmtree(srv.tmp, ignore_errors=True)
 
 
 def test_service_restarted_by_the_master():
@@ -331,8 +369,8 @@ def test_only_ftpd_may_ask_the_service():
             f"s.connect('\\0{name}')\n"
             "def st(x): b=x.encode(); return struct.pack('=I',len(b))+b\n"
             "p=struct.pack('=I',3)+st('alice')+st('')+st('1.2.3.4')+st('')\n"
-            "s.send(struct.pack('=I',1)+p)\n"
-            "try:\n d=s.recv(65536)\nexcept OSError:\n d=b''\n"
+            "try:\n s.send(struct.pack('=I',1)+p)\n d=s.recv(65536)\n"
+            "except OSError:\n d=b''\n"
             "print(len(d))\n")
         p = subprocess.run(["python3", "-c", code], capture_output=True,
                            timeout=30, text=True)

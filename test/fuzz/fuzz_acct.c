@@ -1,0 +1,148 @@
+/*
+ * fuzz_acct.c - libFuzzer target: the account service's hostile inputs.
+ * The same bytes go to
+ *  - acct_get_answer, the root side's decoder of the service's answers
+ *    (a decoded answer must be terminated within its arrays, and encode
+ *    back to exactly the bytes it came from);
+ *  - sql_translate in each style, as a NUL-terminated query (the text
+ *    terminated and shorter than SQLP_TEXT_MAX, at most SQLP_MAX
+ *    placeholders, the three styles agreeing on them, the named style
+ *    giving the query back unchanged);
+ *  - acct_col_set, the column name up to the first NUL and the value
+ *    after it (no NUL: SQL NULL), then acct_col_end.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/ipc.h"
+#include "accounts/backend.h"
+#include "accounts/sqlparams.h"
+#include "formats/acctproto.h"
+
+static int
+terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static void
+fuzz_answer(const uint8_t *data, size_t size)
+{
+	static struct acct_record r, zero;
+	char why[ACCT_WHY_MAX];
+	enum acct_status st;
+	struct buf b, again;
+
+	buf_init(&b, IPC_MAX);
+	buf_init(&again, IPC_MAX);
+	if (buf_append(&b, data, size) == 0 &&
+	    acct_get_answer(&b, &st, why, sizeof(why), &r) == 0) {
+		if ((unsigned)st > ACCT_UNAVAILABLE ||
+		    !terminated(why, sizeof(why)) ||
+		    !terminated(r.name, sizeof(r.name)) ||
+		    !terminated(r.hash, sizeof(r.hash)) ||
+		    !terminated(r.home, sizeof(r.home)) ||
+		    !terminated(r.uid_name, sizeof(r.uid_name)) ||
+		    !terminated(r.gid_name, sizeof(r.gid_name)))
+			abort();
+		/* without ACCT_FOUND nothing of a record comes through */
+		if (st != ACCT_FOUND && memcmp(&r, &zero, sizeof(r)) != 0)
+			abort();
+		/* one encoding per answer: nothing in the bytes was skipped */
+		if (acct_put_answer(&again, st, why, &r) == -1 ||
+		    again.len != b.len ||
+		    memcmp(again.data, b.data, b.len) != 0)
+			abort();
+	}
+	buf_free(&b);
+	buf_free(&again);
+}
+
+static void
+fuzz_sql(const char *q)
+{
+	static const enum sql_style styles[] = { SQLP_NAMED, SQLP_DOLLAR,
+	    SQLP_QUESTION };
+	static struct sql_text t[3];
+	char err[256];
+	int rc[3];
+	size_t i, j;
+
+	for (i = 0; i < 3; i++) {
+		err[0] = '\0';
+		rc[i] = sql_translate(q, styles[i], &t[i], err, sizeof(err));
+		if (rc[i] == -1 && (!terminated(err, sizeof(err)) ||
+		    err[0] == '\0'))
+			abort();
+		if (rc[i] != 0)
+			continue;
+		if (!terminated(t[i].text, sizeof(t[i].text)) ||
+		    strlen(t[i].text) >= SQLP_TEXT_MAX || t[i].n > SQLP_MAX)
+			abort();
+		for (j = 0; j < t[i].n; j++)
+			if ((unsigned)t[i].order[j] > SQLP_CLIENT)
+				abort();
+	}
+	/* Named is the query as written; $N and ? are never longer than
+	 * :name, so the other styles take it too, with the same values. */
+	if (rc[0] == 0) {
+		if (strcmp(t[0].text, q) != 0 || rc[1] != 0 || rc[2] != 0)
+			abort();
+		for (i = 1; i < 3; i++)
+			if (t[i].n != t[0].n || memcmp(t[i].order, t[0].order,
+			    t[0].n * sizeof(t[0].order[0])) != 0)
+				abort();
+	}
+}
+
+static void
+fuzz_column(const char *col, const char *val)
+{
+	static struct acct_record r;
+	struct acct_cols c;
+	char err[256];
+
+	acct_col_begin(&c, &r, "alice");
+	err[0] = '\0';
+	if (acct_col_set(&c, &r, col, val, err, sizeof(err)) == -1) {
+		if (!terminated(err, sizeof(err)) || err[0] == '\0')
+			abort();
+	} else if (r.enabled > 1 || r.uid > 4294967294ULL ||
+	    r.gid > 4294967294ULL ||
+	    (r.uid_name[0] != '\0' && r.uid != 0) ||
+	    (r.gid_name[0] != '\0' && r.gid != 0))
+		abort();
+	if (!terminated(r.name, sizeof(r.name)) ||
+	    !terminated(r.hash, sizeof(r.hash)) ||
+	    !terminated(r.home, sizeof(r.home)) ||
+	    !terminated(r.uid_name, sizeof(r.uid_name)) ||
+	    !terminated(r.gid_name, sizeof(r.gid_name)) ||
+	    strcmp(r.name, "alice") != 0 || r.verified != 0)
+		abort();
+	/* one column is never a whole record */
+	if (acct_col_end(&c, &r, err, sizeof(err)) == 0)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *nul;
+	char *s, *val;
+
+	fuzz_answer(data, size);
+	s = strndup((const char *)data, size);
+	if (s == NULL)
+		return 0;
+	fuzz_sql(s);
+	nul = memchr(data, '\0', size);
+	val = nul == NULL ? NULL : strndup(nul + 1,
+	    size - (size_t)(nul + 1 - (const char *)data));
+	if (nul == NULL || val != NULL)
+		fuzz_column(s, val);
+	free(val);
+	free(s);
+	return 0;
+}
