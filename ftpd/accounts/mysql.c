@@ -294,25 +294,6 @@ execute(struct my_conn *c, const struct acct_query *q, long long t0,
 	return bind_columns(c, err, errlen);
 }
 
-/*
- * A row answers for the name asked, byte for byte.  MariaDB's usual
- * collations (utf8mb4_general_ci, PAD SPACE) match "ALICE" and "alice "
- * to alice's row: one account would log in under names that deny_file
- * and every per-name count do not know.  So a name column, when the
- * query selects one (the default query does), must be the name asked;
- * a query that wants such aliases on purpose leaves it out.
- */
-static int
-same_name(const struct my_col *col, const char *asked, char *err,
-    size_t errlen)
-{
-	if (!col->null && strcmp(col->buf, asked) == 0)
-		return 0;
-	snprintf(err, errlen, "column name: the row is for \"%.64s\", not "
-	    "for the name asked", col->null ? "NULL" : col->buf);
-	return -1;
-}
-
 /* One column's value, checked for what C strings cannot hold, made a
  * string in its buffer.  0, or -1 with err. */
 static int
@@ -339,7 +320,7 @@ col_text(struct my_col *col, char *err, size_t errlen)
 /* The fetched row into r.  ACCT_FOUND, ACCT_REFUSED with err, or
  * ACCT_UNAVAILABLE when the query lacks a required column. */
 static int
-take_row(struct my_conn *c, const char *asked, struct acct_cols *cols,
+take_row(struct my_conn *c, struct acct_cols *cols,
     struct acct_record *r, char *err, size_t errlen)
 {
 	struct my_col *col;
@@ -348,9 +329,6 @@ take_row(struct my_conn *c, const char *asked, struct acct_cols *cols,
 	for (i = 0; i < c->ncols; i++) {
 		col = &c->col[i];
 		if (col_text(col, err, errlen) == -1)
-			return ACCT_REFUSED;
-		if (strcasecmp(col->name, "name") == 0 &&
-		    same_name(col, asked, err, errlen) == -1)
 			return ACCT_REFUSED;
 		if (acct_col_set(cols, r, col->name, col->null ? NULL :
 		    col->buf, err, errlen) == -1)
@@ -382,7 +360,7 @@ read_rows(struct my_conn *c, const struct acct_query *q, long long t0,
 	}
 	/* Judged now, before the second fetch overwrites the buffers;
 	 * reported only if there is no second row, the worse fault. */
-	st = take_row(c, q->user, &cols, r, err, errlen);
+	st = take_row(c, &cols, r, err, errlen);
 	rc = mysql_stmt_fetch(c->st);
 	if (rc == 0 || rc == MYSQL_DATA_TRUNCATED) {
 		snprintf(err, errlen, "two rows for %.*s", NAME_SHOW,
