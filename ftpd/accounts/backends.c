@@ -29,6 +29,7 @@ tally_ops_for(unsigned source)
 	switch (cfg->sql_driver) {
 	case SQL_SQLITE:	return &acct_sqlite_tally;
 	case SQL_POSTGRESQL:	return &acct_postgresql_tally;
-	default:		return NULL;	/* mysql: not yet */
+	case SQL_MYSQL:		return &acct_mysql_tally;
+	default:		return NULL;
 	}
 }

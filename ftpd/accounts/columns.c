@@ -106,6 +106,26 @@ parse_flag(uint32_t *out, const char *col, const char *val, char *err,
 	return -1;
 }
 
+/*
+ * A row answers for the name asked, byte for byte.  Databases compare
+ * names by collation: MariaDB's usual one (and a PostgreSQL citext, an
+ * SQLite COLLATE NOCASE) matches "ALICE" and "alice " to alice's row, so
+ * one account would log in under names that deny_file and every
+ * per-name count do not know.  A name column, when the query selects
+ * one (the default query does), must be the name asked; a query that
+ * wants aliases on purpose leaves it out.
+ */
+static int
+same_name(const struct acct_record *r, const char *val, char *err,
+    size_t errlen)
+{
+	if (val != NULL && strcmp(val, r->name) == 0)
+		return 0;
+	snprintf(err, errlen, "column name: the row is for \"%.64s\", not "
+	    "for the name asked", val != NULL ? val : "NULL");
+	return -1;
+}
+
 /* The plan key a column names (case does not matter in SQL), or -1. */
 static int
 plan_key_ci(const char *col)
@@ -154,7 +174,7 @@ acct_col_set(struct acct_cols *c, struct acct_record *r, const char *col,
 		return parse_flag(&r->enabled, "enabled", val, err, errlen);
 	}
 	if (strcasecmp(col, "name") == 0)
-		return 0;	/* the query's key, not a value */
+		return same_name(r, val, err, errlen);
 	if ((k = plan_key_ci(col)) != -1)
 		return plan_col(r, k, col, val, err, errlen);
 	if (strcasecmp(col, "password") != 0 && strcasecmp(col, "uid") != 0 &&

@@ -5,9 +5,9 @@
  *
  * Each store that keeps tallies gives three statements on the handle its
  * lookups use (struct acct_backend's); tally.c builds the answers to
- * ACCT_TALLY out of them.  A store without them (sql_driver = mysql for
- * now, LDAP) answers ACCT_UNAVAILABLE, and an account of it with a quota
- * cannot upload until it has them.
+ * ACCT_TALLY out of them (SQLite, PostgreSQL, MariaDB/MySQL).  LDAP keeps
+ * no tallies: its accounts' are files of quota_dir, kept by the
+ * monitors.
  */
 #ifndef FTPD_ACCOUNTS_TALLY_H
 #define FTPD_ACCOUNTS_TALLY_H
@@ -41,6 +41,7 @@ struct acct_tally_ops {
 
 extern const struct acct_tally_ops acct_sqlite_tally;
 extern const struct acct_tally_ops acct_postgresql_tally;
+extern const struct acct_tally_ops acct_mysql_tally;
 
 /* backends.c: the tally statements of source's store, or NULL. */
 const struct acct_tally_ops *tally_ops_for(unsigned source);

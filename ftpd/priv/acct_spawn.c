@@ -120,17 +120,20 @@ exec_helper(void)
 	size_t n = 0, i;
 
 	argv[n++] = helper;
-	if (conf_explicit || conf_path != NULL) {
+	/* Without -f, the service looks for the same default file ftpd
+	 * did, and does without it the same way. */
+	if (conf_explicit && conf_path != NULL) {
 		argv[n++] = (char *)"-f";
-		argv[n++] = (char *)(conf_path != NULL ? conf_path :
-		    "/etc/ftpd.conf");
+		argv[n++] = (char *)conf_path;
 	}
 	for (i = 0; i < conf_nover && n + 3 < ARGV_MAX; i++) {
 		argv[n++] = (char *)"-o";
 		argv[n++] = conf_over[i];
 	}
 	argv[n] = NULL;
-	if (dup2(listen_fd, SERVICE_FD) == -1)
+	/* dup2 onto itself would keep close-on-exec: clear it then. */
+	if (listen_fd == SERVICE_FD ? fcntl(listen_fd, F_SETFD, 0) == -1 :
+	    dup2(listen_fd, SERVICE_FD) == -1)
 		_exit(127);
 	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGINT, SIG_DFL);

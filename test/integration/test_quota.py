@@ -579,3 +579,51 @@ def test_postgresql_tally_shared_by_two_servers():
                   f"both passed: {results}")
             check([int(x) for x in row[:2]] == [stored, nfiles],
                   f"row {row} != disk {(stored, nfiles)}")
+
+
+def test_mariadb_tally_shared_by_two_servers():
+    """The same against a real MariaDB (sql_driver = mysql): one row,
+    two servers, one tally; the SQL user needs INSERT and UPDATE on
+    ftp_quota_tally only."""
+    from mariadb_server import MariaDB, SQL_USER, DATABASE
+    with MariaDB() as db:
+        one = Server()
+        two = Server()
+        home = one.homes / USER
+        home.mkdir()
+        os.chown(home, one.vuid, one.vgid)
+        db.add_account(USER, PASS, one.vuid, one.vgid, home,
+                       quota_bytes=QUOTA)
+        for host in ("localhost", "127.0.0.1"):
+            db.sql(f"GRANT INSERT, UPDATE ON {DATABASE}.ftp_quota_tally "
+                   f"TO '{SQL_USER}'@'{host}';", database=None)
+        for srv in (one, two):
+            srv.keys.update({"accounts": "sql", "sql_driver": "mysql",
+                             "sql_dsn": db.dsn(),
+                             "sql_password_file": str(
+                                 db.password_file(srv.tmp)),
+                             "sql_user_query": SQL_QUERY})
+        with one, two:
+            f = one.ftp(USER, PASS)
+            check(stor(f, "STOR a", os.urandom(600_000)).startswith("226"),
+                  "first server")
+            g = two.ftp(USER, PASS)
+            check(avbl(g) == QUOTA - 600_000, f"AVBL: {avbl(g)}")
+            r = stor(g, "STOR b", os.urandom(600_000))
+            check(r.startswith("552"), f"second server: {r}")
+            # A change that alters nothing (the DELE of a file the
+            # tally no longer holds: both counters stay at 0) is not a
+            # missing row, which would be counted again.
+            db.sql("UPDATE ftp_quota_tally SET bytes_used = 0, "
+                   "files_used = 0;")
+            g.delete("a")
+            check(avbl(f) == QUOTA, "the first server after the DELE")
+            check(stor(f, "STOR b", os.urandom(900_000)).startswith("226"),
+                  "after the DELE")
+            f.quit()
+            g.quit()
+            row = db.sql("SELECT bytes_used, files_used FROM "
+                         "ftp_quota_tally;").split()
+            check([int(x) for x in row] == [900_000, 1], f"row {row}")
+            check(one.log().count("counted") == 1 and
+                  "counted" not in two.log(), "the tally was counted twice")

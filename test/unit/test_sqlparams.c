@@ -73,13 +73,13 @@ START_TEST(default_query)
 	char err[256];
 
 	ck_assert_ptr_nonnull(q);
-	ck_assert_str_eq(q, "SELECT password, uid, gid, home, enabled FROM "
-	    "ftp_accounts WHERE name = :user");
+	ck_assert_str_eq(q, "SELECT name, password, uid, gid, home, enabled "
+	    "FROM ftp_accounts WHERE name = :user");
 	expect(q, SQLP_NAMED, q, 1);
-	expect(q, SQLP_DOLLAR, "SELECT password, uid, gid, home, enabled "
-	    "FROM ftp_accounts WHERE name = $1", 1);
-	expect(q, SQLP_QUESTION, "SELECT password, uid, gid, home, enabled "
-	    "FROM ftp_accounts WHERE name = ?", 1);
+	expect(q, SQLP_DOLLAR, "SELECT name, password, uid, gid, home, "
+	    "enabled FROM ftp_accounts WHERE name = $1", 1);
+	expect(q, SQLP_QUESTION, "SELECT name, password, uid, gid, home, "
+	    "enabled FROM ftp_accounts WHERE name = ?", 1);
 	ck_assert_int_eq(sql_translate(q, SQLP_DOLLAR, &t, err, sizeof(err)),
 	    0);
 	ck_assert_int_eq(t.order[0], SQLP_USER);
