@@ -34,13 +34,15 @@ tally_reserve(struct tally *t, unsigned long long want_bytes,
 		want_bytes = TALLY_MAX;
 	if (want_files > TALLY_MAX)
 		want_files = TALLY_MAX;
-	if (want_files > 0 && max_files != 0 &&
-	    (t->files >= max_files || max_files - t->files < want_files))
+	if (want_files > 0 && ((max_files != 0 && (t->files >= max_files ||
+	    max_files - t->files < want_files)) || t->files >= TALLY_MAX ||
+	    TALLY_MAX - t->files < want_files))
 		return;
-	if (max_bytes == 0)
-		room = TALLY_MAX;
-	else
-		room = t->bytes >= max_bytes ? 0 : max_bytes - t->bytes;
+	/* What fits the limit, and the counter: a grant is always added
+	 * whole. */
+	if (max_bytes == 0 || max_bytes > TALLY_MAX)
+		max_bytes = TALLY_MAX;
+	room = t->bytes >= max_bytes ? 0 : max_bytes - t->bytes;
 	/* A new file with no byte left would be refused at its first
 	 * byte anyway: refuse it whole, as the file limit would. */
 	if (want_files > 0 && want_bytes > 0 && room == 0)

@@ -9,7 +9,13 @@
  *    placeholders, the three styles agreeing on them, the named style
  *    giving the query back unchanged);
  *  - acct_col_set, the column name up to the first NUL and the value
- *    after it (no NUL: SQL NULL), then acct_col_end.
+ *    after it (no NUL: SQL NULL), then acct_col_end;
+ *  - acct_get_tally, the service's decoder of a monitor's ACCT_TALLY
+ *    (every value within its bounds, a sign only on an ADJUST), and
+ *    acct_get_tally_answer, the monitor's of the service's answer (a
+ *    decoded one encodes back to the same bytes);
+ *  - tally_reserve and tally_add on the first 40 bytes as numbers (a
+ *    grant never more than asked nor past a limit it was within).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +23,7 @@
 
 #include "common/buf.h"
 #include "common/ipc.h"
+#include "common/tally.h"
 #include "accounts/backend.h"
 #include "accounts/sqlparams.h"
 #include "formats/acctproto.h"
@@ -126,6 +133,61 @@ fuzz_column(const char *col, const char *val)
 		abort();
 }
 
+static void
+fuzz_tally(const uint8_t *data, size_t size)
+{
+	static struct acct_tally_req rq;
+	static struct acct_tally_ans a;
+	struct buf b, again;
+
+	buf_init(&b, IPC_MAX);
+	buf_init(&again, IPC_MAX);
+	if (buf_append(&b, data, size) == 0 && acct_get_tally(&b, &rq) == 0 &&
+	    (!terminated(rq.name, sizeof(rq.name)) ||
+	    rq.op > ACCT_TALLY_ADJUST || rq.max_bytes > ACCT_TALLY_MAX ||
+	    rq.max_files > ACCT_TALLY_MAX ||
+	    rq.bytes > (long long)ACCT_TALLY_MAX ||
+	    rq.bytes < -(long long)ACCT_TALLY_MAX ||
+	    rq.files > (long long)ACCT_TALLY_MAX ||
+	    rq.files < -(long long)ACCT_TALLY_MAX ||
+	    ((rq.bytes < 0 || rq.files < 0) && rq.op != ACCT_TALLY_ADJUST)))
+		abort();
+	if (acct_get_tally_answer(&b, &a) == 0 &&
+	    ((unsigned)a.status > ACCT_UNAVAILABLE ||
+	    !terminated(a.why, sizeof(a.why)) ||
+	    acct_put_tally_answer(&again, &a) == -1 || again.len != b.len ||
+	    memcmp(again.data, b.data, b.len) != 0))
+		abort();
+	buf_free(&b);
+	buf_free(&again);
+}
+
+static void
+fuzz_reserve(const uint8_t *data, size_t size)
+{
+	unsigned long long v[5], got_b, got_f;
+	struct tally t, before;
+	long long d;
+
+	if (size < sizeof(v))
+		return;
+	memcpy(v, data, sizeof(v));
+	t.bytes = v[0] % (TALLY_MAX + 1);
+	t.files = v[1] % (TALLY_MAX + 1);
+	before = t;
+	tally_reserve(&t, v[2], v[3] & 1, v[4] >> 1, v[4] & 0xff, &got_b,
+	    &got_f);
+	if (got_b > v[2] || got_f > (v[3] & 1) ||
+	    t.bytes != before.bytes + got_b || t.files != before.files + got_f ||
+	    (got_f == 0 && (v[3] & 1) && got_b != 0) ||
+	    ((v[4] >> 1) != 0 && before.bytes <= (v[4] >> 1) &&
+	    t.bytes > (v[4] >> 1)))
+		abort();
+	memcpy(&d, &v[2], sizeof(d));
+	if (tally_add(t.bytes, d) > TALLY_MAX)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -133,6 +195,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s, *val;
 
 	fuzz_answer(data, size);
+	fuzz_tally(data, size);
+	fuzz_reserve(data, size);
 	s = strndup((const char *)data, size);
 	if (s == NULL)
 		return 0;
