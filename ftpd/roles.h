@@ -55,6 +55,11 @@ struct role_login {
 						 * NULL: "/" of its root */
 	const struct plan	*plan;		/* the account's plan, resolved
 						 * by the monitor at login */
+	const char		*account_home;	/* its home on the server's
+						 * file system (anon_root for
+						 * anonymous): the session
+						 * root, unless home is set;
+						 * "~" of [dir] sections */
 };
 
 /* The front: greeting, AUTH TLS, USER, PASS; then, with TLS, the relay.

@@ -31,11 +31,15 @@ enum session_state {
 };
 
 struct plan;
+struct dirrule_set;
 
 struct session {
 	int			 vhost;		/* HOST section index, -1 main */
 	const struct plan	*plan;		/* the account's (plan/plan.h),
 						 * NULL before login */
+	struct dirrule_set	*dirs;		/* [dir] sections in this
+						 * session's view (user/dirs.c),
+						 * NULL when none applies */
 	/* Control connection. */
 	int			 ctl_fd;	/* client socket, or relay to front */
 	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */

@@ -119,6 +119,12 @@ parse_perms(const char *s, unsigned *out)
 	return 0;
 }
 
+int
+plan_perms(const char *text, unsigned *out)
+{
+	return strlen(text) >= PLAN_TEXT_MAX ? -1 : parse_perms(text, out);
+}
+
 /* A directory inside the session root: relative or absolute, no "..". */
 static int
 parse_dir(const char *s, char *out, size_t outlen)

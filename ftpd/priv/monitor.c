@@ -531,6 +531,7 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	rl.front_fd = front_data;
 	rl.home = privdrop_whole_fs_home(&m->auth);
 	rl.plan = m->plan;
+	rl.account_home = m->auth.home;
 	user_main(&rc, &rl);
 }
 
