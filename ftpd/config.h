@@ -60,6 +60,10 @@ struct ftpd_config {
 	unsigned	acct_uid, acct_gid;	/* account_user, resolved */
 	struct plan_section *plan_sections;	/* in file order */
 	size_t		nplan_sections;
+	/* Some account may carry a max_sessions: set globally or by a
+	 * section, or sql/ldap, whose rows may set it.  The master then
+	 * counts logged-in sessions per account (priv/askproto.h). */
+	int		session_limits;
 };
 
 /* The one configuration of this process (read-only after config_load). */
