@@ -363,6 +363,35 @@ check_rate(const char *key, const char *val, char *err, size_t errlen)
 	return -1;
 }
 
+/* A max_sessions other than 0 (the values were checked already). */
+static int
+limits(const char *text)
+{
+	unsigned long long v;
+
+	return text != NULL && parse_uint(text, 0, 1ULL << 62, &v) == 0 &&
+	    v > 0;
+}
+
+/*
+ * Whether the master must count sessions per account: only then does
+ * each session get the channel for it (priv/master.c), so a server
+ * without any max_sessions pays nothing.  An account row (sql, ldap)
+ * may set the key, so with the account service the answer is yes.
+ */
+static int
+may_limit_sessions(const struct ftpd_config *c)
+{
+	size_t i;
+
+	if (c->acct_service || limits(c->max_sessions))
+		return 1;
+	for (i = 0; i < c->nplan_sections; i++)
+		if (limits(c->plan_sections[i].val[PLAN_max_sessions]))
+			return 1;
+	return 0;
+}
+
 /* Every plan value, global and in sections, is parsed once at load. */
 static int
 check_plans(struct ftpd_config *c, char *err, size_t errlen)
@@ -392,6 +421,7 @@ check_plans(struct ftpd_config *c, char *err, size_t errlen)
 				    "user", c->plan_sections[i].name, e);
 				return -1;
 			}
+	c->session_limits = may_limit_sessions(c);
 	return 0;
 }
 

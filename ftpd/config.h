@@ -76,6 +76,10 @@ struct ftpd_config {
 	size_t		nplan_sections;
 	struct dir_section *dir_sections;	/* in file order */
 	size_t		ndir_sections;
+	/* Some account may carry a max_sessions: set globally or by a
+	 * section, or sql/ldap, whose rows may set it.  The master then
+	 * counts logged-in sessions per account (priv/askproto.h). */
+	int		session_limits;
 };
 
 /* The one configuration of this process (read-only after config_load). */

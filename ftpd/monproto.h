@@ -54,12 +54,6 @@ enum mon_login_result {
  * process waits a little longer for the answer). */
 #define MON_PORT20_CONNECT_MS	30000
 
-/* proxy_protocol: the master's answer to "may this client come in?",
- * which the monitor turns into MON_PROXY_REPLY. */
-#define PROXY_VERDICT_OK	0
-#define PROXY_VERDICT_BANNED	1	/* too many failed logins */
-#define PROXY_VERDICT_TOO_MANY	2	/* max_per_ip reached */
-
 /*
  * The log forwarder of every child of the monitor (log_set_forward): sends
  * the line as MON_LOG on the channel *(const int *)mon_fd.  Installed by the

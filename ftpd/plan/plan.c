@@ -270,9 +270,10 @@ plan_format(const struct plan *p, enum plan_key k, char *out, size_t outlen)
 	case PLAN_start_dir: snprintf(out, outlen, "%s", p->start_dir);
 		return;
 	case PLAN_allow_from:
+		netmask_format(p->allow, p->nallow, out, outlen);
+		return;
 	case PLAN_deny_from:
-		snprintf(out, outlen, "%zu prefix(es)", k == PLAN_allow_from ?
-		    p->nallow : p->ndeny);
+		netmask_format(p->deny, p->ndeny, out, outlen);
 		return;
 	case PLAN_permissions:
 		out[0] = '\0';
