@@ -30,6 +30,7 @@
 #include "priv/master.h"
 #include "monproto.h"
 #include "priv/monitor.h"
+#include "priv/ratepool.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
 
@@ -423,6 +424,11 @@ master_run(void)
 	int n;
 
 	install_signals();
+	/* Before the first monitor: each inherits the page. */
+	if (ratepool_create() == -1) {
+		free(chan_of);
+		return 1;
+	}
 	/* After -D's fork: the service's parent must be the master that
 	 * stays (it ends with its parent). */
 	if (acct_spawn_start() == -1) {
