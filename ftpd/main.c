@@ -29,6 +29,7 @@
 #include "priv/monitor.h"
 #include "priv/plan_show.h"
 #include "priv/privdrop.h"
+#include "priv/ratepool.h"
 #include "sandbox.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
@@ -77,6 +78,10 @@ run_inetd(void)
 		    strerror(errno));
 		return 1;
 	}
+	/* One connection is the whole server here: rate_total limits
+	 * it alone. */
+	if (ratepool_create() == -1)
+		return 1;
 	monitor_run(0, &peer, 0, -1);
 }
 

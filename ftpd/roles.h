@@ -35,6 +35,7 @@ struct role_conn {
 
 /* What the monitor decided at login, for the user process. */
 struct plan;
+struct rb_shared;
 
 struct role_login {
 	const char		*user;
@@ -60,6 +61,8 @@ struct role_login {
 						 * anonymous): the session
 						 * root, unless home is set;
 						 * "~" of [dir] sections */
+	struct rb_shared	*ratepool;	/* rate_total's shared bucket,
+						 * or NULL (priv/ratepool.c) */
 };
 
 /* The front: greeting, AUTH TLS, USER, PASS; then, with TLS, the relay.

@@ -32,6 +32,7 @@ enum session_state {
 
 struct plan;
 struct dirrule_set;
+struct rb_shared;
 
 struct session {
 	int			 vhost;		/* HOST section index, -1 main */
@@ -102,6 +103,14 @@ struct session {
 	off_t			 xfer_total;	/* -1 unknown, else the most
 						   file bytes to send */
 	char			 xfer_what[128];
+
+	/* Rates in bytes/s, 0: none; set at login (user/ratelimit.c) and
+	 * kept by the transfer loops (xfer.c). */
+	unsigned long long	 rate_up, rate_down;	/* the plan's, or
+							 * anon_rate */
+	unsigned long long	 rate_total;	/* the node's (rate_total) */
+	struct rb_shared	*rate_pool;	/* its shared bucket, or NULL:
+						 * no node-wide limit */
 
 	/* Counters for STAT and the session log. */
 	time_t			 login_time;

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "priv/master.h"
 #include "priv/monitor.h"
+#include "priv/ratepool.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
 
@@ -555,6 +556,11 @@ master_run(void)
 	use_ask = cfg->proxy_protocol || cfg->session_limits;
 	if (use_ask)
 		files_for_channels();
+	/* Before the first monitor: each inherits the page. */
+	if (ratepool_create() == -1) {
+		free(chan_of);
+		return 1;
+	}
 	/* After -D's fork: the service's parent must be the master that
 	 * stays (it ends with its parent). */
 	if (acct_spawn_start() == -1) {

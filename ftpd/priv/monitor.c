@@ -44,6 +44,7 @@
 #include "priv/auth_child.h"
 #include "priv/monitor.h"
 #include "priv/privdrop.h"
+#include "priv/ratepool.h"
 #include "priv/sessionlog.h"
 #include "roles.h"
 #include "tls/tls.h"
@@ -236,6 +237,9 @@ start_front(struct monitor *m)
 		/* The front gets the account's ticket keys at login, never
 		 * the secret that makes every account's. */
 		tls_secret_forget(0);
+		/* It never moves a file, and it parses a stranger's bytes:
+		 * rate_total's page is no business of it. */
+		ratepool_forget();
 		/* The master's channel is the monitor's alone. */
 		if (m->ask != -1)
 			(void)close(m->ask);
@@ -604,6 +608,7 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	rl.home = privdrop_whole_fs_home(&m->auth);
 	rl.plan = m->plan;
 	rl.account_home = m->auth.home;
+	rl.ratepool = ratepool_get();
 	user_main(&rc, &rl);
 }
 

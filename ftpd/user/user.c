@@ -38,6 +38,7 @@
 #include "shutdown.h"
 #include "user/dirs.h"
 #include "user/policy.h"
+#include "user/ratelimit.h"
 #include "user/repr.h"
 
 /*
@@ -112,6 +113,7 @@ user_main(const struct role_conn *c, const struct role_login *l)
 	if (buf_append(&s.ctl_in, l->leftover, l->leftover_len) == -1)
 		buf_reset(&s.ctl_in);
 	s.plan = l->plan;
+	ratelimit_login(&s, l->ratepool);
 	if (start_dir(&s, l->user, l->home) == -1) {
 		reply(&s, 421, "Cannot set up your session (see server log).");
 		_exit(1);
