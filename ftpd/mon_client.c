@@ -210,3 +210,58 @@ mon_busy(struct session *s, const char *what)
 		(void)ipc_send(s->mon_fd, MON_BUSY, out.data, out.len, -1);
 	buf_free(&out);
 }
+
+/* A signed count as MON_QUOTA carries it: a sign bit and a magnitude. */
+static uint64_t
+quota_magnitude(long long v)
+{
+	return v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+}
+
+int
+mon_quota(struct session *s, unsigned op, long long bytes, long long files,
+    unsigned long long frees, struct mon_quota_answer *a)
+{
+	uint32_t type = 0, status, signs;
+	struct buf p;
+	size_t off = 0;
+	int ok, fd, i;
+
+	memset(a, 0, sizeof(*a));
+	signs = (bytes < 0 ? MON_QUOTA_NEG_BYTES : 0) |
+	    (files < 0 ? MON_QUOTA_NEG_FILES : 0);
+	buf_init(&p, 128);
+	ok = ipc_put_u32(&p, op) == 0 && ipc_put_u32(&p, signs) == 0 &&
+	    ipc_put_u64(&p, quota_magnitude(bytes)) == 0 &&
+	    ipc_put_u64(&p, quota_magnitude(files)) == 0 &&
+	    ipc_put_u64(&p, frees) == 0 &&
+	    ipc_send(s->mon_fd, MON_QUOTA, p.data, p.len, -1) == 0;
+	buf_reset(&p);
+	/* No deadline of our own: the monitor answers within the account
+	 * service's (accounts_timeout), and a late answer must never be
+	 * taken for the reply to a later request. */
+	/* A late MON_PORT20 answer that mon_connect_port20 gave up on
+	 * may come first: skipped, its socket closed. */
+	for (i = 0; ok && i < 4; i++) {
+		fd = -1;
+		ok = ipc_recv(s->mon_fd, &type, &p, &fd) == 0;
+		if (fd != -1)
+			(void)close(fd);
+		if (!ok || type != MON_PORT20)
+			break;
+	}
+	ok = ok && type == MON_QUOTA && ipc_get_u32(&p, &off, &status) == 0 &&
+	    ipc_get_u64(&p, &off, &a->got_bytes) == 0 &&
+	    ipc_get_u64(&p, &off, &a->got_files) == 0 &&
+	    ipc_get_u64(&p, &off, &a->used_bytes) == 0 &&
+	    ipc_get_u64(&p, &off, &a->used_files) == 0 &&
+	    ipc_get_u64(&p, &off, &a->max_bytes) == 0 &&
+	    ipc_get_u64(&p, &off, &a->max_files) == 0 && off == p.len;
+	buf_free(&p);
+	if (!ok) {
+		memset(a, 0, sizeof(*a));
+		return -1;
+	}
+	a->ok = status == MON_QUOTA_OK;
+	return 0;
+}

@@ -7,6 +7,7 @@
 #ifndef FTPD_MON_CLIENT_H
 #define FTPD_MON_CLIENT_H
 
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -50,5 +51,23 @@ void	mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 	    double seconds, char direction, char complete);
 /* Show a long transfer in ftpwho ("RETR /path"), or none (NULL). */
 void	mon_busy(struct session *s, const char *what);
+
+/* The monitor's answer to MON_QUOTA. */
+struct mon_quota_answer {
+	int			ok;	/* 0: the tally is unavailable */
+	uint64_t		got_bytes, got_files;	/* RESERVE */
+	uint64_t		used_bytes, used_files;	/* the tally now */
+	uint64_t		max_bytes, max_files;	/* the quota */
+};
+/*
+ * user, with a quota in the plan only: one MON_QUOTA round trip (op
+ * MON_QUOTA_*; bytes and files wanted for RESERVE, signed changes for
+ * ADJUST, 0 for QUERY; frees: what a RESERVE's upload frees once
+ * complete).  The answer comes once the tally is written.
+ * 0 with *a, or -1 when the monitor did not answer.
+ */
+int	mon_quota(struct session *s, unsigned op, long long bytes,
+	    long long files, unsigned long long frees,
+	    struct mon_quota_answer *a);
 
 #endif

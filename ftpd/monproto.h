@@ -29,6 +29,14 @@ enum mon_msg {
 	MON_PROXY,		/* front, first of all with proxy_protocol:
 				 * u32 local, bytes sockaddr_storage client */
 	MON_PROXY_REPLY,	/* u32 admitted, str client ip or refusal */
+	MON_QUOTA,		/* user, only with a quota in the plan:
+				 * request u32 op (MON_QUOTA_*), u32 signs
+				 * (MON_QUOTA_NEG_*), u64 bytes, u64 files,
+				 * u64 frees;
+				 * reply u32 status, u64 granted bytes,
+				 * u64 granted files, u64 used bytes, u64
+				 * used files, u64 quota bytes, u64 quota
+				 * files */
 };
 
 /* Sizes both sides size their buffers by (session.h uses them too). */
@@ -53,6 +61,31 @@ enum mon_login_result {
 /* The monitor's connect from L-1 gives up after this long (the user
  * process waits a little longer for the answer). */
 #define MON_PORT20_CONNECT_MS	30000
+
+/*
+ * MON_QUOTA: the account's tally of bytes and files stored, kept by the
+ * monitor (priv/quota.c) where the account's processes cannot write it.
+ * RESERVE asks room for an upload before its bytes are written: files
+ * (0 or 1, a new name) whole or not at all, bytes as many as fit; an
+ * upload that replaces a file when it completes (an atomic overwrite)
+ * may use the bytes it frees then (frees) before, so that replacing a
+ * file by one of the same size never needs room for both.
+ * ADJUST reports what changed on disk beyond the reservations (a deleted
+ * or replaced file, reserved room left unused), signed.  QUERY only
+ * reads.  The monitor bounds every number and never lets the tally go
+ * below zero; the reply comes after the tally is written.
+ */
+#define MON_QUOTA_RESERVE	1
+#define MON_QUOTA_ADJUST	2
+#define MON_QUOTA_QUERY		3
+#define MON_QUOTA_NEG_BYTES	1u	/* signs: bytes is negative */
+#define MON_QUOTA_NEG_FILES	2u	/* files is negative */
+#define MON_QUOTA_RESERVE_MAX	(1ULL << 30)	/* bytes in one RESERVE */
+#define MON_QUOTA_ADJUST_MAX	(1ULL << 62)	/* bytes in one ADJUST */
+#define MON_QUOTA_FILES_MAX	16	/* files in one ADJUST */
+#define MON_QUOTA_OK		0	/* status: done */
+#define MON_QUOTA_UNAVAILABLE	1	/* the tally cannot be read or
+					 * written now: refuse the upload */
 
 /*
  * The log forwarder of every child of the monitor (log_set_forward): sends

@@ -111,6 +111,8 @@ struct session {
 	unsigned long long	 rate_total;	/* the node's (rate_total) */
 	struct rb_shared	*rate_pool;	/* its shared bucket, or NULL:
 						 * no node-wide limit */
+	int			 quota_counted;	/* the monitor has the
+						 * account's tally (quota.c) */
 
 	/* Counters for STAT and the session log. */
 	time_t			 login_time;

@@ -14,7 +14,13 @@
  * service reconnects.  So is an error in the query itself: that is the
  * administrator's to fix (the log line says which step failed), not the
  * client's to be punished for.
+ *
+ * The quota tallies' statements (tally.h) run on the same connection,
+ * each prepared for its one use with bound parameters; the connection
+ * reports the rows an UPDATE matched (CLIENT_FOUND_ROWS), not only those
+ * it changed, so "the row did not fit" never reads as "no row".
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +34,7 @@
 #include "accounts/backend.h"
 #include "accounts/dsn.h"
 #include "accounts/sqlparams.h"
+#include "accounts/tally.h"
 
 /* Columns of one result row; the schema has 15, a query may add its own. */
 #define MY_COLS_MAX	32
@@ -220,7 +227,8 @@ my_connect(void **h, const char *password, char *err, size_t errlen)
 	    d.user[0] != '\0' ? d.user : NULL,
 	    password != NULL && password[0] != '\0' ? password : NULL,
 	    d.database[0] != '\0' ? d.database : NULL, d.port,
-	    d.socket[0] != '\0' ? d.socket : NULL, 0) == NULL) {
+	    d.socket[0] != '\0' ? d.socket : NULL, CLIENT_FOUND_ROWS) ==
+	    NULL) {
 		snprintf(err, errlen, "connect: %s", mysql_error(c->db));
 		goto fail;
 	}
@@ -401,4 +409,144 @@ const struct acct_backend acct_mysql = {
 	.connect = my_connect,
 	.lookup = my_lookup,
 	.disconnect = my_disconnect,
+};
+
+/* ---- quota tallies (tally.h) ---------------------------------------- */
+
+#define TALLY_PARAMS	9	/* the most one of our statements takes */
+
+/* A parameter of a tally statement: the name, or a number. */
+struct tally_param {
+	const char	*name;		/* NULL: v */
+	long long	 v;
+};
+
+/*
+ * Run sql (ours, constant) with params.  A SELECT's last row's two
+ * columns go into out, and 1 is returned if there was a row; otherwise
+ * the rows matched.  -1 with err.  The statement is prepared for this
+ * one use and closed: tallies are rare next to lookups.
+ */
+static int
+tally_run(struct my_conn *c, const char *sql, const struct tally_param *p,
+    size_t np, uint64_t out[2], char *err, size_t errlen)
+{
+	MYSQL_BIND in[TALLY_PARAMS], res[2];
+	unsigned long nlen[TALLY_PARAMS];
+	long long v[TALLY_PARAMS], col[2] = { 0, 0 };
+	my_bool null[2] = { 0, 0 };
+	MYSQL_STMT *st;
+	size_t i;
+	int rc, r = -1;
+
+	if ((st = mysql_stmt_init(c->db)) == NULL) {
+		snprintf(err, errlen, "tally: %s", mysql_error(c->db));
+		return -1;
+	}
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < np && i < TALLY_PARAMS; i++) {
+		if (p[i].name != NULL) {
+			nlen[i] = (unsigned long)strlen(p[i].name);
+			in[i].buffer_type = MYSQL_TYPE_STRING;
+			/* Only read by the library: its API's cast. */
+			in[i].buffer = (void *)p[i].name;
+			in[i].buffer_length = nlen[i];
+			in[i].length = &nlen[i];
+		} else {
+			v[i] = p[i].v;
+			in[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			in[i].buffer = &v[i];
+		}
+	}
+	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0 ||
+	    mysql_stmt_param_count(st) != np ||
+	    mysql_stmt_bind_param(st, in) != 0 ||
+	    mysql_stmt_execute(st) != 0)
+		goto fail;
+	if (mysql_stmt_field_count(st) == 0) {
+		r = (int)(mysql_stmt_affected_rows(st) > 0);
+		goto done;
+	}
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < 2; i++) {
+		res[i].buffer_type = MYSQL_TYPE_LONGLONG;
+		res[i].buffer = &col[i];
+		res[i].is_null = &null[i];
+	}
+	if (mysql_stmt_field_count(st) != 2 ||
+	    mysql_stmt_bind_result(st, res) != 0)
+		goto fail;
+	r = 0;
+	while ((rc = mysql_stmt_fetch(st)) == 0) {
+		r = 1;
+		/* A hand-edited negative or NULL counts as 0. */
+		out[0] = null[0] || col[0] < 0 ? 0 : (uint64_t)col[0];
+		out[1] = null[1] || col[1] < 0 ? 0 : (uint64_t)col[1];
+	}
+	if (rc != MYSQL_NO_DATA)
+		goto fail;
+	goto done;
+fail:
+	snprintf(err, errlen, "tally: %s", mysql_stmt_error(st));
+	r = -1;
+done:
+	(void)mysql_stmt_close(st);
+	return r;
+}
+
+/* The connection's timeouts (accounts_timeout) bound each statement; a
+ * deadline of its own is not needed. */
+static int
+my_tally_read(void *h, const char *name, int deadline_ms, uint64_t *bytes,
+    uint64_t *files, char *err, size_t errlen)
+{
+	struct tally_param p[1] = { { name, 0 } };
+	uint64_t out[2] = { 0, 0 };
+	int r;
+
+	(void)deadline_ms;
+	r = tally_run(h, "SELECT bytes_used, files_used FROM ftp_quota_tally "
+	    "WHERE name = ?", p, 1, out, err, errlen);
+	if (r == 1) {
+		*bytes = out[0];
+		*files = out[1];
+	}
+	return r;
+}
+
+static int
+my_tally_insert(void *h, const char *name, uint64_t bytes, uint64_t files,
+    int deadline_ms, char *err, size_t errlen)
+{
+	struct tally_param p[3] = { { name, 0 }, { NULL, (long long)bytes },
+	    { NULL, (long long)files } };
+	uint64_t out[2];
+
+	(void)deadline_ms;
+	return tally_run(h, "INSERT IGNORE INTO ftp_quota_tally (name, "
+	    "bytes_used, files_used) VALUES (?, ?, ?)", p, 3, out, err,
+	    errlen) == -1 ? -1 : 0;
+}
+
+static int
+my_tally_add(void *h, const char *name, long long db, long long df,
+    uint64_t max_bytes, uint64_t max_files, int deadline_ms, char *err,
+    size_t errlen)
+{
+	long long mb = (long long)max_bytes, mf = (long long)max_files;
+	struct tally_param p[9] = { { NULL, db }, { NULL, df }, { name, 0 },
+	    { NULL, mb }, { NULL, db }, { NULL, mb }, { NULL, mf },
+	    { NULL, df }, { NULL, mf } };
+	uint64_t out[2];
+
+	(void)deadline_ms;
+	return tally_run(h, "UPDATE ftp_quota_tally SET "
+	    "bytes_used = GREATEST(0, bytes_used + ?), "
+	    "files_used = GREATEST(0, files_used + ?) WHERE name = ? "
+	    "AND (? = 0 OR bytes_used + ? <= ?) "
+	    "AND (? = 0 OR files_used + ? <= ?)", p, 9, out, err, errlen);
+}
+
+const struct acct_tally_ops acct_mysql_tally = {
+	my_tally_read, my_tally_insert, my_tally_add
 };

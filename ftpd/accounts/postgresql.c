@@ -6,9 +6,12 @@
  * the password comes from sql_password_file, never from the string.
  * The query is prepared once per connection and run asynchronously, so
  * that a statement still running at the deadline is cancelled on the
- * server instead of holding the worker.
+ * server instead of holding the worker.  The quota tallies' statements
+ * (tally.h) run the same way, on the same connection, each one
+ * statement so that the server orders the nodes' changes.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +20,11 @@
 #include <libpq-fe.h>
 
 #include "common/clock.h"
+#include "common/parse.h"
 #include "config.h"
 #include "accounts/backend.h"
 #include "accounts/sqlparams.h"
+#include "accounts/tally.h"
 
 #define STMT_NAME	"ftpd_user"
 
@@ -202,4 +207,126 @@ pg_lookup(void *h, const struct acct_query *q, struct acct_record *r,
 
 const struct acct_backend acct_postgresql = {
 	"postgresql", pg_connect, pg_lookup, pg_disconnect
+};
+
+/* ---- quota tallies (tally.h) ---------------------------------------- */
+
+#define TALLY_TEXT	25	/* the types of the parameters, by OID */
+#define TALLY_INT8	20
+
+/*
+ * Run sql with name and up to four numbers as parameters, within the
+ * deadline.  The result (PGRES_TUPLES_OK or PGRES_COMMAND_OK), or NULL
+ * with err.
+ */
+static PGresult *
+tally_exec(struct pg *p, const char *sql, const char *name,
+    const long long *v, int nv, int deadline_ms, char *err, size_t errlen)
+{
+	static const Oid types[5] = { TALLY_TEXT, TALLY_INT8, TALLY_INT8,
+	    TALLY_INT8, TALLY_INT8 };
+	char num[4][24];
+	const char *vals[5];
+	PGresult *res, *extra;
+	ExecStatusType st;
+	int i;
+
+	vals[0] = name;
+	for (i = 0; i < nv && i < 4; i++) {
+		(void)snprintf(num[i], sizeof(num[i]), "%lld", v[i]);
+		vals[i + 1] = num[i];
+	}
+	if (!PQsendQueryParams(p->conn, sql, 1 + nv, types, vals, NULL, NULL,
+	    0)) {
+		pg_error(err, errlen, "tally", PQerrorMessage(p->conn));
+		return NULL;
+	}
+	if (await_result(p, clock_ms() + deadline_ms, err, errlen) == -1)
+		return NULL;
+	res = PQgetResult(p->conn);
+	while ((extra = PQgetResult(p->conn)) != NULL)
+		PQclear(extra);
+	st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		pg_error(err, errlen, "tally", res != NULL ?
+		    PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* A bigint column as text, at 0 or more. */
+static uint64_t
+tally_value(const PGresult *res, int col)
+{
+	const char *t = PQgetvalue(res, 0, col);
+	unsigned long long v;
+
+	/* "-5" or garbage from a hand-edited row counts as 0. */
+	if (PQgetisnull(res, 0, col) || parse_uint(t, 0, ACCT_TALLY_MAX,
+	    &v) == -1)
+		return 0;
+	return v;
+}
+
+static int
+pg_tally_read(void *h, const char *name, int deadline_ms, uint64_t *bytes,
+    uint64_t *files, char *err, size_t errlen)
+{
+	PGresult *res;
+	int r;
+
+	if ((res = tally_exec(h, "SELECT bytes_used, files_used FROM "
+	    "ftp_quota_tally WHERE name = $1", name, NULL, 0, deadline_ms,
+	    err, errlen)) == NULL)
+		return -1;
+	r = PQntuples(res) > 0 && PQnfields(res) == 2;
+	if (r) {
+		*bytes = tally_value(res, 0);
+		*files = tally_value(res, 1);
+	}
+	PQclear(res);
+	return r;
+}
+
+static int
+pg_tally_insert(void *h, const char *name, uint64_t bytes, uint64_t files,
+    int deadline_ms, char *err, size_t errlen)
+{
+	long long v[2] = { (long long)bytes, (long long)files };
+	PGresult *res;
+
+	if ((res = tally_exec(h, "INSERT INTO ftp_quota_tally (name, "
+	    "bytes_used, files_used) VALUES ($1, $2, $3) "
+	    "ON CONFLICT (name) DO NOTHING", name, v, 2, deadline_ms, err,
+	    errlen)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_tally_add(void *h, const char *name, long long db, long long df,
+    uint64_t max_bytes, uint64_t max_files, int deadline_ms, char *err,
+    size_t errlen)
+{
+	long long v[4] = { db, df, (long long)max_bytes, (long long)max_files };
+	PGresult *res;
+	int r;
+
+	if ((res = tally_exec(h, "UPDATE ftp_quota_tally SET "
+	    "bytes_used = GREATEST(0, bytes_used + $2), "
+	    "files_used = GREATEST(0, files_used + $3) WHERE name = $1 "
+	    "AND ($4 = 0 OR bytes_used + $2 <= $4) "
+	    "AND ($5 = 0 OR files_used + $3 <= $5)", name, v, 4, deadline_ms,
+	    err, errlen)) == NULL)
+		return -1;
+	r = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	return r;
+}
+
+const struct acct_tally_ops acct_postgresql_tally = {
+	pg_tally_read, pg_tally_insert, pg_tally_add
 };

@@ -3,10 +3,14 @@
  *
  * The embedded choice: no server to run, the same schema and queries as
  * the others.  sql_dsn is the file's path; it is opened read-write (the
- * quota tallies will write) but never created: a missing file is a
- * configuration error, not an empty account list.  The file must be
- * readable by account_user, which the service runs as.
+ * quota tallies write ftp_quota_tally) but never created: a missing file
+ * is a configuration error, not an empty account list.  The file must be
+ * readable by account_user, which the service runs as; with quotas it
+ * and its directory (SQLite's journal) must be writable too.  Several
+ * servers may share the file: SQLite's locks order their writes, each
+ * tally change being one statement.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +20,7 @@
 #include "config.h"
 #include "accounts/backend.h"
 #include "accounts/sqlparams.h"
+#include "accounts/tally.h"
 
 struct lite {
 	sqlite3		*db;
@@ -177,4 +182,130 @@ lite_lookup(void *h, const struct acct_query *q, struct acct_record *r,
 
 const struct acct_backend acct_sqlite = {
 	"sqlite", lite_connect, lite_lookup, lite_disconnect
+};
+
+/* ---- quota tallies (tally.h) ---------------------------------------- */
+
+/* Prepare sql (one of ours, constant) on l's database, its deadline set. */
+static sqlite3_stmt *
+tally_prepare(struct lite *l, const char *sql, int deadline_ms, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+
+	l->deadline = clock_ms() + deadline_ms;
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "tally: %s", sqlite3_errmsg(l->db));
+		return NULL;
+	}
+	return st;
+}
+
+/* Step st to its end; its last row's two columns into v (if any).
+ * SQLITE_ROW seen: 1, none: 0, -1 on error (st finalized either way). */
+static int
+tally_step(struct lite *l, sqlite3_stmt *st, uint64_t v[2], char *err,
+    size_t errlen)
+{
+	int rc, row = 0;
+	sqlite3_int64 x;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row = 1;
+		x = sqlite3_column_int64(st, 0);
+		v[0] = x > 0 ? (uint64_t)x : 0;
+		x = sqlite3_column_int64(st, 1);
+		v[1] = x > 0 ? (uint64_t)x : 0;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "tally: %s", rc == SQLITE_INTERRUPT ?
+		    "deadline passed" : sqlite3_errmsg(l->db));
+		(void)sqlite3_finalize(st);
+		return -1;
+	}
+	(void)sqlite3_finalize(st);
+	return row;
+}
+
+static int
+tally_bind(struct lite *l, sqlite3_stmt *st, const char *name,
+    const long long *v, int nv, char *err, size_t errlen)
+{
+	int i;
+
+	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT) !=
+	    SQLITE_OK)
+		goto fail;
+	for (i = 0; i < nv; i++)
+		if (sqlite3_bind_int64(st, i + 2, v[i]) != SQLITE_OK)
+			goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "tally: bind: %s", sqlite3_errmsg(l->db));
+	(void)sqlite3_finalize(st);
+	return -1;
+}
+
+static int
+lite_tally_read(void *h, const char *name, int deadline_ms, uint64_t *bytes,
+    uint64_t *files, char *err, size_t errlen)
+{
+	struct lite *l = h;
+	sqlite3_stmt *st;
+	uint64_t v[2] = { 0, 0 };
+	int r;
+
+	if ((st = tally_prepare(l, "SELECT bytes_used, files_used FROM "
+	    "ftp_quota_tally WHERE name = ?1", deadline_ms, err, errlen)) ==
+	    NULL || tally_bind(l, st, name, NULL, 0, err, errlen) == -1)
+		return -1;
+	if ((r = tally_step(l, st, v, err, errlen)) == 1) {
+		*bytes = v[0];
+		*files = v[1];
+	}
+	return r;
+}
+
+static int
+lite_tally_insert(void *h, const char *name, uint64_t bytes, uint64_t files,
+    int deadline_ms, char *err, size_t errlen)
+{
+	struct lite *l = h;
+	long long v[2] = { (long long)bytes, (long long)files };
+	sqlite3_stmt *st;
+	uint64_t none[2];
+
+	if ((st = tally_prepare(l, "INSERT OR IGNORE INTO ftp_quota_tally "
+	    "(name, bytes_used, files_used) VALUES (?1, ?2, ?3)",
+	    deadline_ms, err, errlen)) == NULL ||
+	    tally_bind(l, st, name, v, 2, err, errlen) == -1)
+		return -1;
+	return tally_step(l, st, none, err, errlen) == -1 ? -1 : 0;
+}
+
+static int
+lite_tally_add(void *h, const char *name, long long db, long long df,
+    uint64_t max_bytes, uint64_t max_files, int deadline_ms, char *err,
+    size_t errlen)
+{
+	struct lite *l = h;
+	long long v[4] = { db, df, (long long)max_bytes, (long long)max_files };
+	sqlite3_stmt *st;
+	uint64_t none[2];
+
+	if ((st = tally_prepare(l, "UPDATE ftp_quota_tally SET "
+	    "bytes_used = MAX(0, bytes_used + ?2), "
+	    "files_used = MAX(0, files_used + ?3) WHERE name = ?1 "
+	    "AND (?4 = 0 OR bytes_used + ?2 <= ?4) "
+	    "AND (?5 = 0 OR files_used + ?3 <= ?5)", deadline_ms, err,
+	    errlen)) == NULL || tally_bind(l, st, name, v, 4, err,
+	    errlen) == -1)
+		return -1;
+	if (tally_step(l, st, none, err, errlen) == -1)
+		return -1;
+	return sqlite3_changes(l->db) == 1;
+}
+
+const struct acct_tally_ops acct_sqlite_tally = {
+	lite_tally_read, lite_tally_insert, lite_tally_add
 };

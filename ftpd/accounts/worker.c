@@ -2,8 +2,9 @@
  * worker.c - one worker of the account service's pool.
  *
  * Each worker holds at most one connection per source (SQL, LDAP) and
- * serves one authentication child at a time: accept, one ACCT_LOOKUP,
- * one ACCT_ANSWER, close.  The pool size bounds the connections the
+ * serves one question at a time: accept, one ACCT_LOOKUP from an
+ * authentication child (or one ACCT_TALLY from a monitor, on the SQL
+ * connection: tally.c), one answer, close.  The pool size bounds the connections the
  * database sees however many logins arrive at once; the rest wait in
  * the listen queue, within the child's deadline.
  *
@@ -26,6 +27,7 @@
 #include "common/log.h"
 #include "config.h"
 #include "accounts/service.h"
+#include "accounts/tally.h"
 
 #define BACKOFF_FIRST_MS	500
 #define BACKOFF_MAX_MS		8000
@@ -142,7 +144,55 @@ read_request(const struct buf *p, struct request *rq)
 	    off != p->len ? -1 : 0;
 }
 
-/* Only the authentication child (ftpd's own uid: root) may ask. */
+/* The deadline left of what started at started, at least 100 ms. */
+static int
+deadline_left(long long started)
+{
+	long long ms = (long long)cfg->accounts_timeout * 1000 -
+	    (clock_ms() - started);
+
+	return ms < 100 ? 100 : (int)ms;
+}
+
+/* ACCT_TALLY: a monitor changes an SQL account's quota tally. */
+static void
+answer_tally(int fd, const struct buf *p, long long started)
+{
+	const struct acct_tally_ops *ops = tally_ops_for(SRC_SQL);
+	struct conn *c = &conns[SRC_SQL];
+	struct acct_tally_req rq;
+	struct acct_tally_ans a;
+	struct buf out;
+
+	memset(&a, 0, sizeof(a));
+	if (acct_get_tally(p, &rq) == -1) {
+		log_msg(LOG_WARNING, "accounts: a malformed tally request");
+		return;
+	}
+	if (ops == NULL || c->be == NULL) {
+		a.status = ACCT_UNAVAILABLE;
+		snprintf(a.why, sizeof(a.why), "this sql_driver keeps no quota "
+		    "tally");
+	} else if (conn_ready(c, a.why, sizeof(a.why)) == -1)
+		a.status = ACCT_UNAVAILABLE;
+	else {
+		tally_serve(ops, c->h, &rq, deadline_left(started), &a);
+		if (a.status == ACCT_UNAVAILABLE) {
+			log_msg(LOG_ERR, "accounts: %s: quota tally of %s: %s",
+			    c->be->name, rq.name, a.why);
+			conn_fail(c);
+		}
+	}
+	buf_init(&out, 1024);
+	if (acct_put_tally_answer(&out, &a) == -1 ||
+	    ipc_send(fd, ACCT_TALLY_ANSWER, out.data, out.len, -1) == -1)
+		log_msg(LOG_WARNING, "accounts: cannot answer a tally request "
+		    "for %s: %s", rq.name, strerror(errno));
+	buf_free(&out);
+}
+
+/* Only ftpd's own uid (root) may ask: the authentication child, the
+ * monitors. */
 static int
 peer_allowed(int fd, unsigned peer_uid)
 {
@@ -167,10 +217,15 @@ answer_one(int fd, struct buf *p, struct request *rq)
 	enum acct_status st;
 	uint32_t type;
 	long long started = clock_ms();
+	int rc;
 
-	if (ipc_recv_timeout(fd, &type, p, NULL,
-	    (int)cfg->accounts_timeout * 1000) == -1 || type != ACCT_LOOKUP ||
-	    read_request(p, rq) == -1) {
+	rc = ipc_recv_timeout(fd, &type, p, NULL,
+	    (int)cfg->accounts_timeout * 1000);
+	if (rc == 0 && type == ACCT_TALLY) {
+		answer_tally(fd, p, started);
+		return;
+	}
+	if (rc == -1 || type != ACCT_LOOKUP || read_request(p, rq) == -1) {
 		log_msg(LOG_WARNING, "accounts: a malformed or late request");
 		return;
 	}

@@ -6,7 +6,9 @@
  * through policy_path() and fs_open(), numbers only through parse_uint (in
  * digest_parse_range).  HASH reads the file in DIGEST_CHUNK pieces and
  * watches the control connection for ABOR and STAT meanwhile, so hashing a
- * huge file costs neither memory nor an unresponsive session.
+ * huge file costs neither memory nor an unresponsive session.  AVBL is
+ * the disk's free space, or what is left of the account's quota when
+ * that is less (user/quota.c asks the monitor's tally).
  *
  * Table rows (cmd.c):
  *   HASH cmd_hash CMD_ARG_REQ  feat "HASH SHA-256*;SHA-1;SHA-512;MD5"
@@ -32,6 +34,7 @@
 #include "user/digest.h"
 #include "user/dirs.h"
 #include "user/policy.h"
+#include "user/quota.h"
 #include "session.h"
 
 /* Look at the control connection every this many chunks (4 MiB). */
@@ -190,7 +193,7 @@ cmd_avbl(struct session *s, const char *arg)
 {
 	struct buf vpath;
 	struct statvfs sv;
-	unsigned long long avail;
+	unsigned long long avail, left;
 	int fd;
 
 	buf_init(&vpath, PATH_MAXLEN);
@@ -211,6 +214,9 @@ cmd_avbl(struct session *s, const char *arg)
 		if (__builtin_mul_overflow((unsigned long long)sv.f_bavail,
 		    (unsigned long long)sv.f_frsize, &avail))
 			avail = ~0ULL;
+		/* A quota smaller than the disk's free space is the limit. */
+		if (quota_left(s, &left) == 0 && left < avail)
+			avail = left;
 		reply(s, 213, "%llu", avail);
 	}
 	(void)close(fd);

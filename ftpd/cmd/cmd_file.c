@@ -30,6 +30,7 @@
 #include "cmd/ctl.h"
 #include "user/dirs.h"
 #include "user/policy.h"
+#include "user/quota.h"
 #include "session.h"
 
 #ifndef SYS_fchmodat2
@@ -119,6 +120,7 @@ void
 cmd_dele(struct session *s, const char *arg)
 {
 	struct buf vpath;
+	struct stat st;
 	const char *base;
 	int pfd;
 
@@ -129,14 +131,19 @@ cmd_dele(struct session *s, const char *arg)
 		    "Cannot delete", buf_cstr(&vpath));
 		goto out;
 	}
+	/* What the name held, for the quota: a link frees nothing. */
+	if (!quota_on(s) || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		st.st_mode = 0;
 	/* Without AT_REMOVEDIR a directory fails with EISDIR: 550. */
 	if (dirs_check_at(s, OP_DELETE, buf_cstr(&vpath), pfd, base,
 	    "Cannot delete", 0) == -1)
 		;	/* replied */
 	else if (unlinkat(pfd, base, 0) == -1)
 		reply_errno(s, errno, "Cannot delete", buf_cstr(&vpath));
-	else
+	else {
+		quota_removed(s, &st);	/* before the reply: see quota.h */
 		reply(s, 250, "File deleted.");
+	}
 	(void)close(pfd);
 out:
 	buf_free(&vpath);
@@ -189,7 +196,7 @@ static void
 rename_vpaths(struct session *s, const char *from, const char *to)
 {
 	const char *fbase, *tbase;
-	struct stat st;
+	struct stat st, src;
 	int fpd, tpd = -1, rc = -1, exists;
 
 	if ((fpd = fs_open_parent(s, from, &fbase)) == -1) {
@@ -221,8 +228,16 @@ rename_vpaths(struct session *s, const char *from, const char *to)
 		rc = renameat(fpd, fbase, tpd, tbase);
 	if (rc == -1)
 		reply_errno(s, errno, "Cannot rename to", to);
-	else
+	else {
+		/* What the target held is given back to the quota, unless
+		 * it was the source itself or another link of its file. */
+		if (!exists || fstatat(tpd, tbase, &src,
+		    AT_SYMLINK_NOFOLLOW) == -1 || (src.st_ino == st.st_ino &&
+		    src.st_dev == st.st_dev))
+			st.st_mode = 0;
+		quota_removed(s, &st);
 		reply(s, 250, "Rename successful.");
+	}
 out:
 	(void)close(fpd);
 	if (tpd != -1)

@@ -10,7 +10,9 @@
  * renamed over the name, a cut one goes there only if the name is free
  * (else it becomes a hidden partial), anything else leaves the previous
  * file intact.  A REST resume continues the partial, or the file moved
- * aside; APPE appends in place (DESIGN.md, "The life of a STOR").  The
+ * aside; APPE appends in place (DESIGN.md, "The life of a STOR").  With
+ * a quota, room is reserved before bytes are written and what changed
+ * on disk is told to the monitor before the reply (user/quota.c).  The
  * final reply is sent only after the data connection is closed (clients
  * treat 226 as "all data is here").
  */
@@ -37,6 +39,7 @@
 #include "mon_client.h"
 #include "user/dirs.h"
 #include "user/policy.h"
+#include "user/quota.h"
 #include "user/repr.h"
 #include "user/route.h"
 #include "session.h"
@@ -65,6 +68,12 @@ struct upload {
 					 * overwrite permission) */
 	off_t		 trunc_at;	/* cut fd here once data flows, or -1 */
 	enum store_remove remove;	/* what to do on failure */
+	int		 exists;	/* the target existed */
+	int		 created;	/* fd is a file this upload made */
+	off_t		 counted;	/* fd's size before O_TRUNC, or -1 */
+	off_t		 replaces;	/* what the target holds, when a
+					 * complete upload replaces it */
+	struct quota_up	 q;		/* its share of the quota */
 	struct xfer_route route;	/* decided when the command came:
 					 * REST's unit and the loop */
 };
@@ -108,7 +117,9 @@ reply_disk(struct session *s, int err)
 	if (err == ENOSPC)
 		reply(s, 452, "Insufficient storage space.");
 	else if (err == EDQUOT || err == EFBIG)
-		reply(s, 552, "Exceeded storage allocation.");
+		reply(s, 552, "Exceeded storage allocation (quota).");
+	else if (err == EAGAIN)		/* the quota tally (user/quota.c) */
+		reply(s, 451, "Quota tally unavailable; try again later.");
 	else if (err == EACCES || err == EPERM)
 		reply(s, 550, "Permission denied.");	/* not transient */
 	else if (err == EEXIST)		/* a name taken while uploading */
@@ -311,6 +322,20 @@ upload_init(struct upload *u)
 	u->fd = -1;
 	u->dirfd = -1;
 	u->trunc_at = -1;
+	u->counted = -1;
+}
+
+/*
+ * With a quota: what the name in dirfd holds, which this upload is about
+ * to replace or remove (a rename over it, an unlink).  Once that has
+ * succeeded, quota_up_freed gives its bytes back; st_mode 0 (nothing
+ * there, or no quota) gives nothing.
+ */
+static void
+upload_before_replace(struct upload *u, const char *name, struct stat *st)
+{
+	if (!u->q.on || fstatat(u->dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1)
+		st->st_mode = 0;
 }
 
 /* ".ftpd-partial.<base>" into out; 0, or -1 if that is no valid name. */
@@ -329,9 +354,10 @@ partial_name(const char *base, char *out, size_t outlen)
  * place if nothing has the name (the upload has ended: a reader sees the
  * shorter file only now), else become the partial of the name, replacing
  * an older partial: a complete file is never replaced by a prefix.
- * Anything else goes; the user's file never does.
+ * Anything else goes; the user's file never does.  1 if the file is
+ * still there (under some name), 0 if it is gone.
  */
-static void
+static int
 upload_drop_tmp(struct upload *u)
 {
 	char part[NAME_MAX + 1];
@@ -341,38 +367,53 @@ upload_drop_tmp(struct upload *u)
 	    AT_SYMLINK_NOFOLLOW) == 0 && st.st_size > 0)) {
 		if (renameat2(u->dirfd, u->tmp, u->dirfd, u->base,
 		    RENAME_NOREPLACE) == 0)
-			return;
-		if (partial_name(u->base, part, sizeof(part)) == 0 &&
-		    renameat(u->dirfd, u->tmp, u->dirfd, part) == 0)
-			return;
+			return 1;
+		if (partial_name(u->base, part, sizeof(part)) == 0) {
+			upload_before_replace(u, part, &st);
+			if (renameat(u->dirfd, u->tmp, u->dirfd, part) == 0) {
+				quota_up_freed(&u->q, &st);
+				return 1;
+			}
+		}
 		if (u->aside) {
 			log_msg(LOG_WARNING, "cannot put %s back as %s: %s",
 			    u->tmp, u->base, strerror(errno));
-			return;
+			return 1;
 		}
 	}
-	if (unlinkat(u->dirfd, u->tmp, 0) == -1)
+	if (unlinkat(u->dirfd, u->tmp, 0) == -1 && errno != ENOENT) {
 		log_msg(LOG_WARNING, "cannot remove %s: %s", u->tmp,
 		    strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
-/* Close everything; after a failure remove what u->remove says. */
+/*
+ * Close everything; after a failure remove what u->remove says.  With a
+ * quota the monitor learns what the upload left on disk before anything
+ * is replied (user/quota.c).
+ */
 static void
-upload_done(struct upload *u, int ok, int disk_error)
+upload_done(struct session *s, struct upload *u, int ok, int disk_error)
 {
-	/* Removed by the SIGTERM handler: its name may be taken again. */
+	/* Removed by the SIGTERM handler: its name may be taken again (a
+	 * file moved aside it puts back instead). */
 	int gone = shutdown_temp_clear();
+	int kept = u->opened && (!gone || u->aside);
 
 	if (u->fd != -1)
 		(void)close(u->fd);
 	/* A resumed partial stays for the next resume, whatever happened. */
 	if (!ok && u->opened && u->dirfd != -1 && !gone && !u->resumed) {
 		if (u->tmp[0] != '\0')
-			upload_drop_tmp(u);
-		else if (u->remove == REMOVE_ALWAYS ||
-		    (u->remove == REMOVE_ON_DISK && disk_error))
-			(void)unlinkat(u->dirfd, u->base, 0);
+			kept = upload_drop_tmp(u);
+		else if ((u->remove == REMOVE_ALWAYS ||
+		    (u->remove == REMOVE_ON_DISK && disk_error)) &&
+		    unlinkat(u->dirfd, u->base, 0) == 0)
+			kept = 0;
 	}
+	quota_up_end(s, &u->q, kept);
 	if (u->dirfd != -1)
 		(void)close(u->dirfd);
 	buf_free(&u->vpath);
@@ -445,6 +486,7 @@ upload_open_unique(struct session *s, struct upload *u)
 			return -1;
 		r = upload_open(s, u, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW, REMOVE_ALWAYS);
+		u->created = r == 0;
 		if (r != -1 || errno != EEXIST)
 			break;
 		if (u->dirfd != -1)
@@ -486,6 +528,7 @@ upload_open_tmp(struct session *s, struct upload *u)
 		return -1;
 	}
 	u->opened = 1;
+	u->created = 1;
 	u->remove = REMOVE_ALWAYS;
 	shutdown_temp_set(u->dirfd, u->tmp);
 	/* Replacing a file keeps its permission bits, as O_TRUNC would. */
@@ -629,7 +672,7 @@ upload_open_partial(struct session *s, struct upload *u, off_t rest)
 static int
 upload_open_aside(struct session *s, struct upload *u, off_t rest)
 {
-	struct stat st, tst;
+	struct stat st, tst, pst;
 	off_t pos;
 	int wire = repr_rest_is_wire(&u->route.repr), err;
 
@@ -659,6 +702,7 @@ upload_open_aside(struct session *s, struct upload *u, off_t rest)
 	 * and shutdown_requested, checked after it, catches that case.
 	 */
 	shutdown_temp_restore(u->dirfd, u->tmp, u->base, NULL);
+	upload_before_replace(u, u->tmp, &pst);	/* a stale partial */
 	if (renameat(u->dirfd, u->base, u->dirfd, u->tmp) == -1) {
 		err = errno;
 		(void)shutdown_temp_clear();
@@ -669,6 +713,7 @@ upload_open_aside(struct session *s, struct upload *u, off_t rest)
 		reply_errno(s, err, "Cannot open", buf_cstr(&u->vpath));
 		return -1;
 	}
+	quota_up_freed(&u->q, &pst);
 	u->opened = 1;
 	u->aside = 1;
 	u->remove = REMOVE_NEVER;
@@ -814,6 +859,7 @@ store_open(struct session *s, const char *arg, enum store_kind kind,
 		reply(s, 550, "Not a plain file.");
 		return -1;
 	}
+	u->exists = exists;
 	*op = kind == STORE_APPE || rest != 0 ? OP_APPEND : exists ?
 	    OP_OVERWRITE : OP_CREATE;
 	/* APPE of a missing file makes one: that is a write too. */
@@ -841,8 +887,10 @@ store_open(struct session *s, const char *arg, enum store_kind kind,
 		r = upload_partial(s, buf_cstr(&u->vpath), exists ? &st :
 		    NULL, &pvpath, &pst);
 		buf_free(&pvpath);
-		if (r == 1)
+		if (r == 1) {
+			u->replaces = exists ? st.st_size : 0;
 			return upload_open_partial(s, u, rest);
+		}
 		if (exists && cfg->atomic_uploads &&
 		    (r = upload_open_aside(s, u, rest)) != -2)
 			return r;
@@ -853,6 +901,8 @@ store_open(struct session *s, const char *arg, enum store_kind kind,
 		u->fd = -1;
 		u->dirfd = -1;
 	}
+	/* Made by this upload or not, as far as the quota is concerned. */
+	u->created = !exists;
 	if (kind == STORE_APPE)
 		return upload_open_reply(s, u, O_WRONLY | O_APPEND |
 		    (exists ? 0 : O_CREAT), REMOVE_NEVER);
@@ -860,8 +910,10 @@ store_open(struct session *s, const char *arg, enum store_kind kind,
 		return upload_open_rest(s, u, rest);
 	if (cfg->atomic_uploads && (!exists ||
 	    replace_atomically(&st, is_link))) {
-		if (upload_open_tmp(s, u) == 0)
+		if (upload_open_tmp(s, u) == 0) {
+			u->replaces = exists ? st.st_size : 0;
 			return 0;
+		}
 		/* A writable file in a read-only directory: write in place. */
 		if (!exists || (errno != EACCES && errno != EPERM)) {
 			reply_errno(s, errno, "Cannot create",
@@ -871,6 +923,7 @@ store_open(struct session *s, const char *arg, enum store_kind kind,
 		if (u->dirfd != -1)
 			(void)close(u->dirfd);
 		u->dirfd = -1;
+		u->created = 0;
 	}
 	flags = O_WRONLY | O_CREAT | O_TRUNC;
 	if (u->noreplace && !is_link)
@@ -881,6 +934,10 @@ store_open(struct session *s, const char *arg, enum store_kind kind,
 		flags &= ~O_TRUNC;
 		u->trunc_at = 0;
 	}
+	/* O_TRUNC gives back what the file held: counted from its size
+	 * (a file cut later, at trunc_at, is counted when it is cut). */
+	if (exists && (flags & O_TRUNC) != 0)
+		u->counted = st.st_size;
 	return upload_open_reply(s, u, flags, REMOVE_ON_DISK);
 }
 
@@ -901,6 +958,7 @@ static enum xfer_result
 upload_commit(struct upload *u, int *err)
 {
 	char part[NAME_MAX + 1];
+	struct stat st;
 	int fd = u->fd;
 
 	u->fd = -1;
@@ -912,17 +970,22 @@ upload_commit(struct upload *u, int *err)
 	 * handler came first and removed it: then the rename fails). */
 	(void)shutdown_temp_clear();
 	if (u->tmp[0] != '\0') {
+		upload_before_replace(u, u->base, &st);
 		if ((u->noreplace ? renameat2(u->dirfd, u->tmp, u->dirfd,
 		    u->base, RENAME_NOREPLACE) : renameat(u->dirfd, u->tmp,
 		    u->dirfd, u->base)) == -1) {
 			*err = errno;
 			return XFER_DISK_ERROR;
 		}
+		quota_up_freed(&u->q, &st);
 		/* A whole new file: a cut earlier upload is no longer worth
 		 * resuming (a resume's own partial name is gone already). */
 		if (!u->resumed && !u->aside && partial_name(u->base, part,
-		    sizeof(part)) == 0)
-			(void)unlinkat(u->dirfd, part, 0);
+		    sizeof(part)) == 0) {
+			upload_before_replace(u, part, &st);
+			if (unlinkat(u->dirfd, part, 0) == 0)
+				quota_up_freed(&u->q, &st);
+		}
 		u->tmp[0] = '\0';
 	}
 	return XFER_OK;
@@ -951,9 +1014,20 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 		    xfer_type_name(s), vpath);
 		(void)snprintf(ok_text, sizeof(ok_text), "Transfer complete.");
 	}
+	/* A new name and the first room, before the client sends a byte:
+	 * an account at its quota hears 552 at once.  A file this upload
+	 * made goes; one it found stays (an O_TRUNC'd one cannot refuse
+	 * for room, only for a tally out of reach). */
+	if ((err = quota_up_begin(s, &u->q, u->fd, u->counted, u->created,
+	    u->created && !u->exists, kind == STORE_APPE, u->replaces)) !=
+	    0) {
+		upload_done(s, u, 0, u->created);
+		reply_disk(s, err);
+		return;
+	}
 	t0 = xfer_clock();
 	if ((datafd = data_open(s, what, r)) == -1) {
-		upload_done(u, 0, 0);
+		upload_done(s, u, 0, 0);
 		return;
 	}
 	/* A resume cuts its file only now: a data connection that never
@@ -961,8 +1035,12 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	if (u->trunc_at != -1 && ftruncate(u->fd, u->trunc_at) == -1) {
 		err = errno;
 		res = XFER_DISK_ERROR;
-	} else
-		res = xfer_recv_file(s, r, datafd, u->fd, &bytes, &err);
+	} else {
+		if (u->trunc_at != -1)
+			quota_up_truncated(&u->q, u->trunc_at);
+		res = xfer_recv_file(s, r, datafd, u->fd, &u->q, &bytes,
+		    &err);
+	}
 	/*
 	 * Under PROT P the end of the plaintext stream does not say how TLS
 	 * ended: ask the front before the upload replaces anything, so a
@@ -982,7 +1060,7 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	/* Lost, not refused or cancelled (ABOR): worth resuming. */
 	u->cut = res == XFER_NET_ERROR || res == XFER_TIMEOUT ||
 	    res == XFER_CTL_GONE;
-	upload_done(u, res == XFER_OK, res == XFER_DISK_ERROR);
+	upload_done(s, u, res == XFER_OK, res == XFER_DISK_ERROR);
 	ok = xfer_end(s, r, datafd, res, err, ok_text);
 	s->bytes_in += (unsigned long long)bytes;
 	if (ok)
@@ -1009,9 +1087,10 @@ store(struct session *s, const char *arg, enum store_kind kind)
 		return;
 	}
 	upload_init(&u);
+	quota_up_init(s, &u.q);
 	xfer_route_start(s, XFER_OP_STOR, &u.route);
 	if (store_prepare(s, arg, kind, rest, &u) == -1) {
-		upload_done(&u, 0, 0);
+		upload_done(s, &u, 0, 0);
 		return;
 	}
 	store_run(s, &u, kind);

@@ -1,6 +1,8 @@
 /*
- * acctproto.c - ACCT_ANSWER encoding, shared by the account service and
- * the authentication child that reads it.
+ * acctproto.c - the account service's messages, shared by the service
+ * and the root side that asks it (the authentication child, the
+ * monitor's quota tally).  Decoding checks lengths and ranges only; what
+ * the values mean is judged by whoever reads them.
  */
 #include <string.h>
 
@@ -80,5 +82,83 @@ acct_get_answer(const struct buf *b, enum acct_status *st, char *why,
 	    ipc_get_str(b, &off, r->gid_name, sizeof(r->gid_name)) == -1 ||
 	    get_plan(b, &off, r) == -1 || off != b->len)
 		return -1;
+	return 0;
+}
+
+/* A signed count as a sign bit and a magnitude: no implementation-defined
+ * conversion of a large unsigned value to a signed one. */
+static uint64_t
+magnitude(long long v)
+{
+	return v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+}
+
+int
+acct_put_tally(struct buf *b, const struct acct_tally_req *rq)
+{
+	uint32_t signs = (rq->bytes < 0 ? 1u : 0) | (rq->files < 0 ? 2u : 0);
+
+	return ipc_put_u32(b, rq->op) == -1 ||
+	    ipc_put_str(b, rq->name) == -1 || ipc_put_u32(b, signs) == -1 ||
+	    ipc_put_u64(b, magnitude(rq->bytes)) == -1 ||
+	    ipc_put_u64(b, magnitude(rq->files)) == -1 ||
+	    ipc_put_u64(b, rq->max_bytes) == -1 ||
+	    ipc_put_u64(b, rq->max_files) == -1 ? -1 : 0;
+}
+
+int
+acct_get_tally(const struct buf *b, struct acct_tally_req *rq)
+{
+	uint64_t bytes, files;
+	uint32_t signs;
+	size_t off = 0;
+
+	memset(rq, 0, sizeof(*rq));
+	if (ipc_get_u32(b, &off, &rq->op) == -1 ||
+	    rq->op > ACCT_TALLY_ADJUST ||
+	    ipc_get_str(b, &off, rq->name, sizeof(rq->name)) == -1 ||
+	    ipc_get_u32(b, &off, &signs) == -1 || signs > 3 ||
+	    ipc_get_u64(b, &off, &bytes) == -1 || bytes > ACCT_TALLY_MAX ||
+	    ipc_get_u64(b, &off, &files) == -1 || files > ACCT_TALLY_MAX ||
+	    ipc_get_u64(b, &off, &rq->max_bytes) == -1 ||
+	    ipc_get_u64(b, &off, &rq->max_files) == -1 || off != b->len ||
+	    (signs != 0 && rq->op != ACCT_TALLY_ADJUST))
+		return -1;
+	/* Past any disk: no limit the statements could overflow with. */
+	if (rq->max_bytes > ACCT_TALLY_MAX)
+		rq->max_bytes = ACCT_TALLY_MAX;
+	if (rq->max_files > ACCT_TALLY_MAX)
+		rq->max_files = ACCT_TALLY_MAX;
+	rq->bytes = (signs & 1u) ? -(long long)bytes : (long long)bytes;
+	rq->files = (signs & 2u) ? -(long long)files : (long long)files;
+	return 0;
+}
+
+int
+acct_put_tally_answer(struct buf *b, const struct acct_tally_ans *a)
+{
+	return ipc_put_u32(b, (uint32_t)a->status) == -1 ||
+	    ipc_put_str(b, a->why) == -1 ||
+	    ipc_put_u64(b, a->got_bytes) == -1 ||
+	    ipc_put_u64(b, a->got_files) == -1 ||
+	    ipc_put_u64(b, a->used_bytes) == -1 ||
+	    ipc_put_u64(b, a->used_files) == -1 ? -1 : 0;
+}
+
+int
+acct_get_tally_answer(const struct buf *b, struct acct_tally_ans *a)
+{
+	uint32_t st;
+	size_t off = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (ipc_get_u32(b, &off, &st) == -1 || st > ACCT_UNAVAILABLE ||
+	    ipc_get_str(b, &off, a->why, sizeof(a->why)) == -1 ||
+	    ipc_get_u64(b, &off, &a->got_bytes) == -1 ||
+	    ipc_get_u64(b, &off, &a->got_files) == -1 ||
+	    ipc_get_u64(b, &off, &a->used_bytes) == -1 ||
+	    ipc_get_u64(b, &off, &a->used_files) == -1 || off != b->len)
+		return -1;
+	a->status = (enum acct_status)st;
 	return 0;
 }

@@ -2,8 +2,11 @@
  * acctproto.h - the messages between the authentication child  (priv/,
  * root) and the account service (accounts/, unprivileged).
  *
- * One connection per login attempt, over a SOCK_SEQPACKET Unix socket
- * with the framing of common/ipc.h: one ACCT_LOOKUP, one ACCT_ANSWER.
+ * One connection per question, over a SOCK_SEQPACKET Unix socket with
+ * the framing of common/ipc.h: one ACCT_LOOKUP and one ACCT_ANSWER per
+ * login attempt (the authentication child), or one ACCT_TALLY and one
+ * ACCT_TALLY_ANSWER per change to an SQL account's quota tally (the
+ * monitor, which never talks to a database itself).
  * The service is a parser of database and directory bytes, so the
  * root side trusts nothing in an answer beyond its length checks until
  * acct_record_check (priv/acct_check.c) has judged the record.
@@ -27,6 +30,13 @@ enum acct_msg {
 				 * str uid name, str gid name, u32 mask of
 				 * the plan values set, str each set value
 				 * in plan_keys.def order */
+	ACCT_TALLY,		/* u32 op (ACCT_TALLY_*), str name, u32 signs
+				 * (bit 0 bytes, bit 1 files negative), u64
+				 * bytes, u64 files, u64 quota bytes, u64
+				 * quota files (0: none) */
+	ACCT_TALLY_ANSWER,	/* u32 status, str why, u64 granted bytes,
+				 * u64 granted files, u64 used bytes, u64
+				 * used files */
 };
 
 enum acct_status {
@@ -65,7 +75,43 @@ struct acct_record {
 	char		plan[PLAN_NKEYS][PLAN_TEXT_MAX];
 };
 
+/*
+ * The quota tally of an SQL account: its row of ftp_quota_tally, shared
+ * by every node that uses the database.  Each change is one conditional
+ * statement, so two nodes reserving at once never both pass the quota.
+ */
+enum acct_tally_op {
+	ACCT_TALLY_READ = 0,	/* ACCT_FOUND with the row, or ACCT_UNKNOWN */
+	ACCT_TALLY_INIT,	/* make the row with bytes and files (counted
+				 * from disk) unless it exists meanwhile */
+	ACCT_TALLY_RESERVE,	/* files whole or not at all, bytes as many
+				 * as fit the quota */
+	ACCT_TALLY_ADJUST,	/* add signed bytes and files, never below 0 */
+};
+#define ACCT_TALLY_MAX	(1ULL << 62)	/* any count or change */
+
+struct acct_tally_req {
+	uint32_t		op;
+	char			name[ACCT_NAME_MAX];
+	long long		bytes, files;	/* signed for ADJUST only */
+	uint64_t		max_bytes, max_files;
+};
+
+struct acct_tally_ans {
+	enum acct_status	status;	/* ACCT_FOUND: done */
+	char			why[ACCT_WHY_MAX];
+	uint64_t		got_bytes, got_files;	/* RESERVE */
+	uint64_t		used_bytes, used_files;	/* after it */
+};
+
 struct buf;
+
+/* Encode/decode an ACCT_TALLY or ACCT_TALLY_ANSWER payload.  0, or -1
+ * (too long/short, a value out of range). */
+int	acct_put_tally(struct buf *b, const struct acct_tally_req *rq);
+int	acct_get_tally(const struct buf *b, struct acct_tally_req *rq);
+int	acct_put_tally_answer(struct buf *b, const struct acct_tally_ans *a);
+int	acct_get_tally_answer(const struct buf *b, struct acct_tally_ans *a);
 
 /* Encode/decode an ACCT_ANSWER payload.  0, or -1 (too long/short). */
 int	acct_put_answer(struct buf *b, enum acct_status st, const char *why,

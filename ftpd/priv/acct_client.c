@@ -1,8 +1,10 @@
 /*
- * acct_client.c - ask the account service about one login.
+ * acct_client.c - ask the account service about one login, or change
+ * the quota tally of an SQL account.
  *
- * Runs in the throwaway authentication child (auth_child.c), as root.
- * One connection per question, to the abstract socket the master made
+ * Runs as root: in the throwaway authentication child (auth_child.c) for
+ * logins, in the monitor for tallies (quota_sql.c).  One connection per
+ * question, to the abstract socket the master made
  * (acct_spawn.c); the answer must come from a process running as
  * account_user (SO_PEERCRED), within accounts_timeout.  Whatever the
  * service says is only a description: acct_check.c judges it.
@@ -127,4 +129,46 @@ done:
 	buf_free(&in);
 	(void)close(fd);
 	return st;
+}
+
+void
+acct_tally_ask(const struct acct_tally_req *rq, struct acct_tally_ans *a)
+{
+	long long deadline = clock_ms() + (long long)cfg->accounts_timeout *
+	    1000 + 500, left;
+	struct buf out, in;
+	uint32_t type;
+	int fd;
+
+	memset(a, 0, sizeof(*a));
+	a->status = ACCT_UNAVAILABLE;
+	if ((fd = dial(deadline, a->why, sizeof(a->why))) == -1)
+		return;
+	buf_init(&out, IPC_MAX);
+	buf_init(&in, IPC_MAX);
+	if (acct_put_tally(&out, rq) == -1 ||
+	    ipc_send(fd, ACCT_TALLY, out.data, out.len, -1) == -1) {
+		snprintf(a->why, sizeof(a->why), "the account service: send: "
+		    "%s", strerror(errno));
+		goto done;
+	}
+	left = deadline - clock_ms();
+	if (ipc_recv_timeout(fd, &type, &in, NULL, left > 0 ? (int)left : 1)
+	    == -1 || type != ACCT_TALLY_ANSWER) {
+		snprintf(a->why, sizeof(a->why), "the account service: %s",
+		    errno == ETIMEDOUT ? "no answer within the deadline "
+		    "(accounts_timeout)" : errno == 0 ? "closed without an "
+		    "answer" : strerror(errno));
+		goto done;
+	}
+	if (acct_get_tally_answer(&in, a) == -1) {
+		memset(a, 0, sizeof(*a));
+		a->status = ACCT_UNAVAILABLE;
+		snprintf(a->why, sizeof(a->why), "the account service: a "
+		    "malformed answer");
+	}
+done:
+	buf_free(&out);
+	buf_free(&in);
+	(void)close(fd);
 }

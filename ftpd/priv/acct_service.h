@@ -38,6 +38,12 @@ enum acct_status acct_ask(unsigned source, const char *user,
 	    const char *host, const char *client, const char *password,
 	    struct acct_record *r, char *why, size_t whylen);
 
+/* Monitor: one change to an SQL account's quota tally (ACCT_TALLY).
+ * a->status ACCT_UNAVAILABLE with a->why when the service cannot be
+ * reached or did not answer within accounts_timeout. */
+void	acct_tally_ask(const struct acct_tally_req *rq,
+	    struct acct_tally_ans *a);
+
 /*
  * Judge a record the service returned for user: the name as asked,
  * enabled, uid and gid not 0, uid at least min_uid and not the

@@ -393,6 +393,7 @@ auth_check(const struct auth_login *l, struct auth_result *r, char *why,
 			    (unsigned)r->uid);
 			rc = SRC_REFUSED;
 		}
+		r->source = (int)cfg->acct_chain[i];
 		return rc == SRC_MATCH ? AUTH_OK : rc == SRC_DOWN ?
 		    AUTH_UNAVAILABLE : AUTH_REFUSED;
 	}

@@ -23,6 +23,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "config.h"
 #include "priv/auth.h"
 #include "priv/auth_child.h"
 #include "cpupin.h"
@@ -102,6 +103,7 @@ auth_child(int fd, void *arg)
 	    ipc_put_str(&out, r.home) == -1 ||
 	    ipc_put_u32(&out, (uint32_t)r.anonymous) == -1 ||
 	    ipc_put_u32(&out, (uint32_t)r.virtual_user) == -1 ||
+	    ipc_put_u32(&out, (uint32_t)r.source) == -1 ||
 	    ipc_put_bytes(&out, r.groups, rc == AUTH_OK ?
 	    (size_t)r.ngroups * sizeof(gid_t) : 0) == -1 ||
 	    put_plan_row(&out, rc == AUTH_OK ? &r : NULL) == -1 ||
@@ -117,7 +119,7 @@ auth_read(const struct buf *p, struct auth_result *r, char *why,
     size_t whylen)
 {
 	struct buf groups;
-	uint32_t rc, uid, gid, anon, virt;
+	uint32_t rc, uid, gid, anon, virt, source;
 	size_t off = 0;
 
 	buf_init(&groups, IPC_MAX);
@@ -129,6 +131,7 @@ auth_read(const struct buf *p, struct auth_result *r, char *why,
 	    ipc_get_str(p, &off, r->home, sizeof(r->home)) == -1 ||
 	    ipc_get_u32(p, &off, &anon) == -1 ||
 	    ipc_get_u32(p, &off, &virt) == -1 ||
+	    ipc_get_u32(p, &off, &source) == -1 || source > SRC_LDAP ||
 	    ipc_get_bytes(p, &off, &groups) == -1 ||
 	    groups.len % sizeof(gid_t) != 0 ||
 	    get_plan_row(p, &off, r) == -1 || off != p->len) {
@@ -140,6 +143,7 @@ auth_read(const struct buf *p, struct auth_result *r, char *why,
 	r->gid = (gid_t)gid;
 	r->anonymous = anon != 0;
 	r->virtual_user = virt != 0;
+	r->source = (int)source;
 	r->ngroups = (int)(groups.len / sizeof(gid_t));
 	if (r->ngroups > 0) {
 		r->groups = xcalloc((size_t)r->ngroups, sizeof(gid_t));

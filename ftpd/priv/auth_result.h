@@ -20,6 +20,8 @@ struct auth_result {
 	char	home[PATH_MAX];	/* the session root */
 	int	anonymous;
 	int	virtual_user;	/* from users_file: no supplementary groups */
+	int	source;		/* the source that knew it (enum acct_source
+				 * of config.h); where its quota tally is */
 	gid_t	*groups;	/* system users: supplementary groups, */
 	int	 ngroups;	/* looked up by the monitor (NULL, 0 else) */
 	/* The account row's own plan values (sql), malloc'd text, NULL

@@ -6,7 +6,8 @@
  * requests from its unprivileged children: MON_PROXY from the front first
  * of all with proxy_protocol; MON_LOGIN from the front only before login
  * (a successful one of an account is put to the master for max_sessions);
- * MON_PORT20, MON_XFER and MON_BUSY from the user process only after;
+ * MON_PORT20, MON_XFER, MON_BUSY and, with a quota, MON_QUOTA from the
+ * user process only after;
  * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
  * malformed message, is fatal.
  *
@@ -45,6 +46,7 @@
 #include "priv/monitor.h"
 #include "priv/privdrop.h"
 #include "priv/ratepool.h"
+#include "priv/quota.h"
 #include "priv/sessionlog.h"
 #include "roles.h"
 #include "tls/tls.h"
@@ -78,6 +80,7 @@ struct monitor {
 	uint32_t		 tls, pbsz, prot, vhost;
 	struct buf		 leftover;
 	uint64_t		 bytes;
+	struct mon_quota	 quota;		/* the account's tally */
 };
 
 static void	reap_child(pid_t, const char *);
@@ -793,6 +796,7 @@ serve_user_msg(struct monitor *m, struct buf *p)
 	case MON_PORT20: handle_port20(m, p); break;
 	case MON_XFER: handle_xfer(m, p); break;
 	case MON_BUSY: handle_busy(m, p); break;
+	case MON_QUOTA: mon_quota_serve(&m->quota, p, m->user_ipc); break;
 	default: fatal("monitor: unexpected message %u after login", type);
 	}
 	return 0;
@@ -902,6 +906,7 @@ finish(struct monitor *m)
 		reap_child(m->user_pid, "user");
 	if (m->front_pid > 0)
 		stop_front(m->front_pid);
+	mon_quota_end(&m->quota);
 	scoreboard_remove();
 	log_msg(LOG_INFO, "session closed: %s", m->ip);
 	_exit(exit_code(m));
@@ -953,6 +958,7 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	if (cfg->proxy_protocol)
 		proxy_admit(&m);
 	serve_front(&m);
+	mon_quota_start(&m.quota, &m.auth, m.plan);
 	/* The user process must not be able to make tickets. */
 	tls_secret_forget(1);
 	start_user(&m);

@@ -7,6 +7,7 @@
  *	ftpasswd [-f FILE | -b BACKEND] -D NAME
  *	ftpasswd [-f FILE | -b BACKEND] -l
  *	ftpasswd -b sqlite:PATH --disable NAME | --enable NAME
+ *	ftpasswd [-b sqlite:PATH | --quota-dir DIR] --quota-recount -d HOME NAME
  *
  * BACKEND is file:PATH (the same as -f PATH) or sqlite:PATH.
  *
@@ -27,9 +28,15 @@
  * concurrent runs wait for each other as with FILE.lock), and SQLite's own
  * journal keeps a reader from seeing half of it.
  *
+ * --quota-recount counts HOME (common/treesum.c, as ftpd's monitor does
+ * at an account's first upload) and writes NAME's quota tally: the file
+ * of quota_dir the monitors share (common/tally.c, under their flock), or
+ * with -b sqlite: the ftp_quota_tally row.
+ *
  * Built apart from the daemon, this file includes only common/ headers and
- * formats/users_file.h and formats/accounts_schema.h, where the formats it
- * shares with ftpd are written down once.
+ * formats/users_file.h, formats/accounts_schema.h and
+ * formats/upload_names.h, where the formats it shares with ftpd are
+ * written down once.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -54,8 +61,11 @@
 
 #include "common/buf.h"
 #include "common/parse.h"
+#include "common/tally.h"
+#include "common/treesum.h"
 #include "common/xmalloc.h"
 #include "formats/accounts_schema.h"
+#include "formats/upload_names.h"
 #include "formats/users_file.h"
 
 #define DEFAULT_USERS_FILE	"/etc/ftpd.passwd"
@@ -75,8 +85,9 @@
 #define SQL_HOME_MAX		1024	/* ftp_accounts.home is VARCHAR(1024) */
 #define BACKEND_FILE		"file:"
 #define BACKEND_SQLITE		"sqlite:"
+#define QUOTA_DIR		"/var/lib/ftpd/quota"	/* quota_dir's default */
 
-enum op { OP_SET, OP_DELETE, OP_LIST, OP_ENABLE, OP_DISABLE };
+enum op { OP_SET, OP_DELETE, OP_LIST, OP_ENABLE, OP_DISABLE, OP_RECOUNT };
 
 struct entry {
 	const char	*name;
@@ -101,6 +112,8 @@ usage(void)
 	    "       ftpasswd [-f file | -b backend] -D name\n"
 	    "       ftpasswd [-f file | -b backend] -l\n"
 	    "       ftpasswd -b sqlite:path --disable name | --enable name\n"
+	    "       ftpasswd [-b sqlite:path | --quota-dir dir] "
+	    "--quota-recount -d home name\n"
 	    "backend: file:path (as -f path) or sqlite:path\n");
 	exit(1);
 }
@@ -892,6 +905,91 @@ db_list(const char *path)
 		err(1, "stdout");
 }
 
+/* ---------------------------------------------------------------- quota */
+
+/* --quota-recount with -b sqlite: name's ftp_quota_tally row. */
+static void
+db_tally_set(const char *path, const char *name, const struct tally *t)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	db = db_open(path, 0, 0);
+	db_exec(db, path, "BEGIN IMMEDIATE");
+	if (!db_has_table(db, path, "ftp_quota_tally"))
+		db_die(db, "%s: no ftp_quota_tally table in this database "
+		    "(load ftpd-accounts.sql into it)", path);
+	st = db_prepare(db, path, "INSERT OR REPLACE INTO ftp_quota_tally "
+	    "(name, bytes_used, files_used) VALUES (?1, ?2, ?3)");
+	db_bind_text(db, path, st, 1, name);
+	if (sqlite3_bind_int64(st, 2, (sqlite3_int64)t->bytes) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)t->files) != SQLITE_OK)
+		db_die(db, "%s: %s", path, sqlite3_errmsg(db));
+	if (db_step_done(db, path, st) != 1)
+		db_die(db, "%s: %s not written", path, name);
+	db_exec(db, path, "COMMIT");
+	if (sqlite3_close(db) != SQLITE_OK)
+		errx(1, "%s: %s", path, sqlite3_errmsg(db));
+}
+
+/* --quota-recount: the file of dir the monitors share, under their lock. */
+static void
+file_tally_set(const char *dir, const char *name, const struct tally *t)
+{
+	char fname[TALLY_NAME_MAX];
+	int dfd, fd;
+
+	if (tally_file_name(name, fname, sizeof(fname)) == -1)
+		errx(1, "%s: no tally file name for it", name);
+	if ((dfd = tally_dir_open(dir)) == -1) {
+		if (errno == EPERM)
+			errx(1, "%s: must be this user's and writable by no "
+			    "one else", dir);
+		err(1, "%s", dir);
+	}
+	if ((fd = tally_file_open(dfd, fname, 1)) == -1)
+		err(1, "%s/%s", dir, fname);
+	if (tally_file_lock(fd) == -1 || tally_file_write(fd, t) == -1)
+		err(1, "%s/%s", dir, fname);
+	if (close(fd) == -1)
+		err(1, "%s/%s", dir, fname);
+	(void)close(dfd);
+}
+
+/*
+ * Count home as ftpd's monitor does (regular files, links not followed,
+ * an upload's temporaries left out) and make that name's tally.  Uploads
+ * of name running meanwhile keep their reservations out of it: the
+ * tally is right once they end.
+ */
+static void
+quota_recount(const char *name, const char *home, const char *dir,
+    const char *sqlite_path)
+{
+	struct treesum ts;
+	struct tally t;
+	int fd;
+
+	if (home == NULL)
+		errx(1, "--quota-recount needs -d HOME");
+	if ((fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    treesum(fd, UPLOAD_TMP_PREFIX, &ts) == -1)
+		err(1, "%s", home);
+	(void)close(fd);
+	if (ts.skipped > 0)
+		warnx("%s: %lu directories not counted (unreadable, or deeper "
+		    "than %d levels)", home, ts.skipped, TREESUM_DEPTH);
+	t.bytes = ts.bytes;
+	t.files = ts.files;
+	if (sqlite_path != NULL)
+		db_tally_set(sqlite_path, name, &t);
+	else
+		file_tally_set(dir, name, &t);
+	printf("%s: %llu bytes in %llu files\n", name, t.bytes, t.files);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+}
+
 /* ---------------------------------------------------------------- main */
 
 /* -b BACKEND: "file:PATH" or "sqlite:PATH".  *sqlite set for the latter;
@@ -919,11 +1017,13 @@ main(int argc, char *argv[])
 		{ "stdin", no_argument, NULL, 'S' },
 		{ "enable", no_argument, NULL, 'E' },
 		{ "disable", no_argument, NULL, 'X' },
+		{ "quota-recount", no_argument, NULL, 'R' },
+		{ "quota-dir", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct entry e = { NULL, NULL, NULL, NULL, NULL };
-	const char *file = DEFAULT_USERS_FILE;
+	const char *file = DEFAULT_USERS_FILE, *qdir = NULL;
 	struct buf old, out, pw, hash, line;
 	int ch, from_stdin = 0, sqlite = 0, nfile = 0, nop = 0;
 	enum op op = OP_SET;
@@ -969,6 +1069,13 @@ main(int argc, char *argv[])
 			op = OP_DISABLE;
 			nop++;
 			break;
+		case 'R':
+			op = OP_RECOUNT;
+			nop++;
+			break;
+		case 'q':
+			qdir = optarg;
+			break;
 		case 'S':
 			from_stdin = 1;
 			break;
@@ -977,6 +1084,18 @@ main(int argc, char *argv[])
 		}
 	}
 	if (nfile > 1 || nop > 1 || argc - optind != (op == OP_LIST ? 0 : 1))
+		usage();
+	if (op == OP_RECOUNT) {
+		if (e.uid || e.gid || e.shell || from_stdin ||
+		    (nfile > 0 && !sqlite) || (sqlite && qdir != NULL))
+			usage();
+		e.name = argv[optind];
+		check_args(&e);
+		quota_recount(e.name, e.home, qdir != NULL ? qdir : QUOTA_DIR,
+		    sqlite ? file : NULL);
+		return 0;
+	}
+	if (qdir != NULL)
 		usage();
 	if (op != OP_SET && (e.uid || e.gid || e.home || e.shell ||
 	    from_stdin))

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "formats/upload_names.h"
+
 struct session;
 struct buf;
 
@@ -76,9 +78,9 @@ int	policy_errno_code(int err, const char **reason);
  * show either (a client refreshing during an upload would show a
  * half-written file that vanishes).
  */
-#define POLICY_UPLOAD_TMP	".ftpd-upload."
+#define POLICY_UPLOAD_TMP	UPLOAD_TMP_PREFIX
 #define POLICY_UPLOAD_TMP_RANDOM 12
-#define POLICY_UPLOAD_PARTIAL	".ftpd-partial."
+#define POLICY_UPLOAD_PARTIAL	UPLOAD_PARTIAL_PREFIX
 /* 1 if name (one directory entry) has the form of such a temporary or
  * kept partial. */
 int	policy_upload_tmp(const char *name);

@@ -11,6 +11,7 @@
 
 #include "common/net.h"
 #include "config.h"
+#include "user/quota.h"
 #include "user/repr.h"
 #include "user/route.h"
 #include "session.h"
@@ -65,8 +66,13 @@ xfer_route_for(const struct session *s, enum xfer_op op,
 	 * and so is a throttled file: rates are kept where the bytes cross
 	 * this process (xfer.c), and the front keeps none.
 	 */
+	/*
+	 * An upload under a quota is written here, where each byte past
+	 * the reserved room is refused (user/quota.c); the front would
+	 * write whatever came.
+	 */
 	if (r->tls && s->front_fd != -1 && s->type != 'A' &&
-	    !repr_needed(&r->repr))
+	    !repr_needed(&r->repr) && !(op == XFER_OP_STOR && quota_on(s)))
 		r->path = r->rate == 0 && !r->pooled ? XFER_PATH_FRONT :
 		    XFER_PATH_COPY;
 	else if (repr_needed(&r->repr))

@@ -42,6 +42,7 @@
 #include "cmd/ctl.h"
 #include "mon_client.h"
 #include "user/ratelimit.h"
+#include "user/quota.h"
 #include "user/repr.h"
 #include "user/route.h"
 #include "session.h"
@@ -67,6 +68,8 @@
 #define XFER_MARK_LEN		32
 #define XFER_THROTTLE_MAX_NS	(250 * 1000000ULL) /* one throttled
 				 * sleep at most (then look again) */
+#define XFER_DRAIN_MAX		(8 * 1024 * 1024) /* after a quota cut */
+#define XFER_DRAIN_MS		2000
 
 struct xfer_ctx {
 	struct session	*s;
@@ -86,6 +89,7 @@ struct xfer_ctx {
 	int		 busy_sent;	/* ftpwho shows this transfer */
 	unsigned	 marks;		/* restart markers received */
 	struct ratelimit rl;		/* rates; rl.on 0: none */
+	struct quota_up	*q;		/* uploads with a quota, or NULL */
 };
 
 static long long
@@ -721,21 +725,44 @@ xfer_send_file(struct session *s, const struct xfer_route *r, int filefd,
 	return res;
 }
 
+/*
+ * n upload bytes into the file, within the quota when there is one: what
+ * does not fit is not written, and the upload stops there (552: cut at
+ * the limit, or 451 when the tally is unavailable).
+ */
+static enum xfer_result
+xfer_write_quota(struct xfer_ctx *x, int filefd, const unsigned char *p,
+    size_t n, off_t *bytes, int *err)
+{
+	enum xfer_result res = XFER_OK;
+	size_t room = n;
+
+	if (x->q != NULL)
+		room = quota_room(x->s, x->q, n);
+	if (room > 0)
+		res = xfer_write_file(filefd, p, room, err);
+	if (res != XFER_OK)
+		return res;
+	if (x->q != NULL)
+		quota_wrote(x->q, room);
+	*bytes += (off_t)room;
+	x->s->xfer_done += (off_t)room;
+	if (room < n) {
+		*err = x->q->err;
+		return XFER_DISK_ERROR;
+	}
+	return XFER_OK;
+}
+
 /* One chunk off the wire into the file. */
 static enum xfer_result
 xfer_store(struct xfer_ctx *x, struct ascii_state *st, unsigned char *in,
     size_t n, unsigned char *out, int filefd, off_t *bytes, int *err)
 {
-	enum xfer_result res;
-
 	if (out != NULL)
 		n = ascii_to_lf(st, in, n, out);
-	res = xfer_write_file(filefd, out != NULL ? out : in, n, err);
-	if (res != XFER_OK)
-		return res;
-	*bytes += (off_t)n;
-	x->s->xfer_done += (off_t)n;
-	return XFER_OK;
+	return xfer_write_quota(x, filefd, out != NULL ? out : in, n, bytes,
+	    err);
 }
 
 /*
@@ -798,7 +825,15 @@ xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 		(void)fcntl(p[1], F_SETPIPE_SZ, XFER_PIPE_SZ);
 	}
 	while (res == XFER_OK) {
+		/* With a quota, only what may be written leaves the socket:
+		 * bytes in the pipe must go to the file. */
 		want = XFER_PIPE_SZ;
+		if (x->q != NULL && (want = quota_room(x->s, x->q, want)) ==
+		    0) {
+			*err = x->q->err;
+			res = XFER_DISK_ERROR;
+			break;
+		}
 		if (x->rl.on && (res = xfer_throttle(x, &want)) != XFER_OK)
 			break;
 		n = splice(x->datafd, NULL, p[1], NULL, want,
@@ -810,6 +845,8 @@ xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 			    &nosplice);
 			if (res != XFER_OK)
 				break;
+			if (x->q != NULL)
+				quota_wrote(x->q, (size_t)n);
 			*bytes += n;
 			x->s->xfer_done += n;
 			res = xfer_moved(x, (size_t)n);
@@ -888,12 +925,10 @@ xfer_repr_store(struct xfer_ctx *x, struct buf *out, int filefd,
 
 	if (n == 0)
 		return XFER_OK;
-	res = xfer_write_file(filefd, out->data, n, err);
+	res = xfer_write_quota(x, filefd, out->data, n, bytes, err);
 	buf_reset(out);
 	if (res != XFER_OK)
 		return res;
-	*bytes += (off_t)n;
-	x->s->xfer_done += (off_t)n;
 	return xfer_moved(x, n);
 }
 
@@ -994,9 +1029,48 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	return res;
 }
 
+/*
+ * An upload stopped at the quota: read and drop what the client still
+ * sends, up to XFER_DRAIN_MAX bytes or XFER_DRAIN_MS, so that a client
+ * somewhat over its quota reaches the end of its data and reads the
+ * 552.  Closing with unread bytes would reset the connection, and most
+ * clients then report the reset, not the reply.  Nothing more is
+ * written; a client far over the quota is reset after the bound.
+ */
+static void
+xfer_drain(struct xfer_ctx *x)
+{
+	long long deadline = xfer_now_ms() + XFER_DRAIN_MS, left;
+	unsigned char *b = xmalloc(XFER_RBUF);
+	struct pollfd pfd;
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < XFER_DRAIN_MAX) {
+		n = read(x->datafd, b, XFER_RBUF);
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EINTR && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			break;
+		if (errno == EINTR)
+			continue;
+		if ((left = deadline - xfer_now_ms()) <= 0)
+			break;
+		pfd.fd = x->datafd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)left) == 0)
+			break;
+	}
+	free(b);
+}
+
 enum xfer_result
 xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
-    int filefd, off_t *bytes, int *err)
+    int filefd, struct quota_up *q, off_t *bytes, int *err)
 {
 	struct xfer_ctx x;
 	enum xfer_result res = XFER_OK;
@@ -1010,6 +1084,7 @@ xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
 		return XFER_NET_ERROR;
 	}
 	xfer_busy_start(&x);
+	x.q = q != NULL && q->on ? q : NULL;
 	switch (r->path) {
 	case XFER_PATH_FRONT:
 		res = xfer_via_front(&x, filefd, 'i', bytes, err);
@@ -1028,6 +1103,9 @@ xfer_recv_file(struct session *s, const struct xfer_route *r, int datafd,
 	}
 	if (fallback)
 		res = xfer_copy_in(&x, filefd, bytes, err);
+	if (res == XFER_DISK_ERROR && x.q != NULL && x.q->full &&
+	    (*err == EDQUOT || *err == EAGAIN))
+		xfer_drain(&x);
 	xfer_file_end(&x);
 	return res;
 }

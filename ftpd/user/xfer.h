@@ -34,9 +34,14 @@ enum xfer_result {
 enum xfer_result xfer_send_file(struct session *s, const struct xfer_route *r,
 	    int filefd, int datafd, int skip_cr, off_t *bytes, int *err);
 /* Data connection -> file on route r (an XFER_OP_STOR route).  *bytes
- * gets the count of file bytes written. */
+ * gets the count of file bytes written.  q: the upload's quota books
+ * (user/quota.h), or NULL; past what it grants nothing is written and
+ * the result is XFER_DISK_ERROR with *err EDQUOT (or EAGAIN: the tally
+ * is unavailable).  A route with a quota is never XFER_PATH_FRONT. */
+struct quota_up;
 enum xfer_result xfer_recv_file(struct session *s, const struct xfer_route *r,
-	    int datafd, int filefd, off_t *bytes, int *err);
+	    int datafd, int filefd, struct quota_up *q, off_t *bytes,
+	    int *err);
 /* Send a memory buffer (listings) on the data connection of route r,
  * honouring ABOR and data_timeout.  enc: NULL, or on an XFER_PATH_CODEC
  * route the listing's encoder, which lives across calls (the caller

@@ -169,7 +169,7 @@ START_TEST(recv_ascii)
 	ck_assert_int_eq(write(dv[1], "x\r\ny\r\r\nz\r", 9), 9);
 	(void)close(dv[1]);
 	route_of(&s, XFER_OP_STOR, &r);
-	ck_assert_int_eq(xfer_recv_file(&s, &r, dv[0], fd, &bytes, &err),
+	ck_assert_int_eq(xfer_recv_file(&s, &r, dv[0], fd, NULL, &bytes, &err),
 	    XFER_OK);
 	ck_assert_int_eq(bytes, 7);
 	ck_assert_int_eq(pread(fd, out, sizeof(out), 0), 7);
@@ -269,7 +269,7 @@ START_TEST(recv_binary_big)
 	(void)close(dv[1]);
 	fd = tmpfile_with("", 0, 0);
 	route_of(&s, XFER_OP_STOR, &r);
-	ck_assert_int_eq(xfer_recv_file(&s, &r, dv[0], fd, &bytes, &err),
+	ck_assert_int_eq(xfer_recv_file(&s, &r, dv[0], fd, NULL, &bytes, &err),
 	    XFER_OK);
 	ck_assert_int_eq(bytes, BIG);
 	ck_assert_int_eq(pread(fd, back, BIG, 0), BIG);
