@@ -59,6 +59,20 @@ global_layers(struct plan_layer *l)
 	return n;
 }
 
+/* A [group] or [user] section as a layer, named for `from`. */
+static void
+section_layer(const struct plan_section *ps, struct plan_layer *l,
+    char name[PLAN_WHERE_MAX])
+{
+	int k;
+
+	for (k = 0; k < PLAN_NKEYS; k++)
+		l->val[k] = ps->val[k];
+	snprintf(name, PLAN_WHERE_MAX, "[%s %.30s] %.50s", ps->is_group ?
+	    "group" : "user", ps->name, ps->where);
+	l->where = name;
+}
+
 int
 acct_plan_resolve(const struct auth_result *a, struct plan *p, char *why,
     size_t whylen)
@@ -73,30 +87,21 @@ acct_plan_resolve(const struct auth_result *a, struct plan *p, char *why,
 		n = global_layers(layers);
 		for (i = 0; i < cfg->nplan_sections && n < LAYERS_MAX - 2;
 		    i++) {
-			const struct plan_section *ps = &cfg->plan_sections[i];
-
-			if (!ps->is_group || !in_groups(ps->gid, a))
+			if (!cfg->plan_sections[i].is_group ||
+			    !in_groups(cfg->plan_sections[i].gid, a))
 				continue;
-			for (k = 0; k < PLAN_NKEYS; k++)
-				layers[n].val[k] = ps->val[k];
-			snprintf(names[n], sizeof(names[n]), "[group %.30s] "
-			    "%.50s", ps->name, ps->where);
-			layers[n].where = names[n];
+			section_layer(&cfg->plan_sections[i], &layers[n],
+			    names[n]);
 			n++;
 		}
-		for (i = 0; i < cfg->nplan_sections; i++) {
-			const struct plan_section *ps = &cfg->plan_sections[i];
-
-			if (ps->is_group || strcmp(ps->name, a->name) != 0)
-				continue;
-			for (k = 0; k < PLAN_NKEYS; k++)
-				layers[n].val[k] = ps->val[k];
-			snprintf(names[n], sizeof(names[n]), "[user %.30s] "
-			    "%.50s", ps->name, ps->where);
-			layers[n].where = names[n];
-			n++;
-			break;
-		}
+		for (i = 0; i < cfg->nplan_sections; i++)
+			if (!cfg->plan_sections[i].is_group &&
+			    strcmp(cfg->plan_sections[i].name, a->name) == 0) {
+				section_layer(&cfg->plan_sections[i],
+				    &layers[n], names[n]);
+				n++;
+				break;
+			}
 		for (k = 0; k < PLAN_NKEYS; k++)
 			layers[n].val[k] = a->plan_row[k];
 		layers[n].where = "the account's row";

@@ -357,6 +357,26 @@ xfer_throttle(struct xfer_ctx *x, size_t *want)
 	}
 }
 
+/*
+ * One read from the data connection of at most cap bytes, within the
+ * rate: read(2)'s result, or -2 when waiting for the rate ended the
+ * transfer (*res says how).
+ */
+static ssize_t
+xfer_read_rated(struct xfer_ctx *x, void *buf, size_t cap,
+    enum xfer_result *res)
+{
+	size_t want = cap;
+	ssize_t n;
+
+	if (x->rl.on && (*res = xfer_throttle(x, &want)) != XFER_OK)
+		return -2;
+	n = read(x->datafd, buf, want);
+	if (n > 0 && x->rl.on)
+		ratelimit_used(&x->rl, (size_t)n);
+	return n;
+}
+
 /* read(2) from the file, retrying EINTR: bytes, 0 at EOF, or -1 with
  * *err set. */
 static ssize_t
@@ -879,20 +899,15 @@ xfer_copy_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	struct ascii_state st = { 0 };
 	enum xfer_result res = XFER_OK;
 	unsigned char *in, *out = NULL;
-	size_t want;
 	ssize_t n;
 
 	in = xmalloc(XFER_BUF);
 	if (x->r->ascii)
 		out = xmalloc(XFER_BUF + 1);
 	while (res == XFER_OK) {
-		want = XFER_BUF;
-		if (x->rl.on && (res = xfer_throttle(x, &want)) != XFER_OK)
+		if ((n = xfer_read_rated(x, in, XFER_BUF, &res)) == -2)
 			break;
-		n = read(x->datafd, in, want);
 		if (n > 0) {
-			if (x->rl.on)
-				ratelimit_used(&x->rl, (size_t)n);
 			res = xfer_store(x, &st, in, (size_t)n, out, filefd,
 			    bytes, err);
 			if (res == XFER_OK)
@@ -989,7 +1004,6 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	struct buf out;
 	enum xfer_result res = XFER_OK;
 	unsigned char *in;
-	size_t want;
 	ssize_t n;
 	int eof = 0;
 
@@ -1000,13 +1014,9 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	in = xmalloc(XFER_BUF);
 	buf_init(&out, REPR_OUT_SOFT + REPR_OUT_SLACK);
 	while (res == XFER_OK && !eof) {
-		want = XFER_BUF;
-		if (x->rl.on && (res = xfer_throttle(x, &want)) != XFER_OK)
+		if ((n = xfer_read_rated(x, in, XFER_BUF, &res)) == -2)
 			break;
-		n = read(x->datafd, in, want);
 		if (n > 0) {
-			if (x->rl.on)
-				ratelimit_used(&x->rl, (size_t)n);
 			res = xfer_repr_feed(x, d, in, (size_t)n, &out, filefd,
 			    bytes, err, &eof);
 		} else if (n == 0)
