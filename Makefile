@@ -65,7 +65,8 @@ ACCT_OBJ   := $(ACCT_SRC:.c=.o)
 ACCT_LIBOBJ := $(filter-out ftpd/accounts/service.o,$(ACCT_OBJ))
 # What the account service shares with the daemon: the configuration,
 # its wire format to the authentication child.
-ACCT_SHARED := ftpd/config.o ftpd/plan/plan.o ftpd/formats/acctproto.o
+ACCT_SHARED := ftpd/config.o ftpd/plan/plan.o ftpd/plan/dirrule.o \
+	ftpd/formats/acctproto.o
 UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:.c=.o)
 # The generated schema header (below) is a prerequisite of ftpasswd alone.

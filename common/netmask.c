@@ -2,13 +2,16 @@
  * netmask.c - lists of address prefixes and matching addresses to them.
  *
  * Used for proxy_from: which peers may speak for others with a PROXY
- * header.  Parsing is strict (inet_pton, no names, decimal prefix lengths
- * in range) because a loose list is a hole in that trust.
+ * header; and for a plan's allow_from and deny_from.  Parsing is strict
+ * (inet_pton, no names, decimal prefix lengths in range) because a loose
+ * list is a hole in that trust.  netmask_format writes a list back, for
+ * ftpd -t -u.
  */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "netmask.h"
@@ -138,4 +141,33 @@ netmask_match(const struct net_prefix *p, size_t n, const struct sockaddr *sa)
 		if (p[i].family == family && in_prefix(&p[i], addr))
 			return 1;
 	return 0;
+}
+
+void
+netmask_format(const struct net_prefix *p, size_t n, char *out,
+    size_t outlen)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t i, len = 0;
+	int w;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (inet_ntop(p[i].family, p[i].addr, a, sizeof(a)) == NULL)
+			(void)snprintf(a, sizeof(a), "?");
+		/* A host is written as it is usually given: no /32, /128. */
+		if (p[i].bits == (p[i].family == AF_INET ? 32u : 128u))
+			w = snprintf(out + len, outlen - len, "%s%s",
+			    i > 0 ? ", " : "", a);
+		else
+			w = snprintf(out + len, outlen - len, "%s%s/%u",
+			    i > 0 ? ", " : "", a, p[i].bits);
+		if (w < 0 || (size_t)w >= outlen - len) {
+			out[len] = '\0';	/* whole entries only */
+			return;
+		}
+		len += (size_t)w;
+	}
 }

@@ -27,5 +27,9 @@ int	netmask_parse_list(const char *list, struct net_prefix *out,
 /* Is sa in one of p[0..n)?  A v4-mapped IPv6 address counts as IPv4. */
 int	netmask_match(const struct net_prefix *p, size_t n,
 	    const struct sockaddr *sa);
+/* p[0..n) as the list netmask_parse_list reads back ("10.0.0.0/8,
+ * 192.0.2.7"), cut to fit outlen; "" for none. */
+void	netmask_format(const struct net_prefix *p, size_t n, char *out,
+	    size_t outlen);
 
 #endif

@@ -62,8 +62,20 @@ static const struct conf_key plan_keys[] = {
 #define NPLAN_KEYS (sizeof(plan_keys) / sizeof(plan_keys[0]))
 #define PLAN_SECTIONS_MAX	100000
 
+/* A [dir PATH] section's keys, as text (parsed by check_dirs). */
+static const struct conf_key dir_keys[] = {
+	{ "permissions", CONF_STRING, NULL, 0, 0, NULL,
+	    offsetof(struct dir_section, permissions) },
+	{ "hide", CONF_STRING, NULL, 0, 0, NULL,
+	    offsetof(struct dir_section, hide) },
+	{ "deny", CONF_STRING, NULL, 0, 0, NULL,
+	    offsetof(struct dir_section, deny) },
+};
+#define NDIR_KEYS (sizeof(dir_keys) / sizeof(dir_keys[0]))
+
 static struct ftpd_config the_config;
 static int	check_plans(struct ftpd_config *, char *, size_t);
+static int	check_dirs(struct ftpd_config *, char *, size_t);
 const struct ftpd_config *cfg = &the_config;
 
 /* "LOW-HIGH" was validated by conf; split it into numbers. */
@@ -280,7 +292,8 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (parse_accounts(c, err, errlen) == -1 ||
-	    check_plans(c, err, errlen) == -1)
+	    check_plans(c, err, errlen) == -1 ||
+	    check_dirs(c, err, errlen) == -1)
 		return -1;
 	return c->acct_service ? parse_account_user(c, err, errlen) : 0;
 }
@@ -350,6 +363,35 @@ check_rate(const char *key, const char *val, char *err, size_t errlen)
 	return -1;
 }
 
+/* A max_sessions other than 0 (the values were checked already). */
+static int
+limits(const char *text)
+{
+	unsigned long long v;
+
+	return text != NULL && parse_uint(text, 0, 1ULL << 62, &v) == 0 &&
+	    v > 0;
+}
+
+/*
+ * Whether the master must count sessions per account: only then does
+ * each session get the channel for it (priv/master.c), so a server
+ * without any max_sessions pays nothing.  An account row (sql, ldap)
+ * may set the key, so with the account service the answer is yes.
+ */
+static int
+may_limit_sessions(const struct ftpd_config *c)
+{
+	size_t i;
+
+	if (c->acct_service || limits(c->max_sessions))
+		return 1;
+	for (i = 0; i < c->nplan_sections; i++)
+		if (limits(c->plan_sections[i].val[PLAN_max_sessions]))
+			return 1;
+	return 0;
+}
+
 /* Every plan value, global and in sections, is parsed once at load. */
 static int
 check_plans(struct ftpd_config *c, char *err, size_t errlen)
@@ -379,7 +421,107 @@ check_plans(struct ftpd_config *c, char *err, size_t errlen)
 				    "user", c->plan_sections[i].name, e);
 				return -1;
 			}
+	c->session_limits = may_limit_sessions(c);
 	return 0;
+}
+
+/*
+ * "[dir PATH]": rules for a directory tree, PATH on the server's file
+ * system or "~" for each account's home.  One section per tree: two
+ * would leave the reader guessing which one a key comes from.
+ */
+static int
+open_dir_section(struct ftpd_config *c, const char *name, const char *where,
+    const struct conf_key **k, size_t *n, void **obj, char *err,
+    size_t errlen)
+{
+	char tree[PATH_MAX], why[256];
+	struct dir_section *ds;
+	size_t i;
+
+	if (dirrule_path_check(name, tree, sizeof(tree), why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: [dir %s]: %s", where, name, why);
+		return -1;
+	}
+	for (i = 0; i < c->ndir_sections; i++)
+		if (strcmp(c->dir_sections[i].tree, tree) == 0) {
+			snprintf(err, errlen, "%s: [dir %s]: defined twice (also "
+			    "at %s)", where, name, c->dir_sections[i].where);
+			return -1;
+		}
+	if (c->ndir_sections == DIR_SECTIONS_MAX) {
+		snprintf(err, errlen, "%s: more than %d [dir] sections", where,
+		    DIR_SECTIONS_MAX);
+		return -1;
+	}
+	c->dir_sections = xreallocarray(c->dir_sections, c->ndir_sections + 1,
+	    sizeof(*c->dir_sections));
+	ds = &c->dir_sections[c->ndir_sections++];
+	memset(ds, 0, sizeof(*ds));
+	ds->path = xstrdup(name);
+	ds->where = xstrdup(where);
+	ds->tree = xstrdup(tree);
+	*k = dir_keys;
+	*n = NDIR_KEYS;
+	*obj = ds;
+	return 0;
+}
+
+/* Each [dir] section's values, parsed once: a bad verb or pattern is an
+ * error naming the section, never a rule that silently does less. */
+static int
+check_dirs(struct ftpd_config *c, char *err, size_t errlen)
+{
+	struct dir_section *ds;
+	const char *key = NULL;
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < c->ndir_sections; i++) {
+		ds = &c->dir_sections[i];
+		dirrule_patterns_free(&ds->hide_p);
+		dirrule_patterns_free(&ds->deny_p);
+		ds->perms = PERM_ALL;
+		if (ds->permissions != NULL && plan_check(PLAN_permissions,
+		    ds->permissions, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: [dir %s] %s", ds->where,
+			    ds->path, why);
+			return -1;
+		}
+		if (ds->permissions != NULL)
+			(void)plan_perms(ds->permissions, &ds->perms);
+		if (ds->hide != NULL && dirrule_patterns_parse(ds->hide,
+		    &ds->hide_p, why, sizeof(why)) == -1)
+			key = "hide";
+		else if (ds->deny != NULL && dirrule_patterns_parse(ds->deny,
+		    &ds->deny_p, why, sizeof(why)) == -1)
+			key = "deny";
+		if (key != NULL) {
+			snprintf(err, errlen, "%s: [dir %s] %s: %s", ds->where,
+			    ds->path, key, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+free_dirs(struct ftpd_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndir_sections; i++) {
+		conf_free(dir_keys, NDIR_KEYS, &c->dir_sections[i]);
+		free(c->dir_sections[i].path);
+		free(c->dir_sections[i].where);
+		free(c->dir_sections[i].tree);
+		dirrule_patterns_free(&c->dir_sections[i].hide_p);
+		dirrule_patterns_free(&c->dir_sections[i].deny_p);
+	}
+	free(c->dir_sections);
+	c->dir_sections = NULL;
+	c->ndir_sections = 0;
 }
 
 /* "[host NAME]": a new vhost starting from the settings so far. */
@@ -394,9 +536,12 @@ open_section(void *arg, const char *kind, const char *name,
 	if (strcmp(kind, "user") == 0 || strcmp(kind, "group") == 0)
 		return open_plan_section(c, kind, name, where, k, n, obj, err,
 		    errlen);
+	if (strcmp(kind, "dir") == 0)
+		return open_dir_section(c, name, where, k, n, obj, err,
+		    errlen);
 	if (strcmp(kind, "host") != 0) {
 		snprintf(err, errlen, "%s: unknown section [%s] (host, user, "
-		    "group)", where, kind);
+		    "group, dir)", where, kind);
 		return -1;
 	}
 	if (c->nvhosts == VHOST_MAX || config_vhost(name) != -1) {
@@ -460,6 +605,7 @@ config_load(const char *path, int path_explicit, char *const *overrides,
 	free(c->plan_sections);
 	c->plan_sections = NULL;
 	c->nplan_sections = 0;
+	free_dirs(c);
 	conf_track(keys, key_where, NKEYS);
 	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
 		return -1;
@@ -529,6 +675,18 @@ config_dump(void)
 			if (ps->val[k] != NULL)
 				rc = buf_appendf(&out, "%s = %s\n",
 				    plan_key_name((enum plan_key)k), ps->val[k]);
+	}
+	for (i = 0; rc == 0 && i < cfg->ndir_sections; i++) {
+		const struct dir_section *ds = &cfg->dir_sections[i];
+
+		rc = buf_appendf(&out, "\n[dir %s]\n", ds->path);
+		if (rc == 0 && ds->permissions != NULL)
+			rc = buf_appendf(&out, "permissions = %s\n",
+			    ds->permissions);
+		if (rc == 0 && ds->hide != NULL)
+			rc = buf_appendf(&out, "hide = %s\n", ds->hide);
+		if (rc == 0 && ds->deny != NULL)
+			rc = buf_appendf(&out, "deny = %s\n", ds->deny);
 	}
 	if (rc == 0)
 		fwrite(out.data, 1, out.len, stdout);

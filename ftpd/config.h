@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "common/netmask.h"
+#include "plan/dirrule.h"
 #include "plan/plan.h"
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
@@ -43,6 +44,19 @@ struct plan_section {
 	char	*val[PLAN_NKEYS];
 };
 
+/* A "[dir PATH]" section: rules for one directory tree, whatever the
+ * account (plan/dirrule.h; DESIGN.md, "Directory rules").  The keys are
+ * kept as text for -t and parsed once at load. */
+#define DIR_SECTIONS_MAX	256
+struct dir_section {
+	char	*path;		/* as written on the [dir PATH] line */
+	char	*where;		/* "FILE:LINE" of that line */
+	char	*tree;		/* PATH cleaned: "/srv/x", "~", "~/sub" */
+	char	*permissions, *hide, *deny;	/* text; NULL: not set */
+	unsigned perms;		/* permissions, parsed (when set) */
+	struct dir_patterns hide_p, deny_p;
+};
+
 struct ftpd_config {
 #define X(name, type, ctype, def, min, max, enums) ctype name;
 #include "config_keys.def"
@@ -60,6 +74,12 @@ struct ftpd_config {
 	unsigned	acct_uid, acct_gid;	/* account_user, resolved */
 	struct plan_section *plan_sections;	/* in file order */
 	size_t		nplan_sections;
+	struct dir_section *dir_sections;	/* in file order */
+	size_t		ndir_sections;
+	/* Some account may carry a max_sessions: set globally or by a
+	 * section, or sql/ldap, whose rows may set it.  The master then
+	 * counts logged-in sessions per account (priv/askproto.h). */
+	int		session_limits;
 };
 
 /* The one configuration of this process (read-only after config_load). */

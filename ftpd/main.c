@@ -27,7 +27,9 @@
 #include "user/idcache.h"
 #include "priv/master.h"
 #include "priv/monitor.h"
+#include "priv/plan_show.h"
 #include "priv/privdrop.h"
+#include "priv/ratepool.h"
 #include "sandbox.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
@@ -38,12 +40,15 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: ftpd [-f FILE] [-o KEY=VALUE]... [-i] [-t] [-D] "
-	    "[-V] [-h]\n"
+	fprintf(f, "usage: ftpd [-f FILE] [-o KEY=VALUE]... [-i] "
+	    "[-t [-u NAME]] [-D] [-V] [-h]\n"
 	    "  -f FILE       configuration file (default /etc/ftpd.conf)\n"
 	    "  -o KEY=VALUE  set one key, overriding the file (repeatable)\n"
 	    "  -i            inetd mode: one session on stdin/stdout\n"
 	    "  -t            check the configuration, print it, exit\n"
+	    "  -t -u NAME    check it, print the plan of account NAME and "
+	    "where\n"
+	    "                each value comes from, exit\n"
 	    "  -D            detach into the background\n"
 	    "  -V            print the version\n");
 }
@@ -73,6 +78,10 @@ run_inetd(void)
 		    strerror(errno));
 		return 1;
 	}
+	/* One connection is the whole server here: rate_total limits
+	 * it alone. */
+	if (ratepool_create() == -1)
+		return 1;
 	monitor_run(0, &peer, 0, -1);
 }
 
@@ -91,12 +100,12 @@ main(int argc, char **argv)
 {
 	char *overrides[MAX_OVERRIDES];
 	size_t nover = 0;
-	const char *path = "/etc/ftpd.conf";
+	const char *path = "/etc/ftpd.conf", *show_user = NULL;
 	int explicit = 0, inetd = 0, test = 0, bg = 0, c;
 	char err[1024];
 
 	log_std_prepare();
-	while ((c = getopt(argc, argv, "f:o:itDVh")) != -1) {
+	while ((c = getopt(argc, argv, "f:o:itu:DVh")) != -1) {
 		switch (c) {
 		case 'f': path = optarg; explicit = 1; break;
 		case 'o':
@@ -108,6 +117,7 @@ main(int argc, char **argv)
 			break;
 		case 'i': inetd = 1; break;
 		case 't': test = 1; break;
+		case 'u': show_user = optarg; break;
 		case 'D': bg = 1; break;
 		case 'V': printf("ftpd %s\n", FTPD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -116,6 +126,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "ftpd: unexpected argument: %s\n", argv[optind]);
+		return 1;
+	}
+	if (show_user != NULL && !test) {
+		fprintf(stderr, "ftpd: -u NAME goes with -t\n");
 		return 1;
 	}
 	if (config_load(path, explicit, overrides, nover, err,
@@ -129,6 +143,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "ftpd: %s\n", err);
 		return 1;
 	}
+	/* The account service gets the same -f and -o (-t -u starts it to
+	 * ask about an sql or ldap account). */
+	acct_spawn_args(path, explicit, overrides, nover);
+	if (test && show_user != NULL)
+		return plan_show(show_user);
 	if (test) {
 		config_dump();
 		return 0;
@@ -153,7 +172,6 @@ main(int argc, char **argv)
 	}
 	if (inetd)
 		return run_inetd();
-	acct_spawn_args(path, explicit, overrides, nover);
 	cpupin_init();
 	if (cfg->unprivileged)
 		log_msg(LOG_NOTICE, "running unprivileged (uid %u): sessions "

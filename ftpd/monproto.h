@@ -87,12 +87,6 @@ enum mon_login_result {
 #define MON_QUOTA_UNAVAILABLE	1	/* the tally cannot be read or
 					 * written now: refuse the upload */
 
-/* proxy_protocol: the master's answer to "may this client come in?",
- * which the monitor turns into MON_PROXY_REPLY. */
-#define PROXY_VERDICT_OK	0
-#define PROXY_VERDICT_BANNED	1	/* too many failed logins */
-#define PROXY_VERDICT_TOO_MANY	2	/* max_per_ip reached */
-
 /*
  * The log forwarder of every child of the monitor (log_set_forward): sends
  * the line as MON_LOG on the channel *(const int *)mon_fd.  Installed by the

@@ -35,6 +35,7 @@ struct role_conn {
 
 /* What the monitor decided at login, for the user process. */
 struct plan;
+struct rb_shared;
 
 struct role_login {
 	const char		*user;
@@ -55,6 +56,13 @@ struct role_login {
 						 * NULL: "/" of its root */
 	const struct plan	*plan;		/* the account's plan, resolved
 						 * by the monitor at login */
+	const char		*account_home;	/* its home on the server's
+						 * file system (anon_root for
+						 * anonymous): the session
+						 * root, unless home is set;
+						 * "~" of [dir] sections */
+	struct rb_shared	*ratepool;	/* rate_total's shared bucket,
+						 * or NULL (priv/ratepool.c) */
 };
 
 /* The front: greeting, AUTH TLS, USER, PASS; then, with TLS, the relay.

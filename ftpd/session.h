@@ -31,11 +31,16 @@ enum session_state {
 };
 
 struct plan;
+struct dirrule_set;
+struct rb_shared;
 
 struct session {
 	int			 vhost;		/* HOST section index, -1 main */
 	const struct plan	*plan;		/* the account's (plan/plan.h),
 						 * NULL before login */
+	struct dirrule_set	*dirs;		/* [dir] sections in this
+						 * session's view (user/dirs.c),
+						 * NULL when none applies */
 	/* Control connection. */
 	int			 ctl_fd;	/* client socket, or relay to front */
 	struct tls_conn		*ctl_tls;	/* front only: TLS on ctl_fd */
@@ -99,6 +104,13 @@ struct session {
 						   file bytes to send */
 	char			 xfer_what[128];
 
+	/* Rates in bytes/s, 0: none; set at login (user/ratelimit.c) and
+	 * kept by the transfer loops (xfer.c). */
+	unsigned long long	 rate_up, rate_down;	/* the plan's, or
+							 * anon_rate */
+	unsigned long long	 rate_total;	/* the node's (rate_total) */
+	struct rb_shared	*rate_pool;	/* its shared bucket, or NULL:
+						 * no node-wide limit */
 	int			 quota_counted;	/* the monitor has the
 						 * account's tally (quota.c) */
 

@@ -7,7 +7,9 @@
  * beneath the session root.  Dispatch has checked login and argument
  * presence; write permission is checked here with policy_allow() because
  * anonymous uploaders pass the dispatcher's write check but must not
- * create or remove directories.
+ * create or remove directories, and the account's permissions and the
+ * [dir] sections (dirs_check_*) on the directory fd the change is made
+ * through.  CWD, CDUP and PWD need no verb.
  */
 #include <sys/stat.h>
 
@@ -20,6 +22,7 @@
 #include "common/path.h"
 #include "cmd/cmd.h"
 #include "cmd/ctl.h"
+#include "user/dirs.h"
 #include "user/policy.h"
 #include "session.h"
 
@@ -56,6 +59,13 @@ cmd_cwd(struct session *s, const char *arg)
 	if (fd == -1) {
 		reply_errno(s, errno, "Cannot change directory to",
 		    buf_cstr(&vpath));
+		goto out;
+	}
+	/* No verb is needed to enter (an upload-only account goes to its
+	 * drop box), but a denied name is not there. */
+	if (dirs_check_fd(s, OP_ENTER, buf_cstr(&vpath), fd,
+	    "Cannot change directory to", 0, NULL) == -1) {
+		(void)close(fd);
 		goto out;
 	}
 	/*
@@ -121,7 +131,10 @@ cmd_mkd(struct session *s, const char *arg)
 		    "Cannot create directory", buf_cstr(&vpath));
 		goto out;
 	}
-	if (mkdirat(pfd, base, 0777 & ~s->umask) == -1)
+	if (dirs_check_at(s, OP_MKDIR, buf_cstr(&vpath), pfd, base,
+	    "Cannot create directory", 0) == -1)
+		;	/* replied */
+	else if (mkdirat(pfd, base, 0777 & ~s->umask) == -1)
 		reply_errno(s, errno, "Cannot create directory",
 		    buf_cstr(&vpath));
 	else
@@ -138,7 +151,7 @@ cmd_rmd(struct session *s, const char *arg)
 	const char *base;
 	int pfd;
 
-	if (!policy_allow(s, OP_DELETE)) {
+	if (!policy_allow(s, OP_RMDIR)) {
 		reply(s, 550, "Permission denied.");
 		return;
 	}
@@ -155,7 +168,10 @@ cmd_rmd(struct session *s, const char *arg)
 		goto out;
 	}
 	/* AT_REMOVEDIR never follows a final symlink: ENOTDIR for one. */
-	if (unlinkat(pfd, base, AT_REMOVEDIR) == -1)
+	if (dirs_check_at(s, OP_RMDIR, buf_cstr(&vpath), pfd, base,
+	    "Cannot remove directory", 0) == -1)
+		;	/* replied */
+	else if (unlinkat(pfd, base, AT_REMOVEDIR) == -1)
 		reply_errno(s, errno, "Cannot remove directory",
 		    buf_cstr(&vpath));
 	else

@@ -32,6 +32,7 @@
 #include "cpupin.h"
 #include "cmd/ctl.h"
 #include "user/digest.h"
+#include "user/dirs.h"
 #include "user/policy.h"
 #include "user/quota.h"
 #include "session.h"
@@ -134,7 +135,10 @@ cmd_hash(struct session *s, const char *arg)
 		goto out;
 	if ((fd = policy_open_read(s, buf_cstr(&vpath), &st)) == -1)
 		goto out;
-	if (hash_range(s, st.st_size, &start, &end) == 0)
+	if (dirs_check_fd(s, OP_READ, buf_cstr(&vpath), fd, "Cannot open", 0,
+	    NULL) == -1)
+		;	/* replied */
+	else if (hash_range(s, st.st_size, &start, &end) == 0)
 		hash_run(s, fd, buf_cstr(&vpath), arg, start, end);
 	(void)close(fd);
 out:
@@ -201,7 +205,10 @@ cmd_avbl(struct session *s, const char *arg)
 		reply_errno(s, errno, "Cannot open", buf_cstr(&vpath));
 		goto out;
 	}
-	if (fstatvfs(fd, &sv) == -1) {
+	if (dirs_check_fd(s, OP_ENTER, buf_cstr(&vpath), fd, "Cannot open", 0,
+	    NULL) == -1) {
+		;	/* replied: a denied name is not there */
+	} else if (fstatvfs(fd, &sv) == -1) {
 		reply_errno(s, errno, "Cannot query", buf_cstr(&vpath));
 	} else {
 		if (__builtin_mul_overflow((unsigned long long)sv.f_bavail,

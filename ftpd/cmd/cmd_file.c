@@ -9,7 +9,8 @@
  * through an fd the resolver opened, so no path here is resolved by the
  * kernel against the process root.  Each handler checks policy_allow():
  * the dispatcher lets anonymous uploaders through its write check, but they
- * may only create files.
+ * may only create files; and the [dir] sections (user/dirs.h) on the very
+ * fd the change is made through.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,6 +28,7 @@
 #include "common/path.h"
 #include "cmd/cmd.h"
 #include "cmd/ctl.h"
+#include "user/dirs.h"
 #include "user/policy.h"
 #include "user/quota.h"
 #include "session.h"
@@ -133,7 +135,10 @@ cmd_dele(struct session *s, const char *arg)
 	if (!quota_on(s) || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		st.st_mode = 0;
 	/* Without AT_REMOVEDIR a directory fails with EISDIR: 550. */
-	if (unlinkat(pfd, base, 0) == -1)
+	if (dirs_check_at(s, OP_DELETE, buf_cstr(&vpath), pfd, base,
+	    "Cannot delete", 0) == -1)
+		;	/* replied */
+	else if (unlinkat(pfd, base, 0) == -1)
 		reply_errno(s, errno, "Cannot delete", buf_cstr(&vpath));
 	else {
 		quota_removed(s, &st);	/* before the reply: see quota.h */
@@ -149,6 +154,8 @@ cmd_rnfr(struct session *s, const char *arg)
 {
 	struct buf vpath;
 	struct stat st;
+	const char *base;
+	int pfd, rc;
 
 	buf_reset(&s->rnfr);
 	if (file_begin(s, OP_RENAME, arg, &vpath) == -1)
@@ -157,10 +164,18 @@ cmd_rnfr(struct session *s, const char *arg)
 		reply(s, 550, "Cannot rename the root directory.");
 		goto out;
 	}
-	if (fs_stat(s, buf_cstr(&vpath), &st, 0) == -1) {
+	if ((pfd = fs_open_parent(s, buf_cstr(&vpath), &base)) == -1) {
 		reply_errno(s, errno, "Cannot rename", buf_cstr(&vpath));
 		goto out;
 	}
+	if ((rc = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW)) == -1)
+		reply_errno(s, errno, "Cannot rename", buf_cstr(&vpath));
+	else
+		rc = dirs_check_at(s, OP_RENAME, buf_cstr(&vpath), pfd, base,
+		    "Cannot rename", 0);
+	(void)close(pfd);
+	if (rc == -1)
+		goto out;
 	if (buf_set(&s->rnfr, buf_cstr(&vpath)) == -1) {
 		reply(s, 553, "File name too long.");
 		goto out;
@@ -170,45 +185,69 @@ out:
 	buf_free(&vpath);
 }
 
-/* renameat between the parents of from and to; errno on -1.  *over
- * gets what the target held (st_mode 0: nothing, or no quota), which
- * the rename replaced. */
-static int
-rename_vpaths(struct session *s, const char *from, const char *to,
-    struct stat *over)
+/*
+ * Rename from to to, both judged on the parent fds the rename goes
+ * through: the source as RNFR was, the target for rename and, when a
+ * name is there to be replaced, for overwrite.  A target that was free
+ * is taken with RENAME_NOREPLACE, so a file that appears meanwhile is
+ * never replaced without that check.  Replies either way.
+ */
+static void
+rename_vpaths(struct session *s, const char *from, const char *to)
 {
 	const char *fbase, *tbase;
-	struct stat src;
-	int fpd, tpd, rc, err;
+	struct stat st, src;
+	int fpd, tpd = -1, rc = -1, exists;
 
-	if ((fpd = fs_open_parent(s, from, &fbase)) == -1)
-		return -1;
-	if ((tpd = fs_open_parent(s, to, &tbase)) == -1) {
-		err = errno;
-		(void)close(fpd);
-		errno = err == EINVAL ? EBUSY : err;	/* "/" as target */
-		return -1;
+	if ((fpd = fs_open_parent(s, from, &fbase)) == -1) {
+		reply_errno(s, errno, "Cannot rename", from);
+		return;
 	}
-	/* A name renamed onto itself, or onto another link of its file,
-	 * replaces nothing that was counted apart. */
-	if (!quota_on(s) || fstatat(tpd, tbase, over,
-	    AT_SYMLINK_NOFOLLOW) == -1 || fstatat(fpd, fbase, &src,
-	    AT_SYMLINK_NOFOLLOW) == -1 || (src.st_ino == over->st_ino &&
-	    src.st_dev == over->st_dev))
-		over->st_mode = 0;
-	rc = renameat(fpd, fbase, tpd, tbase);
-	err = errno;
+	if ((tpd = fs_open_parent(s, to, &tbase)) == -1) {
+		/* "/" as the target */
+		reply_errno(s, errno == EINVAL ? EBUSY : errno,
+		    "Cannot rename to", to);
+		goto out;
+	}
+	if (dirs_check_at(s, OP_RENAME, from, fpd, fbase, "Cannot rename",
+	    0) == -1 || dirs_check_at(s, OP_RENAME, to, tpd, tbase,
+	    "Cannot rename to", 0) == -1)
+		goto out;
+	exists = fstatat(tpd, tbase, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (exists && !policy_allow(s, OP_OVERWRITE)) {
+		reply(s, 550, "Permission denied.");
+		goto out;
+	}
+	if (exists && dirs_check_at(s, OP_OVERWRITE, to, tpd, tbase,
+	    "Cannot rename to", 0) == -1)
+		goto out;
+	rc = exists ? renameat(fpd, fbase, tpd, tbase) :
+	    renameat2(fpd, fbase, tpd, tbase, RENAME_NOREPLACE);
+	/* A file system without RENAME_NOREPLACE: as before it. */
+	if (rc == -1 && !exists && errno == EINVAL)
+		rc = renameat(fpd, fbase, tpd, tbase);
+	if (rc == -1)
+		reply_errno(s, errno, "Cannot rename to", to);
+	else {
+		/* What the target held is given back to the quota, unless
+		 * it was the source itself or another link of its file. */
+		if (!exists || fstatat(tpd, tbase, &src,
+		    AT_SYMLINK_NOFOLLOW) == -1 || (src.st_ino == st.st_ino &&
+		    src.st_dev == st.st_dev))
+			st.st_mode = 0;
+		quota_removed(s, &st);
+		reply(s, 250, "Rename successful.");
+	}
+out:
 	(void)close(fpd);
-	(void)close(tpd);
-	errno = err;
-	return rc;
+	if (tpd != -1)
+		(void)close(tpd);
 }
 
 void
 cmd_rnto(struct session *s, const char *arg)
 {
 	struct buf vpath, from;
-	struct stat over;
 
 	buf_init(&from, PATH_MAXLEN);
 	if (s->rnfr.len == 0) {
@@ -221,12 +260,7 @@ cmd_rnto(struct session *s, const char *arg)
 	buf_reset(&s->rnfr);
 	if (file_begin(s, OP_RENAME, arg, &vpath) == -1)
 		goto out;
-	if (rename_vpaths(s, buf_cstr(&from), buf_cstr(&vpath), &over) == -1)
-		reply_errno(s, errno, "Cannot rename to", buf_cstr(&vpath));
-	else {
-		quota_removed(s, &over);
-		reply(s, 250, "Rename successful.");
-	}
+	rename_vpaths(s, buf_cstr(&from), buf_cstr(&vpath));
 out:
 	buf_free(&vpath);
 	buf_free(&from);
@@ -283,6 +317,28 @@ ascii_size_vpath(struct session *s, const char *vpath, off_t *size)
 	return rc;
 }
 
+/*
+ * stat(2) of vpath (links followed) for SIZE and MDTM, with the [dir]
+ * sections judged on the same fd.  0, or -1 after replying.
+ */
+static int
+stat_judged(struct session *s, const char *vpath, struct stat *st,
+    const char *what)
+{
+	int fd, rc;
+
+	if ((fd = fs_open(s, vpath, O_PATH, 0)) == -1) {
+		reply_errno(s, errno, what, vpath);
+		return -1;
+	}
+	if ((rc = fstat(fd, st)) == -1)
+		reply_errno(s, errno, what, vpath);
+	else
+		rc = dirs_check_fd(s, OP_LIST, vpath, fd, what, 0, NULL);
+	(void)close(fd);
+	return rc;
+}
+
 void
 cmd_size(struct session *s, const char *arg)
 {
@@ -294,12 +350,10 @@ cmd_size(struct session *s, const char *arg)
 	 * The size of what RETR would send (RFC 3659), never of a hidden
 	 * partial: a missing name is 550 even when a partial exists.
 	 */
-	if (file_begin(s, OP_READ, arg, &vpath) == -1)
+	if (file_begin(s, OP_LIST, arg, &vpath) == -1)
 		goto out;
-	if (fs_stat(s, buf_cstr(&vpath), &st, 1) == -1) {
-		reply_errno(s, errno, "Cannot get size of", buf_cstr(&vpath));
+	if (stat_judged(s, buf_cstr(&vpath), &st, "Cannot get size of") == -1)
 		goto out;
-	}
 	if (!S_ISREG(st.st_mode)) {
 		reply(s, 550, "\"%s\": not a plain file.", buf_cstr(&vpath));
 		goto out;
@@ -335,12 +389,10 @@ cmd_mdtm(struct session *s, const char *arg)
 	 * "MDTM 20200101000000 file" is a setter in some servers; here the
 	 * whole argument is a name (RFC 3659).  MFMT sets times.
 	 */
-	if (file_begin(s, OP_READ, arg, &vpath) == -1)
+	if (file_begin(s, OP_LIST, arg, &vpath) == -1)
 		goto out;
-	if (fs_stat(s, buf_cstr(&vpath), &st, 1) == -1) {
-		reply_errno(s, errno, "Cannot get time of", buf_cstr(&vpath));
+	if (stat_judged(s, buf_cstr(&vpath), &st, "Cannot get time of") == -1)
 		goto out;
-	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		reply(s, 550, "\"%s\": not a plain file.", buf_cstr(&vpath));
 		goto out;
@@ -375,8 +427,10 @@ set_times(struct session *s, const char *vpath, const struct timespec *atime,
 	ts[0] = *atime;
 	ts[1].tv_sec = mtime;
 	ts[1].tv_nsec = 0;
-	rc = utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
-	if (rc == -1)
+	rc = dirs_check_at(s, OP_MFMT, vpath, pfd, base, "Cannot set time of",
+	    0);
+	if (rc == 0 && (rc = utimensat(pfd, base, ts,
+	    AT_SYMLINK_NOFOLLOW)) == -1)
 		reply_errno(s, errno, "Cannot set time of", vpath);
 	(void)close(pfd);
 	return rc;
@@ -422,7 +476,7 @@ cmd_mfmt(struct session *s, const char *arg)
 		goto out;
 	}
 	path = arg + n + 1;
-	if (file_begin(s, OP_ATTR, path, &vpath) == -1)
+	if (file_begin(s, OP_MFMT, path, &vpath) == -1)
 		goto out;
 	if (set_times(s, buf_cstr(&vpath), &omit, t) == -1)
 		goto out;
@@ -435,31 +489,56 @@ out:
 
 /*
  * chmod of the object vpath names (a symlink is followed, beneath the
- * root).  fchmodat2 can change mode through an O_PATH fd; without it
- * (before Linux 6.6) fall back to the parent and a final name that is not
- * followed.  0 or -1 (errno).
+ * root), judged by the [dir] sections on the fd it goes through.
+ * fchmodat2 can change mode through an O_PATH fd; without it (before
+ * Linux 6.6) fall back to the parent and a final name that is not
+ * followed, which must still be the file judged.  0, or -1 after
+ * replying.
  */
 static int
 chmod_vpath(struct session *s, const char *vpath, mode_t mode)
 {
+	static const char what[] = "Cannot change mode of";
+	struct stat a, b;
 	const char *base;
-	int fd, rc, err;
+	int fd, pfd, rc, err;
 
-	if ((fd = fs_open(s, vpath, O_PATH, 0)) == -1)
+	if ((fd = fs_open(s, vpath, O_PATH, 0)) == -1) {
+		reply_errno(s, errno, what, vpath);
 		return -1;
+	}
+	if (dirs_check_fd(s, OP_CHMOD, vpath, fd, what, 0, NULL) == -1) {
+		(void)close(fd);
+		return -1;
+	}
 	rc = (int)syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
 	err = errno;
-	(void)close(fd);
 	if (rc == 0 || err != ENOSYS) {
-		errno = err;
+		(void)close(fd);
+		if (rc == -1)
+			reply_errno(s, err, what, vpath);
 		return rc;
 	}
-	if ((fd = fs_open_parent(s, vpath, &base)) == -1)
-		return -1;
-	rc = fchmodat(fd, base, mode, AT_SYMLINK_NOFOLLOW);
-	err = errno;
+	if ((pfd = fs_open_parent(s, vpath, &base)) == -1) {
+		err = errno;
+		rc = -1;
+	} else if (fstat(fd, &a) == -1 || fstatat(pfd, base, &b,
+	    AT_SYMLINK_NOFOLLOW) == -1) {
+		err = errno;
+		rc = -1;
+	} else if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		/* A link (not followed here), or the tree changed. */
+		err = S_ISLNK(b.st_mode) ? EOPNOTSUPP : ESTALE;
+		rc = -1;
+	} else {
+		rc = fchmodat(pfd, base, mode, AT_SYMLINK_NOFOLLOW);
+		err = errno;
+	}
+	if (pfd != -1)
+		(void)close(pfd);
 	(void)close(fd);
-	errno = err;
+	if (rc == -1)
+		reply_errno(s, err, what, vpath);
 	return rc;
 }
 
@@ -486,12 +565,9 @@ site_chmod(struct session *s, const char *arg)
 	}
 	/* Permission bits and sticky only: never set-id bits from FTP. */
 	mode &= 01777;
-	if (file_begin(s, OP_ATTR, arg + n + 1, &vpath) == -1)
+	if (file_begin(s, OP_CHMOD, arg + n + 1, &vpath) == -1)
 		goto out;
-	if (chmod_vpath(s, buf_cstr(&vpath), (mode_t)mode) == -1)
-		reply_errno(s, errno, "Cannot change mode of",
-		    buf_cstr(&vpath));
-	else
+	if (chmod_vpath(s, buf_cstr(&vpath), (mode_t)mode) == 0)
 		reply(s, 200, "SITE CHMOD command ok.");
 out:
 	buf_free(&vpath);
@@ -552,7 +628,7 @@ site_utime(struct session *s, const char *arg)
 			goto usage;
 		at = mt;
 	}
-	if (file_begin(s, OP_ATTR, buf_cstr(&path), &vpath) == -1)
+	if (file_begin(s, OP_MFMT, buf_cstr(&path), &vpath) == -1)
 		goto out;
 	ats.tv_sec = at;
 	if (set_times(s, buf_cstr(&vpath), &ats, mt) == 0)

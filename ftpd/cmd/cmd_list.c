@@ -70,6 +70,7 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 	struct xfer_route r;
 	struct repr_enc *enc;
 	enum xfer_result res;
+	enum list_cut cut;
 	int fd;
 
 	s->rang_set = 0;	/* like REST, used up by any transfer */
@@ -94,13 +95,25 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 	else
 		res = listing_finish(s, &r, enc, fd, list_run(s, &j, fd, &r,
 		    enc));
+	cut = j.cut;
 	list_job_free(&j);
 	/* On ABOR the transfer code has closed it and replied 426 + 226. */
 	if (res != XFER_ABORTED)
 		(void)xfer_close(s, &r, fd);
 	switch (res) {
 	case XFER_OK:
-		reply(s, 226, "Directory send OK.");
+		/* LIST -R stopped at a bound: the client is told so here
+		 * too, not only in a last line it may not show. */
+		if (cut == LIST_CUT_ENTRIES)
+			reply(s, 226, "Directory send OK; listing cut after "
+			    "%llu entries (list_max_entries).",
+			    cfg->list_max_entries);
+		else if (cut == LIST_CUT_DEPTH)
+			reply(s, 226, "Directory send OK; listing cut below "
+			    "depth %llu (list_max_depth).",
+			    cfg->list_max_depth);
+		else
+			reply(s, 226, "Directory send OK.");
 		break;
 	case XFER_ABORTED:
 		break;
@@ -143,7 +156,7 @@ void
 cmd_mlst(struct session *s, const char *arg)
 {
 	struct buf vpath, line, out;
-	int noarg = arg == NULL || *arg == '\0';
+	int noarg = arg == NULL || *arg == '\0', r;
 
 	if (!policy_allow(s, OP_LIST)) {
 		reply(s, 550, "Permission denied.");
@@ -156,7 +169,9 @@ cmd_mlst(struct session *s, const char *arg)
 	}
 	buf_init(&line, 4 * PATH_MAXLEN);
 	buf_init(&out, 6 * PATH_MAXLEN);
-	if (list_mlst(s, buf_cstr(&vpath), noarg, &line) == -1)
+	if ((r = list_mlst(s, buf_cstr(&vpath), noarg, &line)) == -2)
+		;	/* replied */
+	else if (r == -1)
 		reply_errno(s, errno, "Cannot list", buf_cstr(&vpath));
 	else if (buf_puts(&out, "250-Listing ") == -1 ||
 	    list_put_safe(&out, buf_cstr(&vpath)) == -1 ||

@@ -194,7 +194,9 @@ cmd_help(struct session *s, const char *arg)
 	buf_free(&t);
 }
 
-/* SITE commands that change files follow the write rules of dispatch. */
+/* SITE commands that change files follow the write rules of dispatch;
+ * the account's permissions and [dir] sections are site_chmod's and
+ * site_utime's (chmod, mfmt). */
 static int
 site_may_write(struct session *s)
 {

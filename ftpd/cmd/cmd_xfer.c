@@ -37,6 +37,7 @@
 #include "cmd/ctl.h"
 #include "user/data.h"
 #include "mon_client.h"
+#include "user/dirs.h"
 #include "user/policy.h"
 #include "user/quota.h"
 #include "user/repr.h"
@@ -62,6 +63,9 @@ struct upload {
 	int		 resumed;	/* tmp is a kept partial */
 	int		 aside;		/* tmp is the target, moved aside */
 	int		 cut;		/* the connection was lost: keep */
+	int		 noreplace;	/* a new file that may not replace
+					 * one appearing meanwhile (no
+					 * overwrite permission) */
 	off_t		 trunc_at;	/* cut fd here once data flows, or -1 */
 	enum store_remove remove;	/* what to do on failure */
 	int		 exists;	/* the target existed */
@@ -118,6 +122,8 @@ reply_disk(struct session *s, int err)
 		reply(s, 451, "Quota tally unavailable; try again later.");
 	else if (err == EACCES || err == EPERM)
 		reply(s, 550, "Permission denied.");	/* not transient */
+	else if (err == EEXIST)		/* a name taken while uploading */
+		reply(s, 550, "File exists.");
 	else
 		reply(s, 451, "Local error: %s.", strerror(err));
 }
@@ -265,6 +271,11 @@ cmd_retr(struct session *s, const char *arg)
 	fd = policy_open_read(s, buf_cstr(&vpath), &st);
 	if (fd == -1)
 		goto out;
+	if (dirs_check_fd(s, OP_READ, buf_cstr(&vpath), fd, "Cannot open", 0,
+	    NULL) == -1) {
+		(void)close(fd);
+		goto out;
+	}
 	end = st.st_size;
 	if (ranged)
 		pos = s->rang_start;
@@ -722,6 +733,64 @@ upload_open_aside(struct session *s, struct upload *u, off_t rest)
 	return 0;
 }
 
+/*
+ * [dir] sections on the target before anything is opened: op (and with
+ * create, OP_CREATE too) on the name in its parent, and with link on
+ * what the link there leads to.  *overwrite (may be NULL) gets whether
+ * the sections let that name be replaced.  0, or -1 after a reply.
+ */
+static int
+store_judge_pre(struct session *s, const char *vpath, enum policy_op op,
+    int create, int *overwrite)
+{
+	struct stat st;
+	const char *base;
+	int pfd, fd, rc;
+
+	if (overwrite != NULL)
+		*overwrite = 1;
+	if (s->dirs == NULL)
+		return 0;
+	if ((pfd = fs_open_parent(s, vpath, &base)) == -1) {
+		reply_errno(s, errno, "Cannot create", vpath);
+		return -1;
+	}
+	rc = dirs_check_at(s, op, vpath, pfd, base, "Cannot open", 0);
+	if (rc == 0 && create)
+		rc = dirs_check_at(s, OP_CREATE, vpath, pfd, base,
+		    "Cannot open", 0);
+	if (rc == 0 && overwrite != NULL)
+		*overwrite = (dirs_perms_at(s, vpath, pfd, base) &
+		    PERM_OVERWRITE) != 0;
+	/* Through a link the bytes land where it leads: judge that too. */
+	if (rc == 0 && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode) && (fd = fs_open(s, vpath, O_PATH, 0)) != -1) {
+		rc = dirs_check_fd(s, op, vpath, fd, "Cannot open", 0, NULL);
+		(void)close(fd);
+	}
+	(void)close(pfd);
+	return rc;
+}
+
+/*
+ * The same once the file is open, on what the upload then goes through:
+ * the parent fd of a temporary, partial or moved-aside file (renamed
+ * into place through it), or the file written in place (fs_realpath
+ * reaches the same inode).  A tree changed between the two checks
+ * cannot lead the bytes elsewhere.  0, or -1 after a reply.
+ */
+static int
+store_judge_post(struct session *s, struct upload *u, enum policy_op op)
+{
+	if (s->dirs == NULL)
+		return 0;
+	if (u->tmp[0] != '\0')
+		return dirs_check_at(s, op, buf_cstr(&u->vpath), u->dirfd,
+		    u->base, "Cannot open", 0);
+	return dirs_check_fd(s, op, buf_cstr(&u->vpath), u->fd, "Cannot open",
+	    0, NULL);
+}
+
 /* Anonymous: create new files only, never continue or replace one. */
 static int
 store_prepare_anon(struct session *s, const char *arg, enum store_kind kind,
@@ -733,7 +802,8 @@ store_prepare_anon(struct session *s, const char *arg, enum store_kind kind,
 	}
 	if (kind == STORE_STOU)
 		return upload_open_unique(s, u);
-	if (policy_path(s, arg, &u->vpath) == -1)
+	if (policy_path(s, arg, &u->vpath) == -1 ||
+	    store_judge_pre(s, buf_cstr(&u->vpath), OP_CREATE, 0, NULL) == -1)
 		return -1;
 	return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW, REMOVE_ALWAYS);
@@ -755,15 +825,20 @@ replace_atomically(const struct stat *st, int is_link)
 	    (st->st_mode & S_IWUSR) != 0;
 }
 
-/* Decide how to open the target and open it.  0, or -1 after a reply. */
+/*
+ * Decide how to open the target and open it; *op gets the verb it
+ * needed: write (OP_CREATE) for a new file, overwrite to replace one,
+ * append for APPE and REST + STOR.  0, or -1 after a reply.
+ */
 static int
-store_prepare(struct session *s, const char *arg, enum store_kind kind,
-    off_t rest, struct upload *u)
+store_open(struct session *s, const char *arg, enum store_kind kind,
+    off_t rest, struct upload *u, enum policy_op *op)
 {
 	struct stat st, pst;
-	int exists, is_link, r;
+	int exists, is_link, r, overwrite, flags;
 	struct buf pvpath;
 
+	*op = OP_CREATE;
 	if (s->anonymous)
 		return store_prepare_anon(s, arg, kind, rest, u);
 	if (kind == STORE_STOU) {
@@ -785,11 +860,22 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		return -1;
 	}
 	u->exists = exists;
-	if (!policy_allow(s, exists || kind == STORE_APPE || rest != 0 ?
-	    OP_OVERWRITE : OP_CREATE)) {
+	*op = kind == STORE_APPE || rest != 0 ? OP_APPEND : exists ?
+	    OP_OVERWRITE : OP_CREATE;
+	/* APPE of a missing file makes one: that is a write too. */
+	if (!policy_allow(s, *op) || (kind == STORE_APPE && !exists &&
+	    !policy_allow(s, OP_CREATE))) {
 		reply(s, 550, "Permission denied.");
 		return -1;
 	}
+	if (store_judge_pre(s, buf_cstr(&u->vpath), *op, kind == STORE_APPE &&
+	    !exists, &overwrite) == -1)
+		return -1;
+	/* A new file, for an account that may not overwrite, must not
+	 * replace a file that takes its name meanwhile (at the rename into
+	 * place, or at the open in place). */
+	u->noreplace = !exists && (!overwrite ||
+	    !policy_allow(s, OP_OVERWRITE));
 	/* A resume goes to the kept partial of a cut upload, if any, when
 	 * the partial may replace the target as the upload would have.
 	 * Not APPE: it appends in place (O_APPEND), so that concurrent
@@ -818,8 +904,8 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 	/* Made by this upload or not, as far as the quota is concerned. */
 	u->created = !exists;
 	if (kind == STORE_APPE)
-		return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_APPEND,
-		    REMOVE_NEVER);
+		return upload_open_reply(s, u, O_WRONLY | O_APPEND |
+		    (exists ? 0 : O_CREAT), REMOVE_NEVER);
 	if (rest != 0)
 		return upload_open_rest(s, u, rest);
 	if (cfg->atomic_uploads && (!exists ||
@@ -839,11 +925,32 @@ store_prepare(struct session *s, const char *arg, enum store_kind kind,
 		u->dirfd = -1;
 		u->created = 0;
 	}
-	/* O_TRUNC gives back what the file held: counted from its size. */
-	if (exists)
+	flags = O_WRONLY | O_CREAT | O_TRUNC;
+	if (u->noreplace && !is_link)
+		flags |= O_EXCL;
+	else if (s->dirs != NULL && exists) {
+		/* Judged again once open (store_judge_post): cut the file
+		 * only after that, when the data connection is open. */
+		flags &= ~O_TRUNC;
+		u->trunc_at = 0;
+	}
+	/* O_TRUNC gives back what the file held: counted from its size
+	 * (a file cut later, at trunc_at, is counted when it is cut). */
+	if (exists && (flags & O_TRUNC) != 0)
 		u->counted = st.st_size;
-	return upload_open_reply(s, u, O_WRONLY | O_CREAT | O_TRUNC,
-	    REMOVE_ON_DISK);
+	return upload_open_reply(s, u, flags, REMOVE_ON_DISK);
+}
+
+/* Open the target, judged by the [dir] sections before and after. */
+static int
+store_prepare(struct session *s, const char *arg, enum store_kind kind,
+    off_t rest, struct upload *u)
+{
+	enum policy_op op;
+
+	if (store_open(s, arg, kind, rest, u, &op) == -1)
+		return -1;
+	return store_judge_post(s, u, op);
 }
 
 /* The data is all here: close the file and move it into place. */
@@ -864,7 +971,9 @@ upload_commit(struct upload *u, int *err)
 	(void)shutdown_temp_clear();
 	if (u->tmp[0] != '\0') {
 		upload_before_replace(u, u->base, &st);
-		if (renameat(u->dirfd, u->tmp, u->dirfd, u->base) == -1) {
+		if ((u->noreplace ? renameat2(u->dirfd, u->tmp, u->dirfd,
+		    u->base, RENAME_NOREPLACE) : renameat(u->dirfd, u->tmp,
+		    u->dirfd, u->base)) == -1) {
 			*err = errno;
 			return XFER_DISK_ERROR;
 		}

@@ -119,6 +119,12 @@ parse_perms(const char *s, unsigned *out)
 	return 0;
 }
 
+int
+plan_perms(const char *text, unsigned *out)
+{
+	return strlen(text) >= PLAN_TEXT_MAX ? -1 : parse_perms(text, out);
+}
+
 /* A directory inside the session root: relative or absolute, no "..". */
 static int
 parse_dir(const char *s, char *out, size_t outlen)
@@ -264,9 +270,10 @@ plan_format(const struct plan *p, enum plan_key k, char *out, size_t outlen)
 	case PLAN_start_dir: snprintf(out, outlen, "%s", p->start_dir);
 		return;
 	case PLAN_allow_from:
+		netmask_format(p->allow, p->nallow, out, outlen);
+		return;
 	case PLAN_deny_from:
-		snprintf(out, outlen, "%zu prefix(es)", k == PLAN_allow_from ?
-		    p->nallow : p->ndeny);
+		netmask_format(p->deny, p->ndeny, out, outlen);
 		return;
 	case PLAN_permissions:
 		out[0] = '\0';

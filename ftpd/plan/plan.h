@@ -69,6 +69,9 @@ struct plan_layer {
 /* A size ("1048576", "512K", "10M", "2G", "1T": powers of 1024) into
  * *out.  0, or -1.  anon_rate and rate_total are read with it. */
 int	plan_bytes(const char *text, unsigned long long *out);
+/* "read list write" (spaces or commas) into PERM_* bits in *out.  0, or
+ * -1 for an unknown verb.  [dir] sections read theirs with it. */
+int	plan_perms(const char *text, unsigned *out);
 /* The key named name, or -1. */
 int	plan_key(const char *name);
 const char *plan_key_name(enum plan_key k);

@@ -18,8 +18,8 @@
 #include "config.h"
 #include "priv/acct_plan.h"
 
-/* layers: global, groups, user, row */
-#define LAYERS_MAX	(2 + 64 + 1)
+/* layers: one per global key set, groups, user, row */
+#define LAYERS_MAX	(PLAN_NKEYS + 64 + 2)
 
 static int
 in_groups(unsigned gid, const struct auth_result *a)
@@ -34,19 +34,43 @@ in_groups(unsigned gid, const struct auth_result *a)
 	return 0;
 }
 
-/* The global values: only those the administrator set (a default keeps
- * "default" as its origin). */
+/*
+ * The global values: only those the administrator set (a default keeps
+ * "default" as its origin), one layer per key so that each names its
+ * own line ("/etc/ftpd.conf:12", "-o").  Returns the layers used.
+ */
+static size_t
+global_layers(struct plan_layer *l)
+{
+	struct plan_layer g;
+	const char *where;
+	size_t n = 0;
+	int k;
+
+	config_plan_global(&g);
+	for (k = 0; k < PLAN_NKEYS; k++) {
+		where = config_key_where(plan_key_name((enum plan_key)k));
+		if (strcmp(where, "default") == 0)
+			continue;
+		l[n].val[k] = g.val[k];
+		l[n].where = where;
+		n++;
+	}
+	return n;
+}
+
+/* A [group] or [user] section as a layer, named for `from`. */
 static void
-global_layer(struct plan_layer *l)
+section_layer(const struct plan_section *ps, struct plan_layer *l,
+    char name[PLAN_WHERE_MAX])
 {
 	int k;
 
-	config_plan_global(l);
 	for (k = 0; k < PLAN_NKEYS; k++)
-		if (strcmp(config_key_where(plan_key_name((enum plan_key)k)),
-		    "default") == 0)
-			l->val[k] = NULL;
-	l->where = "ftpd.conf";
+		l->val[k] = ps->val[k];
+	snprintf(name, PLAN_WHERE_MAX, "[%s %.30s] %.50s", ps->is_group ?
+	    "group" : "user", ps->name, ps->where);
+	l->where = name;
 }
 
 int
@@ -60,33 +84,24 @@ acct_plan_resolve(const struct auth_result *a, struct plan *p, char *why,
 
 	memset(layers, 0, sizeof(layers));
 	if (!a->anonymous) {
-		global_layer(&layers[n++]);
+		n = global_layers(layers);
 		for (i = 0; i < cfg->nplan_sections && n < LAYERS_MAX - 2;
 		    i++) {
-			const struct plan_section *ps = &cfg->plan_sections[i];
-
-			if (!ps->is_group || !in_groups(ps->gid, a))
+			if (!cfg->plan_sections[i].is_group ||
+			    !in_groups(cfg->plan_sections[i].gid, a))
 				continue;
-			for (k = 0; k < PLAN_NKEYS; k++)
-				layers[n].val[k] = ps->val[k];
-			snprintf(names[n], sizeof(names[n]), "[group %.30s] "
-			    "%.50s", ps->name, ps->where);
-			layers[n].where = names[n];
+			section_layer(&cfg->plan_sections[i], &layers[n],
+			    names[n]);
 			n++;
 		}
-		for (i = 0; i < cfg->nplan_sections; i++) {
-			const struct plan_section *ps = &cfg->plan_sections[i];
-
-			if (ps->is_group || strcmp(ps->name, a->name) != 0)
-				continue;
-			for (k = 0; k < PLAN_NKEYS; k++)
-				layers[n].val[k] = ps->val[k];
-			snprintf(names[n], sizeof(names[n]), "[user %.30s] "
-			    "%.50s", ps->name, ps->where);
-			layers[n].where = names[n];
-			n++;
-			break;
-		}
+		for (i = 0; i < cfg->nplan_sections; i++)
+			if (!cfg->plan_sections[i].is_group &&
+			    strcmp(cfg->plan_sections[i].name, a->name) == 0) {
+				section_layer(&cfg->plan_sections[i],
+				    &layers[n], names[n]);
+				n++;
+				break;
+			}
 		for (k = 0; k < PLAN_NKEYS; k++)
 			layers[n].val[k] = a->plan_row[k];
 		layers[n].where = "the account's row";

@@ -80,8 +80,8 @@ hash_matches(const char *pass, const char *hash)
 	return ok;
 }
 
-static int
-in_deny_file(const char *user)
+int
+auth_in_deny_file(const char *user)
 {
 	char line[DENY_LINE_MAX];
 	FILE *f;
@@ -377,7 +377,7 @@ auth_check(const struct auth_login *l, struct auth_result *r, char *why,
 
 	auth_result_clear(r);	/* from an earlier attempt of this session */
 	why[0] = '\0';
-	if (in_deny_file(l->user)) {
+	if (auth_in_deny_file(l->user)) {
 		snprintf(why, whylen, "listed in deny_file %s", cfg->deny_file);
 		return AUTH_REFUSED;
 	}

@@ -48,6 +48,8 @@ int	auth_users_line(char *line, const char *user, const char *pass,
  */
 int	auth_users_parse(char *line, const char *user, const char **hash,
 	    struct auth_result *r);
+/* 1 if deny_file lists user, or cannot be read (fail closed). */
+int	auth_in_deny_file(const char *user);
 /* Master, at startup: look anon_user up once for every session. */
 void	auth_prepare(void);
 /* 1 if name is anonymous ("anonymous" or "ftp") and anonymous is on. */

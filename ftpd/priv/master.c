@@ -3,10 +3,11 @@
  *
  * Runs as whoever started ftpd.  It never reads client bytes: a refused
  * connection gets one fixed 421 line and is closed.  Children are
- * monitors; the table of live ones is what max_clients and max_per_ip
- * count.  With proxy_protocol every connection comes from the proxy: the
- * monitor asks once, over a channel of its own, whether the client the
- * PROXY header names may have one more session (proxy_answer).
+ * monitors; the table of live ones is what max_clients, max_per_ip and
+ * max_sessions count.  A monitor asks over a channel of its own
+ * (askproto.h): with proxy_protocol, whether the client the PROXY header
+ * names may have one more session (proxy_answer); with session limits,
+ * whether the account that just logged in may (login_answer).
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,11 +27,12 @@
 #include "common/netmask.h"
 #include "common/xmalloc.h"
 #include "priv/acct_service.h"
+#include "priv/askproto.h"
 #include "priv/bans.h"
 #include "config.h"
 #include "priv/master.h"
-#include "monproto.h"
 #include "priv/monitor.h"
+#include "priv/ratepool.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
 
@@ -41,10 +44,16 @@ struct listener {
 	int	implicit_tls;
 };
 
+/* What a monitor's channel expects next (askproto.h); once closed, -1. */
+enum ask_turn { ASK_PROXY, ASK_LOGIN };
+
 struct child {
 	pid_t			pid;
 	struct sockaddr_storage	peer;	/* the client, once known */
-	int			ask;	/* proxy_protocol: channel, or -1 */
+	int			ask;	/* channel, or -1 */
+	enum ask_turn		turn;
+	char			*account;	/* counted for max_sessions,
+						 * once logged in, or NULL */
 };
 
 static struct listener listeners[MAX_LISTENERS];
@@ -52,6 +61,7 @@ static size_t nlisteners;
 static struct child *children;
 static size_t nchildren;
 static struct pollfd *pfds;	/* listeners, then open ask channels */
+static int use_ask;		/* proxy_protocol or session limits */
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_chld;
@@ -187,8 +197,10 @@ reap(void)
 		for (i = 0; i < nchildren; i++) {
 			if (children[i].pid == pid) {
 				note_failures(&children[i], status);
+				/* The account's count drops with it. */
 				if (children[i].ask != -1)
 					(void)close(children[i].ask);
+				free(children[i].account);
 				children[i] = children[--nchildren];
 				break;
 			}
@@ -230,8 +242,8 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	pid_t pid;
 	size_t i;
 
-	if (cfg->proxy_protocol && socketpair(AF_UNIX, SOCK_SEQPACKET |
-	    SOCK_CLOEXEC | SOCK_NONBLOCK, 0, ask) == -1) {
+	if (use_ask && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0, ask) == -1) {
 		log_msg(LOG_ERR, "socketpair: %s", strerror(errno));
 		refuse(fd, "-", "Server busy, try later.");
 		return;
@@ -250,11 +262,16 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	if (pid == 0) {
 		for (i = 0; i < nlisteners; i++)
 			(void)close(listeners[i].fd);
-		/* Other sessions' channels are not this session's business
-		 * (and its front and user process would inherit them). */
-		for (i = 0; i < nchildren; i++)
+		/* Other sessions' channels and accounts are not this
+		 * session's business (and its front and user process would
+		 * inherit them). */
+		for (i = 0; i < nchildren; i++) {
 			if (children[i].ask != -1)
 				(void)close(children[i].ask);
+			if (children[i].account != NULL)
+				explicit_bzero(children[i].account,
+				    strlen(children[i].account));
+		}
 		if (ask[0] != -1)
 			(void)close(ask[0]);
 		acct_spawn_child_close();
@@ -275,6 +292,8 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	if (!cfg->proxy_protocol)
 		children[nchildren].peer = *peer;
 	children[nchildren].ask = ask[0];
+	children[nchildren].turn = cfg->proxy_protocol ? ASK_PROXY : ASK_LOGIN;
+	children[nchildren].account = NULL;
 	nchildren++;
 	(void)close(fd);
 }
@@ -313,13 +332,21 @@ accept_one(const struct listener *l)
 		spawn(fd, &peer, l->implicit_tls);
 }
 
+static void
+ask_close(struct child *c)
+{
+	(void)close(c->ask);
+	c->ask = -1;
+}
+
 /*
  * proxy_protocol: a monitor names the client its PROXY header gave
  * (a struct sockaddr_storage; AF_UNSPEC when the header names none, as
  * for the proxy's own health checks) and hears one byte back, a
  * PROXY_VERDICT_*.  The same limits as at accept(2) apply, now to the
- * real client: bans and max_per_ip.  One question per session; the
- * channel is closed after it, so a monitor cannot change its mind.
+ * real client: bans and max_per_ip.  One question per session: the
+ * channel then expects the login question (session limits) or is
+ * closed, so a monitor cannot change its mind.
  */
 static void
 proxy_answer(struct child *c)
@@ -329,7 +356,8 @@ proxy_answer(struct child *c)
 	ssize_t n;
 
 	memset(&who, 0, sizeof(who));
-	n = recv(c->ask, &who, sizeof(who), MSG_DONTWAIT);
+	/* MSG_TRUNC: the true length, so a longer message is no match. */
+	n = recv(c->ask, &who, sizeof(who), MSG_DONTWAIT | MSG_TRUNC);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == (ssize_t)sizeof(who) && (who.ss_family == AF_UNSPEC ||
@@ -345,12 +373,84 @@ proxy_answer(struct child *c)
 			else
 				c->peer = who;
 		}
-		(void)send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    1 && verdict == PROXY_VERDICT_OK && cfg->session_limits) {
+			c->turn = ASK_LOGIN;
+			return;
+		}
 	}
 	/* Anything else (end of file, a malformed question): the monitor
 	 * reads the close as a refusal. */
-	(void)close(c->ask);
-	c->ask = -1;
+	ask_close(c);
+}
+
+/* Live sessions counted for account name. */
+static unsigned long long
+count_account(const char *name)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < nchildren; i++)
+		if (children[i].account != NULL &&
+		    strcmp(children[i].account, name) == 0)
+			n++;
+	return n;
+}
+
+/* The question is exactly what askproto.h says, NULs and all. */
+static int
+login_question_ok(const struct ask_login *q)
+{
+	size_t i;
+
+	if (q->magic != ASK_LOGIN_MAGIC || q->namelen == 0 ||
+	    q->namelen > ASK_NAME_MAX ||
+	    memchr(q->name, '\0', q->namelen) != NULL)
+		return 0;
+	for (i = q->namelen; i < sizeof(q->name); i++)
+		if (q->name[i] != '\0')
+			return 0;
+	return 1;
+}
+
+/*
+ * Session limits: a monitor whose account just logged in names it and
+ * its max_sessions, and hears one byte back, an ASK_LOGIN_*.  Counted
+ * here, at answer time: two logins of one account at its limit - 1
+ * arrive one after the other, and only the first passes.  The session
+ * counts until the monitor is reaped.  The last question: the channel
+ * is closed after it.
+ */
+static void
+login_answer(struct child *c)
+{
+	struct ask_login q;
+	unsigned char verdict = ASK_LOGIN_OK;
+	ssize_t n;
+
+	memset(&q, 0, sizeof(q));
+	/* MSG_TRUNC: the true length, so a longer message is no match. */
+	n = recv(c->ask, &q, sizeof(q), MSG_DONTWAIT | MSG_TRUNC);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(q) && login_question_ok(&q)) {
+		if (q.limit > 0 && count_account(q.name) >= q.limit)
+			verdict = ASK_LOGIN_TOO_MANY;
+		if (send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    1 && verdict == ASK_LOGIN_OK)
+			c->account = xstrdup(q.name);
+	}
+	ask_close(c);
+}
+
+static void
+answer(struct child *c)
+{
+	if (c->turn == ASK_PROXY)
+		proxy_answer(c);
+	else
+		login_answer(c);
 }
 
 /* The poll set: listeners first, then the channels still open. */
@@ -365,8 +465,9 @@ poll_set(size_t *chan_of)
 		pfds[n].events = POLLIN;
 		pfds[n].revents = 0;
 	}
-	/* Without proxy_protocol there are no channels: no scan per wake. */
-	for (i = 0; cfg->proxy_protocol && i < nchildren; i++) {
+	/* Without proxy_protocol or session limits there are no channels:
+	 * no scan per wake. */
+	for (i = 0; use_ask && i < nchildren; i++) {
 		if (children[i].ask == -1)
 			continue;
 		chan_of[n - nlisteners] = i;
@@ -396,6 +497,35 @@ shutdown_children(void)
 	reap();
 }
 
+/*
+ * Each session holds its channel here until it logs in, so up to
+ * max_clients of them may be open at once: more than the usual soft
+ * limit of 1024 files.  Raise it toward the hard limit, once.
+ */
+static void
+files_for_channels(void)
+{
+	rlim_t want = (rlim_t)cfg->max_clients + MAX_LISTENERS + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_msg(LOG_WARNING, "getrlimit(NOFILE): %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY &&
+		    rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_msg(LOG_WARNING, "setrlimit(NOFILE): %s",
+			    strerror(errno));
+		else if (rl.rlim_cur < want)
+			log_msg(LOG_WARNING, "open files limited to %llu: "
+			    "fewer than max_clients sessions can wait for "
+			    "their login at once", (unsigned long long)
+			    rl.rlim_cur);
+	}
+}
+
 static void
 install_signals(void)
 {
@@ -423,6 +553,14 @@ master_run(void)
 	int n;
 
 	install_signals();
+	use_ask = cfg->proxy_protocol || cfg->session_limits;
+	if (use_ask)
+		files_for_channels();
+	/* Before the first monitor: each inherits the page. */
+	if (ratepool_create() == -1) {
+		free(chan_of);
+		return 1;
+	}
 	/* After -D's fork: the service's parent must be the master that
 	 * stays (it ends with its parent). */
 	if (acct_spawn_start() == -1) {
@@ -452,7 +590,7 @@ master_run(void)
 			if (pfds[i].revents != 0 &&
 			    chan_of[i - nlisteners] < nchildren &&
 			    children[chan_of[i - nlisteners]].ask == pfds[i].fd)
-				proxy_answer(&children[chan_of[i - nlisteners]]);
+				answer(&children[chan_of[i - nlisteners]]);
 		for (i = 0; i < nlisteners; i++)
 			if (pfds[i].revents & POLLIN)
 				accept_one(&listeners[i]);

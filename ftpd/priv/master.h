@@ -3,8 +3,9 @@
  *
  * Runs as whoever started ftpd (root in production).  Binds every listen
  * and implicit_tls_listen address, accepts, enforces max_clients and
- * max_per_ip, forks one monitor per connection, reaps.  Never reads a byte
- * from a client.
+ * max_per_ip, forks one monitor per connection, answers the monitors'
+ * questions (askproto.h: PROXY verdicts, max_sessions), reaps.  Never
+ * reads a byte from a client.
  */
 #ifndef FTPD_MASTER_H
 #define FTPD_MASTER_H

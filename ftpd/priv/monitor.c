@@ -4,7 +4,8 @@
  * Forked by the master for each control connection.  Keeps the privileges
  * ftpd started with, never reads client bytes, and serves a small table of
  * requests from its unprivileged children: MON_PROXY from the front first
- * of all with proxy_protocol; MON_LOGIN from the front only before login;
+ * of all with proxy_protocol; MON_LOGIN from the front only before login
+ * (a successful one of an account is put to the master for max_sessions);
  * MON_PORT20, MON_XFER, MON_BUSY and, with a quota, MON_QUOTA from the
  * user process only after;
  * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
@@ -39,10 +40,12 @@
 #include "config.h"
 #include "monproto.h"
 #include "priv/acct_plan.h"
+#include "priv/askproto.h"
 #include "priv/auth.h"
 #include "priv/auth_child.h"
 #include "priv/monitor.h"
 #include "priv/privdrop.h"
+#include "priv/ratepool.h"
 #include "priv/quota.h"
 #include "priv/sessionlog.h"
 #include "roles.h"
@@ -61,7 +64,8 @@ struct monitor {
 	int			 client_fd;
 	struct sockaddr_storage	 peer, local;
 	struct sockaddr_storage	 via;		/* the proxy, if any */
-	int			 ask;		/* channel to the master */
+	int			 ask;		/* channel to the master
+						 * (askproto.h), or -1 */
 	char			 ip[NET_ADDRSTRLEN];
 	int			 implicit_tls;
 	pid_t			 front_pid, user_pid;
@@ -236,6 +240,9 @@ start_front(struct monitor *m)
 		/* The front gets the account's ticket keys at login, never
 		 * the secret that makes every account's. */
 		tls_secret_forget(0);
+		/* It never moves a file, and it parses a stranger's bytes:
+		 * rate_total's page is no business of it. */
+		ratepool_forget();
 		/* The master's channel is the monitor's alone. */
 		if (m->ask != -1)
 			(void)close(m->ask);
@@ -247,6 +254,93 @@ start_front(struct monitor *m)
 	}
 	m->front_ipc = ipc;
 	mon_serving(m->front_pid, &old);
+}
+
+/*
+ * Put question q (askproto.h) to the master and wait for its one-byte
+ * verdict; -1 without one (the channel closed, a stuck master).
+ */
+static int
+ask_master(struct monitor *m, const void *q, size_t len)
+{
+	long long deadline = clock_ms() + ASK_MASTER_MS, left;
+	struct pollfd pfd;
+	unsigned char verdict;
+	int r;
+
+	if (send(m->ask, q, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return -1;
+	pfd.fd = m->ask;
+	pfd.events = POLLIN;
+	do {
+		left = deadline - clock_ms();
+		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
+	} while (r == -1 && errno == EINTR && !mon_stopping);
+	if (r != 1 || recv(m->ask, &verdict, 1, MSG_DONTWAIT) != 1)
+		return -1;
+	return verdict;
+}
+
+static void
+ask_done(struct monitor *m)
+{
+	if (m->ask != -1)
+		(void)close(m->ask);
+	m->ask = -1;
+}
+
+/*
+ * max_sessions: only the master sees every session, so it counts the
+ * account's live ones, across addresses, and answers at once.  Every
+ * account login is counted while the channel exists (a limit of 0
+ * included), so a limit a row gains later finds the sessions already
+ * running.  Asked once: the channel is closed after it, and the user
+ * process never holds it.  0, or -1 with the 421 text in msg.
+ */
+static int
+admit_session(struct monitor *m, char *msg, size_t msglen)
+{
+	struct ask_login q;
+	size_t n = strlen(m->auth.name);
+	int verdict;
+
+	if (m->ask == -1 || m->auth.anonymous) {
+		/* -i has no master: nothing counts sessions there. */
+		if (m->plan->max_sessions > 0 && !m->auth.anonymous)
+			log_msg(LOG_WARNING, "user %s: max_sessions %llu (%s) "
+			    "is not enforced without the master (ftpd -i)",
+			    m->auth.name, m->plan->max_sessions,
+			    m->plan->from[PLAN_max_sessions]);
+		ask_done(m);
+		return 0;
+	}
+	memset(&q, 0, sizeof(q));
+	q.magic = ASK_LOGIN_MAGIC;
+	q.namelen = (uint32_t)n;
+	q.limit = m->plan->max_sessions;
+	memcpy(q.name, m->auth.name, n < ASK_NAME_MAX ? n : ASK_NAME_MAX);
+	verdict = n > 0 && n <= ASK_NAME_MAX ? ask_master(m, &q,
+	    sizeof(q)) : -1;
+	ask_done(m);
+	if (verdict == ASK_LOGIN_OK)
+		return 0;
+	if (verdict == ASK_LOGIN_TOO_MANY) {
+		log_msg(LOG_NOTICE, "login refused: user %s from %s: "
+		    "max_sessions %llu reached (%s)", m->auth.name, m->ip,
+		    m->plan->max_sessions, m->plan->from[PLAN_max_sessions]);
+		snprintf(msg, msglen, "Too many sessions for this account "
+		    "(limit %llu).", m->plan->max_sessions);
+		return -1;
+	}
+	/* No answer: with nothing to enforce the session goes on, not
+	 * counted; with a limit, it cannot be judged. */
+	log_msg(q.limit > 0 ? LOG_ERR : LOG_WARNING, "user %s: the master "
+	    "did not answer the max_sessions question%s", m->auth.name,
+	    q.limit > 0 ? "; session refused" : "; session not counted");
+	if (q.limit == 0)
+		return 0;
+	snprintf(msg, msglen, "Service not available, try again later.");
+	return -1;
 }
 
 /* Read and check MON_LOGIN; returns the reply code to send. */
@@ -310,6 +404,11 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		    "lookup failed; try again later.");
 		return MON_LOGIN_ERROR;
 	}
+	/* Last, once all else admitted the login: max_sessions.  No guess
+	 * was wrong, so nothing is counted toward bans; the session ends
+	 * (CLOSE: the front may not try again, the question is spent). */
+	if (ok && admit_session(m, msg, msglen) == -1)
+		return MON_LOGIN_CLOSE;
 	if (ok) {
 		log_msg(LOG_NOTICE, "login ok: user %s from %s%s%s", m->user,
 		    m->ip, m->auth.anonymous ? " (anonymous)" : "",
@@ -378,31 +477,6 @@ front_message(struct monitor *m, struct buf *p)
 	}
 }
 
-/* The master's verdict on who (PROXY_VERDICT_*), or -1 without one. */
-static int
-ask_master(struct monitor *m, const struct sockaddr_storage *who)
-{
-	long long deadline = clock_ms() + ASK_MASTER_MS, left;
-	struct pollfd pfd;
-	unsigned char verdict;
-	int r;
-
-	if (m->ask == -1)
-		return PROXY_VERDICT_OK;	/* -i: no master, no limits */
-	if (send(m->ask, who, sizeof(*who), MSG_NOSIGNAL) !=
-	    (ssize_t)sizeof(*who))
-		return -1;
-	pfd.fd = m->ask;
-	pfd.events = POLLIN;
-	do {
-		left = deadline - clock_ms();
-		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
-	} while (r == -1 && errno == EINTR && !mon_stopping);
-	if (r != 1 || recv(m->ask, &verdict, 1, MSG_DONTWAIT) != 1)
-		return -1;
-	return verdict;
-}
-
 /*
  * proxy_protocol: the front has read the PROXY header (the monitor never
  * does) and names the client.  Once the master has judged that client by
@@ -436,7 +510,9 @@ proxy_admit(struct monitor *m)
 		fatal("monitor: MON_PROXY for address family %u",
 		    (unsigned)who.ss_family);
 	net_unmap_v4(&who);
-	verdict = ask_master(m, &who);
+	/* -i: no master, no limits */
+	verdict = m->ask == -1 ? PROXY_VERDICT_OK : ask_master(m, &who,
+	    sizeof(who));
 	m->via = m->peer;
 	if (!local) {
 		m->peer = who;
@@ -470,9 +546,9 @@ proxy_admit(struct monitor *m)
 	    -1) == -1)
 		fatal("monitor: send proxy reply: %s", strerror(errno));
 	buf_free(&out);
-	if (m->ask != -1)
-		(void)close(m->ask);
-	m->ask = -1;
+	/* The channel's next question is the login's (askproto.h). */
+	if (verdict != PROXY_VERDICT_OK || !cfg->session_limits)
+		ask_done(m);
 	if (verdict == PROXY_VERDICT_OK)
 		return;
 	/* Refused: the front says 421 and ends; nothing else is served. */
@@ -534,6 +610,8 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	rl.front_fd = front_data;
 	rl.home = privdrop_whole_fs_home(&m->auth);
 	rl.plan = m->plan;
+	rl.account_home = m->auth.home;
+	rl.ratepool = ratepool_get();
 	user_main(&rc, &rl);
 }
 

@@ -14,9 +14,10 @@
 
 /*
  * Serve one session on the connected client socket fd.  implicit_tls: the
- * connection arrived on implicit_tls_listen.  ask: with proxy_protocol,
- * the channel on which the master judges the client the PROXY header
- * names (-1: no master, as with -i).  Never returns.
+ * connection arrived on implicit_tls_listen.  ask: the channel on which
+ * the master judges the client the PROXY header names and, with session
+ * limits, the account that logs in (askproto.h); -1 without either, or
+ * without a master (-i).  Never returns.
  */
 void	monitor_run(int fd, const struct sockaddr_storage *peer,
 	    int implicit_tls, int ask) __attribute__((noreturn));

@@ -31,6 +31,9 @@
 #include "common/path.h"
 #include "common/xmalloc.h"
 #include "cmd/ctl.h"
+#include "config.h"
+#include "plan/plan.h"
+#include "user/dirs.h"
 #include "user/list.h"
 #include "user/list_stat.h"
 #include "user/policy.h"
@@ -60,6 +63,8 @@
 #define LIST_GLOB_MAX	255
 #define LIST_GLOB_STARS	4
 
+struct list_names;
+
 /* The state of one listing being sent. */
 struct list_out {
 	struct session	*s;
@@ -77,6 +82,11 @@ struct list_out {
 	enum xfer_result res;
 	unsigned long	 count;		/* directory entries looked at */
 	struct list_stat *ls;		/* NULL for NLST (no stat) */
+	/* LIST -R: the subdirectories of the directory being listed,
+	 * and the entries listed so far (list_max_entries). */
+	int		 recurse;
+	struct list_names *subs;
+	unsigned long long entries;
 };
 
 /* The wanted names of a directory (or of one run of it), to be sorted. */
@@ -118,7 +128,7 @@ who_init(struct session *s, struct list_job *j)
 		j->who.groups = j->groups;
 		j->who.ngroups = n > 0 ? (size_t)n : 0;
 	}
-	for (op = OP_READ; op <= OP_ATTR; op++)
+	for (op = OP_READ; op <= OP_MFMT; op++)
 		if (policy_allow(s, (enum policy_op)op))
 			j->who.allow |= 1u << op;
 	j->who.may_read = may_read_cb;
@@ -135,6 +145,7 @@ job_init(struct list_job *j, enum list_fmt fmt)
 	buf_init(&j->shown, PATH_MAXLEN + 1);
 	buf_init(&j->target, PATH_MAXLEN + 1);
 	buf_init(&j->pattern, LIST_GLOB_MAX + 1);
+	buf_init(&j->real, PATH_MAXLEN + 1);
 }
 
 void
@@ -147,6 +158,7 @@ list_job_free(struct list_job *j)
 	buf_free(&j->shown);
 	buf_free(&j->target);
 	buf_free(&j->pattern);
+	buf_free(&j->real);
 	free(j->groups);
 	j->groups = NULL;
 }
@@ -180,7 +192,8 @@ set_shown(struct list_job *j, const char *shown)
 }
 
 /* LIST/NLST of something that is not a directory (or with -d): that one
- * entry.  0, or -1 with errno. */
+ * entry, unless a [dir] section hides it.  0, -1 with errno, or -2
+ * after a reply. */
 static int
 prepare_one(struct session *s, struct list_job *j, const char *shown)
 {
@@ -190,6 +203,11 @@ prepare_one(struct session *s, struct list_job *j, const char *shown)
 	if ((pfd = fs_open_parent(s, buf_cstr(&j->vpath), &base)) == -1)
 		return -1;
 	rc = fstatat(pfd, base, &j->one, AT_SYMLINK_NOFOLLOW);
+	if (rc == 0 && dirs_check_at(s, OP_LIST, buf_cstr(&j->vpath), pfd,
+	    base, "Cannot list", 1) == -1) {
+		(void)close(pfd);
+		return -2;
+	}
 	if (rc == 0 && S_ISLNK(j->one.st_mode) &&
 	    read_link(pfd, base, &j->target) == -1)
 		buf_reset(&j->target);
@@ -198,7 +216,7 @@ prepare_one(struct session *s, struct list_job *j, const char *shown)
 }
 
 /* LIST -d: the named entry itself; the session root has no parent to
- * look it up in.  0, or -1 with errno. */
+ * look it up in.  0, -1 with errno, or -2 after a reply. */
 static int
 prepare_self(struct session *s, struct list_job *j, const char *shown)
 {
@@ -209,7 +227,8 @@ prepare_self(struct session *s, struct list_job *j, const char *shown)
 	return set_shown(j, shown);
 }
 
-/* "dir/x*.txt": list dir, keeping the names that match the last part. */
+/* "dir/x*.txt": list dir, keeping the names that match the last part.
+ * 0, -1 (not a glob, or errno), or -2 after a reply. */
 static int
 prepare_glob(struct session *s, struct list_job *j, const char *path)
 {
@@ -239,6 +258,8 @@ prepare_glob(struct session *s, struct list_job *j, const char *path)
 	buf_free(&parent);
 	j->dirfd = fd;
 	j->is_root = strcmp(buf_cstr(&j->vpath), "/") == 0;
+	if (dirs_list_dir(s, buf_cstr(&j->vpath), fd, &j->real, &j->dl) == -1)
+		return -2;
 	/* Names are shown with the directory part as the client typed it. */
 	buf_reset(&j->shown);
 	if ((slash = strrchr(path, '/')) != NULL)
@@ -251,13 +272,19 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
     const char *arg)
 {
 	const char *path;
-	int fd, err;
+	int fd, err, r;
 
 	job_init(j, fmt);
 	if (fmt == LIST_MLSD)
 		path = arg != NULL ? arg : "";
 	else
 		path = list_parse_opts(arg, &j->opts);
+	/* Web hosting users upload .htaccess and want to see it; NLST is
+	 * left as it was: scripts feed it to mget and mdelete. */
+	if (fmt == LIST_LONG && cfg->list_dotfiles)
+		j->opts |= LIST_O_ALMOST;
+	if (fmt != LIST_LONG)
+		j->opts &= ~(unsigned)LIST_O_RECURSE;
 	if (*path == '\0')
 		path = ".";
 	if (policy_path(s, path, &j->vpath) == -1)
@@ -271,12 +298,15 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 	if (fmt != LIST_MLSD && (j->opts & LIST_O_DIRSELF)) {
 		/* ls -d: the entry itself, never its contents, a link shown
 		 * as a link; as with ls, searching the parent is enough. */
-		if (prepare_self(s, j, path) == 0)
+		j->opts &= ~(unsigned)LIST_O_RECURSE;
+		if ((r = prepare_self(s, j, path)) == 0)
 			return 0;
 		err = errno;
-		if (err == ENOENT && prepare_glob(s, j, path) == 0)
+		if (r == -1 && err == ENOENT &&
+		    (r = prepare_glob(s, j, path)) == 0)
 			return 0;
-		reply_errno(s, err, "Cannot list", buf_cstr(&j->vpath));
+		if (r != -2)
+			reply_errno(s, err, "Cannot list", buf_cstr(&j->vpath));
 		goto fail;
 	}
 	fd = fs_open(s, buf_cstr(&j->vpath), O_RDONLY | O_DIRECTORY |
@@ -284,8 +314,19 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 	if (fd != -1) {
 		j->dirfd = fd;
 		j->is_root = strcmp(buf_cstr(&j->vpath), "/") == 0;
-		if (fstat(fd, &j->dirst) == 0)
+		if (fstat(fd, &j->dirst) == 0) {
+			if (dirs_list_dir(s, buf_cstr(&j->vpath), fd, &j->real,
+			    &j->dl) == -1)
+				goto fail;
+			j->who.allow &= j->dl.perms;	/* MLSD's perm fact */
+			/* LIST -R heads each directory with its name as
+			 * the client typed it ("." when none). */
+			if ((j->opts & LIST_O_RECURSE) &&
+			    strcmp(path, ".") != 0 &&
+			    set_shown(j, path) == -1)
+				buf_reset(&j->shown);
 			return 0;
+		}
 	}
 	err = errno;
 	if (fd == -1 && fmt == LIST_MLSD && err == ENOTDIR) {
@@ -293,11 +334,18 @@ list_prepare(struct session *s, struct list_job *j, enum list_fmt fmt,
 		goto fail;
 	}
 	if (fd == -1 && fmt != LIST_MLSD) {
+		/* One entry or a glob: never recursive. */
+		j->opts &= ~(unsigned)LIST_O_RECURSE;
+		r = -1;
 		if ((err == ENOTDIR || err == ENOENT) &&
-		    prepare_one(s, j, path) == 0)
+		    (r = prepare_one(s, j, path)) == 0)
 			return 0;
-		if (err == ENOENT && prepare_glob(s, j, path) == 0)
+		if (r == -2)
+			goto fail;
+		if (err == ENOENT && (r = prepare_glob(s, j, path)) == 0)
 			return 0;
+		if (r == -2)
+			goto fail;
 	}
 	reply_errno(s, err, "Cannot list", buf_cstr(&j->vpath));
 fail:
@@ -365,14 +413,26 @@ mlsd_follow(struct list_out *o, const char *name, struct stat *st)
 {
 	struct stat tst;
 	const char *dir = buf_cstr(&o->j->vpath);
+	int fd;
 
 	buf_reset(&o->tmp);
 	if (buf_puts(&o->tmp, dir) == -1 ||
 	    (strcmp(dir, "/") != 0 && buf_putc(&o->tmp, '/') == -1) ||
 	    buf_puts(&o->tmp, name) == -1)
 		return;
-	if (fs_stat(o->s, buf_cstr(&o->tmp), &tst, 1) == 0)
+	if (o->s->dirs == NULL) {
+		if (fs_stat(o->s, buf_cstr(&o->tmp), &tst, 1) == 0)
+			*st = tst;
+		return;
+	}
+	/* A target the [dir] sections hide is as if missing: the link's
+	 * own facts, never those of a file it may not name. */
+	if ((fd = fs_open(o->s, buf_cstr(&o->tmp), O_PATH, 0)) == -1)
+		return;
+	if (fstat(fd, &tst) == 0 && dirs_visible_fd(o->s, buf_cstr(&o->tmp),
+	    fd))
 		*st = tst;
+	(void)close(fd);
 }
 
 /* Format one directory entry whose stat is in *st (unused for NLST).
@@ -431,6 +491,9 @@ wanted(const struct list_job *j, const char *name)
 	/* An upload in progress is not a file yet (atomic_uploads). */
 	if (policy_upload_tmp(name))
 		return 0;
+	/* One test per entry when no [dir] section drops names here. */
+	if (j->dl.nsel > 0 && !dots && dirs_list_hides(&j->dl, name))
+		return 0;
 	if (j->pattern.len > 0)
 		return !dots && fnmatch((const char *)j->pattern.data, name,
 		    FNM_PERIOD) == 0;
@@ -455,19 +518,44 @@ out_done(struct list_out *o)
 	return 0;
 }
 
+static void names_add(struct list_names *nm, const char *name, size_t len);
+
+/* LIST -R: whether another entry may go out (list_max_entries); past
+ * the bound the listing is over, and says so. */
+static int
+entries_left(struct list_out *o)
+{
+	if (!o->recurse || o->entries < cfg->list_max_entries)
+		return 1;
+	o->j->cut = LIST_CUT_ENTRIES;
+	return 0;
+}
+
 /* Format a batch whose stats are in.  0, or -1 when the listing is over. */
 static int
 emit_batch(struct list_out *o, struct list_batch *b)
 {
+	const char *name;
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
 		/* Gone since getdents: not an error, just not listed. */
 		if (o->j->fmt != LIST_NAMES && b->ents[i].err != 0)
 			continue;
-		if (emit_entry(o, o->j->dirfd, b->ents[i].name,
-		    &b->ents[i].st) == -1 || out_done(o))
+		if (!entries_left(o))
 			return -1;
+		name = b->ents[i].name;
+		if (emit_entry(o, o->j->dirfd, name, &b->ents[i].st) == -1 ||
+		    out_done(o))
+			return -1;
+		o->entries++;
+		/* A directory itself, never a link to one: LIST -R goes
+		 * down real directories only, so it stays in the root and
+		 * cannot loop. */
+		if (o->subs != NULL && S_ISDIR(b->ents[i].st.st_mode) &&
+		    !(name[0] == '.' && (name[1] == '\0' ||
+		    (name[1] == '.' && name[2] == '\0'))))
+			names_add(o->subs, name, strlen(name));
 	}
 	return 0;
 }
@@ -623,6 +711,134 @@ read_dir(struct list_out *o)
 	free(dents);
 }
 
+/* LIST -R: the "path:" line before a directory's entries. */
+static void
+emit_header(struct list_out *o, const char *shown, int first)
+{
+	size_t start = o->b.len;
+
+	if ((!first && buf_append(&o->b, "\r\n", 2) == -1) ||
+	    buf_puts(&o->b, shown) == -1 || buf_append(&o->b, ":\r\n",
+	    3) == -1) {
+		buf_truncate(&o->b, start);
+		return;
+	}
+	if (!first)
+		start += 2;	/* the blank line is a line of its own */
+	(void)out_line_done(o, start);
+}
+
+/* Append "/" + name to b (or name to "/").  Its old length, or -1. */
+static long
+path_push(struct buf *b, const char *name)
+{
+	size_t len = b->len;
+
+	if (((len == 0 || b->data[len - 1] != '/') &&
+	    buf_putc(b, '/') == -1) || buf_puts(b, name) == -1) {
+		buf_truncate(b, len);
+		return -1;
+	}
+	return (long)len;
+}
+
+/*
+ * LIST -R: list the job's directory, then each subdirectory found in it
+ * (sorted, depth first, as ls -R), opened by name relative to it with
+ * O_NOFOLLOW, down to list_max_depth.  shown, lex and real grow by one
+ * name per level: as the client named it, as a virtual path, and
+ * physical (with [dir] sections only: the walk follows no link, so the
+ * parent's physical path and the name are the child's).
+ */
+static void
+list_tree(struct list_out *o, struct buf *shown, struct buf *lex,
+    struct buf *real, unsigned long long depth)
+{
+	struct list_job *j = o->j;
+	struct list_names subs, *outer = o->subs;
+	struct dirs_list dl = j->dl;
+	struct stat dirst = j->dirst;
+	int dirfd = j->dirfd, is_root = j->is_root, fd;
+	long ls, ll, lr;
+	size_t i;
+
+	memset(&subs, 0, sizeof(subs));
+	o->subs = &subs;
+	read_dir(o);
+	o->subs = outer;
+	if (o->res != XFER_OK || j->cut == LIST_CUT_ENTRIES || subs.n == 0)
+		goto out;
+	if (depth >= cfg->list_max_depth) {
+		j->cut = LIST_CUT_DEPTH;
+		goto out;
+	}
+	list_sort_names(subs.v, subs.n);
+	for (i = 0; i < subs.n && o->res == XFER_OK &&
+	    j->cut != LIST_CUT_ENTRIES; i++) {
+		fd = openat(dirfd, subs.v[i], O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1)
+			continue;	/* gone, turned into a link, or shut */
+		ls = path_push(shown, subs.v[i]);
+		ll = path_push(lex, subs.v[i]);
+		lr = o->s->dirs != NULL ? path_push(real, subs.v[i]) : 0;
+		if (ls != -1 && ll != -1 && lr != -1 &&
+		    fstat(fd, &j->dirst) == 0 &&
+		    dirs_list_sub(o->s, buf_cstr(real), buf_cstr(lex),
+		    &j->dl)) {
+			emit_header(o, buf_cstr(shown), 0);
+			j->dirfd = fd;
+			j->is_root = 0;
+			list_tree(o, shown, lex, real, depth + 1);
+		}
+		(void)close(fd);
+		if (ls != -1)
+			buf_truncate(shown, (size_t)ls);
+		if (ll != -1)
+			buf_truncate(lex, (size_t)ll);
+		if (o->s->dirs != NULL && lr != -1)
+			buf_truncate(real, (size_t)lr);
+	}
+out:
+	j->dirfd = dirfd;
+	j->dirst = dirst;
+	j->is_root = is_root;
+	j->dl = dl;
+	names_free(&subs);
+}
+
+/* LIST -R from the job's directory, and a last line if it was cut. */
+static void
+list_recursive(struct list_out *o)
+{
+	struct list_job *j = o->j;
+	struct buf shown, lex, real;
+	size_t start;
+
+	buf_init(&shown, PATH_MAXLEN + 1);
+	buf_init(&lex, PATH_MAXLEN + 1);
+	buf_init(&real, PATH_MAXLEN + 1);
+	o->recurse = 1;
+	if (buf_set(&shown, j->shown.len > 0 ? buf_cstr(&j->shown) : ".") ==
+	    0 && buf_set(&lex, buf_cstr(&j->vpath)) == 0 &&
+	    buf_set(&real, buf_cstr(&j->real)) == 0) {
+		emit_header(o, buf_cstr(&shown), 1);
+		list_tree(o, &shown, &lex, &real, 0);
+	}
+	if (j->cut != LIST_CUT_NONE && o->res == XFER_OK) {
+		start = o->b.len;
+		if ((j->cut == LIST_CUT_ENTRIES ? buf_appendf(&o->b,
+		    "\r\nftpd: listing cut after %llu entries "
+		    "(list_max_entries)\r\n", cfg->list_max_entries) :
+		    buf_appendf(&o->b, "\r\nftpd: listing cut below depth "
+		    "%llu (list_max_depth)\r\n", cfg->list_max_depth)) == 0)
+			(void)out_line_done(o, start + 2);
+	}
+	buf_free(&shown);
+	buf_free(&lex);
+	buf_free(&real);
+}
+
 static void
 emit_one(struct list_out *o)
 {
@@ -665,8 +881,11 @@ list_run(struct session *s, struct list_job *j, int datafd,
 	buf_init(&o.name, 2 * PATH_MAXLEN + 2);
 	/* One allocation up front instead of doubling while we list. */
 	(void)buf_reserve(&o.b, LIST_FLUSH_AT + PATH_MAXLEN);
+	j->cut = LIST_CUT_NONE;
 	if (j->dirfd == -1)
 		emit_one(&o);
+	else if (j->opts & LIST_O_RECURSE)
+		list_recursive(&o);
 	else
 		read_dir(&o);
 	if (o.res == XFER_OK)
@@ -699,16 +918,68 @@ read_link_path(struct session *s, const char *vpath, struct buf *out)
 	return rc;
 }
 
+/*
+ * MLST's object and the [dir] sections: a denied name, or a hidden one
+ * named by the client, is not there.  *perms gets what the sections give
+ * it (the perm fact).  0, -1 with errno, or -2 after a reply.
+ */
+static int
+mlst_judge(struct session *s, const char *vpath, int cdir, unsigned *perms)
+{
+	const char *base;
+	struct stat st;
+	int fd, rc;
+
+	*perms = PERM_ALL;
+	if (s->dirs == NULL)
+		return 0;
+	if (strcmp(vpath, "/") == 0) {
+		if ((fd = fs_open(s, vpath, O_PATH, 0)) == -1)
+			return -1;
+		rc = dirs_check_fd(s, OP_LIST, vpath, fd, "Cannot list", 0,
+		    NULL);
+		(void)close(fd);
+		return rc == 0 ? 0 : -2;
+	}
+	if ((fd = fs_open_parent(s, vpath, &base)) == -1)
+		return -1;
+	if ((rc = fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW)) == 0) {
+		rc = dirs_check_at(s, OP_LIST, vpath, fd, base, "Cannot list",
+		    !cdir) == 0 ? 0 : -2;
+		*perms = dirs_perms_at(s, vpath, fd, base);
+	}
+	(void)close(fd);
+	return rc;
+}
+
+/* The facts of what the link vpath leads to, into *st when it resolves
+ * to something the [dir] sections let a listing describe. */
+static void
+mlst_follow(struct session *s, const char *vpath, struct stat *st)
+{
+	struct stat tst;
+	int fd;
+
+	if ((fd = fs_open(s, vpath, O_PATH, 0)) == -1)
+		return;
+	if (fstat(fd, &tst) == 0 && dirs_visible_fd(s, vpath, fd))
+		*st = tst;
+	(void)close(fd);
+}
+
 int
 list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
 {
 	struct list_job j;
-	struct stat st, tst, pst;
+	struct stat st, pst;
 	struct buf name, parent, target;
 	const struct stat *pp = NULL;
 	const char *link = NULL;
+	unsigned perms;
 	int rc;
 
+	if ((rc = mlst_judge(s, vpath, cdir, &perms)) != 0)
+		return rc;
 	if (fs_stat(s, vpath, &st, 0) == -1)
 		return -1;
 	buf_init(&target, PATH_MAXLEN + 1);
@@ -716,8 +987,7 @@ list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
 	if (S_ISLNK(st.st_mode)) {
 		link = read_link_path(s, vpath, &target) == 0 ?
 		    buf_cstr(&target) : "";
-		if (fs_stat(s, vpath, &tst, 1) == 0)
-			st = tst;
+		mlst_follow(s, vpath, &st);
 	}
 	buf_init(&parent, PATH_MAXLEN + 1);
 	if (strcmp(vpath, "/") != 0 && path_dirname(vpath, &parent) == 0 &&
@@ -725,6 +995,7 @@ list_mlst(struct session *s, const char *vpath, int cdir, struct buf *line)
 		pp = &pst;
 	job_init(&j, LIST_MLSD);
 	who_init(s, &j);
+	j.who.allow &= perms;
 	buf_init(&name, 2 * PATH_MAXLEN);
 	rc = list_put_safe(&name, vpath);
 	if (rc == 0)

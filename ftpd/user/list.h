@@ -15,9 +15,14 @@
  * names (LIST and NLST alike); for a single file the argument as the client
  * typed it; for a glob in the last component ("sub/x*.txt", what mget
  * sends) the matching names prefixed with the argument's directory part as
- * typed ("sub/x1.txt").  LIST/NLST hide dot files unless -a or -A; MLSD
- * shows every entry, "." as type=cdir and ".." as type=pdir (at the session
- * root ".." describes the root itself, never what lies above it).
+ * typed ("sub/x1.txt").  LIST/NLST hide dot files unless -a or -A (LIST
+ * also shows them, like -A, with list_dotfiles = yes); MLSD shows every
+ * entry, "." as type=cdir and ".." as type=pdir (at the session root ".."
+ * describes the root itself, never what lies above it).  Names that a
+ * [dir] section hides or denies are never listed (user/dirs.h).  LIST -R
+ * of a directory descends into its subdirectories (never through a
+ * link) in ls -R's layout, bounded by list_max_depth and
+ * list_max_entries; NLST ignores -R (mget wants one flat list).
  */
 #ifndef FTPD_LIST_H
 #define FTPD_LIST_H
@@ -29,6 +34,7 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "user/dirs.h"
 #include "user/xfer.h"
 
 struct session;
@@ -166,6 +172,8 @@ int	list_put_safe(struct buf *out, const char *name);
 #define LIST_O_ALL	0x01	/* -a: dot files, "." and ".." */
 #define LIST_O_ALMOST	0x02	/* -A: dot files, not "." and ".." */
 #define LIST_O_DIRSELF	0x04	/* -d: a directory itself, not its entries */
+#define LIST_O_RECURSE	0x08	/* -R: LIST (and STAT) descend, bounded by
+				 * list_max_depth and list_max_entries */
 /*
  * Skip ls-style options ("-l", "-la", "-A", "-- ") at the start of a LIST
  * or NLST argument, setting LIST_O_* in *opts.  Returns the path part (""
@@ -187,6 +195,13 @@ enum list_fmt {
 /* Buffer flushed to the data connection when it holds this much. */
 #define LIST_FLUSH_AT		(64 * 1024)
 
+/* Why a recursive listing stopped early (list_job.cut). */
+enum list_cut {
+	LIST_CUT_NONE,
+	LIST_CUT_DEPTH,		/* deeper directories left out */
+	LIST_CUT_ENTRIES,	/* stopped at list_max_entries */
+};
+
 /* One prepared listing, between the path check and the data connection. */
 struct list_job {
 	enum list_fmt	 fmt;
@@ -202,6 +217,10 @@ struct list_job {
 	struct list_who	 who;
 	gid_t		*groups;	/* owned storage behind who.groups */
 	int		 helper;	/* may stat with a helper thread */
+	struct dirs_list dl;		/* [dir] names dropped here */
+	struct buf	 real;		/* the directory's physical path
+					 * (with [dir] sections only) */
+	enum list_cut	 cut;		/* set by list_run */
 };
 
 /*
@@ -227,7 +246,8 @@ void	list_job_free(struct list_job *j);
 /*
  * MLST: the facts line for vpath (" fact=...; /path", no CRLF) appended to
  * line; cdir says the object is the current directory (no argument given).
- * 0, or -1 with errno from stat.
+ * 0, -1 with errno from stat, or -2 after a reply (a name a [dir] section
+ * denies, or hides unless it is the current directory).
  */
 int	list_mlst(struct session *s, const char *vpath, int cdir,
 	    struct buf *line);

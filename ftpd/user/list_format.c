@@ -484,6 +484,8 @@ list_parse_opts(const char *arg, unsigned *opts)
 				*opts |= LIST_O_ALMOST;
 			else if (tok[i] == 'd')
 				*opts |= LIST_O_DIRSELF;
+			else if (tok[i] == 'R')
+				*opts |= LIST_O_RECURSE;
 		}
 		p = tok + i;
 	}
@@ -661,7 +663,7 @@ perm_letters(char *p, const struct stat *st, const struct stat *parent,
 	int unl = can_unlink(st, parent, w);
 
 	if (S_ISREG(st->st_mode)) {
-		if (can(st, w, 2) && ALLOWED(w, OP_OVERWRITE))
+		if (can(st, w, 2) && ALLOWED(w, OP_APPEND))
 			p[n++] = 'a';
 		if (unl && ALLOWED(w, OP_DELETE))
 			p[n++] = 'd';
@@ -675,9 +677,11 @@ perm_letters(char *p, const struct stat *st, const struct stat *parent,
 	} else if (S_ISDIR(st->st_mode)) {
 		if (can(st, w, 3) && ALLOWED(w, OP_CREATE))
 			p[n++] = 'c';
-		if (unl && ALLOWED(w, OP_DELETE))
+		if (unl && ALLOWED(w, OP_RMDIR))
 			p[n++] = 'd';
-		if (can(st, w, 1) && ALLOWED(w, OP_LIST))
+		/* CWD needs no verb (an upload-only account enters its
+		 * drop box): only the kernel's search permission. */
+		if (can(st, w, 1))
 			p[n++] = 'e';
 		if (unl && ALLOWED(w, OP_RENAME))
 			p[n++] = 'f';

@@ -31,6 +31,8 @@
 #include "common/path.h"
 #include "config.h"
 #include "cmd/ctl.h"
+#include "plan/dirrule.h"
+#include "plan/plan.h"
 #include "user/policy.h"
 #include "session.h"
 
@@ -431,6 +433,16 @@ root_open(int root, const char *rel, int flags, mode_t mode)
 
 /* ---- public ----------------------------------------------------------- */
 
+/* 1 if a name of vpath, as named, is denied by a [dir] section. */
+static int
+path_denied(const struct session *s, const char *vpath)
+{
+	struct dirrule_verdict v;
+
+	dirrule_judge(s->dirs->r, s->dirs->n, vpath, &v);
+	return v.denied;
+}
+
 int
 policy_path(struct session *s, const char *arg, struct buf *vpath)
 {
@@ -443,6 +455,13 @@ policy_path(struct session *s, const char *arg, struct buf *vpath)
 	}
 	if (path_resolve(buf_cstr(&s->cwd), arg, vpath) == -1) {
 		reply(s, 553, "File name not allowed (too long).");
+		return -1;
+	}
+	/* A name a [dir] section denies is not there, before the kernel
+	 * could tell otherwise ("Not a directory", "Permission denied").
+	 * What the path leads to is judged once opened (user/dirs.c). */
+	if (s->dirs != NULL && path_denied(s, buf_cstr(vpath))) {
+		reply_errno(s, ENOENT, "Cannot use", buf_cstr(vpath));
 		return -1;
 	}
 	/* "name/" can only be a directory (POSIX: ENOTDIR otherwise); the
@@ -625,14 +644,36 @@ policy_upload_tmp(const char *name)
 	return name[n + i] == '\0';
 }
 
+/* Each op is the verb of the same rank: the plan's bits test it. */
+_Static_assert(POLICY_PERM(OP_READ) == PERM_READ &&
+    POLICY_PERM(OP_LIST) == PERM_LIST &&
+    POLICY_PERM(OP_CREATE) == PERM_WRITE &&
+    POLICY_PERM(OP_OVERWRITE) == PERM_OVERWRITE &&
+    POLICY_PERM(OP_APPEND) == PERM_APPEND &&
+    POLICY_PERM(OP_DELETE) == PERM_DELETE &&
+    POLICY_PERM(OP_RENAME) == PERM_RENAME &&
+    POLICY_PERM(OP_MKDIR) == PERM_MKDIR &&
+    POLICY_PERM(OP_RMDIR) == PERM_RMDIR &&
+    POLICY_PERM(OP_CHMOD) == PERM_CHMOD &&
+    POLICY_PERM(OP_MFMT) == PERM_MFMT &&
+    (POLICY_PERM(OP_ENTER) & PERM_ALL) == 0, "policy_op and PERM_* agree");
+
 int
 policy_allow(struct session *s, enum policy_op op)
 {
-	if (op == OP_READ || op == OP_LIST)
+	int ok;
+
+	if (op == OP_ENTER)
 		return 1;
-	if (s->anonymous)
-		return op == OP_CREATE && cfg->anon_upload;
-	return cfg->write_enable != 0;
+	if (op == OP_READ || op == OP_LIST)
+		ok = 1;
+	else if (s->anonymous)
+		ok = op == OP_CREATE && cfg->anon_upload;
+	else
+		ok = cfg->write_enable != 0;
+	/* permissions only narrow what the rules above allow. */
+	return ok && (s->plan == NULL ||
+	    (s->plan->perms & POLICY_PERM(op)) != 0);
 }
 
 int

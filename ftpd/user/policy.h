@@ -28,7 +28,9 @@ struct buf;
 /*
  * Join arg to the session's cwd into vpath (absolute, normalised).  vpath
  * must have been buf_init()ed by the caller, max >= PATH_MAXLEN for full
- * lengths.  0, or -1 after replying 553 (name too long) or 501 (arg NULL).
+ * lengths.  0, or -1 after replying 553 (name too long), 501 (arg NULL)
+ * or 550 "No such file or directory" (a name a [dir] section denies, as
+ * named: user/dirs.h judges what it resolves to).
  */
 int	policy_path(struct session *s, const char *arg, struct buf *vpath);
 /*
@@ -89,22 +91,36 @@ int	policy_upload_tmp(const char *name);
  */
 void	policy_force_walk(int on);
 
+/*
+ * What a command does to a file: one op per verb of `permissions`
+ * (plan/plan.h), in the same order, so that op's PERM_* bit is
+ * POLICY_PERM(op); and OP_ENTER, which needs no verb.
+ */
 enum policy_op {
-	OP_READ,	/* RETR, SIZE, MDTM, HASH */
-	OP_LIST,	/* LIST, NLST, MLSD, MLST, STAT path, CWD */
-	OP_CREATE,	/* STOR/STOU of a new file */
-	OP_OVERWRITE,	/* STOR over an existing file, APPE, REST+STOR */
-	OP_DELETE,	/* DELE, RMD */
+	OP_READ,	/* RETR, HASH */
+	OP_LIST,	/* LIST NLST MLSD MLST, STAT path, SIZE, MDTM */
+	OP_CREATE,	/* STOR/STOU of a new file (the verb "write") */
+	OP_OVERWRITE,	/* STOR over an existing file */
+	OP_APPEND,	/* APPE, REST + STOR */
+	OP_DELETE,	/* DELE */
 	OP_RENAME,	/* RNFR, RNTO */
 	OP_MKDIR,	/* MKD */
-	OP_ATTR,	/* SITE CHMOD, MFMT, SITE UTIME */
+	OP_RMDIR,	/* RMD */
+	OP_CHMOD,	/* SITE CHMOD */
+	OP_MFMT,	/* MFMT, SITE UTIME */
+	OP_ENTER,	/* CWD, CDUP, AVBL: always allowed (a [dir] deny
+			 * still hides the name) */
 };
+#define POLICY_PERM(op)	(1u << (op))
 
 /*
  * 1 if the session may do op at all, else 0.  Does not reply.
  * Anonymous: OP_READ and OP_LIST, plus OP_CREATE when anon_upload (never
- * overwrite, delete, rename, mkdir or change attributes).  Others: every op
- * when write_enable, else only OP_READ and OP_LIST.
+ * overwrite, append, delete, rename, mkdir, rmdir or change attributes).
+ * Others: every op when write_enable, else only OP_READ and OP_LIST.
+ * Then the account's `permissions` (s->plan) narrow that; OP_ENTER is
+ * always allowed.  [dir] sections narrow it further per path
+ * (user/dirs.h).
  */
 int	policy_allow(struct session *s, enum policy_op op);
 /*

@@ -53,14 +53,18 @@ xfer_route_for(const struct session *s, enum xfer_op op,
 	r->tls = s->prot_p != 0;
 	repr_params_of(s, zmax, &r->repr);
 	if (op == XFER_OP_LIST) {
-		route_list(r);
+		route_list(r);	/* listings are never throttled */
 		return;
 	}
+	r->rate = op == XFER_OP_RETR ? s->rate_down : s->rate_up;
+	r->pooled = s->rate_pool != NULL;
 	/*
 	 * PROT P, binary, no conversion: the front, which is the TLS
 	 * endpoint, moves the bytes between the file and TLS itself
 	 * (tlsrelay.c): two copies and a trip through the socketpair less
-	 * per byte.  Anything converted is relayed as plaintext instead.
+	 * per byte.  Anything converted is relayed as plaintext instead,
+	 * and so is a throttled file: rates are kept where the bytes cross
+	 * this process (xfer.c), and the front keeps none.
 	 */
 	/*
 	 * An upload under a quota is written here, where each byte past
@@ -69,7 +73,8 @@ xfer_route_for(const struct session *s, enum xfer_op op,
 	 */
 	if (r->tls && s->front_fd != -1 && s->type != 'A' &&
 	    !repr_needed(&r->repr) && !(op == XFER_OP_STOR && quota_on(s)))
-		r->path = XFER_PATH_FRONT;
+		r->path = r->rate == 0 && !r->pooled ? XFER_PATH_FRONT :
+		    XFER_PATH_COPY;
 	else if (repr_needed(&r->repr))
 		r->path = XFER_PATH_CODEC;
 	else if (s->type == 'A') {

@@ -46,12 +46,17 @@ struct xfer_route {
 					 * plaintext of a relay unless path
 					 * is XFER_PATH_FRONT */
 	int			 ascii;	/* COPY: LF <-> CRLF (TYPE A) */
+	unsigned long long	 rate;	/* file transfers: the session's
+					 * rate in this direction, bytes/s
+					 * (0: none) */
+	int			 pooled; /* file transfers: rate_total's
+					 * shared budget applies too */
 	struct repr_params	 repr;	/* CODEC: what repr.c is set up with */
 };
 
 /*
  * The route for op in session s: s's type, form, stru, mode, zlevel,
- * prot_p, front_fd (-1: no TLS front) and peer.  sendfile is the
+ * prot_p, front_fd (-1: no TLS front), peer and rates.  sendfile is the
  * configured sendfile mode, zmax mode_z_max_level.  Pure: no I/O, no
  * globals; r is filled in completely.
  */

@@ -36,7 +36,9 @@
 #include "roles.h"
 #include "session.h"
 #include "shutdown.h"
+#include "user/dirs.h"
 #include "user/policy.h"
+#include "user/ratelimit.h"
 #include "user/repr.h"
 
 /*
@@ -111,11 +113,16 @@ user_main(const struct role_conn *c, const struct role_login *l)
 	if (buf_append(&s.ctl_in, l->leftover, l->leftover_len) == -1)
 		buf_reset(&s.ctl_in);
 	s.plan = l->plan;
+	ratelimit_login(&s, l->ratepool);
 	if (start_dir(&s, l->user, l->home) == -1) {
 		reply(&s, 421, "Cannot set up your session (see server log).");
 		_exit(1);
 	}
 	plan_start_dir(&s);
+	/* The session's root on the server: "/" when the account sees the
+	 * whole file system (l->home set), else its home or anon_root. */
+	dirs_setup(&s, l->home != NULL ? "/" : l->account_home,
+	    l->account_home);
 	shutdown_install();	/* a stopping server: 426/421, no debris */
 	reply(&s, 230, "Login successful.");
 	/* Hand back the login's freed heap: an idle session keeps only
@@ -123,6 +130,7 @@ user_main(const struct role_conn *c, const struct role_login *l)
 	(void)malloc_trim(0);
 	cmd_loop(&s);
 	repr_zkeep_free(s.zkeep);
+	dirs_free(&s);
 	session_free(&s);
 	_exit(0);
 }

@@ -13,6 +13,11 @@
  * transfer started: TYPE E, FORM C, STRU R and MODE B/C/Z go through
  * repr.c in a separate read/encode/write loop (xfer_repr_out,
  * xfer_repr_in); the sendfile and splice fast paths are untouched.
+ *
+ * Rates (ratelimit.c): with one set, each loop asks before every chunk
+ * how many bytes may move and moves no more (a sendfile or splice count
+ * is capped to it), and waits in xfer_throttle, which watches control.
+ * With none set the loops test one flag and read no clock.
  */
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -36,6 +41,7 @@
 #include "config.h"
 #include "cmd/ctl.h"
 #include "mon_client.h"
+#include "user/ratelimit.h"
 #include "user/quota.h"
 #include "user/repr.h"
 #include "user/route.h"
@@ -60,6 +66,8 @@
 #define XFER_TICK_MS		500	/* progress check, front transfers */
 #define XFER_BUSY_MS		1000	/* shown by ftpwho after this long */
 #define XFER_MARK_LEN		32
+#define XFER_THROTTLE_MAX_NS	(250 * 1000000ULL) /* one throttled
+				 * sleep at most (then look again) */
 #define XFER_DRAIN_MAX		(8 * 1024 * 1024) /* after a quota cut */
 #define XFER_DRAIN_MS		2000
 
@@ -80,6 +88,7 @@ struct xfer_ctx {
 	long long	 busy_at;	/* ms: tell the monitor (0: never) */
 	int		 busy_sent;	/* ftpwho shows this transfer */
 	unsigned	 marks;		/* restart markers received */
+	struct ratelimit rl;		/* rates; rl.on 0: none */
 	struct quota_up	*q;		/* uploads with a quota, or NULL */
 };
 
@@ -128,6 +137,7 @@ xfer_begin(struct xfer_ctx *x, struct session *s, const struct xfer_route *r,
 	x->next_check = x->last + XFER_CHECK_MS;
 	s->in_xfer = 1;
 	s->xfer_done = 0;
+	ratelimit_begin(&x->rl, s, r);
 	xfer_ignore_sigpipe();
 	return net_set_nonblock(datafd, 1);
 }
@@ -297,6 +307,76 @@ xfer_wait(struct xfer_ctx *x, short events)
 	}
 }
 
+/*
+ * A rate applies (x->rl.on): lower *want to the bytes that may move now,
+ * first waiting until some may.  The wait is a ppoll on the control
+ * connection, so ABOR and STAT are answered and a closed control ends
+ * it; SIGTERM interrupts it.  A held 150 goes out first: a slow small
+ * download must not keep it from a client that waits for it.  Time spent
+ * here is ours, not the peer's stall, so it does not count toward
+ * data_timeout.
+ */
+static enum xfer_result
+xfer_throttle(struct xfer_ctx *x, size_t *want)
+{
+	enum xfer_result res;
+	struct timespec ts;
+	struct pollfd pfd;
+	uint64_t wait_ns;
+	long long now;
+	size_t g;
+	int r;
+
+	for (;;) {
+		if ((g = ratelimit_grant(&x->rl, *want, &wait_ns)) > 0) {
+			*want = g;
+			return XFER_OK;
+		}
+		if (wait_ns > XFER_THROTTLE_MAX_NS)
+			wait_ns = XFER_THROTTLE_MAX_NS;
+		ts.tv_sec = (time_t)(wait_ns / 1000000000ULL);
+		ts.tv_nsec = (long)(wait_ns % 1000000000ULL);
+		if (ctl_flush(x->s) == -1)
+			return XFER_CTL_GONE;
+		now = xfer_now_ms();
+		xfer_busy_check(x, now);
+		/* After a STAT or a pipelined command, control is left
+		 * alone for a while (a negative fd is skipped). */
+		pfd.fd = now >= x->quiet_until ? x->s->ctl_fd : -1;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		r = ppoll(&pfd, 1, &ts, NULL);
+		if (r == -1 && errno != EINTR)
+			return XFER_NET_ERROR;
+		if (shutdown_requested)
+			return XFER_NET_ERROR;	/* 426, then 421 */
+		if (r > 0 && pfd.revents != 0 &&
+		    (res = xfer_ctl(x)) != XFER_OK)
+			return res;
+		x->last = xfer_now_ms();
+	}
+}
+
+/*
+ * One read from the data connection of at most cap bytes, within the
+ * rate: read(2)'s result, or -2 when waiting for the rate ended the
+ * transfer (*res says how).
+ */
+static ssize_t
+xfer_read_rated(struct xfer_ctx *x, void *buf, size_t cap,
+    enum xfer_result *res)
+{
+	size_t want = cap;
+	ssize_t n;
+
+	if (x->rl.on && (*res = xfer_throttle(x, &want)) != XFER_OK)
+		return -2;
+	n = read(x->datafd, buf, want);
+	if (n > 0 && x->rl.on)
+		ratelimit_used(&x->rl, (size_t)n);
+	return n;
+}
+
 /* read(2) from the file, retrying EINTR: bytes, 0 at EOF, or -1 with
  * *err set. */
 static ssize_t
@@ -393,6 +473,8 @@ xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 		/* Stop at the end without the read that only sees EOF. */
 		if ((want = xfer_next_chunk(x, *bytes, chunk)) == 0)
 			break;
+		if (x->rl.on && (res = xfer_throttle(x, &want)) != XFER_OK)
+			break;
 		if ((n = xfer_read_file(filefd, in, want, err)) <= 0) {
 			res = n == 0 ? XFER_OK : XFER_DISK_ERROR;
 			break;
@@ -407,6 +489,8 @@ xfer_copy_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 			res = xfer_write_all(x, in, (size_t)n);
 		if (res != XFER_OK)
 			break;
+		if (x->rl.on)
+			ratelimit_used(&x->rl, (size_t)n);
 		*bytes += n;
 		x->s->xfer_done += n;
 		res = xfer_moved(x, (size_t)n);
@@ -433,8 +517,12 @@ xfer_sendfile(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 	for (;;) {
 		if ((want = xfer_next_chunk(x, *bytes, XFER_SENDFILE_MAX)) == 0)
 			return XFER_OK;
+		if (x->rl.on && (res = xfer_throttle(x, &want)) != XFER_OK)
+			return res;
 		n = sendfile(x->datafd, filefd, NULL, want);
 		if (n > 0) {
+			if (x->rl.on)
+				ratelimit_used(&x->rl, (size_t)n);
 			*bytes += n;
 			x->s->xfer_done += n;
 			if ((res = xfer_moved(x, (size_t)n)) != XFER_OK)
@@ -499,6 +587,7 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 	enum xfer_result res = XFER_OK;
 	unsigned char *in;
 	off_t pos, since = 0;
+	size_t want;
 	ssize_t n;
 
 	if ((e = repr_enc_new(&x->r->repr)) == NULL) {
@@ -511,7 +600,10 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 	in = xmalloc(XFER_RBUF);
 	buf_init(&out, REPR_ENC_BOUND(XFER_RBUF) + REPR_OUT_SLACK);
 	while (res == XFER_OK) {
-		if ((n = xfer_read_file(filefd, in, XFER_RBUF, err)) <= 0) {
+		want = XFER_RBUF;
+		if (x->rl.on && (res = xfer_throttle(x, &want)) != XFER_OK)
+			break;
+		if ((n = xfer_read_file(filefd, in, want, err)) <= 0) {
 			res = n == 0 ? XFER_OK : XFER_DISK_ERROR;
 			break;
 		}
@@ -525,6 +617,8 @@ xfer_repr_out(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 		}
 		if ((res = xfer_repr_flush(x, &out)) != XFER_OK)
 			break;
+		if (x->rl.on)
+			ratelimit_used(&x->rl, (size_t)n);
 		*bytes += n;
 		x->s->xfer_done += n;
 		res = xfer_moved(x, (size_t)n);
@@ -622,9 +716,10 @@ xfer_send_file(struct session *s, const struct xfer_route *r, int filefd,
 	 * loopback or LAN peer gets 64 KiB segments instead of one short
 	 * one per write; measured 1.7 -> 3+ GB/s on loopback (test/bench).
 	 * Under PROT P datafd is the socketpair to the front, which corks
-	 * the TCP socket itself.
+	 * the TCP socket itself.  Not when throttled: a short chunk would
+	 * wait for the next one, and speed is not the point then.
 	 */
-	if (!r->tls && (s->xfer_total < 0 ||
+	if (!r->tls && !x.rl.on && (s->xfer_total < 0 ||
 	    s->xfer_total >= XFER_CORK_MIN))
 		corked = net_set_cork(datafd, 1) == 0;
 	switch (r->path) {
@@ -759,9 +854,13 @@ xfer_splice_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err,
 			res = XFER_DISK_ERROR;
 			break;
 		}
+		if (x->rl.on && (res = xfer_throttle(x, &want)) != XFER_OK)
+			break;
 		n = splice(x->datafd, NULL, p[1], NULL, want,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
+			if (x->rl.on)
+				ratelimit_used(&x->rl, (size_t)n);
 			res = xfer_drain_pipe(p[0], filefd, (size_t)n, err,
 			    &nosplice);
 			if (res != XFER_OK)
@@ -806,7 +905,8 @@ xfer_copy_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	if (x->r->ascii)
 		out = xmalloc(XFER_BUF + 1);
 	while (res == XFER_OK) {
-		n = read(x->datafd, in, XFER_BUF);
+		if ((n = xfer_read_rated(x, in, XFER_BUF, &res)) == -2)
+			break;
 		if (n > 0) {
 			res = xfer_store(x, &st, in, (size_t)n, out, filefd,
 			    bytes, err);
@@ -914,11 +1014,12 @@ xfer_repr_in(struct xfer_ctx *x, int filefd, off_t *bytes, int *err)
 	in = xmalloc(XFER_BUF);
 	buf_init(&out, REPR_OUT_SOFT + REPR_OUT_SLACK);
 	while (res == XFER_OK && !eof) {
-		n = read(x->datafd, in, XFER_BUF);
-		if (n > 0)
+		if ((n = xfer_read_rated(x, in, XFER_BUF, &res)) == -2)
+			break;
+		if (n > 0) {
 			res = xfer_repr_feed(x, d, in, (size_t)n, &out, filefd,
 			    bytes, err, &eof);
-		else if (n == 0)
+		} else if (n == 0)
 			break;
 		else if (errno == EAGAIN || errno == EWOULDBLOCK)
 			res = xfer_wait(x, POLLIN);

@@ -246,7 +246,7 @@ user_who(void)
 
 	w.uid = 1000;
 	w.gid = 100;
-	for (op = OP_READ; op <= OP_ATTR; op++)
+	for (op = OP_READ; op <= OP_MFMT; op++)
 		w.allow |= 1u << op;
 	return w;
 }

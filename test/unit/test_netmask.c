@@ -101,6 +101,25 @@ START_TEST(netmask_matching)
 }
 END_TEST
 
+/* What netmask_format writes reads back as the same list. */
+START_TEST(netmask_format_round_trip)
+{
+	struct net_prefix p[NETMASK_MAX];
+	char out[256], small[12];
+	size_t n;
+
+	ck_assert_int_eq(netmask_parse_list("10.0.0.0/8, 192.0.2.7,"
+	    "2001:db8::/32,::1", p, NETMASK_MAX, &n), 0);
+	netmask_format(p, n, out, sizeof(out));
+	ck_assert_str_eq(out, "10.0.0.0/8, 192.0.2.7, 2001:db8::/32, ::1");
+	netmask_format(p, 0, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	/* Cut to what fits, whole entries only. */
+	netmask_format(p, n, small, sizeof(small));
+	ck_assert_str_eq(small, "10.0.0.0/8");
+}
+END_TEST
+
 static Suite *
 netmask_suite(void)
 {
@@ -110,6 +129,7 @@ netmask_suite(void)
 	tcase_add_test(tc, netmask_valid_lists);
 	tcase_add_test(tc, netmask_invalid_lists);
 	tcase_add_test(tc, netmask_matching);
+	tcase_add_test(tc, netmask_format_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -613,8 +613,8 @@ END_TEST
 START_TEST(test_allow)
 {
 	static const enum policy_op w[] = {
-		OP_CREATE, OP_OVERWRITE, OP_DELETE, OP_RENAME, OP_MKDIR,
-		OP_ATTR,
+		OP_CREATE, OP_OVERWRITE, OP_APPEND, OP_DELETE, OP_RENAME,
+		OP_MKDIR, OP_RMDIR, OP_CHMOD, OP_MFMT,
 	};
 	struct stat st;
 	size_t i;
@@ -638,6 +638,34 @@ START_TEST(test_allow)
 	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		ck_assert_int_eq(policy_allow(&S, w[i]), w[i] == OP_CREATE);
 	ck_assert_int_eq(policy_allow(&S, OP_READ), 1);
+
+	ck_assert_int_eq(policy_allow(&S, OP_ENTER), 1);
+
+	/* The account's permissions narrow, never widen. */
+	{
+		struct plan p;
+
+		memset(&p, 0, sizeof(p));
+		S.anonymous = 0;
+		S.plan = &p;
+		tcfg.write_enable = 1;
+		ck_assert_int_eq(plan_perms("write list", &p.perms), 0);
+		ck_assert_int_eq(policy_allow(&S, OP_CREATE), 1);
+		ck_assert_int_eq(policy_allow(&S, OP_LIST), 1);
+		ck_assert_int_eq(policy_allow(&S, OP_READ), 0);
+		ck_assert_int_eq(policy_allow(&S, OP_OVERWRITE), 0);
+		ck_assert_int_eq(policy_allow(&S, OP_APPEND), 0);
+		ck_assert_int_eq(policy_allow(&S, OP_ENTER), 1);
+		tcfg.write_enable = 0;
+		ck_assert_int_eq(policy_allow(&S, OP_CREATE), 0);
+		p.perms = PERM_ALL;
+		S.anonymous = 1;
+		tcfg.write_enable = 1;
+		tcfg.anon_upload = 0;
+		ck_assert_int_eq(policy_allow(&S, OP_CREATE), 0);
+		ck_assert_int_eq(policy_allow(&S, OP_DELETE), 0);
+		S.plan = NULL;
+	}
 
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFREG | 0600;

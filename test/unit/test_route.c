@@ -328,6 +328,59 @@ START_TEST(invariants)
 }
 END_TEST
 
+/*
+ * Rates: a file transfer carries the session's rate for its direction
+ * and whether rate_total applies; a listing neither.  A throttled PROT P
+ * file is relayed through our loops (COPY), not moved by the front,
+ * which keeps no rate.
+ */
+START_TEST(rates)
+{
+	struct rb_shared *pool = (struct rb_shared *)&pool;	/* never used */
+	struct xfer_route r;
+	struct session s;
+
+	sess(&s, 'I', 'N', 'F', 'S', 1, 1, REMOTE);
+	xfer_route_for(&s, XFER_OP_RETR, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert(r.rate == 0 && !r.pooled);
+	ck_assert_int_eq(r.path, XFER_PATH_FRONT);
+	s.rate_down = 1048576;
+	xfer_route_for(&s, XFER_OP_RETR, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert(r.rate == 1048576 && !r.pooled);
+	ck_assert_int_eq(r.path, XFER_PATH_COPY);
+	/* rate_down is not the upload's. */
+	xfer_route_for(&s, XFER_OP_STOR, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert(r.rate == 0);
+	ck_assert_int_eq(r.path, XFER_PATH_FRONT);
+	s.rate_up = 4096;
+	xfer_route_for(&s, XFER_OP_STOR, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert(r.rate == 4096);
+	ck_assert_int_eq(r.path, XFER_PATH_COPY);
+	xfer_route_for(&s, XFER_OP_LIST, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert(r.rate == 0 && !r.pooled);
+	/* rate_total alone also keeps the file out of the front. */
+	s.rate_down = s.rate_up = 0;
+	s.rate_pool = pool;
+	s.rate_total = 1 << 20;
+	xfer_route_for(&s, XFER_OP_RETR, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert(r.rate == 0 && r.pooled);
+	ck_assert_int_eq(r.path, XFER_PATH_COPY);
+	xfer_route_for(&s, XFER_OP_LIST, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert(!r.pooled);
+	s.rate_pool = NULL;
+	sess_free(&s);
+
+	/* Clear text: the fast paths stay, the loops cap their counts. */
+	sess(&s, 'I', 'N', 'F', 'S', 0, 0, REMOTE);
+	s.rate_down = s.rate_up = 1000;
+	xfer_route_for(&s, XFER_OP_RETR, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert_int_eq(r.path, XFER_PATH_SENDFILE);
+	xfer_route_for(&s, XFER_OP_STOR, SENDFILE_AUTO, ZMAX, &r);
+	ck_assert_int_eq(r.path, XFER_PATH_SPLICE);
+	sess_free(&s);
+}
+END_TEST
+
 static Suite *
 route_suite(void)
 {
@@ -339,6 +392,7 @@ route_suite(void)
 	tcase_add_test(tc, codec_params);
 	tcase_add_test(tc, zlevel_cap);
 	tcase_add_test(tc, invariants);
+	tcase_add_test(tc, rates);
 	suite_add_tcase(s, tc);
 	return s;
 }
