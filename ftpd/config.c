@@ -292,6 +292,8 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (parse_accounts(c, err, errlen) == -1 ||
+	    plan_attrs_parse(c->ldap_attr_plan, &c->ldap_plan, err,
+	    errlen) == -1 ||
 	    check_plans(c, err, errlen) == -1 ||
 	    check_dirs(c, err, errlen) == -1)
 		return -1;

@@ -12,6 +12,7 @@
 #include "common/netmask.h"
 #include "plan/dirrule.h"
 #include "plan/plan.h"
+#include "plan/plan_attrs.h"
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
 enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };
@@ -72,6 +73,7 @@ struct ftpd_config {
 	size_t		acct_nchain;
 	int		acct_service;	/* sql or ldap: the account service runs */
 	unsigned	acct_uid, acct_gid;	/* account_user, resolved */
+	struct plan_attrs ldap_plan;	/* ldap_attr_plan */
 	struct plan_section *plan_sections;	/* in file order */
 	size_t		nplan_sections;
 	struct dir_section *dir_sections;	/* in file order */

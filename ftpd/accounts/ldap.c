@@ -364,10 +364,10 @@ static int
 search_once(LDAP *ld, const char *filter, const struct timespec *end,
     LDAPMessage **res)
 {
-	char *attrs[5];
+	char *attrs[5 + PLAN_NKEYS];
 	struct timeval tv;
 	long left = ms_left(end);
-	size_t n = 0;
+	size_t n = 0, k;
 
 	*res = NULL;
 	if (left == 0)
@@ -378,6 +378,9 @@ search_once(LDAP *ld, const char *filter, const struct timespec *end,
 	attrs[n++] = cfg->ldap_attr_home;
 	if (cfg->ldap_auth == LDAP_AUTH_HASH)
 		attrs[n++] = cfg->ldap_attr_password;
+	for (k = 0; k < PLAN_NKEYS; k++)
+		if (cfg->ldap_plan.attr[k][0] != '\0')
+			attrs[n++] = (char *)(uintptr_t)cfg->ldap_plan.attr[k];
 	attrs[n] = NULL;
 	tv = tv_ms(left);
 	/* Size limit 2: one entry is the answer, a second is all it takes
@@ -562,25 +565,48 @@ take_attr(LDAP *ld, LDAPMessage *e, const struct attr_map *m,
 	return rc;
 }
 
+/* ldap_attr_plan's attributes into map from index n on, each filling the
+ * plan key it names (columns.c takes a key's name as a column's); the
+ * new length. */
+static size_t
+plan_attr_map(struct attr_map *map, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < PLAN_NKEYS; k++)
+		if (cfg->ldap_plan.attr[k][0] != '\0') {
+			map[n].attr = cfg->ldap_plan.attr[k];
+			map[n].col = plan_key_name((enum plan_key)k);
+			map[n].present = 0;
+			n++;
+		}
+	return n;
+}
+
 /* The entry's attributes into *r.  ACCT_FOUND, ACCT_REFUSED or
  * ACCT_UNAVAILABLE (an entry libldap cannot decode). */
 static int
 entry_record(LDAP *ld, LDAPMessage *e, const char *user,
     struct acct_record *r, char *err, size_t errlen)
 {
-	struct attr_map map[] = {
+	struct attr_map map[4 + PLAN_NKEYS] = {
 		{ cfg->ldap_attr_uid, "uid", 0 },
 		{ cfg->ldap_attr_gid, "gid", 0 },
 		{ cfg->ldap_attr_home, "home", 0 },
 		{ cfg->ldap_attr_password, "password", 0 },
 	};
-	size_t n = cfg->ldap_auth == LDAP_AUTH_HASH ? 4 : 3, i;
+	size_t required = cfg->ldap_auth == LDAP_AUTH_HASH ? 4 : 3, n, i;
 	struct acct_cols c;
 
+	/* Plan attributes follow the required ones: an absent one keeps
+	 * the server's value, as a NULL column does. */
+	n = plan_attr_map(map, required);
 	if (attrs_present(ld, e, map, n, err, errlen) == -1)
 		return ACCT_UNAVAILABLE;
 	acct_col_begin(&c, r, user);
 	for (i = 0; i < n; i++) {
+		if (!map[i].present && i >= required)
+			continue;
 		if (!map[i].present) {
 			snprintf(err, errlen, "attribute %s: missing from "
 			    "the entry", map[i].attr);

@@ -104,7 +104,8 @@ acct_plan_resolve(const struct auth_result *a, struct plan *p, char *why,
 			}
 		for (k = 0; k < PLAN_NKEYS; k++)
 			layers[n].val[k] = a->plan_row[k];
-		layers[n].where = "the account's row";
+		layers[n].where = a->source == SRC_LDAP ?
+		    "the account's LDAP entry" : "the account's row";
 		n++;
 	}
 	return plan_resolve(layers, n, p, why, whylen);

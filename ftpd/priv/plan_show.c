@@ -152,6 +152,7 @@ find_account(const char *name, struct auth_result *a, struct found *fd)
 
 		why[0] = '\0';
 		auth_result_clear(a);
+		a->source = (int)src;
 		switch (src) {
 		case SRC_FILE:
 			rc = from_users_file(cfg->users_file, name, a, why,

@@ -104,12 +104,14 @@ class LdapServer:
     """One slapd on ldapi:// in a fresh temporary directory."""
 
     def __init__(self, entries=(), bind_password=None, tls=False,
-                 users=()):
+                 users=(), schemas=()):
         """entries: LDIF texts (posix_user); users: (name, password,
         uid, gid, home[, crypt hash]) tuples made into posixAccount
         entries under ou=people (the hash, when given, instead of one
-        made from the password)."""
+        made from the password); schemas: paths of further cn=config
+        schema LDIF files (etc/ldap/ftpd-plan.ldif)."""
         require_slapd()
+        self.schemas = [Path(p).resolve() for p in schemas]
         # tls: also listen on loopback TCP, ldap:// (for StartTLS) and
         # ldaps://, with harness.cert_pair's certificate (self.cert is
         # what a client must trust).
@@ -145,6 +147,7 @@ class LdapServer:
     def _config_ldif(self):
         schemas = "".join(f"include: file://{SCHEMA_DIR}/{s}.ldif\n\n"
                           for s in SCHEMAS)
+        schemas += "".join(f"include: file://{p}\n\n" for p in self.schemas)
         tls = ""
         if self.tls:
             tls = (f"olcTLSCertificateFile: {self.cert}\n"

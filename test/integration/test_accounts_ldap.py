@@ -13,10 +13,14 @@ no home, a hash scheme crypt(3) cannot check), a directory that is down
 """
 
 import contextlib
+import ftplib
+import io
 import os
+import subprocess
 import time
 
-from harness import Server, Skip, check, is_root, run
+from harness import (FTPD, REPO, Server, Skip, TestFailure, check, is_root,
+                     run)
 from ldap_server import LdapServer, posix_user, require_slapd
 from test_accounts_sql import login_code, make_home, transfer_round_trip
 
@@ -404,3 +408,94 @@ def test_ldap_runs_unprivileged():
             st = os.stat(f"/proc/{pid}")
             check(st.st_uid == SERVICE_UID, f"pid {pid} runs as uid "
                   f"{st.st_uid}")
+
+
+# ------------------------------------------------------ plan values
+
+PLAN_SCHEMA = REPO / "etc" / "ldap" / "ftpd-plan.ldif"
+PLAN_MAP = ("quota_bytes=ftpdQuotaBytes, rate_down=ftpdRateDown, "
+            "permissions=ftpdPermissions max_sessions=ftpdMaxSessions")
+
+
+def plan_user(srv, name, password, **values):
+    """An entry of class ftpdPlan (etc/ldap/ftpd-plan.ldif) carrying
+    values: {attribute: value}."""
+    extra = {"objectClass": ["ftpdPlan"]}
+    extra.update({k: [v] for k, v in values.items()})
+    return user(srv, name, password, extra=extra)
+
+
+def test_ldap_plan_attributes():
+    """ldap_attr_plan: an entry's attributes (the shipped schema) set
+    its plan over the file's; an absent one keeps the file's value; a
+    bad value refuses the login naming the attribute; ftpd -t -u shows
+    where each value came from."""
+    require_slapd()
+    srv = Server(conf={"max_sessions": "7", "quota_bytes": "1G"})
+    entries = [
+        plan_user(srv, "reader", "r-pw", ftpdPermissions="read list"),
+        plan_user(srv, "small", "s-pw", ftpdQuotaBytes="1000"),
+        plan_user(srv, "broken", "b-pw", ftpdRateDown="fast"),
+        user(srv, "plain", "p-pw"),
+    ]
+    try:
+        with LdapServer(entries, schemas=[PLAN_SCHEMA]) as ldap:
+            srv.keys.update(ldap_keys(ldap, "hash",
+                                      ldap_attr_plan=PLAN_MAP))
+            with srv:
+                (srv.homes / "reader" / "in.txt").write_bytes(b"x" * 10)
+                f = srv.ftp("reader", "r-pw")
+                try:
+                    check(f.nlst() == ["in.txt"], "reader cannot list")
+                    try:
+                        f.storbinary("STOR new.txt", io.BytesIO(b"abc"))
+                        raise TestFailure("reader could STOR")
+                    except ftplib.error_perm as e:
+                        check(str(e).startswith("550"), f"reader: {e}")
+                finally:
+                    f.close()
+                f = srv.ftp("small", "s-pw")
+                try:
+                    try:
+                        f.storbinary("STOR big.bin",
+                                     io.BytesIO(os.urandom(5000)))
+                        raise TestFailure("small stored past its quota")
+                    except ftplib.error_perm as e:
+                        check(str(e).startswith("552"), f"small: {e}")
+                finally:
+                    f.close()
+                transfer_round_trip(srv, "plain", "p-pw")
+                refused_with(srv, "broken", "b-pw", "ftpdRateDown")
+                r = subprocess.run([str(FTPD), "-f", str(srv.conf_path), "-t",
+                                    "-u", "small"], capture_output=True,
+                                   text=True, timeout=60)
+                check(r.returncode == 0, f"-t -u small: {r.stderr}")
+                lines = {ln.split(" = ")[0].strip(): ln
+                         for ln in r.stdout.splitlines() if " = " in ln}
+                check("1000" in lines.get("quota_bytes", "") and
+                      "LDAP entry" in lines.get("quota_bytes", ""),
+                      f"quota_bytes not from the entry:\n{r.stdout}")
+                check("7" in lines.get("max_sessions", "") and
+                      "LDAP entry" not in lines.get("max_sessions", ""),
+                      f"max_sessions should be the file's:\n{r.stdout}")
+    finally:
+        srv.cleanup(failed=False)
+
+
+def test_ldap_attr_plan_checked_at_load():
+    """ftpd -t refuses a map naming no plan key, a key twice, or an
+    attribute name that is not one."""
+    srv = Server()
+    try:
+        for bad, why in (("quota=ftpdQuota", "not a plan key"),
+                         ("rate_up=a, rate_up=b", "given twice"),
+                         ("rate_up=(uid=*)", "not an attribute name"),
+                         ("rate_up", "KEY=ATTRIBUTE")):
+            srv.keys["ldap_attr_plan"] = bad
+            srv._write_files()
+            r = subprocess.run([str(FTPD), "-f", str(srv.conf_path), "-t"],
+                               capture_output=True, text=True, timeout=30)
+            check(r.returncode != 0 and why in r.stderr,
+                  f"{bad!r}: exit {r.returncode}: {r.stderr}")
+    finally:
+        srv.cleanup(failed=False)

@@ -10,6 +10,7 @@
 
 #include "unit.h"
 #include "plan/plan.h"
+#include "plan/plan_attrs.h"
 
 START_TEST(plan_sizes)
 {
@@ -134,6 +135,44 @@ START_TEST(plan_addresses)
 }
 END_TEST
 
+/* ldap_attr_plan: pairs by commas or blanks; keys, duplicates and
+ * attribute names checked, nothing else taken. */
+START_TEST(plan_ldap_attrs)
+{
+	struct plan_attrs m;
+	char err[256];
+
+	ck_assert_int_eq(plan_attrs_parse("quota_bytes=ftpdQuotaBytes, "
+	    "rate_down=ftpd-Rate2\tpermissions=perms", &m, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(m.attr[PLAN_quota_bytes], "ftpdQuotaBytes");
+	ck_assert_str_eq(m.attr[PLAN_rate_down], "ftpd-Rate2");
+	ck_assert_str_eq(m.attr[PLAN_permissions], "perms");
+	ck_assert_str_eq(m.attr[PLAN_rate_up], "");
+	ck_assert_int_eq(plan_attrs_parse("", &m, err, sizeof(err)), 0);
+	ck_assert_str_eq(m.attr[PLAN_quota_bytes], "");
+	ck_assert_int_eq(plan_attrs_parse("quota=a", &m, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a plan key"));
+	ck_assert_int_eq(plan_attrs_parse("rate_up=a rate_up=b", &m, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "twice"));
+	ck_assert_int_eq(plan_attrs_parse("rate_up=1abc", &m, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(plan_attrs_parse("rate_up=a(b", &m, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(plan_attrs_parse("rate_up=", &m, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(plan_attrs_parse("rate_up", &m, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(plan_attrs_parse("rate_up=aaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &m, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(plan_attrs_parse("rate_upppppppppppppppppppppppppp"
+	    "pppppppppp=a", &m, err, sizeof(err)), -1);
+}
+END_TEST
+
 static Suite *
 plan_suite(void)
 {
@@ -144,6 +183,7 @@ plan_suite(void)
 	tcase_add_test(tc, plan_checks);
 	tcase_add_test(tc, plan_layers);
 	tcase_add_test(tc, plan_addresses);
+	tcase_add_test(tc, plan_ldap_attrs);
 	suite_add_tcase(s, tc);
 	return s;
 }
