@@ -12,6 +12,7 @@
  * printed is what a login would get.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "priv/acct_service.h"
 #include "priv/auth.h"
 #include "priv/plan_show.h"
+#include "priv/privdrop.h"
 #include "priv/sysacct.h"
 
 #define NOTE_MAX	1024
@@ -213,6 +215,52 @@ print_plan(const struct plan *p)
 	}
 }
 
+/* One value of a [dir] section, or what it is when unset. */
+static const char *
+dir_value(const char *v)
+{
+	return v != NULL ? v : "(not set)";
+}
+
+/*
+ * The [dir PATH] sections that reach into the session's root, as
+ * user/dirs.c will lay them over it at login: where each applies in the
+ * session's view and what it sets.  A section outside the root cannot
+ * touch the account and is left out.  The path is shown as the session
+ * names it; a symbolic link on it is resolved only at login.
+ */
+static void
+print_dirs(const struct auth_result *a)
+{
+	char view[PATH_MAX], above[PATH_MAX];
+	const struct dir_section *ds;
+	const char *home = a->anonymous ? cfg->anon_root : a->home;
+	const char *root;
+	size_t i, shown = 0;
+	int rc;
+
+	if (cfg->ndir_sections == 0 || home[0] == '\0')
+		return;
+	root = privdrop_whole_fs_home(a) != NULL ? "/" : home;
+	for (i = 0; i < cfg->ndir_sections; i++) {
+		ds = &cfg->dir_sections[i];
+		rc = dirrule_view(ds->tree, root, home, view, sizeof(view),
+		    above, sizeof(above));
+		if (rc != 1)
+			continue;
+		printf("[dir %s]    (%s) applies at %s%s%s\n", ds->path,
+		    ds->where, view[0] == '\0' ? "/" : view,
+		    above[0] != '\0' ? ", holding the whole root" : "",
+		    root[0] == '/' && root[1] == '\0' ? "" : " of the root");
+		printf("    permissions = %s\n    hide = %s\n    deny = %s\n",
+		    dir_value(ds->permissions), dir_value(ds->hide),
+		    dir_value(ds->deny));
+		shown++;
+	}
+	if (shown == 0)
+		printf("# no [dir] section lies inside %s\n", root);
+}
+
 int
 plan_show(const char *name)
 {
@@ -258,6 +306,8 @@ plan_show(const char *name)
 		printf("# note: %s is listed in deny_file %s: it cannot log "
 		    "in\n", name, cfg->deny_file);
 	print_plan(&p);
+	if (!fd.partial)
+		print_dirs(&a);
 	auth_result_clear(&a);
 	return 0;
 }

@@ -11,10 +11,11 @@ LIST, and LIST -R bounded by list_max_depth and list_max_entries.
 import ftplib
 import io
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
-from harness import (Server, check, expect_code, make_file, require_tool,
+from harness import (FTPD, Server, check, expect_code, make_file, require_tool,
                      retr_bytes, run, sha256_file, stor_bytes)
 
 USER, PASS = "perm", "Perm-pa55-word"
@@ -674,3 +675,30 @@ def test_config_dir_sections_checked():
         check("[dir ~/private]\npermissions = read list\nhide = *.bak .git\n"
               "deny = secret*\n" in p.stdout, f"-t: {p.stdout[-300:]}")
         check("list_dotfiles = yes" in p.stdout, "list_dotfiles in -t")
+
+
+def test_t_u_shows_dir_sections():
+    """ftpd -t -u NAME lists the [dir] sections that reach into the
+    account's root, where each applies in its view and what it sets;
+    a section outside the root is left out."""
+    with Server(users={USER: PASS}) as srv:
+        srv.extra_text = (
+            _section("dir", "~/private", deny="secret*", hide="*.bak")
+            + _section("dir", "~", permissions="read list write")
+            + _section("dir", "/nowhere-near/x", permissions="read"))
+        srv.stop()
+        srv.start()
+        r = subprocess.run([str(FTPD), "-f", str(srv.conf_path), "-t", "-u",
+                            USER], capture_output=True, text=True,
+                           timeout=60)
+        check(r.returncode == 0, f"-t -u: {r.returncode} {r.stderr}")
+        out = r.stdout
+        check("[dir ~/private]" in out and "applies at /private" in out,
+              f"~/private not shown where it applies:\n{out}")
+        check("deny = secret*" in out and "hide = *.bak" in out,
+              f"its patterns are missing:\n{out}")
+        check("[dir ~]" in out and "applies at /" in out and
+              "permissions = read list write" in out,
+              f"~ not shown:\n{out}")
+        check("nowhere-near" not in out,
+              f"a section outside the root was shown:\n{out}")
