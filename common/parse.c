@@ -66,3 +66,10 @@ parse_octal(const char *s, unsigned long max, unsigned long *out)
 	*out = v;
 	return 0;
 }
+
+size_t
+parse_word(const char **p, const char *seps)
+{
+	*p += strspn(*p, seps);
+	return strcspn(*p, seps);
+}

@@ -148,11 +148,7 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 			c->acct_chain[c->acct_nchain++] = SRC_SYSTEM;
 		return 0;
 	}
-	while (*p != '\0') {
-		p += strspn(p, ", \t");
-		n = strcspn(p, ", \t");
-		if (n == 0)
-			break;
+	while ((n = parse_word(&p, ", \t")) != 0) {
 		for (i = 0; i < ACCT_SOURCES_MAX; i++)
 			if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
 				break;

@@ -84,15 +84,12 @@ dsn_parse(const char *dsn, const struct dsn_key *keys, size_t nkeys,
 
 	for (i = 0; i < nkeys; i++)
 		keys[i].val[0] = '\0';
-	for (;;) {
-		p += strspn(p, seps);
-		if (*p == '\0')
-			return 0;
-		n = strcspn(p, seps);
+	while ((n = parse_word(&p, seps)) != 0) {
 		if (take_word(p, n, keys, nkeys, err, errlen) == -1)
 			return -1;
 		p += n;
 	}
+	return 0;
 }
 
 int

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "accounts/backend.h"
 #include "common/ldapfilter.h"
+#include "common/parse.h"
 
 /* As struct acct_secrets.ldap: the service DN's password. */
 #define BINDPW_MAX	1024
@@ -120,10 +121,8 @@ uri_ok(char *err, size_t errlen)
 	size_t n, i;
 
 	for (;;) {
-		p += strspn(p, " \t,");
-		if (*p == '\0')
+		if ((n = parse_word(&p, " \t,")) == 0)
 			return 0;
-		n = strcspn(p, " \t,");
 		for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 			if (n >= strlen(schemes[i]) && strncasecmp(p,
 			    schemes[i], strlen(schemes[i])) == 0)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "common/xmalloc.h"
 #include "plan/dirrule.h"
 #include "plan/plan.h"
@@ -71,8 +72,7 @@ dirrule_patterns_parse(const char *text, struct dir_patterns *p, char *err,
 
 	memset(p, 0, sizeof(*p));
 	for (;;) {
-		s += strspn(s, SEPARATORS);
-		if ((n = strcspn(s, SEPARATORS)) == 0)
+		if ((n = parse_word(&s, SEPARATORS)) == 0)
 			return 0;
 		if (pattern_check(s, n, err, errlen) == -1)
 			break;

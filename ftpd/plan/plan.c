@@ -102,11 +102,7 @@ parse_perms(const char *s, unsigned *out)
 	size_t n, i;
 
 	*out = 0;
-	while (*s != '\0') {
-		s += strspn(s, " ,\t");
-		n = strcspn(s, " ,\t");
-		if (n == 0)
-			break;
+	while ((n = parse_word(&s, " ,\t")) != 0) {
 		for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 			if (strlen(verbs[i].name) == n &&
 			    strncasecmp(s, verbs[i].name, n) == 0)

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/parse.h"
+
 static int
 is_alpha(char ch)
 {
@@ -84,12 +86,10 @@ plan_attrs_parse(const char *spec, struct plan_attrs *out, char *err,
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	for (;;) {
-		p += strspn(p, ", \t");
-		if ((n = strcspn(p, ", \t")) == 0)
-			return 0;
+	while ((n = parse_word(&p, ", \t")) != 0) {
 		if (take_pair(p, n, out, err, errlen) == -1)
 			return -1;
 		p += n;
 	}
+	return 0;
 }

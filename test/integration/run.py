@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """run.py - run ftpd's integration tests (real server, real clients).
 
-    python3 test/integration/run.py [-k SUBSTRING] [-t SECONDS] [NAME...]
+    python3 test/integration/run.py [-j JOBS] [-k SUBSTRING] [-t SECONDS]
+                                    [NAME...]
 
 Finds test/integration/test_*.py and runs every function named test_* in it,
 each in its own Python process with a time limit, so a hung test cannot
-hang the run and whatever it started can be cleaned up.  A NAME selects
+hang the run and whatever it started can be cleaned up.  -j runs that many
+tests at once (default: FTPD_TEST_JOBS, else 1); the tests of a file that
+sets RUN_ALONE = True (timing, throughput) run afterwards, one at a time.  A NAME selects
 tests whose "file.function" name contains it (test_basic, or
 test_basic.test_syst); -k does the same.  Prints one line per test and ends
 with "N passed, N failed" (", N skipped" when something was skipped).
@@ -14,6 +17,7 @@ Exit status 1 if any test failed.
 
 import argparse
 import atexit
+import concurrent.futures
 import contextlib
 import importlib.util
 import os
@@ -23,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -33,18 +38,22 @@ TOKEN_VAR = "FTPD_TEST_TOKEN"
 
 
 def discover(filters):
-    """[(file stem, function name)] in file and definition order."""
+    """[(file stem, function name, alone)] in file and definition order;
+    alone: the file sets RUN_ALONE = True."""
     out = []
     for path in sorted(HERE.glob("test_*.py")):
         names = []
+        alone = False
         with open(path) as f:
             for line in f:
                 if line.startswith("def test_"):
                     names.append(line[4:].split("(", 1)[0].strip())
+                elif line.replace(" ", "").startswith("RUN_ALONE=True"):
+                    alone = True
         for name in names:
             full = f"{path.stem}.{name}"
             if not filters or any(flt in full for flt in filters):
-                out.append((path.stem, name))
+                out.append((path.stem, name, alone))
     return out
 
 
@@ -149,6 +158,8 @@ def main():
     ap.add_argument("-k", action="append", default=[], help="substring")
     ap.add_argument("-t", "--timeout", type=float, default=120.0,
                     help="per-test time limit in seconds (default 120)")
+    ap.add_argument("-j", "--jobs", type=int, default=0,
+                    help="tests at once (default FTPD_TEST_JOBS or 1)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="show the output of passing tests too")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -160,40 +171,62 @@ def main():
 
     tests = discover(args.names + args.k)
     limit = args.timeout * (3 if os.environ.get("FTPD_ASAN") else 1)
+    jobs = args.jobs or int(os.environ.get("FTPD_TEST_JOBS", "1") or 1)
+    jobs = max(1, min(jobs, 8))
     certdir = tempfile.mkdtemp(prefix="ftpd-certs-")
     os.chmod(certdir, 0o755)
-    passed = failed = skipped = 0
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    lock = threading.Lock()
+
+    def one(test):
+        stem, name, _ = test
+        token = secrets.token_hex(12)
+        env = dict(os.environ, FTPD_TEST_CERTDIR=certdir,
+                   PYTHONDONTWRITEBYTECODE="1", **{TOKEN_VAR: token})
+        t0 = time.monotonic()
+        rc, out, timed_out = run_child(stem, name, limit, env)
+        dt = time.monotonic() - t0
+        left = reap_stragglers(token)
+        with lock:
+            report(f"{stem}.{name}", rc, out, timed_out, dt, left)
+
+    def report(full, rc, out, timed_out, dt, left):
+        if timed_out:
+            counts["failed"] += 1
+            print(out.rstrip())
+            print(f"FAIL {full}: timed out after {limit:.0f}s", flush=True)
+        elif rc == 0:
+            counts["passed"] += 1
+            if args.verbose and out.strip():
+                print(out.rstrip())
+            print(f"PASS {full} ({dt:.1f}s)", flush=True)
+        elif rc == SKIP_RC:
+            counts["skipped"] += 1
+            print(f"SKIP {full}: {reason_of(out)}", flush=True)
+        else:
+            counts["failed"] += 1
+            print(out.rstrip())
+            print(f"FAIL {full}: {reason_of(out)}", flush=True)
+        if left:
+            print(f"  (killed {len(left)} leftover process(es) of "
+                  f"{full})", flush=True)
+
     try:
-        for stem, name in tests:
-            token = secrets.token_hex(12)
-            env = dict(os.environ, FTPD_TEST_CERTDIR=certdir,
-                       PYTHONDONTWRITEBYTECODE="1", **{TOKEN_VAR: token})
-            t0 = time.monotonic()
-            rc, out, timed_out = run_child(stem, name, limit, env)
-            dt = time.monotonic() - t0
-            left = reap_stragglers(token)
-            full = f"{stem}.{name}"
-            if timed_out:
-                failed += 1
-                print(out.rstrip())
-                print(f"FAIL {full}: timed out after {limit:.0f}s", flush=True)
-            elif rc == 0:
-                passed += 1
-                if args.verbose and out.strip():
-                    print(out.rstrip())
-                print(f"PASS {full} ({dt:.1f}s)", flush=True)
-            elif rc == SKIP_RC:
-                skipped += 1
-                print(f"SKIP {full}: {reason_of(out)}", flush=True)
-            else:
-                failed += 1
-                print(out.rstrip())
-                print(f"FAIL {full}: {reason_of(out)}", flush=True)
-            if left:
-                print(f"  (killed {len(left)} leftover process(es) of "
-                      f"{full})", flush=True)
+        shared = [t for t in tests if not t[2] or jobs == 1]
+        alone = [t for t in tests if t[2] and jobs > 1]
+        if jobs == 1:
+            for t in shared:
+                one(t)
+        else:
+            with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+                for f in [pool.submit(one, t) for t in shared]:
+                    f.result()
+        for t in alone:
+            one(t)
     finally:
         shutil.rmtree(certdir, ignore_errors=True)
+    passed, failed, skipped = (counts["passed"], counts["failed"],
+                               counts["skipped"])
     summary = f"{passed} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped"

@@ -1,6 +1,8 @@
 /*
  * test_parse.c - unit tests for common/parse.c: strict decimal and octal.
  */
+#include <string.h>
+
 #include "unit.h"
 #include "common/parse.h"
 
@@ -73,6 +75,30 @@ START_TEST(parse_octal_cases)
 }
 END_TEST
 
+/* Words of a list: separators skipped, lengths right, 0 at the end. */
+START_TEST(parse_word_cases)
+{
+	const char *p = " ,a, bb\tccc,,";
+	size_t n;
+
+	n = parse_word(&p, ", \t");
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(p[0], 'a');
+	p += n;
+	n = parse_word(&p, ", \t");
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(strncmp(p, "bb", 2), 0);
+	p += n;
+	n = parse_word(&p, ", \t");
+	ck_assert_uint_eq(n, 3);
+	p += n;
+	ck_assert_uint_eq(parse_word(&p, ", \t"), 0);
+	ck_assert_int_eq(p[0], '\0');
+	p = "";
+	ck_assert_uint_eq(parse_word(&p, ","), 0);
+}
+END_TEST
+
 static Suite *
 parse_suite(void)
 {
@@ -83,6 +109,7 @@ parse_suite(void)
 	tcase_add_test(tc, parse_uint_invalid);
 	tcase_add_test(tc, parse_uint_n_cases);
 	tcase_add_test(tc, parse_octal_cases);
+	tcase_add_test(tc, parse_word_cases);
 	suite_add_tcase(s, tc);
 	return s;
 }
