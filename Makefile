@@ -175,18 +175,23 @@ test-deps:
 	      </dev/null >/dev/null 2>&1; } || \
 	  echo "haproxy not installed: the HAProxy test will be skipped"
 
+# Integration tests at once: most wait on sockets and timers, so three
+# share two CPUs well; files that set RUN_ALONE (throughput measured
+# against the clock) run afterwards, one at a time.  TEST_JOBS=1: serial.
+TEST_JOBS ?= 3
+
 check: deps test-deps
 	$(MAKE) all test/unit/run_unit
 	test/banned.sh
 	test/layering.sh
 	test/unit/run_unit
-	$(PYTHON) test/integration/run.py
+	$(PYTHON) test/integration/run.py -j$(TEST_JOBS)
 
 unit: all test/unit/run_unit
 	test/unit/run_unit
 
 integration: all
-	$(PYTHON) test/integration/run.py
+	$(PYTHON) test/integration/run.py -j$(TEST_JOBS)
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer,
 # built into a separate tree so the normal build is untouched.
@@ -200,7 +205,7 @@ check-asan: deps test-deps
 	cd .asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1 test/unit/run_unit
 	cd .asan && ASAN_OPTIONS=detect_leaks=0 FTPD_ASAN=1 \
-	    $(PYTHON) test/integration/run.py
+	    $(PYTHON) test/integration/run.py -j$(TEST_JOBS)
 
 # Serve ./ on 127.0.0.1:2121, anonymous read-only, TLS offered with a
 # throwaway self-signed certificate.

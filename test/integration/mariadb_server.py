@@ -130,6 +130,9 @@ class MariaDB:
     def _install(self):
         args = [self.bin["mariadb-install-db"], "--no-defaults",
                 f"--datadir={self.data}", "--skip-test-db",
+                # Its own temporary directory: the bootstrap's temporary
+                # tables have names that two runs at once share in /tmp.
+                f"--tmpdir={self.dir}",
                 "--auth-root-authentication-method=normal",
                 "--innodb-log-file-size=4M"]
         if is_root():
