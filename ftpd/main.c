@@ -30,6 +30,7 @@
 #include "priv/plan_show.h"
 #include "priv/privdrop.h"
 #include "priv/ratepool.h"
+#include "priv/reload.h"
 #include "sandbox.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
@@ -146,6 +147,7 @@ main(int argc, char **argv)
 	/* The account service gets the same -f and -o (-t -u starts it to
 	 * ask about an sql or ldap account). */
 	acct_spawn_args(path, explicit, overrides, nover);
+	reload_args(path, explicit, overrides, nover);
 	if (test && show_user != NULL)
 		return plan_show(show_user);
 	if (test) {
