@@ -83,8 +83,12 @@ reload_tls(char *err, size_t errlen)
 {
 	char why[768];
 
-	if (tls_init(why, sizeof(why)) == 0)
+	if (tls_init(why, sizeof(why)) == 0) {
+		if (tls_available())
+			log_msg(LOG_NOTICE, "SIGHUP: TLS certificate and key "
+			    "reloaded");
 		return 0;
+	}
 	config_locate_error(why, sizeof(why));
 	(void)snprintf(err, errlen, "TLS reload failed, keeping the "
 	    "previous certificate: %s", why);
