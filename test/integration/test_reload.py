@@ -280,3 +280,38 @@ def test_account_service_restarted_only_for_its_keys():
             time.sleep(0.1)
         check(login_code(srv, "carol", "cpw")[0] == 230,
               "users_file login after the switch")
+
+
+def test_rate_total_and_max_clients_follow_a_reload():
+    """rate_total set by a reload limits the sessions accepted after it
+    (a new shared page: there was none), and unset again frees them; a
+    raised max_clients admits the session it refused before."""
+    with Server(conf={"max_clients": "2"}) as srv:
+        make_file(srv.anon_root / "two.bin", 2 << 20)
+
+        def fetch_secs():
+            f = srv.ftp()
+            got = bytearray()
+            t0 = time.monotonic()
+            f.retrbinary("RETR two.bin", got.extend)
+            secs = time.monotonic() - t0
+            f.quit()
+            check(len(got) == 2 << 20, "short download")
+            return secs
+
+        srv.keys["rate_total"] = "1M"
+        hup(srv)
+        secs = fetch_secs()
+        check(1.6 <= secs <= 6 * SLOW,
+              f"2 MiB under a reloaded rate_total = 1M took {secs:.2f} s")
+        srv.keys["rate_total"] = "0"
+        hup(srv)
+        secs = fetch_secs()
+        check(secs < 1.2 * SLOW, f"rate_total = 0 again: {secs:.2f} s")
+        with srv.raw(), srv.raw():
+            check(banner(srv).startswith("421"),
+                  "a third session under max_clients = 2")
+            srv.keys["max_clients"] = "3"
+            hup(srv)
+            check(banner(srv).startswith("220"),
+                  "max_clients = 3 after the reload still refuses")
