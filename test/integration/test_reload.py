@@ -197,6 +197,9 @@ def test_many_reloads_while_clients_connect():
     """50 reloads, alternating two configurations (with TLS, [user] and
     [dir] sections), while clients keep connecting: every client gets its
     greeting and login, and the master's memory stays where it was."""
+    if os.environ.get("FTPD_ASAN"):
+        # The master's leak checker at its exit judges the reloads.
+        os.environ["ASAN_OPTIONS"] = "detect_leaks=1"
     with Server(tls="on", users={"alice": "apw"}) as srv:
         stop = threading.Event()
         served, failures = [0], []
@@ -235,7 +238,9 @@ def test_many_reloads_while_clients_connect():
               "the last reload did not apply")
         # 40 reloads after the first 10 (arena warm): a leak of even a
         # configuration (tens of KiB) per reload would show as MiBs.
-        check(rss[1] - rss[0] < 1024,
+        # Not under AddressSanitizer, whose quarantine holds freed memory
+        # back by design (there its leak checker is the judge).
+        check(os.environ.get("FTPD_ASAN") or rss[1] - rss[0] < 1024,
               f"master RSS grew {rss[1] - rss[0]} KiB over 40 reloads")
         print(f"served {served[0]} clients; master RSS {rss[0]} -> "
               f"{rss[1]} KiB after 10 -> 50 reloads")
