@@ -14,8 +14,9 @@ import threading
 import time
 
 from harness import (HOST, SLOW, Server, check, crypt_hash, free_port,
-                     greeting_line, is_root, make_file)
+                     greeting_line, make_file, require_tool)
 from test_accounts_sql import login_code, make_home, service_pid, sqlite_db
+from test_tls import _new_cert, _served_cn
 
 RELOADED = "SIGHUP: configuration reloaded"
 REFUSED = "SIGHUP: configuration not reloaded"
@@ -320,3 +321,25 @@ def test_rate_total_and_max_clients_follow_a_reload():
             hup(srv)
             check(banner(srv).startswith("220"),
                   "max_clients = 3 after the reload still refuses")
+
+
+def test_tls_files_and_mode_follow_a_reload():
+    """New tls_cert/tls_key names and tls = required: new sessions get
+    the new certificate and must use TLS; a plain session connected
+    before the reload still logs in under tls = on."""
+    require_tool("openssl")
+    with Server(tls="on", users={"alice": "apw"}) as srv:
+        early = srv.raw()
+        cert, key = _new_cert(srv.tmp, "reloaded.example")
+        srv.keys.update({"tls_cert": str(cert), "tls_key": str(key),
+                         "tls": "required"})
+        out = hup(srv)
+        check("TLS certificate and key reloaded" in out, out)
+        check(_served_cn(srv) == "reloaded.example",
+              "the new certificate is not served")
+        with srv.raw() as c:
+            check(login(c, "alice", "apw") not in (230, 331),
+                  "tls = required not applied to a new session")
+        check(login(early, "alice", "apw") == 230,
+              "a session from before the reload lost tls = on")
+        early.close()
