@@ -89,7 +89,8 @@ def test_changed_configuration_for_new_sessions_only():
         users_file(srv, users2, {"bob": "bpw"})
         srv.keys.update({"banner": "reloaded banner", "anonymous": "no",
                          "users_file": str(users2)})
-        srv.extra_text = "[user bob]\nmax_sessions = 1\n"
+        srv.extra_text = ("[user bob]\nmax_sessions = 1\n"
+                          "[host files.example]\nbanner = files here\n")
         out = hup(srv)
         check("restart" not in out, f"nothing here needs a restart: {out}")
         # New sessions: the new banner, no anonymous, the new users_file
@@ -102,11 +103,19 @@ def test_changed_configuration_for_new_sessions_only():
         with srv.raw() as c:
             check(login(c, "alice", "apw") == 530,
                   "the old users_file still used")
+        with srv.raw() as c:
+            code, text = c.cmd("HOST files.example")
+            check((code, text) == (220, "220 files here"),
+                  f"a new [host] section not applied: {code} {text}")
         with srv.raw() as b1, srv.raw() as b2:
             check(login(b1, "bob", "bpw") == 230, "bob cannot log in")
             check(login(b2, "bob", "bpw") != 230,
                   "bob's new max_sessions = 1 not applied")
         # Sessions from before: the old configuration until they end.
+        # (no [host] section then: HOST is accepted and changes nothing)
+        code, text = early.cmd("HOST files.example")
+        check(text == "220 ftpd ready.",
+              f"early session knows the new [host]: {text}")
         check(login(early, "anonymous", "x@y") == 230,
               "a session connected before the reload lost anonymous")
         code, _ = early.cmd("PWD")
