@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "config.h"
@@ -46,7 +47,9 @@ reload_args(const char *path, int explicit, char *const *overrides,
     size_t noverrides)
 {
 	conf_path = path;
-	conf_explicit = explicit;
+	/* A default file that was there at start must be there at a
+	 * reload: gone, it is an error, not a switch to the defaults. */
+	conf_explicit = explicit || (path != NULL && access(path, F_OK) == 0);
 	conf_over = overrides;
 	conf_nover = noverrides;
 }
