@@ -32,12 +32,13 @@ def write_conf(srv):
     os.replace(tmp, srv.conf_path)
 
 
-def hup(srv, expect=RELOADED, timeout=15):
+def hup(srv, expect=RELOADED, timeout=15, write=True):
     """Send SIGHUP after writing the configuration file; wait for the
     master's verdict line; return the log written since."""
     before = srv.log()
     n = before.count(expect)
-    write_conf(srv)
+    if write:
+        write_conf(srv)
     os.kill(srv.proc.pid, signal.SIGHUP)
     deadline = time.monotonic() + timeout * SLOW
     while srv.log().count(expect) <= n:
@@ -166,6 +167,13 @@ def test_broken_configuration_keeps_the_old_one():
               "a refused reload changed the banner")
         f = srv.ftp()
         f.quit()
+        # No file at all.
+        os.replace(srv.conf_path, srv.tmp / "away.conf")
+        out = hup(srv, REFUSED, write=False)
+        check(f"{conf}: " in out and "No such file" in out,
+              f"a missing file not named: {out}")
+        check(banner(srv).startswith("220 ftpd ready."),
+              "a missing file changed the configuration")
         # And the good one still loads.
         srv.keys = dict(good, banner="good again")
         hup(srv)
