@@ -360,3 +360,26 @@ def test_tls_files_and_mode_follow_a_reload():
         check(login(early, "alice", "apw") == 230,
               "a session from before the reload lost tls = on")
         early.close()
+
+
+def test_log_moves_to_a_new_file():
+    """log changed from stderr to a file: the master's next lines and
+    new sessions' go there."""
+    with Server() as srv:
+        new_log = srv.tmp / "moved.log"
+        srv.keys.update({"log": str(new_log), "log_level": "info"})
+        write_conf(srv)
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 15 * SLOW
+        while not new_log.exists() or RELOADED not in new_log.read_text():
+            check(time.monotonic() < deadline, "nothing in the new log")
+            time.sleep(0.05)
+        f = srv.ftp()
+        f.quit()
+        deadline = time.monotonic() + 15 * SLOW
+        while "connection from" not in new_log.read_text():
+            check(time.monotonic() < deadline, "session not in the new log")
+            time.sleep(0.05)
+        # log_level = info: no debug lines any more.
+        check("command: USER" not in new_log.read_text(),
+              "log_level not applied")
