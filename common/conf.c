@@ -468,6 +468,39 @@ conf_dump(const struct conf_key *keys, size_t n, const void *obj,
 	return 0;
 }
 
+int
+conf_same(const struct conf_key *k, const void *a, const void *b)
+{
+	const char *fa = (const char *)a + k->offset;
+	const char *fb = (const char *)b + k->offset;
+
+	if (conf_is_string(k->type))
+		return strcmp(*(char *const *)(const void *)fa,
+		    *(char *const *)(const void *)fb) == 0;
+	if (k->type == CONF_BOOL)
+		return *(const int *)(const void *)fa ==
+		    *(const int *)(const void *)fb;
+	return *(const unsigned long long *)(const void *)fa ==
+	    *(const unsigned long long *)(const void *)fb;
+}
+
+void
+conf_copy(const struct conf_key *k, void *dst, const void *src)
+{
+	const char *from = (const char *)src + k->offset;
+	char **sp;
+
+	if (conf_is_string(k->type)) {
+		sp = conf_field(k, dst);
+		free(*sp);
+		*sp = xstrdup(*(char *const *)(const void *)from);
+	} else if (k->type == CONF_BOOL)
+		*(int *)conf_field(k, dst) = *(const int *)(const void *)from;
+	else
+		*(unsigned long long *)conf_field(k, dst) =
+		    *(const unsigned long long *)(const void *)from;
+}
+
 void
 conf_free(const struct conf_key *keys, size_t n, void *obj)
 {

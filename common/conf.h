@@ -86,6 +86,11 @@ int	conf_load_file_sections(const struct conf_key *keys, size_t n,
 struct buf;
 int	conf_dump(const struct conf_key *keys, size_t n, const void *obj,
 	    struct buf *out);
+/* Whether key k holds the same value in objects a and b (a reload's
+ * question: did this key change?). */
+int	conf_same(const struct conf_key *k, const void *a, const void *b);
+/* Set key k in dst to its value in src (strings copied). */
+void	conf_copy(const struct conf_key *k, void *dst, const void *src);
 /* Free strings owned by obj. */
 void	conf_free(const struct conf_key *keys, size_t n, void *obj);
 

@@ -73,10 +73,45 @@ static const struct conf_key dir_keys[] = {
 };
 #define NDIR_KEYS (sizeof(dir_keys) / sizeof(dir_keys[0]))
 
-static struct ftpd_config the_config;
+/* Keys a reload cannot change (config_restart.def).  offsetof makes a
+ * name that is no key a compile error. */
+static const struct {
+	const char	*name;
+	size_t		 offset;
+} restart_keys[] = {
+#define R(name, why) { #name, offsetof(struct ftpd_config, name) },
+#include "config_restart.def"
+#undef R
+};
+#define NRESTART_KEYS (sizeof(restart_keys) / sizeof(restart_keys[0]))
+
+/*
+ * One loaded configuration and where each of its top-level keys was
+ * last set (conf_track), for errors found after loading: "FILE:LINE",
+ * "-o" or "" (its default).  A reload builds a second one beside the
+ * one in use (priv/reload.c), so the positions belong to each.
+ */
+struct config_store {
+	struct ftpd_config	c;	/* first: cfg points here */
+	char			where[NKEYS][CONF_WHERE_MAX];
+};
+
+/* Before any config_load: all zero, as the static configuration was. */
+static struct config_store boot;
+/* The store cfg points into (unit tests may point cfg elsewhere). */
+static struct config_store *current = &boot;
 static int	check_plans(struct ftpd_config *, char *, size_t);
 static int	check_dirs(struct ftpd_config *, char *, size_t);
-const struct ftpd_config *cfg = &the_config;
+static int	vhost_index(const struct ftpd_config *, const char *);
+static void	plan_global_of(const struct ftpd_config *, struct plan_layer *);
+const struct ftpd_config *cfg = &boot.c;
+
+/* The store of c, or NULL if c is not one of ours. */
+static struct config_store *
+store_of(const struct ftpd_config *c)
+{
+	return c == &current->c ? current : NULL;
+}
 
 /* "LOW-HIGH" was validated by conf; split it into numbers. */
 static void
@@ -97,34 +132,36 @@ split_pasv_ports(struct ftpd_config *c)
 	c->pasv_hi = (unsigned)hi;
 }
 
-/* Where each top-level key was last set (conf_track), for errors found
- * after loading: "FILE:LINE", "-o" or "" (its default). */
-static char key_where[NKEYS][CONF_WHERE_MAX];
-
-void
-config_locate_error(char *err, size_t errlen)
+static void
+locate_error(const struct config_store *st, char *err, size_t errlen)
 {
 	size_t i, len, wl, el;
 
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; st != NULL && i < NKEYS; i++) {
 		len = strlen(keys[i].name);
 		if (strncmp(err, keys[i].name, len) != 0 || err[len] != ':' ||
-		    key_where[i][0] == '\0')
+		    st->where[i][0] == '\0')
 			continue;
 		/* Prepend "WHERE: " in place, cutting the end if need be. */
-		wl = strlen(key_where[i]);
+		wl = strlen(st->where[i]);
 		el = strlen(err);
 		if (errlen < wl + 3)
 			return;
 		if (wl + 2 + el >= errlen)
 			el = errlen - wl - 3;
 		memmove(err + wl + 2, err, el);
-		memcpy(err, key_where[i], wl);
+		memcpy(err, st->where[i], wl);
 		err[wl] = ':';
 		err[wl + 1] = ' ';
 		err[wl + 2 + el] = '\0';
 		return;
 	}
+}
+
+void
+config_locate_error(char *err, size_t errlen)
+{
+	locate_error(store_of(cfg), err, errlen);
 }
 
 /*
@@ -399,7 +436,7 @@ check_plans(struct ftpd_config *c, char *err, size_t errlen)
 	int k;
 	char e[512];
 
-	config_plan_global(&g);
+	plan_global_of(c, &g);
 	for (k = 0; k < PLAN_NKEYS; k++)
 		if (plan_check((enum plan_key)k, g.val[k], err, errlen) == -1)
 			return -1;
@@ -542,7 +579,7 @@ open_section(void *arg, const char *kind, const char *name,
 		    "group, dir)", where, kind);
 		return -1;
 	}
-	if (c->nvhosts == VHOST_MAX || config_vhost(name) != -1) {
+	if (c->nvhosts == VHOST_MAX || vhost_index(c, name) != -1) {
 		snprintf(err, errlen, "%s: [host %s]: %s", where, name,
 		    c->nvhosts == VHOST_MAX ? "too many hosts" :
 		    "defined twice");
@@ -561,15 +598,21 @@ open_section(void *arg, const char *kind, const char *name,
 	return 0;
 }
 
-int
-config_vhost(const char *name)
+static int
+vhost_index(const struct ftpd_config *c, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->nvhosts; i++)
-		if (strcasecmp(cfg->vhosts[i].name, name) == 0)
+	for (i = 0; i < c->nvhosts; i++)
+		if (strcasecmp(c->vhosts[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+config_vhost(const char *name)
+{
+	return vhost_index(cfg, name);
 }
 
 const struct vhost *
@@ -580,61 +623,150 @@ config_vhost_at(int i)
 	return &cfg->vhosts[i];
 }
 
-int
-config_load(const char *path, int path_explicit, char *const *overrides,
-    size_t noverrides, char *err, size_t errlen)
+void
+config_free(struct ftpd_config *c)
 {
-	struct ftpd_config *c = &the_config;
 	size_t i;
 
-	/* Loading again (tests, fuzzing) must not leak the previous strings. */
+	if (c == NULL || c == &boot.c)
+		return;
 	conf_free(keys, NKEYS, c);
 	for (i = 0; i < c->nvhosts; i++) {
 		conf_free(vhost_keys, NVHOST_KEYS, &c->vhosts[i]);
 		free(c->vhosts[i].name);
 		free(c->vhosts[i].where);
 	}
-	c->nvhosts = 0;
 	for (i = 0; i < c->nplan_sections; i++) {
 		conf_free(plan_keys, NPLAN_KEYS, &c->plan_sections[i]);
 		free(c->plan_sections[i].name);
 		free(c->plan_sections[i].where);
 	}
 	free(c->plan_sections);
-	c->plan_sections = NULL;
-	c->nplan_sections = 0;
 	free_dirs(c);
-	conf_track(keys, key_where, NKEYS);
-	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
-		return -1;
-	struct conf_sections sect = { open_section, c };
+	/* The store is the configuration's first member's container. */
+	free((struct config_store *)(void *)c);
+}
 
+/*
+ * The keys of config_restart.def that differ between c and keep get
+ * keep's value back; their names go to kept, ", "-separated.
+ */
+static void
+keep_restart_keys(struct config_store *st, const struct ftpd_config *keep,
+    char *kept, size_t keptlen)
+{
+	const struct config_store *from = store_of(keep);
+	size_t i, k, n = 0;
+
+	for (i = 0; i < NRESTART_KEYS; i++)
+		for (k = 0; k < NKEYS; k++) {
+			if (keys[k].offset != restart_keys[i].offset ||
+			    conf_same(&keys[k], &st->c, keep))
+				continue;
+			conf_copy(&keys[k], &st->c, keep);
+			(void)snprintf(st->where[k], CONF_WHERE_MAX, "%s",
+			    from != NULL ? from->where[k] : "");
+			if (kept != NULL && n < keptlen)
+				n += (size_t)snprintf(kept + n, keptlen - n,
+				    "%s%s", n > 0 ? ", " : "", keys[k].name);
+		}
+}
+
+struct ftpd_config *
+config_read(const char *path, int path_explicit, char *const *overrides,
+    size_t noverrides, const struct ftpd_config *keep, char *kept,
+    size_t keptlen, char *err, size_t errlen)
+{
+	struct config_store *st = xcalloc(1, sizeof(*st));
+	struct ftpd_config *c = &st->c;
+	struct conf_sections sect = { open_section, c };
+	size_t i;
+	int rc = -1;
+
+	if (kept != NULL && keptlen > 0)
+		kept[0] = '\0';
+	conf_track(keys, st->where, NKEYS);
+	if (conf_defaults(keys, NKEYS, c, err, errlen) == -1)
+		goto out;
 	if (path != NULL && (path_explicit || access(path, F_OK) == 0) &&
 	    conf_load_file_sections(keys, NKEYS, c, &sect, path, err,
 	    errlen) == -1)
-		return -1;
+		goto out;
 	for (i = 0; i < noverrides; i++)
 		if (conf_set_kv(keys, NKEYS, c, overrides[i], err,
 		    errlen) == -1)
-			return -1;
+			goto out;
+	if (keep != NULL)
+		keep_restart_keys(st, keep, kept, keptlen);
 	split_pasv_ports(c);
 	c->unprivileged = geteuid() != 0;
 	if (check_rules(c, err, errlen) == -1) {
-		config_locate_error(err, errlen);
-		return -1;
+		locate_error(st, err, errlen);
+		goto out;
 	}
+	rc = 0;
+out:
+	/* The table must not point into a store that may be freed. */
+	conf_track(keys, NULL, NKEYS);
+	if (rc == -1) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+config_key_changed(const struct ftpd_config *a, const struct ftpd_config *b,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return !conf_same(&keys[i], a, b);
+	return 1;	/* not a key: assume the worst */
+}
+
+struct ftpd_config *
+config_install(struct ftpd_config *c)
+{
+	struct config_store *prev = current;
+
+	current = (struct config_store *)(void *)c;
+	cfg = c;
+	return &prev->c;
+}
+
+int
+config_load(const char *path, int path_explicit, char *const *overrides,
+    size_t noverrides, char *err, size_t errlen)
+{
+	struct config_store *prev = current;
+	struct ftpd_config *c;
+
+	c = config_read(path, path_explicit, overrides, noverrides, NULL,
+	    NULL, 0, err, errlen);
+	if (c == NULL)
+		return -1;
+	(void)config_install(c);
+	/* Loading again (tests, fuzzing) must not leak the previous one. */
+	config_free(&prev->c);
 	return 0;
+}
+
+static void
+plan_global_of(const struct ftpd_config *c, struct plan_layer *l)
+{
+#define X(name, kind, def) l->val[PLAN_##name] = c->name;
+#include "plan/plan_keys.def"
+#undef X
+	l->where = "ftpd.conf";
 }
 
 void
 config_plan_global(struct plan_layer *l)
 {
-	const struct ftpd_config *c = &the_config;
-
-#define X(name, kind, def) l->val[PLAN_##name] = c->name;
-#include "plan/plan_keys.def"
-#undef X
-	l->where = "ftpd.conf";
+	plan_global_of(cfg, l);
 }
 
 const char *
@@ -642,9 +774,11 @@ config_key_where(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++)
+	const struct config_store *st = store_of(cfg);
+
+	for (i = 0; st != NULL && i < NKEYS; i++)
 		if (strcmp(keys[i].name, name) == 0)
-			return key_where[i][0] != '\0' ? key_where[i] :
+			return st->where[i][0] != '\0' ? st->where[i] :
 			    "default";
 	return "default";
 }

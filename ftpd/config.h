@@ -1,8 +1,11 @@
 /*
  * config.h - the effective configuration of ftpd.
  *
- * Loaded once by main (file, then -o overrides) before any socket is opened;
- * read-only afterwards and inherited by every process through fork.
+ * Loaded by main (file, then -o overrides) before any socket is opened;
+ * read-only afterwards and inherited by every process through fork.  The
+ * master alone may replace it on SIGHUP (priv/reload.c): a new object is
+ * read beside the old and cfg switched between forks, never changed in
+ * place, so a session keeps the configuration it was forked with.
  */
 #ifndef FTPD_CONFIG_H
 #define FTPD_CONFIG_H
@@ -84,7 +87,8 @@ struct ftpd_config {
 	int		session_limits;
 };
 
-/* The one configuration of this process (read-only after config_load). */
+/* The configuration of this process (read-only; the master may point it
+ * at a new one between forks, see config_read). */
 extern const struct ftpd_config *cfg;
 
 /*
@@ -94,6 +98,27 @@ extern const struct ftpd_config *cfg;
  */
 int	config_load(const char *path, int path_explicit, char *const *overrides,
 	    size_t noverrides, char *err, size_t errlen);
+/*
+ * A reload's half of config_load (priv/reload.c): read and check a whole
+ * configuration into a new object, without touching the one in use.
+ * With keep (the configuration in use), the keys of config_restart.def
+ * keep keep's values, before the checks, and the names of those that
+ * differed go to kept (", "-separated; "" for none).  The object, or NULL
+ * with a one-line error in err ("FILE:LINE: KEY: ..." where a key is to
+ * blame).
+ */
+struct ftpd_config *config_read(const char *path, int path_explicit,
+	    char *const *overrides, size_t noverrides,
+	    const struct ftpd_config *keep, char *kept, size_t keptlen,
+	    char *err, size_t errlen);
+/* Make c the configuration cfg points to; returns the previous one,
+ * which the caller frees with config_free when nothing uses it. */
+struct ftpd_config *config_install(struct ftpd_config *c);
+/* Free a configuration config_read made (not the one installed). */
+void	config_free(struct ftpd_config *c);
+/* Whether key name (a top-level key) differs between a and b. */
+int	config_key_changed(const struct ftpd_config *a,
+	    const struct ftpd_config *b, const char *name);
 /* Index of the [host NAME] section for name (case-insensitive), or -1. */
 int	config_vhost(const char *name);
 /* The section for index i, or NULL for -1 (the main settings). */

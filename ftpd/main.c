@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "priv/plan_show.h"
 #include "priv/privdrop.h"
 #include "priv/ratepool.h"
+#include "priv/reload.h"
 #include "sandbox.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
@@ -102,7 +104,7 @@ main(int argc, char **argv)
 	size_t nover = 0;
 	const char *path = "/etc/ftpd.conf", *show_user = NULL;
 	int explicit = 0, inetd = 0, test = 0, bg = 0, c;
-	char err[1024];
+	char err[1024], abspath[PATH_MAX];
 
 	log_std_prepare();
 	while ((c = getopt(argc, argv, "f:o:itu:DVh")) != -1) {
@@ -143,9 +145,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "ftpd: %s\n", err);
 		return 1;
 	}
+	/* -D moves to "/", and the reload and the account service read the
+	 * file again later: by its absolute name. */
+	if (path[0] != '/' && realpath(path, abspath) != NULL)
+		path = abspath;
 	/* The account service gets the same -f and -o (-t -u starts it to
 	 * ask about an sql or ldap account). */
 	acct_spawn_args(path, explicit, overrides, nover);
+	reload_args(path, explicit, overrides, nover);
 	if (test && show_user != NULL)
 		return plan_show(show_user);
 	if (test) {

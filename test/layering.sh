@@ -23,7 +23,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 
-priv_allowed='^(common/[a-z_]+\.h|plan/[a-z_]+\.h|priv/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_keys\.def|monproto\.h|roles\.h|bounce\.h|tls/tls\.h|tls/tls_identity\.h|cpupin\.h|sandbox\.h)$'
+priv_allowed='^(common/[a-z_]+\.h|plan/[a-z_]+\.h|priv/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_check\.h|config_keys\.def|monproto\.h|roles\.h|bounce\.h|tls/tls\.h|tls/tls_identity\.h|cpupin\.h|sandbox\.h)$'
 tools_allowed='^(common/[a-z_]+\.h|formats/[a-z_]+\.h)$'
 accounts_allowed='^(common/[a-z_]+\.h|plan/[a-z_]+\.h|accounts/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_keys\.def)$'
 

@@ -26,6 +26,15 @@ int	acct_spawn_start(void);
 int	acct_spawn_reaped(pid_t pid, int status);
 /* Master, on each wake: start a service whose pause has passed. */
 void	acct_spawn_tick(void);
+/*
+ * Master, after a reload (priv/reload.c): start, stop or restart the
+ * service when the new configuration (cfg) differs from old in a key the
+ * service reads (or in whether it runs at all); otherwise keep it.  A
+ * restart stops the old service first and starts the new one on the
+ * same socket once the old is reaped.  0, or -1 logged.
+ */
+struct ftpd_config;
+int	acct_spawn_reload(const struct ftpd_config *old);
 /* A session forked by the master: its processes must never hold the
  * service's listening socket (a front could answer in its place). */
 void	acct_spawn_child_close(void);

@@ -37,6 +37,7 @@
 #define SERVICE_FD	3	/* where ftpd-accounts finds its socket */
 #define ARGV_MAX	(2 * 256 + 8)
 #define RESTART_PAUSE_MAX 30	/* seconds between restarts, at most */
+#define RETIRE_WAIT	2	/* seconds a retired service may take to go */
 
 /* The abstract name the authentication child connects to (inherited
  * through fork); see acct_client.c. */
@@ -49,6 +50,10 @@ static size_t conf_nover;
 static int listen_fd = -1;
 static pid_t service_pid = -1;
 static time_t last_start, restart_at;
+/* A service a reload told to stop; its successor starts once it is
+ * reaped (or RETIRE_WAIT seconds later), not beside it. */
+static pid_t retired_pid = -1;
+static time_t retired_at;
 static unsigned restart_pause;
 static char helper[PATH_MAX];
 
@@ -189,6 +194,13 @@ acct_spawn_start(void)
 int
 acct_spawn_reaped(pid_t pid, int status)
 {
+	if (pid == retired_pid && pid > 0) {
+		retired_pid = -1;
+		log_msg(LOG_INFO, "accounts: the account service of the "
+		    "previous configuration ended (status %d)", status);
+		acct_spawn_tick();
+		return 1;
+	}
 	if (pid != service_pid || pid <= 0)
 		return 0;
 	service_pid = -1;
@@ -216,8 +228,65 @@ acct_spawn_reaped(pid_t pid, int status)
 void
 acct_spawn_tick(void)
 {
-	if (listen_fd != -1 && service_pid == -1 && time(NULL) >= restart_at)
+	if (listen_fd != -1 && service_pid == -1 && time(NULL) >= restart_at &&
+	    (retired_pid == -1 || time(NULL) >= retired_at + RETIRE_WAIT))
 		start();
+}
+
+/*
+ * The keys ftpd-accounts reads (accounts/): a reload that changes one of
+ * them restarts it, since it reads its configuration only at start.  A
+ * new key the service reads belongs here.
+ */
+static const char *const service_keys[] = {
+	"accounts", "account_user", "accounts_pool", "accounts_timeout",
+	"sql_driver", "sql_dsn", "sql_password_file", "sql_user_query",
+	"ldap_uri", "ldap_starttls", "ldap_base", "ldap_filter",
+	"ldap_bind_dn", "ldap_bind_password_file", "ldap_auth",
+	"ldap_attr_uid", "ldap_attr_gid", "ldap_attr_home",
+	"ldap_attr_password", "log", "log_level", "seccomp",
+};
+
+static void
+retire(void)
+{
+	if (service_pid <= 0)
+		return;
+	(void)kill(service_pid, SIGTERM);
+	retired_pid = service_pid;
+	retired_at = time(NULL);
+	service_pid = -1;
+}
+
+int
+acct_spawn_reload(const struct ftpd_config *old)
+{
+	size_t i;
+	int changed = 0;
+
+	if (!old->acct_service && !cfg->acct_service)
+		return 0;
+	for (i = 0; i < sizeof(service_keys) / sizeof(service_keys[0]); i++)
+		changed |= config_key_changed(old, cfg, service_keys[i]);
+	if (old->acct_service && cfg->acct_service && !changed)
+		return 0;	/* the running service serves as it is */
+	retire();
+	if (!cfg->acct_service) {
+		acct_spawn_child_close();
+		log_msg(LOG_NOTICE, "accounts: the account service stops "
+		    "(no sql or ldap in accounts any more)");
+		return 0;
+	}
+	if (listen_fd == -1)
+		return acct_spawn_start();
+	/* Same socket: sessions forked before still find a service.  The
+	 * new one listens again, as the new account_user. */
+	restart_pause = 0;
+	restart_at = 0;
+	log_msg(LOG_NOTICE, "accounts: restarting the account service for "
+	    "the new configuration");
+	acct_spawn_tick();
+	return 0;
 }
 
 void
@@ -233,6 +302,8 @@ acct_spawn_stop(void)
 {
 	int i;
 
+	if (retired_pid > 0)
+		(void)kill(retired_pid, SIGKILL);
 	if (service_pid <= 0)
 		return;
 	(void)kill(service_pid, SIGTERM);

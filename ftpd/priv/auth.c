@@ -122,6 +122,8 @@ auth_prepare(void)
 {
 	struct passwd *pw;
 
+	/* Again on a reload: anon_user may name someone else now. */
+	anon.found = 0;
 	if (cfg->unprivileged || (pw = getpwnam(cfg->anon_user)) == NULL ||
 	    snprintf(anon.name, sizeof(anon.name), "%s", pw->pw_name) >=
 	    (int)sizeof(anon.name))

@@ -7,7 +7,9 @@
  * max_sessions count.  A monitor asks over a channel of its own
  * (askproto.h): with proxy_protocol, whether the client the PROXY header
  * names may have one more session (proxy_answer); with session limits,
- * whether the account that just logged in may (login_answer).
+ * whether the account that just logged in may (login_answer).  SIGHUP
+ * reads the configuration again between two polls (priv/reload.c); the
+ * tables here follow it (master_configure).
  */
 #include <errno.h>
 #include <poll.h>
@@ -33,7 +35,7 @@
 #include "priv/master.h"
 #include "priv/monitor.h"
 #include "priv/ratepool.h"
-#include "priv/sessionlog.h"
+#include "priv/reload.h"
 #include "tls/tls.h"
 
 #define MAX_LISTENERS	32
@@ -61,7 +63,13 @@ static size_t nlisteners;
 static struct child *children;
 static size_t nchildren;
 static struct pollfd *pfds;	/* listeners, then open ask channels */
+static size_t *chan_of;		/* pfds[nlisteners + i] is children[chan_of[i]] */
+static size_t capacity;		/* rows of children and chan_of */
 static int use_ask;		/* proxy_protocol or session limits */
+/* Channels may be open: use_ask now, or at any time since start (a
+ * reload that turns it off leaves the sessions forked before with
+ * their channels).  Never set: no scan of the sessions per wake. */
+static int scan_asks;
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_chld;
@@ -79,33 +87,6 @@ on_hup(int sig)
 {
 	(void)sig;
 	got_hup = 1;
-}
-
-/* SIGHUP: reopen the log files by name, so that after logrotate moved
- * them new sessions write to fresh files.  Sessions already running keep
- * writing to the file they started with until they end. */
-static void
-reopen_logs(void)
-{
-	if (cfg->log[0] == '/' && log_open(cfg->log, "ftpd") == -1)
-		log_msg(LOG_ERR, "SIGHUP: cannot reopen log %s, keeping the "
-		    "open one: %s", cfg->log, strerror(errno));
-	(void)xferlog_open();
-}
-
-/* SIGHUP: re-read the TLS certificate and key for new sessions (renewed
- * certificates without a restart).  Sessions already running keep theirs. */
-static void
-reload_tls(void)
-{
-	char err[512];
-
-	if (tls_init(err, sizeof(err)) == -1)
-		log_msg(LOG_ERR, "SIGHUP: TLS reload failed, keeping the "
-		    "previous certificate: %s", err);
-	else
-		log_msg(LOG_NOTICE, "SIGHUP: TLS certificate and key "
-		    "reloaded");
 }
 
 static void
@@ -155,9 +136,22 @@ master_listen(void)
 	if (listen_list(cfg->listen, 0) == -1 ||
 	    listen_list(cfg->implicit_tls_listen, 1) == -1)
 		return -1;
-	children = xcalloc(cfg->max_clients, sizeof(*children));
-	pfds = xcalloc(MAX_LISTENERS + cfg->max_clients, sizeof(*pfds));
 	return 0;
+}
+
+/* The tables hold max_clients sessions; a reload may raise it (a lower
+ * one refuses new sessions until enough of the running ones end). */
+static void
+tables_fit(void)
+{
+	size_t want = (size_t)cfg->max_clients;
+
+	if (want <= capacity)
+		return;
+	children = xreallocarray(children, want, sizeof(*children));
+	chan_of = xreallocarray(chan_of, want, sizeof(*chan_of));
+	pfds = xreallocarray(pfds, MAX_LISTENERS + want, sizeof(*pfds));
+	capacity = want;
 }
 
 /* A monitor's exit status is its count of failed logins. */
@@ -455,7 +449,7 @@ answer(struct child *c)
 
 /* The poll set: listeners first, then the channels still open. */
 static nfds_t
-poll_set(size_t *chan_of)
+poll_set(void)
 {
 	nfds_t n = 0;
 	size_t i;
@@ -467,7 +461,7 @@ poll_set(size_t *chan_of)
 	}
 	/* Without proxy_protocol or session limits there are no channels:
 	 * no scan per wake. */
-	for (i = 0; use_ask && i < nchildren; i++) {
+	for (i = 0; scan_asks && i < nchildren; i++) {
 		if (children[i].ask == -1)
 			continue;
 		chan_of[n - nlisteners] = i;
@@ -544,39 +538,47 @@ install_signals(void)
 	(void)signal(SIGPIPE, SIG_IGN);
 }
 
+/* What the master itself keeps from the configuration: at start, and
+ * after a reload changed it (priv/reload.c did the rest). */
+static void
+master_configure(void)
+{
+	tables_fit();
+	use_ask = cfg->proxy_protocol || cfg->session_limits;
+	scan_asks |= use_ask;
+	if (use_ask)
+		files_for_channels();
+}
+
 int
 master_run(void)
 {
-	size_t *chan_of = xcalloc(cfg->max_clients, sizeof(*chan_of));
 	nfds_t npfd;
 	size_t i;
 	int n;
 
 	install_signals();
-	use_ask = cfg->proxy_protocol || cfg->session_limits;
-	if (use_ask)
-		files_for_channels();
+	master_configure();
 	/* Before the first monitor: each inherits the page. */
-	if (ratepool_create() == -1) {
-		free(chan_of);
+	if (ratepool_create() == -1)
 		return 1;
-	}
 	/* After -D's fork: the service's parent must be the master that
 	 * stays (it ends with its parent). */
-	if (acct_spawn_start() == -1) {
-		free(chan_of);
+	if (acct_spawn_start() == -1)
 		return 1;
-	}
 	for (i = 0; i < nlisteners; i++)
 		(void)net_set_nonblock(listeners[i].fd, 1);
 	while (!got_term) {
-		npfd = poll_set(chan_of);
-		n = poll(pfds, npfd, 1000);
+		/* Here, between two polls, so no poll result is read
+		 * against tables a reload resized.  Connections that
+		 * arrive meanwhile wait in the listen queue. */
 		if (got_hup) {
 			got_hup = 0;
-			reopen_logs();
-			reload_tls();
+			if (reload_run() == 1)
+				master_configure();
 		}
+		npfd = poll_set();
+		n = poll(pfds, npfd, 1000);
 		if (got_chld) {
 			got_chld = 0;
 			reap();
@@ -595,7 +597,6 @@ master_run(void)
 			if (pfds[i].revents & POLLIN)
 				accept_one(&listeners[i]);
 	}
-	free(chan_of);
 	log_msg(LOG_NOTICE, "shutting down: %zu session(s) signalled",
 	    nchildren);
 	for (i = 0; i < nlisteners; i++)

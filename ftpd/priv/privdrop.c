@@ -135,6 +135,8 @@ privdrop_prepare(void)
 {
 	struct passwd *pw;
 
+	/* Again on a reload: nopriv_user may name someone else now. */
+	nopriv.found = 0;
 	if (cfg->unprivileged)
 		return;
 	/* Logged now if wrong; each session then checks again and logs. */

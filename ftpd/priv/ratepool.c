@@ -25,8 +25,9 @@
 #include "plan/plan.h"
 #include "priv/ratepool.h"
 
-/* Set once before the first fork, then only read (and inherited): the
- * same rule as the configuration. */
+/* Set before the first fork, then only read (and inherited): the same
+ * rule as the configuration, which a reload replaces between forks too
+ * (ratepool_reload). */
 static struct rb_shared *pool;
 
 int
@@ -59,6 +60,21 @@ ratepool_create(void)
 		return -1;
 	}
 	return 0;
+}
+
+int
+ratepool_reload(const struct ftpd_config *old)
+{
+	unsigned long long was, now;
+
+	/* Both were checked at load: a failure means "changed". */
+	if (plan_bytes(old->rate_total, &was) == 0 &&
+	    plan_bytes(cfg->rate_total, &now) == 0 && was == now)
+		return 0;
+	ratepool_forget();
+	log_msg(LOG_NOTICE, "reload: rate_total is now %s: new sessions "
+	    "share a new budget, running ones keep the old", cfg->rate_total);
+	return ratepool_create();
 }
 
 struct rb_shared *

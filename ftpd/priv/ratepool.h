@@ -14,6 +14,15 @@ struct rb_shared;
  * server cannot keep.
  */
 int	ratepool_create(void);
+/*
+ * Master, after a reload (priv/reload.c) whose rate_total differs from
+ * old's: new sessions get a new page (empty, or none for 0).  The master
+ * unmaps the old one; the sessions forked before keep it, so until they
+ * end the node may move up to the old and the new budget together.
+ * 0, or -1 after logging (new sessions then run without rate_total).
+ */
+struct ftpd_config;
+int	ratepool_reload(const struct ftpd_config *old);
 /* The shared bucket for a user process (role_login), or NULL. */
 struct rb_shared *ratepool_get(void);
 /* Unmap it in a process that never transfers a file (the front, which

@@ -32,6 +32,8 @@ Server keyword arguments (all optional):
     conf        {key: value} of further configuration keys
     implicit_tls  also listen for implicit TLS; its port is srv.tls_port
     ipv6        also listen on [::1]:srv.port6 (srv.url(..., scheme="ftp6"))
+    listen_in_file  write listen into the configuration file instead of
+                passing it with -o (which a reload could not change)
 
 srv.keys (the configuration) and srv.extra_text (appended verbatim, e.g.
 [host] sections) may be changed between srv.stop() and srv.start().
@@ -494,7 +496,8 @@ class Server:
 
     def __init__(self, anonymous=True, anon_upload=False, users=None,
                  system_users=False, tls="off", deny=(), conf=None,
-                 implicit_tls=False, ipv6=False, closed_std=False):
+                 implicit_tls=False, ipv6=False, closed_std=False,
+                 listen_in_file=False):
         self.tmp = Path(tempfile.mkdtemp(prefix="ftpd-it-"))
         os.chmod(self.tmp, 0o755)
         self.anon_root = self.tmp / "anon"
@@ -522,6 +525,7 @@ class Server:
         # Start ftpd with its stdout and stderr closed (as some service
         # managers do).
         self.closed_std = closed_std
+        self.listen_in_file = listen_in_file
         # Appended to the configuration file as is ([host] sections).
         self.extra_text = ""
         self.port6 = None
@@ -605,14 +609,17 @@ class Server:
     def start(self):
         if not FTPD.exists():
             raise TestFailure(f"{FTPD} not built (run make)")
-        self._write_files()
         self.port = free_port()
         listen = f"{HOST}:{self.port}"
         if self.ipv6:
             self.port6 = free_port6()
             listen += f", [::1]:{self.port6}"
-        args = [str(FTPD), "-f", str(self.conf_path),
-                "-o", f"listen={listen}"]
+        args = [str(FTPD), "-f", str(self.conf_path)]
+        if self.listen_in_file:
+            self.keys["listen"] = listen
+        else:
+            args += ["-o", f"listen={listen}"]
+        self._write_files()
         if self.implicit_tls:
             self.tls_port = free_port()
             args += ["-o", f"implicit_tls_listen={HOST}:{self.tls_port}"]
