@@ -719,12 +719,18 @@ int
 config_key_changed(const struct ftpd_config *a, const struct ftpd_config *b,
     const char *name)
 {
-	size_t i;
+	size_t i, n = strlen(name);
+	int prefix = n > 0 && name[n - 1] == '*', found = 0;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].name, name) == 0)
-			return !conf_same(&keys[i], a, b);
-	return 1;	/* not a key: assume the worst */
+	for (i = 0; i < NKEYS; i++) {
+		if (prefix ? strncmp(keys[i].name, name, n - 1) != 0 :
+		    strcmp(keys[i].name, name) != 0)
+			continue;
+		if (!conf_same(&keys[i], a, b))
+			return 1;
+		found = 1;
+	}
+	return !found;	/* not a key: assume the worst */
 }
 
 struct ftpd_config *

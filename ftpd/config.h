@@ -116,7 +116,8 @@ struct ftpd_config *config_read(const char *path, int path_explicit,
 struct ftpd_config *config_install(struct ftpd_config *c);
 /* Free a configuration config_read made (not the one installed). */
 void	config_free(struct ftpd_config *c);
-/* Whether key name (a top-level key) differs between a and b. */
+/* Whether key name (a top-level key) differs between a and b.  A name
+ * ending in '*' is a prefix: whether any key it starts differs. */
 int	config_key_changed(const struct ftpd_config *a,
 	    const struct ftpd_config *b, const char *name);
 /* Index of the [host NAME] section for name (case-insensitive), or -1. */

@@ -236,15 +236,11 @@ acct_spawn_tick(void)
 /*
  * The keys ftpd-accounts reads (accounts/): a reload that changes one of
  * them restarts it, since it reads its configuration only at start.  A
- * new key the service reads belongs here.
+ * new key the service reads belongs here; families go by prefix, so
+ * that a key added to one (ldap_attr_plan) restarts it too.
  */
 static const char *const service_keys[] = {
-	"accounts", "account_user", "accounts_pool", "accounts_timeout",
-	"sql_driver", "sql_dsn", "sql_password_file", "sql_user_query",
-	"ldap_uri", "ldap_starttls", "ldap_base", "ldap_filter",
-	"ldap_bind_dn", "ldap_bind_password_file", "ldap_auth",
-	"ldap_attr_uid", "ldap_attr_gid", "ldap_attr_home",
-	"ldap_attr_password", "log", "log_level", "seccomp",
+	"account*", "sql_*", "ldap_*", "log", "log_level", "seccomp",
 };
 
 static void
