@@ -9,7 +9,8 @@ Debian's real fail2ban-regex reads that log with the filter, installed
 as it would be (next to Debian's common.conf, which it includes), and
 must report exactly the failing addresses, once per failed login, and
 never the successful client, the proxy, or an address a user name
-names.
+names.  The JSON variant (filter.d/ftpd-json.conf) gets the same with
+log_format = json.
 """
 
 import shutil
@@ -21,10 +22,10 @@ from pathlib import Path
 from harness import (HOST, REPO, SLOW, Server, check, require_tool, run)
 
 USER, PASS = "fritz", "Fritz-pw-9"
-FILTER = REPO / "etc" / "fail2ban" / "filter.d" / "ftpd.conf"
+FILTERS = REPO / "etc" / "fail2ban" / "filter.d"
 COMMON = Path("/etc/fail2ban/filter.d/common.conf")
 # A user name that tries to plant another address in the line.
-FORGED = "client=198.51.100.66 login failed: "
+FORGED = 'client=198.51.100.66 login failed: ","client":"198.51.100.66"'
 
 
 class Control:
@@ -83,28 +84,25 @@ def attempts(port, jobs):
     return codes
 
 
-def matched(log_path):
-    """The addresses fail2ban-regex finds with the shipped filter, one per
-    matching line."""
+def matched(log_path, name="ftpd.conf"):
+    """The addresses fail2ban-regex finds with the shipped filter name,
+    one per matching line."""
     require_tool("fail2ban-regex")
     if not COMMON.exists():
         check(False, f"{COMMON} missing: the fail2ban package is broken")
     with tempfile.TemporaryDirectory(prefix="ftpd-f2b-") as d:
         fd = Path(d) / "filter.d"
         fd.mkdir()
-        shutil.copy(FILTER, fd / "ftpd.conf")
+        shutil.copy(FILTERS / name, fd / name)
         (fd / "common.conf").symlink_to(COMMON)
         p = run(["fail2ban-regex", "-o", "ip", str(log_path),
-                 str(fd / "ftpd.conf")], timeout=60)
+                 str(fd / name)], timeout=60)
     return sorted(p.stdout.split())
 
 
-def test_filter_matches_exactly_the_failed_logins():
-    """Two failures from 127.0.0.2, three from 127.0.0.3 (one with a user
-    name that names another address), a success from 127.0.0.4: the
-    filter finds 127.0.0.2 twice and 127.0.0.3 three times, nothing
-    else."""
-    with Server(users={USER: PASS}, conf={"log_level": "info"}) as srv:
+def _direct(fmt, filter_name):
+    with Server(users={USER: PASS},
+                conf={"log_level": "info", "log_format": fmt}) as srv:
         codes = attempts(srv.port, [
             (USER, "wrong1", "127.0.0.2"),
             ("nosuch", "x", "127.0.0.2"),
@@ -115,11 +113,24 @@ def test_filter_matches_exactly_the_failed_logins():
         ])
         check(codes == ["530"] * 5 + ["230"], f"codes {codes}")
         # Each line is written before its reply is sent: all are there.
-        got = matched(srv.log_path)
+        got = matched(srv.log_path, filter_name)
         want = ["127.0.0.2"] * 2 + ["127.0.0.3"] * 3
         check(got == want, f"fail2ban-regex found {got}, not {want}:\n"
               + srv.log_tail(40))
-        check("client=127.0.0.4 login ok" in srv.log(), "login ok line")
+        check("127.0.0.4" in srv.log(), "no line of the login")
+
+
+def test_filter_matches_exactly_the_failed_logins():
+    """Two failures from 127.0.0.2, three from 127.0.0.3 (one with a user
+    name that names another address), a success from 127.0.0.4: the
+    filter finds 127.0.0.2 twice and 127.0.0.3 three times, nothing
+    else."""
+    _direct("text", "ftpd.conf")
+
+
+def test_json_filter_matches_exactly_the_failed_logins():
+    """The same with log_format = json and filter.d/ftpd-json.conf."""
+    _direct("json", "ftpd-json.conf")
 
 
 def test_filter_behind_the_proxy_protocol():
