@@ -334,18 +334,25 @@ log_level_name(int level)
 	return level >= 0 && level <= LOG_DEBUG ? names[level] : "info";
 }
 
+/* v escaped for JSON into line (of size len, n used), leaving room for
+ * keep more bytes; json_escape cuts only between whole characters. */
+static size_t
+log_json_add(char *line, size_t len, size_t n, const char *v, size_t keep)
+{
+	if (n + keep + 1 >= len)
+		return n;
+	return n + json_escape(v, strlen(v), line + n, len - n - keep);
+}
+
 /* ,"key":"value" with value escaped for JSON. */
 static size_t
 log_json_str(char *line, size_t len, size_t n, const char *key,
     const char *v)
 {
-	char esc[LOG_ESCMAX + 8];
-
-	(void)json_escape(v, strlen(v), esc, sizeof(esc));
 	n = log_add(line, len, n, ",\"");
 	n = log_add(line, len, n, key);
 	n = log_add(line, len, n, "\":\"");
-	n = log_add(line, len, n, esc);
+	n = log_json_add(line, len, n, v, 1);
 	return log_add(line, len, n, "\"");
 }
 
@@ -362,7 +369,6 @@ log_write_json(int level, const char *esc, const struct log_ev *ev)
 	const char *client = log_client_of(ev);
 	const char *user = ev != NULL && ev->user != NULL ? ev->user :
 	    log_user;
-	char m[LOG_ESCMAX * 2];
 	size_t n;
 
 	log_time(ts, sizeof(ts));
@@ -387,11 +393,7 @@ log_write_json(int level, const char *esc, const struct log_ev *ev)
 		n = log_json_str(line, sizeof(line), n, "event", ev->event);
 	n = log_add(line, sizeof(line), n, ",\"msg\":\"");
 	/* What is left, less the closing quote, brace and newline. */
-	if (n + 4 < sizeof(line)) {
-		(void)json_escape(esc, strlen(esc), m, sizeof(m) <
-		    sizeof(line) - n - 3 ? sizeof(m) : sizeof(line) - n - 3);
-		n = log_add(line, sizeof(line), n, m);
-	}
+	n = log_json_add(line, sizeof(line), n, esc, 3);
 	if (n > sizeof(line) - 4)	/* cannot happen: the fields are */
 		n = sizeof(line) - 4;	/* far shorter than the line */
 	line[n++] = '"';

@@ -138,6 +138,33 @@ START_TEST(log_json_objects)
 END_TEST
 
 static void
+long_line(void)
+{
+	char big[1100];
+
+	memset(big, 0xff, sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_set_json(1);
+	log_msg(LOG_INFO, "%s", big);
+}
+
+/* A message too long for the line once escaped is cut between whole
+ * escapes, and the object is still closed. */
+START_TEST(log_json_cut_inside_msg)
+{
+	char text[16384];
+	size_t n;
+
+	log_to_tmp(text, sizeof(text), long_line);
+	n = strlen(text);
+	ck_assert_uint_gt(n, 2000);
+	ck_assert_uint_lt(n, 8192);
+	ck_assert_str_eq(text + n - 9, "\\ufffd\"}\n");
+	ck_assert_ptr_eq(strchr(text, '\n'), text + n - 1);
+}
+END_TEST
+
+static void
 text_lines(void)
 {
 	log_set_client("192.0.2.7");
@@ -174,6 +201,7 @@ json_suite(void)
 	tcase_add_test(tc, json_cut_on_whole_characters);
 	tcase_add_test(tc, log_json_objects);
 	tcase_add_test(tc, log_text_client_first);
+	tcase_add_test(tc, log_json_cut_inside_msg);
 	suite_add_tcase(s, tc);
 	return s;
 }
