@@ -355,7 +355,8 @@ admit_session(struct monitor *m, char *msg, size_t msglen)
 		return 0;
 	if (verdict == ASK_LOGIN_TOO_MANY) {
 		log_event(LOG_NOTICE, "login_refused", NULL, m->auth.name,
-		    "login refused: user %s from %s: max_sessions %llu reached (%s)", m->auth.name, m->ip,
+		    "login refused: user %s from %s: max_sessions %llu "
+		    "reached (%s)", m->auth.name, m->ip,
 		    m->plan->max_sessions, m->plan->from[PLAN_max_sessions]);
 		snprintf(msg, msglen, "Too many sessions for this account "
 		    "(limit %llu).", m->plan->max_sessions);

@@ -279,6 +279,9 @@ xfer_wait(struct xfer_ctx *x, short events)
 		xfer_busy_check(x, now);
 		if (x->busy_at != 0 && x->busy_at - now < left)
 			left = x->busy_at - now;	/* a stall shows too */
+		/* and, once shown, its rate falling */
+		if (x->busy_sent && x->progress_at - now < left)
+			left = x->progress_at > now ? x->progress_at - now : 0;
 		pfd[0].fd = x->waitfd;
 		pfd[0].events = events;
 		pfd[0].revents = 0;
