@@ -163,6 +163,8 @@ test-deps:
 	[ -x /usr/sbin/mariadbd ] || missing="$$missing mariadb-server"; \
 	[ -x /usr/sbin/slapd ] || missing="$$missing slapd"; \
 	command -v ldapsearch >/dev/null 2>&1 || missing="$$missing ldap-utils"; \
+	command -v fail2ban-regex >/dev/null 2>&1 || \
+	  missing="$$missing fail2ban"; \
 	command -v go >/dev/null 2>&1 || missing="$$missing golang-go"; \
 	[ -d /usr/share/gocode/src/github.com/jlaffaye/ftp ] || \
 	  missing="$$missing golang-github-jlaffaye-ftp-dev"; \

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
 
 /* Sanitizer reports go to stderr: such builds keep it (log_detach). */
@@ -53,6 +54,16 @@ static void *log_fwd_arg;
 static volatile int log_in_fatal;
 static int log_fatal_status = 1;
 static int log_null = -1;	/* /dev/null, opened once for log_detach */
+static int log_json;
+static char log_client[64] = "";	/* an address: INET6_ADDRSTRLEN fits */
+static char log_user[256] = "";
+static long log_session;
+
+/* The fields of one line beyond the message (log_event), NULL: the
+ * process's own. */
+struct log_ev {
+	const char	*event, *client, *user;
+};
 
 static void
 log_set_ident(const char *ident)
@@ -111,6 +122,32 @@ log_set_prefix(const char *prefix)
 	if (prefix == NULL)
 		prefix = "";
 	(void)snprintf(log_prefix, sizeof(log_prefix), "%s", prefix);
+}
+
+void
+log_set_client(const char *addr)
+{
+	(void)snprintf(log_client, sizeof(log_client), "%s",
+	    addr != NULL ? addr : "");
+}
+
+void
+log_set_session(long id)
+{
+	log_session = id;
+}
+
+void
+log_set_user(const char *user)
+{
+	(void)snprintf(log_user, sizeof(log_user), "%s",
+	    user != NULL ? user : "");
+}
+
+void
+log_set_json(int on)
+{
+	log_json = on;
 }
 
 void
@@ -196,37 +233,17 @@ log_escape(const char *in, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Write one escaped message to the current sink. */
+/* One finished line (n bytes, ending in a newline) to the file or
+ * stderr, or without its newline to syslog. */
 static void
-log_write(int level, const char *esc)
+log_put(int level, const char *line, int n)
 {
-	char line[LOG_LINEMAX], ts[32];
-	struct tm tm;
-	time_t now;
-	int n;
 	ssize_t w;
 	int fd;
 
 	if (log_sink == SINK_SYSLOG) {
-		if (log_prefix[0] != '\0')
-			syslog(level, "%s %s", log_prefix, esc);
-		else
-			syslog(level, "%s", esc);
+		syslog(level, "%.*s", n > 0 ? n - 1 : 0, line);
 		return;
-	}
-	now = time(NULL);
-	if (gmtime_r(&now, &tm) == NULL ||
-	    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(ts, sizeof(ts), "-");
-	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s%s%s\n", ts,
-	    log_ident[0] != '\0' ? log_ident : program_invocation_short_name,
-	    (long)getpid(), log_prefix, log_prefix[0] != '\0' ? " " : "",
-	    esc);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) {
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
 	}
 	fd = log_sink == SINK_FILE && log_file != -1 ? log_file : STDERR_FILENO;
 	/* One write per line so O_APPEND writers never interleave lines. */
@@ -235,9 +252,159 @@ log_write(int level, const char *esc)
 	} while (w == -1 && errno == EINTR);
 }
 
+static void
+log_time(char *ts, size_t len)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(ts, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)snprintf(ts, len, "-");
+}
+
+static const char *
+log_ident_name(void)
+{
+	return log_ident[0] != '\0' ? log_ident :
+	    program_invocation_short_name;
+}
+
+/* The client of this line: the event's, else the process's ("": none). */
+static const char *
+log_client_of(const struct log_ev *ev)
+{
+	return ev != NULL && ev->client != NULL ? ev->client : log_client;
+}
+
+/* Append to line (of size len, n used) without overflowing; n stays
+ * within len - 1. */
+static size_t
+log_add(char *line, size_t len, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (n + k >= len)
+		k = n + 1 < len ? len - 1 - n : 0;
+	memcpy(line + n, s, k);
+	line[n + k] = '\0';
+	return n + k;
+}
+
+/* Write one escaped message to the current sink as a text line:
+ * "TIME IDENT[PID]: client=ADDR PREFIX msg" (syslog adds its own time
+ * and ident). */
+static void
+log_write(int level, const char *esc, const struct log_ev *ev)
+{
+	char line[LOG_LINEMAX], ts[32];
+	const char *client = log_client_of(ev);
+	size_t n = 0;
+	int k;
+
+	line[0] = '\0';
+	if (log_sink != SINK_SYSLOG) {
+		log_time(ts, sizeof(ts));
+		k = snprintf(line, sizeof(line), "%s %s[%ld]: ", ts,
+		    log_ident_name(), (long)getpid());
+		if (k < 0 || (size_t)k >= sizeof(line))
+			return;
+		n = (size_t)k;
+	}
+	if (client[0] != '\0') {
+		n = log_add(line, sizeof(line), n, "client=");
+		n = log_add(line, sizeof(line), n, client);
+		n = log_add(line, sizeof(line), n, " ");
+	}
+	if (log_prefix[0] != '\0') {
+		n = log_add(line, sizeof(line), n, log_prefix);
+		n = log_add(line, sizeof(line), n, " ");
+	}
+	n = log_add(line, sizeof(line) - 1, n, esc);	/* room for \n */
+	line[n++] = '\n';
+	log_put(level, line, (int)n);
+}
+
+static const char *
+log_level_name(int level)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+	    "warning", "notice", "info", "debug" };
+
+	return level >= 0 && level <= LOG_DEBUG ? names[level] : "info";
+}
+
+/* v escaped for JSON into line (of size len, n used), leaving room for
+ * keep more bytes; json_escape cuts only between whole characters. */
+static size_t
+log_json_add(char *line, size_t len, size_t n, const char *v, size_t keep)
+{
+	if (n + keep + 1 >= len)
+		return n;
+	return n + json_escape(v, strlen(v), line + n, len - n - keep);
+}
+
+/* ,"key":"value" with value escaped for JSON. */
+static size_t
+log_json_str(char *line, size_t len, size_t n, const char *key,
+    const char *v)
+{
+	n = log_add(line, len, n, ",\"");
+	n = log_add(line, len, n, key);
+	n = log_add(line, len, n, "\":\"");
+	n = log_json_add(line, len, n, v, 1);
+	return log_add(line, len, n, "\"");
+}
+
+/*
+ * The same message as one JSON object on one line, keys in a fixed
+ * order: time, level, ident, pid, then session, client, user, event when
+ * known, then msg (escaped for log lines first, so the two formats say
+ * the same).  A message too long for the line is cut, never the object.
+ */
+static void
+log_write_json(int level, const char *esc, const struct log_ev *ev)
+{
+	char line[LOG_LINEMAX + LOG_ESCMAX], ts[32], num[64];
+	const char *client = log_client_of(ev);
+	const char *user = ev != NULL && ev->user != NULL ? ev->user :
+	    log_user;
+	size_t n;
+
+	log_time(ts, sizeof(ts));
+	n = log_add(line, sizeof(line), 0, "{\"time\":\"");
+	n = log_add(line, sizeof(line), n, ts);
+	n = log_add(line, sizeof(line), n, "\"");
+	n = log_json_str(line, sizeof(line), n, "level",
+	    log_level_name(level));
+	n = log_json_str(line, sizeof(line), n, "ident", log_ident_name());
+	(void)snprintf(num, sizeof(num), ",\"pid\":%ld", (long)getpid());
+	n = log_add(line, sizeof(line), n, num);
+	if (log_session != 0) {
+		(void)snprintf(num, sizeof(num), ",\"session\":%ld",
+		    log_session);
+		n = log_add(line, sizeof(line), n, num);
+	}
+	if (client[0] != '\0')
+		n = log_json_str(line, sizeof(line), n, "client", client);
+	if (user[0] != '\0')
+		n = log_json_str(line, sizeof(line), n, "user", user);
+	if (ev != NULL && ev->event != NULL)
+		n = log_json_str(line, sizeof(line), n, "event", ev->event);
+	n = log_add(line, sizeof(line), n, ",\"msg\":\"");
+	/* What is left, less the closing quote, brace and newline. */
+	n = log_json_add(line, sizeof(line), n, esc, 3);
+	if (n > sizeof(line) - 4)	/* cannot happen: the fields are */
+		n = sizeof(line) - 4;	/* far shorter than the line */
+	line[n++] = '"';
+	line[n++] = '}';
+	line[n++] = '\n';
+	log_put(level, line, (int)n);
+}
+
 /* Escape msg and send it to the forwarder or the sink. */
 static void
-log_emit(int level, const char *msg)
+log_emit(int level, const struct log_ev *ev, const char *msg)
 {
 	char esc[LOG_ESCMAX];
 	int saved = errno;
@@ -247,15 +414,17 @@ log_emit(int level, const char *msg)
 	log_escape(msg, esc, sizeof(esc));
 	if (log_fwd != NULL)
 		log_fwd(level, esc, log_fwd_arg);
+	else if (log_json)
+		log_write_json(level, esc, ev);
 	else
-		log_write(level, esc);
+		log_write(level, esc, ev);
 	errno = saved;
 }
 
 void
 log_line(int level, const char *line)
 {
-	log_emit(level, line);
+	log_emit(level, NULL, line);
 }
 
 void
@@ -266,7 +435,23 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	if (level > log_level)
 		return;
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_emit(level, msg);
+	log_emit(level, NULL, msg);
+}
+
+void
+log_event(int level, const char *event, const char *client,
+    const char *user, const char *fmt, ...)
+{
+	struct log_ev ev = { event, client, user };
+	char msg[LOG_MSGMAX];
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_emit(level, &ev, msg);
 }
 
 void

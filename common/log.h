@@ -19,6 +19,28 @@
 int	log_open(const char *spec, const char *ident);
 /* Text put before every message of this process, e.g. "[12345] 10.0.0.1". */
 void	log_set_prefix(const char *prefix);
+/*
+ * The session's fields, for every line this process writes from now on
+ * ("" or 0: none).  client is the client's address: in text lines it
+ * comes first, as "client=ADDR " before the prefix, so that it is in the
+ * same place on every line (fail2ban anchors on it); in JSON it is the
+ * "client" key.  session (the monitor's pid) and user are JSON keys only.
+ */
+void	log_set_client(const char *addr);
+void	log_set_session(long id);
+void	log_set_user(const char *user);
+/* Lines as JSON objects, one per line, instead of text (log_format). */
+void	log_set_json(int on);
+/*
+ * One line that is an event others act on (a failed login, a ban, a
+ * refusal): event is a stable word (JSON key "event"); client and user,
+ * when not NULL, are the line's own instead of the process's (the master
+ * logs for many clients).  The text line is the same as log_msg's, with
+ * client= in its place.
+ */
+void	log_event(int level, const char *event, const char *client,
+	    const char *user, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
 /* Lines at or below this level are written (default LOG_INFO). */
 void	log_set_level(int level);
 /*
@@ -26,8 +48,11 @@ void	log_set_level(int level);
  * chrooted processes to forward to the monitor).  The line is the message
  * only: no time, ident or prefix (the receiver's log_line adds its own).
  * Level filtering happens before fn is called.  NULL restores the sink.
- * Line format on stderr/file: "2026-11-23T15:00:00Z IDENT[PID]: PREFIX msg"
- * (UTC); syslog gets "PREFIX msg".  Messages are cut at 2047 bytes.
+ * Line format on stderr/file: "2026-11-23T15:00:00Z IDENT[PID]: client=ADDR
+ * PREFIX msg" (UTC; client= only when set); syslog gets the same without
+ * time and ident.  With log_set_json, one object per line: time, level,
+ * ident, pid, and session, client, user, event when set, then msg.
+ * Messages are cut at 2047 bytes.
  */
 void	log_set_forward(void (*fn)(int level, const char *line, void *arg),
 	    void *arg);

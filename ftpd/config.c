@@ -31,6 +31,8 @@ static const char *const ldap_auths[] = { "bind", "hash", NULL };
 static const char *const log_levels[] = {
 	"error", "warning", "notice", "info", "debug", NULL
 };
+/* log_format: the index is what log_set_json takes (text 0, json 1). */
+static const char *const log_formats[] = { "text", "json", NULL };
 
 static const struct conf_key keys[] = {
 #define X(name, type, ctype, def, min, max, enums) \

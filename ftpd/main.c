@@ -164,6 +164,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level((int)(LOG_ERR + cfg->log_level));
+	log_set_json(cfg->log_format == 1);
 	prepare_once();
 	auth_prepare();
 	privdrop_prepare();

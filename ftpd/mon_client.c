@@ -211,6 +211,19 @@ mon_busy(struct session *s, const char *what)
 	buf_free(&out);
 }
 
+void
+mon_progress(struct session *s, off_t bytes, off_t size)
+{
+	struct buf out;
+
+	buf_init(&out, 16);
+	if (ipc_put_u64(&out, (uint64_t)(bytes < 0 ? 0 : bytes)) == 0 &&
+	    ipc_put_u64(&out, size < 0 ? MON_PROGRESS_UNKNOWN :
+	    (uint64_t)size) == 0)
+		(void)ipc_send(s->mon_fd, MON_PROGRESS, out.data, out.len, -1);
+	buf_free(&out);
+}
+
 /* A signed count as MON_QUOTA carries it: a sign bit and a magnitude. */
 static uint64_t
 quota_magnitude(long long v)

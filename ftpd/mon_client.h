@@ -51,6 +51,10 @@ void	mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 	    double seconds, char direction, char complete);
 /* Show a long transfer in ftpwho ("RETR /path"), or none (NULL). */
 void	mon_busy(struct session *s, const char *what);
+/* The shown transfer's bytes so far and its size (-1: not known), for
+ * ftpwho's progress; no reply.  The caller bounds the rate
+ * (MON_PROGRESS_MS). */
+void	mon_progress(struct session *s, off_t bytes, off_t size);
 
 /* The monitor's answer to MON_QUOTA. */
 struct mon_quota_answer {

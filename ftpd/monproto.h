@@ -37,6 +37,10 @@ enum mon_msg {
 				 * u64 granted files, u64 used bytes, u64
 				 * used files, u64 quota bytes, u64 quota
 				 * files */
+	MON_PROGRESS,		/* user, after login, while ftpwho shows a
+				 * transfer: u64 bytes moved, u64 size
+				 * (MON_PROGRESS_UNKNOWN: none); no reply;
+				 * at most every MON_PROGRESS_MS */
 };
 
 /* Sizes both sides size their buffers by (session.h uses them too). */
@@ -46,6 +50,13 @@ enum mon_msg {
 
 /* The account's TLS ticket keys in MON_LOGIN_REPLY (TLS_BIND_LEN). */
 #define MON_TLS_BIND_LEN	64
+
+/* MON_PROGRESS: how often the transfer loops may send it, the size of
+ * a transfer whose end is not known (an upload), and the bound on both
+ * numbers (the monitor ends a session that sends more). */
+#define MON_PROGRESS_MS		250
+#define MON_PROGRESS_UNKNOWN	(~0ULL)
+#define MON_PROGRESS_MAX	(1ULL << 62)
 
 /* MON_LOGIN_REPLY results. */
 enum mon_login_result {

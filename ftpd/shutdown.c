@@ -26,6 +26,7 @@
 #include "shutdown.h"
 
 volatile sig_atomic_t shutdown_requested;
+volatile sig_atomic_t shutdown_killed;
 
 /* The temporary file: name and dirfd are written before temp_live is set
  * (a signal fence keeps the compiler from reordering that) and read by
@@ -71,6 +72,21 @@ on_term(int sig)
 	errno = saved;
 }
 
+/*
+ * An administrator ends the session (ftpwho -k, through the monitor):
+ * the loops end it as they do on SIGTERM, but the session is not being
+ * stopped with the server, so nothing is removed here: the upload's own
+ * code sees a cut (XFER_NET_ERROR) and keeps or removes what arrived by
+ * the rules for a lost connection.
+ */
+static void
+on_kill(int sig)
+{
+	(void)sig;
+	shutdown_killed = 1;
+	shutdown_requested = 1;
+}
+
 void
 shutdown_install(void)
 {
@@ -80,11 +96,16 @@ shutdown_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaddset(&sa.sa_mask, SIGUSR1);
 	(void)sigaction(SIGTERM, &sa, NULL);
-	/* The monitor forks with SIGTERM blocked (monitor.c): one that
-	 * came since is delivered now, to this handler. */
+	sa.sa_handler = on_kill;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGUSR1, &sa, NULL);
+	/* The monitor forks with both blocked (monitor.c): one that came
+	 * since is delivered now, to these handlers. */
 	(void)sigemptyset(&term);
 	(void)sigaddset(&term, SIGTERM);
+	(void)sigaddset(&term, SIGUSR1);
 	(void)sigprocmask(SIG_UNBLOCK, &term, NULL);
 }
 

@@ -165,6 +165,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level((int)(LOG_ERR + cfg->log_level));
+	log_set_json(cfg->log_format == 1);
 	if (getsockopt(LISTEN_FD, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
 	    type != SOCK_SEQPACKET) {
 		log_msg(LOG_ERR, "accounts: descriptor %d is not the service's "

@@ -230,8 +230,13 @@ cmd_loop(struct session *s)
 		r = shutdown_requested ? CTL_SHUTDOWN :
 		    ctl_read_line(s, &line, (int)secs * 1000);
 		if (r == CTL_SHUTDOWN) {
-			reply(s, 421, "Service shutting down, closing control "
-			    "connection.");
+			if (shutdown_killed)
+				reply(s, 421, "Session ended by the server "
+				    "administrator, closing control "
+				    "connection.");
+			else
+				reply(s, 421, "Service shutting down, closing "
+				    "control connection.");
 			break;
 		}
 		if (r == CTL_TIMEOUT) {

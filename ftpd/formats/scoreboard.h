@@ -20,6 +20,12 @@
  *	since	start of the session, seconds since 1970
  *	cmd	the transfer under way, control bytes made '_'; may be empty
  *	bytes	bytes transferred so far in the session
+ *	xbytes	bytes moved by the transfer under way (cmd); absent or
+ *		empty when none is shown
+ *	xsize	its size when known (a download of a regular file: the
+ *		bytes it will move), else empty
+ *	xrate	its rate in bytes per second, as the monitor measured it
+ *		between the session's progress reports
  *
  * The monitor cuts user and cmd to less than SCOREBOARD_VALUE_MAX bytes,
  * and a reader keeps at most that many of any value.  user and cmd are
@@ -44,6 +50,9 @@
 #define SCOREBOARD_SINCE	"since"
 #define SCOREBOARD_CMD		"cmd"
 #define SCOREBOARD_BYTES	"bytes"
+#define SCOREBOARD_XBYTES	"xbytes"
+#define SCOREBOARD_XSIZE	"xsize"
+#define SCOREBOARD_XRATE	"xrate"
 
 /* One line of the record as a printf format: key, then conv for its value. */
 #define SCOREBOARD_LINE(key, conv)	key SCOREBOARD_SEP conv SCOREBOARD_EOL

@@ -240,7 +240,8 @@ acct_spawn_tick(void)
  * that a key added to one (ldap_attr_plan) restarts it too.
  */
 static const char *const service_keys[] = {
-	"account*", "sql_*", "ldap_*", "log", "log_level", "seccomp",
+	"account*", "sql_*", "ldap_*", "log", "log_level", "log_format",
+	"seccomp",
 };
 
 static void

@@ -170,8 +170,8 @@ note_failures(const struct child *c, int status)
 	    time(NULL)) == 2) {
 		net_format_ip((const struct sockaddr *)&c->peer, ip,
 		    sizeof(ip));
-		log_msg(LOG_WARNING, "banned %s for %llu s: too many failed "
-		    "logins", ip, cfg->ban_seconds);
+		log_event(LOG_WARNING, "ban", ip, NULL, "banned %s for %llu "
+		    "s: too many failed logins", ip, cfg->ban_seconds);
 	}
 }
 
@@ -225,7 +225,14 @@ refuse(int fd, const char *ip, const char *why)
 	/* One attempt, never a wait: a refused client must not stall the
 	 * accept loop (a fresh socket's buffer always has room for it). */
 	(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	log_msg(LOG_NOTICE, "refused %s: %s", ip, why);
+	/* The address in the client= place (log.c); behind proxies the
+	 * connection is a proxy's (or a stranger's), never a client's. */
+	if (cfg->proxy_protocol || strcmp(ip, "-") == 0)
+		log_event(LOG_NOTICE, "refused", "", NULL, "refused %s: %s",
+		    ip, why);
+	else
+		log_event(LOG_NOTICE, "refused", ip, NULL, "refused %s: %s",
+		    ip, why);
 	(void)close(fd);
 }
 

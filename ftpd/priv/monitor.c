@@ -6,8 +6,8 @@
  * requests from its unprivileged children: MON_PROXY from the front first
  * of all with proxy_protocol; MON_LOGIN from the front only before login
  * (a successful one of an account is put to the master for max_sessions);
- * MON_PORT20, MON_XFER, MON_BUSY and, with a quota, MON_QUOTA from the
- * user process only after;
+ * MON_PORT20, MON_XFER, MON_BUSY, MON_PROGRESS and, with a quota,
+ * MON_QUOTA from the user process only after;
  * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
  * malformed message, is fatal.
  *
@@ -81,6 +81,11 @@ struct monitor {
 	struct buf		 leftover;
 	uint64_t		 bytes;
 	struct mon_quota	 quota;		/* the account's tally */
+	/* The transfer ftpwho shows (MON_BUSY), and its progress
+	 * (MON_PROGRESS): the rate is measured here, between reports. */
+	char			 busy[256];	/* "" when none */
+	struct scoreboard_xfer	 xf;
+	long long		 xf_ms;		/* last report, 0: none yet */
 };
 
 static void	reap_child(pid_t, const char *);
@@ -158,6 +163,7 @@ child_refuse(int fd, const char *line)
 static pid_t mon_self;
 static volatile sig_atomic_t mon_term_target;	/* pid, or 0 */
 static volatile sig_atomic_t mon_stopping;
+static volatile sig_atomic_t mon_killed;
 
 static void
 mon_on_term(int sig)
@@ -168,6 +174,26 @@ mon_on_term(int sig)
 	mon_stopping = 1;
 	if (mon_term_target > 0)
 		(void)kill((pid_t)mon_term_target, SIGTERM);
+}
+
+/*
+ * ftpwho -k: an administrator (only root can signal the monitor) ends
+ * this session.  SIGUSR1 goes on to the process serving the client,
+ * whose loops end the session as on a stop but name the administrator
+ * in the 421 and leave an upload as a cut connection would
+ * (shutdown.c); the monitor ends the session as usual and logs it as
+ * killed.  Under TLS the 421 goes out through the relay like every
+ * reply.
+ */
+static void
+mon_on_kill(int sig)
+{
+	(void)sig;
+	if (getpid() != mon_self)
+		return;
+	mon_killed = 1;
+	if (mon_term_target > 0)
+		(void)kill((pid_t)mon_term_target, SIGUSR1);
 }
 
 /*
@@ -183,6 +209,7 @@ mon_hold_term(sigset_t *old)
 
 	(void)sigemptyset(&term);
 	(void)sigaddset(&term, SIGTERM);
+	(void)sigaddset(&term, SIGUSR1);
 	(void)sigprocmask(SIG_BLOCK, &term, old);
 }
 
@@ -194,6 +221,8 @@ mon_serving(pid_t pid, const sigset_t *old)
 	mon_term_target = (sig_atomic_t)pid;
 	if (mon_stopping)
 		(void)kill(pid, SIGTERM);
+	if (mon_killed)
+		(void)kill(pid, SIGUSR1);
 	(void)sigprocmask(SIG_SETMASK, old, NULL);
 }
 
@@ -325,8 +354,9 @@ admit_session(struct monitor *m, char *msg, size_t msglen)
 	if (verdict == ASK_LOGIN_OK)
 		return 0;
 	if (verdict == ASK_LOGIN_TOO_MANY) {
-		log_msg(LOG_NOTICE, "login refused: user %s from %s: "
-		    "max_sessions %llu reached (%s)", m->auth.name, m->ip,
+		log_event(LOG_NOTICE, "login_refused", NULL, m->auth.name,
+		    "login refused: user %s from %s: max_sessions %llu "
+		    "reached (%s)", m->auth.name, m->ip,
 		    m->plan->max_sessions, m->plan->from[PLAN_max_sessions]);
 		snprintf(msg, msglen, "Too many sessions for this account "
 		    "(limit %llu).", m->plan->max_sessions);
@@ -398,8 +428,9 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	/* The account store, not the client, failed: no guess is counted
 	 * and the client may come back at once (RFC 959's 421). */
 	if (rc == AUTH_UNAVAILABLE) {
-		log_msg(LOG_ERR, "login unavailable: user %s from %s: %s",
-		    m->user, m->ip, why);
+		log_event(LOG_ERR, "login_unavailable", NULL, m->user,
+		    "login unavailable: user %s from %s: %s", m->user, m->ip,
+		    why);
 		snprintf(msg, msglen, "Service not available, account "
 		    "lookup failed; try again later.");
 		return MON_LOGIN_ERROR;
@@ -410,7 +441,9 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	if (ok && admit_session(m, msg, msglen) == -1)
 		return MON_LOGIN_CLOSE;
 	if (ok) {
-		log_msg(LOG_NOTICE, "login ok: user %s from %s%s%s", m->user,
+		log_set_user(m->user);
+		log_event(LOG_NOTICE, "login", NULL, NULL,
+		    "login ok: user %s from %s%s%s", m->user,
 		    m->ip, m->auth.anonymous ? " (anonymous)" : "",
 		    m->tls ? " (TLS)" : "");
 		snprintf(msg, msglen, "Login successful.");
@@ -419,7 +452,11 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	m->failures++;
 	/* Even a fatal() from here on must report the failures so far. */
 	log_set_fatal_status(exit_code(m));
-	log_msg(LOG_WARNING, "login failed: user %s from %s: %s (%u of %llu)",
+	/* fail2ban's filter (etc/fail2ban) reads this line: the client is
+	 * in its fixed place before the message (client=, log.c), never
+	 * taken from the text after it, which holds the client's words. */
+	log_event(LOG_WARNING, "login_failed", NULL, m->user,
+	    "login failed: user %s from %s: %s (%u of %llu)",
 	    m->user, m->ip, why, m->failures, cfg->login_attempts);
 	/* A delay that grows with each failure slows guessing down. */
 	(void)sleep(m->failures > 5 ? 5 : m->failures);
@@ -489,7 +526,7 @@ static void
 proxy_admit(struct monitor *m)
 {
 	struct sockaddr_storage who;
-	char msg[NET_ADDRSTRLEN + 64], prefix[128];
+	char msg[NET_ADDRSTRLEN + 64];
 	struct buf p, sa, out;
 	uint32_t local;
 	size_t off = 0;
@@ -515,11 +552,12 @@ proxy_admit(struct monitor *m)
 	    sizeof(who));
 	m->via = m->peer;
 	if (!local) {
+		/* From now on the log names the real client in the client=
+		 * place and the proxy after it. */
 		m->peer = who;
 		net_format_ip((const struct sockaddr *)&who, m->ip,
 		    sizeof(m->ip));
-		snprintf(prefix, sizeof(prefix), "%s:", m->ip);
-		log_set_prefix(prefix);
+		log_set_client(m->ip);
 	}
 	if (verdict == PROXY_VERDICT_OK) {
 		net_format_ip((const struct sockaddr *)&m->via, msg,
@@ -537,7 +575,8 @@ proxy_admit(struct monitor *m)
 		    "your address; try again later." : verdict ==
 		    PROXY_VERDICT_TOO_MANY ? "Too many connections from "
 		    "your address." : "Service not available.");
-		log_msg(LOG_NOTICE, "refused: %s", msg);
+		log_event(LOG_NOTICE, "refused", NULL, NULL, "refused: %s",
+		    msg);
 	}
 	buf_init(&out, 256);
 	if (ipc_put_u32(&out, verdict == PROXY_VERDICT_OK) == -1 ||
@@ -767,20 +806,60 @@ handle_xfer(struct monitor *m, const struct buf *p)
 	xferlog_write(m->ip, path, bytes, ms, (char)type, (char)dir,
 	    m->auth.anonymous, m->auth.anonymous ? m->anon_ident :
 	    m->auth.name, (char)complete);
-	scoreboard_update(m->ip, m->user, "idle", "", m->bytes);
+	m->busy[0] = '\0';
+	scoreboard_update(m->ip, m->user, "idle", "", m->bytes, NULL);
 }
 
 /* A transfer that runs for a while (or its end): what ftpwho shows. */
 static void
 handle_busy(struct monitor *m, const struct buf *p)
 {
-	char what[256];
 	size_t off = 0;
 
-	if (ipc_get_str(p, &off, what, sizeof(what)) == -1)
+	if (ipc_get_str(p, &off, m->busy, sizeof(m->busy)) == -1)
 		fatal("monitor: malformed MON_BUSY");
-	scoreboard_update(m->ip, m->user, what[0] != '\0' ? "transfer" :
-	    "idle", what, m->bytes);
+	memset(&m->xf, 0, sizeof(m->xf));
+	m->xf_ms = 0;
+	scoreboard_update(m->ip, m->user, m->busy[0] != '\0' ? "transfer" :
+	    "idle", m->busy, m->bytes, NULL);
+}
+
+/*
+ * The shown transfer's progress: bytes moved and its size.  The numbers
+ * are the user process's word and only shown, so they are bounded, not
+ * believed; the rate is the monitor's own measure, smoothed over the
+ * reports (a quarter of each new interval's).  One pwrite of the record
+ * per report, and the session sends at most four a second.
+ */
+static void
+handle_progress(struct monitor *m, const struct buf *p)
+{
+	uint64_t bytes, size, inst, delta, ms;
+	long long now = clock_ms();
+	size_t off = 0;
+
+	if (ipc_get_u64(p, &off, &bytes) == -1 ||
+	    ipc_get_u64(p, &off, &size) == -1 || off != p->len ||
+	    bytes > MON_PROGRESS_MAX ||
+	    (size != MON_PROGRESS_UNKNOWN && size > MON_PROGRESS_MAX))
+		fatal("monitor: malformed MON_PROGRESS");
+	if (m->busy[0] == '\0')
+		return;		/* the transfer ended meanwhile */
+	if (m->xf_ms != 0 && now > m->xf_ms && bytes >= m->xf.bytes) {
+		delta = bytes - m->xf.bytes;
+		ms = (uint64_t)(now - m->xf_ms);
+		inst = delta <= UINT64_MAX / 1000 ? delta * 1000 / ms :
+		    delta / ms * 1000;
+		m->xf.rate = m->xf.rate == 0 ? inst :
+		    (m->xf.rate / 4) * 3 + inst / 4;
+	}
+	if (m->xf_ms == 0 || now > m->xf_ms)
+		m->xf_ms = now;
+	m->xf.bytes = bytes;
+	m->xf.size_known = size != MON_PROGRESS_UNKNOWN;
+	m->xf.size = m->xf.size_known ? size : 0;
+	scoreboard_update(m->ip, m->user, "transfer", m->busy, m->bytes,
+	    &m->xf);
 }
 
 /* One message from the user process.  0, or -1 when it has gone. */
@@ -796,6 +875,7 @@ serve_user_msg(struct monitor *m, struct buf *p)
 	case MON_PORT20: handle_port20(m, p); break;
 	case MON_XFER: handle_xfer(m, p); break;
 	case MON_BUSY: handle_busy(m, p); break;
+	case MON_PROGRESS: handle_progress(m, p); break;
 	case MON_QUOTA: mon_quota_serve(&m->quota, p, m->user_ipc); break;
 	default: fatal("monitor: unexpected message %u after login", type);
 	}
@@ -908,6 +988,10 @@ finish(struct monitor *m)
 		stop_front(m->front_pid);
 	mon_quota_end(&m->quota);
 	scoreboard_remove();
+	if (mon_killed)
+		log_event(LOG_NOTICE, "killed", NULL, NULL, "session killed "
+		    "by the administrator: user %s", m->user[0] != '\0' ?
+		    m->user : "-");
 	log_msg(LOG_INFO, "session closed: %s", m->ip);
 	_exit(exit_code(m));
 }
@@ -932,8 +1016,16 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	m.front_ipc = m.user_ipc = -1;
 	buf_init(&m.leftover, 2 * MON_LINE_MAX + 65536);
 	net_format_ip((const struct sockaddr *)peer, m.ip, sizeof(m.ip));
-	snprintf(prefix, sizeof(prefix), "%s:", m.ip);
-	log_set_prefix(prefix);
+	/* Every line of the session names its client in one place
+	 * (client=, log.c).  Behind a PROXY header the connection's peer is
+	 * the proxy, named as such until the header names the client, so
+	 * that nothing (fail2ban) ever takes the proxy for a client. */
+	log_set_session((long)getpid());
+	if (cfg->proxy_protocol) {
+		snprintf(prefix, sizeof(prefix), "proxy=%s", m.ip);
+		log_set_prefix(prefix);
+	} else
+		log_set_client(m.ip);
 	if (getsockname(fd, (struct sockaddr *)&m.local, &len) == -1)
 		fatal("monitor: getsockname: %s", strerror(errno));
 	net_unmap_v4(&m.local);
@@ -949,6 +1041,8 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	sa.sa_flags = SA_RESTART;	/* the monitor's own waits go on */
 	(void)sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = mon_on_kill;
+	(void)sigaction(SIGUSR1, &sa, NULL);
 	log_msg(LOG_INFO, "connection from %s", m.ip);
 	tls_session_prepare();
 	start_front(&m);
@@ -962,7 +1056,7 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	/* The user process must not be able to make tickets. */
 	tls_secret_forget(1);
 	start_user(&m);
-	scoreboard_update(m.ip, m.user, "idle", "", 0);
+	scoreboard_update(m.ip, m.user, "idle", "", 0, NULL);
 	/*
 	 * Login is over: the password hash, the front's messages and the
 	 * name-service lookups left freed heap behind, dirty pages that a

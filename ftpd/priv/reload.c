@@ -69,6 +69,7 @@ reload_logs(const struct ftpd_config *old)
 		log_msg(LOG_ERR, "SIGHUP: cannot open log %s, keeping the "
 		    "open one: %s", cfg->log, strerror(errno));
 	log_set_level((int)(LOG_ERR + cfg->log_level));
+	log_set_json(cfg->log_format == 1);
 	if (cfg->xferlog[0] == '\0')
 		xferlog_close();
 	else

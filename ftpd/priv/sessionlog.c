@@ -104,11 +104,12 @@ xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
  */
 void
 scoreboard_update(const char *peer_ip, const char *user, const char *state,
-    const char *cmd, uint64_t bytes)
+    const char *cmd, uint64_t bytes, const struct scoreboard_xfer *x)
 {
 	char path[4096], text[SCOREBOARD_RECORD_SIZE];
 	char u[SCOREBOARD_VALUE_MAX], c[SCOREBOARD_VALUE_MAX];
-	int n;
+	char xs[24] = "";
+	int n, m;
 
 	if (scoreboard_since == 0) {
 		scoreboard_since = time(NULL);
@@ -128,6 +129,20 @@ scoreboard_update(const char *peer_ip, const char *user, const char *state,
 	    (long long)scoreboard_since, c, (unsigned long long)bytes);
 	if (n <= 0 || (size_t)n >= sizeof(text))
 		return;
+	if (x != NULL) {
+		if (x->size_known)
+			(void)snprintf(xs, sizeof(xs), "%llu",
+			    (unsigned long long)x->size);
+		m = snprintf(text + n, sizeof(text) - (size_t)n,
+		    SCOREBOARD_LINE(SCOREBOARD_XBYTES, "%llu")
+		    SCOREBOARD_LINE(SCOREBOARD_XSIZE, "%s")
+		    SCOREBOARD_LINE(SCOREBOARD_XRATE, "%llu"),
+		    (unsigned long long)x->bytes, xs,
+		    (unsigned long long)x->rate);
+		if (m <= 0 || (size_t)m >= sizeof(text) - (size_t)n)
+			return;
+		n += m;
+	}
 	memset(text + n, SCOREBOARD_EOL[0], sizeof(text) - (size_t)n);
 	if (scoreboard_fd == -1) {
 		if (snprintf(path, sizeof(path), "%s/%ld" SCOREBOARD_SUFFIX,

@@ -21,10 +21,18 @@ void	xferlog_write(const char *peer_ip, const char *path, uint64_t bytes,
 	    uint64_t ms, char type, char direction, int anonymous,
 	    const char *user, char complete);
 
-/* Scoreboard record RUN_DIR/<pid>.sess: (re)write it.  Failures are
- * logged once and otherwise ignored (ftpwho is informational). */
+/* The transfer ftpwho shows: bytes moved, its size (size_known 0: not
+ * known, an upload), its rate in bytes/s. */
+struct scoreboard_xfer {
+	uint64_t	bytes, size, rate;
+	int		size_known;
+};
+
+/* Scoreboard record RUN_DIR/<pid>.sess: (re)write it; x is the transfer
+ * under way, or NULL.  Failures are ignored (ftpwho is informational). */
 void	scoreboard_update(const char *peer_ip, const char *user,
-	    const char *state, const char *cmd, uint64_t bytes);
+	    const char *state, const char *cmd, uint64_t bytes,
+	    const struct scoreboard_xfer *x);
 void	scoreboard_remove(void);
 
 #endif

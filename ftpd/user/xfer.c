@@ -87,6 +87,7 @@ struct xfer_ctx {
 	long long	 timeout;	/* data_timeout in ms */
 	long long	 busy_at;	/* ms: tell the monitor (0: never) */
 	int		 busy_sent;	/* ftpwho shows this transfer */
+	long long	 progress_at;	/* ms: next MON_PROGRESS, once shown */
 	unsigned	 marks;		/* restart markers received */
 	struct ratelimit rl;		/* rates; rl.on 0: none */
 	struct quota_up	*q;		/* uploads with a quota, or NULL */
@@ -193,9 +194,9 @@ xfer_ctl(struct xfer_ctx *x)
 
 /*
  * A file transfer that has run for XFER_BUSY_MS is shown by ftpwho: one
- * message to the monitor, which rewrites the scoreboard record, and one
- * more at the end.  Shorter ones (a mirror's many small files) cost no
- * message at all.
+ * message to the monitor, which rewrites the scoreboard record, then its
+ * progress (MON_PROGRESS) a few times a second, and one more at the end.
+ * Shorter ones (a mirror's many small files) cost no message at all.
  */
 static void
 xfer_busy_start(struct xfer_ctx *x)
@@ -206,11 +207,24 @@ xfer_busy_start(struct xfer_ctx *x)
 static void
 xfer_busy_check(struct xfer_ctx *x, long long now)
 {
+	if (x->busy_sent) {
+		/* Its progress, at most every MON_PROGRESS_MS: the callers
+		 * come here only at their control checks (XFER_CHECK_MS,
+		 * with a clock they read anyway) or while they wait, so the
+		 * moving loops gain no call and no clock read. */
+		if (now < x->progress_at)
+			return;
+		x->progress_at = now + MON_PROGRESS_MS;
+		mon_progress(x->s, x->s->xfer_done, x->s->xfer_total);
+		return;
+	}
 	if (x->busy_at == 0 || now < x->busy_at)
 		return;
 	x->busy_at = 0;
 	x->busy_sent = 1;
 	mon_busy(x->s, x->s->xfer_what);
+	x->progress_at = now + MON_PROGRESS_MS;
+	mon_progress(x->s, x->s->xfer_done, x->s->xfer_total);
 }
 
 /* A file transfer is over: no longer in_xfer, and ftpwho shows it no
@@ -265,6 +279,9 @@ xfer_wait(struct xfer_ctx *x, short events)
 		xfer_busy_check(x, now);
 		if (x->busy_at != 0 && x->busy_at - now < left)
 			left = x->busy_at - now;	/* a stall shows too */
+		/* and, once shown, its rate falling */
+		if (x->busy_sent && x->progress_at - now < left)
+			left = x->progress_at > now ? x->progress_at - now : 0;
 		pfd[0].fd = x->waitfd;
 		pfd[0].events = events;
 		pfd[0].revents = 0;
