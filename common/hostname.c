@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/hostname.h"
+#include "hostname.h"
 
 static int
 label_char(unsigned char ch)

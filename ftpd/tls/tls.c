@@ -744,8 +744,10 @@ tls_accept(int fd, struct tls_conn *control, int host, int timeout_ms,
 	 */
 	SSL_set_num_tickets(c->ssl, 0);
 	SSL_set_app_data(c->ssl, c);
-	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1)
+	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1) {
+		tls_client_why(c->ssl, err, errlen);
 		goto fail;
+	}
 	if (control == NULL)
 		tls_remember_sid(c);
 	tls_fill_desc(c);

@@ -84,6 +84,19 @@ tls_client_setup(SSL_CTX *c, char *err, size_t errlen)
 	return 0;
 }
 
+void
+tls_client_why(SSL *ssl, char *err, size_t errlen)
+{
+	long v;
+	size_t n = strlen(err);
+
+	if (cfg->tls_client_cert == TLS_CLIENT_OFF ||
+	    (v = SSL_get_verify_result(ssl)) == X509_V_OK || n >= errlen)
+		return;
+	snprintf(err + n, errlen - n, " (client certificate: %s)",
+	    X509_verify_cert_error_string(v));
+}
+
 /* s as text into out if it is printable ASCII without spaces and fits:
  * an account name, not a display name.  0 or -1. */
 static int
