@@ -120,8 +120,13 @@ def _host_sections(certs, names=("a", "b", "wild", "localhost")):
         c, k = certs[n]
         text += (f"\n[host {cn[n]}]\nbanner = host {n}\ntls_cert = {c}\n"
                  f"tls_key = {k}\n")
+        if n == "b":
+            text += "tls_ciphers = ECDHE+CHACHA20\n"
     # A section without a certificate of its own: the main one.
     text += "\n[host plain.example.com]\nbanner = host plain\n"
+    # TLS off for one host, required for another.
+    text += "\n[host off.example.com]\ntls = off\n"
+    text += "\n[host req.example.com]\ntls = required\n"
     return text
 
 
@@ -333,6 +338,31 @@ def test_host_and_sni_rules(tmp):
         r = f.sendcmd("HOST b.example.com")
         check(r.startswith("220"), f"HOST b after AUTH without SNI: {r!r}")
         f.quit()
+        # tls_ciphers per host (TLS 1.2; TLS 1.3 suites are fixed).
+        for name, cipher in (("a.example.com", "AES"),
+                             ("b.example.com", "CHACHA20")):
+            p = run(["openssl", "s_client", "-connect", f"{HOST}:{srv.port}",
+                     "-starttls", "ftp", "-tls1_2", "-servername", name],
+                    input=b"", timeout=30, check_rc=False)
+            m = re.search(r"Cipher is (\S+)", p.stdout)
+            check(m is not None and cipher in m.group(1),
+                  f"{name}: TLS 1.2 cipher {m and m.group(1)}, want "
+                  f"{cipher}")
+        # tls = off for a host: AUTH after its HOST is 502, and its SNI
+        # name ends the handshake; tls = required: no plain login.
+        c = srv.raw()
+        code, _ = c.cmd("HOST off.example.com")
+        check(code == 220, f"HOST off: {code}")
+        code, text = c.cmd("AUTH TLS")
+        check(code == 502, f"AUTH on a tls = off host: {code} {text}")
+        c.close()
+        check(_s_client(srv.port, "off.example.com") is None,
+              "SNI of a tls = off host accepted")
+        c = srv.raw()
+        c.cmd("HOST req.example.com")
+        code, text = c.cmd(f"USER {USER}")
+        check(code == 530, f"plain USER on a tls = required host: {code}")
+        c.close()
         # A server name that is no host name is refused (sent raw by
         # s_client; Python's ssl refuses to send it).
         got = _s_client(srv.port, "bad_name!.example.com")
