@@ -20,7 +20,8 @@
  * TLS per host: every [host NAME] section with its own tls_cert gets its
  * own context and its key is copied into the same sealed file; the front
  * parses only the key of the identity its client chose (the SNI name or
- * HOST, tls.c's servername callback).  DESIGN.md, "TLS per host".
+ * HOST, tls.c's servername callback).  DESIGN.md, "TLS per host and
+ * client certificates".
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,7 +30,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -40,6 +43,7 @@
 #include "common/buf.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
 #include "tls/tls_identity.h"
@@ -400,8 +404,8 @@ check_keys(struct tls_id *t, size_t first, size_t n, int kfd, char *err,
 		rc = (size_t)-1;
 	} else if (msg.len > 0) {
 		sp = strchr(buf_cstr(&msg), ' ');
-		if (sp == NULL || sscanf(buf_cstr(&msg), "%llu", &bad) != 1 ||
-		    bad < first || bad >= n) {
+		if (sp == NULL || parse_uint_n(buf_cstr(&msg),
+		    (size_t)(sp - buf_cstr(&msg)), first, n - 1, &bad) == -1) {
 			snprintf(err, errlen, "tls: the key check answered "
 			    "nonsense");
 			rc = (size_t)-1;
@@ -639,14 +643,6 @@ id_of(int host)
 		return NULL;
 	return i >= 0 && (size_t)i < nids && ids[i].c != NULL ? &ids[i] :
 	    &ids[0];
-}
-
-SSL_CTX *
-tls_identity_ctx(int host)
-{
-	struct tls_id *id = id_of(host);
-
-	return id != NULL ? id->c : NULL;
 }
 
 int

@@ -38,8 +38,6 @@ int	tls_identity_prepare(tls_ctx_setup_fn *setup, char *err,
 	    size_t errlen);
 /* tls = off: forget every identity. */
 void	tls_identity_clear(void);
-/* The context serving section host (-1: main), or NULL (none built). */
-struct ssl_ctx_st *tls_identity_ctx(int host);
 /*
  * Front, in a handshake's servername callback: the connection gets the
  * identity of section host (-1: main): the key is parsed the first time

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (HOST, SLOW, Server, Skip, TestFailure, check,
+from harness import (FTPD, HOST, SLOW, Server, TestFailure, check,
                      require_tool, run)
 
 USER, PASS = "alice", "Al1ce-pw"
@@ -369,6 +369,41 @@ def test_host_and_sni_rules(tmp):
         check(got is None, f"invalid SNI accepted: {got}")
         check("refused a server name that is no host name" in srv.log(),
               "invalid SNI not logged")
+
+
+@_in_tmp
+def test_broken_host_certificate_refused_at_start(tmp):
+    """ftpd -t (and so the start) refuses a host whose key does not match
+    its certificate, naming the host and the file; tls_cert without
+    tls_key in a section; tls on in a section with tls off globally."""
+    ca, certs = _pki(tmp)
+    srv = _server(certs)
+    try:
+        akey = certs["a"][1]
+        srv.extra_text = srv.extra_text.replace(f"tls_key = {akey}",
+                                                f"tls_key = {certs['b'][1]}")
+        srv._write_files()
+        p = run([str(FTPD), "-t", "-f", srv.conf_path], check_rc=False,
+                timeout=30)
+        check(p.returncode != 0 and "[host a.example.com]" in p.stderr and
+              "does not match" in p.stderr, f"mismatched key: "
+              f"{p.returncode} {p.stderr!r}")
+        srv.extra_text = "\n[host x.example.com]\ntls_cert = " + \
+            f"{certs['a'][0]}\ntls_key =\n"
+        srv._write_files()
+        p = run([str(FTPD), "-t", "-f", srv.conf_path], check_rc=False,
+                timeout=30)
+        check(p.returncode != 0 and "go together" in p.stderr,
+              f"cert without key: {p.returncode} {p.stderr!r}")
+        srv.keys["tls"] = "off"
+        srv.extra_text = "\n[host x.example.com]\ntls = on\n"
+        srv._write_files()
+        p = run([str(FTPD), "-t", "-f", srv.conf_path], check_rc=False,
+                timeout=30)
+        check(p.returncode != 0 and "needs tls on" in p.stderr,
+              f"host tls with global off: {p.returncode} {p.stderr!r}")
+    finally:
+        srv.cleanup(failed=False)
 
 
 # ------------------------------------------------------------ SIGHUP
