@@ -14,7 +14,6 @@ import functools
 import os
 import re
 import signal
-import socket
 import ssl
 import tempfile
 import time
