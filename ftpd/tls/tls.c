@@ -1,9 +1,11 @@
 /*
  * tls.c - the TLS layer of ftpd (RFC 4217), and the only OpenSSL user.
  *
- * The master builds one SSL_CTX, with the certificate chain, before
- * forking (tls_init); the private key is parsed only by the front
- * (tls_identity.c).  Each monitor installs fresh ticket keys and a random
+ * The master builds the contexts, with the certificate chains of the
+ * main settings and of each [host] section with its own, before forking
+ * (tls_init); a private key is parsed only by the front, the one of the
+ * identity its client's server name or HOST chose (tls_servername_cb,
+ * tls_identity.c).  Each monitor installs fresh ticket keys and a random
  * session token (tls_session_prepare) before forking the front, which runs
  * as nopriv_user in an empty chroot and does every handshake, and at login
  * gives it the ticket keys of the account at the client's address

@@ -1,10 +1,12 @@
 /*
  * tls.h - the only module that includes OpenSSL.
  *
- * The master builds one SSL_CTX before forking (tls_init), without the
- * certificate and key: it keeps sealed copies of those files, which only
- * the front parses, at its first handshake (tls_identity.c).  The front does
- * every handshake.  Data connections must resume the control session when
+ * The master builds the contexts before forking (tls_init): one every
+ * handshake starts in, and one per certificate (the main settings' and
+ * each [host] section's own) holding the certificate chain; it keeps a
+ * sealed copy of the keys, of which the front parses the one its client
+ * chose, at its first handshake (tls_identity.c).  The front does every
+ * handshake.  Data connections must resume the control session when
  * tls_reuse_required: same session, proved by a per-session token in the
  * ticket's application data or the session id (TLS 1.2), or a ticket
  * under the keys of the same account at the same address (tls_bind_*).
