@@ -493,31 +493,38 @@ out:
 	return rc;
 }
 
-/* Keep the old identity o (its context and its key's bytes, read back
- * from the old key file) as the new n.  0 or -1. */
+/* Keep the old identity o (its context, shared, and its key's bytes,
+ * read back from the old key file) as the new n; o stays whole until the
+ * new table replaces the old.  0 or -1. */
 static int
-id_keep(struct tls_id *o, struct tls_id *n, struct buf *keys)
+id_keep(const struct tls_id *o, struct tls_id *n, struct buf *keys)
 {
 	struct buf k;
 	int rc = -1;
 
 	buf_init(&k, TLS_ID_MAX);
 	if (read_slice(key_fd, o->off, o->len, &k) == 0 &&
-	    buf_append(keys, k.data, k.len) == 0) {
-		*n = *o;
+	    buf_append(keys, k.data, k.len) == 0 &&
+	    SSL_CTX_up_ref(o->c) == 1) {
+		memset(n, 0, sizeof(*n));
+		n->c = o->c;
+		n->host = xstrdup(o->host);
+		n->cert = xstrdup(o->cert);
+		n->key = xstrdup(o->key);
+		n->ciphers = xstrdup(o->ciphers);
 		n->off = (off_t)(keys->len - k.len);
-		n->loaded = 0;
-		memset(o, 0, sizeof(*o));	/* moved */
+		n->len = k.len;
 		rc = 0;
 	}
 	buf_free(&k);
 	return rc;
 }
 
-/* A host whose certificate failed: the reason in the log, and its old
- * identity kept into t[*n] if it had one (host_id[i] set to it). */
+/* A host whose certificate failed: its old identity kept into t[*n] if
+ * it had one (hid[i] set to it), else the main one. */
 static void
-host_failed(size_t i, struct tls_id *t, size_t *n, struct buf *keys)
+host_failed(size_t i, int *hid, struct tls_id *t, size_t *n,
+    struct buf *keys)
 {
 	const struct vhost *v = &cfg->vhosts[i];
 	int o = old_id_of(ids, nids, v->name);
@@ -525,12 +532,12 @@ host_failed(size_t i, struct tls_id *t, size_t *n, struct buf *keys)
 	if (o > 0 && id_keep(&ids[o], &t[*n], keys) == 0) {
 		log_msg(LOG_ERR, "tls: [host %s] keeps its previous "
 		    "certificate", v->name);
-		host_id[i] = (int)(*n)++;
+		hid[i] = (int)(*n)++;
 		return;
 	}
 	log_msg(LOG_ERR, "tls: [host %s] is served with the main "
 	    "certificate", v->name);
-	host_id[i] = 0;
+	hid[i] = 0;
 }
 
 int
@@ -544,6 +551,7 @@ tls_identity_prepare(tls_ctx_setup_fn *setup, char *err, size_t errlen)
 	int kfd = -1, rc = -1, start = nids == 0;
 
 	memset(t, 0, sizeof(t));
+	memset(hid, 0, sizeof(hid));
 	buf_init(&keys, TLS_ID_MAX * TLS_IDS_MAX);
 	if (id_build(&t[n++], NULL, cfg->tls_cert, cfg->tls_key,
 	    cfg->tls_ciphers, setup, &keys, err, errlen) == -1)
@@ -594,10 +602,9 @@ tls_identity_prepare(tls_ctx_setup_fn *setup, char *err, size_t errlen)
 	}
 	/* Hosts that failed: their old identity if they had one, appended
 	 * (their keys were checked when they were loaded). */
-	memcpy(host_id, hid, sizeof(hid));
 	for (i = 0; i < cfg->nvhosts; i++)
-		if (host_id[i] == -1)
-			host_failed(i, t, &n, &keys);
+		if (hid[i] == -1)
+			host_failed(i, hid, t, &n, &keys);
 	if (n > 0 && keys.len > 0) {
 		(void)close(kfd);
 		if ((kfd = to_memfd(&keys, err, errlen)) == -1)
@@ -605,6 +612,7 @@ tls_identity_prepare(tls_ctx_setup_fn *setup, char *err, size_t errlen)
 	}
 	for (i = 0; i < nids; i++)
 		id_free(&ids[i]);
+	memcpy(host_id, hid, sizeof(hid));
 	memcpy(ids, t, sizeof(t));
 	nids = n;
 	memset(t, 0, sizeof(t));
