@@ -113,7 +113,7 @@ cmd_host(struct session *s, const char *arg)
 		return;
 	}
 	/* TLS per host: after a handshake with a server name, HOST must
-	 * name the host the certificate was chosen for (RFC 7151 3.3). */
+	 * name the host the certificate was chosen for. */
 	if (s->ctl_tls != NULL && tls_sni_host(s->ctl_tls, &sni) &&
 	    sni != i) {
 		reply(s, 504, "HOST does not match the TLS server name.");
