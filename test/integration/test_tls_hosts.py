@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from harness import (FTPD, HOST, SLOW, Server, TestFailure, check,
-                     require_tool, run)
+                     child_pids, process_holds, require_root, require_tool,
+                     run, session_process)
 
 USER, PASS = "alice", "Al1ce-pw"
 CAROL, CAROL_PASS = "carol", "Car0l-pw"
@@ -464,6 +465,48 @@ def test_sighup_renews_each_host(tmp):
         f = _ftps(srv, ca, sni="b.example.com")
         f.login(USER, PASS)
         f.quit()
+
+
+@_in_tmp
+def test_host_keys_only_in_the_front(tmp):
+    """No host's private key is in the master, the monitor or the user
+    process, also after SIGHUP; the front holds the key of the host its
+    client chose by SNI, and no other."""
+    require_root("reads other uids' /proc/PID/mem")
+    from test_tls import _key_secrets
+    ca, certs = _pki(tmp)
+    keys = {n: _key_secrets(certs[n][1]) for n in ("main", "a", "b")}
+    every = {f"{n}: {k}": v for n, s in keys.items() for k, v in s.items()}
+    with _server(certs) as srv:
+        for reload in (False, True):
+            if reload:
+                srv.proc.send_signal(signal.SIGHUP)
+                deadline = time.monotonic() + 10 * SLOW
+                while "SIGHUP" not in srv.log():
+                    if time.monotonic() > deadline:
+                        raise TestFailure("SIGHUP not logged")
+                    time.sleep(0.05)
+            f = _ftps(srv, ca, sni="a.example.com")
+            try:
+                f.login(USER, PASS)
+                check(f.pwd() == "/", "TLS session works")
+                mon, user = session_process(srv, srv.vuid)
+                check(user is not None, "user process not found")
+                fronts = [p for p in child_pids(mon) if p != user]
+                check(len(fronts) == 1, f"front not found: {fronts}")
+                for what, pid in (("master", srv.proc.pid),
+                                  ("monitor", mon), ("user process", user)):
+                    held = process_holds(pid, every)
+                    check(not held, f"the {what} holds {held}")
+                held = process_holds(fronts[0], every)
+                check(not any(h.startswith(("main", "b")) for h in held),
+                      f"the front of a.example.com holds {held}")
+                if not os.environ.get("FTPD_ASAN"):
+                    check(any(h.startswith("a:") for h in held),
+                          "the scan finds a's key in the front")
+                f.quit()
+            finally:
+                f.close()
 
 
 # ------------------------------------------------------------ client certs
