@@ -17,6 +17,7 @@
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/hostname.h"
 #include "common/ldapfilter.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
@@ -24,6 +25,10 @@
 #include "formats/scoreboard.h"	/* run_dir's default, shared with ftpwho */
 
 static const char *const tls_modes[] = { "off", "on", "required", NULL };
+static const char *const tls_client_modes[] = { "off", "optional",
+	"required", NULL };
+static const char *const tls_client_users[] = { "cn", "san_email", "none",
+	NULL };
 static const char *const sendfile_modes[] = { "auto", "yes", "no", NULL };
 static const char *const sql_drivers[] = { "sqlite", "postgresql", "mysql",
 	NULL };
@@ -51,6 +56,14 @@ static const struct conf_key vhost_keys[] = {
 	    offsetof(struct vhost, anon_root) },
 	{ "users_file", CONF_PATH, NULL, 0, 0, NULL,
 	    offsetof(struct vhost, users_file) },
+	{ "tls", CONF_ENUM, NULL, 0, 0, tls_modes,
+	    offsetof(struct vhost, tls) },
+	{ "tls_cert", CONF_PATH, NULL, 0, 0, NULL,
+	    offsetof(struct vhost, tls_cert) },
+	{ "tls_key", CONF_PATH, NULL, 0, 0, NULL,
+	    offsetof(struct vhost, tls_key) },
+	{ "tls_ciphers", CONF_STRING, NULL, 0, 0, NULL,
+	    offsetof(struct vhost, tls_ciphers) },
 };
 #define NVHOST_KEYS (sizeof(vhost_keys) / sizeof(vhost_keys[0]))
 
@@ -104,6 +117,7 @@ static struct config_store boot;
 static struct config_store *current = &boot;
 static int	check_plans(struct ftpd_config *, char *, size_t);
 static int	check_dirs(struct ftpd_config *, char *, size_t);
+static int	check_tls_hosts(const struct ftpd_config *, char *, size_t);
 static int	vhost_index(const struct ftpd_config *, const char *);
 static void	plan_global_of(const struct ftpd_config *, struct plan_layer *);
 const struct ftpd_config *cfg = &boot.c;
@@ -326,7 +340,8 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 		    "path");
 		return -1;
 	}
-	if (parse_accounts(c, err, errlen) == -1 ||
+	if (check_tls_hosts(c, err, errlen) == -1 ||
+	    parse_accounts(c, err, errlen) == -1 ||
 	    plan_attrs_parse(c->ldap_attr_plan, &c->ldap_plan, err,
 	    errlen) == -1 ||
 	    check_plans(c, err, errlen) == -1 ||
@@ -594,6 +609,10 @@ open_section(void *arg, const char *kind, const char *name,
 	v->anon_root = xstrdup(c->anon_root);
 	v->users_file = xstrdup(c->users_file);
 	v->anonymous = c->anonymous;
+	v->tls = c->tls;
+	v->tls_cert = xstrdup(c->tls_cert);
+	v->tls_key = xstrdup(c->tls_key);
+	v->tls_ciphers = xstrdup(c->tls_ciphers);
 	*k = vhost_keys;
 	*n = NVHOST_KEYS;
 	*obj = v;
@@ -617,12 +636,76 @@ config_vhost(const char *name)
 	return vhost_index(cfg, name);
 }
 
+int
+config_vhost_match(const char *name)
+{
+	size_t i;
+	int exact = config_vhost(name);
+
+	if (exact != -1)
+		return exact;
+	for (i = 0; i < cfg->nvhosts; i++)
+		if (hostname_match(cfg->vhosts[i].name, name))
+			return (int)i;
+	return -1;
+}
+
 const struct vhost *
 config_vhost_at(int i)
 {
 	if (i < 0 || (size_t)i >= cfg->nvhosts)
 		return NULL;
 	return &cfg->vhosts[i];
+}
+
+enum tls_mode
+config_tls_mode(int i)
+{
+	const struct vhost *vh = config_vhost_at(i);
+
+	return (enum tls_mode)(vh != NULL ? vh->tls : cfg->tls);
+}
+
+/*
+ * TLS per host: a section's tls_cert and tls_key go together, and TLS
+ * in a section needs the main settings' TLS (the contexts, the
+ * implicit listener and the default certificate come from them).
+ * Client certificates need a CA to verify them against.
+ */
+static int
+check_tls_hosts(const struct ftpd_config *c, char *err, size_t errlen)
+{
+	const struct vhost *v;
+	size_t i;
+
+	for (i = 0; i < c->nvhosts; i++) {
+		v = &c->vhosts[i];
+		if (v->tls != TLS_OFF && c->tls == TLS_OFF) {
+			snprintf(err, errlen, "%s: [host %s]: tls: needs tls "
+			    "on in the main settings", v->where, v->name);
+			return -1;
+		}
+		if (v->tls != TLS_OFF && (v->tls_cert[0] == '\0') !=
+		    (v->tls_key[0] == '\0')) {
+			snprintf(err, errlen, "%s: [host %s]: tls_cert and "
+			    "tls_key go together", v->where, v->name);
+			return -1;
+		}
+	}
+	if (c->tls_client_cert != TLS_CLIENT_OFF && c->tls_client_ca[0] ==
+	    '\0') {
+		snprintf(err, errlen, "tls_client_cert: needs tls_client_ca");
+		return -1;
+	}
+	if (c->tls_client_cert != TLS_CLIENT_OFF && c->tls == TLS_OFF) {
+		snprintf(err, errlen, "tls_client_cert: needs tls = on");
+		return -1;
+	}
+	if (c->tls_crl[0] != '\0' && c->tls_client_cert == TLS_CLIENT_OFF) {
+		snprintf(err, errlen, "tls_crl: needs tls_client_cert");
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -18,6 +18,10 @@
 #include "plan/plan_attrs.h"
 
 enum tls_mode { TLS_OFF, TLS_ON, TLS_REQUIRED };
+/* tls_client_cert and tls_client_user (DESIGN.md, TLS per host). */
+enum tls_client_mode { TLS_CLIENT_OFF, TLS_CLIENT_OPTIONAL,
+	TLS_CLIENT_REQUIRED };
+enum tls_client_user { TLS_USER_CN, TLS_USER_SAN_EMAIL, TLS_USER_NONE };
 enum sendfile_mode { SENDFILE_AUTO, SENDFILE_YES, SENDFILE_NO };
 enum sql_driver { SQL_SQLITE, SQL_POSTGRESQL, SQL_MYSQL };
 enum ldap_auth { LDAP_AUTH_BIND, LDAP_AUTH_HASH };
@@ -36,6 +40,9 @@ struct vhost {
 	char	*anon_root;
 	char	*users_file;
 	int	 anonymous;
+	/* TLS per host: the certificate the SNI name or HOST selects. */
+	unsigned long long tls;		/* enum tls_mode */
+	char	*tls_cert, *tls_key, *tls_ciphers;
 };
 
 /* A "[user NAME]" or "[group NAME]" section: plan values as text (NULL
@@ -122,8 +129,14 @@ int	config_key_changed(const struct ftpd_config *a,
 	    const struct ftpd_config *b, const char *name);
 /* Index of the [host NAME] section for name (case-insensitive), or -1. */
 int	config_vhost(const char *name);
+/* Index of the section serving host name (a TLS SNI name, a HOST
+ * argument): the section of that name, else the first whose name is a
+ * wildcard matching it ("*.example.com"; common/hostname.h), or -1. */
+int	config_vhost_match(const char *name);
 /* The section for index i, or NULL for -1 (the main settings). */
 const struct vhost *config_vhost_at(int i);
+/* The tls mode of section i (-1: the main settings). */
+enum tls_mode config_tls_mode(int i);
 /* The global plan values as a layer (where: the file line or "-o"). */
 void	config_plan_global(struct plan_layer *l);
 /* Where top-level key name was set: "FILE:LINE", "-o", or "default". */

@@ -19,6 +19,7 @@
 #include "mon_client.h"
 #include "monproto.h"
 #include "session.h"
+#include "tls/tls.h"
 
 #define REPLY_TIMEOUT_MS	60000
 
@@ -44,18 +45,25 @@ mon_login(struct session *s, const char *user, const char *pass,
 {
 	struct buf out, keys;
 	uint32_t type, res = MON_LOGIN_ERROR;
+	char cert_name[MON_USER_MAX];
 	size_t off = 0;
-	int ok;
+	int ok, cert_ok;
 
 	*relay_fd = *data_fd = -1;
 	snprintf(msg, msglen, "Login failed: internal error.");
 	buf_init(&out, IPC_MAX);
+	/* The client's certificate, as the front's OpenSSL verified it:
+	 * the monitor judges what it says (priv/certlogin.c). */
+	cert_ok = s->ctl_tls != NULL && tls_peer_name(s->ctl_tls, cert_name,
+	    sizeof(cert_name));
 	ok = ipc_put_str(&out, user) == 0 && ipc_put_str(&out, pass) == 0 &&
 	    ipc_put_bytes(&out, leftover->data, leftover->len) == 0 &&
 	    ipc_put_u32(&out, (uint32_t)s->tls_active) == 0 &&
 	    ipc_put_u32(&out, (uint32_t)s->pbsz_done) == 0 &&
 	    ipc_put_u32(&out, (uint32_t)s->prot_p) == 0 &&
 	    ipc_put_u32(&out, (uint32_t)(s->vhost + 1)) == 0 &&
+	    ipc_put_u32(&out, (uint32_t)cert_ok) == 0 &&
+	    ipc_put_str(&out, cert_name) == 0 &&
 	    ipc_send(s->mon_fd, MON_LOGIN, out.data, out.len, -1) == 0;
 	buf_free(&out);	/* zeroes the password copy */
 	if (!ok)

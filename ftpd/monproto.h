@@ -13,7 +13,9 @@
 enum mon_msg {
 	MON_LOG = 1,		/* u32 level, str line; no reply */
 	MON_LOGIN,		/* str user, str pass, bytes leftover, u32 tls,
-				 * u32 pbsz, u32 prot, u32 vhost+1 */
+				 * u32 pbsz, u32 prot, u32 vhost+1, u32 a
+				 * verified client certificate, str the
+				 * account name it carries (priv/certlogin.c) */
 	MON_LOGIN_REPLY,	/* u32 result, str msg; with TLS and OK
 				 * also bytes ticket keys (MON_TLS_BIND_LEN),
 				 * then two MON_FD messages (relay, data

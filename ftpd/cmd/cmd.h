@@ -44,6 +44,9 @@ void	cmd_loop(struct session *s);
 cmd_fn	cmd_host, cmd_user, cmd_pass, cmd_acct, cmd_rein, cmd_quit;
 /* cmd_tls.c */
 cmd_fn	cmd_auth, cmd_pbsz, cmd_prot, cmd_ccc;
+/* After the control handshake: the [host] section the client's TLS
+ * server name chose becomes the session's (cmd_tls.c). */
+void	tls_session_host(struct session *s);
 /* cmd_misc.c */
 cmd_fn	cmd_syst, cmd_noop, cmd_feat, cmd_opts, cmd_help, cmd_site, cmd_allo,
 	cmd_smnt, cmd_clnt;

@@ -22,6 +22,7 @@
 #include "mon_client.h"
 #include "monproto.h"
 #include "session.h"
+#include "tls/tls.h"
 
 /* 1 if name would be an anonymous login on this session's host. */
 static int
@@ -61,7 +62,7 @@ cmd_user(struct session *s, const char *arg)
 		return;
 	}
 	anon = login_is_anon(s, arg);
-	if (cfg->tls == TLS_REQUIRED && !s->tls_active &&
+	if (config_tls_mode(s->vhost) == TLS_REQUIRED && !s->tls_active &&
 	    !(anon && cfg->tls_anon_plain)) {
 		reply(s, 530, "Non-anonymous sessions must use encryption "
 		    "(AUTH TLS).");
@@ -90,7 +91,7 @@ cmd_host(struct session *s, const char *arg)
 	const struct vhost *vh;
 	char name[256];
 	size_t n = strlen(arg);
-	int i;
+	int i, sni;
 
 	if (s->state != ST_FRESH) {
 		reply(s, 503, "HOST must come before USER.");
@@ -106,9 +107,16 @@ cmd_host(struct session *s, const char *arg)
 		reply(s, 220, "%s", cfg->banner);
 		return;
 	}
-	i = config_vhost(name);
+	i = config_vhost_match(name);
 	if ((vh = config_vhost_at(i)) == NULL) {
 		reply(s, 504, "Unknown host.");
+		return;
+	}
+	/* TLS per host: after a handshake with a server name, HOST must
+	 * name the host the certificate was chosen for. */
+	if (s->ctl_tls != NULL && tls_sni_host(s->ctl_tls, &sni) &&
+	    sni != i) {
+		reply(s, 504, "HOST does not match the TLS server name.");
 		return;
 	}
 	s->vhost = i;

@@ -40,6 +40,19 @@ auth_mechanism(const char *arg, int *protect_data)
 }
 
 void
+tls_session_host(struct session *s)
+{
+	const struct vhost *vh;
+	int host;
+
+	if (tls_sni_host(s->ctl_tls, &host) &&
+	    (vh = config_vhost_at(host)) != NULL && host != s->vhost) {
+		s->vhost = host;
+		log_msg(LOG_INFO, "TLS server name: host %s", vh->name);
+	}
+}
+
+void
 cmd_auth(struct session *s, const char *arg)
 {
 	char err[256];
@@ -57,7 +70,7 @@ cmd_auth(struct session *s, const char *arg)
 		reply(s, 501, "AUTH needs a mechanism.");
 		return;
 	}
-	if (cfg->tls == TLS_OFF) {
+	if (config_tls_mode(s->vhost) == TLS_OFF) {
 		reply(s, 502, "AUTH not available: TLS is disabled.");
 		return;
 	}
@@ -77,13 +90,14 @@ cmd_auth(struct session *s, const char *arg)
 	 * be taken as if it had come through TLS (command injection).
 	 */
 	buf_reset(&s->ctl_in);
-	s->ctl_tls = tls_accept(s->ctl_fd, NULL,
+	s->ctl_tls = tls_accept(s->ctl_fd, NULL, s->vhost,
 	    (int)cfg->login_timeout * 1000, err, sizeof(err));
 	if (s->ctl_tls == NULL) {
 		log_msg(LOG_NOTICE, "AUTH TLS failed: %s", err);
 		s->quit = 1;
 		return;
 	}
+	tls_session_host(s);
 	/* Non-blocking, so a partial TLS record cannot hold ctl.c's read
 	 * past its deadline (ctl.c waits with poll and retries EAGAIN). */
 	if (net_set_nonblock(s->ctl_fd, 1) == -1)
@@ -121,7 +135,7 @@ cmd_pbsz(struct session *s, const char *arg)
 static int
 prot_clear_allowed(const struct session *s)
 {
-	if (cfg->tls != TLS_REQUIRED)
+	if (config_tls_mode(s->vhost) != TLS_REQUIRED)
 		return 1;
 	return s->state != ST_LOGGED_IN || s->anonymous;
 }

@@ -49,13 +49,14 @@ front_main(const struct role_conn *c)
 	    refusal[0] == '\0')
 		_exit(0);	/* no valid header: not from the proxy */
 	if (s->implicit_tls) {
-		s->ctl_tls = tls_accept(s->ctl_fd, NULL,
+		s->ctl_tls = tls_accept(s->ctl_fd, NULL, -1,
 		    (int)cfg->login_timeout * 1000, err, sizeof(err));
 		if (s->ctl_tls == NULL) {
 			log_msg(LOG_NOTICE, "implicit TLS handshake failed: %s",
 			    err);
 			_exit(0);
 		}
+		tls_session_host(s);
 		s->tls_active = 1;
 		/* ctl.c reads TLS records without blocking on half of one */
 		if (net_set_nonblock(s->ctl_fd, 1) == -1)
@@ -68,7 +69,8 @@ front_main(const struct role_conn *c)
 			tls_close(s->ctl_tls, 1000);
 		_exit(0);
 	}
-	reply(s, 220, "%s", cfg->banner);
+	reply(s, 220, "%s", s->vhost != -1 ?
+	    config_vhost_at(s->vhost)->banner : cfg->banner);
 	cmd_loop(s);
 	if (s->ctl_tls != NULL)
 		tls_close(s->ctl_tls, 1000);

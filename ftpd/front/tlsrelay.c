@@ -421,7 +421,7 @@ data_begin(struct relay *r, int fd, uint32_t mode)
 	if (flush_control(r, TR_FLUSH_MS) == -1)
 		log_msg(LOG_INFO, "tlsrelay: control output not flushed");
 	err[0] = '\0';
-	t = tls_accept(fd, r->ctl_tls, (int)cfg->data_timeout * 1000,
+	t = tls_accept(fd, r->ctl_tls, -1, (int)cfg->data_timeout * 1000,
 	    err, sizeof(err));
 	/* A fresh ticket for the next one, whatever became of this one:
 	 * a client may offer each ticket only once (curl). */

@@ -161,6 +161,8 @@ set_value(struct plan *p, enum plan_key k, const char *text)
 		if (parse_bool(text, &b) == -1)
 			return -1;
 		if (k == PLAN_tls_required) p->tls_required = b;
+		else if (k == PLAN_tls_client_auth_only)
+			p->tls_client_auth_only = b;
 		else p->create_home = b;
 		return 0;
 	case PLAN_NETS:
@@ -259,6 +261,9 @@ plan_format(const struct plan *p, enum plan_key k, char *out, size_t outlen)
 		return;
 	case PLAN_tls_required: snprintf(out, outlen, "%s",
 		    p->tls_required ? "yes" : "no");
+		return;
+	case PLAN_tls_client_auth_only: snprintf(out, outlen, "%s",
+		    p->tls_client_auth_only ? "yes" : "no");
 		return;
 	case PLAN_create_home: snprintf(out, outlen, "%s",
 		    p->create_home ? "yes" : "no");

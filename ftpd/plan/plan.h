@@ -54,6 +54,7 @@ struct plan {
 	size_t		nallow, ndeny;
 	unsigned	perms;			/* PERM_* */
 	int		tls_required, create_home;
+	int		tls_client_auth_only;
 	char		start_dir[PATH_MAX];
 	/* Where each value came from: "default", "ftpd.conf:12",
 	 * "[user alice] ftpd.conf:40", "sql column quota_bytes". */

@@ -213,8 +213,9 @@ skip_rest_of_line(FILE *f)
 /* 1 matched, 0 not found, -1 found but wrong/bad. */
 static int
 check_users_file(const char *file, const char *user, const char *pass,
-    struct auth_result *r, char *why, size_t whylen)
+    int vouched, struct auth_result *r, char *why, size_t whylen)
 {
+	const char *hash;
 	char line[USERS_FILE_LINE_MAX];
 	FILE *f;
 	int rc, res = 0;
@@ -240,7 +241,8 @@ check_users_file(const char *file, const char *user, const char *pass,
 		}
 		if (line[0] == USERS_FILE_COMMENT)
 			continue;
-		rc = auth_users_line(line, user, pass, r);
+		rc = vouched ? auth_users_parse(line, user, &hash, r) :
+		    auth_users_line(line, user, pass, r);
 		if (rc == 0)
 			res = 1;
 		else if (rc == -2) {
@@ -281,8 +283,8 @@ shadow_aging_refuses(const struct spwd *sp)
 
 /* The system's accounts (passwd, shadow): a SRC_* result. */
 static int
-check_system(const char *user, const char *pass, struct auth_result *r,
-    char *why, size_t whylen)
+check_system(const char *user, const char *pass, int vouched,
+    struct auth_result *r, char *why, size_t whylen)
 {
 	const char *aged;
 	struct passwd *pw;
@@ -295,7 +297,7 @@ check_system(const char *user, const char *pass, struct auth_result *r,
 	}
 	sp = getspnam(user);
 	hash = sp != NULL ? sp->sp_pwdp : pw->pw_passwd;
-	if (!hash_matches(pass, hash)) {
+	if (!vouched && !hash_matches(pass, hash)) {
 		snprintf(why, whylen, "wrong password");
 		return SRC_REFUSED;
 	}
@@ -334,7 +336,12 @@ check_service(unsigned source, const struct auth_login *l,
 		rc = SRC_DOWN;
 	else if (st == ACCT_FOUND && acct_check(l->user, &rec, r, why,
 	    whylen) == 0) {
-		if (rec.verified || hash_matches(l->pass, rec.hash))
+		if (l->vouched && source == SRC_LDAP && cfg->ldap_auth ==
+		    LDAP_AUTH_BIND)
+			snprintf(why, whylen, "ldap_auth = bind needs the "
+			    "password");
+		else if (l->vouched || rec.verified ||
+		    hash_matches(l->pass, rec.hash))
 			rc = SRC_MATCH;
 		else
 			snprintf(why, whylen, "wrong password (%s)", source ==
@@ -351,10 +358,16 @@ check_source(enum acct_source src, const struct auth_login *l,
 	switch (src) {
 	case SRC_FILE:
 		return check_users_file(l->vh != NULL ? l->vh->users_file :
-		    cfg->users_file, l->user, l->pass, r, why, whylen);
+		    cfg->users_file, l->user, l->pass, l->vouched, r, why,
+		    whylen);
 	case SRC_SYSTEM:
-		return check_system(l->user, l->pass, r, why, whylen);
+		return check_system(l->user, l->pass, l->vouched, r, why,
+		    whylen);
 	case SRC_PAM:
+		if (l->vouched) {
+			snprintf(why, whylen, "pam needs the password");
+			return SRC_REFUSED;
+		}
 		return pam_check(l->user, l->pass, l->client, r, why, whylen);
 	case SRC_SQL:
 	case SRC_LDAP:

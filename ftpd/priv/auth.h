@@ -18,6 +18,12 @@ struct auth_login {
 	const char		*pass;
 	const struct vhost	*vh;	/* the HOST section chosen, or NULL */
 	const char		*client;	/* the client's address */
+	/* A verified TLS client certificate names this user: the account
+	 * is looked up and judged, its password is not checked (the
+	 * monitor then demands tls_client_auth_only; DESIGN.md, TLS per
+	 * host).  pam and ldap_auth = bind, which check passwords
+	 * themselves, refuse such a login. */
+	int			 vouched;
 };
 
 #define AUTH_OK			0

@@ -43,6 +43,7 @@
 #include "priv/askproto.h"
 #include "priv/auth.h"
 #include "priv/auth_child.h"
+#include "priv/certlogin.h"
 #include "priv/monitor.h"
 #include "priv/privdrop.h"
 #include "priv/ratepool.h"
@@ -377,8 +378,10 @@ admit_session(struct monitor *m, char *msg, size_t msglen)
 static enum mon_login_result
 do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 {
-	char pass[PASS_MAX], why[512], refusal[128];
+	char pass[PASS_MAX], why[512], refusal[128], cert_name[MON_USER_MAX];
 	struct auth_login l;
+	enum cert_say cert;
+	uint32_t cert_ok;
 	size_t off = 0;
 	int rc, ok;
 
@@ -389,14 +392,23 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	    ipc_get_u32(p, &off, &m->tls) == -1 ||
 	    ipc_get_u32(p, &off, &m->pbsz) == -1 ||
 	    ipc_get_u32(p, &off, &m->prot) == -1 ||
-	    ipc_get_u32(p, &off, &m->vhost) == -1)
+	    ipc_get_u32(p, &off, &m->vhost) == -1 ||
+	    ipc_get_u32(p, &off, &cert_ok) == -1 ||
+	    ipc_get_str(p, &off, cert_name, sizeof(cert_name)) == -1)
 		fatal("monitor: malformed MON_LOGIN");
 	/* vhost is sent as index + 1; out of range means the main host */
 	l.user = m->user;
 	l.pass = pass;
 	l.vh = config_vhost_at((int)m->vhost - 1);
 	l.client = m->ip;
-	rc = auth_check_isolated(&l, &m->auth, why, sizeof(why));
+	/* A TLS client certificate may refuse the login or vouch for the
+	 * user (priv/certlogin.c). */
+	snprintf(refusal, sizeof(refusal), "Login incorrect.");
+	cert = certlogin_judge(m->user, l.vh, m->tls && cert_ok, cert_name,
+	    refusal, sizeof(refusal), why, sizeof(why));
+	l.vouched = cert == CERT_VOUCHES;
+	rc = cert == CERT_REFUSES ? AUTH_REFUSED :
+	    auth_check_isolated(&l, &m->auth, why, sizeof(why));
 	ok = rc == AUTH_OK;
 	/* xferlog(5) names an anonymous user by the identification given
 	 * as the password (by custom an e-mail address); never a real
@@ -408,7 +420,6 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		memcpy(m->anon_ident, id, n);	/* cut at 63 bytes */
 		m->anon_ident[n] = '\0';
 	}
-	explicit_bzero(pass, sizeof(pass));
 	if (ok && !m->auth.anonymous && m->auth.uid == 0 &&
 	    !cfg->unprivileged) {
 		ok = 0;
@@ -417,7 +428,6 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	/* The account's plan: resolved once, enforced here for what must
 	 * hold before any file is touched, inherited by the user process
 	 * for the rest. */
-	snprintf(refusal, sizeof(refusal), "Login incorrect.");
 	if (ok && m->plan == NULL)
 		m->plan = xmalloc(sizeof(*m->plan));
 	if (ok && (acct_plan_resolve(&m->auth, m->plan, why,
@@ -425,6 +435,14 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	    (const struct sockaddr *)&m->peer, m->tls != 0, refusal,
 	    sizeof(refusal), why, sizeof(why)) == -1))
 		ok = 0;
+	/* The certificate alone admits only a tls_client_auth_only
+	 * account; any other needs its password as well. */
+	if (ok && l.vouched && !m->plan->tls_client_auth_only) {
+		l.vouched = 0;
+		rc = auth_check_isolated(&l, &m->auth, why, sizeof(why));
+		ok = rc == AUTH_OK;
+	}
+	explicit_bzero(pass, sizeof(pass));
 	/* The account store, not the client, failed: no guess is counted
 	 * and the client may come back at once (RFC 959's 421). */
 	if (rc == AUTH_UNAVAILABLE) {

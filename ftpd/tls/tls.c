@@ -1,9 +1,11 @@
 /*
  * tls.c - the TLS layer of ftpd (RFC 4217), and the only OpenSSL user.
  *
- * The master builds one SSL_CTX, with the certificate chain, before
- * forking (tls_init); the private key is parsed only by the front
- * (tls_identity.c).  Each monitor installs fresh ticket keys and a random
+ * The master builds the contexts, with the certificate chains of the
+ * main settings and of each [host] section with its own, before forking
+ * (tls_init); a private key is parsed only by the front, the one of the
+ * identity its client's server name or HOST chose (tls_servername_cb,
+ * tls_identity.c).  Each monitor installs fresh ticket keys and a random
  * session token (tls_session_prepare) before forking the front, which runs
  * as nopriv_user in an empty chroot and does every handshake, and at login
  * gives it the ticket keys of the account at the client's address
@@ -39,10 +41,12 @@
 #include <openssl/x509.h>
 
 #include "common/clock.h"
+#include "common/hostname.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "config.h"
 #include "tls/tls.h"
+#include "tls/tls_client.h"
 #include "tls/tls_identity.h"
 
 #define TLS_TOKEN_LEN	32
@@ -69,6 +73,9 @@ struct tls_conn {
 	int		 bound;		/* resumed a ticket of the account's
 					 * keys (tls_dec_ticket_cb) */
 	int		 data;		/* a data connection */
+	int		 host;		/* the [host] section served, -1 main
+					 * (data: the control connection's) */
+	int		 sni;		/* the client sent a server name */
 	char		 desc[96];
 };
 
@@ -264,8 +271,64 @@ tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/*
+ * TLS per host: which certificate this handshake presents.  The server
+ * name (SNI) the client sent selects a [host NAME] section (exact name,
+ * else a wildcard one; config_vhost_match), else the section HOST chose
+ * before AUTH, else the main settings.  A name that is no host name is
+ * refused, and so is one that selects another section than HOST did
+ * (RFC 6066's unrecognized_name alert): the client would check the
+ * certificate against one name and log in to another host.  A data
+ * connection always presents its control connection's certificate.
+ */
 static int
-tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
+tls_servername_cb(SSL *ssl, int *al, void *arg)
+{
+	struct tls_conn *c = SSL_get_app_data(ssl);
+	const char *name;
+	char err[256];
+	int host;
+
+	(void)arg;
+	*al = SSL_AD_UNRECOGNIZED_NAME;
+	if (c == NULL)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	name = c->data ? NULL : SSL_get_servername(ssl,
+	    TLSEXT_NAMETYPE_host_name);
+	host = c->host;
+	if (name != NULL) {
+		if (!hostname_valid(name)) {
+			log_msg(LOG_NOTICE, "TLS: refused a server name that "
+			    "is no host name");
+			return SSL_TLSEXT_ERR_ALERT_FATAL;
+		}
+		host = config_vhost_match(name);
+		if (c->host != -1 && host != c->host) {
+			log_msg(LOG_NOTICE, "TLS: server name %s does not "
+			    "match HOST %s", name,
+			    config_vhost_at(c->host)->name);
+			return SSL_TLSEXT_ERR_ALERT_FATAL;
+		}
+		c->sni = 1;
+	}
+	if (config_tls_mode(host) == TLS_OFF) {
+		log_msg(LOG_NOTICE, "TLS: tls is off for [host %s]",
+		    config_vhost_at(host)->name);
+		*al = SSL_AD_HANDSHAKE_FAILURE;
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	}
+	if (tls_identity_use(ssl, host, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "TLS: %s", err);
+		ERR_clear_error();
+		*al = SSL_AD_INTERNAL_ERROR;
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	}
+	c->host = host;
+	return name != NULL ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
+}
+
+static int
+tls_setup_ctx(SSL_CTX *c, const char *ciphers, char *err, size_t errlen)
 {
 	uint64_t opts;
 
@@ -281,9 +344,9 @@ tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
 		tls_errtext(err, errlen, "tls", "cannot set TLS 1.2 minimum");
 		return -1;
 	}
-	if (SSL_CTX_set_cipher_list(c, cfg->tls_ciphers) != 1) {
+	if (SSL_CTX_set_cipher_list(c, ciphers) != 1) {
 		snprintf(err, errlen, "tls_ciphers: no usable cipher in "
-		    "\"%s\"", cfg->tls_ciphers);
+		    "\"%s\"", ciphers);
 		ERR_clear_error();
 		return -1;
 	}
@@ -304,7 +367,8 @@ tls_setup_ctx(SSL_CTX *c, char *err, size_t errlen)
 		return -1;
 	}
 	SSL_CTX_set_alpn_select_cb(c, tls_alpn_cb, NULL);
-	return 0;
+	SSL_CTX_set_tlsext_servername_callback(c, tls_servername_cb);
+	return tls_client_setup(c, err, errlen);
 }
 
 /* Random bytes straight from the kernel: RAND_bytes would first
@@ -339,15 +403,17 @@ tls_init(char *err, size_t errlen)
 	if (cfg->tls == TLS_OFF) {
 		SSL_CTX_free(tls_ctx);
 		tls_ctx = NULL;
-		tls_identity_forget();
+		tls_identity_clear();
 		return 0;
 	}
+	/* The context every handshake starts in holds no certificate: the
+	 * servername callback moves each connection to its identity's. */
 	if ((c = SSL_CTX_new(TLS_server_method())) == NULL) {
 		tls_errtext(err, errlen, "tls", "cannot create context");
 		return -1;
 	}
-	if (tls_setup_ctx(c, err, errlen) == -1 ||
-	    tls_identity_prepare(c, err, errlen) == -1) {
+	if (tls_setup_ctx(c, cfg->tls_ciphers, err, errlen) == -1 ||
+	    tls_identity_prepare(tls_setup_ctx, err, errlen) == -1) {
 		SSL_CTX_free(c);
 		return -1;
 	}
@@ -619,8 +685,8 @@ tls_remember_sid(struct tls_conn *c)
 }
 
 struct tls_conn *
-tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
-    size_t errlen)
+tls_accept(int fd, struct tls_conn *control, int host, int timeout_ms,
+    char *err, size_t errlen)
 {
 	struct tls_conn *c;
 	int flags;
@@ -634,14 +700,11 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 		snprintf(err, errlen, "fcntl: %s", strerror(errno));
 		return NULL;
 	}
-	/* The first handshake of this front parses the key (tls_identity). */
-	if (tls_identity_load(tls_ctx, err, errlen) == -1) {
-		ERR_clear_error();
-		(void)fcntl(fd, F_SETFL, flags);
-		return NULL;
-	}
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
+	/* The identity (and its key, parsed at the first handshake) is
+	 * chosen in tls_servername_cb. */
+	c->host = control != NULL ? control->host : host;
 	ERR_clear_error();
 	if ((c->ssl = SSL_new(tls_ctx)) == NULL ||
 	    SSL_set_fd(c->ssl, fd) != 1) {
@@ -683,8 +746,10 @@ tls_accept(int fd, struct tls_conn *control, int timeout_ms, char *err,
 	 */
 	SSL_set_num_tickets(c->ssl, 0);
 	SSL_set_app_data(c->ssl, c);
-	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1)
+	if (tls_handshake(c->ssl, fd, timeout_ms, err, errlen) == -1) {
+		tls_client_why(c->ssl, err, errlen);
 		goto fail;
+	}
 	if (control == NULL)
 		tls_remember_sid(c);
 	tls_fill_desc(c);
@@ -1051,6 +1116,19 @@ tls_free(struct tls_conn *c)
 		return;
 	SSL_free(c->ssl);
 	freezero(c, sizeof(*c));
+}
+
+int
+tls_sni_host(const struct tls_conn *c, int *host)
+{
+	*host = c->host;
+	return c->sni;
+}
+
+int
+tls_peer_name(struct tls_conn *c, char *out, size_t outlen)
+{
+	return tls_client_name(c->ssl, out, outlen);
 }
 
 const char *

@@ -1,10 +1,12 @@
 /*
  * tls.h - the only module that includes OpenSSL.
  *
- * The master builds one SSL_CTX before forking (tls_init), without the
- * certificate and key: it keeps sealed copies of those files, which only
- * the front parses, at its first handshake (tls_identity.c).  The front does
- * every handshake.  Data connections must resume the control session when
+ * The master builds the contexts before forking (tls_init): one every
+ * handshake starts in, and one per certificate (the main settings' and
+ * each [host] section's own) holding the certificate chain; it keeps a
+ * sealed copy of the keys, of which the front parses the one its client
+ * chose, at its first handshake (tls_identity.c).  The front does every
+ * handshake.  Data connections must resume the control session when
  * tls_reuse_required: same session, proved by a per-session token in the
  * ticket's application data or the session id (TLS 1.2), or a ticket
  * under the keys of the same account at the same address (tls_bind_*).
@@ -17,9 +19,12 @@
 
 struct tls_conn;
 
-/* Master, at startup and on SIGHUP: load cert/key, build the context
- * (a failed reload keeps the previous one).  0, or -1 with a
- * one-line reason in err.  With tls = off it does nothing and returns 0. */
+/* Master, at startup and on SIGHUP (the one entry of a TLS reload): load
+ * the certificates and keys of the main settings and of every [host]
+ * section with its own, build the contexts (a failed reload of the main
+ * one keeps everything as it was; a failing host keeps its previous
+ * certificate, logged: tls_identity.h).  0, or -1 with a one-line reason
+ * in err.  With tls = off it frees everything and returns 0. */
 int	tls_init(char *err, size_t errlen);
 /* 1 if tls_init built a context (AUTH TLS can be offered). */
 int	tls_available(void);
@@ -57,8 +62,23 @@ void	tls_secret_forget(int all);
  * (whether it was resumed is tls_check_reuse's to say).  Returns the
  * connection, or NULL with a reason in err.
  */
-struct tls_conn *tls_accept(int fd, struct tls_conn *control, int timeout_ms,
-	    char *err, size_t errlen);
+struct tls_conn *tls_accept(int fd, struct tls_conn *control, int host,
+	    int timeout_ms, char *err, size_t errlen);
+/*
+ * TLS per host.  host (above) is the [host] section HOST chose before
+ * the handshake (-1: none); the client's server name (SNI) may choose
+ * one instead, and must agree with it (tls.c, tls_servername_cb).
+ * tls_sni_host: the section the connection was served for in *host (-1:
+ * the main settings); 1 if the client sent a server name, else 0.
+ */
+int	tls_sni_host(const struct tls_conn *c, int *host);
+/*
+ * The client's certificate (tls_client_cert): 1 if the client sent one
+ * that verified, with the account name it carries (tls_client_user; ""
+ * for none, or none usable: not exactly one, or not printable ASCII
+ * that fits) in out; 0 if no verified certificate.
+ */
+int	tls_peer_name(struct tls_conn *c, char *out, size_t outlen);
 /*
  * A data connection must have resumed a session of this control
  * connection, or one of the account's keys (tls_bind_derive).  0, or -1

@@ -9,7 +9,7 @@
  * heap, and parsing a key leaves copies of it in freed memory that OpenSSL
  * does not wipe, so a parse in the master would hand the key to the
  * logged-in account's process.  The key is checked in a child that exits,
- * and each front parses it at its first handshake.
+ * and each front parses the one key its client chose (TLS per host).
  */
 #ifndef FTPD_TLS_IDENTITY_H
 #define FTPD_TLS_IDENTITY_H
@@ -21,16 +21,34 @@ struct ssl_ctx_st;
 /* Put the last queued OpenSSL error (or fallback) after prefix in err. */
 void	tls_errtext(char *err, size_t errlen, const char *prefix,
 	    const char *fallback);
+/* Set up a new context with these tls_ciphers (tls.c).  0 or -1. */
+typedef int tls_ctx_setup_fn(struct ssl_ctx_st *c, const char *ciphers,
+	    char *err, size_t errlen);
 /*
- * Master: load cfg->tls_cert into c, copy cfg->tls_key, check in a child
- * that it loads and matches, and make it the key that later sessions
- * load.  On failure the previous key stays.  0, or -1 with the reason in err.
+ * Master, at start and on SIGHUP (from tls_init): build an identity for
+ * the main settings (cfg->tls_cert, tls_key) and for each [host NAME]
+ * section with a certificate of its own: a context from setup with the
+ * certificates, the key copied and checked in a child.  The main one
+ * failing is -1 with the reason in err, and nothing changes.  At start a
+ * host failing is -1 too; on a reload it is logged ("tls: [host NAME]
+ * tls_key: FILE: reason") and the host keeps its previous identity (or,
+ * new, gets the main one).  0 otherwise.
  */
-int	tls_identity_prepare(struct ssl_ctx_st *c, char *err, size_t errlen);
-/* Front, before its first handshake on c (a no-op after the first time). */
-int	tls_identity_load(struct ssl_ctx_st *c, char *err, size_t errlen);
-/* Close the certificate and key copies: the monitor once its front is
- * forked, so the user process never inherits them. */
+int	tls_identity_prepare(tls_ctx_setup_fn *setup, char *err,
+	    size_t errlen);
+/* tls = off: forget every identity. */
+void	tls_identity_clear(void);
+/*
+ * Front, in a handshake's servername callback: the connection gets the
+ * identity of section host (-1: main): the key is parsed the first time
+ * (and the copy closed), the context and its ciphers switched to.  0, or
+ * -1 with the reason in err.
+ */
+struct ssl_st;
+int	tls_identity_use(struct ssl_st *ssl, int host, char *err,
+	    size_t errlen);
+/* Close the key copies: the monitor once its front is forked, so the
+ * user process never inherits them. */
 void	tls_identity_forget(void);
 
 #endif

@@ -245,7 +245,8 @@ data_open(struct session *s, const char *what, const struct xfer_route *r)
 		return -1;
 	}
 	/* tls = required: an account's files never cross in clear text. */
-	if (cfg->tls == TLS_REQUIRED && !s->anonymous && !r->tls) {
+	if (config_tls_mode(s->vhost) == TLS_REQUIRED && !s->anonymous &&
+	    !r->tls) {
 		data_reset(s);
 		reply(s, 521, "Data connections must be protected: use PBSZ 0 "
 		    "and PROT P.");

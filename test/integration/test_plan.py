@@ -266,7 +266,7 @@ def test_t_u_shows_values_and_origins():
             check(lines.get(key, "").startswith(line),
                   f"{key}: want {line!r}, got {lines.get(key)!r}\n"
                   + r.stdout)
-        check(len(lines) == 11, f"not one line per key:\n{r.stdout}")
+        check(len(lines) == 12, f"not one line per key:\n{r.stdout}")
         check("# plan of alice: users_file" in r.stdout, r.stdout)
         r = plan_show(srv, "nosuchuser")
         check(r.returncode == 1, f"unknown name: exit {r.returncode}")

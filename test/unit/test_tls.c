@@ -489,7 +489,7 @@ START_TEST(handshake_garbage_and_silence)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert(write(sv[1], "USER bob\r\nPASS secret\r\n", 23) == 23);
 	t = now_ms();
-	c = tls_accept(sv[0], NULL, 5000, err, sizeof(err));
+	c = tls_accept(sv[0], NULL, -1, 5000, err, sizeof(err));
 	ck_assert_ptr_null(c);
 	ck_assert(now_ms() - t < 1000);
 	ck_assert(strncmp(err, "TLS handshake: ", 15) == 0);
@@ -498,13 +498,13 @@ START_TEST(handshake_garbage_and_silence)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	t = now_ms();
-	c = tls_accept(sv[0], NULL, 300, err, sizeof(err));
+	c = tls_accept(sv[0], NULL, -1, 300, err, sizeof(err));
 	ck_assert_ptr_null(c);
 	ck_assert(now_ms() - t >= 250 && now_ms() - t < 2000);
 	ck_assert_str_eq(err, "TLS handshake: timed out");
 	(void)close(sv[1]);
 	/* Peer gone before a single byte. */
-	c = tls_accept(sv[0], NULL, 1000, err, sizeof(err));
+	c = tls_accept(sv[0], NULL, -1, 1000, err, sizeof(err));
 	ck_assert_ptr_null(c);
 	(void)close(sv[0]);
 }
