@@ -29,7 +29,7 @@ enum ldap_auth { LDAP_AUTH_BIND, LDAP_AUTH_HASH };
 enum acct_source { SRC_FILE, SRC_SYSTEM, SRC_PAM, SRC_SQL, SRC_LDAP };
 #define ACCT_SOURCES_MAX	5
 
-#define VHOST_MAX	64
+#define VHOST_MAX	1024	/* [host] sections: a hosting node serves hundreds of customer domains */
 
 /* A "[host NAME]" section (RFC 7151 HOST): what differs per host name.
  * Keys not set in the section keep the values set before it. */

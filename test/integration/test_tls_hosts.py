@@ -635,3 +635,32 @@ def test_client_certificates_required_email(tmp):
         f.close()
 
 
+
+
+@_in_tmp
+def test_hundreds_of_hosts(tmp):
+    """A hosting node's hundreds of customer domains: 400 [host]
+    sections, each with a certificate of its own (the same key pair
+    under 400 names' sections), load; the SNI name of the last one
+    selects its section, and a reload keeps serving it."""
+    ca, certs = _pki(tmp)
+    c, k = certs["a"]
+    extra = "".join(f"\n[host h{i}.example.net]\nbanner = customer {i}\n"
+                    f"tls_cert = {c}\ntls_key = {k}\n" for i in range(400))
+    with _server(certs, extra=extra) as srv:
+        got = _s_client(srv.port, "h399.example.net")
+        check(got is not None and got[0] == "a.example.com",
+              f"h399: got {got}")
+        got = _s_client(srv.port, "nosuch.example.net")
+        check(got is not None and got[0] == "main.example",
+              f"a name of no section: got {got}")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20 * SLOW
+        while "configuration reloaded" not in srv.log() and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        check("configuration reloaded" in srv.log(),
+              "no reload line:\n" + srv.log_tail())
+        got = _s_client(srv.port, "h0.example.net")
+        check(got is not None and got[0] == "a.example.com",
+              f"h0 after SIGHUP: got {got}")
