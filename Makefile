@@ -66,7 +66,7 @@ ACCT_LIBOBJ := $(filter-out ftpd/accounts/service.o,$(ACCT_OBJ))
 # What the account service shares with the daemon: the configuration,
 # its wire format to the authentication child.
 ACCT_SHARED := ftpd/config.o ftpd/plan/plan.o ftpd/plan/dirrule.o \
-	ftpd/formats/acctproto.o
+	ftpd/formats/acctproto.o ftpd/formats/event_rec.o
 UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:.c=.o)
 # The generated schema header (below) is a prerequisite of ftpasswd alone.

@@ -37,6 +37,11 @@ enum mon_msg {
 				 * u64 granted files, u64 used bytes, u64
 				 * used files, u64 quota bytes, u64 quota
 				 * files */
+	MON_EVENT,		/* user, only with events on: u32 op
+				 * (EV_DELETE, EV_RENAME, EV_MKDIR, EV_RMDIR
+				 * or EV_CHMOD, formats/event_rec.h), str
+				 * vpath, str vpath2 (the new name of a
+				 * rename, else ""); no reply */
 };
 
 /* Sizes both sides size their buffers by (session.h uses them too). */

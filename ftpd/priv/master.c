@@ -29,6 +29,8 @@
 #include "priv/acct_service.h"
 #include "priv/askproto.h"
 #include "priv/bans.h"
+#include "priv/evsend.h"
+#include "priv/evspawn.h"
 #include "config.h"
 #include "priv/master.h"
 #include "priv/monitor.h"
@@ -160,6 +162,21 @@ master_listen(void)
 	return 0;
 }
 
+/* Events: the master alone knows of a ban (client: the address; bytes:
+ * the ban's seconds; session: the monitor whose failures ended it). */
+static void
+send_ban(const struct child *c, const char *ip)
+{
+	static struct ev_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = EV_BAN;
+	r.bytes = cfg->ban_seconds;
+	r.session = (uint32_t)c->pid;
+	(void)snprintf(r.client, sizeof(r.client), "%s", ip);
+	evsend(&r);
+}
+
 /* A monitor's exit status is its count of failed logins. */
 static void
 note_failures(const struct child *c, int status)
@@ -178,6 +195,8 @@ note_failures(const struct child *c, int status)
 		    sizeof(ip));
 		log_msg(LOG_WARNING, "banned %s for %llu s: too many failed "
 		    "logins", ip, cfg->ban_seconds);
+		if (evsend_wanted(EV_BAN))
+			send_ban(c, ip);
 	}
 }
 
@@ -189,7 +208,8 @@ reap(void)
 	size_t i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (acct_spawn_reaped(pid, status))
+		if (acct_spawn_reaped(pid, status) ||
+		    evspawn_reaped(pid, status))
 			continue;
 		if (WIFSIGNALED(status))
 			log_msg(LOG_WARNING, "session %ld killed by signal %d",
@@ -275,6 +295,9 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 		if (ask[0] != -1)
 			(void)close(ask[0]);
 		acct_spawn_child_close();
+		/* The runner's end and event_socket are the runner's; the
+		 * sending end stays, for the monitor's events. */
+		evspawn_child_close();
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
@@ -567,6 +590,12 @@ master_run(void)
 		free(chan_of);
 		return 1;
 	}
+	/* Before the first monitor: each inherits the sending end. */
+	if (evspawn_start() == -1) {
+		free(chan_of);
+		acct_spawn_stop();
+		return 1;
+	}
 	for (i = 0; i < nlisteners; i++)
 		(void)net_set_nonblock(listeners[i].fd, 1);
 	while (!got_term) {
@@ -582,6 +611,7 @@ master_run(void)
 			reap();
 		}
 		acct_spawn_tick();
+		evspawn_tick();
 		if (n <= 0)
 			continue;
 		/* Channels before accepts: accept_one and reap reorder the
@@ -601,6 +631,7 @@ master_run(void)
 	for (i = 0; i < nlisteners; i++)
 		(void)close(listeners[i].fd);
 	acct_spawn_stop();
+	evspawn_stop();
 	shutdown_children();
 	return 0;
 }
