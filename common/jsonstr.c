@@ -7,8 +7,8 @@
  */
 #include <stdio.h>
 
-#include "common/buf.h"
-#include "common/jsonstr.h"
+#include "buf.h"
+#include "jsonstr.h"
 
 size_t
 jsonstr_utf8_len(const unsigned char *s, size_t n)
