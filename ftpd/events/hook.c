@@ -156,21 +156,25 @@ hook_drain(struct hook *h)
 	}
 }
 
-/* Its output, one log line per line of it. */
+/* Its output, one log line per line of it (a long one in pieces: the
+ * log cuts a line at about a kilobyte). */
+#define LOG_PIECE	900
+
 static void
 log_output(const struct hook *h)
 {
 	const char *p = h->kept, *end = h->kept + h->nkept, *nl;
+	size_t n;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		if (nl > p)
+		n = (size_t)(nl - p) > LOG_PIECE ? LOG_PIECE : (size_t)(nl - p);
+		if (n > 0)
 			log_msg(LOG_INFO, "events: hook %ld (%s): %.*s",
-			    (long)h->pid, ev_type_name(h->type),
-			    (int)(nl - p), p);
-		p = nl + 1;
+			    (long)h->pid, ev_type_name(h->type), (int)n, p);
+		p = p + n < nl ? p + n : nl + 1;
 	}
 	if (h->discarded > 0)
 		log_msg(LOG_WARNING, "events: hook %ld (%s): %llu more bytes "
