@@ -203,10 +203,10 @@ mon_quota_serve(struct mon_quota *q, const struct buf *p, int reply_fd)
 	    ipc_send(reply_fd, MON_QUOTA, out.data, out.len, -1) == -1)
 		fatal("monitor: quota reply: %s", strerror(errno));
 	buf_free(&out);
-	/* Refused: no room for the new file, or none for the next bytes
-	 * (a partial grant is not a refusal yet). */
-	return rq.op == QUOTA_RESERVE && ((rq.want_files > a.got_files) ||
-	    (rq.want_bytes > 0 && a.got_bytes == 0));
+	/* Refused: less than asked, which ends the upload at the limit
+	 * (user/quota.c); the tally unavailable refuses it too. */
+	return rq.op == QUOTA_RESERVE && (rc == -1 ||
+	    rq.want_files > a.got_files || rq.want_bytes > a.got_bytes);
 }
 
 void

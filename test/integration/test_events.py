@@ -27,7 +27,7 @@ USER, PASS = "alice", "apw"
 EVENT_UID = 65533       # event_user's default
 
 
-def event_server(hook=None, **conf):
+def event_server(hook=None, event_socket=None, **conf):
     """A server whose hook is the shell script body hook (REC replaced
     by the records' directory, writable by event_user)."""
     srv = Server(users={USER: PASS})
@@ -435,3 +435,46 @@ def test_t_refuses_event_user_root_or_shared():
           f"event_exec relative: {p.stdout + p.stderr!r}")
     p = run([FTPD, "-t", *conf], check_rc=False)
     check(p.returncode == 0, f"a good event config: {p.stdout + p.stderr!r}")
+
+
+def test_quota_and_ban_events():
+    """A quota refusal and a ban reach the socket too; with a [host]
+    section the login names its RFC 7151 host."""
+    srv = event_server(ban_after=2, login_attempts=1)
+    sock = srv.tmp / "events.sock"
+    srv.keys["event_socket"] = str(sock)
+    srv.keys["quota_dir"] = str(srv.tmp / "quota")
+    srv.extra_text = (f"[user {USER}]\nquota_bytes = 1000\n"
+                      "[host ftp.example.test]\n")
+    with srv:
+        s = connect(sock)
+        wait_log(srv, "event_socket reader connected")
+        f = srv.ftp(login=False)
+        f.sendcmd("HOST ftp.example.test")
+        f.login(USER, PASS)
+        try:
+            f.storbinary("STOR big.bin", io.BytesIO(b"q" * 5000))
+        except ftplib.error_perm:
+            pass
+        f.quit()
+        for _ in range(2):
+            bad = ftplib.FTP(timeout=30)
+            bad.connect("127.0.0.1", srv.port)
+            try:
+                bad.login(USER, "wrong")
+            except ftplib.all_errors:
+                pass
+            bad.close()
+        lines = read_lines(s, 7)
+        kinds = [ln["event"] for ln in lines]
+        check("quota" in kinds and "ban" in kinds and
+              kinds.count("login_failed") == 2, f"events {kinds}")
+        login = next(ln for ln in lines if ln["event"] == "login")
+        check(login["host"] == "ftp.example.test", f"login {login}")
+        quota = next(ln for ln in lines if ln["event"] == "quota")
+        check(quota["user"] == USER and quota["host"] == "ftp.example.test",
+              f"quota {quota}")
+        ban = next(ln for ln in lines if ln["event"] == "ban")
+        check(ban["client"] == "127.0.0.1" and ban["bytes"] == 600,
+              f"ban {ban}")
+        s.close()
