@@ -51,7 +51,7 @@ void	hook_kill(struct hook *h);
 
 /* listeners.c: event_socket's connected readers. */
 #define LISTENERS_MAX	16	/* connected at once; more are refused */
-#define LISTENER_BUF	(64 * 1024)	/* unread bytes before a drop */
+#define LISTENER_BUF	(128 * 1024)	/* unread bytes before a drop */
 #define LISTENER_SNDBUF	(32 * 1024)	/* the kernel's share of it */
 
 void	listeners_init(int sock);

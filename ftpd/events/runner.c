@@ -190,7 +190,8 @@ events_main(int chan, int sock)
 	hooks = xcalloc(cfg->event_max_running, sizeof(*hooks));
 	pfd = xcalloc(1 + (1 + LISTENERS_MAX) + 2 * cfg->event_max_running,
 	    sizeof(*pfd));
-	buf_init(&line, EV_WIRE_MAX * 2);
+	/* The longest record, every byte escaped as \u00XX. */
+	buf_init(&line, EV_WIRE_MAX * 6 + 1024);
 	listeners_init(sock);
 	log_msg(LOG_INFO, "events: event runner started%s%s",
 	    cfg->event_argc > 0 ? " (event_exec)" : "",

@@ -195,6 +195,10 @@ start(void)
 		(void)signal(SIGCHLD, SIG_DFL);
 		(void)signal(SIGHUP, SIG_IGN);
 		(void)signal(SIGPIPE, SIG_IGN);
+		/* The syslog socket goes with the rest; closed the proper
+		 * way, so that syslog(3) connects again instead of writing
+		 * to whatever takes the number next. */
+		closelog();
 		keep[0] = recv_fd;
 		keep[1] = sock_fd;
 		keep[2] = log_fd();

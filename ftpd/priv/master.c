@@ -605,6 +605,9 @@ master_run(void)
 			got_hup = 0;
 			reopen_logs();
 			reload_tls();
+			/* The runner writes the log too: a fresh one opens
+			 * the reopened file (and reads cfg as it is now). */
+			(void)evspawn_reload();
 		}
 		if (got_chld) {
 			got_chld = 0;

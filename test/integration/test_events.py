@@ -223,11 +223,9 @@ def test_hanging_hook_is_killed_and_sessions_go_on():
         child = int(next(p for p in srv.rec.iterdir()
                          if p.name.startswith("child.")).read_text())
         deadline = time.monotonic() + 5
-        while os.path.exists(f"/proc/{child}") and \
-                time.monotonic() < deadline:
+        while _alive(child) and time.monotonic() < deadline:
             time.sleep(0.05)
-        check(not os.path.exists(f"/proc/{child}"),
-              "the hook's child outlived the timeout")
+        check(not _alive(child), "the hook's child outlived the timeout")
 
 
 def test_bad_hooks_are_bounded():
@@ -256,8 +254,7 @@ def test_bad_hooks_are_bounded():
         # Nothing of event_user but the runner is left.
         deadline = time.monotonic() + 15 * SLOW
         while True:
-            left = [p for p in os.listdir("/proc") if p.isdigit() and
-                    _uid_of(p) == EVENT_UID]
+            left = _event_procs(srv)
             if len(left) <= 1 or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
@@ -271,6 +268,33 @@ def test_bad_hooks_are_bounded():
         check(sum(len(k) for k in kept) == 4096 and
               all(set(k) == {"x"} for k in kept),
               f"logged output: {[len(k) for k in kept]}")
+
+
+def _alive(pid):
+    """pid runs (a zombie, left to a subreaper that has not reaped it
+    yet, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as st:
+            return st.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _event_procs(srv):
+    """Live processes of event_user in the server's session (the runner,
+    its hooks and what they started), not another server's."""
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or _uid_of(p) != EVENT_UID or not _alive(p):
+            continue
+        try:
+            with open(f"/proc/{p}/stat") as st:
+                sid = int(st.read().rsplit(")", 1)[1].split()[3])
+        except (OSError, ValueError, IndexError):
+            continue
+        if sid == srv.proc.pid:
+            out.append(p)
+    return out
 
 
 def _uid_of(pid):
@@ -307,8 +331,7 @@ def test_runner_restarts():
     """A runner that dies is started again; sessions do not notice."""
     srv = event_server(RECORD, event_on="mkdir")
     with srv:
-        runner = [p for p in os.listdir("/proc") if p.isdigit() and
-                  _uid_of(p) == EVENT_UID]
+        runner = _event_procs(srv)
         check(len(runner) == 1, f"runners: {runner}")
         os.kill(int(runner[0]), signal.SIGKILL)
         f = srv.ftp(USER, PASS)
@@ -318,6 +341,27 @@ def test_runner_restarts():
         f.mkd("after")
         f.quit()
         one(srv, "mkdir", "/after")
+
+
+def test_sighup_restarts_runner():
+    """SIGHUP starts a fresh runner (it reopens the log with the master);
+    events go on."""
+    srv = event_server(RECORD, event_on="mkdir")
+    with srv:
+        check(wait_log(srv, "event runner started"), "no runner")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10 * SLOW
+        while srv.log().count("event runner started") < 2 and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(srv.log().count("event runner started") == 2,
+              "no second runner after SIGHUP")
+        runners = _event_procs(srv)
+        check(len(runners) == 1, f"runners after SIGHUP: {runners}")
+        f = srv.ftp(USER, PASS)
+        f.mkd("after hup")
+        f.quit()
+        one(srv, "mkdir", "/after hup")
 
 
 # ------------------------------------------------------------ event_socket
