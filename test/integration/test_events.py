@@ -14,6 +14,7 @@ import ftplib
 import io
 import json
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import threading
 import time
 
 from harness import (FTPD, Server, check, make_file, require_tool, run,
-                     SLOW)
+                     session_process, SLOW)
 
 USER, PASS = "alice", "apw"
 EVENT_UID = 65533       # event_user's default
@@ -195,6 +196,47 @@ def test_event_on_selects_events():
         time.sleep(0.5)
         kinds = sorted(r["FTPD_EVENT"] for r in records(srv))
         check(kinds == ["upload"], f"events run: {kinds}")
+
+
+def _sockets(pid):
+    out = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            t = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if t.startswith("socket:"):
+            out.add(t)
+    return out
+
+
+def test_roles_hold_no_channel_and_anonymous_paths():
+    """The front and the user process hold none of the master's sockets
+    (the runner's channel among them); an anonymous upload's FTPD_PATH
+    is beneath anon_root."""
+    srv = event_server(RECORD, event_on="upload")
+    srv.keys["anon_upload"] = "yes"
+    (srv.anon_root / "upload").mkdir()
+    os.chown(srv.anon_root / "upload", srv.anon.pw_uid, srv.anon.pw_gid)
+    with srv:
+        master = _sockets(srv.proc.pid)
+        front = srv.ftp(login=False)
+        _mon, pid = session_process(srv, pwd.getpwnam("nobody").pw_uid)
+        check(pid is not None, "no front process")
+        check(not (_sockets(pid) & master), "the front holds a socket of "
+              "the master's")
+        front.close()
+        f = srv.ftp()
+        _mon, pid = session_process(srv, srv.anon.pw_uid)
+        check(pid is not None, "no user process")
+        check(not (_sockets(pid) & master), "the user process holds a "
+              "socket of the master's")
+        f.storbinary("STOR upload/anon.bin", io.BytesIO(b"a" * 77))
+        f.quit()
+        r = one(srv, "upload", "/upload/anon.bin")
+        check(r["FTPD_PATH"] == str(srv.anon_root / "upload" / "anon.bin")
+              and r["FTPD_BYTES"] == "77" and r["FTPD_USER"] == "anonymous",
+              f"anonymous upload: {r}")
 
 
 def test_hanging_hook_is_killed_and_sessions_go_on():
