@@ -53,6 +53,7 @@ void	hook_kill(struct hook *h);
 #define LISTENERS_MAX	16	/* connected at once; more are refused */
 #define LISTENER_BUF	(128 * 1024)	/* unread bytes before a drop */
 #define LISTENER_SNDBUF	(32 * 1024)	/* the kernel's share of it */
+#define READER_STALL_MS	1000	/* no progress this long: dropped */
 
 void	listeners_init(int sock);
 /* Poll entries: the listening socket and each reader.  Returns how many
@@ -63,6 +64,9 @@ void	listeners_serve(const struct pollfd *pfd, size_t n);
 /* Queue line for every reader; a reader whose buffer is full is
  * dropped. */
 void	listeners_send(const struct buf *line);
+/* 1 while a reader's buffer is over half full and it still moves: read
+ * no more events for now.  Drops the readers stalled too long. */
+int	listeners_busy(long long now);
 
 /* confine.c: the runner's seccomp list, inherited by its hooks. */
 int	events_confine(void);

@@ -4,10 +4,14 @@
  * Runs in the event runner.  Each reader gets every event as one JSON
  * line.  What a reader sends is read and thrown away (it has nothing to
  * say); the end of its stream closes it.  Writes never wait: each reader
- * has a buffer of LISTENER_BUF bytes, and one that stops reading is
- * dropped (and logged) when the next line does not fit, so a stuck
- * reader costs the others and the sessions nothing.  At most
- * LISTENERS_MAX readers at once; one more is closed at once.
+ * has a buffer of LISTENER_BUF bytes.  While a reader's buffer is more
+ * than half full the runner reads no more events (listeners_busy), so
+ * a burst reaches a slow reader at its pace, waiting in the channel
+ * (where the senders drop what does not fit, never waiting); a reader
+ * that makes no progress for READER_STALL_MS, or whose buffer a line
+ * would overflow, is dropped (and logged), so a stuck reader costs the
+ * others and the sessions at most that pause.  At most LISTENERS_MAX
+ * readers at once; one more is closed at once.
  */
 #include <sys/socket.h>
 
@@ -16,12 +20,14 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "events/events.h"
 
 struct reader {
 	int		fd;	/* -1: slot free */
 	struct buf	out;	/* lines not written yet */
+	long long	moved;	/* clock_ms() of its last progress */
 };
 
 static int lsock = -1;
@@ -103,6 +109,7 @@ flush(struct reader *r)
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
 			buf_consume(&r->out, (size_t)n);
+			r->moved = clock_ms();
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -160,6 +167,9 @@ listeners_send(const struct buf *line)
 	for (i = 0; i < LISTENERS_MAX; i++) {
 		if (readers[i].fd == -1)
 			continue;
+		/* Its wait starts with the first line it has not taken. */
+		if (readers[i].out.len == 0)
+			readers[i].moved = clock_ms();
 		if (buf_append(&readers[i].out, line->data, line->len) == -1) {
 			drop(&readers[i], "it stopped reading (its buffer is "
 			    "full)");
@@ -167,4 +177,22 @@ listeners_send(const struct buf *line)
 		}
 		flush(&readers[i]);
 	}
+}
+
+int
+listeners_busy(long long now)
+{
+	size_t i;
+	int busy = 0;
+
+	for (i = 0; i < LISTENERS_MAX; i++) {
+		if (readers[i].fd == -1 ||
+		    readers[i].out.len <= LISTENER_BUF / 2)
+			continue;
+		if (now - readers[i].moved > READER_STALL_MS)
+			drop(&readers[i], "it stopped reading");
+		else
+			busy = 1;
+	}
+	return busy;
 }

@@ -9,7 +9,9 @@
  * logged and skipped), writes each to the event_socket readers as a
  * JSON line, and queues the ones event_on names for event_exec: at most
  * event_queue waiting (one more is dropped and logged) and
- * event_max_running running.  Nothing here waits on anything but poll:
+ * event_max_running running.  While an event_socket reader is behind,
+ * no more records are read (listeners.c).  Nothing here waits on
+ * anything but poll:
  * hooks, their output and the readers are all served from one loop, so
  * a stuck hook or reader holds up nothing else, and the senders never
  * wait for the runner at all (they send with MSG_DONTWAIT).
@@ -37,6 +39,7 @@
 #define RECV_PER_WAKE	256	/* records read before the others' turn */
 #define DROP_LOG_EVERY	10	/* seconds between two "dropped" lines */
 #define TICK_MS		1000
+#define BUSY_TICK_MS	100	/* a reader behind is looked at this often */
 
 struct queued {
 	unsigned char	*wire;
@@ -138,7 +141,8 @@ read_channel(int chan, struct buf *line)
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < RECV_PER_WAKE; i++) {
+	/* Up to a reader's half-full buffer: the rest waits. */
+	for (i = 0; i < RECV_PER_WAKE && !listeners_busy(clock_ms()); i++) {
 		/* MSG_TRUNC: the true length, so an oversized record is
 		 * seen as such, not cut to fit. */
 		n = recv(chan, wire, sizeof(wire), MSG_DONTWAIT | MSG_TRUNC);
@@ -178,6 +182,7 @@ events_main(int chan, int sock)
 	struct buf line;
 	size_t i, nl, nh, base;
 	long long now;
+	int busy, timeout;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -197,7 +202,9 @@ events_main(int chan, int sock)
 	    cfg->event_argc > 0 ? " (event_exec)" : "",
 	    cfg->event_socket[0] != '\0' ? " (event_socket)" : "");
 	while (!stopping) {
-		pfd[0].fd = chan;
+		/* A reader behind: the events wait in the channel. */
+		busy = listeners_busy(clock_ms());
+		pfd[0].fd = busy ? -1 : chan;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
 		nl = listeners_poll(pfd + 1);
@@ -212,12 +219,16 @@ events_main(int chan, int sock)
 			pfd[base + 2 * i + 1].revents = 0;
 			nh += 2;
 		}
-		if (poll(pfd, base + nh, poll_timeout(clock_ms())) == -1 &&
+		timeout = poll_timeout(clock_ms());
+		if (busy && timeout > BUSY_TICK_MS)
+			timeout = BUSY_TICK_MS;
+		if (poll(pfd, base + nh, timeout) == -1 &&
 		    errno != EINTR) {
 			log_msg(LOG_ERR, "events: poll: %s", strerror(errno));
 			break;
 		}
-		if (pfd[0].revents != 0 && read_channel(chan, &line) == -1)
+		if (!busy && pfd[0].revents != 0 &&
+		    read_channel(chan, &line) == -1)
 			break;
 		listeners_serve(pfd + 1, nl);
 		now = clock_ms();

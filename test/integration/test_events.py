@@ -23,6 +23,7 @@ import time
 
 from harness import (FTPD, Server, check, make_file, require_tool, run,
                      session_process, SLOW)
+from harness import child_pids as harness_children
 
 USER, PASS = "alice", "apw"
 EVENT_UID = 65533       # event_user's default
@@ -383,6 +384,101 @@ def test_runner_restarts():
         f.mkd("after")
         f.quit()
         one(srv, "mkdir", "/after")
+
+
+def test_stopped_runner_never_blocks_sessions():
+    """A runner that reads nothing (stopped) fills its channel: the
+    monitor drops the events and says so, and the session goes on; once
+    the runner runs again, events flow again."""
+    srv = event_server()
+    sock = srv.tmp / "events.sock"
+    srv.keys["event_socket"] = str(sock)
+    with srv:
+        check(wait_log(srv, "event runner started"), "no runner")
+        runner = _event_procs(srv)
+        check(len(runner) == 1, f"runners: {runner}")
+        reader = connect(sock, timeout=1)
+        wait_log(srv, "event_socket reader connected")
+        got_after = threading.Event()
+
+        def read():
+            tail = b""
+            deadline = time.monotonic() + 120 * SLOW
+            while time.monotonic() < deadline:
+                try:
+                    chunk = reader.recv(1 << 20)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                tail = (tail + chunk)[-8192:]
+                if b'"vpath":"/after"' in tail:
+                    got_after.set()
+                    return
+        t = threading.Thread(target=read, daemon=True)
+        t.start()
+        # Records of about 8 KiB (a deep directory): the channel's
+        # 4 MiB fill after a few hundred.
+        f = srv.ftp(USER, PASS)
+        for k in range(15):
+            f.mkd("p" * 240 + str(k))
+            f.cwd("p" * 240 + str(k))
+        os.kill(int(runner[0]), signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            i = 0
+            while "the runner's channel is full" not in srv.log() and \
+                    time.monotonic() - t0 < 60 * SLOW:
+                for _ in range(100):
+                    f.mkd(f"{'n' * 200}{i}")
+                    f.rmd(f"{'n' * 200}{i}")
+                    i += 1
+            spent = time.monotonic() - t0
+            check("the runner's channel is full" in srv.log(),
+                  f"no drop line after {i} MKDs")
+        finally:
+            os.kill(int(runner[0]), signal.SIGCONT)
+        print(f"channel full after {i} MKD+RMD pairs in {spent:.1f}s")
+        # The backlog drains to the reader; an event after it arrives.
+        f.mkd("/after")
+        f.quit()
+        t.join(60 * SLOW)
+        check(got_after.is_set(), "no event after the runner ran again")
+        reader.close()
+
+
+def test_tls_session_events():
+    """Under TLS (the front relays) the same events come, and neither the
+    relay nor the user process holds the master's sockets."""
+    require_tool("curl")
+    srv = Server(users={USER: PASS}, tls="on",
+                 conf={"tls_reuse_required": "no"})
+    srv.rec = srv.tmp / "rec"
+    srv.rec.mkdir()
+    os.chmod(srv.rec, 0o777)
+    hook = srv.tmp / "hook.sh"
+    hook.write_text(RECORD.replace("REC", str(srv.rec)))
+    os.chmod(hook, 0o755)
+    srv.keys["event_exec"] = str(hook)
+    with srv:
+        master = _sockets(srv.proc.pid)
+        f = ftplib.FTP_TLS(timeout=30)
+        f.connect("127.0.0.1", srv.port)
+        f.login(USER, PASS)
+        f.prot_p()
+        _mon, pid = session_process(srv, srv.vuid)
+        check(pid is not None, "no user process")
+        relay = [p for p in harness_children(_mon) if p != pid]
+        for p in [pid] + relay:
+            check(not (_sockets(p) & master), f"process {p} holds a socket "
+                  "of the master's")
+        f.storbinary("STOR tls.bin", io.BytesIO(b"t" * 12345))
+        f.quit()
+        r = one(srv, "upload", "/tls.bin")
+        check(r["FTPD_BYTES"] == "12345" and
+              r["FTPD_PATH"] == str(srv.home(USER) / "tls.bin"), str(r))
 
 
 def test_sighup_restarts_runner():
