@@ -50,7 +50,6 @@ static volatile sig_atomic_t stopping;
 static struct queued *queue;	/* a ring of cfg->event_queue */
 static size_t qhead, qcount;
 static struct hook *hooks;	/* cfg->event_max_running slots */
-static size_t nrunning;
 static unsigned long long dropped, dropped_logged;
 static time_t last_drop_log;
 
@@ -106,9 +105,8 @@ start_hooks(void)
 		q = &queue[qhead];
 		qhead = (qhead + 1) % cfg->event_queue;
 		qcount--;
-		if (ev_decode(q->wire, q->len, &r) == 0 &&
-		    hook_start(&hooks[i], &r) == 0)
-			nrunning++;
+		if (ev_decode(q->wire, q->len, &r) == 0)
+			(void)hook_start(&hooks[i], &r);
 		free(q->wire);
 		q->wire = NULL;
 	}
@@ -237,8 +235,7 @@ events_main(int chan, int sock)
 				continue;
 			if (pfd[base + 2 * i].revents != 0)
 				hook_drain(&hooks[i]);
-			if (hook_check(&hooks[i], now))
-				nrunning--;
+			(void)hook_check(&hooks[i], now);
 		}
 		start_hooks();
 	}
