@@ -7,7 +7,7 @@
  * of its code the fork gives up everything else here: every descriptor
  * but its channel, event_socket and the log, then root for good
  * (event_user: no groups, no new privileges, not dumpable, no core
- * files, RLIMIT_NPROC for its hooks).  The master's memory holds no
+ * files, RLIMIT_NPROC for its hooks, nice 10).  The master's memory holds no
  * secret a runner could use: the TLS key is a sealed file the master
  * never parses, and the account service's passwords live in that
  * program.
@@ -45,6 +45,7 @@
 #define RESTART_PAUSE_MAX 30	/* seconds between restarts, at most */
 #define CHAN_BUF	(4 * 1024 * 1024)	/* bytes the channel holds */
 #define NPROC_PER_HOOK	16	/* processes one hook may have at once */
+#define EVENTS_NICE	10	/* the runner's and its hooks' niceness */
 
 static int recv_fd = -1;	/* the runner's end, kept for restarts */
 static int sock_fd = -1;	/* event_socket, listening */
@@ -159,6 +160,10 @@ drop(pid_t master)
 
 	nproc.rlim_cur = nproc.rlim_max = n;
 	if (setrlimit(RLIMIT_CORE, &none) == -1)
+		return -1;
+	/* Hooks yield the CPU to sessions: a program per upload on a busy
+	 * server must not slow the transfers it reports (inherited). */
+	if (setpriority(PRIO_PROCESS, 0, EVENTS_NICE) == -1)
 		return -1;
 	if (!cfg->unprivileged) {
 		if (setgroups(0, NULL) == -1 || setresgid(g, g, g) == -1 ||
