@@ -254,6 +254,11 @@ def test_hanging_hook_is_killed_and_sessions_go_on():
         while not any(p.name.startswith("child.") for p in
                       srv.rec.iterdir()) and time.monotonic() < deadline:
             time.sleep(0.05)
+        hook_pid = next(p for p in srv.rec.iterdir()
+                        if p.name.startswith("child.")).name.split(".")[1]
+        with open(f"/proc/{hook_pid}/stat") as st:
+            nice = int(st.read().rsplit(")", 1)[1].split()[16])
+        check(nice == 10, f"the hook runs at nice {nice}, not 10")
         t0 = time.monotonic()
         data = os.urandom(4 << 20)
         f.storbinary("STOR second.bin", io.BytesIO(data))
