@@ -67,7 +67,7 @@ ACCT_LIBOBJ := $(filter-out ftpd/accounts/service.o,$(ACCT_OBJ))
 # its wire format to the authentication child.
 ACCT_SHARED := ftpd/config.o ftpd/plan/plan.o ftpd/plan/dirrule.o \
 	ftpd/plan/plan_attrs.o \
-	ftpd/formats/acctproto.o
+	ftpd/formats/acctproto.o ftpd/formats/event_rec.o
 UNIT_SRC   := $(wildcard test/unit/*.c)
 UNIT_OBJ   := $(UNIT_SRC:.c=.o)
 # The generated schema header (below) is a prerequisite of ftpasswd alone.

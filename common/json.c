@@ -1,88 +1,114 @@
 /*
- * json.c - JSON string escaping (RFC 8259, section 7).
- *
- * Runs in the monitor and the master (the session log) and in ftpwho.
- * Trusts nothing of its input; never allocates, so the log can use it
- * anywhere.
+ * json.c - JSON strings from untrusted bytes (json.h).
  */
-#include <stdint.h>
 #include <string.h>
 
+#include "buf.h"
 #include "json.h"
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if the
- * byte there does not start one: overlongs, surrogates and code points
- * past U+10FFFF are refused (RFC 3629). */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
+size_t
+json_utf8_len(const unsigned char *s, size_t n)
 {
+	unsigned c, lo = 0x80, hi = 0xbf;
 	size_t len, i;
-	uint32_t cp;
 
-	if (p[0] < 0x80)
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
 		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+	if (c >= 0xc2 && c <= 0xdf)
 		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+	else if (c >= 0xe0 && c <= 0xef) {
 		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong below U+0800 */
+		else if (c == 0xed)
+			hi = 0x9f;	/* U+D800..U+DFFF, surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
 		len = 4;
-		cp = p[0] & 0x07;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong below U+10000 */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
 	} else
 		return 0;
-	if (n < len)
+	if (n < len || s[1] < lo || s[1] > hi)
 		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
 	return len;
+}
+
+/*
+ * The character at p[0..n) as JSON text in tmp (at most 6 bytes): its
+ * length; *used is how many input bytes it took.
+ */
+static size_t
+json_char(const unsigned char *p, size_t n, char tmp[8], size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = json_utf8_len(p, n);
+
+	*used = len > 0 ? len : 1;
+	if (len > 1) {
+		memcpy(tmp, p, len);
+		return len;
+	}
+	if (len == 1 && (p[0] == '"' || p[0] == '\\')) {
+		tmp[0] = '\\';
+		tmp[1] = (char)p[0];
+		return 2;
+	}
+	if (len == 1 && p[0] >= 0x20 && p[0] != 0x7f) {
+		tmp[0] = (char)p[0];
+		return 1;
+	}
+	/* A control byte, or one outside valid UTF-8. */
+	memcpy(tmp, "\\u00", 4);
+	tmp[4] = hex[p[0] >> 4];
+	tmp[5] = hex[p[0] & 0xf];
+	return 6;
 }
 
 size_t
 json_escape(const char *in, size_t n, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)in;
 	char tmp[8];
-	size_t i = 0, o = 0, k, len;
+	size_t i = 0, o = 0, k, used;
 
 	if (outlen == 0)
 		return 0;
 	while (i < n) {
-		len = utf8_len(p + i, n - i);
-		if (len == 0) {		/* not UTF-8: the replacement */
-			memcpy(tmp, "\\ufffd", 6);
-			k = 6;
-			len = 1;
-		} else if (len > 1) {
-			memcpy(tmp, p + i, len);
-			k = len;
-		} else if (p[i] == '"' || p[i] == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = (char)p[i];
-			k = 2;
-		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			memcpy(tmp, "\\u00", 4);
-			tmp[4] = hex[p[i] >> 4];
-			tmp[5] = hex[p[i] & 0xf];
-			k = 6;
-		} else {
-			tmp[0] = (char)p[i];
-			k = 1;
-		}
+		k = json_char(p + i, n - i, tmp, &used);
 		if (o + k + 1 > outlen)
 			break;
 		memcpy(out + o, tmp, k);
 		o += k;
-		i += len;
+		i += used;
 	}
 	out[o] = '\0';
 	return o;
+}
+
+int
+json_put(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t start = b->len, i = 0, k, used;
+	char tmp[8];
+	int rc = buf_putc(b, '"');
+
+	while (rc == 0 && i < n) {
+		k = json_char(p + i, n - i, tmp, &used);
+		rc = buf_append(b, tmp, k);
+		i += used;
+	}
+	if (rc == 0)
+		rc = buf_putc(b, '"');
+	if (rc == -1)
+		buf_truncate(b, start);
+	return rc;
 }

@@ -22,6 +22,7 @@
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
+#include "formats/event_rec.h"
 #include "formats/scoreboard.h"	/* run_dir's default, shared with ftpwho */
 
 static const char *const tls_modes[] = { "off", "on", "required", NULL };
@@ -246,14 +247,16 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 }
 
 /*
- * account_user: "UID", "UID:GID" or a user name.  The numeric forms need
- * no entry in /etc/passwd, so a stock system runs the account service
- * under ids nothing else has, without creating an account.
+ * account_user, event_user: "UID", "UID:GID" or a user name.  The
+ * numeric forms need no entry in /etc/passwd, so a stock system runs the
+ * account service and the event runner under ids nothing else has,
+ * without creating an account.  Never root.
  */
 static int
-parse_account_user(struct ftpd_config *c, char *err, size_t errlen)
+parse_ids(const char *key, const char *s, unsigned *uidp, unsigned *gidp,
+    char *err, size_t errlen)
 {
-	const char *s = c->account_user, *colon = strchr(s, ':');
+	const char *colon = strchr(s, ':');
 	unsigned long long uid, gid;
 	struct passwd *pw;
 
@@ -262,26 +265,73 @@ parse_account_user(struct ftpd_config *c, char *err, size_t errlen)
 		    parse_uint_n(s, (size_t)(colon - s), 1, 4294967294ULL,
 		    &uid)) == -1 || parse_uint(colon != NULL ? colon + 1 : s,
 		    1, 4294967294ULL, &gid) == -1) {
-			snprintf(err, errlen, "account_user: not UID, UID:GID "
-			    "(not 0) or a user name: %s", s);
+			snprintf(err, errlen, "%s: not UID, UID:GID "
+			    "(not 0) or a user name: %s", key, s);
 			return -1;
 		}
 	} else {
 		if ((pw = getpwnam(s)) == NULL) {
-			snprintf(err, errlen, "account_user: no such user: %s",
-			    s);
+			snprintf(err, errlen, "%s: no such user: %s", key, s);
 			return -1;
 		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 		if (uid == 0 || gid == 0) {
-			snprintf(err, errlen, "account_user: %s has id 0", s);
+			snprintf(err, errlen, "%s: %s has id 0", key, s);
 			return -1;
 		}
 	}
-	c->acct_uid = (unsigned)uid;
-	c->acct_gid = (unsigned)gid;
+	*uidp = (unsigned)uid;
+	*gidp = (unsigned)gid;
 	return 0;
+}
+
+/*
+ * Events (DESIGN.md, "Events"): on when event_exec or event_socket is
+ * set.  event_exec is split at blanks into the program and its
+ * arguments (no shell, no quoting); the program is an absolute path.
+ * Monitors send the events a hook or the socket wants (ev_send_mask):
+ * with event_socket every one, else event_on's.
+ */
+#define EVENT_ARGS_MAX	64
+
+static int
+parse_events(struct ftpd_config *c, char *err, size_t errlen)
+{
+	char bad[80], *copy, *tok, *save = NULL;
+
+	if (ev_parse_mask(c->event_on, &c->event_mask, bad,
+	    sizeof(bad)) == -1) {
+		snprintf(err, errlen, "event_on: no such event: \"%s\" (all, "
+		    "login, login_failed, logout, upload, upload_aborted, "
+		    "download, delete, rename, mkdir, rmdir, chmod, quota, "
+		    "ban)", bad);
+		return -1;
+	}
+	c->events = c->event_exec[0] != '\0' || c->event_socket[0] != '\0';
+	c->ev_send_mask = !c->events ? 0 : c->event_socket[0] != '\0' ?
+	    EV_ALL : c->event_mask;
+	if (c->event_exec[0] != '\0') {
+		copy = xstrdup(c->event_exec);
+		c->event_argv = xcalloc(EVENT_ARGS_MAX + 1,
+		    sizeof(*c->event_argv));
+		for (tok = strtok_r(copy, " \t", &save); tok != NULL;
+		    tok = strtok_r(NULL, " \t", &save)) {
+			if (c->event_argc == EVENT_ARGS_MAX) {
+				snprintf(err, errlen, "event_exec: more than "
+				    "%d words", EVENT_ARGS_MAX);
+				return -1;
+			}
+			c->event_argv[c->event_argc++] = tok;
+		}
+		if (c->event_argc == 0 || c->event_argv[0][0] != '/') {
+			snprintf(err, errlen, "event_exec: the program must "
+			    "be an absolute path");
+			return -1;
+		}
+	}
+	return c->events ? parse_ids("event_user", c->event_user,
+	    &c->event_uid, &c->event_gid, err, errlen) : 0;
 }
 
 static int
@@ -347,7 +397,10 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 	    check_plans(c, err, errlen) == -1 ||
 	    check_dirs(c, err, errlen) == -1)
 		return -1;
-	return c->acct_service ? parse_account_user(c, err, errlen) : 0;
+	if (parse_events(c, err, errlen) == -1)
+		return -1;
+	return c->acct_service ? parse_ids("account_user", c->account_user,
+	    &c->acct_uid, &c->acct_gid, err, errlen) : 0;
 }
 
 /*

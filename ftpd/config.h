@@ -92,6 +92,13 @@ struct ftpd_config {
 	 * section, or sql/ldap, whose rows may set it.  The master then
 	 * counts logged-in sessions per account (priv/askproto.h). */
 	int		session_limits;
+	/* Events (event_*): on when event_exec or event_socket is set. */
+	int		events;
+	unsigned	event_mask;	/* event_on: the hook's events */
+	unsigned	ev_send_mask;	/* what the monitors send: 0 when off */
+	unsigned	event_uid, event_gid;	/* event_user, resolved */
+	char		**event_argv;	/* event_exec split, NULL-ended */
+	size_t		event_argc;
 };
 
 /* The configuration of this process (read-only; the master may point it

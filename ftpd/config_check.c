@@ -16,6 +16,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "config_check.h"
@@ -121,27 +122,31 @@ check_empty_dir(char *err, size_t errlen)
 	return 0;
 }
 
-/* The account service's ids are its own: a front (nopriv_user) or an
- * anonymous session that shared them could trace it and read the
- * database password out of its memory. */
+/* The account service's and the event runner's ids are their own: a
+ * front (nopriv_user) or an anonymous session that shared them could
+ * trace the service and read the database password out of its memory,
+ * or signal the runner's hooks; the two do not share theirs either. */
 static int
-check_account_user(char *err, size_t errlen)
+check_own_ids(const char *key, unsigned uid, unsigned gid, char *err,
+    size_t errlen)
 {
 	const char *who[] = { cfg->nopriv_user, cfg->anon_user };
 	struct passwd *pw;
 	size_t i;
 
-	if (!cfg->acct_service)
-		return 0;
 	for (i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
 		pw = getpwnam(who[i]);
-		if (pw != NULL && (pw->pw_uid == cfg->acct_uid ||
-		    pw->pw_gid == cfg->acct_gid)) {
-			snprintf(err, errlen, "account_user: shares its ids "
-			    "with %s (give the account service ids of its "
-			    "own)", who[i]);
+		if (pw != NULL && (pw->pw_uid == uid || pw->pw_gid == gid)) {
+			snprintf(err, errlen, "%s: shares its ids with %s "
+			    "(give it ids of its own)", key, who[i]);
 			return -1;
 		}
+	}
+	if (cfg->acct_service && cfg->events && (cfg->acct_uid == uid ||
+	    cfg->acct_gid == gid) && strcmp(key, "event_user") == 0) {
+		snprintf(err, errlen, "event_user: shares its ids with "
+		    "account_user (give it ids of its own)");
+		return -1;
 	}
 	return 0;
 }
@@ -174,6 +179,14 @@ config_check_system(char *err, size_t errlen)
 	if (cfg->xferlog[0] != '\0' && need_parent("xferlog", cfg->xferlog,
 	    err, errlen) == -1)
 		return -1;
+	if (cfg->event_socket[0] != '\0' && need_parent("event_socket",
+	    cfg->event_socket, err, errlen) == -1)
+		return -1;
+	if (cfg->event_argc > 0 && access(cfg->event_argv[0], X_OK) == -1) {
+		snprintf(err, errlen, "event_exec: %s: %s", cfg->event_argv[0],
+		    strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < cfg->acct_nchain; i++) {
 		if (cfg->acct_chain[i] == SRC_PAM && !cfg->unprivileged &&
 		    pam_service_ok(cfg->pam_service, err, errlen) == -1)
@@ -187,7 +200,10 @@ config_check_system(char *err, size_t errlen)
 		return 0;	/* sessions run as this user: no switch */
 	if (need_user("nopriv_user", cfg->nopriv_user, err, errlen) == -1 ||
 	    check_empty_dir(err, errlen) == -1 ||
-	    check_account_user(err, errlen) == -1)
+	    (cfg->acct_service && check_own_ids("account_user",
+	    cfg->acct_uid, cfg->acct_gid, err, errlen) == -1) ||
+	    (cfg->events && check_own_ids("event_user", cfg->event_uid,
+	    cfg->event_gid, err, errlen) == -1))
 		return -1;
 	if (anon && need_user("anon_user", cfg->anon_user, err,
 	    errlen) == -1)

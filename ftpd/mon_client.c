@@ -174,6 +174,8 @@ mon_connect_port20(struct session *s, const struct sockaddr_storage *dst,
  * thousands of small files does not wake the monitor for each one.
  */
 #define MON_XFER_INTERVAL	1.0	/* seconds */
+#define XFER_EVENTS	(EV_BIT(EV_UPLOAD) | EV_BIT(EV_UPLOAD_ABORTED) | \
+			 EV_BIT(EV_DOWNLOAD) | EV_BIT(EV_LOGOUT))
 
 void
 mon_xferlog(struct session *s, const char *vpath, off_t bytes,
@@ -186,7 +188,8 @@ mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 	double now;
 
 	pending += (uint64_t)(bytes < 0 ? 0 : bytes);
-	if (cfg->xferlog[0] == '\0') {
+	/* Events report each transfer with its own bytes: not coalesced. */
+	if (cfg->xferlog[0] == '\0' && (cfg->ev_send_mask & XFER_EVENTS) == 0) {
 		if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == -1)
 			now = last + MON_XFER_INTERVAL;
 		else
@@ -205,6 +208,22 @@ mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 	    ipc_put_u32(&out, (uint32_t)(unsigned char)complete) == 0 &&
 	    ipc_put_u32(&out, (uint32_t)(unsigned char)s->type) == 0)
 		(void)ipc_send(s->mon_fd, MON_XFER, out.data, out.len, -1);
+	buf_free(&out);
+}
+
+void
+mon_event(struct session *s, enum ev_type op, const char *vpath,
+    const char *vpath2)
+{
+	struct buf out;
+
+	if ((cfg->ev_send_mask & EV_BIT(op)) == 0)
+		return;
+	buf_init(&out, 2 * EV_PATH_MAX + 64);
+	if (ipc_put_u32(&out, (uint32_t)op) == 0 &&
+	    ipc_put_str(&out, vpath) == 0 &&
+	    ipc_put_str(&out, vpath2 != NULL ? vpath2 : "") == 0)
+		(void)ipc_send(s->mon_fd, MON_EVENT, out.data, out.len, -1);
 	buf_free(&out);
 }
 

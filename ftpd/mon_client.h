@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "formats/event_rec.h"
 #include "monproto.h"
 
 struct session;
@@ -49,6 +50,13 @@ int	mon_connect_port20(struct session *s,
  * complete 'c' or incomplete 'i'. */
 void	mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 	    double seconds, char direction, char complete);
+/* Events: report a DELE, rename, MKD, RMD or SITE CHMOD that succeeded
+ * (op EV_*, formats/event_rec.h; vpath2 the new name of a rename, else
+ * NULL).  Nothing is sent unless the configuration wants op; no reply:
+ * the session never waits for it.  A path too long for the record is
+ * not sent. */
+void	mon_event(struct session *s, enum ev_type op, const char *vpath,
+	    const char *vpath2);
 /* Show a long transfer in ftpwho ("RETR /path"), or none (NULL). */
 void	mon_busy(struct session *s, const char *what);
 /* The shown transfer's bytes so far and its size (-1: not known), for

@@ -43,6 +43,11 @@ enum mon_msg {
 				 * transfer: u64 bytes moved, u64 size
 				 * (MON_PROGRESS_UNKNOWN: none); no reply;
 				 * at most every MON_PROGRESS_MS */
+	MON_EVENT,		/* user, only with events on: u32 op
+				 * (EV_DELETE, EV_RENAME, EV_MKDIR, EV_RMDIR
+				 * or EV_CHMOD, formats/event_rec.h), str
+				 * vpath, str vpath2 (the new name of a
+				 * rename, else ""); no reply */
 };
 
 /* Sizes both sides size their buffers by (session.h uses them too). */

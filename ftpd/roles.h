@@ -13,6 +13,10 @@
  *   TLS relay   (the front after login: front/tlsrelay.c)
  *   user        user_main    user/user.c     the account    home or anon_root
  *
+ * One more role is the master's, not a session's: the event runner
+ * (events_main, events/runner.c), forked by priv/evspawn.c and dropped
+ * to event_user there before its entry is called.
+ *
  * ftpd/DESIGN.md has the whole table: what each role may ask the monitor,
  * and in which state.
  */
@@ -72,5 +76,10 @@ void	front_main(const struct role_conn *c) __attribute__((noreturn));
  * the account, confined to root_fd.  Never returns. */
 void	user_main(const struct role_conn *c, const struct role_login *l)
 	    __attribute__((noreturn));
+
+/* The event runner: reads event records on chan, runs event_exec and
+ * writes event_socket's lines (listening on sock, or -1).  Called as
+ * event_user with nothing else open but the log.  Never returns. */
+void	events_main(int chan, int sock) __attribute__((noreturn));
 
 #endif

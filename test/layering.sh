@@ -12,6 +12,9 @@
 #  2a. ftpd/accounts/ (the account service, its own program) includes
 #     only common/, accounts/, formats/ and the configuration; nothing
 #     of the daemon, and priv/ nothing of it (the rule above).
+#  2b. ftpd/events/ (the event runner, a role of the master) includes
+#     only common/, events/, formats/, the configuration, roles.h and
+#     sandbox.h: nothing of the sessions' parsers nor of priv/.
 #  3. common/ includes nothing of ftpd/.
 #  4. No two modules of ftpd/ include each other's headers (an import
 #     cycle between a.c and b.c through a.h and b.h).
@@ -26,6 +29,7 @@ top=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 priv_allowed='^(common/[a-z_]+\.h|plan/[a-z_]+\.h|priv/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_check\.h|config_keys\.def|monproto\.h|roles\.h|bounce\.h|tls/tls\.h|tls/tls_identity\.h|cpupin\.h|sandbox\.h)$'
 tools_allowed='^(common/[a-z_]+\.h|formats/[a-z_]+\.h)$'
 accounts_allowed='^(common/[a-z_]+\.h|plan/[a-z_]+\.h|accounts/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_keys\.def)$'
+events_allowed='^(common/[a-z_]+\.h|plan/[a-z_]+\.h|events/[a-z_]+\.h|formats/[a-z_]+\.h|config\.h|config_keys\.def|roles\.h|sandbox\.h)$'
 
 # FILE:LINE:HEADER for every quoted include of the files given.
 includes() {
@@ -52,6 +56,11 @@ check_tree() {
 		echo "$f:$line: accounts/ includes \"$hdr\" (its own program)"
 		bad=1
 	done < <(includes ftpd/accounts/*.[ch] /dev/null)
+	while IFS=: read -r f line hdr; do
+		[[ $hdr =~ $events_allowed ]] && continue
+		echo "$f:$line: events/ includes \"$hdr\" (the event runner)"
+		bad=1
+	done < <(includes ftpd/events/*.[ch] /dev/null)
 	while IFS=: read -r f line hdr; do
 		[[ $hdr != */* && -e common/$hdr ]] && continue
 		echo "$f:$line: common/ includes \"$hdr\""
@@ -110,10 +119,11 @@ self_test() {
 	plant ftpd/priv/auth.c '#include "accounts/backend.h"' 'parser side'
 	plant ftpd/accounts/worker.c '#include "priv/auth.h"' 'its own program'
 	plant ftpd/tools/ftpwho.c '#include "config.h"' 'only common'
+	plant ftpd/events/runner.c '#include "priv/evsend.h"' 'event runner'
 	plant common/buf.c '#include "config.h"' 'common/ includes'
 	plant ftpd/user/route.c '#include "user/xfer.h"' 'include each other'
 	plant ftpd/cmd/ctl.c '#include "cmd/cmd.h"' 'include each other'
-	[ $rc = 0 ] && echo "layering.sh: self-test: all 9 violations caught"
+	[ $rc = 0 ] && echo "layering.sh: self-test: all 10 violations caught"
 	exit $rc
 }
 

@@ -22,6 +22,7 @@
 #include "common/path.h"
 #include "cmd/cmd.h"
 #include "cmd/ctl.h"
+#include "mon_client.h"
 #include "user/dirs.h"
 #include "user/policy.h"
 #include "session.h"
@@ -137,8 +138,10 @@ cmd_mkd(struct session *s, const char *arg)
 	else if (mkdirat(pfd, base, 0777 & ~s->umask) == -1)
 		reply_errno(s, errno, "Cannot create directory",
 		    buf_cstr(&vpath));
-	else
+	else {
+		mon_event(s, EV_MKDIR, buf_cstr(&vpath), NULL);
 		reply_257(s, buf_cstr(&vpath), "created.");
+	}
 	(void)close(pfd);
 out:
 	buf_free(&vpath);
@@ -174,8 +177,10 @@ cmd_rmd(struct session *s, const char *arg)
 	else if (unlinkat(pfd, base, AT_REMOVEDIR) == -1)
 		reply_errno(s, errno, "Cannot remove directory",
 		    buf_cstr(&vpath));
-	else
+	else {
+		mon_event(s, EV_RMDIR, buf_cstr(&vpath), NULL);
 		reply(s, 250, "Directory removed.");
+	}
 	(void)close(pfd);
 out:
 	buf_free(&vpath);

@@ -28,6 +28,7 @@
 #include "common/path.h"
 #include "cmd/cmd.h"
 #include "cmd/ctl.h"
+#include "mon_client.h"
 #include "user/dirs.h"
 #include "user/policy.h"
 #include "user/quota.h"
@@ -142,6 +143,7 @@ cmd_dele(struct session *s, const char *arg)
 		reply_errno(s, errno, "Cannot delete", buf_cstr(&vpath));
 	else {
 		quota_removed(s, &st);	/* before the reply: see quota.h */
+		mon_event(s, EV_DELETE, buf_cstr(&vpath), NULL);
 		reply(s, 250, "File deleted.");
 	}
 	(void)close(pfd);
@@ -236,6 +238,7 @@ rename_vpaths(struct session *s, const char *from, const char *to)
 		    src.st_dev == st.st_dev))
 			st.st_mode = 0;
 		quota_removed(s, &st);
+		mon_event(s, EV_RENAME, from, to);
 		reply(s, 250, "Rename successful.");
 	}
 out:
@@ -567,8 +570,10 @@ site_chmod(struct session *s, const char *arg)
 	mode &= 01777;
 	if (file_begin(s, OP_CHMOD, arg + n + 1, &vpath) == -1)
 		goto out;
-	if (chmod_vpath(s, buf_cstr(&vpath), (mode_t)mode) == 0)
+	if (chmod_vpath(s, buf_cstr(&vpath), (mode_t)mode) == 0) {
+		mon_event(s, EV_CHMOD, buf_cstr(&vpath), NULL);
 		reply(s, 200, "SITE CHMOD command ok.");
+	}
 out:
 	buf_free(&vpath);
 }

@@ -31,6 +31,8 @@
 #include "priv/acct_service.h"
 #include "priv/askproto.h"
 #include "priv/bans.h"
+#include "priv/evsend.h"
+#include "priv/evspawn.h"
 #include "config.h"
 #include "priv/master.h"
 #include "priv/monitor.h"
@@ -139,6 +141,21 @@ master_listen(void)
 	return 0;
 }
 
+/* Events: the master alone knows of a ban (client: the address; bytes:
+ * the ban's seconds; session: the monitor whose failures ended it). */
+static void
+send_ban(const struct child *c, const char *ip)
+{
+	static struct ev_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = EV_BAN;
+	r.bytes = cfg->ban_seconds;
+	r.session = (uint32_t)c->pid;
+	(void)snprintf(r.client, sizeof(r.client), "%s", ip);
+	evsend(&r);
+}
+
 /* The tables hold max_clients sessions; a reload may raise it (a lower
  * one refuses new sessions until enough of the running ones end). */
 static void
@@ -172,6 +189,8 @@ note_failures(const struct child *c, int status)
 		    sizeof(ip));
 		log_event(LOG_WARNING, "ban", ip, NULL, "banned %s for %llu "
 		    "s: too many failed logins", ip, cfg->ban_seconds);
+		if (evsend_wanted(EV_BAN))
+			send_ban(c, ip);
 	}
 }
 
@@ -183,7 +202,8 @@ reap(void)
 	size_t i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (acct_spawn_reaped(pid, status))
+		if (acct_spawn_reaped(pid, status) ||
+		    evspawn_reaped(pid, status))
 			continue;
 		if (WIFSIGNALED(status))
 			log_msg(LOG_WARNING, "session %ld killed by signal %d",
@@ -276,6 +296,9 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 		if (ask[0] != -1)
 			(void)close(ask[0]);
 		acct_spawn_child_close();
+		/* The runner's end and event_socket are the runner's; the
+		 * sending end stays, for the monitor's events. */
+		evspawn_child_close();
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
@@ -573,6 +596,11 @@ master_run(void)
 	 * stays (it ends with its parent). */
 	if (acct_spawn_start() == -1)
 		return 1;
+	/* Before the first monitor: each inherits the sending end. */
+	if (evspawn_start() == -1) {
+		acct_spawn_stop();
+		return 1;
+	}
 	for (i = 0; i < nlisteners; i++)
 		(void)net_set_nonblock(listeners[i].fd, 1);
 	while (!got_term) {
@@ -583,6 +611,10 @@ master_run(void)
 			got_hup = 0;
 			if (reload_run() == 1)
 				master_configure();
+			/* Every SIGHUP, taken or refused: the runner writes
+			 * the log too, and a fresh one opens the reopened
+			 * file and reads cfg as it is now. */
+			(void)evspawn_reload();
 		}
 		npfd = poll_set();
 		n = poll(pfds, npfd, 1000);
@@ -591,6 +623,7 @@ master_run(void)
 			reap();
 		}
 		acct_spawn_tick();
+		evspawn_tick();
 		if (n <= 0)
 			continue;
 		/* Channels before accepts: accept_one and reap reorder the
@@ -609,6 +642,7 @@ master_run(void)
 	for (i = 0; i < nlisteners; i++)
 		(void)close(listeners[i].fd);
 	acct_spawn_stop();
+	evspawn_stop();
 	shutdown_children();
 	return 0;
 }

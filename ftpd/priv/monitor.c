@@ -6,8 +6,8 @@
  * requests from its unprivileged children: MON_PROXY from the front first
  * of all with proxy_protocol; MON_LOGIN from the front only before login
  * (a successful one of an account is put to the master for max_sessions);
- * MON_PORT20, MON_XFER, MON_BUSY, MON_PROGRESS and, with a quota,
- * MON_QUOTA from the user process only after;
+ * MON_PORT20, MON_XFER, MON_BUSY, MON_PROGRESS, MON_EVENT and, with a
+ * quota, MON_QUOTA from the user process only after;
  * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
  * malformed message, is fatal.
  *
@@ -44,6 +44,7 @@
 #include "priv/auth.h"
 #include "priv/auth_child.h"
 #include "priv/certlogin.h"
+#include "priv/evsend.h"
 #include "priv/monitor.h"
 #include "priv/privdrop.h"
 #include "priv/ratepool.h"
@@ -102,6 +103,65 @@ exit_code(const struct monitor *m)
 	return m->failures > 100 ? 100 : (int)m->failures;
 }
 
+/*
+ * Events (DESIGN.md, "Events"): the session's facts come from here, never
+ * from a role process: the name logged in with, the client, the RFC 7151
+ * host, the session (this monitor's pid).  vpath and vpath2 (NULL for
+ * none) are placed beneath the session's root on the server's file
+ * system; an event whose path does not fit is dropped and counted.
+ */
+static void
+mon_event(struct monitor *m, enum ev_type t, uint64_t bytes,
+    const char *vpath, const char *vpath2)
+{
+	static struct ev_rec r;
+	const struct vhost *vh = config_vhost_at((int)m->vhost - 1);
+	const char *root = privdrop_whole_fs_home(&m->auth) != NULL ? "/" :
+	    m->auth.home;
+
+	memset(&r, 0, sizeof(r));
+	r.type = t;
+	r.bytes = bytes;
+	r.session = (uint32_t)getpid();
+	(void)snprintf(r.user, sizeof(r.user), "%s", m->user);
+	(void)snprintf(r.client, sizeof(r.client), "%s", m->ip);
+	if (vh != NULL)
+		(void)snprintf(r.host, sizeof(r.host), "%s", vh->name);
+	if ((vpath != NULL && (snprintf(r.vpath, sizeof(r.vpath), "%s",
+	    vpath) >= (int)sizeof(r.vpath) || evsend_path(root, vpath, r.path,
+	    sizeof(r.path)) == -1)) || (vpath2 != NULL &&
+	    (snprintf(r.vpath2, sizeof(r.vpath2), "%s", vpath2) >=
+	    (int)sizeof(r.vpath2) || evsend_path(root, vpath2, r.path2,
+	    sizeof(r.path2)) == -1)))
+		r.type = 0;	/* ev_encode refuses it: dropped, counted */
+	evsend(&r);
+}
+
+/*
+ * MON_EVENT: what the user process did that the monitor does not see
+ * (DELE, RNFR/RNTO, MKD, RMD, SITE CHMOD), reported after it succeeded.
+ * Bounded like every message; the paths are the session's view, absolute.
+ */
+static void
+handle_event(struct monitor *m, const struct buf *p)
+{
+	static char vpath[EV_PATH_MAX], vpath2[EV_PATH_MAX];
+	size_t off = 0;
+	uint32_t op;
+
+	if (ipc_get_u32(p, &off, &op) == -1 ||
+	    ipc_get_str(p, &off, vpath, sizeof(vpath)) == -1 ||
+	    ipc_get_str(p, &off, vpath2, sizeof(vpath2)) == -1 ||
+	    off != p->len || (op != EV_DELETE && op != EV_RENAME &&
+	    op != EV_MKDIR && op != EV_RMDIR && op != EV_CHMOD) ||
+	    vpath[0] != '/' || (op == EV_RENAME) != (vpath2[0] == '/') ||
+	    (op != EV_RENAME && vpath2[0] != '\0'))
+		fatal("monitor: malformed MON_EVENT");
+	if (evsend_wanted((enum ev_type)op))
+		mon_event(m, (enum ev_type)op, 0, vpath, op == EV_RENAME ?
+		    vpath2 : NULL);
+}
+
 static void
 handle_log(struct monitor *m, const struct buf *p)
 {
@@ -127,6 +187,8 @@ static void
 child_prepare(struct monitor *m, struct role_conn *rc, int ctl_fd, int ipc)
 {
 	child_mon_fd = ipc;
+	/* The runner's channel is for root's reports only. */
+	evsend_close();
 	log_set_forward(mon_forward_log, &child_mon_fd);
 	log_detach();
 	xferlog_close();
@@ -465,6 +527,8 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		    m->ip, m->auth.anonymous ? " (anonymous)" : "",
 		    m->tls ? " (TLS)" : "");
 		snprintf(msg, msglen, "Login successful.");
+		if (evsend_wanted(EV_LOGIN))
+			mon_event(m, EV_LOGIN, 0, NULL, NULL);
 		return MON_LOGIN_OK;
 	}
 	m->failures++;
@@ -476,6 +540,8 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	log_event(LOG_WARNING, "login_failed", NULL, m->user,
 	    "login failed: user %s from %s: %s (%u of %llu)",
 	    m->user, m->ip, why, m->failures, cfg->login_attempts);
+	if (evsend_wanted(EV_LOGIN_FAILED))
+		mon_event(m, EV_LOGIN_FAILED, 0, NULL, NULL);
 	/* A delay that grows with each failure slows guessing down. */
 	(void)sleep(m->failures > 5 ? 5 : m->failures);
 	if (m->failures >= cfg->login_attempts) {
@@ -810,6 +876,7 @@ handle_xfer(struct monitor *m, const struct buf *p)
 	char path[4096];
 	uint64_t bytes, ms;
 	uint32_t dir, complete, type;
+	enum ev_type t;
 	size_t off = 0;
 
 	if (ipc_get_str(p, &off, path, sizeof(path)) == -1 ||
@@ -821,6 +888,10 @@ handle_xfer(struct monitor *m, const struct buf *p)
 	    (dir != 'i' && dir != 'o') || (complete != 'c' && complete != 'i'))
 		fatal("monitor: malformed MON_XFER");
 	m->bytes += bytes;
+	t = dir == 'o' ? (complete == 'c' ? EV_DOWNLOAD : 0) :
+	    complete == 'c' ? EV_UPLOAD : EV_UPLOAD_ABORTED;
+	if (t != 0 && evsend_wanted(t) && path[0] == '/')
+		mon_event(m, t, bytes, path, NULL);
 	xferlog_write(m->ip, path, bytes, ms, (char)type, (char)dir,
 	    m->auth.anonymous, m->auth.anonymous ? m->anon_ident :
 	    m->auth.name, (char)complete);
@@ -894,7 +965,12 @@ serve_user_msg(struct monitor *m, struct buf *p)
 	case MON_XFER: handle_xfer(m, p); break;
 	case MON_BUSY: handle_busy(m, p); break;
 	case MON_PROGRESS: handle_progress(m, p); break;
-	case MON_QUOTA: mon_quota_serve(&m->quota, p, m->user_ipc); break;
+	case MON_QUOTA:
+		if (mon_quota_serve(&m->quota, p, m->user_ipc) &&
+		    evsend_wanted(EV_QUOTA))
+			mon_event(m, EV_QUOTA, 0, NULL, NULL);
+		break;
+	case MON_EVENT: handle_event(m, p); break;
 	default: fatal("monitor: unexpected message %u after login", type);
 	}
 	return 0;
@@ -1005,6 +1081,8 @@ finish(struct monitor *m)
 	if (m->front_pid > 0)
 		stop_front(m->front_pid);
 	mon_quota_end(&m->quota);
+	if (m->user_pid > 0 && evsend_wanted(EV_LOGOUT))
+		mon_event(m, EV_LOGOUT, m->bytes, NULL, NULL);
 	scoreboard_remove();
 	if (mon_killed)
 		log_event(LOG_NOTICE, "killed", NULL, NULL, "session killed "

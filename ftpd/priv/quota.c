@@ -151,7 +151,7 @@ decode(const struct buf *p, struct quota_req *rq)
 	}
 }
 
-void
+int
 mon_quota_serve(struct mon_quota *q, const struct buf *p, int reply_fd)
 {
 	struct quota_req rq;
@@ -203,6 +203,10 @@ mon_quota_serve(struct mon_quota *q, const struct buf *p, int reply_fd)
 	    ipc_send(reply_fd, MON_QUOTA, out.data, out.len, -1) == -1)
 		fatal("monitor: quota reply: %s", strerror(errno));
 	buf_free(&out);
+	/* Refused: less than asked, which ends the upload at the limit
+	 * (user/quota.c); the tally unavailable refuses it too. */
+	return rq.op == QUOTA_RESERVE && (rc == -1 ||
+	    rq.want_files > a.got_files || rq.want_bytes > a.got_bytes);
 }
 
 void

@@ -35,8 +35,9 @@ struct mon_quota {
 void	mon_quota_start(struct mon_quota *q, const struct auth_result *a,
 	    const struct plan *p);
 /* One MON_QUOTA payload from the user process: checked (fatal when
- * malformed or out of bounds), applied, answered on reply_fd. */
-void	mon_quota_serve(struct mon_quota *q, const struct buf *p,
+ * malformed or out of bounds), applied, answered on reply_fd.  1 when
+ * it was a RESERVE the quota refused (the quota event), else 0. */
+int	mon_quota_serve(struct mon_quota *q, const struct buf *p,
 	    int reply_fd);
 /* At the end of the session: one last try for what is still pending. */
 void	mon_quota_end(struct mon_quota *q);

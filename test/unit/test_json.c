@@ -39,14 +39,14 @@ START_TEST(json_utf8_kept_invalid_replaced)
 	    "\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80");
 	/* A lone continuation, a cut sequence, an overlong '/', a
 	 * surrogate, past U+10FFFF, 0xff. */
-	ck_assert_str_eq(esc("\x80", 1, 512), "\\ufffd");
-	ck_assert_str_eq(esc("\xc3", 1, 512), "\\ufffd");
-	ck_assert_str_eq(esc("\xc0\xaf", 2, 512), "\\ufffd\\ufffd");
+	ck_assert_str_eq(esc("\x80", 1, 512), "\\u0080");
+	ck_assert_str_eq(esc("\xc3", 1, 512), "\\u00c3");
+	ck_assert_str_eq(esc("\xc0\xaf", 2, 512), "\\u00c0\\u00af");
 	ck_assert_str_eq(esc("\xed\xa0\x80", 3, 512),
-	    "\\ufffd\\ufffd\\ufffd");
+	    "\\u00ed\\u00a0\\u0080");
 	ck_assert_str_eq(esc("\xf4\x90\x80\x80", 4, 512),
-	    "\\ufffd\\ufffd\\ufffd\\ufffd");
-	ck_assert_str_eq(esc("a\xffz", 3, 512), "a\\ufffdz");
+	    "\\u00f4\\u0090\\u0080\\u0080");
+	ck_assert_str_eq(esc("a\xffz", 3, 512), "a\\u00ffz");
 }
 END_TEST
 
@@ -126,7 +126,7 @@ START_TEST(log_json_objects)
 	    "\"192.0.2.7\",\"msg\":\"plain \\\"q\\\\x\\\"\"}\n{"));
 	ck_assert_ptr_nonnull(strstr(l2, "\"level\":\"warning\""));
 	ck_assert_ptr_nonnull(strstr(l2, ",\"client\":\"192.0.2.7\","
-	    "\"user\":\"b\\\"ob\\ufffd\",\"event\":\"login_failed\","
+	    "\"user\":\"b\\\"ob\\u00ff\",\"event\":\"login_failed\","
 	    "\"msg\":\"login failed: user b\\\"ob\"}\n"));
 	/* The master's line: its own client, no session; the newline in
 	 * the message is escaped for log lines first (\x0a). */
@@ -159,7 +159,7 @@ START_TEST(log_json_cut_inside_msg)
 	n = strlen(text);
 	ck_assert_uint_gt(n, 2000);
 	ck_assert_uint_lt(n, 8192);
-	ck_assert_str_eq(text + n - 9, "\\ufffd\"}\n");
+	ck_assert_str_eq(text + n - 9, "\\u00ff\"}\n");
 	ck_assert_ptr_eq(strchr(text, '\n'), text + n - 1);
 }
 END_TEST
