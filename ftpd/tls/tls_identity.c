@@ -520,19 +520,27 @@ id_keep(const struct tls_id *o, struct tls_id *n, struct buf *keys)
 	return rc;
 }
 
-/* A host whose certificate failed: its old identity kept into t[*n] if
- * it had one (hid[i] set to it), else the main one. */
+/* A host whose certificate failed: its old identity kept into a free
+ * slot of t if it had one (hid[i] set to it), else the main one.  The
+ * slot a key check emptied is taken first: a host whose identity was
+ * built then dropped already holds a place, so appending too would run
+ * past TLS_IDS_MAX with every section failing or not. */
 static void
 host_failed(size_t i, int *hid, struct tls_id *t, size_t *n,
     struct buf *keys)
 {
 	const struct vhost *v = &cfg->vhosts[i];
 	int o = old_id_of(ids, nids, v->name);
+	size_t s;
 
-	if (o > 0 && id_keep(&ids[o], &t[*n], keys) == 0) {
+	for (s = 1; s < *n && t[s].c != NULL; s++)
+		continue;
+	if (o > 0 && s < TLS_IDS_MAX && id_keep(&ids[o], &t[s], keys) == 0) {
 		log_msg(LOG_ERR, "tls: [host %s] keeps its previous "
 		    "certificate", v->name);
-		hid[i] = (int)(*n)++;
+		hid[i] = (int)s;
+		if (s == *n)
+			(*n)++;
 		return;
 	}
 	log_msg(LOG_ERR, "tls: [host %s] is served with the main "
