@@ -714,3 +714,40 @@ def test_full_host_table_reload_with_a_bad_key(tmp):
         got = _s_client(srv.port, "h1022.example.net")
         check(got is not None and got[0] == "a.example.com",
               f"h1022 after SIGHUP: {got}")
+
+
+@_in_tmp
+def test_reload_crl_applies_to_a_host_that_keeps_its_certificate(tmp):
+    """A reload that revokes a client certificate (a new tls_crl) while
+    one host's own key fails to load: that host keeps its certificate,
+    but not the old CRL with it; the revoked certificate ends the
+    handshake on that host as on every other."""
+    ca, certs, cl, crl = _client_pki(tmp)
+    conf = {"tls_client_cert": "optional", "tls_client_ca": ca.cert,
+            "tls_client_user": "cn", "tls_crl": crl}
+    with _server(certs, conf=conf) as srv:
+        f = _ftps(srv, ca, sni="b.example.com", cert=cl["alice"])
+        f.login(USER, PASS)
+        f.quit()
+        ca.revoke(cl["alice"][0])
+        ca.crl()                 # the same tls_crl file, rewritten
+        certs["b"][1].write_text("not a key\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20 * SLOW
+        while "configuration reloaded" not in srv.log():
+            if time.monotonic() > deadline:
+                raise TestFailure("no reload:\n" + srv.log_tail())
+            time.sleep(0.05)
+        check("[host b.example.com] keeps its previous certificate" in
+              srv.log(), "b did not keep its certificate")
+        for name in ("a.example.com", "b.example.com"):
+            try:
+                f = _ftps(srv, ca, sni=name, cert=cl["alice"])
+                f.sendcmd("NOOP")
+                f.login(USER, PASS)
+            except (ssl.SSLError, ConnectionError, OSError, EOFError,
+                    ftplib.Error):
+                continue
+            f.close()
+            raise TestFailure(f"{name}: a revoked certificate accepted "
+                              "after the reload")
