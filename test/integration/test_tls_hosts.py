@@ -751,3 +751,33 @@ def test_reload_crl_applies_to_a_host_that_keeps_its_certificate(tmp):
             f.close()
             raise TestFailure(f"{name}: a revoked certificate accepted "
                               "after the reload")
+
+
+@_in_tmp
+def test_locked_account_not_let_in_by_its_certificate(tmp):
+    """users_file locks a user by a hash that starts with '!' (or '*', or
+    none; formats/users_file.h).  A certificate that names a locked
+    tls_client_auth_only user must not let it in: the lock is the
+    account's, not its password's."""
+    ca, certs, cl, crl = _client_pki(tmp)
+    conf = {"tls_client_cert": "optional", "tls_client_ca": ca.cert,
+            "tls_client_user": "cn", "tls_crl": crl}
+    extra = f"\n[user {CAROL}]\ntls_client_auth_only = yes\n"
+    with _server(certs, conf=conf, extra=extra,
+                 users={USER: PASS, CAROL: CAROL_PASS}) as srv:
+        check(_login(srv, ca, cl["carol"], CAROL, "") == "ok",
+              "carol, certificate only, before the lock")
+        text = srv.users_path.read_text()
+        for lock in ("!", "*"):
+            srv.users_path.write_text(re.sub(
+                rf"^{CAROL}:", f"{CAROL}:{lock}", text, flags=re.M))
+            r = _login(srv, ca, cl["carol"], CAROL, "")
+            check(r.startswith("530"), f"locked ({lock}) carol with her "
+                  f"certificate: {r}")
+        srv.users_path.write_text(re.sub(rf"^{CAROL}:[^:]*:",
+                                         f"{CAROL}::", text, flags=re.M))
+        r = _login(srv, ca, cl["carol"], CAROL, "")
+        check(r.startswith("530"), f"carol without a hash: {r}")
+        srv.users_path.write_text(text)
+        check(_login(srv, ca, cl["carol"], CAROL, "") == "ok",
+              "carol unlocked again")
