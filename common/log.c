@@ -73,6 +73,17 @@ log_set_ident(const char *ident)
 	(void)snprintf(log_ident, sizeof(log_ident), "%s", ident);
 }
 
+/* A reload that moves the log off syslog closes syslog's socket: kept,
+ * every process forked afterwards would inherit it (log_detach closes it
+ * only while syslog is the sink), and a session process could write any
+ * line, under any name, to /dev/log through it. */
+static void
+log_leave_syslog(void)
+{
+	if (log_sink == SINK_SYSLOG)
+		closelog();
+}
+
 int
 log_open(const char *spec, const char *ident)
 {
@@ -94,6 +105,7 @@ log_open(const char *spec, const char *ident)
 	}
 	if (strcmp(spec, "stderr") == 0) {
 		log_set_ident(ident);
+		log_leave_syslog();
 		if (log_file != -1)
 			(void)close(log_file);
 		log_file = -1;
@@ -109,6 +121,7 @@ log_open(const char *spec, const char *ident)
 	if (fd == -1)
 		return -1;
 	log_set_ident(ident);
+	log_leave_syslog();
 	if (log_file != -1)
 		(void)close(log_file);
 	log_file = fd;

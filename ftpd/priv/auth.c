@@ -52,6 +52,15 @@ const_eq(const char *a, const char *b)
 	return d == 0;
 }
 
+/* A hash that locks its account: empty, or '!' or '*' first (passwd -l,
+ * formats/users_file.h).  A certificate that vouches for the user skips
+ * the password, never the lock. */
+static int
+hash_locks(const char *hash)
+{
+	return hash[0] == '\0' || hash[0] == '!' || hash[0] == '*';
+}
+
 /*
  * crypt_rn, compare with the stored hash.  The 32 KiB crypt_data lives
  * in its own mapping, wiped and unmapped at once: on the stack it left
@@ -65,7 +74,7 @@ hash_matches(const char *pass, const char *hash)
 	const char *out;
 	int ok;
 
-	if (hash[0] == '\0' || hash[0] == '!' || hash[0] == '*')
+	if (hash_locks(hash))
 		return 0;
 	cd = mmap(NULL, sizeof(*cd), PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -243,7 +252,10 @@ check_users_file(const char *file, const char *user, const char *pass,
 			continue;
 		rc = vouched ? auth_users_parse(line, user, &hash, r) :
 		    auth_users_line(line, user, pass, r);
-		if (rc == 0)
+		if (rc == 0 && vouched && hash_locks(hash)) {
+			snprintf(why, whylen, "account locked (virtual user)");
+			res = -1;
+		} else if (rc == 0)
 			res = 1;
 		else if (rc == -2) {
 			snprintf(why, whylen, "bad users_file line for %s",
@@ -297,8 +309,9 @@ check_system(const char *user, const char *pass, int vouched,
 	}
 	sp = getspnam(user);
 	hash = sp != NULL ? sp->sp_pwdp : pw->pw_passwd;
-	if (!vouched && !hash_matches(pass, hash)) {
-		snprintf(why, whylen, "wrong password");
+	if (vouched ? hash_locks(hash) : !hash_matches(pass, hash)) {
+		snprintf(why, whylen, vouched ? "account locked" :
+		    "wrong password");
 		return SRC_REFUSED;
 	}
 	if (sp != NULL && (aged = shadow_aging_refuses(sp)) != NULL) {

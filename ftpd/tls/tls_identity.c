@@ -493,21 +493,49 @@ out:
 	return rc;
 }
 
-/* Keep the old identity o (its context, shared, and its key's bytes,
- * read back from the old key file) as the new n; o stays whole until the
+/* The certificate chain of the context from into the new context to. */
+static int
+copy_chain(SSL_CTX *from, SSL_CTX *to)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *x = SSL_CTX_get0_certificate(from);
+	int i;
+
+	if (x == NULL || SSL_CTX_use_certificate(to, x) != 1 ||
+	    SSL_CTX_get0_chain_certs(from, &chain) != 1)
+		return -1;
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if (SSL_CTX_add1_chain_cert(to, sk_X509_value(chain, i)) != 1)
+			return -1;
+	return 0;
+}
+
+/* Keep the old identity o's certificate and key (its key's bytes read
+ * back from the old key file) as the new n, in a context set up anew:
+ * only the host's own files failed, and the rest of the new
+ * configuration (tls_client_ca, tls_crl, tls_client_cert) applies to it
+ * as to every host; o's context, shared, would verify client
+ * certificates against the old CAs and CRL.  o stays whole until the
  * new table replaces the old.  0 or -1. */
 static int
-id_keep(const struct tls_id *o, struct tls_id *n, struct buf *keys)
+id_keep(const struct tls_id *o, struct tls_id *n, tls_ctx_setup_fn *setup,
+    struct buf *keys)
 {
+	char err[512];
 	struct buf k;
 	int rc = -1;
 
+	memset(n, 0, sizeof(*n));
 	buf_init(&k, TLS_ID_MAX);
-	if (read_slice(key_fd, o->off, o->len, &k) == 0 &&
-	    buf_append(keys, k.data, k.len) == 0 &&
-	    SSL_CTX_up_ref(o->c) == 1) {
-		memset(n, 0, sizeof(*n));
-		n->c = o->c;
+	if (read_slice(key_fd, o->off, o->len, &k) == -1 ||
+	    (n->c = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    setup(n->c, o->ciphers, err, sizeof(err)) == -1 ||
+	    copy_chain(o->c, n->c) == -1 ||
+	    buf_append(keys, k.data, k.len) == -1) {
+		ERR_clear_error();
+		SSL_CTX_free(n->c);
+		n->c = NULL;
+	} else {
 		n->host = xstrdup(o->host);
 		n->cert = xstrdup(o->cert);
 		n->key = xstrdup(o->key);
@@ -520,19 +548,28 @@ id_keep(const struct tls_id *o, struct tls_id *n, struct buf *keys)
 	return rc;
 }
 
-/* A host whose certificate failed: its old identity kept into t[*n] if
- * it had one (hid[i] set to it), else the main one. */
+/* A host whose certificate failed: its old identity kept into a free
+ * slot of t if it had one (hid[i] set to it), else the main one.  The
+ * slot a key check emptied is taken first: a host whose identity was
+ * built then dropped already holds a place, so appending too would run
+ * past TLS_IDS_MAX with every section failing or not. */
 static void
 host_failed(size_t i, int *hid, struct tls_id *t, size_t *n,
-    struct buf *keys)
+    tls_ctx_setup_fn *setup, struct buf *keys)
 {
 	const struct vhost *v = &cfg->vhosts[i];
 	int o = old_id_of(ids, nids, v->name);
+	size_t s;
 
-	if (o > 0 && id_keep(&ids[o], &t[*n], keys) == 0) {
+	for (s = 1; s < *n && t[s].c != NULL; s++)
+		continue;
+	if (o > 0 && s < TLS_IDS_MAX && id_keep(&ids[o], &t[s], setup,
+	    keys) == 0) {
 		log_msg(LOG_ERR, "tls: [host %s] keeps its previous "
 		    "certificate", v->name);
-		hid[i] = (int)(*n)++;
+		hid[i] = (int)s;
+		if (s == *n)
+			(*n)++;
 		return;
 	}
 	log_msg(LOG_ERR, "tls: [host %s] is served with the main "
@@ -604,7 +641,7 @@ tls_identity_prepare(tls_ctx_setup_fn *setup, char *err, size_t errlen)
 	 * (their keys were checked when they were loaded). */
 	for (i = 0; i < cfg->nvhosts; i++)
 		if (hid[i] == -1)
-			host_failed(i, hid, t, &n, &keys);
+			host_failed(i, hid, t, &n, setup, &keys);
 	if (n > 0 && keys.len > 0) {
 		(void)close(kfd);
 		if ((kfd = to_memfd(&keys, err, errlen)) == -1)

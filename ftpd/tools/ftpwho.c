@@ -52,8 +52,7 @@
 #define KILL_WAIT_MS	10000		/* -k: how long a session has to end */
 #define KILL_POLL_MS	50
 #define BAR_WIDTH	20		/* the progress bar's cells */
-#define STAT_MAX	4096		/* /proc/PID/stat, and /proc/stat's
-					 * first lines, read this far */
+#define STAT_MAX	4096		/* /proc/PID/stat, read this far */
 
 /* A number of the record, and whether the record had it. */
 struct num {
@@ -469,6 +468,37 @@ stat_field(const char *text, unsigned k, unsigned long long *v)
 	return -1;
 }
 
+/* The boot time, seconds since 1970: the btime line of /proc/stat, read
+ * line by line to its end.  It comes after one cpu line per CPU and the
+ * intr line (a count per interrupt), far past any fixed size on a large
+ * server; a longer line arrives in pieces, and only a line's first
+ * piece may be it. */
+static int
+boot_time(unsigned long long *btime)
+{
+	static const char key[] = "btime ";
+	char line[256];
+	size_t n;
+	int start = 1, whole, rc = -1;
+	FILE *f;
+
+	if ((f = fopen("/proc/stat", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n = strlen(line);
+		whole = n > 0 && line[n - 1] == '\n';
+		if (start && whole && strncmp(line, key, sizeof(key) - 1) ==
+		    0) {
+			rc = parse_uint_n(line + sizeof(key) - 1,
+			    n - sizeof(key), 0, (unsigned long long)-1, btime);
+			break;
+		}
+		start = whole;
+	}
+	(void)fclose(f);
+	return rc;
+}
+
 /* When pid started, in seconds since 1970: btime of /proc/stat plus
  * field 22 (starttime, clock ticks since boot) of /proc/PID/stat. */
 static int
@@ -476,20 +506,11 @@ start_time(pid_t pid, unsigned long long *t)
 {
 	char path[64], text[STAT_MAX];
 	unsigned long long ticks, btime;
-	const char *b, *e;
 	long hz = sysconf(_SC_CLK_TCK);
 
 	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	if (hz <= 0 || read_small(path, text, sizeof(text)) == -1 ||
-	    stat_field(text, 22, &ticks) == -1)
-		return -1;
-	if (read_small("/proc/stat", text, sizeof(text)) == -1 ||
-	    (b = strstr(text, "\nbtime ")) == NULL)
-		return -1;
-	b += strlen("\nbtime ");
-	if ((e = strchr(b, '\n')) == NULL ||
-	    parse_uint_n(b, (size_t)(e - b), 0, (unsigned long long)-1,
-	    &btime) == -1)
+	    stat_field(text, 22, &ticks) == -1 || boot_time(&btime) == -1)
 		return -1;
 	*t = btime + ticks / (unsigned long long)hz;
 	return 0;

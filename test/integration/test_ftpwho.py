@@ -20,10 +20,12 @@ import re
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 
-from harness import (FTPWHO, HOST, SLOW, Server, check, make_file, run)
+from harness import (FTPWHO, HOST, SLOW, Server, check, make_file,
+                     require_tool, run)
 
 USER, PASS = "wanda", "Wanda-pw-9"
 MIB = 1 << 20
@@ -320,3 +322,33 @@ def test_kill_refused_unless_root_and_for_strangers():
             f.quit()
         finally:
             f.close()
+
+
+def test_kill_with_a_long_proc_stat():
+    """-k checks the monitor's start with btime of /proc/stat, which
+    comes after one cpu line per CPU and the intr line (one count per
+    interrupt): past 4 KiB on a server with many CPUs or interrupts.
+    There too the session is ended (here /proc/stat is given a long intr
+    line, in a mount namespace of ftpwho's own)."""
+    require_tool("unshare")
+    with Server(users={USER: PASS}) as srv:
+        c = srv.raw()
+        c.cmd(f"USER {USER}")
+        check(c.cmd(f"PASS {PASS}")[0] == 230, "login")
+        pid = _sess_pid(srv)
+        with tempfile.TemporaryDirectory(prefix="ftpd-procstat-") as d:
+            fake = os.path.join(d, "stat")
+            with open("/proc/stat") as real, open(fake, "w") as out:
+                for line in real:
+                    if line.startswith("intr "):
+                        line = line.rstrip("\n") + " 0" * 20000 + "\n"
+                    out.write(line)
+            p = run(["unshare", "-m", "sh", "-c",
+                     "mount --make-rprivate / && "
+                     f"mount --bind {fake} /proc/stat && "
+                     f"exec {FTPWHO} -d {srv.run_dir} -k {pid}"],
+                    check_rc=False)
+        check(p.returncode == 0 and f"session {pid} ended" in p.stdout,
+              f"ftpwho -k: {p.returncode} {p.stdout!r} {p.stderr!r}")
+        _expect_421(c)
+        c.close()

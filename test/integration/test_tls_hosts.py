@@ -664,3 +664,120 @@ def test_hundreds_of_hosts(tmp):
         got = _s_client(srv.port, "h0.example.net")
         check(got is not None and got[0] == "a.example.com",
               f"h0 after SIGHUP: got {got}")
+
+
+@_in_tmp
+def test_full_host_table_reload_with_a_bad_key(tmp):
+    """VHOST_MAX [host] sections, each with a certificate of its own,
+    and a reload where one host's key no longer matches its certificate:
+    that host keeps its previous identity.  The identity it held is
+    dropped by the key check, and its old one must go into a free slot
+    of the table, not one past its end (the master's stack)."""
+    ca, certs = _pki(tmp)
+    c, k = certs["a"]
+    bad = ca.issue("bad", "bad.example.net", "DNS:bad.example.net")
+    other_key = certs["b"][1]
+    bc, bk = tmp / "h-bad.pem", tmp / "h-bad.key"
+    bc.write_bytes(bad[0].read_bytes())
+    bk.write_bytes(bad[1].read_bytes())
+    os.chmod(bk, 0o600)
+    n = 1024    # VHOST_MAX
+    extra = "".join(f"\n[host h{i}.example.net]\ntls_cert = {c}\n"
+                    f"tls_key = {k}\n" for i in range(n - 1))
+    extra += f"\n[host bad.example.net]\ntls_cert = {bc}\ntls_key = {bk}\n"
+    mc, mk = certs["main"]
+    srv = Server(tls="on", conf={"tls_cert": mc, "tls_key": mk},
+                 users={USER: PASS})
+    srv.extra_text = extra
+    with srv:
+        old = _s_client(srv.port, "bad.example.net")
+        check(old is not None and old[0] == "bad.example.net",
+              f"bad before: {old}")
+        # A valid key, but of another certificate: read fine by the
+        # master, refused by the key check.
+        bk.write_bytes(other_key.read_bytes())
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60 * SLOW
+        while "configuration reloaded" not in srv.log() and \
+                time.monotonic() < deadline:
+            check(srv.proc.poll() is None,
+                  "the master died in the reload:\n" + srv.log_tail())
+            time.sleep(0.1)
+        check("configuration reloaded" in srv.log(),
+              "no reload line:\n" + srv.log_tail())
+        check("[host bad.example.net] keeps its previous certificate"
+              in srv.log(), "bad's old identity not kept:\n" +
+              srv.log_tail())
+        check(srv.proc.poll() is None, "the master died")
+        got = _s_client(srv.port, "bad.example.net")
+        check(got == old, f"bad after SIGHUP: {got}, not {old}")
+        got = _s_client(srv.port, "h1022.example.net")
+        check(got is not None and got[0] == "a.example.com",
+              f"h1022 after SIGHUP: {got}")
+
+
+@_in_tmp
+def test_reload_crl_applies_to_a_host_that_keeps_its_certificate(tmp):
+    """A reload that revokes a client certificate (a new tls_crl) while
+    one host's own key fails to load: that host keeps its certificate,
+    but not the old CRL with it; the revoked certificate ends the
+    handshake on that host as on every other."""
+    ca, certs, cl, crl = _client_pki(tmp)
+    conf = {"tls_client_cert": "optional", "tls_client_ca": ca.cert,
+            "tls_client_user": "cn", "tls_crl": crl}
+    with _server(certs, conf=conf) as srv:
+        f = _ftps(srv, ca, sni="b.example.com", cert=cl["alice"])
+        f.login(USER, PASS)
+        f.quit()
+        ca.revoke(cl["alice"][0])
+        ca.crl()                 # the same tls_crl file, rewritten
+        certs["b"][1].write_text("not a key\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20 * SLOW
+        while "configuration reloaded" not in srv.log():
+            if time.monotonic() > deadline:
+                raise TestFailure("no reload:\n" + srv.log_tail())
+            time.sleep(0.05)
+        check("[host b.example.com] keeps its previous certificate" in
+              srv.log(), "b did not keep its certificate")
+        for name in ("a.example.com", "b.example.com"):
+            try:
+                f = _ftps(srv, ca, sni=name, cert=cl["alice"])
+                f.sendcmd("NOOP")
+                f.login(USER, PASS)
+            except (ssl.SSLError, ConnectionError, OSError, EOFError,
+                    ftplib.Error):
+                continue
+            f.close()
+            raise TestFailure(f"{name}: a revoked certificate accepted "
+                              "after the reload")
+
+
+@_in_tmp
+def test_locked_account_not_let_in_by_its_certificate(tmp):
+    """users_file locks a user by a hash that starts with '!' (or '*', or
+    none; formats/users_file.h).  A certificate that names a locked
+    tls_client_auth_only user must not let it in: the lock is the
+    account's, not its password's."""
+    ca, certs, cl, crl = _client_pki(tmp)
+    conf = {"tls_client_cert": "optional", "tls_client_ca": ca.cert,
+            "tls_client_user": "cn", "tls_crl": crl}
+    extra = f"\n[user {CAROL}]\ntls_client_auth_only = yes\n"
+    with _server(certs, conf=conf, extra=extra,
+                 users={USER: PASS, CAROL: CAROL_PASS}) as srv:
+        check(_login(srv, ca, cl["carol"], CAROL, "") == "ok",
+              "carol, certificate only, before the lock")
+        text = srv.users_path.read_text()
+        for lock in ("!", "*"):
+            srv.users_path.write_text(re.sub(
+                rf"^{CAROL}:", f"{CAROL}:{lock}", text, flags=re.M))
+            r = _login(srv, ca, cl["carol"], CAROL, "")
+            check(r.startswith("530"), f"locked ({lock}) carol with her "
+                  f"certificate: {r}")
+        srv.users_path.write_text(re.sub(rf"^{CAROL}:[^:]*:",
+                                         f"{CAROL}::", text, flags=re.M))
+        r = _login(srv, ca, cl["carol"], CAROL, "")
+        check(r.startswith("530"), f"carol without a hash: {r}")
+        srv.users_path.write_text(text)
+        check(_login(srv, ca, cl["carol"], CAROL, "") == "ok",
+              "carol unlocked again")

@@ -2,7 +2,15 @@
  * test_log.c - unit tests for common/log.c: line format on a file sink,
  * control-character escaping, levels, the forwarding hook and fatal().
  */
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
 #include <regex.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +163,76 @@ START_TEST(log_open_errors)
 }
 END_TEST
 
+
+/* Sockets open in this process: /proc/self/fd links "socket:[N]". */
+static int
+count_sockets(void)
+{
+	char path[300], link[64];
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	ssize_t n;
+	int count = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		(void)snprintf(path, sizeof(path), "/proc/self/fd/%s",
+		    de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			count += strncmp(link, "socket:", 7) == 0;
+		}
+	}
+	(void)closedir(d);
+	return count;
+}
+
+/*
+ * A reload that moves the log from syslog to a file (or stderr) must
+ * close syslog's socket: the master would keep it, and every session
+ * process forked afterwards (front, user: log_detach closes syslog only
+ * while it is the sink) would hold a socket to /dev/log through which
+ * it could write any line under any name.  In a mount namespace of its
+ * own with a /dev/log to connect to; skipped where that cannot be made.
+ */
+START_TEST(log_leaving_syslog_closes_its_socket)
+{
+	struct sockaddr_un sa;
+	pid_t pid;
+	int st, srv, before;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) == -1 ||
+		    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+		    mount("tmpfs", "/dev", "tmpfs", 0, "mode=0755") == -1)
+			_exit(77);	/* not root: nothing to test here */
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		(void)snprintf(sa.sun_path, sizeof(sa.sun_path), "/dev/log");
+		if ((srv = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1 ||
+		    bind(srv, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+			_exit(2);
+		before = count_sockets();
+		if (log_open("syslog", "ftpd-test") == -1)
+			_exit(3);
+		log_msg(LOG_ERR, "to syslog");
+		if (count_sockets() != before + 1)
+			_exit(77);	/* openlog kept nothing open */
+		open_tmp_log();
+		(void)unlink(logpath);
+		_exit(count_sockets() == before ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		return;
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -167,6 +245,7 @@ log_suite(void)
 	tcase_add_test(tc, log_forward_hook);
 	tcase_add_exit_test(tc, log_fatal_exits, 1);
 	tcase_add_test(tc, log_open_errors);
+	tcase_add_test(tc, log_leaving_syslog_closes_its_socket);
 	suite_add_tcase(s, tc);
 	return s;
 }
