@@ -458,7 +458,10 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	    ipc_get_u32(p, &off, &cert_ok) == -1 ||
 	    ipc_get_str(p, &off, cert_name, sizeof(cert_name)) == -1)
 		fatal("monitor: malformed MON_LOGIN");
-	/* vhost is sent as index + 1; out of range means the main host */
+	/* vhost is sent as index + 1, 0 the main host; past the sections
+	 * it is no front of ours (and (int) of it could overflow). */
+	if (m->vhost > cfg->nvhosts)
+		fatal("monitor: MON_LOGIN names no [host] section");
 	l.user = m->user;
 	l.pass = pass;
 	l.vh = config_vhost_at((int)m->vhost - 1);

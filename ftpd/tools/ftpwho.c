@@ -573,12 +573,23 @@ kill_sessions(const char *dir, const char *who)
 {
 	unsigned long long pid = 0;
 	long long left = KILL_WAIT_MS;
+	struct stat st;
 	int by_pid_arg, matched = 0, failed = 0;
 	struct sess *v;
 	size_t n, i;
 
 	if (geteuid() != 0) {
 		warnx("-k: only root may end sessions");
+		return 1;
+	}
+	/* The records name the processes root signals: only a directory
+	 * that nobody but root can write may say which. */
+	if (stat(dir, &st) == -1)
+		err(1, "%s", dir);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		warnx("-k: %s is not root's alone (owner %u, mode %04o): its "
+		    "records are not trusted", dir, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
 		return 1;
 	}
 	by_pid_arg = parse_uint(who, 1, PID_MAX_LINUX, &pid) == 0;

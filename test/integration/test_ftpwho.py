@@ -318,6 +318,16 @@ def test_kill_refused_unless_root_and_for_strangers():
             p = _kill(srv, "nobody-here")
             check(p.returncode == 1 and "no session" in p.stderr,
                   f"no match: {p.stderr!r}")
+            # Records in a directory others may write are not trusted:
+            # anyone could plant one naming a process root would signal.
+            mode = srv.run_dir.stat().st_mode & 0o7777
+            os.chmod(srv.run_dir, 0o1777)
+            try:
+                p = _kill(srv, str(pid))
+            finally:
+                os.chmod(srv.run_dir, mode)
+            check(p.returncode == 1 and "not trusted" in p.stderr,
+                  f"writable run_dir: {p.returncode} {p.stderr!r}")
             f.voidcmd("NOOP")
             f.quit()
         finally:
