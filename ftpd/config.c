@@ -14,10 +14,12 @@
 #include <pwd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/un.h>
 
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/ldapfilter.h"
+#include "common/net.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
@@ -197,14 +199,16 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 }
 
 /*
- * account_user: "UID", "UID:GID" or a user name.  The numeric forms need
- * no entry in /etc/passwd, so a stock system runs the account service
- * under ids nothing else has, without creating an account.
+ * account_user, metrics_user: "UID", "UID:GID" or a user name.  The
+ * numeric forms need no entry in /etc/passwd, so a stock system runs the
+ * account service and the metrics process under ids nothing else has,
+ * without creating an account.
  */
 static int
-parse_account_user(struct ftpd_config *c, char *err, size_t errlen)
+parse_ids(const char *key, const char *s, unsigned *uidp, unsigned *gidp,
+    char *err, size_t errlen)
 {
-	const char *s = c->account_user, *colon = strchr(s, ':');
+	const char *colon = strchr(s, ':');
 	unsigned long long uid, gid;
 	struct passwd *pw;
 
@@ -213,26 +217,60 @@ parse_account_user(struct ftpd_config *c, char *err, size_t errlen)
 		    parse_uint_n(s, (size_t)(colon - s), 1, 4294967294ULL,
 		    &uid)) == -1 || parse_uint(colon != NULL ? colon + 1 : s,
 		    1, 4294967294ULL, &gid) == -1) {
-			snprintf(err, errlen, "account_user: not UID, UID:GID "
-			    "(not 0) or a user name: %s", s);
+			snprintf(err, errlen, "%s: not UID, UID:GID "
+			    "(not 0) or a user name: %s", key, s);
 			return -1;
 		}
 	} else {
 		if ((pw = getpwnam(s)) == NULL) {
-			snprintf(err, errlen, "account_user: no such user: %s",
-			    s);
+			snprintf(err, errlen, "%s: no such user: %s", key, s);
 			return -1;
 		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 		if (uid == 0 || gid == 0) {
-			snprintf(err, errlen, "account_user: %s has id 0", s);
+			snprintf(err, errlen, "%s: %s has id 0", key, s);
 			return -1;
 		}
 	}
-	c->acct_uid = (unsigned)uid;
-	c->acct_gid = (unsigned)gid;
+	*uidp = (unsigned)uid;
+	*gidp = (unsigned)gid;
 	return 0;
+}
+
+static int
+parse_account_user(struct ftpd_config *c, char *err, size_t errlen)
+{
+	return parse_ids("account_user", c->account_user, &c->acct_uid,
+	    &c->acct_gid, err, errlen);
+}
+
+/* metrics_listen: off (""), an absolute Unix socket path, or one
+ * ADDR:PORT; metrics_user as account_user. */
+static int
+parse_metrics(struct ftpd_config *c, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_un un;
+	socklen_t len;
+
+	if (c->metrics_listen[0] == '\0')
+		return 0;
+	if (c->metrics_listen[0] == '/') {
+		if (strlen(c->metrics_listen) >= sizeof(un.sun_path)) {
+			snprintf(err, errlen, "metrics_listen: socket path "
+			    "longer than %zu bytes", sizeof(un.sun_path) - 1);
+			return -1;
+		}
+	} else if (net_parse_addr(c->metrics_listen, &ss, &len) == -1 ||
+	    net_get_port((struct sockaddr *)&ss) == 0) {
+		snprintf(err, errlen, "metrics_listen: not ADDR:PORT (port "
+		    "not 0) or an absolute socket path: %s",
+		    c->metrics_listen);
+		return -1;
+	}
+	return parse_ids("metrics_user", c->metrics_user, &c->metrics_uid,
+	    &c->metrics_gid, err, errlen);
 }
 
 static int
@@ -294,6 +332,8 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 	if (parse_accounts(c, err, errlen) == -1 ||
 	    check_plans(c, err, errlen) == -1 ||
 	    check_dirs(c, err, errlen) == -1)
+		return -1;
+	if (parse_metrics(c, err, errlen) == -1)
 		return -1;
 	return c->acct_service ? parse_account_user(c, err, errlen) : 0;
 }

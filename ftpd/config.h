@@ -72,6 +72,7 @@ struct ftpd_config {
 	size_t		acct_nchain;
 	int		acct_service;	/* sql or ldap: the account service runs */
 	unsigned	acct_uid, acct_gid;	/* account_user, resolved */
+	unsigned	metrics_uid, metrics_gid;	/* metrics_user */
 	struct plan_section *plan_sections;	/* in file order */
 	size_t		nplan_sections;
 	struct dir_section *dir_sections;	/* in file order */

@@ -146,6 +146,36 @@ check_account_user(char *err, size_t errlen)
 	return 0;
 }
 
+/* The metrics process's ids are its own too: a front or an anonymous
+ * session that shared them could trace it or take its socket. */
+static int
+check_metrics_user(char *err, size_t errlen)
+{
+	const char *who[] = { cfg->nopriv_user, cfg->anon_user };
+	struct passwd *pw;
+	size_t i;
+
+	if (cfg->metrics_listen[0] == '\0')
+		return 0;
+	if (cfg->acct_service && (cfg->metrics_uid == cfg->acct_uid ||
+	    cfg->metrics_gid == cfg->acct_gid)) {
+		snprintf(err, errlen, "metrics_user: shares its ids with "
+		    "account_user (give the metrics process ids of its own)");
+		return -1;
+	}
+	for (i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		pw = getpwnam(who[i]);
+		if (pw != NULL && (pw->pw_uid == cfg->metrics_uid ||
+		    pw->pw_gid == cfg->metrics_gid)) {
+			snprintf(err, errlen, "metrics_user: shares its ids "
+			    "with %s (give the metrics process ids of its "
+			    "own)", who[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 config_check_system(char *err, size_t errlen)
 {
@@ -187,7 +217,8 @@ config_check_system(char *err, size_t errlen)
 		return 0;	/* sessions run as this user: no switch */
 	if (need_user("nopriv_user", cfg->nopriv_user, err, errlen) == -1 ||
 	    check_empty_dir(err, errlen) == -1 ||
-	    check_account_user(err, errlen) == -1)
+	    check_account_user(err, errlen) == -1 ||
+	    check_metrics_user(err, errlen) == -1)
 		return -1;
 	if (anon && need_user("anon_user", cfg->anon_user, err,
 	    errlen) == -1)

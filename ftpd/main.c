@@ -33,8 +33,8 @@
 #include "sandbox.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
+#include "version.h"
 
-#define FTPD_VERSION	"0.1.0"
 #define MAX_OVERRIDES	256
 
 static void

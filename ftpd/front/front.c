@@ -27,6 +27,7 @@
 #include "config.h"
 #include "cmd/ctl.h"
 #include "front/front.h"
+#include "mon_client.h"
 #include "monproto.h"
 #include "roles.h"
 #include "session.h"
@@ -51,6 +52,8 @@ front_main(const struct role_conn *c)
 	if (s->implicit_tls) {
 		s->ctl_tls = tls_accept(s->ctl_fd, NULL,
 		    (int)cfg->login_timeout * 1000, err, sizeof(err));
+		mon_metric(s->mon_fd, MON_MET_TLS, MET_TLS_CONTROL,
+		    s->ctl_tls != NULL ? MET_TLS_OK : MET_TLS_FAILED, 0);
 		if (s->ctl_tls == NULL) {
 			log_msg(LOG_NOTICE, "implicit TLS handshake failed: %s",
 			    err);

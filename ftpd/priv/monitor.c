@@ -43,6 +43,7 @@
 #include "priv/askproto.h"
 #include "priv/auth.h"
 #include "priv/auth_child.h"
+#include "priv/metrics_page.h"
 #include "priv/monitor.h"
 #include "priv/privdrop.h"
 #include "priv/ratepool.h"
@@ -94,6 +95,70 @@ static int
 exit_code(const struct monitor *m)
 {
 	return m->failures > 100 ? 100 : (int)m->failures;
+}
+
+/*
+ * MON_METRIC: a counter event only an unprivileged process sees.  The
+ * event must be one its sender may report (from_user: the user process,
+ * else the front) and every number within its range, or the session
+ * ends; a lie can only inflate counts.  Without the page (metrics off,
+ * -i) it is dropped.
+ */
+static void
+handle_metric(const struct buf *p, int from_user)
+{
+	uint32_t ev, a, b;
+	uint64_t n;
+	size_t off = 0;
+	int ok;
+
+	if (ipc_get_u32(p, &off, &ev) == -1 || ipc_get_u32(p, &off, &a) == -1 ||
+	    ipc_get_u32(p, &off, &b) == -1 || ipc_get_u64(p, &off, &n) == -1)
+		fatal("monitor: malformed MON_METRIC");
+	switch (ev) {
+	case MON_MET_XFER:
+		ok = from_user && a < MET_XFER_CMDS && b < MET_XFER_RESULTS &&
+		    n <= MON_MET_BYTES_MAX;
+		break;
+	case MON_MET_DATA_FAIL:
+		ok = from_user && a < MET_DATA_MODES;
+		break;
+	case MON_MET_TLS:
+		ok = a == (from_user ? MET_TLS_DATA : MET_TLS_CONTROL) &&
+		    b < MET_TLS_RESULTS;
+		break;
+	case MON_MET_RATE_WAIT:
+	case MON_MET_QUOTA:
+		ok = from_user;
+		break;
+	default:
+		ok = 0;
+	}
+	if (!ok)
+		fatal("monitor: MON_METRIC %u (%u, %u) out of range", ev, a, b);
+	switch (ev) {
+	case MON_MET_XFER:
+		MET_ADD(transfers[a][b], 1);
+		/* Downloads are RETR; listings carry no file bytes. */
+		if (a == MET_CMD_RETR)
+			MET_ADD(bytes[1], n);
+		else if (a == MET_CMD_STOR || a == MET_CMD_APPE ||
+		    a == MET_CMD_STOU)
+			MET_ADD(bytes[0], n);
+		break;
+	case MON_MET_DATA_FAIL:
+		MET_ADD(data_failures[a], 1);
+		break;
+	case MON_MET_TLS:
+		MET_ADD(tls[a][b], 1);
+		break;
+	case MON_MET_RATE_WAIT:
+		MET_ADD(rate_waits, 1);
+		break;
+	case MON_MET_QUOTA:
+		MET_ADD(quota_refusals, 1);
+		break;
+	}
 }
 
 static void
@@ -243,6 +308,8 @@ start_front(struct monitor *m)
 		/* It never moves a file, and it parses a stranger's bytes:
 		 * rate_total's page is no business of it. */
 		ratepool_forget();
+		/* The counters are root's: no role holds them. */
+		metrics_page_forget();
 		/* The master's channel is the monitor's alone. */
 		if (m->ask != -1)
 			(void)close(m->ask);
@@ -349,8 +416,9 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 {
 	char pass[PASS_MAX], why[512], refusal[128];
 	struct auth_login l;
+	long long t0;
 	size_t off = 0;
-	int rc, ok;
+	int rc, ok, anon, src;
 
 	buf_reset(&m->leftover);
 	if (ipc_get_str(p, &off, m->user, sizeof(m->user)) == -1 ||
@@ -366,8 +434,17 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	l.pass = pass;
 	l.vh = config_vhost_at((int)m->vhost - 1);
 	l.client = m->ip;
+	t0 = metrics_shared != NULL ? clock_us() : 0;
+	anon = auth_is_anonymous(l.user, l.vh);
 	rc = auth_check_isolated(&l, &m->auth, why, sizeof(why));
+	if (!anon && metrics_shared != NULL)
+		metrics_lookup_observe((unsigned long long)(clock_us() - t0));
 	ok = rc == AUTH_OK;
+	/* Who knew the account, for ftpd_logins_total (cleared with the
+	 * result on a failure: no source vouched for anything then). */
+	src = !ok ? MET_SRC_UNKNOWN : m->auth.anonymous ? MET_SRC_ANONYMOUS :
+	    m->auth.source >= 0 && m->auth.source < MET_SRC_ANONYMOUS ?
+	    m->auth.source : MET_SRC_UNKNOWN;
 	/* xferlog(5) names an anonymous user by the identification given
 	 * as the password (by custom an e-mail address); never a real
 	 * password: this is kept only for anonymous logins. */
@@ -402,20 +479,28 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		    m->user, m->ip, why);
 		snprintf(msg, msglen, "Service not available, account "
 		    "lookup failed; try again later.");
+		MET_ADD(logins[MET_LOGIN_UNAVAILABLE][MET_SRC_UNKNOWN], 1);
 		return MON_LOGIN_ERROR;
 	}
 	/* Last, once all else admitted the login: max_sessions.  No guess
 	 * was wrong, so nothing is counted toward bans; the session ends
 	 * (CLOSE: the front may not try again, the question is spent). */
-	if (ok && admit_session(m, msg, msglen) == -1)
+	if (ok && admit_session(m, msg, msglen) == -1) {
+		MET_ADD(logins[MET_LOGIN_REFUSED][src], 1);
 		return MON_LOGIN_CLOSE;
+	}
 	if (ok) {
+		MET_ADD(logins[MET_LOGIN_OK][src], 1);
 		log_msg(LOG_NOTICE, "login ok: user %s from %s%s%s", m->user,
 		    m->ip, m->auth.anonymous ? " (anonymous)" : "",
 		    m->tls ? " (TLS)" : "");
 		snprintf(msg, msglen, "Login successful.");
 		return MON_LOGIN_OK;
 	}
+	/* A right password the account's rules refused (uid 0, the plan)
+	 * is "refused"; anything else a wrong guess. */
+	MET_ADD(logins[rc == AUTH_OK ? MET_LOGIN_REFUSED :
+	    MET_LOGIN_FAILED][src], 1);
 	m->failures++;
 	/* Even a fatal() from here on must report the failures so far. */
 	log_set_fatal_status(exit_code(m));
@@ -471,9 +556,12 @@ front_message(struct monitor *m, struct buf *p)
 			reap_child(m->front_pid, "front");
 			_exit(exit_code(m));
 		}
-		if (type != MON_LOG)
+		if (type == MON_METRIC)
+			handle_metric(p, 0);
+		else if (type != MON_LOG)
 			return type;
-		handle_log(m, p);
+		else
+			handle_log(m, p);
 	}
 }
 
@@ -577,8 +665,12 @@ serve_front(struct monitor *m)
 			fatal("monitor: login attempt after the last one");
 		r = do_login(m, &p, msg, sizeof(msg));
 		send_login_reply(m, r, msg);
-		if (r == MON_LOGIN_OK)
+		if (r == MON_LOGIN_OK) {
+			metrics_slot_set((m->auth.anonymous ?
+			    MET_SLOT_ANONYMOUS : MET_SLOT_ACCOUNT) |
+			    (m->tls ? MET_SLOT_TLS : 0));
 			break;
+		}
 	}
 	buf_free(&p);
 }
@@ -593,6 +685,8 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	const struct vhost *vh = config_vhost_at((int)m->vhost - 1);
 
 	child_prepare(m, &rc, ctl_fd, ipc);
+	/* The counters are root's: no role holds them. */
+	metrics_page_forget();
 	memset(&rl, 0, sizeof(rl));
 	rl.root_fd = become_user(&m->auth);
 	if (rl.root_fd == -1)
@@ -797,6 +891,7 @@ serve_user_msg(struct monitor *m, struct buf *p)
 	case MON_XFER: handle_xfer(m, p); break;
 	case MON_BUSY: handle_busy(m, p); break;
 	case MON_QUOTA: mon_quota_serve(&m->quota, p, m->user_ipc); break;
+	case MON_METRIC: handle_metric(p, 1); break;
 	default: fatal("monitor: unexpected message %u after login", type);
 	}
 	return 0;
