@@ -13,8 +13,11 @@
  * answer buffer and one deadline (METRICS_TIMEOUT_MS from its accept) by
  * which it is answered and closed, whatever the client does.  A
  * connection beyond the limit is closed as soon as it is accepted.  Every
- * answer says Connection: close and the socket is closed once it is
- * written.  Sessions never wait for this process: the counters are
+ * answer says Connection: close; once it is written the sending side is
+ * shut and what the client still sends (the rest of an over-long
+ * request) is read and dropped until its end, at most DRAIN_MAX bytes and
+ * within the same deadline, so that the close does not reset the
+ * connection before the client has read the answer.  Sessions never wait for this process: the counters are
  * written by the master and the monitors whether or not anyone reads
  * them.
  */
@@ -35,6 +38,7 @@
 #define METRICS_CONNS		16
 #define METRICS_TIMEOUT_MS	5000
 #define ANSWER_HEAD_MAX		256
+#define DRAIN_MAX		(256 * 1024)
 
 struct conn {
 	int		 fd;		/* -1: free */
@@ -42,6 +46,8 @@ struct conn {
 	size_t		 in_len;
 	char		 in[HTTP_REQ_MAX];
 	size_t		 out_len, out_off;	/* out_len 0: still reading */
+	size_t		 drained;	/* answered: bytes dropped since */
+	int		 draining;
 	char		 out[ANSWER_HEAD_MAX + EXPO_MAX];
 };
 
@@ -129,7 +135,23 @@ conn_write(struct conn *c)
 		return;
 	}
 	c->out_off += (size_t)n;
-	if (c->out_off == c->out_len)
+	if (c->out_off == c->out_len) {
+		c->draining = 1;
+		if (shutdown(c->fd, SHUT_WR) == -1)
+			conn_close(c);
+	}
+}
+
+/* After the answer: drop what the client still sends until it closes. */
+static void
+conn_drain(struct conn *c)
+{
+	ssize_t n;
+
+	n = recv(c->fd, c->in, sizeof(c->in), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || (c->drained += (size_t)n) > DRAIN_MAX)
 		conn_close(c);
 }
 
@@ -155,7 +177,8 @@ accept_all(int lfd, long long now)
 		}
 		c->fd = fd;
 		c->deadline = now + METRICS_TIMEOUT_MS;
-		c->in_len = c->out_len = c->out_off = 0;
+		c->in_len = c->out_len = c->out_off = c->drained = 0;
+		c->draining = 0;
 	}
 }
 
@@ -187,8 +210,8 @@ metrics_main(int lfd, const struct metrics_page *page)
 			if (wait == -1 || conns[i].deadline - now < wait)
 				wait = conns[i].deadline - now;
 			pfd[n].fd = conns[i].fd;
-			pfd[n].events = conns[i].out_len == 0 ? POLLIN :
-			    POLLOUT;
+			pfd[n].events = conns[i].out_len == 0 ||
+			    conns[i].draining ? POLLIN : POLLOUT;
 			pfd[n].revents = 0;
 			slot[n] = i;
 			n++;
@@ -202,6 +225,10 @@ metrics_main(int lfd, const struct metrics_page *page)
 		for (k = 1; k < n; k++) {
 			if (pfd[k].revents == 0)
 				continue;
+			if (conns[slot[k]].draining) {
+				conn_drain(&conns[slot[k]]);
+				continue;
+			}
 			if (conns[slot[k]].out_len == 0)
 				conn_read(&conns[slot[k]], page);
 			if (conns[slot[k]].fd != -1 &&
