@@ -233,6 +233,37 @@ def test_tls_handshakes_and_data_failures():
         _promtool(_scrape(port))
 
 
+def test_rate_waits_and_quota_refusals():
+    """A download that must wait for rate_down counts one rate-limited
+    transfer; an upload past quota_bytes (552) counts one quota
+    refusal and a failed STOR."""
+    qd = tempfile.TemporaryDirectory(prefix="ftpd-quota-")
+    port, conf = _metrics_conf({"rate_down": "262144",
+                                "quota_bytes": "100K",
+                                "quota_dir": f"{qd.name}/q"})
+    with qd, Server(users={USER: PASS}, conf=conf) as srv:
+        before = _wait_metrics(port)
+        make_file(srv.home(USER) / "f.bin", 60_000, seed=23)
+        srv.give(USER)
+        f = srv.ftp(USER, PASS)
+        f.retrbinary("RETR f.bin", lambda b: None)
+        try:
+            f.storbinary("STOR big.bin", io.BytesIO(b"q" * 300_000))
+            check(False, "an upload past the quota was accepted")
+        except Exception as e:
+            check("552" in str(e), f"not a 552: {e}")
+        f.quit()
+        after = _settled(port, {'ftpd_sessions_active{state="account"}': 0})
+        d_ = _delta(before, after)
+        check(d_.get("ftpd_rate_limited_transfers_total") == 1,
+              f"rate waits {d_.get('ftpd_rate_limited_transfers_total')}")
+        check(d_.get("ftpd_quota_refusals_total") == 1,
+              f"quota refusals {d_.get('ftpd_quota_refusals_total')}")
+        check(d_.get(_xfer("STOR", "failed")) == 1,
+              f"failed STOR {d_.get(_xfer('STOR', 'failed'))}")
+        check(d_.get(_xfer("RETR")) == 1, "RETR")
+
+
 def _http(port, data, read=True, timeout=10):
     s = socket.create_connection((HOST, port), timeout=timeout * SLOW)
     try:
