@@ -162,6 +162,7 @@ test-deps:
 	[ -x /usr/sbin/mariadbd ] || missing="$$missing mariadb-server"; \
 	[ -x /usr/sbin/slapd ] || missing="$$missing slapd"; \
 	command -v ldapsearch >/dev/null 2>&1 || missing="$$missing ldap-utils"; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v go >/dev/null 2>&1 || missing="$$missing golang-go"; \
 	[ -d /usr/share/gocode/src/github.com/jlaffaye/ftp ] || \
 	  missing="$$missing golang-github-jlaffaye-ftp-dev"; \
