@@ -12,6 +12,7 @@ there must be no metrics process and no shared page anywhere.
 
 import io
 import os
+import random
 import re
 import socket
 import subprocess
@@ -19,15 +20,27 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (FTPD, HOST, SLOW, Server, check, child_pids, free_port,
-                     make_file, require_tool, run, session_process)
+from harness import (FTPD, HOST, SLOW, Server, TestFailure, _port_free,
+                     check, child_pids, make_file, require_tool, run,
+                     session_process)
 
 USER, PASS = "mira", "Metr1cs-pw"
 METRICS_UID = 65531
 
 
+def _metrics_port():
+    """A free port outside the kernel's ephemeral range, from which
+    free_port() picks the server's own: the two are not bound until the
+    server starts, so drawing both from one range could give one twice."""
+    for _ in range(200):
+        port = random.randint(10000, 30000)
+        if _port_free(port):
+            return port
+    raise TestFailure("no free port for metrics_listen")
+
+
 def _metrics_conf(extra=None):
-    port = free_port()
+    port = _metrics_port()
     conf = {"metrics_listen": f"{HOST}:{port}"}
     conf.update(extra or {})
     return port, conf
