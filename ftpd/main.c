@@ -170,6 +170,10 @@ main(int argc, char **argv)
 		    "server (its master runs the account service)");
 		return 1;
 	}
+	/* The counters live in the master: -i has none to keep. */
+	if (inetd && cfg->metrics_listen[0] != '\0')
+		log_msg(LOG_WARNING, "-i: metrics_listen is ignored (metrics "
+		    "need the standalone server's master)");
 	if (inetd)
 		return run_inetd();
 	cpupin_init();

@@ -7,8 +7,9 @@
  *                filter
  *   root         empty_dir (chroot; empty and root-owned)
  *   may ask      MON_PROXY (first, with proxy_protocol), MON_LOGIN (until
- *                one succeeds), MON_LOG (always); after login, as the TLS
- *                relay (front/tlsrelay.c), only MON_LOG
+ *                one succeeds), MON_LOG (always), MON_METRIC (with
+ *                metrics, before login: its TLS handshake); after login,
+ *                as the TLS relay (front/tlsrelay.c), only MON_LOG
  *   parses       every byte from the client before login: the PROXY
  *                header (front/proxy_peek.c, proxyhdr.c), TLS (tls/), the
  *                command lines (cmd/ctl.c) and the PRELOGIN handlers of

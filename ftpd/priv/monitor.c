@@ -8,8 +8,8 @@
  * (a successful one of an account is put to the master for max_sessions);
  * MON_PORT20, MON_XFER, MON_BUSY and, with a quota, MON_QUOTA from the
  * user process only after;
- * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
- * malformed message, is fatal.
+ * MON_LOG and, with metrics, MON_METRIC from either (monproto.h,
+ * DESIGN.md).  Anything else, or a malformed message, is fatal.
  *
  * It starts each role (roles.h) in a fork of itself, confines it
  * (privdrop.c) and only then calls the role's entry: none of the parsing
