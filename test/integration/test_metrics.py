@@ -277,6 +277,47 @@ def test_rate_waits_and_quota_refusals():
         check(d_.get(_xfer("RETR")) == 1, "RETR")
 
 
+def test_bans_and_refusals():
+    """ban_after = 1: one failed login bans the address (bans_total and
+    bans_active 1), and its next connection is refused (counted)."""
+    port, conf = _metrics_conf({"ban_after": "1", "ban_seconds": "60"})
+    with Server(users={USER: PASS}, conf=conf) as srv:
+        _wait_metrics(port)
+        f = srv.ftp(login=False)
+        try:
+            f.login(USER, "wrong")
+        except Exception:
+            pass
+        f.close()
+        v = _settled(port, {"ftpd_bans_active": 1, "ftpd_bans_total": 1})
+        check(v[LOGIN_FAILED] == 1, "failed login not counted")
+        s = socket.create_connection((HOST, srv.port), timeout=10 * SLOW)
+        line = s.recv(200)
+        s.close()
+        check(line.startswith(b"421"), f"banned address admitted: {line!r}")
+        _settled(port, {"ftpd_connections_refused_total": 1,
+                        "ftpd_sessions_total": 1})
+
+
+def test_counters_survive_a_metrics_process_restart():
+    """Killing the metrics process loses nothing: the master starts a
+    new one, which serves the same counters."""
+    port, conf = _metrics_conf()
+    with Server(conf=conf) as srv:
+        _wait_metrics(port)
+        srv.ftp().quit()
+        _settled(port, {"ftpd_sessions_total": 1})
+        old = _metrics_pid(srv)
+        os.kill(old, 9)
+        deadline = time.monotonic() + 10 * SLOW
+        while _metrics_pid(srv) in (None, old):
+            check(time.monotonic() < deadline, "metrics process not restarted")
+            time.sleep(0.05)
+        v = _wait_metrics(port)
+        check(v["ftpd_sessions_total"] == 1 and
+              v[LOGIN_ANON] == 1, f"counters lost: {v['ftpd_sessions_total']}")
+
+
 def _http(port, data, read=True, timeout=10):
     s = socket.create_connection((HOST, port), timeout=timeout * SLOW)
     try:
