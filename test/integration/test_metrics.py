@@ -11,6 +11,7 @@ there must be no metrics process and no shared page anywhere.
 """
 
 import io
+import json
 import os
 import random
 import re
@@ -20,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (FTPD, HOST, SLOW, Server, TestFailure, _port_free,
+from harness import (FTPD, HOST, REPO, SLOW, Server, TestFailure, _port_free,
                      check, child_pids, make_file, require_tool, run,
                      session_process)
 
@@ -211,6 +212,14 @@ def test_counts_move_exactly_with_real_transfers():
                k != LOGIN_FAILED or "aborted" in k}
         check(not bad, f"unexpected failures counted: {bad}")
         _promtool(_scrape(port))
+        # The example dashboard asks only for metrics that exist.
+        dash = json.loads((REPO / "etc" / "grafana" /
+                           "ftpd-dashboard.json").read_text())
+        names = {n for p in dash["panels"] for t in p["targets"]
+                 for n in re.findall(r"ftpd_[a-z_]+", t["expr"])}
+        have = {k.split("{")[0] for k in after}
+        check(names and names <= have,
+              f"dashboard metrics not served: {sorted(names - have)}")
 
 
 def test_tls_handshakes_and_data_failures():
