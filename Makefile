@@ -165,6 +165,7 @@ test-deps:
 	command -v ldapsearch >/dev/null 2>&1 || missing="$$missing ldap-utils"; \
 	command -v fail2ban-regex >/dev/null 2>&1 || \
 	  missing="$$missing fail2ban"; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v go >/dev/null 2>&1 || missing="$$missing golang-go"; \
 	[ -d /usr/share/gocode/src/github.com/jlaffaye/ftp ] || \
 	  missing="$$missing golang-github-jlaffaye-ftp-dev"; \

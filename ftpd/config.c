@@ -14,11 +14,13 @@
 #include <pwd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/un.h>
 
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/hostname.h"
 #include "common/ldapfilter.h"
+#include "common/net.h"
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
@@ -247,10 +249,11 @@ parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 }
 
 /*
- * account_user, event_user: "UID", "UID:GID" or a user name.  The
- * numeric forms need no entry in /etc/passwd, so a stock system runs the
- * account service and the event runner under ids nothing else has,
- * without creating an account.  Never root.
+ * account_user, event_user, metrics_user: "UID", "UID:GID" or a user
+ * name.  The numeric forms need no entry in /etc/passwd, so a stock
+ * system runs the account service, the event runner and the metrics
+ * process under ids nothing else has, without creating an account.
+ * Never root.
  */
 static int
 parse_ids(const char *key, const char *s, unsigned *uidp, unsigned *gidp,
@@ -334,6 +337,34 @@ parse_events(struct ftpd_config *c, char *err, size_t errlen)
 	    &c->event_uid, &c->event_gid, err, errlen) : 0;
 }
 
+/* metrics_listen: off (""), an absolute Unix socket path, or one
+ * ADDR:PORT; metrics_user as account_user. */
+static int
+parse_metrics(struct ftpd_config *c, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_un un;
+	socklen_t len;
+
+	if (c->metrics_listen[0] == '\0')
+		return 0;
+	if (c->metrics_listen[0] == '/') {
+		if (strlen(c->metrics_listen) >= sizeof(un.sun_path)) {
+			snprintf(err, errlen, "metrics_listen: socket path "
+			    "longer than %zu bytes", sizeof(un.sun_path) - 1);
+			return -1;
+		}
+	} else if (net_parse_addr(c->metrics_listen, &ss, &len) == -1 ||
+	    net_get_port((struct sockaddr *)&ss) == 0) {
+		snprintf(err, errlen, "metrics_listen: not ADDR:PORT (port "
+		    "not 0) or an absolute socket path: %s",
+		    c->metrics_listen);
+		return -1;
+	}
+	return parse_ids("metrics_user", c->metrics_user, &c->metrics_uid,
+	    &c->metrics_gid, err, errlen);
+}
+
 static int
 check_rules(struct ftpd_config *c, char *err, size_t errlen)
 {
@@ -397,7 +428,8 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 	    check_plans(c, err, errlen) == -1 ||
 	    check_dirs(c, err, errlen) == -1)
 		return -1;
-	if (parse_events(c, err, errlen) == -1)
+	if (parse_events(c, err, errlen) == -1 ||
+	    parse_metrics(c, err, errlen) == -1)
 		return -1;
 	return c->acct_service ? parse_ids("account_user", c->account_user,
 	    &c->acct_uid, &c->acct_gid, err, errlen) : 0;

@@ -84,6 +84,7 @@ struct ftpd_config {
 	int		acct_service;	/* sql or ldap: the account service runs */
 	unsigned	acct_uid, acct_gid;	/* account_user, resolved */
 	struct plan_attrs ldap_plan;	/* ldap_attr_plan */
+	unsigned	metrics_uid, metrics_gid;	/* metrics_user */
 	struct plan_section *plan_sections;	/* in file order */
 	size_t		nplan_sections;
 	struct dir_section *dir_sections;	/* in file order */

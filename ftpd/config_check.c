@@ -122,15 +122,27 @@ check_empty_dir(char *err, size_t errlen)
 	return 0;
 }
 
-/* The account service's and the event runner's ids are their own: a
- * front (nopriv_user) or an anonymous session that shared them could
- * trace the service and read the database password out of its memory,
- * or signal the runner's hooks; the two do not share theirs either. */
+/* The account service's, the event runner's and the metrics process's
+ * ids are their own: a front (nopriv_user) or an anonymous session that
+ * shared them could trace the service and read the database password
+ * out of its memory, signal the runner's hooks or take the metrics
+ * socket; the three do not share theirs either. */
 static int
 check_own_ids(const char *key, unsigned uid, unsigned gid, char *err,
     size_t errlen)
 {
 	const char *who[] = { cfg->nopriv_user, cfg->anon_user };
+	const struct {
+		const char	*key;
+		int		 on;
+		unsigned	 uid, gid;
+	} own[] = {
+		{ "account_user", cfg->acct_service, cfg->acct_uid,
+		  cfg->acct_gid },
+		{ "event_user", cfg->events, cfg->event_uid, cfg->event_gid },
+		{ "metrics_user", cfg->metrics_listen[0] != '\0',
+		  cfg->metrics_uid, cfg->metrics_gid },
+	};
 	struct passwd *pw;
 	size_t i;
 
@@ -142,12 +154,13 @@ check_own_ids(const char *key, unsigned uid, unsigned gid, char *err,
 			return -1;
 		}
 	}
-	if (cfg->acct_service && cfg->events && (cfg->acct_uid == uid ||
-	    cfg->acct_gid == gid) && strcmp(key, "event_user") == 0) {
-		snprintf(err, errlen, "event_user: shares its ids with "
-		    "account_user (give it ids of its own)");
-		return -1;
-	}
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].on && strcmp(own[i].key, key) != 0 &&
+		    (own[i].uid == uid || own[i].gid == gid)) {
+			snprintf(err, errlen, "%s: shares its ids with %s "
+			    "(give it ids of its own)", key, own[i].key);
+			return -1;
+		}
 	return 0;
 }
 
@@ -203,7 +216,9 @@ config_check_system(char *err, size_t errlen)
 	    (cfg->acct_service && check_own_ids("account_user",
 	    cfg->acct_uid, cfg->acct_gid, err, errlen) == -1) ||
 	    (cfg->events && check_own_ids("event_user", cfg->event_uid,
-	    cfg->event_gid, err, errlen) == -1))
+	    cfg->event_gid, err, errlen) == -1) ||
+	    (cfg->metrics_listen[0] != '\0' && check_own_ids("metrics_user",
+	    cfg->metrics_uid, cfg->metrics_gid, err, errlen) == -1))
 		return -1;
 	if (anon && need_user("anon_user", cfg->anon_user, err,
 	    errlen) == -1)

@@ -35,8 +35,8 @@
 #include "sandbox.h"
 #include "priv/sessionlog.h"
 #include "tls/tls.h"
+#include "version.h"
 
-#define FTPD_VERSION	"0.1.0"
 #define MAX_OVERRIDES	256
 
 static void
@@ -178,6 +178,10 @@ main(int argc, char **argv)
 		    "server (its master runs the account service)");
 		return 1;
 	}
+	/* The counters live in the master: -i has none to keep. */
+	if (inetd && cfg->metrics_listen[0] != '\0')
+		log_msg(LOG_WARNING, "-i: metrics_listen is ignored (metrics "
+		    "need the standalone server's master)");
 	if (inetd)
 		return run_inetd();
 	cpupin_init();

@@ -228,6 +228,19 @@ mon_event(struct session *s, enum ev_type op, const char *vpath,
 }
 
 void
+mon_metric_send(int mon_fd, unsigned ev, unsigned a, unsigned b,
+    unsigned long long n)
+{
+	struct buf out;
+
+	buf_init(&out, 32);
+	if (ipc_put_u32(&out, ev) == 0 && ipc_put_u32(&out, a) == 0 &&
+	    ipc_put_u32(&out, b) == 0 && ipc_put_u64(&out, n) == 0)
+		(void)ipc_send(mon_fd, MON_METRIC, out.data, out.len, -1);
+	buf_free(&out);
+}
+
+void
 mon_busy(struct session *s, const char *what)
 {
 	struct buf out;

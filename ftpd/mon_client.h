@@ -12,6 +12,8 @@
 #include <sys/types.h>
 
 #include "formats/event_rec.h"
+#include "config.h"
+#include "formats/metrics_page.h"
 #include "monproto.h"
 
 struct session;
@@ -63,6 +65,17 @@ void	mon_busy(struct session *s, const char *what);
  * ftpwho's progress; no reply.  The caller bounds the rate
  * (MON_PROGRESS_MS). */
 void	mon_progress(struct session *s, off_t bytes, off_t size);
+
+/*
+ * front, user: one counter event for /metrics (MON_METRIC, MON_MET_*),
+ * sent only when metrics are on: off, it is one test of the key.
+ */
+#define mon_metric(fd, ev, a, b, n) do {				\
+	if (__builtin_expect(cfg->metrics_listen[0] != '\0', 0))	\
+		mon_metric_send((fd), (ev), (a), (b), (n));		\
+} while (0)
+void	mon_metric_send(int mon_fd, unsigned ev, unsigned a, unsigned b,
+	    unsigned long long n);
 
 /* The monitor's answer to MON_QUOTA. */
 struct mon_quota_answer {

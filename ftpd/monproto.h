@@ -48,7 +48,27 @@ enum mon_msg {
 				 * or EV_CHMOD, formats/event_rec.h), str
 				 * vpath, str vpath2 (the new name of a
 				 * rename, else ""); no reply */
+	MON_METRIC,		/* front (before login) or user (after), only
+				 * with metrics_listen: u32 event
+				 * (MON_MET_*), u32 a, u32 b, u64 n; no
+				 * reply (see DESIGN.md, "Metrics") */
 };
+
+/*
+ * MON_METRIC events: facts only an unprivileged process sees, for the
+ * counters (formats/metrics_page.h gives a's and b's ranges).  The
+ * monitor checks the event against the sender and every number against
+ * its range; a lie can only inflate counts.
+ */
+#define MON_MET_XFER		1	/* user: a command, b result,
+					 * n file bytes */
+#define MON_MET_DATA_FAIL	2	/* user: a mode */
+#define MON_MET_TLS		3	/* front: a MET_TLS_CONTROL; user: a
+					 * MET_TLS_DATA; b result */
+#define MON_MET_RATE_WAIT	4	/* user: a transfer waited for a rate */
+#define MON_MET_QUOTA		5	/* user: an upload refused for quota
+					 * (552) */
+#define MON_MET_BYTES_MAX	(1ULL << 62)	/* n of one MON_MET_XFER */
 
 /* Sizes both sides size their buffers by (session.h uses them too). */
 #define MON_USER_MAX		256	/* longest user name accepted */

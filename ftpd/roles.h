@@ -76,6 +76,12 @@ void	front_main(const struct role_conn *c) __attribute__((noreturn));
  * the account, confined to root_fd.  Never returns. */
 void	user_main(const struct role_conn *c, const struct role_login *l)
 	    __attribute__((noreturn));
+/* The /metrics server (metrics/metrics.c): answers scrapes on listen_fd
+ * from the read-only counters page (formats/metrics_page.h).  Called as
+ * metrics_user, chrooted, its seccomp filter installed.  Never returns. */
+struct metrics_page;
+void	metrics_main(int listen_fd, const struct metrics_page *page)
+	    __attribute__((noreturn));
 
 /* The event runner: reads event records on chan, runs event_exec and
  * writes event_socket's lines (listening on sock, or -1).  Called as

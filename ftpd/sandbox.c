@@ -37,6 +37,12 @@
  *   fdatasync fstatfs statfs sendfile splice pipe2; for the listing
  *   helper thread (list_stat.c) clone with CLONE_THREAD only (clone3
  *   fails with ENOSYS, so glibc uses clone), set_robust_list, rseq.
+ * Metrics (its own short list, nothing of the above unless named): read
+ *   write close poll ppoll accept accept4 recvfrom sendto shutdown getpid
+ *   clock_gettime gettimeofday brk rt_sigaction rt_sigprocmask
+ *   rt_sigreturn restart_syscall exit exit_group, fcntl as above; no
+ *   mmap, mprotect or munmap at all, so its read-only view of the
+ *   counters (priv/metrics_page.c) stays read-only.
  * Never: fork (a clone without CLONE_THREAD), execve, ptrace, kill,
  *   setuid and friends, chroot, mount, bpf, io_uring, socket families
  *   other than the above.
@@ -92,6 +98,8 @@
 #define R_FRONT	0x1
 #define R_USER	0x2
 #define R_BOTH	(R_FRONT | R_USER)
+#define R_METRICS	0x4
+#define R_ALL	(R_BOTH | R_METRICS)
 
 struct sc_rule {
 	const char	*name;
@@ -100,27 +108,28 @@ struct sc_rule {
 
 /* Calls allowed without argument checks. */
 static const struct sc_rule plain_rules[] = {
-	{ "read", R_BOTH }, { "write", R_BOTH }, { "readv", R_BOTH },
+	{ "read", R_ALL }, { "write", R_ALL }, { "readv", R_BOTH },
 	{ "writev", R_BOTH }, { "pread64", R_BOTH }, { "pwrite64", R_BOTH },
-	{ "close", R_BOTH }, { "poll", R_BOTH }, { "ppoll", R_BOTH },
-	{ "recvmsg", R_BOTH }, { "sendmsg", R_BOTH }, { "recvfrom", R_BOTH },
-	{ "sendto", R_BOTH }, { "shutdown", R_BOTH },
+	{ "close", R_ALL }, { "poll", R_ALL }, { "ppoll", R_ALL },
+	{ "recvmsg", R_BOTH }, { "sendmsg", R_BOTH }, { "recvfrom", R_ALL },
+	{ "sendto", R_ALL }, { "shutdown", R_ALL },
 	{ "getsockopt", R_BOTH }, { "setsockopt", R_BOTH },
 	{ "getsockname", R_BOTH }, { "getpeername", R_BOTH },
 	{ "fstat", R_BOTH }, { "newfstatat", R_BOTH }, { "statx", R_BOTH },
 	{ "lseek", R_BOTH }, { "getrandom", R_BOTH },
-	{ "clock_gettime", R_BOTH }, { "clock_nanosleep", R_BOTH },
-	{ "nanosleep", R_BOTH }, { "gettimeofday", R_BOTH },
-	{ "time", R_BOTH }, { "getpid", R_BOTH }, { "gettid", R_BOTH },
+	{ "clock_gettime", R_ALL }, { "clock_nanosleep", R_BOTH },
+	{ "nanosleep", R_BOTH }, { "gettimeofday", R_ALL },
+	{ "time", R_BOTH }, { "getpid", R_ALL }, { "gettid", R_BOTH },
 	{ "getuid", R_BOTH }, { "geteuid", R_BOTH }, { "getgid", R_BOTH },
 	{ "getegid", R_BOTH }, { "getgroups", R_BOTH }, { "uname", R_BOTH },
-	{ "brk", R_BOTH }, { "munmap", R_BOTH }, { "mremap", R_BOTH },
+	{ "brk", R_ALL }, { "munmap", R_BOTH }, { "mremap", R_BOTH },
 	{ "madvise", R_BOTH }, { "futex", R_BOTH },
-	{ "rt_sigaction", R_BOTH }, { "rt_sigprocmask", R_BOTH },
-	{ "rt_sigreturn", R_BOTH }, { "restart_syscall", R_BOTH },
-	{ "exit", R_BOTH }, { "exit_group", R_BOTH },
-	{ "bind", R_USER }, { "listen", R_USER }, { "accept", R_USER },
-	{ "accept4", R_USER }, { "connect", R_USER }, { "openat", R_USER },
+	{ "rt_sigaction", R_ALL }, { "rt_sigprocmask", R_ALL },
+	{ "rt_sigreturn", R_ALL }, { "restart_syscall", R_ALL },
+	{ "exit", R_ALL }, { "exit_group", R_ALL },
+	{ "bind", R_USER }, { "listen", R_USER },
+	{ "accept", R_USER | R_METRICS },
+	{ "accept4", R_USER | R_METRICS }, { "connect", R_USER }, { "openat", R_USER },
 	{ "openat2", R_USER }, { "getdents64", R_USER },
 	{ "mkdirat", R_USER }, { "unlinkat", R_USER },
 	{ "renameat", R_USER }, { "renameat2", R_USER },
@@ -175,14 +184,19 @@ add_checked(scmp_filter_ctx ctx, unsigned role)
 	size_t i;
 	int rc = 0;
 
-	/* No executable memory: nothing after chroot loads code. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	/* Its own CPU affinity only (cpupin.c), no other process's. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-	    SCMP_SYS(sched_setaffinity), 1, SCMP_A0(SCMP_CMP_EQ, 0, 0));
+	/* No executable memory: nothing after chroot loads code.  The
+	 * metrics process gets no mapping calls at all. */
+	if (role & R_BOTH) {
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
+		    1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		/* Its own CPU affinity only (cpupin.c), no other
+		 * process's. */
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+		    SCMP_SYS(sched_setaffinity), 1,
+		    SCMP_A0(SCMP_CMP_EQ, 0, 0));
+	}
 	for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0));
@@ -236,7 +250,7 @@ enum { PREP_NONE, PREP_OFF, PREP_UNSUPPORTED, PREP_READY };
 
 static int prep_state = PREP_NONE;
 static unsigned prep_flags;		/* SECCOMP_FILTER_FLAG_LOG or 0 */
-static struct sock_fprog prep_prog[2];	/* [0] front, [1] user */
+static struct sock_fprog prep_prog[3];	/* by enum sandbox_role */
 
 /* Generate role's BPF into *prog through a pipe (libseccomp 2.5 exports
  * only to a file descriptor).  0 or -1 (logged). */
@@ -307,8 +321,9 @@ sandbox_prepare(void)
 		prep_state = PREP_UNSUPPORTED;
 		return 0;
 	}
-	if (compile(R_FRONT, "front", &prep_prog[0]) == -1 ||
-	    compile(R_USER, "user", &prep_prog[1]) == -1)
+	if (compile(R_FRONT, "front", &prep_prog[SANDBOX_FRONT]) == -1 ||
+	    compile(R_USER, "user", &prep_prog[SANDBOX_USER]) == -1 ||
+	    compile(R_METRICS, "metrics", &prep_prog[SANDBOX_METRICS]) == -1)
 		return -1;
 	prep_flags = seccomp_api_get() >= 3 ? SECCOMP_FILTER_FLAG_LOG : 0;
 	prep_state = PREP_READY;
@@ -318,8 +333,9 @@ sandbox_prepare(void)
 int
 sandbox_enter(enum sandbox_role role)
 {
-	const char *what = role == SANDBOX_FRONT ? "front" : "user";
-	struct sock_fprog *prog = &prep_prog[role == SANDBOX_FRONT ? 0 : 1];
+	const char *what = role == SANDBOX_FRONT ? "front" :
+	    role == SANDBOX_USER ? "user" : "metrics";
+	struct sock_fprog *prog = &prep_prog[role];
 
 	/* -i (inetd) has no master: compile here, once per session. */
 	if (prep_state == PREP_NONE && sandbox_prepare() == -1)

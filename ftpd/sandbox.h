@@ -11,6 +11,7 @@
 enum sandbox_role {
 	SANDBOX_FRONT,	/* pre-login parser and TLS endpoint */
 	SANDBOX_USER,	/* logged-in command loop and transfers */
+	SANDBOX_METRICS,	/* the /metrics server (metrics/) */
 };
 
 /*

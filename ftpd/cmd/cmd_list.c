@@ -24,6 +24,7 @@
 #include "user/repr.h"
 #include "user/route.h"
 #include "session.h"
+#include "mon_client.h"
 #include "user/xfer.h"
 
 #define STAT_TEXT_MAX	4096
@@ -97,6 +98,9 @@ send_listing(struct session *s, const char *arg, enum list_fmt fmt)
 		    enc));
 	cut = j.cut;
 	list_job_free(&j);
+	mon_metric(s->mon_fd, MON_MET_XFER, fmt == LIST_MLSD ? MET_CMD_MLSD :
+	    fmt == LIST_NAMES ? MET_CMD_NLST : MET_CMD_LIST,
+	    xfer_met_result(res, res == XFER_OK), 0);
 	/* On ABOR the transfer code has closed it and replied 426 + 226. */
 	if (res != XFER_ABORTED)
 		(void)xfer_close(s, &r, fd);

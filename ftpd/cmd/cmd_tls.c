@@ -20,6 +20,7 @@
 #include "cmd/cmd.h"
 #include "config.h"
 #include "cmd/ctl.h"
+#include "mon_client.h"
 #include "session.h"
 #include "tls/tls.h"
 #include "front/tlsrelay.h"
@@ -92,6 +93,8 @@ cmd_auth(struct session *s, const char *arg)
 	buf_reset(&s->ctl_in);
 	s->ctl_tls = tls_accept(s->ctl_fd, NULL, s->vhost,
 	    (int)cfg->login_timeout * 1000, err, sizeof(err));
+	mon_metric(s->mon_fd, MON_MET_TLS, MET_TLS_CONTROL, s->ctl_tls != NULL ?
+	    MET_TLS_OK : MET_TLS_FAILED, 0);
 	if (s->ctl_tls == NULL) {
 		log_msg(LOG_NOTICE, "AUTH TLS failed: %s", err);
 		s->quit = 1;

@@ -116,8 +116,11 @@ reply_disk(struct session *s, int err)
 {
 	if (err == ENOSPC)
 		reply(s, 452, "Insufficient storage space.");
-	else if (err == EDQUOT || err == EFBIG)
+	else if (err == EDQUOT || err == EFBIG) {
+		if (err == EDQUOT)
+			mon_metric(s->mon_fd, MON_MET_QUOTA, 0, 0, 0);
 		reply(s, 552, "Exceeded storage allocation (quota).");
+	}
 	else if (err == EAGAIN)		/* the quota tally (user/quota.c) */
 		reply(s, 451, "Quota tally unavailable; try again later.");
 	else if (err == EACCES || err == EPERM)
@@ -245,6 +248,8 @@ retr_send(struct session *s, const struct xfer_route *r, const char *vpath,
 	res = xfer_send_file(s, r, fd, datafd, skip_cr, &bytes, &err);
 	ok = xfer_end(s, r, datafd, res, err, "Transfer complete.");
 	mon_xferlog(s, vpath, bytes, xfer_clock() - t0, 'o', ok ? 'c' : 'i');
+	mon_metric(s->mon_fd, MON_MET_XFER, MET_CMD_RETR,
+	    xfer_met_result(res, ok), (unsigned long long)bytes);
 	s->bytes_out += (unsigned long long)bytes;
 	if (ok)
 		s->files_out++;
@@ -1062,6 +1067,9 @@ store_run(struct session *s, struct upload *u, enum store_kind kind)
 	    res == XFER_CTL_GONE;
 	upload_done(s, u, res == XFER_OK, res == XFER_DISK_ERROR);
 	ok = xfer_end(s, r, datafd, res, err, ok_text);
+	mon_metric(s->mon_fd, MON_MET_XFER, kind == STORE_APPE ? MET_CMD_APPE :
+	    kind == STORE_STOU ? MET_CMD_STOU : MET_CMD_STOR,
+	    xfer_met_result(res, ok), (unsigned long long)bytes);
 	s->bytes_in += (unsigned long long)bytes;
 	if (ok)
 		s->files_in++;

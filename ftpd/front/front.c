@@ -7,8 +7,9 @@
  *                filter
  *   root         empty_dir (chroot; empty and root-owned)
  *   may ask      MON_PROXY (first, with proxy_protocol), MON_LOGIN (until
- *                one succeeds), MON_LOG (always); after login, as the TLS
- *                relay (front/tlsrelay.c), only MON_LOG
+ *                one succeeds), MON_LOG (always), MON_METRIC (with
+ *                metrics, before login: its TLS handshake); after login,
+ *                as the TLS relay (front/tlsrelay.c), only MON_LOG
  *   parses       every byte from the client before login: the PROXY
  *                header (front/proxy_peek.c, proxyhdr.c), TLS (tls/), the
  *                command lines (cmd/ctl.c) and the PRELOGIN handlers of
@@ -27,6 +28,7 @@
 #include "config.h"
 #include "cmd/ctl.h"
 #include "front/front.h"
+#include "mon_client.h"
 #include "monproto.h"
 #include "roles.h"
 #include "session.h"
@@ -51,6 +53,8 @@ front_main(const struct role_conn *c)
 	if (s->implicit_tls) {
 		s->ctl_tls = tls_accept(s->ctl_fd, NULL, -1,
 		    (int)cfg->login_timeout * 1000, err, sizeof(err));
+		mon_metric(s->mon_fd, MON_MET_TLS, MET_TLS_CONTROL,
+		    s->ctl_tls != NULL ? MET_TLS_OK : MET_TLS_FAILED, 0);
 		if (s->ctl_tls == NULL) {
 			log_msg(LOG_NOTICE, "implicit TLS handshake failed: %s",
 			    err);

@@ -97,6 +97,17 @@ bans_check(const struct sockaddr_storage *addr, time_t now)
 	return b != NULL && b->until != 0 && now < b->until;
 }
 
+size_t
+bans_active(time_t now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < nused; i++)
+		if (table[i].until != 0 && now < table[i].until)
+			n++;
+	return n;
+}
+
 void
 bans_clear(void)
 {

@@ -20,6 +20,8 @@ int	bans_record(const struct sockaddr_storage *addr, unsigned failures,
 	    unsigned ban_after, time_t ban_seconds, time_t now);
 /* 1 if addr is banned at time now. */
 int	bans_check(const struct sockaddr_storage *addr, time_t now);
+/* How many addresses are banned at time now (metrics). */
+size_t	bans_active(time_t now);
 /* Forget everything (tests). */
 void	bans_clear(void);
 

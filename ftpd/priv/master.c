@@ -35,6 +35,8 @@
 #include "priv/evspawn.h"
 #include "config.h"
 #include "priv/master.h"
+#include "priv/metrics_page.h"
+#include "priv/metrics_spawn.h"
 #include "priv/monitor.h"
 #include "priv/ratepool.h"
 #include "priv/reload.h"
@@ -58,6 +60,7 @@ struct child {
 	enum ask_turn		turn;
 	char			*account;	/* counted for max_sessions,
 						 * once logged in, or NULL */
+	int			metrics_slot;	/* its gauge slot, or -1 */
 };
 
 static struct listener listeners[MAX_LISTENERS];
@@ -136,7 +139,8 @@ int
 master_listen(void)
 {
 	if (listen_list(cfg->listen, 0) == -1 ||
-	    listen_list(cfg->implicit_tls_listen, 1) == -1)
+	    listen_list(cfg->implicit_tls_listen, 1) == -1 ||
+	    metrics_spawn_listen() == -1)
 		return -1;
 	return 0;
 }
@@ -185,6 +189,7 @@ note_failures(const struct child *c, int status)
 	if (bans_record(&c->peer, (unsigned)WEXITSTATUS(status),
 	    (unsigned)cfg->ban_after, (time_t)cfg->ban_seconds,
 	    time(NULL)) == 2) {
+		MET_ADD(bans_total, 1);
 		net_format_ip((const struct sockaddr *)&c->peer, ip,
 		    sizeof(ip));
 		log_event(LOG_WARNING, "ban", ip, NULL, "banned %s for %llu "
@@ -203,7 +208,8 @@ reap(void)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (acct_spawn_reaped(pid, status) ||
-		    evspawn_reaped(pid, status))
+		    evspawn_reaped(pid, status) ||
+		    metrics_spawn_reaped(pid, status))
 			continue;
 		if (WIFSIGNALED(status))
 			log_msg(LOG_WARNING, "session %ld killed by signal %d",
@@ -215,6 +221,7 @@ reap(void)
 				if (children[i].ask != -1)
 					(void)close(children[i].ask);
 				free(children[i].account);
+				metrics_slot_free(children[i].metrics_slot);
 				children[i] = children[--nchildren];
 				break;
 			}
@@ -253,15 +260,52 @@ refuse(int fd, const char *ip, const char *why)
 	else
 		log_event(LOG_NOTICE, "refused", ip, NULL, "refused %s: %s",
 		    ip, why);
+	MET_ADD(refused_total, 1);
 	(void)close(fd);
+}
+
+/*
+ * In a fork of the master (a monitor, the metrics process): close what is
+ * the master's alone.  Other sessions' channels and accounts are not this
+ * process's business (and a session's front and user process would
+ * inherit them).
+ */
+static void
+close_master(void)
+{
+	size_t i;
+
+	for (i = 0; i < nlisteners; i++)
+		(void)close(listeners[i].fd);
+	for (i = 0; i < nchildren; i++) {
+		if (children[i].ask != -1)
+			(void)close(children[i].ask);
+		if (children[i].account != NULL)
+			explicit_bzero(children[i].account,
+			    strlen(children[i].account));
+	}
+	acct_spawn_child_close();
+	metrics_spawn_child_close();
+	/* The runner's end and event_socket are the runner's; the sending
+	 * end stays, for a monitor's events. */
+	evspawn_child_close();
+}
+
+/* The metrics process sends no events either: no sending end, so that
+ * a subverted one cannot make hooks run. */
+static void
+close_for_metrics(void)
+{
+	close_master();
+	evsend_close();
 }
 
 static void
 spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 {
 	int ask[2] = { -1, -1 };
+	int slot;
 	pid_t pid;
-	size_t i;
 
 	if (use_ask && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0, ask) == -1) {
@@ -270,8 +314,10 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 		return;
 	}
 	tls_rotate();
+	slot = metrics_slot_take();
 	pid = fork();
 	if (pid == -1) {
+		metrics_slot_free(slot);
 		log_msg(LOG_ERR, "fork: %s", strerror(errno));
 		refuse(fd, "-", "Server busy, try later.");
 		if (ask[0] != -1) {
@@ -281,24 +327,10 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 		return;
 	}
 	if (pid == 0) {
-		for (i = 0; i < nlisteners; i++)
-			(void)close(listeners[i].fd);
-		/* Other sessions' channels and accounts are not this
-		 * session's business (and its front and user process would
-		 * inherit them). */
-		for (i = 0; i < nchildren; i++) {
-			if (children[i].ask != -1)
-				(void)close(children[i].ask);
-			if (children[i].account != NULL)
-				explicit_bzero(children[i].account,
-				    strlen(children[i].account));
-		}
+		close_master();
 		if (ask[0] != -1)
 			(void)close(ask[0]);
-		acct_spawn_child_close();
-		/* The runner's end and event_socket are the runner's; the
-		 * sending end stays, for the monitor's events. */
-		evspawn_child_close();
+		metrics_slot_adopt(slot);
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
@@ -318,7 +350,9 @@ spawn(int fd, const struct sockaddr_storage *peer, int implicit_tls)
 	children[nchildren].ask = ask[0];
 	children[nchildren].turn = cfg->proxy_protocol ? ASK_PROXY : ASK_LOGIN;
 	children[nchildren].account = NULL;
+	children[nchildren].metrics_slot = slot;
 	nchildren++;
+	MET_ADD(sessions_total, 1);
 	(void)close(fd);
 }
 
@@ -589,8 +623,9 @@ master_run(void)
 
 	install_signals();
 	master_configure();
-	/* Before the first monitor: each inherits the page. */
-	if (ratepool_create() == -1)
+	/* Before the first monitor: each inherits the pages. */
+	if (ratepool_create() == -1 || metrics_page_create() == -1 ||
+	    metrics_spawn_start(close_for_metrics) == -1)
 		return 1;
 	/* After -D's fork: the service's parent must be the master that
 	 * stays (it ends with its parent). */
@@ -624,6 +659,11 @@ master_run(void)
 		}
 		acct_spawn_tick();
 		evspawn_tick();
+		if (metrics_shared != NULL) {
+			metrics_spawn_tick();
+			atomic_store_explicit(&metrics_shared->bans_active,
+			    bans_active(time(NULL)), memory_order_relaxed);
+		}
 		if (n <= 0)
 			continue;
 		/* Channels before accepts: accept_one and reap reorder the
@@ -643,6 +683,7 @@ master_run(void)
 		(void)close(listeners[i].fd);
 	acct_spawn_stop();
 	evspawn_stop();
+	metrics_spawn_stop();
 	shutdown_children();
 	return 0;
 }

@@ -8,8 +8,8 @@
  * (a successful one of an account is put to the master for max_sessions);
  * MON_PORT20, MON_XFER, MON_BUSY, MON_PROGRESS, MON_EVENT and, with a
  * quota, MON_QUOTA from the user process only after;
- * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
- * malformed message, is fatal.
+ * MON_LOG and, with metrics, MON_METRIC from either (monproto.h,
+ * DESIGN.md).  Anything else, or a malformed message, is fatal.
  *
  * It starts each role (roles.h) in a fork of itself, confines it
  * (privdrop.c) and only then calls the role's entry: none of the parsing
@@ -45,6 +45,7 @@
 #include "priv/auth_child.h"
 #include "priv/certlogin.h"
 #include "priv/evsend.h"
+#include "priv/metrics_page.h"
 #include "priv/monitor.h"
 #include "priv/privdrop.h"
 #include "priv/ratepool.h"
@@ -160,6 +161,70 @@ handle_event(struct monitor *m, const struct buf *p)
 	if (evsend_wanted((enum ev_type)op))
 		mon_event(m, (enum ev_type)op, 0, vpath, op == EV_RENAME ?
 		    vpath2 : NULL);
+}
+
+/*
+ * MON_METRIC: a counter event only an unprivileged process sees.  The
+ * event must be one its sender may report (from_user: the user process,
+ * else the front) and every number within its range, or the session
+ * ends; a lie can only inflate counts.  Without the page (metrics off,
+ * -i) it is dropped.
+ */
+static void
+handle_metric(const struct buf *p, int from_user)
+{
+	uint32_t ev, a, b;
+	uint64_t n;
+	size_t off = 0;
+	int ok;
+
+	if (ipc_get_u32(p, &off, &ev) == -1 || ipc_get_u32(p, &off, &a) == -1 ||
+	    ipc_get_u32(p, &off, &b) == -1 || ipc_get_u64(p, &off, &n) == -1)
+		fatal("monitor: malformed MON_METRIC");
+	switch (ev) {
+	case MON_MET_XFER:
+		ok = from_user && a < MET_XFER_CMDS && b < MET_XFER_RESULTS &&
+		    n <= MON_MET_BYTES_MAX;
+		break;
+	case MON_MET_DATA_FAIL:
+		ok = from_user && a < MET_DATA_MODES;
+		break;
+	case MON_MET_TLS:
+		ok = a == (from_user ? MET_TLS_DATA : MET_TLS_CONTROL) &&
+		    b < MET_TLS_RESULTS;
+		break;
+	case MON_MET_RATE_WAIT:
+	case MON_MET_QUOTA:
+		ok = from_user;
+		break;
+	default:
+		ok = 0;
+	}
+	if (!ok)
+		fatal("monitor: MON_METRIC %u (%u, %u) out of range", ev, a, b);
+	switch (ev) {
+	case MON_MET_XFER:
+		MET_ADD(transfers[a][b], 1);
+		/* Downloads are RETR; listings carry no file bytes. */
+		if (a == MET_CMD_RETR)
+			MET_ADD(bytes[1], n);
+		else if (a == MET_CMD_STOR || a == MET_CMD_APPE ||
+		    a == MET_CMD_STOU)
+			MET_ADD(bytes[0], n);
+		break;
+	case MON_MET_DATA_FAIL:
+		MET_ADD(data_failures[a], 1);
+		break;
+	case MON_MET_TLS:
+		MET_ADD(tls[a][b], 1);
+		break;
+	case MON_MET_RATE_WAIT:
+		MET_ADD(rate_waits, 1);
+		break;
+	case MON_MET_QUOTA:
+		MET_ADD(quota_refusals, 1);
+		break;
+	}
 }
 
 static void
@@ -335,6 +400,8 @@ start_front(struct monitor *m)
 		/* It never moves a file, and it parses a stranger's bytes:
 		 * rate_total's page is no business of it. */
 		ratepool_forget();
+		/* The counters are root's: no role holds them. */
+		metrics_page_forget();
 		/* The master's channel is the monitor's alone. */
 		if (m->ask != -1)
 			(void)close(m->ask);
@@ -444,8 +511,9 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	struct auth_login l;
 	enum cert_say cert;
 	uint32_t cert_ok;
+	long long t0;
 	size_t off = 0;
-	int rc, ok;
+	int rc, ok, timed, src;
 
 	buf_reset(&m->leftover);
 	if (ipc_get_str(p, &off, m->user, sizeof(m->user)) == -1 ||
@@ -472,9 +540,20 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	cert = certlogin_judge(m->user, l.vh, m->tls && cert_ok, cert_name,
 	    refusal, sizeof(refusal), why, sizeof(why));
 	l.vouched = cert == CERT_VOUCHES;
+	/* With metrics, the password check's time (not for anonymous
+	 * logins, which look nothing up). */
+	timed = metrics_shared != NULL && !auth_is_anonymous(l.user, l.vh);
+	t0 = timed ? clock_us() : 0;
 	rc = cert == CERT_REFUSES ? AUTH_REFUSED :
 	    auth_check_isolated(&l, &m->auth, why, sizeof(why));
+	if (timed)
+		metrics_lookup_observe((unsigned long long)(clock_us() - t0));
 	ok = rc == AUTH_OK;
+	/* Who knew the account, for ftpd_logins_total (cleared with the
+	 * result on a failure: no source vouched for anything then). */
+	src = !ok ? MET_SRC_UNKNOWN : m->auth.anonymous ? MET_SRC_ANONYMOUS :
+	    m->auth.source >= 0 && m->auth.source < MET_SRC_ANONYMOUS ?
+	    m->auth.source : MET_SRC_UNKNOWN;
 	/* xferlog(5) names an anonymous user by the identification given
 	 * as the password (by custom an e-mail address); never a real
 	 * password: this is kept only for anonymous logins. */
@@ -516,14 +595,18 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 		    why);
 		snprintf(msg, msglen, "Service not available, account "
 		    "lookup failed; try again later.");
+		MET_ADD(logins[MET_LOGIN_UNAVAILABLE][MET_SRC_UNKNOWN], 1);
 		return MON_LOGIN_ERROR;
 	}
 	/* Last, once all else admitted the login: max_sessions.  No guess
 	 * was wrong, so nothing is counted toward bans; the session ends
 	 * (CLOSE: the front may not try again, the question is spent). */
-	if (ok && admit_session(m, msg, msglen) == -1)
+	if (ok && admit_session(m, msg, msglen) == -1) {
+		MET_ADD(logins[MET_LOGIN_REFUSED][src], 1);
 		return MON_LOGIN_CLOSE;
+	}
 	if (ok) {
+		MET_ADD(logins[MET_LOGIN_OK][src], 1);
 		log_set_user(m->user);
 		log_event(LOG_NOTICE, "login", NULL, NULL,
 		    "login ok: user %s from %s%s%s", m->user,
@@ -534,6 +617,10 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 			mon_event(m, EV_LOGIN, 0, NULL, NULL);
 		return MON_LOGIN_OK;
 	}
+	/* A right password the account's rules refused (uid 0, the plan)
+	 * is "refused"; anything else a wrong guess. */
+	MET_ADD(logins[rc == AUTH_OK ? MET_LOGIN_REFUSED :
+	    MET_LOGIN_FAILED][src], 1);
 	m->failures++;
 	/* Even a fatal() from here on must report the failures so far. */
 	log_set_fatal_status(exit_code(m));
@@ -595,9 +682,12 @@ front_message(struct monitor *m, struct buf *p)
 			reap_child(m->front_pid, "front");
 			_exit(exit_code(m));
 		}
-		if (type != MON_LOG)
+		if (type == MON_METRIC)
+			handle_metric(p, 0);
+		else if (type != MON_LOG)
 			return type;
-		handle_log(m, p);
+		else
+			handle_log(m, p);
 	}
 }
 
@@ -703,8 +793,12 @@ serve_front(struct monitor *m)
 			fatal("monitor: login attempt after the last one");
 		r = do_login(m, &p, msg, sizeof(msg));
 		send_login_reply(m, r, msg);
-		if (r == MON_LOGIN_OK)
+		if (r == MON_LOGIN_OK) {
+			metrics_slot_set((m->auth.anonymous ?
+			    MET_SLOT_ANONYMOUS : MET_SLOT_ACCOUNT) |
+			    (m->tls ? MET_SLOT_TLS : 0));
 			break;
+		}
 	}
 	buf_free(&p);
 }
@@ -719,6 +813,8 @@ run_user(struct monitor *m, int ctl_fd, int ipc, int front_data)
 	const struct vhost *vh = config_vhost_at((int)m->vhost - 1);
 
 	child_prepare(m, &rc, ctl_fd, ipc);
+	/* The counters are root's: no role holds them. */
+	metrics_page_forget();
 	memset(&rl, 0, sizeof(rl));
 	rl.root_fd = become_user(&m->auth);
 	if (rl.root_fd == -1)
@@ -974,6 +1070,7 @@ serve_user_msg(struct monitor *m, struct buf *p)
 			mon_event(m, EV_QUOTA, 0, NULL, NULL);
 		break;
 	case MON_EVENT: handle_event(m, p); break;
+	case MON_METRIC: handle_metric(p, 1); break;
 	default: fatal("monitor: unexpected message %u after login", type);
 	}
 	return 0;

@@ -176,6 +176,33 @@ become_nopriv(void)
 	return sandbox_enter(SANDBOX_FRONT);
 }
 
+/*
+ * The metrics process: chroot into empty_dir, metrics_user's ids (its
+ * own: nothing else may trace it), no groups, no new privileges, not
+ * dumpable, killed with the master.  The caller installs the seccomp
+ * filter once it has made the counters read-only.
+ */
+int
+become_metrics(void)
+{
+	pid_t parent = getppid();
+
+	if (cfg->unprivileged)
+		return die_with_monitor("metrics", parent);
+	if (check_empty_dir() == -1)
+		return -1;
+	if (setgroups(0, NULL) == -1)
+		return fail("metrics", "setgroups");
+	if (chroot(cfg->empty_dir) == -1)
+		return fail("metrics", "chroot(empty_dir)");
+	if (chdir("/") == -1)
+		return fail("metrics", "chdir");
+	if (set_ids((uid_t)cfg->metrics_uid, (gid_t)cfg->metrics_gid,
+	    "metrics", 0) == -1)
+		return -1;
+	return die_with_monitor("metrics", parent);
+}
+
 static int
 open_root(const char *dir, const char *step)
 {

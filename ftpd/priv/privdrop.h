@@ -14,6 +14,10 @@ struct auth_result;
 /* Front: chroot into empty_dir, become nopriv_user, no new privileges.
  * 0, or -1 after logging the step, call and errno. */
 int	become_nopriv(void);
+/* The metrics process: chroot into empty_dir, become metrics_user, no new
+ * privileges, not dumpable, killed with the master (no seccomp yet).  0, or
+ * -1 logged. */
+int	become_metrics(void);
 /* Master, at startup: look nopriv_user up once for every session. */
 void	privdrop_prepare(void);
 /* User: chroot (cfg->chroot) into r->home, become the account.  Returns an

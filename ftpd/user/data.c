@@ -238,7 +238,7 @@ int
 data_open(struct session *s, const char *what, const struct xfer_route *r)
 {
 	char err[256];
-	int fd, plain, hold;
+	int fd, plain, hold, passive;
 
 	if (s->pasv_fd == -1 && !s->port_set) {
 		reply(s, 425, "Use PORT or PASV first.");
@@ -253,9 +253,12 @@ data_open(struct session *s, const char *what, const struct xfer_route *r)
 		return -1;
 	}
 	cpupin_leave();
-	fd = s->pasv_fd != -1 ? data_accept(s) : data_connect(s);
+	passive = s->pasv_fd != -1;
+	fd = passive ? data_accept(s) : data_connect(s);
 	data_reset(s);
 	if (fd == -1) {
+		mon_metric(s->mon_fd, MON_MET_DATA_FAIL, passive ?
+		    MET_DATA_PASSIVE : MET_DATA_ACTIVE, 0, 0);
 		log_msg(LOG_INFO, "data connection: %s", strerror(errno));
 		reply(s, 425, "Can't open data connection.");
 		return -1;
@@ -279,6 +282,8 @@ data_open(struct session *s, const char *what, const struct xfer_route *r)
 	if ((plain = tlsrelay_wrap_data(s, fd, r->path == XFER_PATH_FRONT ?
 	    TR_MODE_FILE : TR_MODE_RELAY, r->op == XFER_OP_STOR, err,
 	    sizeof(err))) < 0) {
+		mon_metric(s->mon_fd, MON_MET_TLS, MET_TLS_DATA, plain == -2 ?
+		    MET_TLS_REUSE_REFUSED : MET_TLS_FAILED, 0);
 		/* 522 only for the reuse policy (RFC 4217 leaves the code
 		 * to the server); a failed handshake is 425 (RFC 959). */
 		if (plain == -2)
@@ -291,6 +296,7 @@ data_open(struct session *s, const char *what, const struct xfer_route *r)
 			    err[0] != '\0' ? err : "TLS handshake failed");
 		return -1;
 	}
+	mon_metric(s->mon_fd, MON_MET_TLS, MET_TLS_DATA, MET_TLS_OK, 0);
 	return plain;
 }
 

@@ -18,6 +18,7 @@
 #include "common/ratebucket.h"
 #include "config.h"
 #include "plan/plan.h"
+#include "mon_client.h"
 #include "session.h"
 #include "user/ratelimit.h"
 #include "user/route.h"
@@ -59,6 +60,8 @@ ratelimit_begin(struct ratelimit *rl, const struct session *s,
 	rl->on = rl->own_on = 0;
 	rl->credit = 0;
 	rl->pool = NULL;
+	rl->mon_fd = s->mon_fd;
+	rl->waited = 0;
 	if (r->rate == 0 && !r->pooled)
 		return;		/* no clock read, now or in the loops */
 	rl->on = 1;
@@ -73,6 +76,17 @@ ratelimit_begin(struct ratelimit *rl, const struct session *s,
 	}
 	if (!rl->own_on && rl->pool == NULL)
 		rl->on = 0;
+}
+
+/* The transfer must wait: counted once per transfer for /metrics. */
+static size_t
+must_wait(struct ratelimit *rl)
+{
+	if (!rl->waited) {
+		rl->waited = 1;
+		mon_metric(rl->mon_fd, MON_MET_RATE_WAIT, 0, 0, 0);
+	}
+	return 0;
 }
 
 size_t
@@ -93,7 +107,7 @@ ratelimit_grant(struct ratelimit *rl, size_t want, uint64_t *wait_ns)
 			*wait_ns = rb_wait_ns(&rl->own, rl->tat, now, need);
 			if (*wait_ns == 0)
 				*wait_ns = 1;
-			return 0;
+			return must_wait(rl);
 		}
 		if (avail < g)
 			g = avail;
@@ -105,7 +119,7 @@ ratelimit_grant(struct ratelimit *rl, size_t want, uint64_t *wait_ns)
 			g = rl->pool_p.quantum;
 		if ((g = rb_take_shared(rl->pool, &rl->pool_p, g, now,
 		    wait_ns)) == 0)
-			return 0;
+			return must_wait(rl);
 	}
 	if (rl->own_on)
 		rl->tat = rb_spend(&rl->own, base, g);

@@ -28,6 +28,8 @@ struct ratelimit {
 	struct rb_shared *pool;		/* rate_total's bucket, or NULL */
 	struct rb_params pool_p;	/* from our configuration, never
 					 * from the shared page */
+	int		 mon_fd;	/* for the one MON_MET_RATE_WAIT */
+	int		 waited;	/* this transfer has waited */
 };
 
 /* At login: the session's rates (the plan's, or anon_rate for an

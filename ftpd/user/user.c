@@ -10,7 +10,8 @@
  *                real root, or the home for virtual and anonymous users,
  *                enforced by the path resolver (RESOLVE_IN_ROOT)
  *   may ask      MON_LOG, MON_PORT20, MON_XFER, MON_BUSY, MON_QUOTA (with a
- *                quota), MON_EVENT (with events), and nothing else
+ *                quota), MON_EVENT (with events), MON_METRIC (with
+ *                metrics), and nothing else
  *                (see DESIGN.md, "The monitor's messages")
  *   parses       every command after login (cmd/), paths (user/policy.c);
  *                with TLS the client's bytes reach it decrypted by the

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "formats/metrics_page.h"
+
 struct session;
 struct xfer_route;
 struct repr_enc;
@@ -26,6 +28,15 @@ enum xfer_result {
 	XFER_DISK_ERROR,	/* read/write on the file failed: errno in *err */
 	XFER_CTL_GONE,		/* control connection closed */
 };
+
+/* A transfer's result as ftpd_transfers_total counts it (ok: the 226
+ * went out). */
+static inline unsigned
+xfer_met_result(enum xfer_result res, int ok)
+{
+	return ok ? MET_XFER_OK : res == XFER_ABORTED ? MET_XFER_ABORTED :
+	    MET_XFER_FAILED;
+}
 
 /* File -> data connection on route r (an XFER_OP_RETR route), from the
  * file's current offset; skip_cr: the first byte is the LF of a line end
