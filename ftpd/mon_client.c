@@ -66,7 +66,7 @@ mon_login(struct session *s, const char *user, const char *pass,
 	if (ipc_recv(s->mon_fd, &type, &out, NULL) == -1 ||
 	    type != MON_LOGIN_REPLY || ipc_get_u32(&out, &off, &res) == -1 ||
 	    ipc_get_str(&out, &off, msg, msglen) == -1 ||
-	    res > MON_LOGIN_ERROR || (res == MON_LOGIN_OK && s->tls_active &&
+	    res > MON_LOGIN_FAIL_LAST || (res == MON_LOGIN_OK && s->tls_active &&
 	    (ipc_get_bytes(&out, &off, &keys) == -1 ||
 	    keys.len != MON_TLS_BIND_LEN))) {
 		buf_free(&keys);

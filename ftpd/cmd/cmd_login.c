@@ -136,8 +136,9 @@ cmd_pass(struct session *s, const char *arg)
 	r = mon_login(s, s->user, arg != NULL ? arg : "", &s->ctl_in,
 	    &relay_fd, &data_fd, keys, msg, sizeof(msg));
 	if (msg[0] == '\0')
-		(void)snprintf(msg, sizeof(msg), "%s", r == MON_LOGIN_FAIL ?
-		    "Login incorrect." : "Service not available.");
+		(void)snprintf(msg, sizeof(msg), "%s", r == MON_LOGIN_FAIL ||
+		    r == MON_LOGIN_FAIL_LAST ? "Login incorrect." :
+		    "Service not available.");
 	switch (r) {
 	case MON_LOGIN_OK:
 		/* The TLS front relays on and never returns to cmd_loop's
@@ -152,6 +153,15 @@ cmd_pass(struct session *s, const char *arg)
 		s->user[0] = '\0';
 		s->login_failures++;
 		reply(s, 530, "%s", msg);
+		break;
+	case MON_LOGIN_FAIL_LAST:
+		/* The last guess login_attempts allows: the monitor takes no
+		 * more, so the session ends after the 530. */
+		s->state = ST_FRESH;
+		s->user[0] = '\0';
+		s->login_failures++;
+		reply(s, 530, "%s", msg);
+		s->quit = 1;
 		break;
 	case MON_LOGIN_CLOSE:
 	case MON_LOGIN_ERROR:

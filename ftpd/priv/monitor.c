@@ -424,8 +424,10 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	/* A delay that grows with each failure slows guessing down. */
 	(void)sleep(m->failures > 5 ? 5 : m->failures);
 	if (m->failures >= cfg->login_attempts) {
-		snprintf(msg, msglen, "Too many failed logins, closing.");
-		return MON_LOGIN_CLOSE;
+		/* 530, not 421: the password was wrong, the service is
+		 * not down, and clients retry on 421 (FileZilla). */
+		snprintf(msg, msglen, "%s", refusal);
+		return MON_LOGIN_FAIL_LAST;
 	}
 	snprintf(msg, msglen, "%s", refusal);
 	return MON_LOGIN_FAIL;
@@ -573,7 +575,7 @@ serve_front(struct monitor *m)
 			fatal("monitor: unexpected message %u before login",
 			    type);
 		/* The limit is ours to keep, not the front's. */
-		if (r == MON_LOGIN_CLOSE)
+		if (r == MON_LOGIN_CLOSE || r == MON_LOGIN_FAIL_LAST)
 			fatal("monitor: login attempt after the last one");
 		r = do_login(m, &p, msg, sizeof(msg));
 		send_login_reply(m, r, msg);
