@@ -211,6 +211,21 @@ mon_busy(struct session *s, const char *what)
 	buf_free(&out);
 }
 
+int
+mon_rein(struct session *s)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out, s->ctl_in.len + 64);
+	rc = ipc_put_bytes(&out, s->ctl_in.data, s->ctl_in.len);
+	if (rc == 0)
+		rc = ipc_send(s->mon_fd, MON_REIN, out.data, out.len,
+		    s->ctl_fd);
+	buf_free(&out);
+	return rc;
+}
+
 /* A signed count as MON_QUOTA carries it: a sign bit and a magnitude. */
 static uint64_t
 quota_magnitude(long long v)

@@ -51,6 +51,14 @@ void	mon_xferlog(struct session *s, const char *vpath, off_t bytes,
 	    double seconds, char direction, char complete);
 /* Show a long transfer in ftpwho ("RETR /path"), or none (NULL). */
 void	mon_busy(struct session *s, const char *what);
+/*
+ * user, REIN on a plain control connection: hand the control connection
+ * and the bytes read past the REIN line back to the monitor, which
+ * starts a fresh front on it once this process has exited.  0 when
+ * sent (the caller must then end without writing to the client), -1
+ * when not (the session goes on).
+ */
+int	mon_rein(struct session *s);
 
 /* The monitor's answer to MON_QUOTA. */
 struct mon_quota_answer {

@@ -37,6 +37,11 @@ enum mon_msg {
 				 * u64 granted files, u64 used bytes, u64
 				 * used files, u64 quota bytes, u64 quota
 				 * files */
+	MON_REIN,		/* user, after login on a plain control
+				 * connection: bytes leftover (pipelined
+				 * lines after REIN) + the control fd; no
+				 * reply: the user process exits, the
+				 * monitor starts a fresh front on it */
 };
 
 /* Sizes both sides size their buffers by (session.h uses them too). */

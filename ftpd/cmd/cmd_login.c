@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -183,16 +184,39 @@ cmd_acct(struct session *s, const char *arg)
 }
 
 /*
- * After login the user process runs with the account's identity and
- * cannot go back to the anonymous front, so REIN is refused there; the
- * client reconnects instead.
+ * REIN (RFC 959 4.1.1).  Before login: forget USER.  After login the
+ * user process runs as the account and cannot become the front again:
+ * it hands the control connection back to the monitor (MON_REIN) and
+ * exits; the monitor ends the account's part of the session and starts
+ * a fresh front, whose 220 answers the REIN (DESIGN.md "REIN").  A
+ * transfer has ended by then: commands wait while one runs.  On a TLS
+ * control connection (also after CCC: the relay still sits between) it
+ * is refused, see the same section.
  */
 void
 cmd_rein(struct session *s, const char *arg)
 {
 	(void)arg;
 	if (s->state == ST_LOGGED_IN) {
-		reply(s, 502, "REIN not supported after login; reconnect.");
+		if (s->tls_active || s->ccc_done || s->front_fd != -1) {
+			reply(s, 502, "REIN not available on a TLS control "
+			    "connection; reconnect.");
+			return;
+		}
+		if (ctl_flush(s) == -1) {
+			s->quit = 1;
+			return;
+		}
+		if (mon_rein(s) == -1) {
+			reply(s, 451, "REIN failed; the session goes on.");
+			return;
+		}
+		/* The monitor has the connection: not a byte more from us,
+		 * and nothing of what is buffered is ours to read. */
+		buf_reset(&s->ctl_in);
+		(void)close(s->ctl_fd);
+		s->ctl_fd = -1;
+		s->quit = 1;
 		return;
 	}
 	s->state = ST_FRESH;
