@@ -20,6 +20,7 @@
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
+#include "user/page.h"
 #include "user/repr.h"
 #include "session.h"
 
@@ -63,6 +64,7 @@ struct repr_enc {
 	unsigned long		 zmark_in;	/* totals when judged last */
 	unsigned long		 zmark_out;
 	struct buf		 zin;		/* MODE S bytes to deflate */
+	struct page_enc		*pg;		/* STRU P, or NULL */
 };
 
 /* ---- parameters ---------------------------------------------------- */
@@ -497,6 +499,10 @@ repr_enc_new(const struct repr_params *p)
 	if (e->p.type == 'I')
 		e->p.form = 'N';
 	e->bol = 1;
+	/* STRU P comes only with TYPE I and MODE S: pages are the whole
+	 * encoding (page.h). */
+	if (p->stru == 'P')
+		e->pg = xcalloc(1, sizeof(*e->pg));
 	buf_init(&e->zin, 2 * Z_CHUNK + 2 * ENC_SEG);
 	if (p->mode == 'B')
 		e->blk = xmalloc(REPR_BLOCK_MAX);
@@ -514,6 +520,8 @@ repr_enc_data(struct repr_enc *e, const unsigned char *in, size_t n,
 	unsigned char tmp[ENC_PIECE + 1];
 	size_t k;
 
+	if (e->pg != NULL)
+		return page_enc_data(e->pg, in, n, out);
 	if (!e->p.crlf_in)
 		return enc_bytes(e, in, n, out);
 	/* A listing: its CRLFs become file LFs first. */
@@ -560,6 +568,8 @@ repr_enc_finish(struct repr_enc *e, struct buf *out)
 {
 	unsigned char cr;
 
+	if (e->pg != NULL)
+		return page_enc_finish(e->pg, out);
 	if (e->p.crlf_in && ascii_flush(&e->ast, &cr) == 1 &&
 	    enc_byte(e, cr, out) == -1)
 		return -1;
@@ -571,6 +581,7 @@ repr_enc_free(struct repr_enc *e)
 {
 	if (e == NULL)
 		return;
+	free(e->pg);
 	if (e->zinit)
 		(void)deflateEnd(&e->zown);
 	if (e->zkeep != NULL) {

@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "common/ebcdic.h"
 #include "common/xmalloc.h"
+#include "user/page.h"
 #include "user/repr.h"
 
 #define DEC_PIECE	4096	/* wire bytes converted at once */
@@ -28,6 +29,8 @@ enum c_state { C_HDR, C_LIT, C_REP, C_ESC };
 
 struct repr_dec {
 	struct repr_params	 p;
+	struct page_dec		*pg;		/* STRU P, or NULL */
+	uint64_t		 pg_at;		/* its REPR_SEEK offset */
 	struct ascii_state	 ast;		/* TYPE A: held CR */
 	int			 bol;		/* form C: at a line start */
 	int			 pend_nl;	/* form C: line end held back */
@@ -413,6 +416,8 @@ repr_dec_new(const struct repr_params *p)
 	if (d->p.type == 'I')
 		d->p.form = 'N';
 	d->bol = 1;
+	if (p->stru == 'P')
+		d->pg = xcalloc(1, sizeof(*d->pg));
 	if (p->mode == 'Z') {
 		if (inflateInit(&d->z) != Z_OK) {
 			free(d);
@@ -428,6 +433,14 @@ repr_dec_data(struct repr_dec *d, const unsigned char *in, size_t n,
     size_t *used, struct buf *out)
 {
 	*used = 0;
+	if (d->pg != NULL) {
+		switch (page_dec_data(d->pg, in, n, used, out, &d->pg_at)) {
+		case PAGE_NEED: return REPR_NEED;
+		case PAGE_DATA: return REPR_SEEK;
+		case PAGE_EOF: return REPR_EOF;
+		default: return REPR_ERR;
+		}
+	}
 	/* A MODE B block that was both a marker and the end. */
 	if (d->eof && d->p.mode == 'B')
 		return REPR_EOF;
@@ -452,6 +465,9 @@ repr_dec_mark(const struct repr_dec *d)
 int
 repr_dec_finish(struct repr_dec *d, struct buf *out)
 {
+	/* Page structure says where the file ends: the last page. */
+	if (d->pg != NULL)
+		return d->pg->st == PD_DONE ? 0 : -1;
 	if (dec_flush_cr(d, out) == -1)
 		return -1;
 	if (d->pend_nl && buf_putc(out, '\n') == -1)
@@ -468,6 +484,12 @@ repr_dec_finish(struct repr_dec *d, struct buf *out)
 	}
 }
 
+unsigned long long
+repr_dec_offset(const struct repr_dec *d)
+{
+	return d->pg_at;
+}
+
 void
 repr_dec_free(struct repr_dec *d)
 {
@@ -475,5 +497,6 @@ repr_dec_free(struct repr_dec *d)
 		return;
 	if (d->zinit)
 		(void)inflateEnd(&d->z);
+	free(d->pg);
 	free(d);
 }
