@@ -996,6 +996,7 @@ rein_reset(struct monitor *m)
 	(void)close(m->user_ipc);
 	m->user_ipc = -1;
 	mon_quota_end(&m->quota);
+	m->quota.on = 0;	/* settled: finish() has nothing left */
 	release_session(m);
 	scoreboard_remove();
 	memset(&m->auth, 0, sizeof(m->auth));
@@ -1095,6 +1096,8 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 		/* REIN: back to the state after the greeting, on a fresh
 		 * front (DESIGN.md "REIN"). */
 		rein_reset(&m);
+		/* A SIGTERM meanwhile reaches the new front at once
+		 * (mon_serving), which says 421. */
 		start_front(&m);
 		m.rein_fd = -1;
 		buf_reset(&m.leftover);

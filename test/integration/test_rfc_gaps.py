@@ -6,6 +6,7 @@ under TLS, max_sessions) and STRU P (RFC 959 Appendix I) through a page
 codec written here, independently of the server's.
 """
 
+import contextlib
 import ftplib
 import hashlib
 import io
@@ -239,6 +240,43 @@ def test_rein_releases_max_sessions():
             _login(a, OTHER, OTHER_PASS)
             with srv.raw() as b:
                 _login(b, USER, PASS)	# nothing leaked
+
+
+def _stor(c, name, data):
+    d = _pasv(c)
+    c.send(f"STOR {name}\r\n")
+    code, text = c.reply()
+    if code not in (125, 150):
+        d.close()
+        return code
+    with contextlib.suppress(OSError):
+        d.sendall(data)
+    d.close()
+    return c.reply()[0]
+
+
+def test_rein_settles_the_quota_and_the_plan():
+    """The first account's quota tally survives its REIN (settled by the
+    monitor); the next account gets its own plan (no quota), and the
+    first, logged in again on the same connection, is held to what it
+    stored before."""
+    srv = _two_accounts()
+    srv.keys["quota_dir"] = str(srv.tmp / "quota")
+    srv.extra_text = f"[user {USER}]\nquota_bytes = 1000\n"
+    with srv, srv.raw() as c:
+        _login(c, USER, PASS)
+        check(c.cmd("TYPE I")[0] == 200, "TYPE I")
+        check(_stor(c, "a.bin", b"a" * 700) == 226, "first upload")
+        check(c.cmd("REIN")[0] == 220, "REIN")
+        _login(c, OTHER, OTHER_PASS)
+        check(c.cmd("TYPE I")[0] == 200, "TYPE I")
+        check(_stor(c, "b.bin", b"b" * 5000) == 226,
+              "the other account inherited the quota")
+        check(c.cmd("REIN")[0] == 220, "REIN")
+        _login(c, USER, PASS)
+        check(c.cmd("TYPE I")[0] == 200, "TYPE I")
+        check(_stor(c, "c.bin", b"c" * 700) == 552,
+              "the tally was lost at REIN")
 
 
 def test_rein_under_tls():
