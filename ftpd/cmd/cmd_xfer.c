@@ -272,16 +272,16 @@ page_refused(struct session *s, off_t rest, enum page_op op)
 		why = "STRU P needs TYPE I or L 8";
 	else if (s->mode != 'S')
 		why = "STRU P works in MODE S only";
-	else if (rest != 0)
-		why = "REST is not supported with STRU P";
+	else if (rest != 0 && op != PAGE_RETR)
+		why = "REST is not supported with STRU P uploads";
 	else if (op == PAGE_APPE)
 		why = "APPE is not supported with STRU P; use STOR or STOU";
 	else if (op == PAGE_STORE && quota_on(s))
 		why = "STRU P uploads are not available under a quota";
 	if (why == NULL)
 		return 0;
-	reply(s, 504, "%s (supported: TYPE I, MODE S, RETR, STOR, STOU, "
-	    "without REST).", why);
+	reply(s, 504, "%s (supported: TYPE I, MODE S, RETR with or "
+	    "without REST, STOR, STOU).", why);
 	return 1;
 }
 
@@ -325,6 +325,18 @@ cmd_retr(struct session *s, const char *arg)
 		pos = s->rang_start;
 	/* Decided once: where REST lands and how the bytes move. */
 	xfer_route_start(s, XFER_OP_RETR, &r);
+	/* STRU P: REST n restarts at page n, whose bytes start at
+	 * n * PAGE_SIZE (user/page.h). */
+	if (s->stru == 'P' && rest != 0) {
+		if (rest > PAGE_MAX_INDEX || rest * PAGE_SIZE > st.st_size) {
+			reply(s, 554, "Restart page %lld beyond the file's "
+			    "last page.", (long long)rest);
+			(void)close(fd);
+			goto out;
+		}
+		r.repr.page_first = (unsigned)rest;
+		rest *= PAGE_SIZE;
+	}
 	if (ranged ? retr_range(s, &r, fd, &st, pos, s->rang_end,
 	    &end) == 0 : retr_seek(s, &r, fd, &st, rest, &pos,
 	    &skip_cr) == 0)

@@ -501,8 +501,10 @@ repr_enc_new(const struct repr_params *p)
 	e->bol = 1;
 	/* STRU P comes only with TYPE I and MODE S: pages are the whole
 	 * encoding (page.h). */
-	if (p->stru == 'P')
+	if (p->stru == 'P') {
 		e->pg = xcalloc(1, sizeof(*e->pg));
+		e->pg->index = p->page_first;
+	}
 	buf_init(&e->zin, 2 * Z_CHUNK + 2 * ENC_SEG);
 	if (p->mode == 'B')
 		e->blk = xmalloc(REPR_BLOCK_MAX);

@@ -52,6 +52,8 @@ struct repr_params {
 	struct repr_zkeep *zkeep; /* MODE Z: the session's kept deflate
 				   * state, or NULL (repr_zkeep_new) */
 	int	crlf_in;	/* input lines end in CRLF (listings) */
+	unsigned page_first;	/* STRU P: index of the first page sent
+				 * (REST n restarts at page n) */
 };
 
 enum repr_status {

@@ -394,6 +394,20 @@ def test_stru_p_retr_pages():
                       f"{name}: page sizes")
                 check(b"".join(d for _, _, d in body) == want,
                       f"{name}: data differs")
+            # REST n restarts at page n.
+            chunks = []
+            f.retrbinary("RETR p.bin", chunks.append, rest=3)
+            pages = decode_pages(b"".join(chunks))
+            check([i for i, _, _ in pages[:-1]] == list(range(3, 41)),
+                  "REST 3: page indexes")
+            check(b"".join(d for _, _, d in pages[:-1]) ==
+                  data[3 * PAGE_DATA:], "REST 3: data")
+            f.sendcmd("REST 42")
+            try:
+                f.sendcmd("RETR p.bin")
+                check(False, "REST past the last page accepted")
+            except ftplib.error_perm as e:
+                check(str(e).startswith("554"), f"REST 42: {e}")
         finally:
             f.quit()
 
@@ -464,7 +478,6 @@ def test_stru_p_bad_input_and_combinations():
             for setup, cmd, text in (
                     ("TYPE A", "RETR s.bin", "TYPE I"),
                     ("MODE B", "RETR s.bin", "MODE S"),
-                    ("REST 10", "RETR s.bin", "REST"),
                     ("REST 10", "STOR r.bin", "REST"),
                     (None, "APPE s.bin", "APPE")):
                 f.voidcmd("TYPE I")
