@@ -13,11 +13,10 @@ import io
 import os
 import socket
 import ssl
-import struct
 import time
 
-from harness import (check, greeting_line, HOST, require_tool, run, Server,
-                     SLOW)
+from harness import (check, greeting_line, HOST, inetd_session, RawControl,
+                     require_tool, run, Server, SLOW)
 
 USER, PASS = "rein", "Rein-pa55-word"
 OTHER, OTHER_PASS = "other", "Other-pa55-word"
@@ -277,6 +276,31 @@ def test_rein_settles_the_quota_and_the_plan():
         check(c.cmd("TYPE I")[0] == 200, "TYPE I")
         check(_stor(c, "c.bin", b"c" * 700) == 552,
               "the tally was lost at REIN")
+
+
+def test_rein_inetd_behind_a_proxy():
+    """ftpd -i (no master) with proxy_protocol: the PROXY header is read
+    once; after REIN the fresh front greets at once (it reads no second
+    header) and another account logs in; the session log still names
+    the proxied client."""
+    with _two_accounts(conf={"proxy_protocol": "yes"}) as srv:
+        (srv.home(OTHER) / "o.txt").write_bytes(b"o")
+        srv.give(OTHER)
+        with inetd_session(srv) as (client, p):
+            client.sendall(b"PROXY TCP4 127.0.0.2 127.0.0.1 40000 21\r\n")
+            c = RawControl.__new__(RawControl)
+            c.sock, c.rbuf = client, b""
+            check(c.reply()[0] == 220, "greeting")
+            _login(c, USER, PASS)
+            check(c.cmd("REIN")[0] == 220, "REIN")
+            _login(c, OTHER, OTHER_PASS)
+            check(_nlst(c) == ["o.txt"], "second account's root")
+            check(c.cmd("QUIT")[0] == 221, "QUIT")
+            check(p.wait(timeout=15 * SLOW) == 0, "ftpd -i exit status")
+        text = (srv.tmp / "inetd.log").read_text()
+        check(text.count("REIN: user") == 1, "REIN not logged")
+        check("login ok: user other from 127.0.0.2" in text,
+              "the proxied client was forgotten:\n" + text[-2000:])
 
 
 def test_rein_under_tls():
