@@ -7,7 +7,8 @@
  * max_sessions count.  A monitor asks over a channel of its own
  * (askproto.h): with proxy_protocol, whether the client the PROXY header
  * names may have one more session (proxy_answer); with session limits,
- * whether the account that just logged in may (login_answer).
+ * whether the account that just logged in may (login_answer), and after
+ * a REIN that it no longer counts (release_answer).
  */
 #include <errno.h>
 #include <poll.h>

@@ -7,7 +7,8 @@
  * of all with proxy_protocol; MON_LOGIN from the front only before login
  * (a successful one of an account is put to the master for max_sessions);
  * MON_PORT20, MON_XFER, MON_BUSY and, with a quota, MON_QUOTA from the
- * user process only after;
+ * user process only after, and MON_REIN, which hands the connection back
+ * for a fresh front (DESIGN.md "REIN");
  * MON_LOG from either (monproto.h, DESIGN.md).  Anything else, or a
  * malformed message, is fatal.
  *
