@@ -253,7 +253,8 @@ retr_send(struct session *s, const struct xfer_route *r, const char *vpath,
 
 /*
  * STRU P works where pages mean something (user/page.h): TYPE I (or
- * L 8: the fields are 8-bit logical bytes), MODE S, no REST (a page
+ * L 8: the fields are 8-bit logical bytes), any MODE (it carries the
+ * page stream), no REST before an upload (a page
  * says where it goes), STOR or STOU (not APPE: pages are placed, not
  * appended), and no upload under a quota (pages may leave holes and
  * come in any order, which the quota's books, kept by growth, do not
@@ -270,8 +271,6 @@ page_refused(struct session *s, off_t rest, enum page_op op)
 		return 0;
 	if (s->type != 'I')
 		why = "STRU P needs TYPE I or L 8";
-	else if (s->mode != 'S')
-		why = "STRU P works in MODE S only";
 	else if (rest != 0 && op != PAGE_RETR)
 		why = "REST is not supported with STRU P uploads";
 	else if (op == PAGE_APPE)
@@ -280,8 +279,8 @@ page_refused(struct session *s, off_t rest, enum page_op op)
 		why = "STRU P uploads are not available under a quota";
 	if (why == NULL)
 		return 0;
-	reply(s, 504, "%s (supported: TYPE I, MODE S, RETR with or "
-	    "without REST, STOR, STOU).", why);
+	reply(s, 504, "%s (supported: TYPE I in MODE S, B, C or Z; RETR "
+	    "with or without REST, STOR, STOU).", why);
 	return 1;
 }
 

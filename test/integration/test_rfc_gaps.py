@@ -13,6 +13,7 @@ import io
 import os
 import socket
 import ssl
+import struct
 import time
 
 from harness import (check, greeting_line, HOST, inetd_session, RawControl,
@@ -501,7 +502,6 @@ def test_stru_p_bad_input_and_combinations():
                           f"{what}: file left")
             for setup, cmd, text in (
                     ("TYPE A", "RETR s.bin", "TYPE I"),
-                    ("MODE B", "RETR s.bin", "MODE S"),
                     ("REST 10", "STOR r.bin", "REST"),
                     (None, "APPE s.bin", "APPE")):
                 f.voidcmd("TYPE I")
@@ -522,5 +522,63 @@ def test_stru_p_bad_input_and_combinations():
             except ftplib.error_perm as e:
                 check(str(e).startswith("550") and "65280" in str(e),
                       f"too large: {e}")
+        finally:
+            f.quit()
+
+
+def _mode_b(stream):
+    """The byte stream as MODE B blocks (RFC 959 3.4.2), then EOF."""
+    out = b""
+    for o in range(0, len(stream), 1000):
+        part = stream[o:o + 1000]
+        out += bytes([0]) + struct.pack(">H", len(part)) + part
+    return out + bytes([0x40, 0, 0])
+
+
+def _unmode_b(wire):
+    out, pos = b"", 0
+    while True:
+        check(pos + 3 <= len(wire), "MODE B: truncated block header")
+        desc, n = wire[pos], struct.unpack(">H", wire[pos + 1:pos + 3])[0]
+        out += wire[pos + 3:pos + 3 + n]
+        pos += 3 + n
+        if desc & 0x40:
+            check(pos == len(wire), "MODE B: bytes after EOF")
+            return out
+
+
+def test_stru_p_in_mode_b_c_and_z():
+    """Pages carried by MODE B blocks, MODE C and MODE Z (deflate): RETR's
+    page stream inside the mode, and a shuffled page upload."""
+    import random
+    import zlib
+    with Server(users={USER: PASS}, conf={"mode_z": "yes"}) as srv:
+        data = os.urandom(PAGE_DATA * 30 + 9)
+        (srv.home(USER) / "m.bin").write_bytes(data)
+        srv.give(USER)
+        f = _stru_p_ftp(srv)
+        try:
+            from test_modes import decode as m_decode, encode as m_encode
+            for mode, unwrap, wrap in (
+                    ("B", _unmode_b, _mode_b),
+                    ("Z", zlib.decompress, zlib.compress),
+                    # MODE C by test_modes' own codec (RFC 959 3.4.3).
+                    ("C", lambda w: m_decode(w, "I", "N", "F", "C")[0],
+                     lambda b: m_encode(b, "I", "N", "F", "C"))):
+                f.voidcmd(f"MODE {mode}")
+                chunks = []
+                f.retrbinary("RETR m.bin", chunks.append)
+                pages = decode_pages(unwrap(b"".join(chunks)))
+                check(b"".join(d for _, _, d in pages[:-1]) == data,
+                      f"MODE {mode} RETR")
+                pl = pages_of(data)
+                random.Random(mode).shuffle(pl)
+                wire = b"".join(encode_page(i, c) for i, c in pl) + \
+                    last_page()
+                check(_send_raw(f, f"STOR {mode}.bin",
+                                wrap(wire)).startswith("226"),
+                      f"MODE {mode} STOR")
+                got = (srv.home(USER) / f"{mode}.bin").read_bytes()
+                check(got == data, f"MODE {mode} STOR differs")
         finally:
             f.quit()
