@@ -74,7 +74,7 @@ mon_login(struct session *s, const char *user, const char *pass,
 	if (ipc_recv(s->mon_fd, &type, &out, NULL) == -1 ||
 	    type != MON_LOGIN_REPLY || ipc_get_u32(&out, &off, &res) == -1 ||
 	    ipc_get_str(&out, &off, msg, msglen) == -1 ||
-	    res > MON_LOGIN_ERROR || (res == MON_LOGIN_OK && s->tls_active &&
+	    res > MON_LOGIN_FAIL_LAST || (res == MON_LOGIN_OK && s->tls_active &&
 	    (ipc_get_bytes(&out, &off, &keys) == -1 ||
 	    keys.len != MON_TLS_BIND_LEN))) {
 		buf_free(&keys);
@@ -262,6 +262,21 @@ mon_progress(struct session *s, off_t bytes, off_t size)
 	    (uint64_t)size) == 0)
 		(void)ipc_send(s->mon_fd, MON_PROGRESS, out.data, out.len, -1);
 	buf_free(&out);
+}
+
+int
+mon_rein(struct session *s)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out, s->ctl_in.len + 64);
+	rc = ipc_put_bytes(&out, s->ctl_in.data, s->ctl_in.len);
+	if (rc == 0)
+		rc = ipc_send(s->mon_fd, MON_REIN, out.data, out.len,
+		    s->ctl_fd);
+	buf_free(&out);
+	return rc;
 }
 
 /* A signed count as MON_QUOTA carries it: a sign bit and a magnitude. */

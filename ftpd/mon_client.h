@@ -77,6 +77,15 @@ void	mon_progress(struct session *s, off_t bytes, off_t size);
 void	mon_metric_send(int mon_fd, unsigned ev, unsigned a, unsigned b,
 	    unsigned long long n);
 
+/*
+ * user, REIN on a plain control connection: hand the control connection
+ * and the bytes read past the REIN line back to the monitor, which
+ * starts a fresh front on it once this process has exited.  0 when
+ * sent (the caller must then end without writing to the client), -1
+ * when not (the session goes on).
+ */
+int	mon_rein(struct session *s);
+
 /* The monitor's answer to MON_QUOTA. */
 struct mon_quota_answer {
 	int			ok;	/* 0: the tally is unavailable */

@@ -52,6 +52,11 @@ enum mon_msg {
 				 * with metrics_listen: u32 event
 				 * (MON_MET_*), u32 a, u32 b, u64 n; no
 				 * reply (see DESIGN.md, "Metrics") */
+	MON_REIN,		/* user, after login on a plain control
+				 * connection: bytes leftover (pipelined
+				 * lines after REIN) + the control fd; no
+				 * reply: the user process exits, the
+				 * monitor starts a fresh front on it */
 };
 
 /*
@@ -89,8 +94,11 @@ enum mon_msg {
 enum mon_login_result {
 	MON_LOGIN_OK = 0,	/* front: hand over and exit/relay */
 	MON_LOGIN_FAIL,		/* wrong user or password: 530 */
-	MON_LOGIN_CLOSE,	/* too many failures: 421 and close */
+	MON_LOGIN_CLOSE,	/* no more logins (max_sessions): 421, close */
 	MON_LOGIN_ERROR,	/* server-side failure: 421 */
+	MON_LOGIN_FAIL_LAST,	/* the last wrong guess of login_attempts:
+				 * 530 (the client was wrong, the service
+				 * is not down), then close */
 };
 
 /* MON_PORT20 reply stages: where it failed. */

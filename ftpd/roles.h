@@ -35,6 +35,11 @@ struct role_conn {
 	struct sockaddr_storage	 local;		/* our control address */
 	const char		*peer_ip;
 	int			 implicit_tls;	/* came on implicit_tls_listen */
+	int			 rein;		/* front: after a REIN (no
+						 * PROXY header, no TLS) */
+	const void		*leftover;	/* front after REIN: bytes the
+						 * user process read past it */
+	size_t			 leftover_len;
 };
 
 /* What the monitor decided at login, for the user process. */

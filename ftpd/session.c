@@ -56,6 +56,10 @@ session_start(struct session *s, const struct role_conn *c)
 	s->via = c->via;
 	s->local = c->local;
 	s->implicit_tls = c->implicit_tls;
+	s->after_rein = c->rein;
+	if (c->leftover_len > 0 &&
+	    buf_append(&s->ctl_in, c->leftover, c->leftover_len) == -1)
+		buf_reset(&s->ctl_in);
 	snprintf(s->peer_ip, sizeof(s->peer_ip), "%s", c->peer_ip);
 	/* The monitor forwarded to its own copy of the fd number; from now
 	 * on the session's is the one that stays valid. */

@@ -57,6 +57,8 @@ struct session {
 	int			 front_fd;	/* user: ipc to the TLS front, or -1 */
 	int			 quit;		/* leave the command loop */
 	int			 implicit_tls;	/* arrived on implicit_tls_listen */
+	int			 after_rein;	/* front started by REIN: no
+						 * TLS key to offer AUTH with */
 
 	/* Login. */
 	enum session_state	 state;

@@ -82,7 +82,7 @@ const struct cmd cmd_table[] = {
 	{ "STAT", cmd_stat, P | DX, NULL, "STAT [<sp> path]" },
 	{ "STOR", cmd_stor, AR | W | AW, NULL, "STOR <sp> file-name" },
 	{ "STOU", cmd_stou, W | AW, NULL, "STOU [<sp> file-name]" },
-	{ "STRU", cmd_stru, AR, NULL, "STRU <sp> F|R" },
+	{ "STRU", cmd_stru, AR, NULL, "STRU <sp> F|R|P" },
 	{ "SYST", cmd_syst, P | AN, NULL, "SYST" },
 	{ "TYPE", cmd_type, AR, NULL, "TYPE <sp> A|E [N|T|C] | I | L 8" },
 	{ "USER", cmd_user, P | AR, NULL, "USER <sp> username" },

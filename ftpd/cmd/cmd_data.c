@@ -235,19 +235,19 @@ cmd_type(struct session *s, const char *arg)
 }
 
 /*
- * STRU F, R.  P (page structure, TOPS-20 files of independent indexed
- * pages) has no counterpart in a Unix file, so it is refused with 504.
+ * STRU F, R, P.  Page structure (user/page.h) cuts a file into
+ * fixed-size indexed pages; the combinations it works in are judged at
+ * the transfer (cmd_xfer.c page_refused), since TYPE and MODE may change
+ * after STRU.
  */
 void
 cmd_stru(struct session *s, const char *arg)
 {
-	if (strcasecmp(arg, "F") == 0 || strcasecmp(arg, "R") == 0) {
+	if (strcasecmp(arg, "F") == 0 || strcasecmp(arg, "R") == 0 ||
+	    strcasecmp(arg, "P") == 0) {
 		s->stru = (char)(arg[0] & ~0x20);
 		reply(s, 200, "Structure set to %c.", s->stru);
-	} else if (strcasecmp(arg, "P") == 0)
-		reply(s, 504, "Page structure not supported: Unix files have "
-		    "no pages.");
-	else
+	} else
 		reply(s, 501, "Syntax error in STRU arguments.");
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -144,8 +145,9 @@ cmd_pass(struct session *s, const char *arg)
 	r = mon_login(s, s->user, arg != NULL ? arg : "", &s->ctl_in,
 	    &relay_fd, &data_fd, keys, msg, sizeof(msg));
 	if (msg[0] == '\0')
-		(void)snprintf(msg, sizeof(msg), "%s", r == MON_LOGIN_FAIL ?
-		    "Login incorrect." : "Service not available.");
+		(void)snprintf(msg, sizeof(msg), "%s", r == MON_LOGIN_FAIL ||
+		    r == MON_LOGIN_FAIL_LAST ? "Login incorrect." :
+		    "Service not available.");
 	switch (r) {
 	case MON_LOGIN_OK:
 		/* The TLS front relays on and never returns to cmd_loop's
@@ -160,6 +162,15 @@ cmd_pass(struct session *s, const char *arg)
 		s->user[0] = '\0';
 		s->login_failures++;
 		reply(s, 530, "%s", msg);
+		break;
+	case MON_LOGIN_FAIL_LAST:
+		/* The last guess login_attempts allows: the monitor takes no
+		 * more, so the session ends after the 530. */
+		s->state = ST_FRESH;
+		s->user[0] = '\0';
+		s->login_failures++;
+		reply(s, 530, "%s", msg);
+		s->quit = 1;
 		break;
 	case MON_LOGIN_CLOSE:
 	case MON_LOGIN_ERROR:
@@ -181,16 +192,39 @@ cmd_acct(struct session *s, const char *arg)
 }
 
 /*
- * After login the user process runs with the account's identity and
- * cannot go back to the anonymous front, so REIN is refused there; the
- * client reconnects instead.
+ * REIN (RFC 959 4.1.1).  Before login: forget USER.  After login the
+ * user process runs as the account and cannot become the front again:
+ * it hands the control connection back to the monitor (MON_REIN) and
+ * exits; the monitor ends the account's part of the session and starts
+ * a fresh front, whose 220 answers the REIN (DESIGN.md "REIN").  A
+ * transfer has ended by then: commands wait while one runs.  On a TLS
+ * control connection (also after CCC: the relay still sits between) it
+ * is refused, see the same section.
  */
 void
 cmd_rein(struct session *s, const char *arg)
 {
 	(void)arg;
 	if (s->state == ST_LOGGED_IN) {
-		reply(s, 502, "REIN not supported after login; reconnect.");
+		if (s->tls_active || s->ccc_done || s->front_fd != -1) {
+			reply(s, 502, "REIN not available on a TLS control "
+			    "connection; reconnect.");
+			return;
+		}
+		if (ctl_flush(s) == -1) {
+			s->quit = 1;
+			return;
+		}
+		if (mon_rein(s) == -1) {
+			reply(s, 451, "REIN failed; the session goes on.");
+			return;
+		}
+		/* The monitor has the connection: not a byte more from us,
+		 * and nothing of what is buffered is ours to read. */
+		buf_reset(&s->ctl_in);
+		(void)close(s->ctl_fd);
+		s->ctl_fd = -1;
+		s->quit = 1;
 		return;
 	}
 	s->state = ST_FRESH;

@@ -79,6 +79,14 @@ cmd_auth(struct session *s, const char *arg)
 		reply(s, 534, "AUTH not available: no TLS context.");
 		return;
 	}
+	/* The key left the monitor when the first front was forked (the
+	 * user process must not inherit it): a front started by REIN has
+	 * none to handshake with. */
+	if (s->after_rein) {
+		reply(s, 431, "AUTH TLS not available after REIN; reconnect "
+		    "to use TLS.");
+		return;
+	}
 	if (auth_mechanism(arg, &protect_data) == -1) {
 		reply(s, 504, "AUTH mechanism not supported.");
 		return;

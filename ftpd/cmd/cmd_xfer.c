@@ -38,6 +38,7 @@
 #include "user/data.h"
 #include "mon_client.h"
 #include "user/dirs.h"
+#include "user/page.h"
 #include "user/policy.h"
 #include "user/quota.h"
 #include "user/repr.h"
@@ -255,6 +256,39 @@ retr_send(struct session *s, const struct xfer_route *r, const char *vpath,
 		s->files_out++;
 }
 
+/*
+ * STRU P works where pages mean something (user/page.h): TYPE I (or
+ * L 8: the fields are 8-bit logical bytes), any MODE (it carries the
+ * page stream), no REST before an upload (a page
+ * says where it goes), STOR or STOU (not APPE: pages are placed, not
+ * appended), and no upload under a quota (pages may leave holes and
+ * come in any order, which the quota's books, kept by growth, do not
+ * follow).  1 with the 504 sent, else 0.  One test when STRU is not P.
+ */
+enum page_op { PAGE_RETR, PAGE_STORE, PAGE_APPE };
+
+static int
+page_refused(struct session *s, off_t rest, enum page_op op)
+{
+	const char *why = NULL;
+
+	if (s->stru != 'P')
+		return 0;
+	if (s->type != 'I')
+		why = "STRU P needs TYPE I or L 8";
+	else if (rest != 0 && op != PAGE_RETR)
+		why = "REST is not supported with STRU P uploads";
+	else if (op == PAGE_APPE)
+		why = "APPE is not supported with STRU P; use STOR or STOU";
+	else if (op == PAGE_STORE && quota_on(s))
+		why = "STRU P uploads are not available under a quota";
+	if (why == NULL)
+		return 0;
+	reply(s, 504, "%s (supported: TYPE I in MODE S, B, C or Z; RETR "
+	    "with or without REST, STOR, STOU).", why);
+	return 1;
+}
+
 void
 cmd_retr(struct session *s, const char *arg)
 {
@@ -270,6 +304,8 @@ cmd_retr(struct session *s, const char *arg)
 		reply(s, 550, "Permission denied.");
 		return;
 	}
+	if (page_refused(s, rest, PAGE_RETR))
+		return;
 	buf_init(&vpath, PATH_MAXLEN);
 	if (policy_path(s, arg, &vpath) == -1)
 		goto out;
@@ -282,10 +318,29 @@ cmd_retr(struct session *s, const char *arg)
 		goto out;
 	}
 	end = st.st_size;
+	if (s->stru == 'P' && st.st_size > PAGE_FILE_MAX) {
+		reply(s, 550, "File too large for STRU P: at most %d pages of "
+		    "%d bytes (%d bytes).", PAGE_MAX_INDEX + 1, PAGE_SIZE,
+		    PAGE_FILE_MAX);
+		(void)close(fd);
+		goto out;
+	}
 	if (ranged)
 		pos = s->rang_start;
 	/* Decided once: where REST lands and how the bytes move. */
 	xfer_route_start(s, XFER_OP_RETR, &r);
+	/* STRU P: REST n restarts at page n, whose bytes start at
+	 * n * PAGE_SIZE (user/page.h). */
+	if (s->stru == 'P' && rest != 0) {
+		if (rest > PAGE_MAX_INDEX || rest * PAGE_SIZE > st.st_size) {
+			reply(s, 554, "Restart page %lld beyond the file's "
+			    "last page.", (long long)rest);
+			(void)close(fd);
+			goto out;
+		}
+		r.repr.page_first = (unsigned)rest;
+		rest *= PAGE_SIZE;
+	}
 	if (ranged ? retr_range(s, &r, fd, &st, pos, s->rang_end,
 	    &end) == 0 : retr_seek(s, &r, fd, &st, rest, &pos,
 	    &skip_cr) == 0)
@@ -1088,6 +1143,9 @@ store(struct session *s, const char *arg, enum store_kind kind)
 		reply(s, 504, "RANG applies to RETR and HASH only.");
 		return;
 	}
+	if (page_refused(s, rest, kind == STORE_APPE ? PAGE_APPE :
+	    PAGE_STORE))
+		return;
 	/* "name/" is a directory's name: no file is made under it (POSIX
 	 * open(2) says EISDIR).  policy_path covers an existing file. */
 	if (arg != NULL && arg[0] != '\0' && arg[strlen(arg) - 1] == '/') {

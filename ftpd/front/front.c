@@ -46,7 +46,8 @@ front_main(const struct role_conn *c)
 
 	session_start(s, c);
 	shutdown_install();	/* a stopping server: 421, not a bare close */
-	if (cfg->proxy_protocol &&
+	/* After REIN the header was read long ago, by the first front. */
+	if (cfg->proxy_protocol && !s->after_rein &&
 	    front_proxy(s, refusal, sizeof(refusal)) == -1 &&
 	    refusal[0] == '\0')
 		_exit(0);	/* no valid header: not from the proxy */

@@ -13,7 +13,13 @@
  *   2. with cfg->session_limits, after a successful login of an account
  *      (not anonymous): a struct ask_login; one byte back, an
  *      ASK_LOGIN_*.  The master then counts the session for the account
- *      until it reaps the monitor.
+ *      until it reaps the monitor;
+ *   3. after an ASK_LOGIN_OK, when the client sent REIN: a uint32_t
+ *      ASK_RELEASE_MAGIC; one byte back, ASK_RELEASE_OK.  The master
+ *      stops counting the session and expects 2 again (a new login).
+ *      So 2 and 3 alternate for as long as the session lives, and the
+ *      channel stays open after a login (the monitor keeps it; no role
+ *      holds it).
  *
  * Both questions have a fixed size (the two sizes differ), and the
  * master closes the channel after the last question it expects, or at
@@ -46,5 +52,8 @@ struct ask_login {
 
 #define ASK_LOGIN_OK		0	/* counted from now on */
 #define ASK_LOGIN_TOO_MANY	1	/* limit live sessions already */
+
+#define ASK_RELEASE_MAGIC	0x72656931u	/* "rei1" */
+#define ASK_RELEASE_OK		0	/* no longer counted */
 
 #endif

@@ -7,9 +7,10 @@
  * max_sessions count.  A monitor asks over a channel of its own
  * (askproto.h): with proxy_protocol, whether the client the PROXY header
  * names may have one more session (proxy_answer); with session limits,
- * whether the account that just logged in may (login_answer).  SIGHUP
- * reads the configuration again between two polls (priv/reload.c); the
- * tables here follow it (master_configure).
+ * whether the account that just logged in may (login_answer), and after
+ * a REIN that it no longer counts (release_answer).  SIGHUP reads the
+ * configuration again between two polls (priv/reload.c); the tables
+ * here follow it (master_configure).
  */
 #include <errno.h>
 #include <poll.h>
@@ -51,7 +52,7 @@ struct listener {
 };
 
 /* What a monitor's channel expects next (askproto.h); once closed, -1. */
-enum ask_turn { ASK_PROXY, ASK_LOGIN };
+enum ask_turn { ASK_PROXY, ASK_LOGIN, ASK_RELEASE };
 
 struct child {
 	pid_t			pid;
@@ -496,9 +497,42 @@ login_answer(struct child *c)
 		if (q.limit > 0 && count_account(q.name) >= q.limit)
 			verdict = ASK_LOGIN_TOO_MANY;
 		if (send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-		    1 && verdict == ASK_LOGIN_OK)
+		    1 && verdict == ASK_LOGIN_OK) {
 			c->account = xstrdup(q.name);
+			/* The channel stays for a REIN's release. */
+			c->turn = ASK_RELEASE;
+			return;
+		}
 	}
+	ask_close(c);
+}
+
+/*
+ * REIN after a counted login: the account's session is over, the
+ * connection is not.  Stop counting it and expect a login again.
+ */
+static void
+release_answer(struct child *c)
+{
+	unsigned char verdict = ASK_RELEASE_OK;
+	uint32_t q = 0;
+	ssize_t n;
+
+	n = recv(c->ask, &q, sizeof(q), MSG_DONTWAIT | MSG_TRUNC);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(q) && q == ASK_RELEASE_MAGIC &&
+	    c->account != NULL) {
+		free(c->account);
+		c->account = NULL;
+		if (send(c->ask, &verdict, 1, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    1) {
+			c->turn = ASK_LOGIN;
+			return;
+		}
+	}
+	/* End of file (the session ended) or garbage: still counted until
+	 * the monitor is reaped. */
 	ask_close(c);
 }
 
@@ -507,8 +541,10 @@ answer(struct child *c)
 {
 	if (c->turn == ASK_PROXY)
 		proxy_answer(c);
-	else
+	else if (c->turn == ASK_LOGIN)
 		login_answer(c);
+	else
+		release_answer(c);
 }
 
 /* The poll set: listeners first, then the channels still open. */

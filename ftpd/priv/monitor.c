@@ -7,7 +7,8 @@
  * of all with proxy_protocol; MON_LOGIN from the front only before login
  * (a successful one of an account is put to the master for max_sessions);
  * MON_PORT20, MON_XFER, MON_BUSY, MON_PROGRESS, MON_EVENT and, with a
- * quota, MON_QUOTA from the user process only after;
+ * quota, MON_QUOTA from the user process only after, and MON_REIN,
+ * which hands the connection back for a fresh front (DESIGN.md "REIN");
  * MON_LOG and, with metrics, MON_METRIC from either (monproto.h,
  * DESIGN.md).  Anything else, or a malformed message, is fatal.
  *
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,6 +91,13 @@ struct monitor {
 	char			 busy[256];	/* "" when none */
 	struct scoreboard_xfer	 xf;
 	long long		 xf_ms;		/* last report, 0: none yet */
+	ino_t			 client_ino;	/* the control socket, so */
+	dev_t			 client_dev;	/* MON_REIN is checked */
+	int			 rein_fd;	/* MON_REIN: the control
+						 * connection given back, or
+						 * -1 */
+	int			 counted;	/* the master counts this
+						 * session for the account */
 };
 
 static void	reap_child(pid_t, const char *);
@@ -267,6 +276,15 @@ child_prepare(struct monitor *m, struct role_conn *rc, int ctl_fd, int ipc)
 	rc->implicit_tls = m->implicit_tls;
 }
 
+/* The master's channel is the monitor's alone: no role holds it. */
+static void
+child_drop_ask(struct monitor *m)
+{
+	if (m->ask != -1)
+		(void)close(m->ask);
+	m->ask = -1;
+}
+
 /*
  * A child whose confinement failed says so with a fixed reply, written
  * here as plain bytes: no role code runs before the drop succeeded.
@@ -402,10 +420,15 @@ start_front(struct monitor *m)
 		ratepool_forget();
 		/* The counters are root's: no role holds them. */
 		metrics_page_forget();
-		/* The master's channel is the monitor's alone. */
-		if (m->ask != -1)
-			(void)close(m->ask);
+		child_drop_ask(m);
 		child_prepare(m, &rc, m->client_fd, ipc);
+		if (m->rein_fd != -1) {
+			/* A front after REIN: what the user process read
+			 * past the REIN line is the front's to read. */
+			rc.rein = 1;
+			rc.leftover = m->leftover.data;
+			rc.leftover_len = m->leftover.len;
+		}
 		if (become_nopriv() == -1)
 			child_refuse(m->client_fd, "421 Service not available "
 			    "(server configuration error).\r\n");
@@ -470,7 +493,8 @@ admit_session(struct monitor *m, char *msg, size_t msglen)
 			    "is not enforced without the master (ftpd -i)",
 			    m->auth.name, m->plan->max_sessions,
 			    m->plan->from[PLAN_max_sessions]);
-		ask_done(m);
+		/* The channel stays: after a REIN an account may log in
+		 * (askproto.h). */
 		return 0;
 	}
 	memset(&q, 0, sizeof(q));
@@ -480,9 +504,13 @@ admit_session(struct monitor *m, char *msg, size_t msglen)
 	memcpy(q.name, m->auth.name, n < ASK_NAME_MAX ? n : ASK_NAME_MAX);
 	verdict = n > 0 && n <= ASK_NAME_MAX ? ask_master(m, &q,
 	    sizeof(q)) : -1;
-	ask_done(m);
-	if (verdict == ASK_LOGIN_OK)
+	if (verdict == ASK_LOGIN_OK) {
+		/* Counted until the monitor ends or a REIN releases it;
+		 * the channel stays open for that (askproto.h). */
+		m->counted = 1;
 		return 0;
+	}
+	ask_done(m);
 	if (verdict == ASK_LOGIN_TOO_MANY) {
 		log_event(LOG_NOTICE, "login_refused", NULL, m->auth.name,
 		    "login refused: user %s from %s: max_sessions %llu "
@@ -501,6 +529,27 @@ admit_session(struct monitor *m, char *msg, size_t msglen)
 		return 0;
 	snprintf(msg, msglen, "Service not available, try again later.");
 	return -1;
+}
+
+/*
+ * REIN: the account's session has ended, so the master stops counting it
+ * and expects a login question again.  Without an answer the channel is
+ * closed: the session stays counted until the monitor ends (never
+ * counted too little), and a later login is not counted.
+ */
+static void
+release_session(struct monitor *m)
+{
+	uint32_t q = ASK_RELEASE_MAGIC;
+
+	if (!m->counted || m->ask == -1)
+		return;
+	m->counted = 0;
+	if (ask_master(m, &q, sizeof(q)) != ASK_RELEASE_OK) {
+		log_msg(LOG_ERR, "user %s: the master did not release the "
+		    "session at REIN", m->auth.name);
+		ask_done(m);
+	}
 }
 
 /* Read and check MON_LOGIN; returns the reply code to send. */
@@ -635,8 +684,10 @@ do_login(struct monitor *m, const struct buf *p, char *msg, size_t msglen)
 	/* A delay that grows with each failure slows guessing down. */
 	(void)sleep(m->failures > 5 ? 5 : m->failures);
 	if (m->failures >= cfg->login_attempts) {
-		snprintf(msg, msglen, "Too many failed logins, closing.");
-		return MON_LOGIN_CLOSE;
+		/* 530, not 421: the password was wrong, the service is
+		 * not down, and clients retry on 421 (FileZilla). */
+		snprintf(msg, msglen, "%s", refusal);
+		return MON_LOGIN_FAIL_LAST;
 	}
 	snprintf(msg, msglen, "%s", refusal);
 	return MON_LOGIN_FAIL;
@@ -789,7 +840,7 @@ serve_front(struct monitor *m)
 			fatal("monitor: unexpected message %u before login",
 			    type);
 		/* The limit is ours to keep, not the front's. */
-		if (r == MON_LOGIN_CLOSE)
+		if (r == MON_LOGIN_CLOSE || r == MON_LOGIN_FAIL_LAST)
 			fatal("monitor: login attempt after the last one");
 		r = do_login(m, &p, msg, sizeof(msg));
 		send_login_reply(m, r, msg);
@@ -867,6 +918,7 @@ start_user(struct monitor *m)
 	}
 	m->user_pid = fork_role("user", &ipc, &old);
 	if (m->user_pid == 0) {
+		child_drop_ask(m);
 		if (m->front_ipc != -1)
 			(void)close(m->front_ipc);
 		if (ctl != m->client_fd)
@@ -1050,14 +1102,46 @@ handle_progress(struct monitor *m, const struct buf *p)
 	    &m->xf);
 }
 
+/*
+ * MON_REIN: the user process gives the control connection back, with
+ * what it read past the REIN line; it exits next.  Only on a plain
+ * control connection (under TLS the front holds it and the user process
+ * refuses REIN), once, and only the session's own socket.
+ */
+static void
+handle_rein(struct monitor *m, const struct buf *p, int fd)
+{
+	struct stat st;
+	size_t off = 0;
+
+	if (m->tls || m->rein_fd != -1 || fd == -1 ||
+	    fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_ino != m->client_ino || st.st_dev != m->client_dev)
+		fatal("monitor: MON_REIN out of place or not the session's "
+		    "control connection");
+	buf_reset(&m->leftover);
+	if (ipc_get_bytes(p, &off, &m->leftover) == -1 || off != p->len)
+		fatal("monitor: malformed MON_REIN");
+	m->rein_fd = fd;
+	log_msg(LOG_INFO, "REIN: user %s logs out; a new login may follow",
+	    m->user);
+}
+
 /* One message from the user process.  0, or -1 when it has gone. */
 static int
 serve_user_msg(struct monitor *m, struct buf *p)
 {
 	uint32_t type;
+	int fd;
 
-	if (ipc_recv(m->user_ipc, &type, p, NULL) == -1)
+	if (ipc_recv(m->user_ipc, &type, p, &fd) == -1)
 		return -1;
+	if (type == MON_REIN) {
+		handle_rein(m, p, fd);
+		return 0;
+	}
+	if (fd != -1)
+		fatal("monitor: a descriptor with message %u", type);
 	switch (type) {
 	case MON_LOG: handle_log(m, p); break;
 	case MON_PORT20: handle_port20(m, p); break;
@@ -1172,6 +1256,42 @@ stop_front(pid_t pid)
 	reap_within(pid, "front", FRONT_EXIT_MS);
 }
 
+/*
+ * After MON_REIN and the user process's end: settle what the login
+ * held (quota books, the master's count, the scoreboard record) and
+ * forget the account, so the session is as right after the greeting.
+ * Failed logins keep counting: REIN is no way around login_attempts.
+ */
+static void
+rein_reset(struct monitor *m)
+{
+	mon_not_serving();
+	reap_within(m->user_pid, "user", FRONT_EXIT_MS);
+	m->user_pid = -1;
+	(void)close(m->user_ipc);
+	m->user_ipc = -1;
+	mon_quota_end(&m->quota);
+	m->quota.on = 0;	/* settled: finish() has nothing left */
+	/* The account's session ends here as at a QUIT: its logout event
+	 * (while the account is still known), its gauge back to pre-login,
+	 * no transfer left on ftpwho, no user on the log lines. */
+	if (evsend_wanted(EV_LOGOUT))
+		mon_event(m, EV_LOGOUT, m->bytes, NULL, NULL);
+	metrics_slot_set(MET_SLOT_PRELOGIN);
+	m->busy[0] = '\0';
+	memset(&m->xf, 0, sizeof(m->xf));
+	m->xf_ms = 0;
+	log_set_user(NULL);
+	release_session(m);
+	scoreboard_remove();
+	memset(&m->auth, 0, sizeof(m->auth));
+	m->user[0] = '\0';
+	m->anon_ident[0] = '\0';
+	m->tls = m->pbsz = m->prot = m->vhost = 0;
+	m->bytes = 0;
+	m->client_fd = m->rein_fd;
+}
+
 static void __attribute__((noreturn))
 finish(struct monitor *m)
 {
@@ -1210,6 +1330,7 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	m.implicit_tls = implicit_tls;
 	m.ask = ask;
 	m.front_ipc = m.user_ipc = -1;
+	m.rein_fd = -1;
 	buf_init(&m.leftover, 2 * MON_LINE_MAX + 65536);
 	net_format_ip((const struct sockaddr *)peer, m.ip, sizeof(m.ip));
 	/* Every line of the session names its client in one place
@@ -1240,6 +1361,15 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	sa.sa_handler = mon_on_kill;
 	(void)sigaction(SIGUSR1, &sa, NULL);
 	log_msg(LOG_INFO, "connection from %s", m.ip);
+	{
+		struct stat st;
+
+		/* MON_REIN must give back this very socket. */
+		if (fstat(fd, &st) == -1)
+			fatal("monitor: fstat: %s", strerror(errno));
+		m.client_ino = st.st_ino;
+		m.client_dev = st.st_dev;
+	}
 	tls_session_prepare();
 	start_front(&m);
 	/* Only the front parses the TLS key; the user process, forked from
@@ -1247,18 +1377,31 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	tls_identity_forget();
 	if (cfg->proxy_protocol)
 		proxy_admit(&m);
-	serve_front(&m);
-	mon_quota_start(&m.quota, &m.auth, m.plan);
-	/* The user process must not be able to make tickets. */
-	tls_secret_forget(1);
-	start_user(&m);
-	scoreboard_update(m.ip, m.user, "idle", "", 0, NULL);
-	/*
-	 * Login is over: the password hash, the front's messages and the
-	 * name-service lookups left freed heap behind, dirty pages that a
-	 * thousand idle sessions would each keep.  Return them.
-	 */
-	(void)malloc_trim(0);
-	serve_user(&m);
+	for (;;) {
+		serve_front(&m);
+		mon_quota_start(&m.quota, &m.auth, m.plan);
+		/* The user process must not be able to make tickets. */
+		tls_secret_forget(1);
+		start_user(&m);
+		scoreboard_update(m.ip, m.user, "idle", "", 0, NULL);
+		/*
+		 * Login is over: the password hash, the front's messages
+		 * and the name-service lookups left freed heap behind,
+		 * dirty pages that a thousand idle sessions would each
+		 * keep.  Return them.
+		 */
+		(void)malloc_trim(0);
+		serve_user(&m);
+		if (m.rein_fd == -1)
+			break;
+		/* REIN: back to the state after the greeting, on a fresh
+		 * front (DESIGN.md "REIN"). */
+		rein_reset(&m);
+		/* A SIGTERM meanwhile reaches the new front at once
+		 * (mon_serving), which says 421. */
+		start_front(&m);
+		m.rein_fd = -1;
+		buf_reset(&m.leftover);
+	}
 	finish(&m);
 }

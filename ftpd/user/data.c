@@ -287,10 +287,10 @@ data_open(struct session *s, const char *what, const struct xfer_route *r)
 		/* 522 only for the reuse policy (RFC 4217 leaves the code
 		 * to the server); a failed handshake is 425 (RFC 959). */
 		if (plain == -2)
-			reply(s, 522, "Data connection refused: %s; use a "
-			    "client that resumes the control connection's TLS "
-			    "session, or the server's tls_reuse_required = "
-			    "no.", err);
+			reply(s, 522, "Data connection must reuse the "
+			    "control connection's TLS session "
+			    "(tls_reuse_required): %s; use a client that "
+			    "resumes it, or tls_reuse_required = no.", err);
 		else
 			reply(s, 425, "Can't open data connection: %s.",
 			    err[0] != '\0' ? err : "TLS handshake failed");

@@ -20,6 +20,7 @@
 #include "common/parse.h"
 #include "common/xmalloc.h"
 #include "config.h"
+#include "user/page.h"
 #include "user/repr.h"
 #include "session.h"
 
@@ -63,6 +64,8 @@ struct repr_enc {
 	unsigned long		 zmark_in;	/* totals when judged last */
 	unsigned long		 zmark_out;
 	struct buf		 zin;		/* MODE S bytes to deflate */
+	struct page_enc		*pg;		/* STRU P, or NULL */
+	struct buf		 pgout;		/* its pages, for the mode */
 };
 
 /* ---- parameters ---------------------------------------------------- */
@@ -497,6 +500,13 @@ repr_enc_new(const struct repr_params *p)
 	if (e->p.type == 'I')
 		e->p.form = 'N';
 	e->bol = 1;
+	/* STRU P comes only with TYPE I and MODE S: pages are the whole
+	 * encoding (page.h). */
+	if (p->stru == 'P') {
+		e->pg = xcalloc(1, sizeof(*e->pg));
+		e->pg->index = p->page_first;
+		buf_init(&e->pgout, REPR_ENC_BOUND(ENC_PIECE));
+	}
 	buf_init(&e->zin, 2 * Z_CHUNK + 2 * ENC_SEG);
 	if (p->mode == 'B')
 		e->blk = xmalloc(REPR_BLOCK_MAX);
@@ -507,6 +517,31 @@ repr_enc_new(const struct repr_params *p)
 	return e;
 }
 
+/*
+ * STRU P: the file becomes pages (page.c), and the pages are the bytes
+ * the mode carries (TYPE I: no other step), in pieces so pgout stays
+ * small.  last: the end of file, then the last page.
+ */
+static int
+enc_pages(struct repr_enc *e, const unsigned char *in, size_t n, int last,
+    struct buf *out)
+{
+	size_t k;
+
+	do {
+		k = n < ENC_PIECE ? n : ENC_PIECE;
+		buf_reset(&e->pgout);
+		if ((k > 0 && page_enc_data(e->pg, in, k, &e->pgout) == -1) ||
+		    (last && k == n && page_enc_finish(e->pg,
+		    &e->pgout) == -1) ||
+		    enc_bytes(e, e->pgout.data, e->pgout.len, out) == -1)
+			return -1;
+		in += k;
+		n -= k;
+	} while (n > 0);
+	return 0;
+}
+
 int
 repr_enc_data(struct repr_enc *e, const unsigned char *in, size_t n,
     struct buf *out)
@@ -514,6 +549,8 @@ repr_enc_data(struct repr_enc *e, const unsigned char *in, size_t n,
 	unsigned char tmp[ENC_PIECE + 1];
 	size_t k;
 
+	if (e->pg != NULL)
+		return enc_pages(e, in, n, 0, out);
 	if (!e->p.crlf_in)
 		return enc_bytes(e, in, n, out);
 	/* A listing: its CRLFs become file LFs first. */
@@ -560,6 +597,8 @@ repr_enc_finish(struct repr_enc *e, struct buf *out)
 {
 	unsigned char cr;
 
+	if (e->pg != NULL && enc_pages(e, NULL, 0, 1, out) == -1)
+		return -1;
 	if (e->p.crlf_in && ascii_flush(&e->ast, &cr) == 1 &&
 	    enc_byte(e, cr, out) == -1)
 		return -1;
@@ -571,6 +610,8 @@ repr_enc_free(struct repr_enc *e)
 {
 	if (e == NULL)
 		return;
+	free(e->pg);
+	buf_free(&e->pgout);
 	if (e->zinit)
 		(void)deflateEnd(&e->zown);
 	if (e->zkeep != NULL) {

@@ -45,12 +45,15 @@ struct session;
 struct repr_params {
 	char	type;		/* 'A', 'E' or 'I' (L 8 is I) */
 	char	form;		/* 'N', 'T' or 'C' (A and E only) */
-	char	stru;		/* 'F' or 'R' */
+	char	stru;		/* 'F', 'R' or 'P' (user/page.h: TYPE I,
+			 * MODE S only; cmd_xfer.c refuses the rest) */
 	char	mode;		/* 'S', 'B', 'C' or 'Z' */
 	int	zlevel;		/* MODE Z: deflate level 0-9 */
 	struct repr_zkeep *zkeep; /* MODE Z: the session's kept deflate
 				   * state, or NULL (repr_zkeep_new) */
 	int	crlf_in;	/* input lines end in CRLF (listings) */
+	unsigned page_first;	/* STRU P: index of the first page sent
+				 * (REST n restarts at page n) */
 };
 
 enum repr_status {
@@ -59,6 +62,9 @@ enum repr_status {
 	REPR_MARK,	/* a restart marker: repr_dec_mark(); call again */
 	REPR_EOF,	/* the sender's end of file: stop reading */
 	REPR_ERR,	/* malformed input */
+	REPR_SEEK,	/* STRU P: out holds bytes for the file offset
+			 * repr_dec_offset(), not for where the last ended:
+			 * write them there; call again */
 };
 
 /* MODE B descriptor bits; MODE C escapes use the same codes. */
@@ -120,6 +126,8 @@ struct repr_dec *repr_dec_new(const struct repr_params *p);
  */
 enum repr_status repr_dec_data(struct repr_dec *d, const unsigned char *in,
 	    size_t n, size_t *used, struct buf *out);
+/* After REPR_SEEK: the file offset the bytes in out belong at. */
+unsigned long long repr_dec_offset(const struct repr_dec *d);
 /* The last restart marker (NUL-terminated, may hold any byte but NUL). */
 const char *repr_dec_mark(const struct repr_dec *d);
 /*

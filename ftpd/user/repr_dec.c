@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "common/ebcdic.h"
 #include "common/xmalloc.h"
+#include "user/page.h"
 #include "user/repr.h"
 
 #define DEC_PIECE	4096	/* wire bytes converted at once */
@@ -28,6 +29,12 @@ enum c_state { C_HDR, C_LIT, C_REP, C_ESC };
 
 struct repr_dec {
 	struct repr_params	 p;
+	struct page_dec		*pg;		/* STRU P, or NULL */
+	uint64_t		 pg_at;		/* its REPR_SEEK offset */
+	struct buf		 pgin;		/* MODE B/C/Z: page bytes the
+						 * mode gave, not yet read */
+	size_t			 pgoff;		/* how far they were read */
+	int			 mode_eof;	/* the mode's end came */
 	struct ascii_state	 ast;		/* TYPE A: held CR */
 	int			 bol;		/* form C: at a line start */
 	int			 pend_nl;	/* form C: line end held back */
@@ -413,6 +420,10 @@ repr_dec_new(const struct repr_params *p)
 	if (d->p.type == 'I')
 		d->p.form = 'N';
 	d->bol = 1;
+	if (p->stru == 'P') {
+		d->pg = xcalloc(1, sizeof(*d->pg));
+		buf_init(&d->pgin, REPR_OUT_SOFT + REPR_OUT_SLACK);
+	}
 	if (p->mode == 'Z') {
 		if (inflateInit(&d->z) != Z_OK) {
 			free(d);
@@ -423,11 +434,62 @@ repr_dec_new(const struct repr_params *p)
 	return d;
 }
 
+static enum repr_status dec_paged(struct repr_dec *, const unsigned char *,
+	    size_t, size_t *, struct buf *);
+static enum repr_status dec_mode(struct repr_dec *, const unsigned char *,
+	    size_t, size_t *, struct buf *);
+static enum repr_status page_status(enum page_dec_result);
+
 enum repr_status
 repr_dec_data(struct repr_dec *d, const unsigned char *in, size_t n,
     size_t *used, struct buf *out)
 {
 	*used = 0;
+	if (d->pg != NULL)
+		return d->p.mode == 'S' ? page_status(page_dec_data(d->pg, in,
+		    n, used, out, &d->pg_at)) : dec_paged(d, in, n, used, out);
+	return dec_mode(d, in, n, used, out);
+}
+
+/*
+ * STRU P in MODE B, C or Z: the mode's decoder gives the page stream
+ * (into pgin), which the page decoder then reads.  Pages already given
+ * are read first, taking no wire bytes; the mode's own end says where
+ * the transfer ends, and the last page must have come by then
+ * (repr_dec_finish).
+ */
+static enum repr_status
+dec_paged(struct repr_dec *d, const unsigned char *in, size_t n,
+    size_t *used, struct buf *out)
+{
+	enum repr_status st;
+	size_t u;
+
+	if (d->pgoff < d->pgin.len) {
+		st = page_status(page_dec_data(d->pg, d->pgin.data + d->pgoff,
+		    d->pgin.len - d->pgoff, &u, out, &d->pg_at));
+		d->pgoff += u;
+		if (st == REPR_ERR || st == REPR_SEEK)
+			return st;
+		if (d->pgoff < d->pgin.len)	/* the last page came */
+			return REPR_ERR;	/* and bytes after it */
+	}
+	buf_reset(&d->pgin);
+	d->pgoff = 0;
+	if (d->mode_eof)
+		return REPR_EOF;
+	st = dec_mode(d, in, n, used, &d->pgin);
+	if (st == REPR_EOF)
+		d->mode_eof = 1;
+	if (st == REPR_ERR || st == REPR_MARK)
+		return st;
+	return d->pgin.len > 0 || st == REPR_EOF ? REPR_MORE : st;
+}
+
+static enum repr_status
+dec_mode(struct repr_dec *d, const unsigned char *in, size_t n,
+    size_t *used, struct buf *out)
+{
 	/* A MODE B block that was both a marker and the end. */
 	if (d->eof && d->p.mode == 'B')
 		return REPR_EOF;
@@ -452,6 +514,10 @@ repr_dec_mark(const struct repr_dec *d)
 int
 repr_dec_finish(struct repr_dec *d, struct buf *out)
 {
+	/* Page structure says where the file ends: the last page (and
+	 * in MODE B and C the mode's end too, below). */
+	if (d->pg != NULL && (d->pg->st != PD_DONE || d->p.mode == 'S'))
+		return d->pg->st == PD_DONE ? 0 : -1;
 	if (dec_flush_cr(d, out) == -1)
 		return -1;
 	if (d->pend_nl && buf_putc(out, '\n') == -1)
@@ -468,6 +534,23 @@ repr_dec_finish(struct repr_dec *d, struct buf *out)
 	}
 }
 
+static enum repr_status
+page_status(enum page_dec_result r)
+{
+	switch (r) {
+	case PAGE_NEED: return REPR_NEED;
+	case PAGE_DATA: return REPR_SEEK;
+	case PAGE_EOF: return REPR_EOF;
+	default: return REPR_ERR;
+	}
+}
+
+unsigned long long
+repr_dec_offset(const struct repr_dec *d)
+{
+	return d->pg_at;
+}
+
 void
 repr_dec_free(struct repr_dec *d)
 {
@@ -475,5 +558,8 @@ repr_dec_free(struct repr_dec *d)
 		return;
 	if (d->zinit)
 		(void)inflateEnd(&d->z);
+	if (d->pg != NULL)
+		buf_free(&d->pgin);
+	free(d->pg);
 	free(d);
 }

@@ -999,12 +999,18 @@ xfer_repr_feed(struct xfer_ctx *x, struct repr_dec *d, const unsigned char *in,
 	do {
 		st = repr_dec_data(d, in + pos, n - pos, &used, out);
 		pos += used;
+		/* STRU P: a page's data goes at its index (page.h). */
+		if (st == REPR_SEEK && lseek(filefd,
+		    (off_t)repr_dec_offset(d), SEEK_SET) == -1) {
+			*err = errno;
+			return XFER_DISK_ERROR;
+		}
 		if ((res = xfer_repr_store(x, out, filefd, bytes, err)) !=
 		    XFER_OK)
 			return res;
 		if (st == REPR_MARK)
 			xfer_repr_marked(x, d, filefd);
-	} while (st == REPR_MORE || st == REPR_MARK);
+	} while (st == REPR_MORE || st == REPR_MARK || st == REPR_SEEK);
 	if (st == REPR_ERR) {
 		log_msg(LOG_NOTICE, "malformed MODE %c data from the client",
 		    x->s->mode);

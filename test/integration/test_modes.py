@@ -405,9 +405,10 @@ def test_modes_feat_and_commands():
         check(" MODE Z" in lines.split("\n"), f"FEAT: {lines!r}")
         for ok in ("TYPE A", "TYPE A N", "TYPE A T", "TYPE A C", "TYPE E",
                    "TYPE E C", "TYPE I", "TYPE L 8", "STRU F", "STRU R",
-                   "MODE S", "MODE B", "MODE C", "MODE Z", "MODE S"):
+                   "STRU P", "STRU F", "MODE S", "MODE B", "MODE C",
+                   "MODE Z", "MODE S"):
             check(ftp.sendcmd(ok).startswith("200"), ok)
-        for cmd, code in (("TYPE L 7", "504"), ("STRU P", "504"),
+        for cmd, code in (("TYPE L 7", "504"),
                           ("TYPE A X", "501"), ("MODE Q", "501"),
                           ("STRU X", "501")):
             try:
