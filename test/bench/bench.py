@@ -1010,6 +1010,15 @@ def main():
                 and x not in TOPOLOGIES:
             log(f"unknown server, workload or topology {x}")
             return 1
+    # Two benches at once would measure each other (and share ports).
+    import fcntl
+    os.makedirs(DATA, exist_ok=True)
+    lock = open(os.path.join(DATA, "bench.lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        log("another bench.py runs on this tree; wait for it")
+        return 1
     na = setup_peers()
     pw = setup_data()
     res = {"servers": {}, "machine": {}} if a.fresh else load_results()
