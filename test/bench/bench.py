@@ -1014,11 +1014,12 @@ def main():
     servers = [s for s in a.servers.split(",") if s]
     groups = [g for g in a.workloads.split(",") if g]
     topos = [t for t in a.topology.split(",") if t]
-    for x in servers + groups + topos:
-        if x not in SERVERS and x not in VARIANTS and x not in GROUPS \
-                and x not in TOPOLOGIES:
-            log(f"unknown server, workload or topology {x}")
-            return 1
+    bad = [x for x in servers if x not in SERVERS and x not in VARIANTS] + \
+        [x for x in groups if x not in GROUPS] + \
+        [x for x in topos if x not in TOPOLOGIES]
+    if bad or not topos:
+        log(f"unknown server, workload or topology: {','.join(bad)}")
+        return 1
     # Two benches at once would measure each other (and share ports).
     import fcntl
     os.makedirs(DATA, exist_ok=True)
