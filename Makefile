@@ -262,8 +262,10 @@ fuzz: deps
 	  echo "fuzz_$$t: clean for $(FUZZ_SECONDS) s"; done
 
 # Benchmark against vsftpd, proftpd and pure-ftpd unpacked from Debian
-# packages (root, loopback only, several minutes; not part of check).
-# BENCH_ARGS, e.g. "--servers ftpd --workloads retr,stor --runs 1"; results
+# packages (root; clients on the loopback and in a network namespace of
+# the bench's own over a veth pair; several minutes; not part of check).
+# BENCH_ARGS, e.g. "--servers ftpd --workloads retr,stor --runs 1
+# --topology netns"; results
 # accumulate in test/bench/.data/results.json ("--report" prints them).
 BENCH_ARGS ?= --fresh
 # ACCT_BENCH=no skips the per-login cost of each account source

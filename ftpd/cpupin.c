@@ -19,8 +19,14 @@
  * processes it starts run on one CPU, and a front or user process lets go
  * when it is about to move file data (or hash a file, or list a
  * directory over the control connection), which then spreads over every
- * CPU.  Short commands (CWD, SIZE, MDTM...) stay on the first CPU;
- * cpu_pin = no spreads the start of sessions too.
+ * CPU.  Short commands (CWD, SIZE, MDTM...) stay on the first CPU.
+ *
+ * It is off by default (cpu_pin = no): pinned, a host starts sessions no
+ * faster than one CPU forks and reaps them (119/s on that VM, where
+ * Pure-FTPd, spending more CPU per session on both CPUs, made 160/s), and
+ * a production host has many CPUs and other work on the first one.  It
+ * pays only on a small VM whose CPUs share that work badly; the bench's
+ * ftpd-pin server measures whether it does (README, Performance).
  */
 #include <errno.h>
 #include <sched.h>

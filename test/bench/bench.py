@@ -1,15 +1,27 @@
 #!/usr/bin/env python3
-"""bench.py - compare ftpd with vsftpd, proftpd and pure-ftpd on loopback.
+"""bench.py - compare ftpd with vsftpd, proftpd and pure-ftpd.
 
 Run by `make bench` (as root, never by `make check`).  Installs the peers
 from Debian packages without their maintainer scripts (apt-get download +
 dpkg-deb -x into test/bench/.peers/), builds a data tree and a self-signed
-certificate under test/bench/.data/, starts each server on 127.0.0.1 with
-equivalent settings, drives the workloads with test/bench/loadgen and prints
-one table of medians.  Trusts its own tree; servers are stopped by PID.
+certificate under test/bench/.data/, starts each server with equivalent
+settings, drives the workloads with test/bench/loadgen and prints one table
+of medians per topology.  Trusts its own tree; servers are stopped by PID.
+
+Two topologies (--topology): "loopback", client and server on 127.0.0.1;
+"netns", the clients in a network namespace of their own reaching the
+server over a veth pair, as remote clients do (the server then takes the
+paths a remote peer gets: sendfile under sendfile = auto, for one).  The
+namespace and the pair are made here with addresses only inside them and
+removed at the end, also after a failure.  A server runs once per
+topology, and the rounds alternate between all of them.
 
     bench.py [--servers ftpd,vsftpd,...] [--workloads retr,stor,...]
-             [--runs 3] [--report]
+             [--topology loopback,netns] [--runs 3] [--report]
+
+The servers "ftpd-pin", "ftpd-nopin", "ftpd-sendfile" and "ftpd-copy"
+are ftpd with cpu_pin = yes / no and sendfile = yes / no, to compare a
+setting with the default side by side (not run unless named).
 
 Results are merged into test/bench/.data/results.json, so workloads can be
 run in separate commands and the table printed at the end with --report.
@@ -44,7 +56,8 @@ BAREFORKER = os.path.join(HERE, "bareforker")
 # Write workloads whose first run after other work is not counted.
 DISCARD_FIRST = ("stor", "stor_tls", "put4k", "many_tls")
 # Figures a workload records besides its own.
-COMPANIONS = {"sessions": ["session_cpu"], "pwlogin": ["pwlogin_huge"]}
+COMPANIONS = {"sessions": ["session_cpu"], "pwlogin": ["pwlogin_huge"],
+              "retr": ["retr_cpu"]}
 
 USER = "ftpbench"
 BIG = 2 << 30            # the single-file RETR and STOR
@@ -64,14 +77,30 @@ PACKAGES = ["vsftpd", "proftpd-core", "proftpd-mod-crypto", "pure-ftpd"]
 LIB_PACKAGES = ["libwrap0", "libhiredis0.14", "libmemcached11",
                 "libmemcachedutil2", "libpcre2-posix3", "libsodium23"]
 SERVERS = ["ftpd", "vsftpd", "proftpd", "pure-ftpd"]
-PORTS = {"ftpd": 2131, "vsftpd": 2132, "proftpd": 2133, "pure-ftpd": 2134}
-PASV = {"ftpd": 40000, "vsftpd": 42000, "proftpd": 44000, "pure-ftpd": 46000}
+# ftpd with one setting changed, run only when named in --servers.
+VARIANTS = {"ftpd-pin": {"cpu_pin": "yes"}, "ftpd-nopin": {"cpu_pin": "no"},
+            "ftpd-sendfile": {"sendfile": "yes"},
+            "ftpd-copy": {"sendfile": "no"}}
+PORTS = {"ftpd": 2131, "vsftpd": 2132, "proftpd": 2133, "pure-ftpd": 2134,
+         "ftpd-pin": 2135, "ftpd-nopin": 2136, "ftpd-sendfile": 2139,
+         "ftpd-copy": 2140}
+PASV = {"ftpd": 40000, "vsftpd": 42000, "proftpd": 44000, "pure-ftpd": 46000,
+        "ftpd-pin": 48000, "ftpd-nopin": 50000, "ftpd-sendfile": 52000,
+        "ftpd-copy": 54000}
+TOPOLOGIES = ["loopback", "netns"]
+# A server in the netns topology listens NETNS_PORT above its loopback
+# port (both copies run at once); its passive range is the same, on its
+# own address (every server binds a passive socket to the control
+# connection's local address).
+NETNS_PORT = 100
+NETNS_PASV = 0
 BINARIES = {"vsftpd": "usr/sbin/vsftpd", "proftpd": "usr/sbin/proftpd",
             "pure-ftpd": "usr/sbin/pure-ftpd"}
 
 # name: (label, unit, higher is better)
 WORKLOADS = {
     "retr": (f"RETR {BIG >> 30} GiB plain", "MB/s", True),
+    "retr_cpu": ("  server CPU per GiB sent", "ms", False),
     "stor": (f"STOR {BIG >> 30} GiB plain", "MB/s", True),
     "retr_tls": (f"RETR {BIG >> 30} GiB PROT P", "MB/s", True),
     "stor_tls": (f"STOR {BIG >> 30} GiB PROT P", "MB/s", True),
@@ -231,10 +260,10 @@ def setup_data():
 
 # ---------------------------------------------------------------- servers
 
-def conf_vsftpd(port, pasv):
+def conf_vsftpd(addr, port, pasv):
     cert = os.path.join(DATA, "cert.pem")
     keys = {
-        "listen": "YES", "listen_ipv6": "NO", "listen_address": "127.0.0.1",
+        "listen": "YES", "listen_ipv6": "NO", "listen_address": addr,
         "listen_port": port, "background": "NO",
         "anonymous_enable": "YES", "anon_root": ANON,
         "no_anon_password": "YES", "ftp_username": "ftp",
@@ -253,28 +282,28 @@ def conf_vsftpd(port, pasv):
         "ssl_sslv2": "NO", "ssl_sslv3": "NO",
         "local_umask": "022", "idle_session_timeout": 300,
     }
-    path = os.path.join(DATA, "vsftpd.conf")
+    path = os.path.join(DATA, f"vsftpd-{port}.conf")
     with open(path, "w") as f:
         for k, v in keys.items():
             f.write(f"{k}={v}\n")
     return [os.path.join(ROOT, BINARIES["vsftpd"]), path]
 
 
-def conf_proftpd(port, pasv):
+def conf_proftpd(addr, port, pasv):
     cert = os.path.join(DATA, "cert.pem")
     text = f"""ServerType standalone
 ServerName "bench"
 DefaultServer on
 Port {port}
-DefaultAddress 127.0.0.1
+DefaultAddress {addr}
 SocketBindTight on
 UseIPv6 off
 User nobody
 Group nogroup
 ModulePath {ROOT}/usr/lib/proftpd
 LoadModule mod_tls.c
-ScoreboardFile {RUN}/proftpd.scoreboard
-PidFile {RUN}/proftpd.pid
+ScoreboardFile {RUN}/proftpd-{port}.scoreboard
+PidFile {RUN}/proftpd-{port}.pid
 SystemLog {LOGS}/proftpd.log
 TransferLog none
 WtmpLog off
@@ -313,34 +342,35 @@ TimeoutIdle 300
   </Limit>
 </Anonymous>
 """
-    path = os.path.join(DATA, "proftpd.conf")
+    path = os.path.join(DATA, f"proftpd-{port}.conf")
     with open(path, "w") as f:
         f.write(text)
     return [os.path.join(ROOT, BINARIES["proftpd"]), "-n", "-c", path]
 
 
-def conf_pureftpd(port, pasv):
+def conf_pureftpd(addr, port, pasv):
     return [os.path.join(ROOT, BINARIES["pure-ftpd"]),
-            "-S", f"127.0.0.1,{port}", "-4", "-p", f"{pasv}:{pasv + 1999}",
+            "-S", f"{addr},{port}", "-4", "-p", f"{pasv}:{pasv + 1999}",
             "-c", "2000", "-C", "2000", "-A", "-l", "unix", "-H", "-i",
             "-f", "none", "-Y", "1", "-L", "100000:8",
             "-2", f"{DATA}/cert.pem,{DATA}/key.pem", "-I", "300"]
 
 
-def conf_ftpd(port, pasv):
+def conf_ftpd(addr, port, pasv, extra=None):
     o = {
-        "listen": f"127.0.0.1:{port}", "anonymous": "yes",
+        "listen": f"{addr}:{port}", "anonymous": "yes",
         "anon_root": ANON, "anon_user": "ftp", "system_users": "yes",
         "chroot": "yes", "write_enable": "yes", "tls": "on",
         "tls_cert": os.path.join(DATA, "cert.pem"),
         "tls_key": os.path.join(DATA, "key.pem"),
         "tls_reuse_required": "yes", "pasv_ports": f"{pasv}-{pasv + 1999}",
-        "pasv_address": "127.0.0.1", "max_clients": "2000",
-        "max_per_ip": "2000", "log": os.path.join(LOGS, "ftpd.log"),
-        "run_dir": os.path.join(RUN, "ftpd"), "empty_dir": EMPTY,
+        "pasv_address": addr, "max_clients": "2000",
+        "max_per_ip": "2000", "log": os.path.join(LOGS, f"ftpd-{port}.log"),
+        "run_dir": os.path.join(RUN, f"ftpd-{port}"), "empty_dir": EMPTY,
         "deny_file": os.path.join(DATA, "ftpusers"),
     }
-    os.makedirs(os.path.join(RUN, "ftpd"), exist_ok=True)
+    o.update(extra or {})
+    os.makedirs(o["run_dir"], exist_ok=True)
     argv = [os.path.join(TOP, "ftpd", "ftpd"), "-f", "/dev/null"]
     for k, v in o.items():
         argv += ["-o", f"{k}={v}"]
@@ -351,7 +381,7 @@ def conf_bare(procs):
     """bareforker on the lowest CPU this bench may use, where ftpd's
     cpu_pin starts every session: the floor under the sessions workload
     for a server with procs processes per session."""
-    def conf(port, pasv):
+    def conf(addr, port, pasv):
         cpu = min(os.sched_getaffinity(0))
         return ["taskset", "-c", str(cpu), BAREFORKER, str(port), str(procs)]
     return conf
@@ -360,13 +390,88 @@ def conf_bare(procs):
 CONF = {"ftpd": conf_ftpd, "vsftpd": conf_vsftpd, "proftpd": conf_proftpd,
         "pure-ftpd": conf_pureftpd, "bare1": conf_bare(1),
         "bare3": conf_bare(3)}
+for _v, _o in VARIANTS.items():
+    CONF[_v] = (lambda o: lambda a, p, q: conf_ftpd(a, p, q, o))(_o)
 PORTS.update({"bare1": 2137, "bare3": 2138})
 PASV.update({"bare1": 0, "bare3": 0})     # no data connections
 
 
-def port_open(port):
+# ---------------------------------------------------------------- topology
+
+class Netns:
+    """The client side of the "netns" topology: a network namespace with
+    one end of a veth pair, 10.232.A.B/30 on both ends (A.B from our PID,
+    so two benches never collide), nothing routed anywhere else.  The
+    server listens on the host end (.1), the clients run in the
+    namespace through `ip netns exec` and connect to it.  close() removes
+    both, and is called from a finally (SIGTERM is turned into SystemExit
+    by main)."""
+
+    def __init__(self):
+        pid = os.getpid()
+        self.name = f"ftpbench{pid}"
+        self.host_if = f"fbh{pid}"[:15]
+        self.ns_if = f"fbc{pid}"[:15]
+        base = (pid % (1 << 14)) * 4          # a /30 inside 10.232/16
+        net = f"10.232.{base >> 8}.{base & 255}"
+        self.host_addr = f"10.232.{base >> 8}.{(base & 255) + 1}"
+        self.ns_addr = f"10.232.{base >> 8}.{(base & 255) + 2}"
+        self.net = net
+        try:
+            run(["ip", "netns", "add", self.name])
+            run(["ip", "link", "add", self.host_if, "type", "veth",
+                 "peer", "name", self.ns_if, "netns", self.name])
+            run(["ip", "addr", "add", f"{self.host_addr}/30", "dev",
+                 self.host_if])
+            run(["ip", "link", "set", self.host_if, "up"])
+            self.exec(["ip", "addr", "add", f"{self.ns_addr}/30", "dev",
+                       self.ns_if])
+            self.exec(["ip", "link", "set", self.ns_if, "up"])
+            self.exec(["ip", "link", "set", "lo", "up"])
+        except (subprocess.CalledProcessError, OSError):
+            self.close()
+            raise
+        log(f"netns {self.name}: clients at {self.ns_addr}, servers at "
+            f"{self.host_addr} over {self.host_if}")
+
+    def prefix(self):
+        return ["ip", "netns", "exec", self.name]
+
+    def exec(self, argv):
+        run(self.prefix() + argv)
+
+    def close(self):
+        # Deleting the namespace takes its veth end and so the pair.
+        subprocess.run(["ip", "netns", "del", self.name],
+                       stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(["ip", "link", "del", self.host_if],
+                       stderr=subprocess.DEVNULL, check=False)
+
+
+class Topology:
+    """Where a server listens and how its clients reach it."""
+
+    def __init__(self, name, netns=None):
+        self.name = name
+        self.netns = netns
+        self.addr = netns.host_addr if netns else "127.0.0.1"
+        self.port_shift = NETNS_PORT if netns else 0
+        self.pasv_shift = NETNS_PASV if netns else 0
+
+    def client(self, argv):
+        """argv of a client run from this topology's side."""
+        return (self.netns.prefix() if self.netns else []) + argv
+
+
+def slot(name, topo):
+    """The results key of a server in a topology (plain for loopback, as
+    in results from before topologies)."""
+    return name if topo == "loopback" else f"{name}@{topo}"
+
+
+def port_open(port, addr="127.0.0.1"):
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        with socket.create_connection((addr, port), timeout=1) as s:
             s.settimeout(2)
             return s.recv(3) == b"220"
     except OSError:
@@ -374,21 +479,25 @@ def port_open(port):
 
 
 class Server:
-    def __init__(self, name):
+    def __init__(self, name, topo=None):
+        self.topo = topo or Topology("loopback")
         self.name = name
-        self.port = PORTS[name]
+        self.slot = slot(name, self.topo.name)
+        self.addr = self.topo.addr
+        self.port = PORTS[name] + self.topo.port_shift
         # Something else on the port would answer for a server that could
         # not bind, and be measured in its place.
-        if port_open(self.port):
+        if port_open(self.port, self.addr):
             raise RuntimeError(f"{name}: port {self.port} is already in "
                                f"use by another process")
-        argv = CONF[name](self.port, PASV[name])
-        self.err = open(os.path.join(LOGS, f"{name}.stderr"), "ab")
+        argv = CONF[name](self.addr, self.port,
+                          PASV[name] + self.topo.pasv_shift)
+        self.err = open(os.path.join(LOGS, f"{self.slot}.stderr"), "ab")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=self.err, stderr=self.err,
                                      start_new_session=True)
         for _ in range(50):
-            if port_open(self.port):
+            if port_open(self.port, self.addr):
                 break
             if self.proc.poll() is not None:
                 break
@@ -398,7 +507,7 @@ class Server:
             raise RuntimeError(f"{name} did not answer on {self.port}")
         if self.proc.poll() is not None:
             raise RuntimeError(f"{name} exited with {self.proc.returncode}"
-                               f" (see {LOGS}/{name}.stderr)")
+                               f" (see {LOGS}/{self.slot}.stderr)")
         time.sleep(0.3)
 
     def stop(self):
@@ -454,11 +563,17 @@ class Server:
 
 # ---------------------------------------------------------------- workloads
 
-def loadgen(port, args, password, tls=False, user=USER):
-    argv = [LOADGEN, "-p", str(port), "-u", user, "-w", password]
+def loadgen_argv(srv, args, password, tls=False, user=USER):
+    argv = [LOADGEN, "-h", srv.addr, "-p", str(srv.port), "-u", user,
+            "-w", password]
     if tls:
         argv.insert(1, "-t")
-    r = subprocess.run(argv + args, capture_output=True, text=True,
+    return srv.topo.client(argv + args)
+
+
+def loadgen(srv, args, password, tls=False, user=USER):
+    argv = loadgen_argv(srv, args, password, tls, user)
+    r = subprocess.run(argv, capture_output=True, text=True,
                        timeout=LG_TIMEOUT)
     line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
     if r.returncode != 0 or not line.startswith("ok"):
@@ -483,17 +598,24 @@ def mbps(res):
 
 
 def w_retr(srv, pw, tls=False):
-    res = loadgen(srv.port, ["retr", "big"], pw, tls)
+    c0 = srv.cpu_seconds()
+    res = loadgen(srv, ["retr", "big"], pw, tls)
     if tls:
-        log(f"  {srv.name}: {res.get('tls')}")
+        log(f"  {srv.slot}: {res.get('tls')}")
     if int(res["bytes"]) != BIG:
         raise RuntimeError(f"short RETR: {res['bytes']} bytes")
-    return mbps(res)
+    if tls:
+        return mbps(res)
+    # The rate follows the other tenants of a shared machine; the CPU the
+    # server spent per byte much less (sendfile against copies).
+    time.sleep(1.0)         # let the session exit and be reaped
+    cpu = srv.cpu_seconds() - c0
+    return {"retr": mbps(res), "retr_cpu": cpu * 1000.0 / (BIG / (1 << 30))}
 
 
 def w_stor(srv, pw, tls=False):
     clean_uploads()
-    res = loadgen(srv.port, ["stor", "up/big", str(BIG)], pw, tls)
+    res = loadgen(srv, ["stor", "up/big", str(BIG)], pw, tls)
     size = os.path.getsize(os.path.join(HOME, "up", "big"))
     clean_uploads()
     if size != BIG:
@@ -503,7 +625,7 @@ def w_stor(srv, pw, tls=False):
 
 def w_sessions(srv, pw):
     c0 = srv.cpu_seconds()
-    res = loadgen(srv.port, ["sessions", str(SESS_THREADS),
+    res = loadgen(srv, ["sessions", str(SESS_THREADS),
                              str(SESS_SECONDS)], pw, user="anonymous")
     time.sleep(1.0)         # let the last sessions exit and be reaped
     cpu = srv.cpu_seconds() - c0
@@ -536,7 +658,7 @@ def hash_cpu_ms(pw):
 def w_pwlogin(srv, pw):
     plain_ms, huge_ms = hash_cpu_ms(pw)
     c0 = srv.cpu_seconds()
-    res = loadgen(srv.port, ["sessions", str(SESS_THREADS),
+    res = loadgen(srv, ["sessions", str(SESS_THREADS),
                              str(SESS_SECONDS)], pw)
     time.sleep(1.0)
     n = int(res["count"])
@@ -547,7 +669,7 @@ def w_pwlogin(srv, pw):
 
 
 def w_get4k(srv, pw):
-    res = loadgen(srv.port, ["getmany", "small", str(SMALL_N),
+    res = loadgen(srv, ["getmany", "small", str(SMALL_N),
                              str(MANY_SECONDS)], pw)
     return int(res["files"]) / float(res["seconds"])
 
@@ -562,7 +684,7 @@ def upload_dir():
 
 def w_put4k(srv, pw):
     upload_dir()
-    res = loadgen(srv.port, ["putmany", "up/p", str(SMALL_N),
+    res = loadgen(srv, ["putmany", "up/p", str(SMALL_N),
                              str(SMALL_SIZE), str(MANY_SECONDS)], pw)
     clean_uploads()
     return int(res["files"]) / float(res["seconds"])
@@ -572,14 +694,14 @@ def w_many_tls(srv, pw):
     """Small files both ways over FTPS in one session: what a mirror or a
     deploy does, where each transfer's handshake and close count."""
     upload_dir()
-    res = loadgen(srv.port, ["bothmany", "small", "up/p", str(TLS_MANY_N),
+    res = loadgen(srv, ["bothmany", "small", "up/p", str(TLS_MANY_N),
                              str(SMALL_SIZE), str(MANY_SECONDS)], pw, True)
     clean_uploads()
     return int(res["files"]) / float(res["seconds"])
 
 
 def w_list(srv, pw, cmd="LIST"):
-    res = loadgen(srv.port, ["list", cmd, "many"], pw)
+    res = loadgen(srv, ["list", cmd, "many"], pw)
     if int(res["lines"]) < LIST_N:
         raise RuntimeError(f"{cmd} gave {res['lines']} lines")
     return float(res["seconds"])
@@ -587,8 +709,7 @@ def w_list(srv, pw, cmd="LIST"):
 
 def w_idle(srv, pw):
     base = srv.pss_kib()
-    argv = [LOADGEN, "-p", str(srv.port), "-u", USER, "-w", pw, "idle",
-            str(IDLE_N)]
+    argv = loadgen_argv(srv, ["idle", str(IDLE_N)], pw)
     p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          text=True)
     try:
@@ -606,12 +727,12 @@ def w_idle(srv, pw):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    log(f"  {srv.name}: {nproc} processes for {IDLE_N} idle sessions")
+    log(f"  {srv.slot}: {nproc} processes for {IDLE_N} idle sessions")
     return (total - base) / IDLE_N
 
 
 def w_par32(srv, pw):
-    res = loadgen(srv.port, ["par", "32", "f32m"], pw)
+    res = loadgen(srv, ["par", "32", "f32m"], pw)
     if int(res["bytes"]) != 32 * PAR_FILE:
         raise RuntimeError(f"par32 got {res['bytes']} bytes")
     return mbps(res)
@@ -696,38 +817,41 @@ def run_one(srv, g, i, pw, res):
     try:
         v = RUNNERS[g](srv, pw)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
-        log(f"{srv.name} {g}: {e}")
-        record(res, srv.name, g, "n/a: " + str(e))
+        log(f"{srv.slot} {g}: {e}")
+        record(res, srv.slot, g, "n/a: " + str(e))
         for k in COMPANIONS.get(g, []):
-            record(res, srv.name, k, "n/a")
+            record(res, srv.slot, k, "n/a")
         return False
     for k, x in (v.items() if isinstance(v, dict) else [(g, v)]):
-        record(res, srv.name, k, x)
+        record(res, srv.slot, k, x)
     shown = v if isinstance(v, dict) else round(v, 2)
-    log(f"{srv.name} {g} run {i + 1}: {shown} ({time.monotonic() - t0:.1f} s)")
+    log(f"{srv.slot} {g} run {i + 1}: {shown} ({time.monotonic() - t0:.1f} s)")
     return True
 
 
-def run_all(names, groups, runs, pw, res, na):
-    """All servers run side by side and take turns: run i of a workload
-    is done on every server before run i + 1, so a slow minute of this
-    shared machine lands on all of them, not on one server's column; the
-    order rotates from round to round."""
+def run_all(names, topos, groups, runs, pw, res, na):
+    """All servers run side by side, once per topology, and take turns:
+    run i of a workload is done on every server in every topology before
+    run i + 1, so a slow minute of this shared machine lands on all of
+    them, not on one server's column; the order rotates from round to
+    round."""
     started = {}
-    for name in names:
-        for g in groups:             # fresh numbers replace old ones
-            for k in [g] + COMPANIONS.get(g, []):
-                res["servers"].setdefault(name, {}).pop(k, None)
-        if name in na:
-            for g in groups:
-                record(res, name, g, "n/a: " + na[name])
-            continue
-        try:
-            started[name] = Server(name)
-        except RuntimeError as e:
-            log(str(e))
-            for g in groups:
-                record(res, name, g, "n/a: " + str(e))
+    for topo in topos:
+        for name in names:
+            key = slot(name, topo.name)
+            for g in groups:             # fresh numbers replace old ones
+                for k in [g] + COMPANIONS.get(g, []):
+                    res["servers"].setdefault(key, {}).pop(k, None)
+            if name in na:
+                for g in groups:
+                    record(res, key, g, "n/a: " + na[name])
+                continue
+            try:
+                started[key] = Server(name, topo)
+            except RuntimeError as e:
+                log(str(e))
+                for g in groups:
+                    record(res, key, g, "n/a: " + str(e))
     try:
         for g in groups:
             failed = set()
@@ -777,7 +901,7 @@ def machine_limits(res):
             res["machine"]["aes128gcm_MBps"] = float(v) * 1000 / 1e6
     res["machine"]["cpus"] = os.cpu_count()
     for procs in (1, 3):
-        srv = Server(f"bare{procs}")
+        srv = Server(f"bare{procs}", Topology("loopback"))
         try:
             r = w_sessions(srv, "bench@example.org")
         finally:
@@ -795,12 +919,23 @@ def fmt(v):
 
 
 def print_table(res):
-    servers = [s for s in SERVERS if s in res["servers"]]
+    for topo in TOPOLOGIES:
+        servers = [slot(s, topo) for s in SERVERS + list(VARIANTS)]
+        servers = [s for s in servers if s in res["servers"]]
+        if servers:
+            print_topology(res, topo, servers)
+    print_machine(res)
+
+
+def print_topology(res, topo, servers):
     print()
+    print(f"topology {topo}: " + (
+        "clients and servers on 127.0.0.1" if topo == "loopback" else
+        "clients in their own network namespace, over a veth pair"))
     print("median of runs [min-max]; ratio = ftpd / best peer "
           "(>1 better for ^, <1 better for v)")
     head = f"{'workload':34} {'unit':8}" + "".join(
-        f"{s:>22}" for s in servers) + f"{'ratio':>8}"
+        f"{s.split('@')[0]:>22}" for s in servers) + f"{'ratio':>8}"
     print(head)
     print("-" * len(head))
     for w, (label, unit, hib) in WORKLOADS.items():
@@ -818,12 +953,13 @@ def print_table(res):
                 if len(r) > 1:
                     cell += f" [{fmt(min(r))}-{fmt(max(r))}]"
                 cells.append(cell)
-        peers = [med[s] for s in med if s != "ftpd"]
+        ftpd = slot("ftpd", topo)
+        peers = [med[s] for s in med if not s.startswith("ftpd")]
         ratio = "-"
-        if "ftpd" in med and peers:
+        if ftpd in med and peers:
             best = max(peers) if hib else min(peers)
             if best > 0:
-                ratio = f"{med['ftpd'] / best:.3g}"
+                ratio = f"{med[ftpd] / best:.3g}"
         arrow = "^" if hib else "v"
         print(f"{label:34} {unit + ' ' + arrow:8}" +
               "".join(f"{c:>22}" for c in cells) + f"{ratio:>8}")
@@ -831,6 +967,9 @@ def print_table(res):
            for w, e in res["servers"][s].items() if "na" in e]
     for s, w, why in nas:
         print(f"  n/a {s} {w}: {why}")
+
+
+def print_machine(res):
     m = res.get("machine", {})
     if m:
         print(f"machine: {m.get('cpus')} CPUs; loopback TCP write "
@@ -851,6 +990,8 @@ def main():
     ap.add_argument("--servers", default=",".join(SERVERS))
     ap.add_argument("--workloads", default=",".join(GROUPS))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--topology", default=",".join(TOPOLOGIES),
+                    help="loopback, netns or both (the default)")
     ap.add_argument("--report", action="store_true")
     ap.add_argument("--fresh", action="store_true",
                     help="forget earlier results first")
@@ -872,17 +1013,47 @@ def main():
         return 1
     servers = [s for s in a.servers.split(",") if s]
     groups = [g for g in a.workloads.split(",") if g]
-    for x in servers + groups:
-        if x not in SERVERS and x not in GROUPS:
-            log(f"unknown server or workload {x}")
-            return 1
+    topos = [t for t in a.topology.split(",") if t]
+    bad = [x for x in servers if x not in SERVERS and x not in VARIANTS] + \
+        [x for x in groups if x not in GROUPS] + \
+        [x for x in topos if x not in TOPOLOGIES]
+    if bad or not topos:
+        log(f"unknown server, workload or topology: {','.join(bad)}")
+        return 1
+    # Two benches at once would measure each other (and share ports).
+    import fcntl
+    os.makedirs(DATA, exist_ok=True)
+    lock = open(os.path.join(DATA, "bench.lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        log("another bench.py runs on this tree; wait for it")
+        return 1
     na = setup_peers()
     pw = setup_data()
     res = {"servers": {}, "machine": {}} if a.fresh else load_results()
     if a.limits or "machine" not in res or not res["machine"]:
         res["machine"] = {}
         machine_limits(res)
-    run_all(servers, groups, a.runs, pw, res, na)
+    # A SIGTERM (make interrupted, a timeout) still removes the namespace
+    # and stops the servers through the finally clauses.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    netns = None
+    if "netns" in topos:
+        try:
+            netns = Netns()
+        except (subprocess.CalledProcessError, OSError) as e:
+            # No ip(8) or no namespaces here: the loopback figures
+            # still mean something, so measure those and say so.
+            log(f"netns topology skipped: cannot make a namespace ({e})")
+            topos = [t for t in topos if t != "netns"]
+    try:
+        run_all(servers, [Topology(t, netns if t == "netns" else None)
+                          for t in TOPOLOGIES if t in topos],
+                groups, a.runs, pw, res, na)
+    finally:
+        if netns:
+            netns.close()
     save_results(res)
     print_table(res)
     return 0

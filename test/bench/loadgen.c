@@ -4,12 +4,14 @@
  * Run by bench.py (never by the server): speaks just enough FTP (USER PASS
  * TYPE EPSV RETR STOR LIST MLSD PWD QUIT, AUTH TLS PBSZ PROT with OpenSSL
  * and session reuse on data connections) to drive one workload against one
- * server on 127.0.0.1, then prints one line of KEY=VALUE results.  It
+ * server on 127.0.0.1 (or -h ADDR: bench.py runs it in a network namespace
+ * of its own to reach a server over a veth pair, as a remote client does),
+ * then prints one line of KEY=VALUE results.  It
  * trusts its command line (the harness) but not the server: replies are
  * read through a bounded line buffer and every socket has a 30 s timeout,
  * and every loop is bounded by a count or a deadline.
  *
- *   loadgen [-t] -p PORT [-u USER -w PASS] MODE ARGS...
+ *   loadgen [-t] [-h IPV4] -p PORT [-u USER -w PASS] MODE ARGS...
  *     retr PATH                 one RETR, bytes and seconds
  *     stor PATH BYTES           one STOR of BYTES
  *     getmany DIR N SECS        RETR DIR/fNNNNN for N files, one session,
@@ -60,6 +62,7 @@
 #define MAX_IDLE	2000
 
 struct opts {
+	struct in_addr	 addr;		/* the server's (-h), else 127.0.0.1 */
 	unsigned short	 port;
 	int		 tls;
 	const char	*user;
@@ -106,7 +109,7 @@ tcp_connect(unsigned short port, int nodelay)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_addr = opt.addr;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (nodelay)
@@ -796,7 +799,8 @@ mode_loopback(int argc, char **argv)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: loadgen [-t] -p PORT [-u USER] [-w PASS] "
+	fprintf(stderr, "usage: loadgen [-t] [-h IPV4] -p PORT [-u USER] "
+	    "[-w PASS] "
 	    "retr|stor|getmany|putmany|bothmany|list|sessions|par|idle "
 	    "ARGS...\n");
 	exit(2);
@@ -821,9 +825,14 @@ main(int argc, char **argv)
 
 	opt.user = "anonymous";
 	opt.pass = "bench@example.org";
-	while ((ch = getopt(argc, argv, "tp:u:w:")) != -1) {
+	opt.addr.s_addr = htonl(INADDR_LOOPBACK);
+	while ((ch = getopt(argc, argv, "th:p:u:w:")) != -1) {
 		switch (ch) {
 		case 't': opt.tls = 1; break;
+		case 'h':
+			if (inet_pton(AF_INET, optarg, &opt.addr) != 1)
+				usage();
+			break;
 		case 'p': opt.port = (unsigned short)num_arg(optarg, 1, 65535);
 			break;
 		case 'u': opt.user = optarg; break;

@@ -469,11 +469,11 @@ def _allowed_cpus(pid):
 def test_cpu_pin():
     """cpu_pin = yes: the master and a new session run on one CPU; the
     user process may use every CPU from its first data connection on.
-    cpu_pin = no leaves every process free."""
+    cpu_pin = no, the default, leaves every process free."""
     everyone = _allowed_cpus(os.getpid())
     if len(os.sched_getaffinity(0)) < 2:
         raise Skip("one CPU: nothing to pin")
-    with Server() as srv:
+    with Server(conf={"cpu_pin": "yes"}) as srv:
         (srv.anon_root / "f.txt").write_bytes(b"x" * 1000)
         first = min(os.sched_getaffinity(0))
         check(_allowed_cpus(srv.proc.pid) == str(first),
@@ -505,6 +505,16 @@ def test_cpu_pin():
             f.quit()
         finally:
             f.close()
-    with Server(conf={"cpu_pin": "no"}) as srv:
+    # The default (no): a host with many CPUs starts sessions on all.
+    with Server() as srv:
         check(_allowed_cpus(srv.proc.pid) == everyone,
-              f"cpu_pin = no: master on {_allowed_cpus(srv.proc.pid)}")
+              f"default: master on {_allowed_cpus(srv.proc.pid)}")
+        f = srv.ftp()
+        try:
+            user = session_process(srv, srv.anon.pw_uid)[1]
+            check(user is not None, "user process not found")
+            check(_allowed_cpus(user) == everyone,
+                  f"default: new session on {_allowed_cpus(user)}")
+            f.quit()
+        finally:
+            f.close()
