@@ -665,3 +665,27 @@ def test_quota_and_ban_events():
         check(ban["client"] == "127.0.0.1" and ban["bytes"] == 600,
               f"ban {ban}")
         s.close()
+
+
+def test_rein_ends_the_accounts_session():
+    """REIN after a login ends that account's session as a QUIT would:
+    its logout event carries its bytes; the next login after the REIN
+    reports a login of its own, on the same connection."""
+    srv = event_server(RECORD, event_on="login, logout")
+    with srv:
+        f = srv.ftp(USER, PASS)
+        f.storbinary("STOR r.bin", io.BytesIO(b"x" * 1000))
+        check(f.sendcmd("REIN").startswith("220"), "REIN: no 220")
+        f.login(USER, PASS)
+        out = wait_records(srv, lambda r: r.get("FTPD_EVENT") == "logout")
+        check(len(out) == 1 and out[0]["FTPD_BYTES"] == "1000" and
+              out[0]["FTPD_USER"] == USER,
+              f"logout records after REIN: {out}")
+        ins = wait_records(srv, lambda r: r.get("FTPD_EVENT") == "login",
+                           n=2)
+        check(len(ins) == 2 and ins[0]["FTPD_SESSION"] ==
+              ins[1]["FTPD_SESSION"], f"logins: {ins}")
+        f.quit()
+        out = wait_records(srv, lambda r: r.get("FTPD_EVENT") == "logout",
+                           n=2)
+        check(len(out) == 2, f"logouts after QUIT: {out}")
