@@ -132,6 +132,22 @@ config_locate_error(char *err, size_t errlen)
  * ftpd always did: users_file, then the system's accounts when
  * system_users is on.
  */
+/* bans_shared: the bans live in the SQL accounts' database (PostgreSQL:
+ * the store whose ban statements exist, the one nodes share). */
+static int
+check_bans_shared(const struct ftpd_config *c, char *err, size_t errlen)
+{
+	size_t j;
+
+	for (j = 0; j < c->acct_nchain; j++)
+		if (c->acct_chain[j] == SRC_SQL &&
+		    c->sql_driver == SQL_POSTGRESQL)
+			return 0;
+	snprintf(err, errlen, "bans_shared: needs accounts with sql and "
+	    "sql_driver = postgresql (the bans live in its ftp_bans table)");
+	return -1;
+}
+
 static int
 parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 {
@@ -294,6 +310,8 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 	if (parse_accounts(c, err, errlen) == -1 ||
 	    check_plans(c, err, errlen) == -1 ||
 	    check_dirs(c, err, errlen) == -1)
+		return -1;
+	if (c->bans_shared && check_bans_shared(c, err, errlen) == -1)
 		return -1;
 	return c->acct_service ? parse_account_user(c, err, errlen) : 0;
 }

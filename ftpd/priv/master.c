@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/netmask.h"
@@ -29,6 +30,7 @@
 #include "priv/acct_service.h"
 #include "priv/askproto.h"
 #include "priv/bans.h"
+#include "priv/bans_shared.h"
 #include "config.h"
 #include "priv/master.h"
 #include "priv/monitor.h"
@@ -156,7 +158,7 @@ master_listen(void)
 	    listen_list(cfg->implicit_tls_listen, 1) == -1)
 		return -1;
 	children = xcalloc(cfg->max_clients, sizeof(*children));
-	pfds = xcalloc(MAX_LISTENERS + cfg->max_clients, sizeof(*pfds));
+	pfds = xcalloc(MAX_LISTENERS + cfg->max_clients + 1, sizeof(*pfds));
 	return 0;
 }
 
@@ -165,6 +167,7 @@ static void
 note_failures(const struct child *c, int status)
 {
 	char ip[NET_ADDRSTRLEN];
+	time_t now = time(NULL);
 
 	/* No client known (proxy_protocol, before or without a header that
 	 * names one): nobody to ban; never the proxy itself. */
@@ -173,12 +176,25 @@ note_failures(const struct child *c, int status)
 		return;
 	if (bans_record(&c->peer, (unsigned)WEXITSTATUS(status),
 	    (unsigned)cfg->ban_after, (time_t)cfg->ban_seconds,
-	    time(NULL)) == 2) {
+	    now) == 2) {
 		net_format_ip((const struct sockaddr *)&c->peer, ip,
 		    sizeof(ip));
 		log_msg(LOG_WARNING, "banned %s for %llu s: too many failed "
 		    "logins", ip, cfg->ban_seconds);
+		if (cfg->bans_shared)
+			bans_shared_add(&c->peer, now +
+			    (time_t)cfg->ban_seconds);
 	}
+}
+
+/* Banned here, or (bans_shared) by any node of the cluster. */
+static int
+banned(const struct sockaddr_storage *addr)
+{
+	time_t now = time(NULL);
+
+	return bans_check(addr, now) ||
+	    (cfg->bans_shared && bans_shared_check(addr, now));
 }
 
 static void
@@ -321,7 +337,7 @@ accept_one(const struct listener *l)
 	    !netmask_match(cfg->proxy_from_list, cfg->proxy_from_n,
 	    (struct sockaddr *)&peer))
 		refuse(fd, ip, "Service not available.");
-	else if (!cfg->proxy_protocol && bans_check(&peer, time(NULL)))
+	else if (!cfg->proxy_protocol && banned(&peer))
 		refuse(fd, ip, "Too many failed logins from your address; "
 		    "try again later.");
 	else if (nchildren >= cfg->max_clients)
@@ -366,7 +382,7 @@ proxy_answer(struct child *c)
 		 * unknown. */
 		if (who.ss_family != AF_UNSPEC) {
 			net_unmap_v4(&who);
-			if (bans_check(&who, time(NULL)))
+			if (banned(&who))
 				verdict = PROXY_VERDICT_BANNED;
 			else if (count_peer(&who) >= cfg->max_per_ip)
 				verdict = PROXY_VERDICT_TOO_MANY;
@@ -479,6 +495,60 @@ poll_set(size_t *chan_of)
 	return n;
 }
 
+/* bans_shared: the question to the account service in flight, last in
+ * the set (after every channel); its index, or 0 when none. */
+static nfds_t
+poll_bans(nfds_t *n)
+{
+	if (!cfg->bans_shared || bans_shared_fd() == -1)
+		return 0;
+	pfds[*n].fd = bans_shared_fd();
+	pfds[*n].events = POLLIN;
+	pfds[*n].revents = 0;
+	return (*n)++;
+}
+
+/* The channels that poll found ready, pfds[nlisteners, nchan). */
+static void
+answer_channels(const size_t *chan_of, nfds_t nchan)
+{
+	nfds_t i;
+
+	for (i = nlisteners; i < nchan; i++)
+		if (pfds[i].revents != 0 &&
+		    chan_of[i - nlisteners] < nchildren &&
+		    children[chan_of[i - nlisteners]].ask == pfds[i].fd)
+			answer(&children[chan_of[i - nlisteners]]);
+}
+
+/*
+ * shutdown_grace: the listeners are closed, so the balancer's health
+ * checks fail and it sends new clients to other nodes; the sessions
+ * running go on (their logins, session limits and quota tallies still
+ * answered) until they end or the grace is over.  A second SIGTERM ends
+ * the grace at once.  shutdown_children then stops what is left.
+ */
+static void
+drain(size_t *chan_of)
+{
+	long long end = clock_ms() + (long long)cfg->shutdown_grace * 1000;
+	nfds_t npfd;
+
+	log_msg(LOG_NOTICE, "SIGTERM: no new sessions; waiting up to %llu s "
+	    "for %zu session(s) to end", cfg->shutdown_grace, nchildren);
+	got_term = 0;
+	while (nchildren > 0 && !got_term && clock_ms() < end) {
+		npfd = poll_set(chan_of);
+		if (poll(pfds, npfd, 200) > 0)
+			answer_channels(chan_of, npfd);
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+		}
+		acct_spawn_tick();
+	}
+}
+
 static void
 shutdown_children(void)
 {
@@ -548,7 +618,7 @@ int
 master_run(void)
 {
 	size_t *chan_of = xcalloc(cfg->max_clients, sizeof(*chan_of));
-	nfds_t npfd;
+	nfds_t npfd, nchan, bans_at;
 	size_t i;
 	int n;
 
@@ -571,7 +641,10 @@ master_run(void)
 		(void)net_set_nonblock(listeners[i].fd, 1);
 	while (!got_term) {
 		npfd = poll_set(chan_of);
-		n = poll(pfds, npfd, 1000);
+		nchan = npfd;
+		bans_at = poll_bans(&npfd);
+		n = poll(pfds, npfd, cfg->bans_shared ? bans_shared_wait_ms() :
+		    1000);
 		if (got_hup) {
 			got_hup = 0;
 			reopen_logs();
@@ -582,24 +655,28 @@ master_run(void)
 			reap();
 		}
 		acct_spawn_tick();
+		if (bans_at != 0 && n > 0 && pfds[bans_at].revents != 0)
+			bans_shared_ready();
+		if (cfg->bans_shared)
+			bans_shared_tick();
 		if (n <= 0)
 			continue;
 		/* Channels before accepts: accept_one and reap reorder the
 		 * table that chan_of indexes. */
-		for (i = nlisteners; i < npfd; i++)
-			if (pfds[i].revents != 0 &&
-			    chan_of[i - nlisteners] < nchildren &&
-			    children[chan_of[i - nlisteners]].ask == pfds[i].fd)
-				answer(&children[chan_of[i - nlisteners]]);
+		answer_channels(chan_of, nchan);
 		for (i = 0; i < nlisteners; i++)
 			if (pfds[i].revents & POLLIN)
 				accept_one(&listeners[i]);
 	}
+	for (i = 0; i < nlisteners; i++)
+		(void)close(listeners[i].fd);
+	nlisteners = 0;
+	if (cfg->shutdown_grace > 0 && nchildren > 0)
+		drain(chan_of);
 	free(chan_of);
 	log_msg(LOG_NOTICE, "shutting down: %zu session(s) signalled",
 	    nchildren);
-	for (i = 0; i < nlisteners; i++)
-		(void)close(listeners[i].fd);
+	bans_shared_stop();
 	acct_spawn_stop();
 	shutdown_children();
 	return 0;
