@@ -524,9 +524,11 @@ proxy_admit(struct monitor *m)
 	if (verdict == PROXY_VERDICT_OK) {
 		net_format_ip((const struct sockaddr *)&m->via, msg,
 		    sizeof(msg));
+		/* check-send-proxy: the balancer's health check, at
+		 * debug only, as its connection line. */
 		if (local)
-			log_msg(LOG_INFO, "PROXY header names no client: the "
-			    "proxy speaks for itself");
+			log_msg(LOG_DEBUG, "PROXY header names no client: the "
+			    "proxy speaks for itself (a health check)");
 		else
 			log_msg(LOG_INFO, "client %s via proxy %s", m->ip,
 			    msg);
@@ -949,7 +951,10 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	sa.sa_flags = SA_RESTART;	/* the monitor's own waits go on */
 	(void)sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
-	log_msg(LOG_INFO, "connection from %s", m.ip);
+	/* Behind a proxy the line that names the client is proxy_admit's;
+	 * this one would name the balancer for every health check. */
+	log_msg(cfg->proxy_protocol ? LOG_DEBUG : LOG_INFO,
+	    "connection from %s", m.ip);
 	tls_session_prepare();
 	start_front(&m);
 	/* Only the front parses the TLS key; the user process, forked from
