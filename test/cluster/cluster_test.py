@@ -50,6 +50,7 @@ PORT = 2121                      # each node's control port
 PASV = {1: (30100, 30119), 2: (30200, 30219), 3: (30300, 30319)}
 USER, PASS = "alice", "alice-pw"
 QUSER, QPASS = "carol", "carol-pw"
+SUSER, SPASS = "dave", "dave-pw"   # rate_down: a download that lasts
 QUOTA = 1 << 20
 STEP_TIMEOUT = 60
 
@@ -208,7 +209,8 @@ class Cluster:
             "idle_timeout": "60", "data_timeout": "30",
             # The account's own quota comes with its row.
             "sql_user_query": "SELECT name, password, uid, gid, home, "
-                              "enabled, quota_bytes FROM ftp_accounts "
+                              "enabled, quota_bytes, rate_down FROM "
+                              "ftp_accounts "
                               "WHERE name = :user",
             # Node 3 logs what an operator sees (health checks: none).
             "log_level": "debug" if k != 3 else "info",
@@ -451,19 +453,20 @@ def test_node_killed_during_upload(c):
 
 
 def test_sigterm_drains(c):
-    """SIGTERM to node 2 during a slow download: the node stops taking
-    new sessions (HAProxy sends the next ones to node 3's port... and
-    port 21 to none), the transfer completes in full."""
+    """SIGTERM to node 2 during a download held to 1 MB/s (rate_down):
+    the node stops taking new sessions at once (HAProxy marks it down),
+    the transfer completes in full, then the node ends."""
     out = c.work / "drain.bin"
-    want = sha256_file(c.store / USER / "cut.bin")
-    p = subprocess.Popen(ns_exec(c.cli, CURL + ["--limit-rate", "1M",
-                                               url(2102, "cut.bin"), "-o",
-                                               out]),
+    want = sha256_file(c.store / SUSER / "slow.bin")
+    seen = c.node_log(2).count("slow.bin")
+    p = subprocess.Popen(ns_exec(c.cli, CURL + [url(2102, "slow.bin", SUSER,
+                                                    SPASS), "-o", out]),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
     try:
         end = time.monotonic() + 20
-        while time.monotonic() < end and c.node_log(2).count("RETR /cut") < 1:
+        while time.monotonic() < end and \
+                c.node_log(2).count("slow.bin") <= seen:
             time.sleep(0.1)
         time.sleep(0.5)
         os.kill(c.nodes[2].p.pid, signal.SIGTERM)
@@ -478,6 +481,9 @@ def test_sigterm_drains(c):
     check(p.returncode == 0 and sha256_file(out) == want,
           "the download was cut by SIGTERM despite shutdown_grace")
     c.nodes[2].p.wait(timeout=30)
+    log = c.node_log(2)
+    check("SIGTERM: no new sessions" in log and "0 session(s) signalled"
+          in log, "node 2 did not drain:\n" + log[-1500:])
 
 
 TESTS = [test_upload_a_read_b, test_passive_active_balanced,
@@ -525,10 +531,13 @@ def main():
         with pg_ctx as pg:
             pg.load_schema()
             c = Cluster(work, pg)
-            for name in (USER, QUSER):
+            for name, pw in ((USER, PASS), (QUSER, QPASS), (SUSER, SPASS)):
                 (c.store / name).mkdir(parents=True)
-                pg.add_account(name, PASS if name == USER else QPASS,
-                               VUSER_UID, VUSER_GID, c.store / name)
+                pg.add_account(name, pw, VUSER_UID, VUSER_GID,
+                               c.store / name)
+            make_file(c.store / SUSER / "slow.bin", 3 << 20)
+            pg.psql("UPDATE ftp_accounts SET rate_down = 1048576 "
+                    f"WHERE name = '{SUSER}'")
             pg.psql(f"UPDATE ftp_accounts SET quota_bytes = {QUOTA} "
                     f"WHERE name = '{QUSER}'")
             chown_tree(c.store, VUSER_UID, VUSER_GID)
