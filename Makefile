@@ -187,6 +187,12 @@ unit: all test/unit/run_unit
 integration: all
 	$(PYTHON) test/integration/run.py
 
+# Several nodes behind a real HAProxy, in network namespaces the test
+# makes and removes (test/cluster/cluster_test.py; skips without root).
+.PHONY: check-cluster bench-cluster
+check-cluster: all
+	$(PYTHON) test/cluster/cluster_test.py
+
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer,
 # built into a separate tree so the normal build is untouched.
 check-asan: deps test-deps
