@@ -193,6 +193,10 @@ integration: all
 check-cluster: all
 	$(PYTHON) test/cluster/cluster_test.py
 
+# The cluster's figures: 1, 2 and 3 nodes through HAProxy (not a test).
+bench-cluster: all
+	$(PYTHON) test/cluster/bench.py $(BENCH_CLUSTER_ARGS)
+
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer,
 # built into a separate tree so the normal build is untouched.
 check-asan: deps test-deps

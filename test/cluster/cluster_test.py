@@ -168,6 +168,8 @@ class Cluster:
         self.hap = None
         self.store = work / "store"
         self.cert, self.key = cert_pair()
+        self.balanced = [1, 2]      # the nodes behind port 21
+        self.direct = {3}           # nodes whose passive ports are direct
 
     def build(self):
         n = self.ns
@@ -202,8 +204,8 @@ class Cluster:
             "proxy_protocol": "yes", "proxy_from": f"{NET}.{10 + k}.1",
             "pasv_ports": f"{lo}-{hi}",
             # 1, 2: the balancer forwards the range; 3: reached directly
-            "pasv_address": BAL if k != 3 else node_addr(k),
-            "proxy_protocol_data": "yes" if k != 3 else "no",
+            "pasv_address": BAL if k not in self.direct else node_addr(k),
+            "proxy_protocol_data": "no" if k in self.direct else "yes",
             "ban_after": "3", "ban_seconds": "30", "bans_shared": "yes",
             "accounts_home_root": self.store, "shutdown_grace": "20",
             "idle_timeout": "60", "data_timeout": "30",
@@ -248,12 +250,12 @@ frontend ftp
     default_backend nodes
 backend nodes
     balance roundrobin
-{srv(1)}{srv(2)}"""
+{"".join(srv(k) for k in self.balanced)}"""
         for k in range(1, NODES + 1):
             text += (f"frontend one{k}\n    bind {BAL}:{2100 + k}\n"
                      f"    default_backend only{k}\nbackend only{k}\n"
                      + srv(k))
-        for k in (1, 2):
+        for k in sorted(set(range(1, NODES + 1)) - self.direct):
             lo, hi = PASV[k]
             # The passive range: the port the client dials is the one
             # the node listens on (no port on the server line).
