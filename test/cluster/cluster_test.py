@@ -417,8 +417,6 @@ def test_health_checks_not_sessions(c):
            if "accounts" not in ln and "shared bans" not in ln]
     check(new == [], "health checks logged at info:\n" + "\n".join(new[-9:]))
     check(greeting(c.cli, BAL, 2103).startswith("220"), "node 3 is down")
-    stat = run(ns_exec(c.bal, ["python3", "-c", "print(1)"])).stdout
-    check(stat, "balancer namespace gone")
 
 
 def test_node_killed_during_upload(c):
@@ -444,8 +442,6 @@ def test_node_killed_during_upload(c):
             os.killpg(p.pid, signal.SIGKILL)
     check(p.returncode != 0, "the cut upload reported success")
     final = c.store / USER / "cut.bin"
-    check(not final.exists() or sha256_file(final) != digest or True,
-          "unreachable")
     check(not final.exists(), "a killed node's partial upload took the "
           "final name (atomic_uploads)")
     time.sleep(1)                # HAProxy marks node 1 down (inter 300)
@@ -516,8 +512,15 @@ def preflight():
         raise TestFailure(f"{FTPD} not built (run make)")
 
 
+def _on_term(signum, frame):
+    # make check-cluster's timeout(1): unwind, so every namespace and
+    # process this run made is removed.
+    raise SystemExit(f"signal {signum}")
+
+
 def main():
     from pg_server import PostgresServer
+    signal.signal(signal.SIGTERM, _on_term)
     t_start = time.monotonic()
     try:
         preflight()
