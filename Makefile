@@ -191,7 +191,7 @@ integration: all
 # makes and removes (test/cluster/cluster_test.py; skips without root).
 .PHONY: check-cluster bench-cluster
 check-cluster: all
-	timeout 600 $(PYTHON) test/cluster/cluster_test.py
+	timeout 600 $(PYTHON) test/cluster/cluster_test.py || [ $$? = 77 ]
 
 # The cluster's figures: 1, 2 and 3 nodes through HAProxy (not a test).
 bench-cluster: all
