@@ -130,6 +130,11 @@ ask(void)
 		next_ask = clock_ms() + REFRESH_MS;
 		return;
 	}
+	/* Bans that ended while the database was away need no row. */
+	while (nqueue > 0 && queue[0].until <= now) {
+		memmove(queue, queue + 1, sizeof(queue[0]) * (nqueue - 1));
+		nqueue--;
+	}
 	buf_init(&out, 128);
 	sent_add = nqueue > 0;
 	r = sent_add ? acct_put_ban(&out, &queue[0]) :
@@ -153,7 +158,7 @@ bans_shared_tick(void)
 		    "accounts_timeout");
 		finish();
 	}
-	if (fd == -1 && (nqueue > 0 || clock_ms() >= next_ask))
+	if (fd == -1 && clock_ms() >= next_ask)
 		ask();
 }
 
@@ -189,11 +194,16 @@ bans_shared_ready(void)
 		view.n = incoming.n;
 		memcpy(view.bans, incoming.bans, sizeof(view.bans[0]) *
 		    incoming.n);
+		buf_free(&in);
+		finish();
+		/* More bans to send: at once, the database answers. */
+		if (nqueue > 0)
+			next_ask = 0;
+		return;
 	}
+	/* Not stored: tried again at the next second, not in a loop. */
 	buf_free(&in);
 	finish();
-	if (nqueue > 0)
-		next_ask = 0;
 }
 
 void

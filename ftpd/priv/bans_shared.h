@@ -17,8 +17,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-/* A ban this node decided: addr until until, sent with the next
- * question (queued; the oldest dropped past a few dozen). */
+/* A ban this node decided: addr until until, sent at once (queued while
+ * the database is away and tried once a second; the oldest dropped past
+ * a few dozen, those expired meanwhile too). */
 void	bans_shared_add(const struct sockaddr_storage *addr, time_t until);
 /* 1 if another node (or this one, as the database says) banned addr
  * and the ban is in force at now. */
