@@ -196,6 +196,16 @@ unit: all test/unit/run_unit
 integration: all
 	$(PYTHON) test/integration/run.py -j$(TEST_JOBS)
 
+# Several nodes behind a real HAProxy, in network namespaces the test
+# makes and removes (test/cluster/cluster_test.py; skips without root).
+.PHONY: check-cluster bench-cluster
+check-cluster: all
+	timeout 600 $(PYTHON) test/cluster/cluster_test.py || [ $$? = 77 ]
+
+# The cluster's figures: 1, 2 and 3 nodes through HAProxy (not a test).
+bench-cluster: all
+	$(PYTHON) test/cluster/bench.py $(BENCH_CLUSTER_ARGS)
+
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer,
 # built into a separate tree so the normal build is untouched.
 check-asan: deps test-deps

@@ -38,9 +38,11 @@ CREATE TABLE IF NOT EXISTS ftp_quota_tally (
 );
 
 -- ftp_bans: addresses banned for failed logins (bans_shared = yes),
--- seen by every node until expires (seconds since 1970, UTC).
+-- seen by every node until expires (seconds since 1970, UTC); node is
+-- the host name of the node that banned, reason why.
 CREATE TABLE IF NOT EXISTS ftp_bans (
     address       VARCHAR(64)   NOT NULL PRIMARY KEY,
     expires       BIGINT        NOT NULL,
-    node          VARCHAR(255)  NULL
+    node          VARCHAR(255)  NULL,
+    reason        VARCHAR(255)  NULL
 );

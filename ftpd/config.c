@@ -188,6 +188,22 @@ config_locate_error(char *err, size_t errlen)
  * ftpd always did: users_file, then the system's accounts when
  * system_users is on.
  */
+/* bans_shared: the bans live in the SQL accounts' database (PostgreSQL:
+ * the store whose ban statements exist, the one nodes share). */
+static int
+check_bans_shared(const struct ftpd_config *c, char *err, size_t errlen)
+{
+	size_t j;
+
+	for (j = 0; j < c->acct_nchain; j++)
+		if (c->acct_chain[j] == SRC_SQL &&
+		    c->sql_driver == SQL_POSTGRESQL)
+			return 0;
+	snprintf(err, errlen, "bans_shared: needs accounts with sql and "
+	    "sql_driver = postgresql (the bans live in its ftp_bans table)");
+	return -1;
+}
+
 static int
 parse_accounts(struct ftpd_config *c, char *err, size_t errlen)
 {
@@ -429,7 +445,8 @@ check_rules(struct ftpd_config *c, char *err, size_t errlen)
 	    check_dirs(c, err, errlen) == -1)
 		return -1;
 	if (parse_events(c, err, errlen) == -1 ||
-	    parse_metrics(c, err, errlen) == -1)
+	    parse_metrics(c, err, errlen) == -1 ||
+	    (c->bans_shared && check_bans_shared(c, err, errlen) == -1))
 		return -1;
 	return c->acct_service ? parse_ids("account_user", c->account_user,
 	    &c->acct_uid, &c->acct_gid, err, errlen) : 0;

@@ -1,9 +1,10 @@
 /*
  * backends.c - which backend serves a source, and which keeps its quota
- * tallies.
+ * tallies and shared bans.
  */
 #include "config.h"
 #include "accounts/service.h"
+#include "accounts/banstore.h"
 #include "accounts/tally.h"
 
 const struct acct_backend *
@@ -32,4 +33,13 @@ tally_ops_for(unsigned source)
 	case SQL_MYSQL:		return &acct_mysql_tally;
 	default:		return NULL;
 	}
+}
+
+const struct acct_ban_ops *
+ban_ops_for(unsigned source)
+{
+	if (source != SRC_SQL)
+		return NULL;
+	return cfg->sql_driver == SQL_POSTGRESQL ? &acct_postgresql_bans :
+	    NULL;
 }

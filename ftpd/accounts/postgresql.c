@@ -24,6 +24,7 @@
 #include "config.h"
 #include "accounts/backend.h"
 #include "accounts/sqlparams.h"
+#include "accounts/banstore.h"
 #include "accounts/tally.h"
 
 #define STMT_NAME	"ftpd_user"
@@ -215,30 +216,20 @@ const struct acct_backend acct_postgresql = {
 #define TALLY_INT8	20
 
 /*
- * Run sql with name and up to four numbers as parameters, within the
- * deadline.  The result (PGRES_TUPLES_OK or PGRES_COMMAND_OK), or NULL
- * with err.
+ * Run sql with n parameters as text (types NULL: the server infers them)
+ * within the deadline.  The result (PGRES_TUPLES_OK or PGRES_COMMAND_OK),
+ * or NULL with err naming step.
  */
 static PGresult *
-tally_exec(struct pg *p, const char *sql, const char *name,
-    const long long *v, int nv, int deadline_ms, char *err, size_t errlen)
+exec_params(struct pg *p, const char *step, const char *sql, int n,
+    const Oid *types, const char *const *vals, int deadline_ms, char *err,
+    size_t errlen)
 {
-	static const Oid types[5] = { TALLY_TEXT, TALLY_INT8, TALLY_INT8,
-	    TALLY_INT8, TALLY_INT8 };
-	char num[4][24];
-	const char *vals[5];
 	PGresult *res, *extra;
 	ExecStatusType st;
-	int i;
 
-	vals[0] = name;
-	for (i = 0; i < nv && i < 4; i++) {
-		(void)snprintf(num[i], sizeof(num[i]), "%lld", v[i]);
-		vals[i + 1] = num[i];
-	}
-	if (!PQsendQueryParams(p->conn, sql, 1 + nv, types, vals, NULL, NULL,
-	    0)) {
-		pg_error(err, errlen, "tally", PQerrorMessage(p->conn));
+	if (!PQsendQueryParams(p->conn, sql, n, types, vals, NULL, NULL, 0)) {
+		pg_error(err, errlen, step, PQerrorMessage(p->conn));
 		return NULL;
 	}
 	if (await_result(p, clock_ms() + deadline_ms, err, errlen) == -1)
@@ -248,12 +239,32 @@ tally_exec(struct pg *p, const char *sql, const char *name,
 		PQclear(extra);
 	st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		pg_error(err, errlen, "tally", res != NULL ?
+		pg_error(err, errlen, step, res != NULL ?
 		    PQresultErrorMessage(res) : PQerrorMessage(p->conn));
 		PQclear(res);
 		return NULL;
 	}
 	return res;
+}
+
+/* Run sql with name and up to four numbers as parameters. */
+static PGresult *
+tally_exec(struct pg *p, const char *sql, const char *name,
+    const long long *v, int nv, int deadline_ms, char *err, size_t errlen)
+{
+	static const Oid types[5] = { TALLY_TEXT, TALLY_INT8, TALLY_INT8,
+	    TALLY_INT8, TALLY_INT8 };
+	char num[4][24];
+	const char *vals[5];
+	int i;
+
+	vals[0] = name;
+	for (i = 0; i < nv && i < 4; i++) {
+		(void)snprintf(num[i], sizeof(num[i]), "%lld", v[i]);
+		vals[i + 1] = num[i];
+	}
+	return exec_params(p, "tally", sql, 1 + nv, types, vals, deadline_ms,
+	    err, errlen);
 }
 
 /* A bigint column as text, at 0 or more. */
@@ -329,4 +340,68 @@ pg_tally_add(void *h, const char *name, long long db, long long df,
 
 const struct acct_tally_ops acct_postgresql_tally = {
 	pg_tally_read, pg_tally_insert, pg_tally_add
+};
+
+/* ---- shared bans (banstore.h) --------------------------------------- */
+
+#define BANS_KEEP_EXPIRED	86400	/* rows kept a day after, then gone */
+
+static int
+pg_ban_add(void *h, const char *address, unsigned long long until,
+    const char *node, const char *reason, int deadline_ms, char *err,
+    size_t errlen)
+{
+	static const Oid types[4] = { TALLY_TEXT, TALLY_INT8, TALLY_TEXT,
+	    TALLY_TEXT };
+	char num[24], old[24];
+	const char *vals[4] = { address, num, node, reason };
+	const char *oldv[1] = { old };
+	PGresult *res;
+
+	(void)snprintf(num, sizeof(num), "%llu", until);
+	/* Two nodes banning one address at once: the later until wins. */
+	if ((res = exec_params(h, "ban", "INSERT INTO ftp_bans (address, "
+	    "expires, node, reason) VALUES ($1, $2, $3, $4) "
+	    "ON CONFLICT (address) DO UPDATE SET "
+	    "expires = GREATEST(ftp_bans.expires, EXCLUDED.expires), "
+	    "node = EXCLUDED.node, reason = EXCLUDED.reason", 4, types, vals,
+	    deadline_ms, err, errlen)) == NULL)
+		return -1;
+	PQclear(res);
+	(void)snprintf(old, sizeof(old), "%llu", until > BANS_KEEP_EXPIRED ?
+	    until - BANS_KEEP_EXPIRED : 0);
+	if ((res = exec_params(h, "ban", "DELETE FROM ftp_bans WHERE "
+	    "expires < $1", 1, types + 1, oldv, deadline_ms, err, errlen)) ==
+	    NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_ban_list(void *h, unsigned long long now, size_t max, ban_row_fn row,
+    void *arg, int deadline_ms, char *err, size_t errlen)
+{
+	static const Oid types[2] = { TALLY_INT8, TALLY_INT8 };
+	char num[24], lim[24];
+	const char *vals[2] = { num, lim };
+	PGresult *res;
+	int i, n;
+
+	(void)snprintf(num, sizeof(num), "%llu", now);
+	(void)snprintf(lim, sizeof(lim), "%zu", max);
+	if ((res = exec_params(h, "bans", "SELECT address, expires FROM "
+	    "ftp_bans WHERE expires > $1 ORDER BY expires DESC LIMIT $2", 2,
+	    types, vals, deadline_ms, err, errlen)) == NULL)
+		return -1;
+	n = PQnfields(res) == 2 ? PQntuples(res) : 0;
+	for (i = 0; i < n; i++)
+		row(arg, PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0),
+		    PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1));
+	PQclear(res);
+	return 0;
+}
+
+const struct acct_ban_ops acct_postgresql_bans = {
+	pg_ban_add, pg_ban_list
 };

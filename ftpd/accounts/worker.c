@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -27,6 +28,7 @@
 #include "common/log.h"
 #include "config.h"
 #include "accounts/service.h"
+#include "accounts/banstore.h"
 #include "accounts/tally.h"
 
 #define BACKOFF_FIRST_MS	500
@@ -191,6 +193,55 @@ answer_tally(int fd, const struct buf *p, long long started)
 	buf_free(&out);
 }
 
+/*
+ * ACCT_BAN_ADD or ACCT_BAN_LIST (bans_shared): the master records a ban
+ * or asks for the bans in force; either way the answer is the list.
+ */
+static void
+answer_bans(int fd, uint32_t type, const struct buf *p, long long started)
+{
+	static struct acct_ban_list l;
+	const struct acct_ban_ops *ops = ban_ops_for(SRC_SQL);
+	struct conn *c = &conns[SRC_SQL];
+	struct acct_ban ban;
+	struct buf out;
+	uint64_t now = 0;
+	size_t off = 0;
+
+	memset(&l, 0, sizeof(l));
+	if ((type == ACCT_BAN_ADD && acct_get_ban(p, &ban) == -1) ||
+	    (type == ACCT_BAN_LIST && (ipc_get_u64(p, &off, &now) == -1 ||
+	    off != p->len))) {
+		log_msg(LOG_WARNING, "accounts: a malformed ban request");
+		return;
+	}
+	/* The master's clock says what is in force; an add asks at its
+	 * own time. */
+	if (type == ACCT_BAN_ADD)
+		now = (uint64_t)time(NULL);
+	if (ops == NULL || c->be == NULL) {
+		l.status = ACCT_UNAVAILABLE;
+		snprintf(l.why, sizeof(l.why), "this sql_driver keeps no "
+		    "shared bans");
+	} else if (conn_ready(c, l.why, sizeof(l.why)) == -1)
+		l.status = ACCT_UNAVAILABLE;
+	else {
+		ban_serve(ops, c->h, type == ACCT_BAN_ADD ? &ban : NULL,
+		    (unsigned long long)now, deadline_left(started), &l);
+		if (l.status == ACCT_UNAVAILABLE) {
+			log_msg(LOG_ERR, "accounts: %s: shared bans: %s",
+			    c->be->name, l.why);
+			conn_fail(c);
+		}
+	}
+	buf_init(&out, IPC_MAX);
+	if (acct_put_ban_list(&out, &l) == -1 ||
+	    ipc_send(fd, ACCT_BAN_LIST_ANSWER, out.data, out.len, -1) == -1)
+		log_msg(LOG_WARNING, "accounts: cannot answer a ban request: "
+		    "%s", strerror(errno));
+	buf_free(&out);
+}
+
 /* Only ftpd's own uid (root) may ask: the authentication child, the
  * monitors. */
 static int
@@ -223,6 +274,10 @@ answer_one(int fd, struct buf *p, struct request *rq)
 	    (int)cfg->accounts_timeout * 1000);
 	if (rc == 0 && type == ACCT_TALLY) {
 		answer_tally(fd, p, started);
+		return;
+	}
+	if (rc == 0 && (type == ACCT_BAN_ADD || type == ACCT_BAN_LIST)) {
+		answer_bans(fd, type, p, started);
 		return;
 	}
 	if (rc == -1 || type != ACCT_LOOKUP || read_request(p, rq) == -1) {

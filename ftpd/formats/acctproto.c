@@ -5,6 +5,7 @@
  * the values mean is judged by whoever reads them.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/buf.h"
 #include "common/ipc.h"
@@ -160,5 +161,94 @@ acct_get_tally_answer(const struct buf *b, struct acct_tally_ans *a)
 	    ipc_get_u64(b, &off, &a->used_files) == -1 || off != b->len)
 		return -1;
 	a->status = (enum acct_status)st;
+	return 0;
+}
+
+/* ---- shared bans ---------------------------------------------------- */
+
+static int
+put_ban(struct buf *b, const struct acct_ban *ban)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, ban->addr, 8);
+	memcpy(&lo, ban->addr + 8, 8);
+	return ipc_put_u32(b, ban->family) == -1 || ipc_put_u64(b, hi) == -1 ||
+	    ipc_put_u64(b, lo) == -1 || ipc_put_u64(b, ban->until) == -1 ?
+	    -1 : 0;
+}
+
+static int
+get_ban(const struct buf *b, size_t *off, struct acct_ban *ban)
+{
+	uint64_t hi, lo;
+
+	memset(ban, 0, sizeof(*ban));
+	if (ipc_get_u32(b, off, &ban->family) == -1 ||
+	    ipc_get_u64(b, off, &hi) == -1 || ipc_get_u64(b, off, &lo) == -1 ||
+	    ipc_get_u64(b, off, &ban->until) == -1 ||
+	    (ban->family != AF_INET && ban->family != AF_INET6) ||
+	    ban->until > ACCT_BAN_UNTIL_MAX)
+		return -1;
+	memcpy(ban->addr, &hi, 8);
+	memcpy(ban->addr + 8, &lo, 8);
+	/* One spelling per address: an IPv4 one has nothing after its 4. */
+	if (ban->family == AF_INET && (lo != 0 ||
+	    memcmp(ban->addr + 4, "\0\0\0\0", 4) != 0))
+		return -1;
+	return 0;
+}
+
+int
+acct_put_ban(struct buf *b, const struct acct_ban *ban)
+{
+	return put_ban(b, ban);
+}
+
+int
+acct_get_ban(const struct buf *b, struct acct_ban *ban)
+{
+	size_t off = 0;
+
+	return get_ban(b, &off, ban) == -1 || off != b->len ? -1 : 0;
+}
+
+int
+acct_put_ban_list(struct buf *b, const struct acct_ban_list *l)
+{
+	uint32_t i;
+
+	if (l->n > ACCT_BANS_MAX || ipc_put_u32(b, (uint32_t)l->status) == -1 ||
+	    ipc_put_str(b, l->why) == -1 || ipc_put_u32(b, l->n) == -1)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		if (put_ban(b, &l->bans[i]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+acct_get_ban_list(const struct buf *b, struct acct_ban_list *l)
+{
+	uint32_t st, i;
+	size_t off = 0;
+
+	l->n = 0;
+	if (ipc_get_u32(b, &off, &st) == -1 || st > ACCT_UNAVAILABLE ||
+	    ipc_get_str(b, &off, l->why, sizeof(l->why)) == -1 ||
+	    ipc_get_u32(b, &off, &l->n) == -1 || l->n > ACCT_BANS_MAX) {
+		l->n = 0;
+		return -1;
+	}
+	for (i = 0; i < l->n; i++)
+		if (get_ban(b, &off, &l->bans[i]) == -1) {
+			l->n = 0;
+			return -1;
+		}
+	if (off != b->len) {
+		l->n = 0;
+		return -1;
+	}
+	l->status = (enum acct_status)st;
 	return 0;
 }

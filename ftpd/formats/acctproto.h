@@ -37,6 +37,12 @@ enum acct_msg {
 	ACCT_TALLY_ANSWER,	/* u32 status, str why, u64 granted bytes,
 				 * u64 granted files, u64 used bytes, u64
 				 * used files */
+	ACCT_BAN_ADD,		/* (bans_shared, the master) struct
+				 * acct_ban: u32 family, u64 x2 address,
+				 * u64 until; answered with ACCT_BAN_LIST */
+	ACCT_BAN_LIST,		/* (bans_shared, the master) u64 now */
+	ACCT_BAN_LIST_ANSWER,	/* u32 status, str why, u32 count (at most
+				 * ACCT_BANS_MAX), count struct acct_ban */
 };
 
 enum acct_status {
@@ -104,7 +110,37 @@ struct acct_tally_ans {
 	uint64_t		used_bytes, used_files;	/* after it */
 };
 
+/*
+ * Shared bans (bans_shared = yes): rows of ftp_bans, one per address.
+ * The service turns the database's text into these binary entries; the
+ * master only checks their ranges.  IPv4 addresses fill the first 4
+ * bytes of addr, the rest are zero.
+ */
+#define ACCT_BANS_MAX	1024	/* entries in one list: 33 KiB < IPC_MAX */
+#define ACCT_BAN_UNTIL_MAX	(1ULL << 40)	/* year 36812: a sane bound */
+
+struct acct_ban {
+	uint32_t	family;		/* AF_INET or AF_INET6 */
+	unsigned char	addr[16];
+	uint64_t	until;		/* seconds since 1970 */
+};
+
+struct acct_ban_list {
+	enum acct_status	status;	/* ACCT_FOUND: bans is the list */
+	char			why[ACCT_WHY_MAX];
+	uint32_t		n;
+	struct acct_ban		bans[ACCT_BANS_MAX];
+};
+
 struct buf;
+
+/* Encode/decode one ban (an ACCT_BAN_ADD payload) or a list (an
+ * ACCT_BAN_LIST_ANSWER).  0, or -1 (length, family or until out of
+ * range). */
+int	acct_put_ban(struct buf *b, const struct acct_ban *ban);
+int	acct_get_ban(const struct buf *b, struct acct_ban *ban);
+int	acct_put_ban_list(struct buf *b, const struct acct_ban_list *l);
+int	acct_get_ban_list(const struct buf *b, struct acct_ban_list *l);
 
 /* Encode/decode an ACCT_TALLY or ACCT_TALLY_ANSWER payload.  0, or -1
  * (too long/short, a value out of range). */

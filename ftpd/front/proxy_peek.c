@@ -31,7 +31,10 @@ peek(int fd, long long deadline, unsigned char *buf, struct proxyhdr *h)
 	for (;;) {
 		n = recv(fd, buf, PROXYHDR_MAX, MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0) {
-			log_msg(LOG_INFO, "closed before the PROXY header");
+			/* A plain TCP health check (HAProxy's
+			 * check): not worth a line at info. */
+			log_msg(LOG_DEBUG, "closed before the PROXY header "
+			    "(a health check)");
 			return -1;
 		}
 		if (n == -1 && errno != EAGAIN && errno != EINTR) {

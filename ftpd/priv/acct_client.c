@@ -29,6 +29,8 @@
 
 extern char acct_sock_name[ACCT_SOCK_NAME_MAX];
 
+/* deadline 0: never wait (the master's shared bans): a non-blocking
+ * socket, one connect attempt. */
 static int
 dial(long long deadline, char *why, size_t whylen)
 {
@@ -47,7 +49,8 @@ dial(long long deadline, char *why, size_t whylen)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path + 1, acct_sock_name, n);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+	    (deadline == 0 ? SOCK_NONBLOCK : 0), 0);
 	if (fd == -1) {
 		snprintf(why, whylen, "socket: %s", strerror(errno));
 		return -1;
@@ -61,7 +64,7 @@ dial(long long deadline, char *why, size_t whylen)
 	while (connect(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(
 	    struct sockaddr_un, sun_path) + 1 + n)) == -1) {
 		if ((errno == ECONNREFUSED || errno == EINTR) &&
-		    clock_ms() + CONNECT_RETRY_MS < deadline) {
+		    deadline != 0 && clock_ms() + CONNECT_RETRY_MS < deadline) {
 			(void)usleep(CONNECT_RETRY_MS * 1000);
 			continue;
 		}
@@ -80,6 +83,12 @@ dial(long long deadline, char *why, size_t whylen)
 		return -1;
 	}
 	return fd;
+}
+
+int
+acct_dial_now(char *why, size_t whylen)
+{
+	return dial(0, why, whylen);
 }
 
 enum acct_status

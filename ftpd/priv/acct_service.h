@@ -53,6 +53,11 @@ enum acct_status acct_ask(unsigned source, const char *user,
 void	acct_tally_ask(const struct acct_tally_req *rq,
 	    struct acct_tally_ans *a);
 
+/* Master (shared bans): a connection to the service made without waiting,
+ * non-blocking, its peer checked; -1 with why when not possible now
+ * (not running, every worker busy). */
+int	acct_dial_now(char *why, size_t whylen);
+
 /*
  * Judge a record the service returned for user: the name as asked,
  * enabled, uid and gid not 0, uid at least min_uid and not the

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/netmask.h"
@@ -34,6 +35,7 @@
 #include "priv/bans.h"
 #include "priv/evsend.h"
 #include "priv/evspawn.h"
+#include "priv/bans_shared.h"
 #include "config.h"
 #include "priv/master.h"
 #include "priv/metrics_page.h"
@@ -172,7 +174,8 @@ tables_fit(void)
 		return;
 	children = xreallocarray(children, want, sizeof(*children));
 	chan_of = xreallocarray(chan_of, want, sizeof(*chan_of));
-	pfds = xreallocarray(pfds, MAX_LISTENERS + want, sizeof(*pfds));
+	/* The last row is bans_shared's question (poll_bans). */
+	pfds = xreallocarray(pfds, MAX_LISTENERS + want + 1, sizeof(*pfds));
 	capacity = want;
 }
 
@@ -181,6 +184,7 @@ static void
 note_failures(const struct child *c, int status)
 {
 	char ip[NET_ADDRSTRLEN];
+	time_t now = time(NULL);
 
 	/* No client known (proxy_protocol, before or without a header that
 	 * names one): nobody to ban; never the proxy itself. */
@@ -189,7 +193,7 @@ note_failures(const struct child *c, int status)
 		return;
 	if (bans_record(&c->peer, (unsigned)WEXITSTATUS(status),
 	    (unsigned)cfg->ban_after, (time_t)cfg->ban_seconds,
-	    time(NULL)) == 2) {
+	    now) == 2) {
 		MET_ADD(bans_total, 1);
 		net_format_ip((const struct sockaddr *)&c->peer, ip,
 		    sizeof(ip));
@@ -197,7 +201,20 @@ note_failures(const struct child *c, int status)
 		    "s: too many failed logins", ip, cfg->ban_seconds);
 		if (evsend_wanted(EV_BAN))
 			send_ban(c, ip);
+		if (cfg->bans_shared)
+			bans_shared_add(&c->peer, now +
+			    (time_t)cfg->ban_seconds);
 	}
+}
+
+/* Banned here, or (bans_shared) by any node of the cluster. */
+static int
+banned(const struct sockaddr_storage *addr)
+{
+	time_t now = time(NULL);
+
+	return bans_check(addr, now) ||
+	    (cfg->bans_shared && bans_shared_check(addr, now));
 }
 
 static void
@@ -380,7 +397,7 @@ accept_one(const struct listener *l)
 	    !netmask_match(cfg->proxy_from_list, cfg->proxy_from_n,
 	    (struct sockaddr *)&peer))
 		refuse(fd, ip, "Service not available.");
-	else if (!cfg->proxy_protocol && bans_check(&peer, time(NULL)))
+	else if (!cfg->proxy_protocol && banned(&peer))
 		refuse(fd, ip, "Too many failed logins from your address; "
 		    "try again later.");
 	else if (nchildren >= cfg->max_clients)
@@ -425,7 +442,7 @@ proxy_answer(struct child *c)
 		 * unknown. */
 		if (who.ss_family != AF_UNSPEC) {
 			net_unmap_v4(&who);
-			if (bans_check(&who, time(NULL)))
+			if (banned(&who))
 				verdict = PROXY_VERDICT_BANNED;
 			else if (count_peer(&who) >= cfg->max_per_ip)
 				verdict = PROXY_VERDICT_TOO_MANY;
@@ -573,6 +590,60 @@ poll_set(void)
 	return n;
 }
 
+/* bans_shared: the question to the account service in flight, last in
+ * the set (after every channel); its index, or 0 when none. */
+static nfds_t
+poll_bans(nfds_t *n)
+{
+	if (!cfg->bans_shared || bans_shared_fd() == -1)
+		return 0;
+	pfds[*n].fd = bans_shared_fd();
+	pfds[*n].events = POLLIN;
+	pfds[*n].revents = 0;
+	return (*n)++;
+}
+
+/* The channels that poll found ready, pfds[nlisteners, nchan). */
+static void
+answer_channels(nfds_t nchan)
+{
+	nfds_t i;
+
+	for (i = nlisteners; i < nchan; i++)
+		if (pfds[i].revents != 0 &&
+		    chan_of[i - nlisteners] < nchildren &&
+		    children[chan_of[i - nlisteners]].ask == pfds[i].fd)
+			answer(&children[chan_of[i - nlisteners]]);
+}
+
+/*
+ * shutdown_grace: the listeners are closed, so the balancer's health
+ * checks fail and it sends new clients to other nodes; the sessions
+ * running go on (their logins, session limits and quota tallies still
+ * answered) until they end or the grace is over.  A second SIGTERM ends
+ * the grace at once.  shutdown_children then stops what is left.
+ */
+static void
+drain(void)
+{
+	long long end = clock_ms() + (long long)cfg->shutdown_grace * 1000;
+	nfds_t npfd;
+
+	log_msg(LOG_NOTICE, "SIGTERM: no new sessions; waiting up to %llu s "
+	    "for %zu session(s) to end", cfg->shutdown_grace, nchildren);
+	got_term = 0;
+	while (nchildren > 0 && !got_term && clock_ms() < end) {
+		npfd = poll_set();
+		if (poll(pfds, npfd, 200) > 0)
+			answer_channels(npfd);
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+		}
+		acct_spawn_tick();
+	}
+}
+
 static void
 shutdown_children(void)
 {
@@ -653,7 +724,7 @@ master_configure(void)
 int
 master_run(void)
 {
-	nfds_t npfd;
+	nfds_t npfd, nchan, bans_at;
 	size_t i;
 	int n;
 
@@ -688,7 +759,10 @@ master_run(void)
 			(void)evspawn_reload();
 		}
 		npfd = poll_set();
-		n = poll(pfds, npfd, 1000);
+		nchan = npfd;
+		bans_at = poll_bans(&npfd);
+		n = poll(pfds, npfd, cfg->bans_shared ? bans_shared_wait_ms() :
+		    1000);
 		if (got_chld) {
 			got_chld = 0;
 			reap();
@@ -700,23 +774,27 @@ master_run(void)
 			atomic_store_explicit(&metrics_shared->bans_active,
 			    bans_active(time(NULL)), memory_order_relaxed);
 		}
+		if (bans_at != 0 && n > 0 && pfds[bans_at].revents != 0)
+			bans_shared_ready();
+		if (cfg->bans_shared)
+			bans_shared_tick();
 		if (n <= 0)
 			continue;
 		/* Channels before accepts: accept_one and reap reorder the
 		 * table that chan_of indexes. */
-		for (i = nlisteners; i < npfd; i++)
-			if (pfds[i].revents != 0 &&
-			    chan_of[i - nlisteners] < nchildren &&
-			    children[chan_of[i - nlisteners]].ask == pfds[i].fd)
-				answer(&children[chan_of[i - nlisteners]]);
+		answer_channels(nchan);
 		for (i = 0; i < nlisteners; i++)
 			if (pfds[i].revents & POLLIN)
 				accept_one(&listeners[i]);
 	}
-	log_msg(LOG_NOTICE, "shutting down: %zu session(s) signalled",
-	    nchildren);
 	for (i = 0; i < nlisteners; i++)
 		(void)close(listeners[i].fd);
+	nlisteners = 0;
+	if (cfg->shutdown_grace > 0 && nchildren > 0)
+		drain();
+	log_msg(LOG_NOTICE, "shutting down: %zu session(s) signalled",
+	    nchildren);
+	bans_shared_stop();
 	acct_spawn_stop();
 	evspawn_stop();
 	metrics_spawn_stop();

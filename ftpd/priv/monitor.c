@@ -790,9 +790,11 @@ proxy_admit(struct monitor *m)
 	if (verdict == PROXY_VERDICT_OK) {
 		net_format_ip((const struct sockaddr *)&m->via, msg,
 		    sizeof(msg));
+		/* check-send-proxy: the balancer's health check, at
+		 * debug only, as its connection line. */
 		if (local)
-			log_msg(LOG_INFO, "PROXY header names no client: the "
-			    "proxy speaks for itself");
+			log_msg(LOG_DEBUG, "PROXY header names no client: the "
+			    "proxy speaks for itself (a health check)");
 		else
 			log_msg(LOG_INFO, "client %s via proxy %s", m->ip,
 			    msg);
@@ -1360,7 +1362,10 @@ monitor_run(int fd, const struct sockaddr_storage *peer, int implicit_tls,
 	(void)sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = mon_on_kill;
 	(void)sigaction(SIGUSR1, &sa, NULL);
-	log_msg(LOG_INFO, "connection from %s", m.ip);
+	/* Behind a proxy the line that names the client is proxy_admit's;
+	 * this one would name the balancer for every health check. */
+	log_msg(cfg->proxy_protocol ? LOG_DEBUG : LOG_INFO,
+	    "connection from %s", m.ip);
 	{
 		struct stat st;
 

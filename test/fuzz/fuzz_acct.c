@@ -10,6 +10,8 @@
  *    giving the query back unchanged);
  *  - acct_col_set, the column name up to the first NUL and the value
  *    after it (no NUL: SQL NULL), then acct_col_end;
+ *  - acct_get_ban and acct_get_ban_list (shared bans: the master's
+ *    ACCT_BAN_ADD, the service's list), round-tripped;
  *  - acct_get_tally, the service's decoder of a monitor's ACCT_TALLY
  *    (every value within its bounds, a sign only on an ADJUST), and
  *    acct_get_tally_answer, the monitor's of the service's answer (a
@@ -20,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/buf.h"
 #include "common/ipc.h"
@@ -162,6 +165,43 @@ fuzz_tally(const uint8_t *data, size_t size)
 	buf_free(&again);
 }
 
+/* Shared bans: the service's decoder of the master's ACCT_BAN_ADD and the
+ * master's of the list; what decodes is in range and encodes back to the
+ * same bytes. */
+static void
+fuzz_bans(const uint8_t *data, size_t size)
+{
+	static struct acct_ban_list l;
+	struct acct_ban ban;
+	struct buf b, again;
+	uint32_t i;
+
+	buf_init(&b, IPC_MAX);
+	buf_init(&again, IPC_MAX);
+	if (buf_append(&b, data, size) == 0 && acct_get_ban(&b, &ban) == 0 &&
+	    ((ban.family != AF_INET && ban.family != AF_INET6) ||
+	    ban.until > ACCT_BAN_UNTIL_MAX || acct_put_ban(&again, &ban) ==
+	    -1 || again.len != b.len || memcmp(again.data, b.data, b.len) != 0))
+		abort();
+	buf_reset(&again);
+	if (acct_get_ban_list(&b, &l) == 0) {
+		if ((unsigned)l.status > ACCT_UNAVAILABLE ||
+		    l.n > ACCT_BANS_MAX || !terminated(l.why, sizeof(l.why)))
+			abort();
+		for (i = 0; i < l.n; i++)
+			if ((l.bans[i].family != AF_INET &&
+			    l.bans[i].family != AF_INET6) ||
+			    l.bans[i].until > ACCT_BAN_UNTIL_MAX)
+				abort();
+		if (acct_put_ban_list(&again, &l) == -1 ||
+		    again.len != b.len || memcmp(again.data, b.data, b.len) != 0)
+			abort();
+	} else if (l.n != 0)
+		abort();
+	buf_free(&b);
+	buf_free(&again);
+}
+
 static void
 fuzz_reserve(const uint8_t *data, size_t size)
 {
@@ -196,6 +236,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_answer(data, size);
 	fuzz_tally(data, size);
+	fuzz_bans(data, size);
 	fuzz_reserve(data, size);
 	s = strndup((const char *)data, size);
 	if (s == NULL)
