@@ -2,6 +2,7 @@
 the headers names the packages to install, and the tree's layering check
 catches what it is meant to catch."""
 
+import re
 import os
 import subprocess
 
@@ -35,4 +36,6 @@ def test_layering_check_catches_violations():
     run([str(REPO / "test" / "layering.sh")], timeout=60)
     r = run([str(REPO / "test" / "layering.sh"), "--self-test"],
             timeout=120)
-    check("all 9 violations caught" in r.stdout, r.stdout)
+    m = re.search(r"all (\d+) violations caught", r.stdout)
+    check(m is not None and int(m.group(1)) >= 10 and "missed" not in
+          r.stdout, r.stdout)

@@ -254,8 +254,11 @@ def test_hanging_hook_is_killed_and_sessions_go_on():
         while not any(p.name.startswith("child.") for p in
                       srv.rec.iterdir()) and time.monotonic() < deadline:
             time.sleep(0.05)
-        hook_pid = next(p for p in srv.rec.iterdir()
-                        if p.name.startswith("child.")).name.split(".")[1]
+        # The first hook's file: the second upload's hook starts once the
+        # first is killed, and may itself be killed before it writes.
+        first = next(p for p in srv.rec.iterdir()
+                     if p.name.startswith("child."))
+        hook_pid = first.name.split(".")[1]
         with open(f"/proc/{hook_pid}/stat") as st:
             nice = int(st.read().rsplit(")", 1)[1].split()[16])
         check(nice == 10, f"the hook runs at nice {nice}, not 10")
@@ -268,8 +271,7 @@ def test_hanging_hook_is_killed_and_sessions_go_on():
         f.quit()
         check(wait_log(srv, "timed out after 4 s: its process group was "
                        "killed", 15), "no timeout line")
-        child = int(next(p for p in srv.rec.iterdir()
-                         if p.name.startswith("child.")).read_text())
+        child = int(first.read_text())
         deadline = time.monotonic() + 5
         while _alive(child) and time.monotonic() < deadline:
             time.sleep(0.05)
