@@ -33,10 +33,10 @@
 #include "common/log.h"
 #include "config.h"
 #include "priv/acct_service.h"
+#include "priv/respawn.h"
 
 #define SERVICE_FD	3	/* where ftpd-accounts finds its socket */
 #define ARGV_MAX	(2 * 256 + 8)
-#define RESTART_PAUSE_MAX 30	/* seconds between restarts, at most */
 #define RETIRE_WAIT	2	/* seconds a retired service may take to go */
 
 /* The abstract name the authentication child connects to (inherited
@@ -49,12 +49,11 @@ static char *const *conf_over;
 static size_t conf_nover;
 static int listen_fd = -1;
 static pid_t service_pid = -1;
-static time_t last_start, restart_at;
+static struct respawn again;	/* when a dead service starts again */
 /* A service a reload told to stop; its successor starts once it is
  * reaped (or RETIRE_WAIT seconds later), not beside it. */
 static pid_t retired_pid = -1;
 static time_t retired_at;
-static unsigned restart_pause;
 static char helper[PATH_MAX];
 
 void
@@ -170,7 +169,7 @@ start(void)
 		return;
 	}
 	service_pid = pid;
-	last_start = time(NULL);
+	respawn_started(&again);
 }
 
 int
@@ -204,23 +203,7 @@ acct_spawn_reaped(pid_t pid, int status)
 	if (pid != service_pid || pid <= 0)
 		return 0;
 	service_pid = -1;
-	/* One that dies at once (a bad password file, say) is restarted
-	 * ever more slowly; one that ran for a while, at once. */
-	if (time(NULL) - last_start < 10)
-		restart_pause = restart_pause == 0 ? 1 :
-		    restart_pause * 2 > RESTART_PAUSE_MAX ? RESTART_PAUSE_MAX :
-		    restart_pause * 2;
-	else
-		restart_pause = 0;
-	restart_at = time(NULL) + restart_pause;
-	if (WIFSIGNALED(status))
-		log_msg(LOG_ERR, "accounts: the account service was killed by "
-		    "signal %d; restarting it in %u s", WTERMSIG(status),
-		    restart_pause);
-	else
-		log_msg(LOG_ERR, "accounts: the account service exited with "
-		    "status %d; restarting it in %u s", WEXITSTATUS(status),
-		    restart_pause);
+	respawn_died(&again, "accounts: the account service", status);
 	acct_spawn_tick();
 	return 1;
 }
@@ -228,7 +211,7 @@ acct_spawn_reaped(pid_t pid, int status)
 void
 acct_spawn_tick(void)
 {
-	if (listen_fd != -1 && service_pid == -1 && time(NULL) >= restart_at &&
+	if (listen_fd != -1 && service_pid == -1 && respawn_due(&again) &&
 	    (retired_pid == -1 || time(NULL) >= retired_at + RETIRE_WAIT))
 		start();
 }
@@ -278,8 +261,7 @@ acct_spawn_reload(const struct ftpd_config *old)
 		return acct_spawn_start();
 	/* Same socket: sessions forked before still find a service.  The
 	 * new one listens again, as the new account_user. */
-	restart_pause = 0;
-	restart_at = 0;
+	respawn_reset(&again);
 	log_msg(LOG_NOTICE, "accounts: restarting the account service for "
 	    "the new configuration");
 	acct_spawn_tick();

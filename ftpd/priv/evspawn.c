@@ -40,9 +40,9 @@
 #include "config.h"
 #include "priv/evsend.h"
 #include "priv/evspawn.h"
+#include "priv/respawn.h"
 #include "roles.h"
 
-#define RESTART_PAUSE_MAX 30	/* seconds between restarts, at most */
 #define CHAN_BUF	(4 * 1024 * 1024)	/* bytes the channel holds */
 #define NPROC_PER_HOOK	16	/* processes one hook may have at once */
 #define EVENTS_NICE	10	/* the runner's and its hooks' niceness */
@@ -51,8 +51,7 @@ static int recv_fd = -1;	/* the runner's end, kept for restarts */
 static int sock_fd = -1;	/* event_socket, listening */
 static char *sock_path;		/* what was bound, for the unlink */
 static pid_t runner_pid = -1;
-static time_t last_start, restart_at;
-static unsigned restart_pause;
+static struct respawn again;	/* when a dead runner starts again */
 
 /* event_socket: a Unix socket owned by event_user, mode 0660 (its group
  * may connect too); a stale socket of the same name is replaced, any
@@ -221,11 +220,11 @@ start(void)
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
 		log_msg(LOG_ERR, "events: fork: %s", strerror(errno));
-		restart_at = time(NULL) + 1;
+		again.restart_at = time(NULL) + 1;
 		return;
 	}
 	runner_pid = pid;
-	last_start = time(NULL);
+	respawn_started(&again);
 }
 
 int
@@ -247,21 +246,7 @@ evspawn_reaped(pid_t pid, int status)
 	if (pid != runner_pid || pid <= 0)
 		return 0;
 	runner_pid = -1;
-	if (time(NULL) - last_start < 10)
-		restart_pause = restart_pause == 0 ? 1 :
-		    restart_pause * 2 > RESTART_PAUSE_MAX ? RESTART_PAUSE_MAX :
-		    restart_pause * 2;
-	else
-		restart_pause = 0;
-	restart_at = time(NULL) + restart_pause;
-	if (WIFSIGNALED(status))
-		log_msg(LOG_ERR, "events: the event runner was killed by "
-		    "signal %d; restarting it in %u s", WTERMSIG(status),
-		    restart_pause);
-	else
-		log_msg(LOG_ERR, "events: the event runner exited with status "
-		    "%d; restarting it in %u s", WEXITSTATUS(status),
-		    restart_pause);
+	respawn_died(&again, "events: the event runner", status);
 	evspawn_tick();
 	return 1;
 }
@@ -269,7 +254,7 @@ evspawn_reaped(pid_t pid, int status)
 void
 evspawn_tick(void)
 {
-	if (recv_fd != -1 && runner_pid == -1 && time(NULL) >= restart_at)
+	if (recv_fd != -1 && runner_pid == -1 && respawn_due(&again))
 		start();
 }
 
@@ -327,8 +312,7 @@ evspawn_reload(void)
 {
 	stop_runner();
 	close_socket();
-	restart_pause = 0;
-	restart_at = 0;
+	respawn_reset(&again);
 	if (!cfg->events) {
 		if (recv_fd != -1)
 			(void)close(recv_fd);

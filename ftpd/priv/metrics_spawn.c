@@ -8,7 +8,7 @@
  * closed, the page is made read-only, the ids are dropped
  * (become_metrics) and the seccomp filter installed; only then does the
  * role's code run (roles.h).  A process that dies is restarted after a
- * pause (1 s, doubling up to 30 s while it keeps dying within 10 s).
+ * pause (priv/respawn.c).
  * Nothing in the master waits for it: it is one more child to reap.
  */
 #include <sys/mman.h>
@@ -29,6 +29,7 @@
 #include "config.h"
 #include "priv/metrics_page.h"
 #include "priv/metrics_spawn.h"
+#include "priv/respawn.h"
 #include "priv/privdrop.h"
 #include "roles.h"
 #include "sandbox.h"
@@ -36,14 +37,11 @@
 #include "tls/tls_identity.h"
 
 #define METRICS_BACKLOG		64
-#define METRICS_PAUSE_MIN	1	/* seconds */
-#define METRICS_PAUSE_MAX	30
-#define METRICS_STABLE		10	/* ran this long: restart at once */
 
 static int listen_fd = -1;
 static pid_t pid = -1;
-static time_t started, restart_at;
-static unsigned pause_s = METRICS_PAUSE_MIN;
+static struct respawn again;	/* when a dead process starts again */
+static int dead;		/* ended, not started again yet */
 static int in_child;	/* this is the metrics process: keep the socket */
 
 static int
@@ -143,43 +141,33 @@ metrics_spawn_start(void (*close_others)(void))
 	pid = fork();
 	if (pid == -1) {
 		log_msg(LOG_ERR, "metrics: fork: %s", strerror(errno));
-		restart_at = time(NULL) + pause_s;
+		again.restart_at = time(NULL) + 1;
+		dead = 1;
 		return 0;
 	}
 	close_master = close_others;
 	if (pid == 0)
 		child(close_others);
-	started = time(NULL);
-	restart_at = 0;
+	respawn_started(&again);
+	dead = 0;
 	return 0;
 }
 
 int
 metrics_spawn_reaped(pid_t p, int status)
 {
-	time_t now;
-
 	if (pid <= 0 || p != pid)
 		return 0;
 	pid = -1;
-	log_msg(LOG_ERR, "metrics process ended (%s %d); restarting",
-	    WIFSIGNALED(status) ? "signal" : "status", WIFSIGNALED(status) ?
-	    WTERMSIG(status) : WEXITSTATUS(status));
-	now = time(NULL);
-	if (now - started >= METRICS_STABLE)
-		pause_s = 0;
-	else
-		pause_s = pause_s == 0 ? METRICS_PAUSE_MIN : pause_s * 2 >
-		    METRICS_PAUSE_MAX ? METRICS_PAUSE_MAX : pause_s * 2;
-	restart_at = now + pause_s;
+	respawn_died(&again, "metrics: the metrics process", status);
+	dead = 1;
 	return 1;
 }
 
 void
 metrics_spawn_tick(void)
 {
-	if (pid == -1 && listen_fd != -1 && restart_at != 0 &&
-	    time(NULL) >= restart_at)
+	if (pid == -1 && listen_fd != -1 && dead && respawn_due(&again))
 		(void)metrics_spawn_start(close_master);
 }
 

@@ -381,7 +381,12 @@ def test_runner_restarts():
     """A runner that dies is started again; sessions do not notice."""
     srv = event_server(RECORD, event_on="mkdir")
     with srv:
-        runner = _event_procs(srv)
+        # The master forks it before its first accept; it takes its ids
+        # a moment later, on a loaded machine after the greeting.
+        deadline = time.monotonic() + 10 * SLOW
+        while not (runner := _event_procs(srv)) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
         check(len(runner) == 1, f"runners: {runner}")
         os.kill(int(runner[0]), signal.SIGKILL)
         f = srv.ftp(USER, PASS)
