@@ -75,6 +75,26 @@ evsend_close(void)
 	evsend_fd = -1;
 }
 
+/* A "." or ".." component: the user process sends its paths resolved,
+ * so one that has either is forged, and "/../../etc/shadow" placed after
+ * the root would name a file outside it in FTPD_PATH. */
+static int
+has_dot_part(const char *p)
+{
+	size_t n;
+
+	for (;;) {
+		p += strspn(p, "/");
+		if (*p == '\0')
+			return 0;
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 1;
+		p += n;
+	}
+}
+
 int
 evsend_path(const char *root, const char *vpath, char *out, size_t outlen)
 {
@@ -84,7 +104,7 @@ evsend_path(const char *root, const char *vpath, char *out, size_t outlen)
 	/* "/home/u/" + "/f": one slash between; "/" + "/f": "/f". */
 	while (rl > 0 && root[rl - 1] == '/')
 		rl--;
-	if (vpath[0] != '/')
+	if (vpath[0] != '/' || has_dot_part(vpath))
 		return -1;
 	if (strcmp(vpath, "/") == 0)
 		n = rl == 0 ? snprintf(out, outlen, "/") :

@@ -36,7 +36,8 @@ unsigned long long evsend_dropped(void);
 void	evsend_close(void);
 /* FTPD_PATH: vpath (absolute, in the session's view) beneath root (the
  * session root on the server's file system; "/" for the whole file
- * system) into out.  0, or -1 when it does not fit. */
+ * system) into out.  0, or -1 when it does not fit or has a "." or
+ * ".." component (it would leave root). */
 int	evsend_path(const char *root, const char *vpath, char *out,
 	    size_t outlen);
 

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "events/events.h"
 #include "formats/event_rec.h"
+#include "priv/evsend.h"
 
 static const char *
 json(const char *s, size_t n, struct buf *b)
@@ -259,6 +260,35 @@ START_TEST(json_line)
 }
 END_TEST
 
+/* FTPD_PATH stays beneath the session's root, whatever vpath says. */
+START_TEST(path_beneath_root)
+{
+	char out[64];
+
+	ck_assert_int_eq(evsend_path("/home/u/", "/a/b", out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out, "/home/u/a/b");
+	ck_assert_int_eq(evsend_path("/home/u", "/", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/home/u");
+	ck_assert_int_eq(evsend_path("/", "/x", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/x");
+	/* Names that merely start with dots are names. */
+	ck_assert_int_eq(evsend_path("/home/u", "/..a/.b/...", out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "/home/u/..a/.b/...");
+	/* A forged MON_EVENT must not name a file outside the root. */
+	ck_assert_int_eq(evsend_path("/home/u", "/../../etc/shadow", out,
+	    sizeof(out)), -1);
+	ck_assert_int_eq(evsend_path("/home/u", "/a/..", out, sizeof(out)),
+	    -1);
+	ck_assert_int_eq(evsend_path("/home/u", "//..//x", out, sizeof(out)),
+	    -1);
+	ck_assert_int_eq(evsend_path("/home/u", "/./x", out, sizeof(out)),
+	    -1);
+	ck_assert_int_eq(evsend_path("/home/u", "x", out, sizeof(out)), -1);
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -272,6 +302,7 @@ events_suite(void)
 	tcase_add_test(tc, rec_rejects);
 	tcase_add_test(tc, event_names);
 	tcase_add_test(tc, json_line);
+	tcase_add_test(tc, path_beneath_root);
 	suite_add_tcase(s, tc);
 	return s;
 }
