@@ -1017,3 +1017,15 @@ config_dump(void)
 		fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 }
+
+const char *
+config_helper_uid(unsigned uid)
+{
+	if (cfg->acct_service && uid == cfg->acct_uid)
+		return "account_user";
+	if (cfg->events && uid == cfg->event_uid)
+		return "event_user";
+	if (cfg->metrics_listen[0] != '\0' && uid == cfg->metrics_uid)
+		return "metrics_user";
+	return NULL;
+}

@@ -131,6 +131,10 @@ struct ftpd_config *config_read(const char *path, int path_explicit,
 struct ftpd_config *config_install(struct ftpd_config *c);
 /* Free a configuration config_read made (not the one installed). */
 void	config_free(struct ftpd_config *c);
+/* The key of the helper process (account_user, event_user, metrics_user)
+ * running as uid, among those switched on, or NULL: no account may log
+ * in as one (it could signal or trace it). */
+const char *config_helper_uid(unsigned uid);
 /* Whether key name (a top-level key) differs between a and b.  A name
  * ending in '*' is a prefix: whether any key it starts differs. */
 int	config_key_changed(const struct ftpd_config *a,

@@ -83,6 +83,7 @@ acct_check(const char *user, const struct acct_record *r,
     struct auth_result *a, char *why, size_t whylen)
 {
 	uint64_t uid, gid;
+	const char *helper;
 	int k;
 
 	if (strcmp(r->name, user) != 0) {
@@ -110,9 +111,9 @@ acct_check(const char *user, const struct acct_record *r,
 		    (unsigned long long)uid, cfg->min_uid);
 		return -1;
 	}
-	if (uid == cfg->acct_uid) {
-		snprintf(why, whylen, "%s: uid %llu is account_user's", user,
-		    (unsigned long long)uid);
+	if ((helper = config_helper_uid((unsigned)uid)) != NULL) {
+		snprintf(why, whylen, "%s: uid %llu is %s's", user,
+		    (unsigned long long)uid, helper);
 		return -1;
 	}
 	if (r->home[0] != '/' || has_dotdot(r->home)) {

@@ -400,6 +400,7 @@ int
 auth_check(const struct auth_login *l, struct auth_result *r, char *why,
     size_t whylen)
 {
+	const char *helper;
 	size_t i;
 	int rc;
 
@@ -415,10 +416,10 @@ auth_check(const struct auth_login *l, struct auth_result *r, char *why,
 		rc = check_source(cfg->acct_chain[i], l, r, why, whylen);
 		if (rc == SRC_NONE)
 			continue;
-		if (rc == SRC_MATCH && cfg->acct_service &&
-		    r->uid == (uid_t)cfg->acct_uid && !cfg->unprivileged) {
-			snprintf(why, whylen, "uid %u is account_user's",
-			    (unsigned)r->uid);
+		if (rc == SRC_MATCH && !cfg->unprivileged &&
+		    (helper = config_helper_uid((unsigned)r->uid)) != NULL) {
+			snprintf(why, whylen, "uid %u is %s's",
+			    (unsigned)r->uid, helper);
 			rc = SRC_REFUSED;
 		}
 		r->source = (int)cfg->acct_chain[i];

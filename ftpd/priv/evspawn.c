@@ -85,12 +85,15 @@ bind_socket(void)
 		log_msg(LOG_ERR, "events: socket: %s", strerror(errno));
 		return -1;
 	}
-	old = umask(0177);	/* no moment with more than 0600 */
+	/* Made 0660 by bind itself, and its owner set without following
+	 * a symbolic link: whoever may write the directory could swap the
+	 * new socket for a link to a file root would then give away. */
+	old = umask(0117);
 	rc = bind(sock_fd, (struct sockaddr *)&sa, sizeof(sa));
 	(void)umask(old);
 	if (rc == -1 || listen(sock_fd, 16) == -1 ||
-	    (!cfg->unprivileged && chown(cfg->event_socket, cfg->event_uid,
-	    cfg->event_gid) == -1) || chmod(cfg->event_socket, 0660) == -1) {
+	    (!cfg->unprivileged && lchown(cfg->event_socket, cfg->event_uid,
+	    cfg->event_gid) == -1)) {
 		log_msg(LOG_ERR, "events: event_socket %s: %s",
 		    cfg->event_socket, strerror(errno));
 		(void)close(sock_fd);

@@ -200,11 +200,17 @@ def test_home_root_and_min_uid():
     db = sqlite_db(srv, [("in", "pw", srv.vuid, srv.vgid, inside, 1),
                          ("out", "pw", srv.vuid, srv.vgid, outside, 1),
                          ("low", "pw", 999, srv.vgid, inside, 1),
-                         ("svc", "pw", SERVICE_UID, srv.vgid, inside, 1)])
+                         ("svc", "pw", SERVICE_UID, srv.vgid, inside, 1),
+                         ("ev", "pw", 65533, srv.vgid, inside, 1),
+                         ("met", "pw", 65531, srv.vgid, inside, 1)])
     srv.keys.update({"accounts": "sql", "sql_driver": "sqlite",
                      "sql_dsn": str(db), "login_attempts": "100",
                      "ban_after": "0",
-                     "accounts_home_root": str(srv.homes)})
+                     "accounts_home_root": str(srv.homes),
+                     # The runner and the metrics process run, so no
+                     # account may take their uids (65533, 65531).
+                     "event_socket": str(srv.tmp / "ev.sock"),
+                     "metrics_listen": str(srv.tmp / "met.sock")})
     with srv:
         check(login_code(srv, "in", "pw")[0] == 230, "home inside refused")
         check(login_code(srv, "out", "pw")[0] == 530, "home outside let in")
@@ -214,6 +220,12 @@ def test_home_root_and_min_uid():
             check("below min_uid" in srv.log(), "no min_uid line")
             check(login_code(srv, "svc", "pw")[0] == 530,
                   "account_user's uid let in")
+            check(login_code(srv, "ev", "pw")[0] == 530,
+                  "event_user's uid let in")
+            check(login_code(srv, "met", "pw")[0] == 530,
+                  "metrics_user's uid let in")
+            check("is event_user's" in srv.log() and
+                  "is metrics_user's" in srv.log(), "no helper-uid lines")
 
 
 def test_unavailable_is_421_not_a_ban_and_recovers():
